@@ -1,0 +1,213 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+)
+
+// Node is the node file: settings local to one gtmd node.
+type Node struct {
+	Node        NodeIdentity `yaml:"node" json:"node"`
+	DNS         DNS          `yaml:"dns" json:"dns"`
+	Admin       Admin        `yaml:"admin" json:"admin"`
+	Store       Store        `yaml:"store" json:"store"`
+	DataDir     string       `yaml:"data_dir" json:"data_dir"`
+	GeoIP       GeoIP        `yaml:"geoip" json:"geoip"`
+	TrafficFile string       `yaml:"traffic_file" json:"traffic_file"`
+	Log         Log          `yaml:"log" json:"log"`
+}
+
+// NodeIdentity names the node and the region it stands in.
+type NodeIdentity struct {
+	ID     string `yaml:"id" json:"id"`
+	Region string `yaml:"region" json:"region"`
+}
+
+// DNS is the DNS listener's settings.
+type DNS struct {
+	// Listen addresses, each served on UDP and TCP.
+	Listen []string `yaml:"listen" json:"listen"`
+	// UDPListeners is the number of SO_REUSEPORT UDP sockets per address;
+	// 0 means one per CPU.
+	UDPListeners int `yaml:"udp_listeners" json:"udp_listeners"`
+	// TCPIdleTimeout closes a TCP connection idle this long (RFC 7766).
+	TCPIdleTimeout Duration `yaml:"tcp_idle_timeout" json:"tcp_idle_timeout"`
+	// TCPMaxConnections bounds open TCP connections per address; further
+	// connections wait in the kernel's accept queue.
+	TCPMaxConnections int `yaml:"tcp_max_connections" json:"tcp_max_connections"`
+	// TCPMaxQueries bounds the queries served on one TCP connection.
+	TCPMaxQueries int `yaml:"tcp_max_queries" json:"tcp_max_queries"`
+}
+
+// Admin is the admin HTTP API's settings.
+type Admin struct {
+	Listen     string `yaml:"listen" json:"listen"`
+	TokensFile string `yaml:"tokens_file" json:"tokens_file"`
+	TLSCert    string `yaml:"tls_cert" json:"tls_cert"`
+	TLSKey     string `yaml:"tls_key" json:"tls_key"`
+}
+
+// Store says where the shared state lives.
+type Store struct {
+	// EtcdEndpoints are the URLs of an existing etcd cluster; empty means
+	// an embedded single-member etcd in the data directory.
+	EtcdEndpoints []string      `yaml:"etcd_endpoints" json:"etcd_endpoints"`
+	Embedded      EmbeddedStore `yaml:"embedded" json:"embedded"`
+	Prefix        string        `yaml:"prefix" json:"prefix"`
+	TLS           StoreTLS      `yaml:"tls" json:"tls"`
+	Username      string        `yaml:"username" json:"username"`
+	PasswordFile  string        `yaml:"password_file" json:"password_file"`
+}
+
+// EmbeddedStore is where the embedded etcd listens.
+type EmbeddedStore struct {
+	ClientURL string `yaml:"client_url" json:"client_url"`
+	PeerURL   string `yaml:"peer_url" json:"peer_url"`
+}
+
+// StoreTLS holds the files for TLS to etcd.
+type StoreTLS struct {
+	CA   string `yaml:"ca" json:"ca"`
+	Cert string `yaml:"cert" json:"cert"`
+	Key  string `yaml:"key" json:"key"`
+}
+
+// GeoIP names the mmdb databases that locate clients.
+type GeoIP struct {
+	Database    string `yaml:"database" json:"database"`
+	ASNDatabase string `yaml:"asn_database" json:"asn_database"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Level  string `yaml:"level" json:"level"`
+	Format string `yaml:"format" json:"format"`
+}
+
+// DefaultNode returns the node settings used where the file is silent.
+func DefaultNode() Node {
+	host, _ := os.Hostname()
+	return Node{
+		Node: NodeIdentity{ID: host},
+		DNS: DNS{
+			Listen:            []string{"127.0.0.1:5300"},
+			TCPIdleTimeout:    Duration(10 * time.Second),
+			TCPMaxConnections: 1000,
+			TCPMaxQueries:     1000,
+		},
+		Admin: Admin{Listen: "127.0.0.1:8300"},
+		Store: Store{
+			Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380"},
+			Prefix:   "/gtmd/",
+		},
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "text"},
+	}
+}
+
+// LoadNode reads and validates a node file. An empty path gives the
+// defaults.
+func LoadNode(path string) (*Node, error) {
+	n := DefaultNode()
+	if path == "" {
+		return &n, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading node file: %w", err)
+	}
+	return ParseNode(path, src)
+}
+
+// ParseNode decodes a node file over the defaults and validates it. file
+// names the source in faults.
+func ParseNode(file string, src []byte) (*Node, error) {
+	n := DefaultNode()
+	pos, faults := decodeDocument(file, src, &n)
+	list := &faultList{file: file, pos: pos, faults: faults}
+	n.validate(list)
+	if err := list.err(); err != nil {
+		return nil, err
+	}
+	return &n, nil
+}
+
+// Validate checks settings changed after parsing, by flags for instance.
+func (n *Node) Validate() error {
+	list := &faultList{pos: positions{}}
+	n.validate(list)
+	return list.err()
+}
+
+func (n *Node) validate(l *faultList) {
+	if n.Node.ID == "" {
+		l.addf("node.id", "must not be empty")
+	} else if strings.ContainsAny(n.Node.ID, "/ \t\n") {
+		l.addf("node.id", "%q must not contain '/' or white space", n.Node.ID)
+	}
+	if len(n.DNS.Listen) == 0 {
+		l.addf("dns.listen", "needs at least one address")
+	}
+	for i, a := range n.DNS.Listen {
+		if _, err := netip.ParseAddrPort(a); err != nil {
+			l.addf(fmt.Sprintf("dns.listen[%d]", i), "%q is not an IP:port address", a)
+		}
+	}
+	if n.DNS.UDPListeners < 0 {
+		l.addf("dns.udp_listeners", "must not be negative")
+	}
+	if n.DNS.TCPIdleTimeout <= 0 {
+		l.addf("dns.tcp_idle_timeout", "must be positive")
+	}
+	if n.DNS.TCPMaxConnections <= 0 {
+		l.addf("dns.tcp_max_connections", "must be positive")
+	}
+	if n.DNS.TCPMaxQueries <= 0 {
+		l.addf("dns.tcp_max_queries", "must be positive")
+	}
+	if n.Admin.Listen != "" {
+		if _, _, err := net.SplitHostPort(n.Admin.Listen); err != nil {
+			l.addf("admin.listen", "%q is not a host:port address", n.Admin.Listen)
+		}
+	}
+	if (n.Admin.TLSCert == "") != (n.Admin.TLSKey == "") {
+		l.addf("admin.tls_cert", "tls_cert and tls_key go together")
+	}
+	for i, e := range n.Store.EtcdEndpoints {
+		if u, err := url.Parse(e); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			l.addf(fmt.Sprintf("store.etcd_endpoints[%d]", i), "%q is not an http:// or https:// URL", e)
+		}
+	}
+	for field, v := range map[string]string{"store.embedded.client_url": n.Store.Embedded.ClientURL, "store.embedded.peer_url": n.Store.Embedded.PeerURL} {
+		if u, err := url.Parse(v); err != nil || u.Scheme != "http" || u.Host == "" {
+			l.addf(field, "%q is not an http:// URL", v)
+		}
+	}
+	if !strings.HasPrefix(n.Store.Prefix, "/") || !strings.HasSuffix(n.Store.Prefix, "/") {
+		l.addf("store.prefix", "%q must start and end with '/'", n.Store.Prefix)
+	}
+	if (n.Store.TLS.Cert == "") != (n.Store.TLS.Key == "") {
+		l.addf("store.tls.cert", "cert and key go together")
+	}
+	if n.DataDir == "" {
+		l.addf("data_dir", "must not be empty")
+	}
+	if n.GeoIP.ASNDatabase != "" && n.GeoIP.Database == "" {
+		l.addf("geoip.asn_database", "needs geoip.database as well")
+	}
+	switch n.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		l.addf("log.level", "%q is not one of debug, info, warn, error", n.Log.Level)
+	}
+	switch n.Log.Format {
+	case "text", "json":
+	default:
+		l.addf("log.format", "%q is not one of text, json", n.Log.Format)
+	}
+}

@@ -1,0 +1,208 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// validateTraffic fills defaults, normalizes names and records every fault
+// of the document. Zones come first: services and checks are placed in
+// them.
+func validateTraffic(t *Traffic, l *faultList) {
+	if len(t.Zones) == 0 {
+		l.addf("zones", "needs at least one zone")
+	}
+	zones := make([]*zoneIndex, 0, len(t.Zones))
+	seenZone := map[string]int{}
+	for i := range t.Zones {
+		zi := validateZone(&t.Zones[i], fmt.Sprintf("zones[%d]", i), l)
+		if prev, ok := seenZone[zi.name]; ok && zi.name != "" {
+			l.addf(fmt.Sprintf("zones[%d].name", i), "zone %s is already defined at zones[%d]", zi.name, prev)
+			continue
+		}
+		seenZone[zi.name] = i
+		zones = append(zones, zi)
+	}
+	checks := validateChecks(t.Checks, l)
+	validateServices(t.Services, zones, checks, l)
+	if t.Settings.HealthQuorum == 0 {
+		t.Settings.HealthQuorum = DefaultHealthQuorum
+	}
+	if q := t.Settings.HealthQuorum; q <= 0 || q > 1 {
+		l.addf("settings.health_quorum", "%v must be greater than 0 and at most 1", q)
+	}
+}
+
+// zoneIndex is what later checks need to know of a validated zone.
+type zoneIndex struct {
+	name string
+	// types holds the record types present at each owner name.
+	types map[string]map[uint16]bool
+	// cuts are the owner names of delegations (NS below the apex).
+	cuts map[string]bool
+}
+
+// below reports whether name is at or below one of the zone's cuts.
+func (z *zoneIndex) belowCut(name string) (string, bool) {
+	for cut := range z.cuts {
+		if dns.IsSubDomain(cut, name) {
+			return cut, true
+		}
+	}
+	return "", false
+}
+
+func validateName(field, name string, l *faultList) (string, bool) {
+	if name == "" {
+		l.addf(field, "is required")
+		return "", false
+	}
+	if _, ok := dns.IsDomainName(name); !ok || strings.ContainsAny(name, " \t\\") {
+		l.addf(field, "%q is not a valid domain name", name)
+		return "", false
+	}
+	return dns.CanonicalName(name), true
+}
+
+func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
+	zi := &zoneIndex{types: map[string]map[uint16]bool{}, cuts: map[string]bool{}}
+	name, ok := validateName(path+".name", z.Name, l)
+	if !ok {
+		return zi
+	}
+	z.Name, zi.name = name, name
+	if z.TTL == nil {
+		ttl := uint32(DefaultZoneTTL)
+		z.TTL = &ttl
+	}
+	if *z.TTL > 1<<31-1 {
+		l.addf(path+".ttl", "%d exceeds the largest TTL, 2147483647", *z.TTL)
+	}
+	validateSOA(&z.SOA, path+".soa", l)
+	if len(z.NS) == 0 {
+		l.addf(path+".ns", "needs at least one name server")
+	}
+	for i, ns := range z.NS {
+		if n, ok := validateName(fmt.Sprintf("%s.ns[%d]", path, i), ns, l); ok {
+			z.NS[i] = n
+		}
+	}
+	zi.add(name, dns.TypeSOA)
+	zi.add(name, dns.TypeNS)
+
+	seen := map[string]int{}
+	for i := range z.Records {
+		validateRecord(z, &z.Records[i], i, fmt.Sprintf("%s.records[%d]", path, i), zi, seen, l)
+	}
+	// Occlusion and glue can only be judged once every record is known.
+	for i := range z.Records {
+		r := &z.Records[i]
+		owner, typ := r.Name, dns.StringToType[r.Type]
+		if cut, ok := zi.belowCut(owner); ok && owner != cut && typ != dns.TypeA && typ != dns.TypeAAAA {
+			l.addf(fmt.Sprintf("%s.records[%d].name", path, i), "%s is below the delegation at %s; only glue (A, AAAA) may be there", owner, cut)
+		}
+	}
+	for i, ns := range z.NS {
+		if dns.IsSubDomain(name, ns) && !zi.has(ns, dns.TypeA) && !zi.has(ns, dns.TypeAAAA) {
+			l.addf(fmt.Sprintf("%s.ns[%d]", path, i), "name server %s is inside the zone but has no A or AAAA record (glue)", ns)
+		}
+	}
+	return zi
+}
+
+func (z *zoneIndex) add(name string, typ uint16) {
+	m := z.types[name]
+	if m == nil {
+		m = map[uint16]bool{}
+		z.types[name] = m
+	}
+	m[typ] = true
+}
+
+func (z *zoneIndex) has(name string, typ uint16) bool { return z.types[name][typ] }
+
+func validateSOA(s *SOA, path string, l *faultList) {
+	if n, ok := validateName(path+".mname", s.MName, l); ok {
+		s.MName = n
+	}
+	if n, ok := validateName(path+".rname", s.RName, l); ok {
+		if strings.Contains(s.RName, "@") {
+			l.addf(path+".rname", "%q is a mailbox written as a domain name: hostmaster.example.com., not hostmaster@example.com", s.RName)
+		}
+		s.RName = n
+	}
+	def := func(v *uint32, d uint32) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&s.Refresh, DefaultSOARefresh)
+	def(&s.Retry, DefaultSOARetry)
+	def(&s.Expire, DefaultSOAExpire)
+	def(&s.Minimum, DefaultSOAMinimum)
+}
+
+func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, seen map[string]int, l *faultList) {
+	if r.Name == "" {
+		l.addf(path+".name", "must not be empty (use \"@\" for the apex)")
+		return
+	}
+	owner := OwnerName(r.Name, zi.name)
+	if _, ok := dns.IsDomainName(owner); !ok {
+		l.addf(path+".name", "%q is not a valid domain name", r.Name)
+		return
+	}
+	if !dns.IsSubDomain(zi.name, owner) {
+		l.addf(path+".name", "%s is outside zone %s", owner, zi.name)
+		return
+	}
+	typ, ok := dns.StringToType[strings.ToUpper(r.Type)]
+	if !ok || typ == dns.TypeOPT || typ == dns.TypeANY || typ == dns.TypeAXFR || typ == dns.TypeIXFR {
+		l.addf(path+".type", "%q is not a record type gtmd can serve", r.Type)
+		return
+	}
+	r.Type = dns.TypeToString[typ]
+	switch {
+	case typ == dns.TypeSOA:
+		l.addf(path+".type", "the SOA record comes from the zone's soa settings, not from records")
+		return
+	case typ == dns.TypeNS && owner == zi.name:
+		l.addf(path+".type", "the apex NS records come from the zone's ns list, not from records")
+		return
+	case typ == dns.TypeCNAME && owner == zi.name:
+		l.addf(path+".type", "a CNAME cannot stand at the zone apex")
+		return
+	}
+	if len(r.Data) == 0 {
+		l.addf(path+".data", "needs at least one value")
+		return
+	}
+	if r.TTL != nil && *r.TTL > 1<<31-1 {
+		l.addf(path+".ttl", "%d exceeds the largest TTL, 2147483647", *r.TTL)
+	}
+	rrs, err := r.RRs(zi.name, *z.TTL)
+	if err != nil {
+		l.addf(path+".data", "%v", err)
+		return
+	}
+	if typ == dns.TypeCNAME && len(rrs) > 1 {
+		l.addf(path+".data", "a CNAME has exactly one target")
+	}
+	r.Name = owner
+	key := owner + "/" + r.Type
+	if prev, ok := seen[key]; ok {
+		l.addf(path, "%s %s is already defined at records[%d]; list every value in one data list", owner, r.Type, prev)
+		return
+	}
+	seen[key] = idx
+	zi.add(owner, typ)
+	if typ == dns.TypeNS {
+		zi.cuts[owner] = true
+	}
+	types := zi.types[owner]
+	if types[dns.TypeCNAME] && len(types) > 1 {
+		l.addf(path+".name", "%s has a CNAME and other records; a CNAME must stand alone (RFC 1034)", owner)
+	}
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// mergeZoneFiles reads each zone's zone_file and appends its records to the
+// zone's records, so the document that is stored and shared carries them.
+func mergeZoneFiles(t *Traffic, baseDir string, l *faultList) {
+	for i := range t.Zones {
+		z := &t.Zones[i]
+		if z.ZoneFile == "" {
+			continue
+		}
+		field := fmt.Sprintf("zones[%d].zone_file", i)
+		if baseDir == "" && !filepath.IsAbs(z.ZoneFile) {
+			l.addf(field, "relative path %q cannot be resolved here; apply the document from a file or give an absolute path", z.ZoneFile)
+			continue
+		}
+		path := z.ZoneFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(baseDir, path)
+		}
+		recs, err := readZoneFile(path, dns.Fqdn(strings.ToLower(z.Name)), zoneTTL(z))
+		if err != nil {
+			l.addf(field, "%v", err)
+			continue
+		}
+		z.Records = append(z.Records, recs...)
+		z.ZoneFile = ""
+	}
+}
+
+// readZoneFile parses an RFC 1035 master file into records, one per
+// RRset, leaving out the SOA and apex NS that the document itself states.
+func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading zone file: %w", err)
+	}
+	defer f.Close()
+	zp := dns.NewZoneParser(f, origin, path)
+	zp.SetDefaultTTL(defTTL)
+	type key struct {
+		name string
+		typ  uint16
+	}
+	index := map[key]int{}
+	var recs []Record
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		h := rr.Header()
+		if h.Rrtype == dns.TypeSOA || (h.Rrtype == dns.TypeNS && strings.EqualFold(h.Name, origin)) {
+			continue
+		}
+		if !dns.IsSubDomain(origin, h.Name) {
+			return nil, fmt.Errorf("zone file %s: %s is outside zone %s", path, h.Name, origin)
+		}
+		k := key{strings.ToLower(h.Name), h.Rrtype}
+		data := strings.TrimPrefix(rr.String(), h.String())
+		if i, ok := index[k]; ok {
+			recs[i].Data = append(recs[i].Data, data)
+			continue
+		}
+		ttl := h.Ttl
+		index[k] = len(recs)
+		recs = append(recs, Record{Name: h.Name, Type: dns.TypeToString[h.Rrtype], TTL: &ttl, Data: []string{data}})
+	}
+	if err := zp.Err(); err != nil {
+		return nil, fmt.Errorf("zone file: %w", err)
+	}
+	return recs, nil
+}
+
+func zoneTTL(z *Zone) uint32 {
+	if z.TTL == nil {
+		return DefaultZoneTTL
+	}
+	return *z.TTL
+}
