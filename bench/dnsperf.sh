@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# dnsperf.sh: gtmd beside Debian's Knot (and gdnsd, when installed) on
+# 127.0.0.1, each pinned to one core, dnsperf on the other, run in turn
+# A B A B; prints QPS, CPU time per answered query and the ratios to Knot.
+#
+#   bench/dnsperf.sh [seconds-per-run] [rounds]
+#
+# Needs: go, knot (knotd), dnsperf, taskset; optional: gdnsd.
+# apt-get install -y knot dnsperf gdnsd
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-10}
+rounds=${2:-2}
+server_cpu=1
+client_cpu=0
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+for tool in knotd dnsperf taskset; do
+  command -v "$tool" >/dev/null || { echo "dnsperf.sh: $tool not found (apt-get install -y knot dnsperf util-linux)" >&2; exit 1; }
+done
+[ "$(nproc)" -ge 2 ] || { server_cpu=0; echo "one CPU: server and client share it" >&2; }
+
+go build -o "$work/gtmd" ./cmd/gtmd
+
+# gtmd: one UDP socket, pinned to one core (Go sizes GOMAXPROCS from the
+# affinity mask).
+cat > "$work/gtmd.yaml" <<YAML
+node: {id: bench}
+dns: {listen: ["127.0.0.1:15301"], udp_listeners: 1}
+traffic_file: $PWD/bench/traffic.yaml
+data_dir: $work/gtmd-data
+log: {level: warn}
+YAML
+taskset -c $server_cpu "$work/gtmd" serve --config "$work/gtmd.yaml" 2>"$work/gtmd.log" &
+pids+=($!); gtmd_pid=$!
+
+mkdir -p "$work/knot"
+cp bench/bench.test.zone "$work/knot/"
+cat > "$work/knot/knot.conf" <<CONF
+server:
+    rundir: "$work/knot"
+    listen: 127.0.0.1@15302
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+database:
+    storage: "$work/knot"
+log:
+  - target: stderr
+    any: warning
+zone:
+  - domain: bench.test.
+    file: "$work/knot/bench.test.zone"
+CONF
+taskset -c $server_cpu knotd -c "$work/knot/knot.conf" 2>"$work/knot.log" &
+pids+=($!); knot_pid=$!
+
+names=(gtmd knot)
+declare -A port=([gtmd]=15301 [knot]=15302) pid=([gtmd]=$gtmd_pid [knot]=$knot_pid)
+if command -v gdnsd >/dev/null; then
+  mkdir -p "$work/gdnsd/zones" "$work/gdnsd/run" "$work/gdnsd/state"
+  cp bench/bench.test.zone "$work/gdnsd/zones/bench.test"
+  cat > "$work/gdnsd/config" <<CONF
+options => { listen => [ 127.0.0.1:15303 ], udp_threads => 1, tcp_threads => 1, run_dir => $work/gdnsd/run, state_dir => $work/gdnsd/state }
+CONF
+  taskset -c $server_cpu gdnsd -c "$work/gdnsd" start 2>"$work/gdnsd.log" &
+  pids+=($!); pid[gdnsd]=$!; port[gdnsd]=15303; names+=(gdnsd)
+fi
+
+echo "static.bench.test A" > "$work/queries"
+for n in "${names[@]}"; do
+  for _ in $(seq 50); do
+    dig +short +tries=1 +time=1 -p "${port[$n]}" @127.0.0.1 static.bench.test A 2>/dev/null | grep -q 192.0.2.10 && break
+    sleep 0.2
+  done
+  dig +short -p "${port[$n]}" @127.0.0.1 static.bench.test A | grep -q 192.0.2.10 || { echo "$n does not answer; log:"; cat "$work/$n.log"; exit 1; }
+done
+
+cputicks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+declare -A qps_sum cpu_sum
+for n in "${names[@]}"; do qps_sum[$n]=0; cpu_sum[$n]=0; done
+printf '%-6s %-5s %12s %14s\n' server round QPS "CPU us/query"
+for r in $(seq "$rounds"); do
+  for n in "${names[@]}"; do
+    before=$(cputicks "${pid[$n]}")
+    out=$(taskset -c $client_cpu dnsperf -s 127.0.0.1 -p "${port[$n]}" -d "$work/queries" -l "$secs" -c 8 -q 500 -T 1 2>&1)
+    after=$(cputicks "${pid[$n]}")
+    qps=$(awk '/Queries per second/ {print $4}' <<<"$out")
+    done_q=$(awk '/Queries completed/ {print $3}' <<<"$out")
+    cpu_us=$(awk -v t=$((after-before)) -v hz="$hz" -v q="$done_q" 'BEGIN { printf "%.2f", (q>0) ? t/hz*1e6/q : 0 }')
+    printf '%-6s %-5s %12.0f %14s\n' "$n" "$r" "$qps" "$cpu_us"
+    qps_sum[$n]=$(awk -v a="${qps_sum[$n]}" -v b="$qps" 'BEGIN{print a+b}')
+    cpu_sum[$n]=$(awk -v a="${cpu_sum[$n]}" -v b="$cpu_us" 'BEGIN{print a+b}')
+  done
+done
+echo
+for n in "${names[@]}"; do
+  awk -v n="$n" -v q="${qps_sum[$n]}" -v c="${cpu_sum[$n]}" -v kq="${qps_sum[knot]}" -v kc="${cpu_sum[knot]}" -v r="$rounds" \
+    'BEGIN { printf "%-6s mean QPS %9.0f  CPU %6.2f us/query  QPS ratio %s/knot %.2f  CPU ratio %.2f\n", n, q/r, c/r, n, q/kq, c/kc }'
+done

@@ -1,0 +1,151 @@
+package resolver
+
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// maxChain bounds the CNAME links followed inside our zones.
+const maxChain = 8
+
+// answerZone fills resp with the answer for r.name in z, following RFC
+// 1034 §4.3.2: delegations first, then the name itself, then wildcards
+// (RFC 4592), following CNAMEs inside the zone.
+func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
+	name := r.name
+	for chain := 0; ; chain++ {
+		if cut := z.cutAbove(name); cut != nil && !(cut.name == name && r.qtype == dns.TypeDS) {
+			h.referral(cut, resp)
+			return
+		}
+		n, wild := z.nodes[name], false
+		if n == nil {
+			ce := z.closestEncloser(name)
+			if ce.wildcard == nil {
+				resp.Rcode = dns.RcodeNameError
+				resp.Ns = append(resp.Ns, z.negSOA...)
+				return
+			}
+			n, wild = ce.wildcard, true
+		}
+		target, ok := h.answerNode(s, n, name, wild, r, resp)
+		if !ok {
+			resp.Ns = append(resp.Ns, z.negSOA...)
+			return
+		}
+		if target == "" {
+			return
+		}
+		if chain == maxChain || !dns.IsSubDomain(z.name, target) || target == name {
+			return
+		}
+		name = target
+	}
+}
+
+// answerNode answers from one node. It returns the CNAME target to follow
+// ("" for none) and false when the node has nothing of the asked type, a
+// NODATA answer.
+func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *request, resp *dns.Msg) (string, bool) {
+	qtype := r.qtype
+	if n.service != nil && n.service.isCNAME() && qtype != dns.TypeCNAME {
+		// A CNAME service stands alone at its name, so every type
+		// follows it.
+		cname := h.serviceCNAME(s, n.service, r)
+		if cname == nil {
+			return "", false
+		}
+		resp.Answer = append(resp.Answer, cname)
+		return strings.ToLower(cname.(*dns.CNAME).Target), true
+	}
+	if qtype != dns.TypeCNAME {
+		if set := n.lookup(dns.TypeCNAME); set != nil {
+			h.appendSet(resp, set, owner, wild)
+			return strings.ToLower(set.rrs[0].(*dns.CNAME).Target), true
+		}
+	}
+	if n.service != nil {
+		switch qtype {
+		case dns.TypeA, dns.TypeAAAA:
+			return "", h.answerService(s, n.service, qtype, r, resp)
+		case dns.TypeANY:
+			if h.answerService(s, n.service, dns.TypeA, r, resp) || h.answerService(s, n.service, dns.TypeAAAA, r, resp) {
+				return "", true
+			}
+		case dns.TypeCNAME:
+			if n.service.isCNAME() {
+				if cname := h.serviceCNAME(s, n.service, r); cname != nil {
+					resp.Answer = append(resp.Answer, cname)
+					return "", true
+				}
+				return "", false
+			}
+		}
+	}
+	var set *rrset
+	if qtype == dns.TypeANY {
+		// RFC 8482: answer ANY with one RRset rather than all of them.
+		if len(n.rrsets) > 0 {
+			set = &n.rrsets[0]
+		}
+	} else {
+		set = n.lookup(qtype)
+	}
+	if set == nil {
+		return "", false
+	}
+	h.appendSet(resp, set, owner, wild)
+	return "", true
+}
+
+// appendSet adds an RRset to the answer and its additional records,
+// giving synthesized wildcard answers the asked name as owner.
+func (h *Handler) appendSet(resp *dns.Msg, set *rrset, owner string, wild bool) {
+	if !wild {
+		resp.Answer = append(resp.Answer, set.rrs...)
+	} else {
+		for _, rr := range set.rrs {
+			c := dns.Copy(rr)
+			c.Header().Name = owner
+			resp.Answer = append(resp.Answer, c)
+		}
+	}
+	resp.Extra = append(resp.Extra, set.additional...)
+}
+
+// referral answers with the delegation at cut: not authoritative, the
+// child's NS set in the authority section and its glue.
+func (h *Handler) referral(cut *node, resp *dns.Msg) {
+	set := cut.lookup(dns.TypeNS)
+	if len(resp.Answer) == 0 {
+		resp.Authoritative = false
+	}
+	resp.Ns = append(resp.Ns, set.rrs...)
+	resp.Extra = append(resp.Extra, set.additional...)
+}
+
+// cutAbove returns the delegation point at or above name (below the apex),
+// or nil.
+func (z *zone) cutAbove(name string) *node {
+	if !z.hasCuts {
+		return nil
+	}
+	for off, end := 0, false; !end && len(name)-off > len(z.name); off, end = dns.NextLabel(name, off) {
+		if n := z.nodes[name[off:]]; n != nil && n.cut {
+			return n
+		}
+	}
+	return nil
+}
+
+// closestEncloser returns the deepest existing ancestor of name, which
+// does not exist itself (RFC 4592 §3.3.1). The apex always exists.
+func (z *zone) closestEncloser(name string) *node {
+	for off, end := dns.NextLabel(name, 0); !end; off, end = dns.NextLabel(name, off) {
+		if n := z.nodes[name[off:]]; n != nil {
+			return n
+		}
+	}
+	return z.nodes[z.name]
+}

@@ -1,0 +1,209 @@
+package resolver
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// Build makes a snapshot of a validated traffic document. serial is the
+// SOA serial of every zone. Every endpoint starts healthy; derive a
+// snapshot with real health through WithHealth.
+func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
+	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial}
+	for i := range t.Zones {
+		z, err := buildZone(&t.Zones[i], serial)
+		if err != nil {
+			return nil, fmt.Errorf("building zone %s: %w", t.Zones[i].Name, err)
+		}
+		s.zones[z.name] = z
+	}
+	names := make([]string, 0, len(s.zones))
+	for name := range s.zones {
+		names = append(names, name)
+	}
+	for i := range t.Services {
+		svc := &t.Services[i]
+		z := s.zones[config.ZoneOf(dns.CanonicalName(svc.Name), names)]
+		if z == nil {
+			return nil, fmt.Errorf("building service %s: outside every zone", svc.Name)
+		}
+		sn, err := buildService(svc, len(s.services))
+		if err != nil {
+			return nil, fmt.Errorf("building service %s: %w", svc.Name, err)
+		}
+		s.services = append(s.services, sn)
+		z.ensure(sn.name).service = sn
+	}
+	s.health = make([][]bool, len(s.services))
+	for i, sn := range s.services {
+		s.health[i] = make([]bool, len(sn.endpoints))
+		for j := range s.health[i] {
+			s.health[i][j] = true
+		}
+	}
+	for _, z := range s.zones {
+		z.linkAdditional()
+		z.linkWildcards()
+	}
+	return s, nil
+}
+
+// WithHealth returns a snapshot that shares s's zones but takes each
+// endpoint's health from healthy.
+func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snapshot {
+	next := *s
+	next.health = make([][]bool, len(s.services))
+	for i, sn := range s.services {
+		h := make([]bool, len(sn.endpoints))
+		for j := range sn.endpoints {
+			h[j] = healthy(sn.name, sn.endpoints[j].id)
+		}
+		next.health[i] = h
+	}
+	return &next
+}
+
+func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
+	name := dns.CanonicalName(cz.Name)
+	ttl := uint32(config.DefaultZoneTTL)
+	if cz.TTL != nil {
+		ttl = *cz.TTL
+	}
+	z := &zone{name: name, nodes: map[string]*node{}}
+	soa := &dns.SOA{
+		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
+		Ns:      dns.Fqdn(cz.SOA.MName),
+		Mbox:    dns.Fqdn(cz.SOA.RName),
+		Serial:  serial,
+		Refresh: cz.SOA.Refresh,
+		Retry:   cz.SOA.Retry,
+		Expire:  cz.SOA.Expire,
+		Minttl:  cz.SOA.Minimum,
+	}
+	neg := dns.Copy(soa)
+	neg.Header().Ttl = min(ttl, cz.SOA.Minimum)
+	z.soa, z.negSOA = soa, []dns.RR{neg}
+
+	apex := z.ensure(name)
+	apex.add(dns.TypeSOA, []dns.RR{soa})
+	ns := make([]dns.RR, len(cz.NS))
+	for i, target := range cz.NS {
+		ns[i] = &dns.NS{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: ttl}, Ns: dns.Fqdn(target)}
+	}
+	apex.add(dns.TypeNS, ns)
+
+	for i := range cz.Records {
+		r := &cz.Records[i]
+		rrs, err := r.RRs(name, ttl)
+		if err != nil {
+			return nil, fmt.Errorf("records[%d]: %w", i, err)
+		}
+		owner := dns.CanonicalName(rrs[0].Header().Name)
+		n := z.ensure(owner)
+		n.add(rrs[0].Header().Rrtype, rrs)
+		if rrs[0].Header().Rrtype == dns.TypeNS && owner != name {
+			n.cut, z.hasCuts = true, true
+		}
+	}
+	return z, nil
+}
+
+// ensure returns the node for name, creating it and every missing
+// ancestor up to the apex; the ancestors created are empty
+// non-terminals.
+func (z *zone) ensure(name string) *node {
+	if n, ok := z.nodes[name]; ok {
+		return n
+	}
+	n := &node{name: name}
+	z.nodes[name] = n
+	if name != z.name {
+		if off, end := dns.NextLabel(name, 0); !end {
+			z.ensure(name[off:])
+		}
+	}
+	return n
+}
+
+// add stores an RRset at the node, keeping the RRsets sorted by type.
+func (n *node) add(rrtype uint16, rrs []dns.RR) {
+	i, _ := slices.BinarySearchFunc(n.rrsets, rrtype, func(r rrset, t uint16) int { return int(r.rrtype) - int(t) })
+	n.rrsets = slices.Insert(n.rrsets, i, rrset{rrtype: rrtype, rrs: rrs})
+}
+
+// linkAdditional precomputes, for each NS, MX and SRV RRset, the
+// addresses of its targets that the zone itself holds: glue for
+// delegations, the name servers' addresses at the apex, mail and service
+// hosts (RFC 1034 §4.3.2 step 6).
+func (z *zone) linkAdditional() {
+	for _, n := range z.nodes {
+		for i := range n.rrsets {
+			set := &n.rrsets[i]
+			var extra []dns.RR
+			seen := map[string]bool{}
+			for _, rr := range set.rrs {
+				target := additionalTarget(rr)
+				if target == "" || seen[target] || !dns.IsSubDomain(z.name, target) {
+					continue
+				}
+				seen[target] = true
+				t := z.nodes[target]
+				if t == nil {
+					continue
+				}
+				// Below a cut only glue may be used, and only for the
+				// delegation's own NS set.
+				if z.belowCut(target) && !(set.rrtype == dns.TypeNS && n.cut) {
+					continue
+				}
+				for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA} {
+					if a := t.lookup(typ); a != nil {
+						extra = append(extra, a.rrs...)
+					}
+				}
+			}
+			set.additional = extra
+		}
+	}
+}
+
+// linkWildcards points each node at its wildcard child, if any.
+func (z *zone) linkWildcards() {
+	for name, n := range z.nodes {
+		if strings.HasPrefix(name, "*.") {
+			if parent := z.nodes[name[2:]]; parent != nil {
+				parent.wildcard = n
+			}
+		}
+	}
+}
+
+// belowCut reports whether name lies strictly below a delegation point of
+// the zone.
+func (z *zone) belowCut(name string) bool {
+	for off, end := dns.NextLabel(name, 0); !end && len(name)-off > len(z.name); off, end = dns.NextLabel(name, off) {
+		if n := z.nodes[name[off:]]; n != nil && n.cut {
+			return true
+		}
+	}
+	return false
+}
+
+// additionalTarget returns the lower-case name whose addresses belong in
+// the additional section of an answer with rr, or "".
+func additionalTarget(rr dns.RR) string {
+	switch r := rr.(type) {
+	case *dns.NS:
+		return strings.ToLower(r.Ns)
+	case *dns.MX:
+		return strings.ToLower(r.Mx)
+	case *dns.SRV:
+		return strings.ToLower(r.Target)
+	}
+	return ""
+}

@@ -1,0 +1,224 @@
+package resolver
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/geo"
+	"github.com/gtmd/gtmd/pkg/policy"
+)
+
+// Options are what a Handler is built with. Every field is optional.
+type Options struct {
+	// Locator places clients for location-based policies; nil means no
+	// GeoIP database (policies then fall back as PRODUCT §3 says).
+	Locator geo.Locator
+	// Rand is the random source of weighted and multivalue answers; it
+	// must be safe for concurrent use. Nil uses math/rand/v2.
+	Rand policy.Rand
+	// Logger receives the rare events of the query path (a response that
+	// cannot be packed); nil discards them.
+	Logger *slog.Logger
+}
+
+// Handler answers DNS queries from the current Snapshot. It is safe for
+// concurrent use; Swap replaces the snapshot without blocking queries.
+type Handler struct {
+	snap    atomic.Pointer[Snapshot]
+	locator geo.Locator
+	rand    policy.Rand
+	log     *slog.Logger
+	pool    sync.Pool
+}
+
+var _ dns.Handler = (*Handler)(nil)
+
+// NewHandler returns a handler that answers REFUSED to everything until
+// the first Swap.
+func NewHandler(opts Options) *Handler {
+	h := &Handler{locator: opts.Locator, rand: opts.Rand, log: opts.Logger}
+	if h.rand == nil {
+		h.rand = globalRand{}
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.pool.New = func() any { return &queryState{buf: make([]byte, packBufferSize)} }
+	return h
+}
+
+// globalRand draws from math/rand/v2's goroutine-safe global source.
+type globalRand struct{}
+
+func (globalRand) IntN(n int) int { return rand.IntN(n) }
+
+// Swap makes s the snapshot every following query is answered from.
+func (h *Handler) Swap(s *Snapshot) { h.snap.Store(s) }
+
+// Snapshot returns the snapshot queries are answered from, or nil.
+func (h *Handler) Snapshot() *Snapshot { return h.snap.Load() }
+
+// queryState is the per-query memory reused through the pool: the
+// request's computed values, the response and its OPT record, and the
+// buffer it is packed into.
+type queryState struct {
+	req  request
+	resp dns.Msg
+	opt  dns.OPT
+	ecs  dns.EDNS0_SUBNET
+	opts [1]dns.EDNS0
+	// buf is used at its full length: PackBuffer allocates anew when the
+	// length, not the capacity, is short.
+	buf []byte
+}
+
+// packBufferSize fits any UDP response; TCP answers that need more grow
+// the buffer once.
+const packBufferSize = 2048
+
+// ServeDNS answers one query. It is a thin adapter: Resolve decides,
+// ServeDNS packs and writes.
+func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
+	st := h.pool.Get().(*queryState)
+	st.req.reset()
+	remote := w.RemoteAddr()
+	_, st.req.tcp = remote.(*net.TCPAddr)
+	st.req.source = addrOf(remote)
+	h.resolve(q, st)
+	out, err := h.pack(st)
+	if err != nil {
+		h.log.Warn("cannot pack response", "name", q.Question[0].Name, "err", err)
+	} else {
+		_, _ = w.Write(out)
+	}
+	if cap(out) > cap(st.buf) {
+		st.buf = out[:cap(out)]
+	}
+	st.clear()
+	h.pool.Put(st)
+}
+
+// Resolve answers q as if it came from source over UDP (or TCP) and
+// returns the response before packing: the decision without the wire.
+// It allocates a fresh response; the query path uses ServeDNS.
+func (h *Handler) Resolve(q *dns.Msg, source netip.Addr, tcp bool) *dns.Msg {
+	st := new(queryState)
+	st.req.source, st.req.tcp = source.Unmap(), tcp
+	h.resolve(q, st)
+	return &st.resp
+}
+
+// resolve fills st.resp for q.
+func (h *Handler) resolve(q *dns.Msg, st *queryState) {
+	r, resp := &st.req, &st.resp
+	resp.MsgHdr = dns.MsgHdr{
+		Id:                 q.Id,
+		Response:           true,
+		Opcode:             q.Opcode,
+		RecursionDesired:   q.RecursionDesired,
+		CheckingDisabled:   q.CheckingDisabled,
+		Rcode:              dns.RcodeSuccess,
+		Authoritative:      false,
+		RecursionAvailable: false,
+	}
+	if len(q.Question) != 1 {
+		// The server's accept function refuses these before they get
+		// here; Resolve's direct callers get the same answer.
+		resp.Rcode = dns.RcodeFormatError
+		return
+	}
+	resp.Question = append(resp.Question[:0], q.Question[0])
+	rcode := r.parseEDNS(q)
+	defer h.addOPT(st)
+	if rcode != dns.RcodeSuccess {
+		resp.Rcode = rcode
+		return
+	}
+	if q.Opcode != dns.OpcodeQuery {
+		resp.Rcode = dns.RcodeNotImplemented
+		return
+	}
+	question := q.Question[0]
+	r.qtype = question.Qtype
+	switch {
+	case question.Qclass != dns.ClassINET:
+		resp.Rcode = dns.RcodeRefused
+		return
+	case r.qtype == dns.TypeOPT || r.qtype == dns.TypeTSIG || r.qtype == dns.TypeTKEY || r.qtype == dns.TypeNone:
+		resp.Rcode = dns.RcodeFormatError
+		return
+	case r.qtype == dns.TypeAXFR || r.qtype == dns.TypeIXFR:
+		// Zone transfers are not served: every node reads the same
+		// document from the store instead.
+		resp.Rcode = dns.RcodeRefused
+		return
+	}
+	r.name = lowerName(question.Name)
+	s := h.snap.Load()
+	var z *zone
+	if s != nil {
+		z = s.findZone(r.name)
+	}
+	if z == nil {
+		resp.Rcode = dns.RcodeRefused
+		return
+	}
+	resp.Authoritative = true
+	h.answerZone(s, z, r, resp)
+}
+
+// lowerName returns name in lower case and fully qualified, allocating
+// only when it is not already.
+func lowerName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; 'A' <= c && c <= 'Z' {
+			return dns.Fqdn(strings.ToLower(name))
+		}
+	}
+	return dns.Fqdn(name)
+}
+
+// addOPT adds the response's OPT record when the query had one (RFC 6891
+// §6.1.1), echoing the client subnet option with the scope the answer
+// relied on (RFC 7871 §7.2.1).
+func (h *Handler) addOPT(st *queryState) {
+	r := &st.req
+	if !r.edns {
+		return
+	}
+	st.opt = dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT, Class: DefaultUDPSize}}
+	if r.do {
+		st.opt.SetDo()
+	}
+	if r.ecs {
+		st.ecs = dns.EDNS0_SUBNET{
+			Code:          dns.EDNS0SUBNET,
+			Family:        r.ecsFamily,
+			SourceNetmask: r.ecsBits,
+			SourceScope:   uint8(min(r.scope, int(r.ecsBits))),
+			Address:       r.ecsAddr.AsSlice(),
+		}
+		st.opts[0] = &st.ecs
+		st.opt.Option = st.opts[:]
+	}
+	st.resp.Extra = append(st.resp.Extra, &st.opt)
+}
+
+// clear drops the references the response holds, so a pooled state does
+// not keep an old snapshot's records alive, and keeps the slices' memory.
+func (st *queryState) clear() {
+	m := &st.resp
+	clear(m.Question)
+	clear(m.Answer)
+	clear(m.Ns)
+	clear(m.Extra)
+	m.Question, m.Answer, m.Ns, m.Extra = m.Question[:0], m.Answer[:0], m.Ns[:0], m.Extra[:0]
+	st.opt.Option = nil
+}

@@ -1,0 +1,132 @@
+package resolver
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/policy"
+)
+
+// Sizes of UDP responses (RFC 6891 §6.2.5, and the 2020 DNS flag day's
+// 1232-byte default that avoids IP fragmentation).
+const (
+	minUDPSize     = 512
+	DefaultUDPSize = 1232
+)
+
+// request is what one query needs computed once: the client, the EDNS
+// options, the lower-case name. It lives in a pool with its response.
+type request struct {
+	// name is the question name in lower case.
+	name  string
+	qtype uint16
+	tcp   bool
+	// edns is set when the query carried an OPT record.
+	edns bool
+	do   bool
+	// size is the largest response the client takes over UDP.
+	size int
+	// ecs is set when the query carried a valid client subnet option.
+	ecs       bool
+	ecsFamily uint16
+	ecsBits   uint8
+	ecsAddr   netip.Addr
+	// scope is the ECS scope the answer relied on.
+	scope int
+	// source is the address the query came from.
+	source netip.Addr
+	// client is the client as policies see it, located lazily.
+	client  policy.Client
+	located bool
+	// chosen is scratch space for policy selections.
+	chosen [8]int
+}
+
+// reset clears r for another query.
+func (r *request) reset() {
+	*r = request{}
+}
+
+// addrOf extracts the IP of a net.Addr without allocating for the
+// common UDP and TCP types.
+func addrOf(a net.Addr) netip.Addr {
+	switch a := a.(type) {
+	case *net.UDPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	case *net.TCPAddr:
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	}
+	if a == nil {
+		return netip.Addr{}
+	}
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// parseEDNS reads the OPT record of q into r. It returns an rcode other
+// than success when the OPT record itself is at fault: BADVERS for an
+// EDNS version this server does not speak, FORMERR for a malformed client
+// subnet option (RFC 7871 §7.1.1).
+func (r *request) parseEDNS(q *dns.Msg) int {
+	r.size = minUDPSize
+	opt := q.IsEdns0()
+	if opt == nil {
+		return dns.RcodeSuccess
+	}
+	r.edns = true
+	r.do = opt.Do()
+	r.size = int(max(min(opt.UDPSize(), DefaultUDPSize), minUDPSize))
+	if opt.Version() != 0 {
+		return dns.RcodeBadVers
+	}
+	for _, o := range opt.Option {
+		ecs, ok := o.(*dns.EDNS0_SUBNET)
+		if !ok {
+			continue
+		}
+		if r.ecs {
+			return dns.RcodeFormatError
+		}
+		if !r.parseECS(ecs) {
+			return dns.RcodeFormatError
+		}
+	}
+	return dns.RcodeSuccess
+}
+
+// parseECS validates a client subnet option: a known family, a source
+// prefix that fits it, no address bits beyond it and a zero scope.
+func (r *request) parseECS(o *dns.EDNS0_SUBNET) bool {
+	var ip netip.Addr
+	var ok bool
+	switch o.Family {
+	case 1:
+		if o.SourceNetmask > 32 {
+			return false
+		}
+		ip, ok = netip.AddrFromSlice(o.Address.To4())
+	case 2:
+		if o.SourceNetmask > 128 {
+			return false
+		}
+		ip, ok = netip.AddrFromSlice(o.Address.To16())
+	default:
+		return false
+	}
+	if !ok || o.SourceScope != 0 {
+		return false
+	}
+	p := netip.PrefixFrom(ip, int(o.SourceNetmask))
+	if p.Masked().Addr() != ip {
+		return false
+	}
+	r.ecs, r.ecsFamily, r.ecsBits, r.ecsAddr = true, o.Family, o.SourceNetmask, ip
+	return true
+}

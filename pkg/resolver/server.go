@@ -1,0 +1,179 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/net/netutil"
+	"golang.org/x/sys/unix"
+)
+
+// ServerOptions configure the DNS listeners.
+type ServerOptions struct {
+	// Addrs are IP:port addresses, each served on UDP and TCP. Port 0
+	// picks a free port, the same for UDP and TCP.
+	Addrs []string
+	// UDPListeners is the number of SO_REUSEPORT sockets per address, so
+	// the kernel spreads queries over cores; 0 means one per CPU.
+	UDPListeners int
+	// TCPIdleTimeout closes idle TCP connections (RFC 7766 §6.2.3).
+	TCPIdleTimeout time.Duration
+	// TCPMaxConnections bounds open TCP connections per address.
+	TCPMaxConnections int
+	// TCPMaxQueries bounds the queries answered on one TCP connection.
+	TCPMaxQueries int
+	Handler       dns.Handler
+	Logger        *slog.Logger
+}
+
+// Server is the set of UDP and TCP listeners of a node.
+type Server struct {
+	opts    ServerOptions
+	servers []*dns.Server
+	bound   []string
+	wg      sync.WaitGroup
+	errs    chan error
+}
+
+// NewServer returns a server that listens once Start is called.
+func NewServer(opts ServerOptions) *Server {
+	if opts.UDPListeners <= 0 {
+		opts.UDPListeners = runtime.NumCPU()
+	}
+	if opts.TCPIdleTimeout <= 0 {
+		opts.TCPIdleTimeout = 10 * time.Second
+	}
+	if opts.TCPMaxConnections <= 0 {
+		opts.TCPMaxConnections = 1000
+	}
+	if opts.TCPMaxQueries <= 0 {
+		opts.TCPMaxQueries = 1000
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Server{opts: opts, errs: make(chan error, 1)}
+}
+
+// Start binds every address and starts serving. When it returns without
+// error, every socket is bound and queries sent to it will be answered.
+// On error nothing is left listening.
+func (s *Server) Start() error {
+	for _, addr := range s.opts.Addrs {
+		if err := s.listen(addr); err != nil {
+			_ = s.Shutdown(context.Background())
+			return err
+		}
+	}
+	return nil
+}
+
+// Addrs returns the bound addresses, with the ports picked for port 0.
+func (s *Server) Addrs() []string { return s.bound }
+
+// Err delivers the first error a listener stops with while serving.
+func (s *Server) Err() <-chan error { return s.errs }
+
+func (s *Server) listen(addr string) error {
+	lc := net.ListenConfig{Control: reusePort}
+	ctx := context.Background()
+	first, err := lc.ListenPacket(ctx, "udp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on udp %s: %w", addr, err)
+	}
+	// Every socket of the address shares the first one's port, which
+	// matters when the port was 0.
+	addr = first.LocalAddr().String()
+	s.bound = append(s.bound, addr)
+	conns := []net.PacketConn{first}
+	for i := 1; i < s.opts.UDPListeners; i++ {
+		pc, err := lc.ListenPacket(ctx, "udp", addr)
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			return fmt.Errorf("listening on udp %s (socket %d): %w", addr, i+1, err)
+		}
+		conns = append(conns, pc)
+	}
+	for _, pc := range conns {
+		s.serve(&dns.Server{PacketConn: pc, Handler: s.opts.Handler, UDPSize: dns.DefaultMsgSize})
+	}
+	l, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listening on tcp %s: %w", addr, err)
+	}
+	idle := s.opts.TCPIdleTimeout
+	s.serve(&dns.Server{
+		Listener:      netutil.LimitListener(l, s.opts.TCPMaxConnections),
+		Handler:       s.opts.Handler,
+		ReadTimeout:   idle,
+		WriteTimeout:  idle,
+		IdleTimeout:   func() time.Duration { return idle },
+		MaxTCPQueries: s.opts.TCPMaxQueries,
+	})
+	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(conns))
+	return nil
+}
+
+// serve runs one dns.Server on its already bound socket.
+func (s *Server) serve(srv *dns.Server) {
+	s.servers = append(s.servers, srv)
+	started, done := make(chan struct{}), make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(done)
+		if err := srv.ActivateAndServe(); err != nil && !isClosed(err) {
+			select {
+			case s.errs <- err:
+			default:
+			}
+		}
+	}()
+	select {
+	case <-started:
+	case <-done:
+	}
+}
+
+// Shutdown closes the listeners, lets queries in flight finish until ctx
+// ends, and waits for the serving goroutines.
+func (s *Server) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range s.servers {
+		if err := srv.ShutdownContext(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.wg.Wait()
+	return errors.Join(errs...)
+}
+
+func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
+
+// reusePort sets SO_REUSEPORT so several sockets share one address and
+// the kernel balances packets between them.
+func reusePort(network, address string, c syscall.RawConn) error {
+	var opErr error
+	err := c.Control(func(fd uintptr) {
+		opErr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
+	if err != nil {
+		return err
+	}
+	if opErr != nil {
+		return fmt.Errorf("setting SO_REUSEPORT on %s %s: %w", network, address, opErr)
+	}
+	return nil
+}
+

@@ -1,0 +1,72 @@
+package resolver
+
+import (
+	"net/netip"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/policy"
+)
+
+// serviceNode is a service compiled for answering: its policy and, per
+// endpoint, the records an answer with that endpoint carries, built once.
+type serviceNode struct {
+	index     int
+	name      string
+	ttl       uint32
+	policy    *policy.Service
+	endpoints []endpointAnswer
+}
+
+// endpointAnswer is what one endpoint contributes to an answer.
+type endpointAnswer struct {
+	id    string
+	a     []dns.RR
+	aaaa  []dns.RR
+	cname dns.RR
+}
+
+func buildService(s *config.Service, index int) (*serviceNode, error) {
+	p, err := policy.Compile(s)
+	if err != nil {
+		return nil, err
+	}
+	name := dns.CanonicalName(s.Name)
+	ttl := uint32(config.DefaultServiceTTL)
+	if s.TTL != nil {
+		ttl = *s.TTL
+	}
+	sn := &serviceNode{index: index, name: name, ttl: ttl, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints))}
+	for i := range s.Endpoints {
+		e := &s.Endpoints[i]
+		ea := endpointAnswer{id: e.ID}
+		hdr := func(t uint16) dns.RR_Header {
+			return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
+		}
+		for _, a := range e.A {
+			ip, err := netip.ParseAddr(a)
+			if err != nil {
+				return nil, err
+			}
+			ea.a = append(ea.a, &dns.A{Hdr: hdr(dns.TypeA), A: ip.AsSlice()})
+		}
+		for _, a := range e.AAAA {
+			ip, err := netip.ParseAddr(a)
+			if err != nil {
+				return nil, err
+			}
+			ea.aaaa = append(ea.aaaa, &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: ip.AsSlice()})
+		}
+		if e.CNAME != "" {
+			ea.cname = &dns.CNAME{Hdr: hdr(dns.TypeCNAME), Target: dns.Fqdn(e.CNAME)}
+		}
+		sn.endpoints[i] = ea
+	}
+	return sn, nil
+}
+
+// isCNAME reports whether the service answers with a CNAME.
+func (sn *serviceNode) isCNAME() bool {
+	return len(sn.endpoints) > 0 && sn.endpoints[0].cname != nil
+}

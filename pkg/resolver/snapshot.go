@@ -1,0 +1,87 @@
+package resolver
+
+import (
+	"github.com/miekg/dns"
+)
+
+// Snapshot is an immutable view of every zone gtmd serves. Build makes
+// one; WithHealth derives one with other endpoint health. Nothing in it
+// changes once built, so any number of queries may read it at once.
+type Snapshot struct {
+	zones map[string]*zone
+	// serial is the SOA serial of every zone.
+	serial uint32
+	// services lists every service node, indexed by serviceNode.index.
+	services []*serviceNode
+	// health holds, per service index, each endpoint's health.
+	health [][]bool
+}
+
+// Serial is the SOA serial the snapshot's zones carry.
+func (s *Snapshot) Serial() uint32 { return s.serial }
+
+// zone is one zone apex and every name below it that it serves.
+type zone struct {
+	name  string
+	nodes map[string]*node
+	// hasCuts is set when the zone delegates any name, so most lookups
+	// skip the search for a cut.
+	hasCuts bool
+	// soa is the SOA record as answered at the apex; negSOA is the same
+	// record with the negative TTL, for the authority section of NXDOMAIN
+	// and NODATA answers (RFC 2308 §3).
+	soa    dns.RR
+	negSOA []dns.RR
+}
+
+// node is one owner name of a zone: its RRsets, or none for an empty
+// non-terminal.
+type node struct {
+	name string
+	// rrsets holds the RRsets sorted by type; a node rarely has more than
+	// a handful, so a scan beats a map.
+	rrsets []rrset
+	// cut is set on a delegation point: NS records below the apex.
+	cut bool
+	// wildcard is the node "*.<name>", which answers for missing names
+	// whose closest encloser is this node.
+	wildcard *node
+	// service is set when the name is a service whose addresses a policy
+	// chooses.
+	service *serviceNode
+}
+
+// rrset is the records of one type at one name, and the additional
+// records an answer with them carries (addresses of in-zone targets).
+type rrset struct {
+	rrtype     uint16
+	rrs        []dns.RR
+	additional []dns.RR
+}
+
+// lookup returns the RRset of rrtype at the node, or nil.
+func (n *node) lookup(rrtype uint16) *rrset {
+	for i := range n.rrsets {
+		if n.rrsets[i].rrtype == rrtype {
+			return &n.rrsets[i]
+		}
+	}
+	return nil
+}
+
+// empty reports whether the node holds no data: an empty non-terminal.
+func (n *node) empty() bool { return len(n.rrsets) == 0 && n.service == nil }
+
+// findZone returns the zone that is the longest suffix of name (lower
+// case, fully qualified), or nil.
+func (s *Snapshot) findZone(name string) *zone {
+	for off, end := 0, false; !end; off, end = dns.NextLabel(name, off) {
+		if z, ok := s.zones[name[off:]]; ok {
+			return z
+		}
+	}
+	if z, ok := s.zones["."]; ok {
+		return z
+	}
+	return nil
+}
