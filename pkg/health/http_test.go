@@ -1,0 +1,250 @@
+package health_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+)
+
+// serve starts an HTTP server on 127.0.0.1, port 0.
+func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// checkHTTP runs one probe of an http check against url under timeout.
+func checkHTTP(t *testing.T, url string, timeout time.Duration, mod func(*config.Check)) error {
+	t.Helper()
+	c := config.Check{Name: "web", Type: config.CheckHTTP, URL: url, ExpectStatus: []int{200}}
+	if strings.HasPrefix(url, "https:") {
+		c.Type = config.CheckHTTPS
+	}
+	if mod != nil {
+		mod(&c)
+	}
+	hc, err := health.NewHTTPChecker(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return hc.Check(ctx)
+}
+
+func TestHTTPStatus(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			io.WriteString(w, "ok")
+		case "/fail":
+			http.Error(w, "broken", http.StatusInternalServerError)
+		case "/nocontent":
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	tests := []struct {
+		path    string
+		expect  []int
+		wantErr string
+	}{
+		{"/ok", []int{200}, ""},
+		{"/fail", []int{200}, "status 500, want 200"},
+		{"/nocontent", []int{200}, "status 204, want 200"},
+		{"/nocontent", []int{200, 204}, ""},
+		{"/fail", []int{200, 204}, "status 500, want 200 or 204"},
+		{"/fail", []int{500}, ""},
+	}
+	for _, tt := range tests {
+		err := checkHTTP(t, srv.URL+tt.path, 5*time.Second, func(c *config.Check) { c.ExpectStatus = tt.expect })
+		if errText(err) != tt.wantErr {
+			t.Errorf("%s expecting %v: err %v, want %q", tt.path, tt.expect, err, tt.wantErr)
+		}
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestHTTPBody(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok":
+			io.WriteString(w, "status: ok\n")
+		case "/late": // needle just past the scanned part
+			w.Write(bytes.Repeat([]byte("x"), health.MaxBodyScan-3))
+			io.WriteString(w, "needle")
+		case "/edge": // needle ending exactly at the limit
+			w.Write(bytes.Repeat([]byte("x"), health.MaxBodyScan-6))
+			io.WriteString(w, "needle")
+		}
+	})
+	tests := []struct {
+		path, body, wantErr string
+	}{
+		{"/ok", "ok", ""},
+		{"/ok", "down", `body does not contain "down"`},
+		{"/late", "needle", `body does not contain "needle" in its first 65536 bytes`},
+		{"/edge", "needle", ""},
+	}
+	for _, tt := range tests {
+		err := checkHTTP(t, srv.URL+tt.path, 5*time.Second, func(c *config.Check) { c.ExpectBody = tt.body })
+		if errText(err) != tt.wantErr {
+			t.Errorf("%s expecting %q: err %v, want %q", tt.path, tt.body, err, tt.wantErr)
+		}
+	}
+}
+
+func TestHTTPEndlessBody(t *testing.T) {
+	var sent atomic.Int64
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("x"), 4096)
+		for r.Context().Err() == nil {
+			n, err := w.Write(chunk)
+			sent.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	})
+	start := time.Now()
+	err := checkHTTP(t, srv.URL, 30*time.Second, func(c *config.Check) { c.ExpectBody = "needle" })
+	if err == nil || !strings.Contains(err.Error(), "first 65536 bytes") {
+		t.Errorf("endless body: err %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("endless body took %v", d)
+	}
+	// Without expect_body the body is not read at all.
+	if err := checkHTTP(t, srv.URL, 30*time.Second, nil); err != nil {
+		t.Errorf("endless body, no expect_body: %v", err)
+	}
+}
+
+func TestHTTPBodyFoundBeforeItEnds(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+		w.(http.Flusher).Flush()
+		select { // then trickle nothing until the client goes
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	if err := checkHTTP(t, srv.URL, 30*time.Second, func(c *config.Check) { c.ExpectBody = "ok" }); err != nil {
+		t.Errorf("err %v, want the body matched as soon as it came", err)
+	}
+}
+
+func TestHTTPRedirects(t *testing.T) {
+	var loops atomic.Int32
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/r":
+			http.Redirect(w, r, "/ok", http.StatusFound)
+		case "/loop":
+			loops.Add(1)
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		case "/ok":
+			io.WriteString(w, "ok")
+		}
+	})
+	if err := checkHTTP(t, srv.URL+"/r", 5*time.Second, nil); errText(err) != "status 302, want 200" {
+		t.Errorf("redirect not followed: err %v", err)
+	}
+	if err := checkHTTP(t, srv.URL+"/r", 5*time.Second, func(c *config.Check) { c.ExpectStatus = []int{302} }); err != nil {
+		t.Errorf("redirect expected: err %v", err)
+	}
+	follow := func(c *config.Check) { c.FollowRedirects = true; c.ExpectBody = "ok" }
+	if err := checkHTTP(t, srv.URL+"/r", 5*time.Second, follow); err != nil {
+		t.Errorf("redirect followed: err %v", err)
+	}
+	err := checkHTTP(t, srv.URL+"/loop", 5*time.Second, follow)
+	if err == nil || !strings.Contains(err.Error(), "stopped after 5 redirects") {
+		t.Errorf("redirect loop: err %v", err)
+	}
+	if n := loops.Load(); n != 6 {
+		t.Errorf("loop requested %d times, want 6 (the first and 5 redirects)", n)
+	}
+}
+
+func TestHTTPHostHeaderAndUserAgent(t *testing.T) {
+	var host, ua atomic.Value
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		host.Store(r.Host)
+		ua.Store(r.UserAgent())
+	})
+	if err := checkHTTP(t, srv.URL, 5*time.Second, func(c *config.Check) { c.Host = "www.example.com" }); err != nil {
+		t.Fatal(err)
+	}
+	if host.Load() != "www.example.com" || ua.Load() != "gtmd-health/1" {
+		t.Errorf("Host %v, User-Agent %v", host.Load(), ua.Load())
+	}
+}
+
+func TestHTTPHangingServerTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	start := time.Now()
+	err := checkHTTP(t, srv.URL, 100*time.Millisecond, nil)
+	if err == nil {
+		t.Fatal("hanging server passed")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v with a 100ms timeout", d)
+	}
+}
+
+func TestHTTPConnectionReset(t *testing.T) {
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		conn.(*net.TCPConn).SetLinger(0) // close with RST
+		conn.Close()
+	})
+	if err := checkHTTP(t, srv.URL, 5*time.Second, nil); err == nil {
+		t.Error("reset connection passed")
+	}
+}
+
+func TestHTTPConnectionRefused(t *testing.T) {
+	err := checkHTTP(t, "http://"+closedAddr(t)+"/", 5*time.Second, nil)
+	if err == nil || !strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "Get ") {
+		t.Errorf("err %v, want connection refused without the URL", err)
+	}
+}
+
+func TestNewHTTPCheckerRejectsBadURL(t *testing.T) {
+	for _, u := range []string{"ftp://x/", "/relative", "http://"} {
+		if _, err := health.NewHTTPChecker(config.Check{Name: "web", URL: u}, nil); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+}

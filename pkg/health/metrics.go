@@ -1,0 +1,141 @@
+package health
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the Scheduler's collectors.
+type metrics struct {
+	checks   *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	up       *prometheus.GaugeVec
+	changes  *prometheus.CounterVec
+}
+
+// checkMetrics are one check's children, cached so a probe does no label
+// lookup. The probe ones are nil for checks that are not probed.
+type checkMetrics struct {
+	ok, fail prometheus.Counter
+	duration prometheus.Observer
+	up       prometheus.Gauge
+}
+
+// newMetrics builds the collectors and registers them on reg, when not nil.
+// A collector already registered by an earlier Scheduler is reused.
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		checks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gtmd_health_checks_total",
+			Help: "Health probes run, by check and result (ok or fail).",
+		}, []string{"check", "result"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "gtmd_health_check_duration_seconds",
+			Help: "Time taken by health probes, by check.",
+			// From a fast local probe to a timed-out one.
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"check"}),
+		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "gtmd_health_check_up",
+			Help: "Whether a check counts as healthy on this node: 1 when up or unknown, 0 when down.",
+		}, []string{"check"}),
+		changes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gtmd_health_state_changes_total",
+			Help: "Status changes of health checks, by check and new status.",
+		}, []string{"check", "to"}),
+	}
+	var errs []error
+	var err error
+	m.checks, err = register(reg, m.checks)
+	errs = append(errs, err)
+	m.duration, err = register(reg, m.duration)
+	errs = append(errs, err)
+	m.up, err = register(reg, m.up)
+	errs = append(errs, err)
+	m.changes, err = register(reg, m.changes)
+	errs = append(errs, err)
+	return m, errors.Join(errs...)
+}
+
+// forCheck returns the children of one check and marks it healthy.
+func (m *metrics) forCheck(name string, probed bool) checkMetrics {
+	cm := checkMetrics{up: m.up.WithLabelValues(name)}
+	cm.up.Set(1)
+	if probed {
+		cm.ok = m.checks.WithLabelValues(name, "ok")
+		cm.fail = m.checks.WithLabelValues(name, "fail")
+		cm.duration = m.duration.WithLabelValues(name)
+	}
+	return cm
+}
+
+// forget drops every series of a removed check.
+func (m *metrics) forget(name string) {
+	l := prometheus.Labels{"check": name}
+	m.checks.DeletePartialMatch(l)
+	m.duration.DeletePartialMatch(l)
+	m.up.DeletePartialMatch(l)
+	m.changes.DeletePartialMatch(l)
+}
+
+// register registers c on reg, or returns the collector of the same
+// description already there.
+func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
+	if reg == nil {
+		return c, nil
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if errors.As(err, &are) {
+			if existing, ok := are.ExistingCollector.(T); ok {
+				return existing, nil
+			}
+		}
+		return c, err
+	}
+	return c, nil
+}
+
+// EndpointGauge publishes gtmd_health_endpoint_up{service,endpoint}: 1 for
+// a healthy endpoint, 0 for an unhealthy one. Each Set replaces the whole
+// set of endpoints, deleting the series of endpoints no longer present.
+type EndpointGauge struct {
+	gauge *prometheus.GaugeVec
+	mu    sync.Mutex
+	last  map[EndpointKey]struct{}
+}
+
+// NewEndpointGauge registers the gauge on reg (nil: not registered).
+func NewEndpointGauge(reg prometheus.Registerer) (*EndpointGauge, error) {
+	g, err := register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "gtmd_health_endpoint_up",
+		Help: "Whether a service endpoint is healthy as this node answers: 1 healthy, 0 not.",
+	}, []string{"service", "endpoint"}))
+	if err != nil {
+		return nil, err
+	}
+	return &EndpointGauge{gauge: g, last: map[EndpointKey]struct{}{}}, nil
+}
+
+// Set publishes the health of every endpoint in health and deletes the
+// series of endpoints published before but absent now.
+func (g *EndpointGauge) Set(health map[EndpointKey]bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for k := range g.last {
+		if _, ok := health[k]; !ok {
+			g.gauge.DeleteLabelValues(k.Service, k.Endpoint)
+			delete(g.last, k)
+		}
+	}
+	for k, ok := range health {
+		v := 0.0
+		if ok {
+			v = 1
+		}
+		g.gauge.WithLabelValues(k.Service, k.Endpoint).Set(v)
+		g.last[k] = struct{}{}
+	}
+}

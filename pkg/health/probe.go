@@ -1,0 +1,126 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// MaxFirstDelay bounds the random delay before a new check's first probe.
+const MaxFirstDelay = time.Second
+
+// jitter returns the delay before a new check's first probe, in
+// [0, min(interval, MaxFirstDelay)), and the gap between its first and
+// second probes, in (0, interval]. The first is short so a starting node
+// learns fast; the second puts the check at a random phase of its
+// interval, so checks started together spread out. Called with s.mu held.
+func (s *Scheduler) jitter(interval time.Duration) (first, second time.Duration) {
+	first = time.Duration(s.rand.Int64N(int64(min(interval, MaxFirstDelay))))
+	second = interval - time.Duration(s.rand.Int64N(int64(interval)))
+	return first, second
+}
+
+// runProbes is the goroutine of a probed check: wait, take a slot of the
+// semaphore, probe under the timeout, record, repeat.
+func (s *Scheduler) runProbes(e *entry, first, second time.Duration) {
+	defer s.wg.Done()
+	c, err := s.newChecker(e.cfg)
+	if err != nil {
+		s.log.Warn("health check cannot probe", "check", e.cfg.Name, "err", err)
+		c = failing{err}
+	}
+	iv, timeout := interval(e.cfg), e.cfg.Timeout.Std()
+	if timeout <= 0 || timeout > iv {
+		timeout = iv
+	}
+	delay := first
+	for n := 0; ; n++ {
+		if !s.sleep(e.ctx, delay) {
+			return
+		}
+		select {
+		case s.sem <- struct{}{}:
+		case <-e.ctx.Done():
+			return
+		}
+		start := s.clock.Now()
+		err := runProbe(e.ctx, c, timeout)
+		end := s.clock.Now()
+		<-s.sem
+		if e.ctx.Err() != nil {
+			return
+		}
+		latency := end.Sub(start)
+		s.observe(e, err, latency, end)
+		next := iv
+		if n == 0 {
+			next = second
+		}
+		delay = next - latency
+	}
+}
+
+// sleep waits d on the clock and reports false when ctx ends first.
+func (s *Scheduler) sleep(ctx context.Context, d time.Duration) bool {
+	t := s.clock.NewTimer(d)
+	select {
+	case <-ctx.Done():
+		t.Stop()
+		return false
+	case <-t.C():
+		return true
+	}
+}
+
+// runProbe runs one probe under its timeout. A probe cut by the timeout
+// reports that, and a panicking Checker is a failed probe.
+func runProbe(ctx context.Context, c Checker, timeout time.Duration) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("checker panicked: %v", r)
+		}
+	}()
+	err = c.Check(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("timed out after %v", timeout)
+	}
+	return err
+}
+
+// observe records one probe result.
+func (s *Scheduler) observe(e *entry, err error, latency time.Duration, at time.Time) {
+	if err == nil {
+		e.m.ok.Inc()
+	} else {
+		e.m.fail.Inc()
+	}
+	e.m.duration.Observe(latency.Seconds())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.checks[e.cfg.Name] != e {
+		return
+	}
+	from := e.state.Status
+	if e.state.observe(err, latency, at, max(e.cfg.Rise, 1), max(e.cfg.Fall, 1)) {
+		s.changed(e, from, true)
+	}
+}
+
+// interval is a check's interval, with the default for a document that
+// was not validated.
+func interval(c config.Check) time.Duration {
+	if d := c.Interval.Std(); d > 0 {
+		return d
+	}
+	return config.DefaultInterval.Std()
+}
+
+// failing is the Checker of a check whose own could not be built.
+type failing struct{ err error }
+
+func (f failing) Check(context.Context) error { return f.err }
