@@ -1,8 +1,10 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -35,62 +37,171 @@ func (p positions) find(field string) (line, col int) {
 
 // decodeDocument parses src into out (a pointer to a struct), refusing keys
 // that out does not have. It returns the position of every value so later
-// checks can point at them. Faults are collected, not stopped at.
-func decodeDocument(file string, src []byte, out any) (positions, []Fault) {
-	pos := positions{}
+// checks can point at them. Faults are collected, not stopped at, except
+// when the document cannot be read as one (a syntax error, a second
+// document, something other than a mapping at the top, or a key set twice,
+// which makes yaml drop the whole mapping): then ok is false and
+// validating what was decoded would only add faults about what is missing.
+func decodeDocument(file string, src []byte, out any) (pos positions, faults []Fault, ok bool) {
+	pos = positions{}
 	var root yaml.Node
-	if err := yaml.Unmarshal(src, &root); err != nil {
-		return pos, []Fault{syntaxFault(file, err)}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return pos, []Fault{syntaxFault(file, err)}, false
+	}
+	// A second document would be silently dropped: refuse it, unless it
+	// is empty (a trailing ---).
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return pos, []Fault{syntaxFault(file, err)}, false
+		}
+		if len(next.Content) > 0 && (next.Content[0].Kind != yaml.ScalarNode || next.Content[0].Value != "") {
+			return pos, []Fault{{File: file, Line: next.Line, Column: next.Column,
+				Message: "a second YAML document starts here; a file holds one document"}}, false
+		}
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		// An empty document decodes to the zero value; validation then says
 		// what is missing.
-		return pos, nil
+		return pos, nil, true
 	}
 	doc := root.Content[0]
-	list := &faultList{file: file, pos: pos}
-	walkKnown(doc, reflect.TypeOf(out).Elem(), "", pos, list)
+	if doc.Kind != yaml.MappingNode && !(doc.Kind == yaml.ScalarNode && doc.Tag == "!!null") {
+		return pos, []Fault{{File: file, Line: doc.Line, Column: doc.Column, Message: "the document must be a mapping of keys to values, not " + kindName(doc)}}, false
+	}
+	w := &walker{pos: pos, types: map[*yaml.Node]reflect.Type{}, list: &faultList{file: file, pos: pos}}
+	w.walk(doc, reflect.TypeOf(out).Elem(), "")
 	// yaml leaves unknown keys alone and goes on past values of the wrong
 	// type, so the decode still fills in what it can and its faults join
 	// the unknown keys.
-	faults := list.faults
+	faults = w.list.faults
 	if err := doc.Decode(out); err != nil {
-		faults = append(faults, decodeFaults(file, pos, err)...)
+		faults = append(faults, decodeFaults(file, pos, doc, w.types, err)...)
 	}
-	return pos, faults
+	return pos, faults, w.duplicates == 0
 }
 
-// walkKnown records the position of every value under n and a fault for
-// every mapping key that t has no field for.
-func walkKnown(n *yaml.Node, t reflect.Type, path string, pos positions, list *faultList) {
+// kindName says what a node is, for messages.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	}
+	return fmt.Sprintf("%q", n.Value)
+}
+
+// walker walks a document beside the type it decodes into.
+type walker struct {
+	pos positions
+	// types holds the type each node decodes into, to place type errors.
+	types map[*yaml.Node]reflect.Type
+	list  *faultList
+	// duplicates counts keys set twice in one mapping.
+	duplicates int
+}
+
+// walk records the position of every value under n, the type each node
+// is decoded into, and a fault for every mapping key that t has no field
+// for or that is set twice.
+func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
 	}
-	pos[path] = [2]int{n.Line, n.Column}
+	w.pos[path] = [2]int{n.Line, n.Column}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	w.types[n] = t
+	dup := w.duplicateKeys(n, path)
 	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
 		return
 	}
 	switch {
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			key, val := n.Content[i], n.Content[i+1]
-			child := joinField(path, key.Value)
-			f, ok := fieldByTag(t, key.Value)
-			if !ok {
-				pos[child] = [2]int{key.Line, key.Column}
-				list.addf(child, "unknown field %q", key.Value)
-				continue
-			}
-			walkKnown(val, f.Type, child, pos, list)
-		}
+		w.fields(n, t, path, dup, map[string]bool{})
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, item := range n.Content {
-			walkKnown(item, t.Elem(), path+"["+strconv.Itoa(i)+"]", pos, list)
+			w.walk(item, t.Elem(), path+"["+strconv.Itoa(i)+"]")
 		}
 	}
+}
+
+// fields walks the keys of mapping n as the fields of struct t, leaving
+// out those in dup and those already set, and marking the ones it walks
+// as set. Mappings merged in with "<<" come after n's own keys, which win
+// over theirs, as yaml decodes them.
+func (w *walker) fields(n *yaml.Node, t reflect.Type, path string, dup map[int]bool, set map[string]bool) {
+	var merged []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		if dup[i] || set[key.Value] {
+			continue
+		}
+		if key.ShortTag() == "!!merge" {
+			merged = append(merged, val)
+			continue
+		}
+		set[key.Value] = true
+		child := joinField(path, key.Value)
+		f, ok := fieldByTag(t, key.Value)
+		if !ok {
+			w.pos[child] = [2]int{key.Line, key.Column}
+			w.list.addf(child, "unknown field %q", key.Value)
+			continue
+		}
+		w.walk(val, f.Type, child)
+	}
+	for _, m := range merged {
+		if m.Kind == yaml.AliasNode && m.Alias != nil {
+			m = m.Alias
+		}
+		maps := []*yaml.Node{m}
+		if m.Kind == yaml.SequenceNode {
+			maps = m.Content
+		}
+		for _, mm := range maps {
+			if mm.Kind == yaml.AliasNode && mm.Alias != nil {
+				mm = mm.Alias
+			}
+			if mm.Kind == yaml.MappingNode {
+				w.fields(mm, t, path, nil, set)
+			}
+		}
+	}
+}
+
+// duplicateKeys records a fault for every key of mapping n that an earlier
+// key of n repeats, and returns their indexes in n.Content. yaml refuses
+// such a mapping whole, whatever type it decodes into.
+func (w *walker) duplicateKeys(n *yaml.Node, path string) map[int]bool {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	var dup map[int]bool
+	first := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i]
+		line, seen := first[key.Value]
+		if !seen {
+			first[key.Value] = key.Line
+			continue
+		}
+		if dup == nil {
+			dup = map[int]bool{}
+		}
+		dup[i] = true
+		w.duplicates++
+		w.list.faults = append(w.list.faults, Fault{File: w.list.file, Line: key.Line, Column: key.Column,
+			Field: joinField(path, key.Value), Message: fmt.Sprintf("is set twice; first at line %d", line)})
+	}
+	return dup
 }
 
 func joinField(path, key string) string {
@@ -116,36 +227,145 @@ func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
 // is there only in messages of gtmd's own types.
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+)(?:, column (\d+))?: (.*)$`)
 
+// parserProblems are the syntax errors of yaml's parser, as opposed to its
+// scanner. yaml reports their line counted from 0 (it adds one only for
+// scanner errors), so syntaxFault adds the one.
+var parserProblems = map[string]bool{
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"did not find expected <document start>": true,
+	"did not find expected <stream-start>":   true,
+	"found undefined tag handle":             true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
 // syntaxFault turns a YAML syntax error into a fault with its line.
 func syntaxFault(file string, err error) Fault {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if parserProblems[m[3]] {
+			line++
+		}
 		return Fault{File: file, Line: line, Message: "invalid YAML: " + m[3]}
 	}
 	return Fault{File: file, Message: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 }
 
 // decodeFaults turns the type errors of a decode (a string where a number
-// belongs, say) into faults, each placed on the line yaml reports and named
-// by the field found at that line.
-func decodeFaults(file string, pos positions, err error) []Fault {
+// belongs, say) into faults, each placed on the value yaml complains about
+// and named by the field found there.
+func decodeFaults(file string, pos positions, doc *yaml.Node, types map[*yaml.Node]reflect.Type, err error) []Fault {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
 		return []Fault{{File: file, Message: fmt.Sprintf("decoding: %v", err)}}
 	}
 	faults := make([]Fault, 0, len(te.Errors))
+	taken := map[*yaml.Node]bool{}
 	for _, e := range te.Errors {
+		if strings.Contains(e, ": mapping key ") {
+			continue // the walk reported it, with its column
+		}
 		f := Fault{File: file, Message: e}
 		if m := yamlLineRE.FindStringSubmatch(e); m != nil {
 			f.Line, _ = strconv.Atoi(m[1])
 			col, _ := strconv.Atoi(m[2])
 			f.Message = m[3]
+			if tm := typeErrRE.FindStringSubmatch(m[3]); tm != nil {
+				// yaml gives only the line; several values can share it
+				// in a flow mapping, so find the value by its tag and text.
+				n := typeErrorNode(doc, f.Line, tm[1], tm[2], types, strings.TrimLeft(tm[3], "*"), taken)
+				if n == nil {
+					// A custom type (Duration) decodes into another.
+					n = typeErrorNode(doc, f.Line, tm[1], tm[2], nil, "", taken)
+				}
+				if n != nil && col == 0 {
+					col = n.Column
+				}
+				f.Message = typeErrorMessage(tm[1], tm[2], tm[3])
+			}
 			f.Field, f.Column = fieldAt(pos, f.Line, col)
 		}
 		faults = append(faults, f)
 	}
 	return faults
+}
+
+// typeErrRE matches yaml's message for a value of the wrong type: the
+// value's tag, its text (cut to 7 characters and "..." when long) for
+// scalars, and the Go type it does not fit.
+var typeErrRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
+
+// typeErrorNode returns the first value on line that matches a type
+// error's tag and text and, with types, the Go type it was decoded into,
+// and that no earlier error was placed on.
+func typeErrorNode(n *yaml.Node, line int, tag, text string, types map[*yaml.Node]reflect.Type, goType string, taken map[*yaml.Node]bool) *yaml.Node {
+	var found *yaml.Node
+	var visit func(n *yaml.Node)
+	visit = func(n *yaml.Node) {
+		if found != nil || n.Line > line {
+			return
+		}
+		if n.Line == line && !taken[n] && n.ShortTag() == "!!"+tag && (types == nil || (types[n] != nil && types[n].String() == goType)) {
+			v, cut := strings.CutSuffix(text, "...")
+			if n.Kind != yaml.ScalarNode || n.Value == text || (cut && len(n.Value) > 10 && strings.HasPrefix(n.Value, v)) {
+				found = n
+				taken[n] = true
+				return
+			}
+		}
+		for i, c := range n.Content {
+			if n.Kind == yaml.MappingNode && i%2 == 0 {
+				continue // keys are not values
+			}
+			visit(c)
+		}
+	}
+	visit(n)
+	return found
+}
+
+// typeErrorMessage rewrites yaml's "cannot unmarshal !!str `abc` into
+// uint32" in the words of the document rather than of Go.
+func typeErrorMessage(tag, text, goType string) string {
+	var want string
+	switch strings.TrimLeft(goType, "*") {
+	case "int":
+		want = "a whole number"
+	case "uint32":
+		want = "a whole number from 0 to 4294967295"
+	case "float64":
+		want = "a number"
+	case "bool":
+		want = "true or false"
+	case "string":
+		want = "a string"
+	default:
+		if strings.HasPrefix(goType, "[]") {
+			want = "a list"
+		} else if strings.HasPrefix(strings.TrimLeft(goType, "*"), "config.") {
+			want = "a mapping"
+		} else {
+			return fmt.Sprintf("cannot unmarshal !!%s into %s", tag, goType)
+		}
+	}
+	var got string
+	switch tag {
+	case "seq":
+		got = "a list"
+	case "map":
+		got = "a mapping"
+	case "str":
+		got = strconv.Quote(text)
+	default:
+		got = text
+	}
+	return fmt.Sprintf("must be %s, not %s", want, got)
 }
 
 // fieldAt returns the field whose value starts at line and col, or, with

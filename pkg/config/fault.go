@@ -18,7 +18,7 @@ type Fault struct {
 }
 
 // Error formats the fault as file:line:column: field: message, leaving out
-// the parts that are unknown.
+// the parts that are unknown (the column of a YAML syntax error, say).
 func (f Fault) Error() string {
 	var b strings.Builder
 	if f.File != "" {
@@ -26,7 +26,10 @@ func (f Fault) Error() string {
 		b.WriteByte(':')
 	}
 	if f.Line > 0 {
-		fmt.Fprintf(&b, "%d:%d:", f.Line, f.Column)
+		fmt.Fprintf(&b, "%d:", f.Line)
+		if f.Column > 0 {
+			fmt.Fprintf(&b, "%d:", f.Column)
+		}
 	}
 	if b.Len() > 0 {
 		b.WriteByte(' ')

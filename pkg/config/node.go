@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -128,8 +129,11 @@ func LoadNode(path string) (*Node, error) {
 // names the source in faults.
 func ParseNode(file string, src []byte) (*Node, error) {
 	n := DefaultNode()
-	pos, faults := decodeDocument(file, src, &n)
+	pos, faults, ok := decodeDocument(file, src, &n)
 	list := &faultList{file: file, pos: pos, faults: faults}
+	if !ok {
+		return nil, list.err()
+	}
 	n.validate(list)
 	if err := list.err(); err != nil {
 		return nil, err
@@ -171,8 +175,10 @@ func (n *Node) validate(l *faultList) {
 		l.addf("dns.tcp_max_queries", "must be positive")
 	}
 	if n.Admin.Listen != "" {
-		if _, _, err := net.SplitHostPort(n.Admin.Listen); err != nil {
+		if host, _, err := net.SplitHostPort(n.Admin.Listen); err != nil {
 			l.addf("admin.listen", "%q is not a host:port address", n.Admin.Listen)
+		} else if n.Admin.TokensFile == "" && !isLoopback(host) {
+			l.addf("admin.listen", "%q is not a loopback address; without admin.tokens_file the admin API may listen on loopback only", n.Admin.Listen)
 		}
 	}
 	if (n.Admin.TLSCert == "") != (n.Admin.TLSKey == "") {
@@ -183,9 +189,10 @@ func (n *Node) validate(l *faultList) {
 			l.addf(fmt.Sprintf("store.etcd_endpoints[%d]", i), "%q is not an http:// or https:// URL", e)
 		}
 	}
-	for field, v := range map[string]string{"store.embedded.client_url": n.Store.Embedded.ClientURL, "store.embedded.peer_url": n.Store.Embedded.PeerURL} {
-		if u, err := url.Parse(v); err != nil || u.Scheme != "http" || u.Host == "" {
-			l.addf(field, "%q is not an http:// URL", v)
+	// A list, not a map, so faults without a place keep one order.
+	for _, f := range []struct{ field, v string }{{"store.embedded.client_url", n.Store.Embedded.ClientURL}, {"store.embedded.peer_url", n.Store.Embedded.PeerURL}} {
+		if u, err := url.Parse(f.v); err != nil || u.Scheme != "http" || u.Host == "" {
+			l.addf(f.field, "%q is not an http:// URL", f.v)
 		}
 	}
 	if !strings.HasPrefix(n.Store.Prefix, "/") || !strings.HasSuffix(n.Store.Prefix, "/") {
@@ -210,4 +217,27 @@ func (n *Node) validate(l *faultList) {
 	default:
 		l.addf("log.format", "%q is not one of text, json", n.Log.Format)
 	}
+}
+
+// ResolvePaths makes the node file's relative paths relative to dir, the
+// node file's directory, so a node runs the same from any working
+// directory. Flags given on the command line are taken as they are.
+func (n *Node) ResolvePaths(dir string) {
+	for _, p := range []*string{&n.DataDir, &n.TrafficFile, &n.GeoIP.Database, &n.GeoIP.ASNDatabase,
+		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey,
+		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+}
+
+// isLoopback reports whether host, from a host:port address, can only be
+// reached from this machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

@@ -24,8 +24,11 @@ func LoadTraffic(path string) (*Traffic, error) {
 // listing all of them.
 func ParseTraffic(file string, src []byte, baseDir string) (*Traffic, error) {
 	var t Traffic
-	pos, faults := decodeDocument(file, src, &t)
+	pos, faults, ok := decodeDocument(file, src, &t)
 	list := &faultList{file: file, pos: pos, faults: faults}
+	if !ok {
+		return nil, list.err()
+	}
 	mergeZoneFiles(&t, baseDir, list)
 	validateTraffic(&t, list)
 	if err := list.err(); err != nil {

@@ -58,7 +58,10 @@ func validateCheck(c *Check, path string, l *faultList) {
 		c.Interval = DefaultInterval
 	}
 	if c.Timeout == 0 {
-		c.Timeout = min(DefaultTimeout, c.Interval)
+		c.Timeout = DefaultTimeout
+		if c.Interval > 0 {
+			c.Timeout = min(c.Timeout, c.Interval)
+		}
 	}
 	if c.Rise == 0 {
 		c.Rise = DefaultRise
@@ -69,7 +72,9 @@ func validateCheck(c *Check, path string, l *faultList) {
 	if c.Interval.Std() < MinInterval {
 		l.addf(path+".interval", "%v is shorter than the minimum, %v", c.Interval.Std(), MinInterval)
 	}
-	if c.Timeout < 0 || c.Timeout > c.Interval {
+	// A timeout is judged against an interval only when that is valid,
+	// so one bad interval is one fault.
+	if c.Timeout <= 0 || (c.Interval.Std() >= MinInterval && c.Timeout > c.Interval) {
 		l.addf(path+".timeout", "%v must be positive and at most the interval (%v)", c.Timeout.Std(), c.Interval.Std())
 	}
 	if c.Rise < 1 {
@@ -88,11 +93,11 @@ func validateCheck(c *Check, path string, l *faultList) {
 		u, err := url.Parse(c.URL)
 		switch {
 		case c.URL == "":
-			l.addf(path+".url", "a %s check needs a url", c.Type)
+			l.addf(path+".url", "an %s check needs a url", c.Type)
 		case err != nil || u.Host == "":
 			l.addf(path+".url", "%q is not an absolute URL", c.URL)
 		case u.Scheme != c.Type:
-			l.addf(path+".url", "%q does not match check type %s (want a %s:// URL)", c.URL, c.Type, c.Type)
+			l.addf(path+".url", "%q does not match check type %s (want an %s:// URL)", c.URL, c.Type, c.Type)
 		}
 		if len(c.ExpectStatus) == 0 {
 			c.ExpectStatus = []int{200}
@@ -136,41 +141,39 @@ func validateHostPort(addr, field, typ string, l *faultList) {
 	}
 }
 
-// calculatedCycle returns the names along a cycle reachable from c through
-// calculated children, or nil.
+// calculatedCycle returns the names along a cycle of calculated checks
+// that starts and ends at c, or nil. Each cycle is reported once, from its
+// member whose name sorts first: the search passes only through checks
+// that sort after c, and visits each at most once, so it takes time in
+// proportion to the checks and children however they are wired.
 func calculatedCycle(c *Check, byName map[string]*Check) []string {
-	var path []string
-	onPath := map[string]bool{}
-	var visit func(c *Check) []string
-	visit = func(c *Check) []string {
-		if onPath[c.Name] {
-			return append(append([]string{}, path...), c.Name)
-		}
-		if c.Type != CheckCalculated {
-			return nil
-		}
-		onPath[c.Name] = true
-		path = append(path, c.Name)
-		for _, name := range c.Children {
-			if child, ok := byName[name]; ok {
-				if cycle := visit(child); cycle != nil {
-					return cycle
-				}
+	if c.Type != CheckCalculated || byName[c.Name] != c {
+		return nil
+	}
+	visited := map[string]bool{}
+	path := []string{c.Name}
+	var visit func(n *Check) bool
+	visit = func(n *Check) bool {
+		for _, name := range n.Children {
+			if name == c.Name {
+				path = append(path, name)
+				return true
 			}
+			child, ok := byName[name]
+			if !ok || child.Type != CheckCalculated || name < c.Name || visited[name] {
+				continue
+			}
+			visited[name] = true
+			path = append(path, name)
+			if visit(child) {
+				return true
+			}
+			path = path[:len(path)-1]
 		}
-		path = path[:len(path)-1]
-		onPath[c.Name] = false
-		return nil
+		return false
 	}
-	cycle := visit(c)
-	// Report each cycle once: from its member whose name sorts first.
-	if cycle == nil || cycle[len(cycle)-1] != c.Name {
-		return nil
+	if visit(c) {
+		return path
 	}
-	for _, name := range cycle {
-		if name < c.Name {
-			return nil
-		}
-	}
-	return cycle
+	return nil
 }

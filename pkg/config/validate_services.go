@@ -68,6 +68,10 @@ func validateServicePlace(s *Service, path string, zones []*zoneIndex, l *faultL
 	}
 	types := zone.types[s.Name]
 	for _, e := range s.Endpoints {
+		if e.CNAME != "" && s.Name == zone.name {
+			l.addf(path+".name", "%s is the zone apex, which holds the SOA and NS records, so it cannot answer with a CNAME", s.Name)
+			return
+		}
 		if e.CNAME != "" && len(types) > 0 {
 			l.addf(path+".name", "%s answers with a CNAME, so it cannot also have static records", s.Name)
 			return

@@ -42,16 +42,24 @@ type zoneIndex struct {
 	types map[string]map[uint16]bool
 	// cuts are the owner names of delegations (NS below the apex).
 	cuts map[string]bool
+	// delegationNS are the name servers of the delegations, by the field
+	// that names them, to be checked for glue.
+	delegationNS []fieldName
 }
 
-// below reports whether name is at or below one of the zone's cuts.
+// fieldName is a name found in the document and the field it was found in.
+type fieldName struct{ field, name string }
+
+// belowCut reports whether name is at or below one of the zone's cuts, and
+// the topmost such cut (the one that hides the others).
 func (z *zoneIndex) belowCut(name string) (string, bool) {
+	best := ""
 	for cut := range z.cuts {
-		if dns.IsSubDomain(cut, name) {
-			return cut, true
+		if dns.IsSubDomain(cut, name) && (best == "" || len(cut) < len(best)) {
+			best = cut
 		}
 	}
-	return "", false
+	return best, best != ""
 }
 
 func validateName(field, name string, l *faultList) (string, bool) {
@@ -84,9 +92,12 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	if len(z.NS) == 0 {
 		l.addf(path+".ns", "needs at least one name server")
 	}
+	nameServers := make([]fieldName, 0, len(z.NS))
 	for i, ns := range z.NS {
-		if n, ok := validateName(fmt.Sprintf("%s.ns[%d]", path, i), ns, l); ok {
+		field := fmt.Sprintf("%s.ns[%d]", path, i)
+		if n, ok := validateName(field, ns, l); ok {
 			z.NS[i] = n
+			nameServers = append(nameServers, fieldName{field, n})
 		}
 	}
 	zi.add(name, dns.TypeSOA)
@@ -100,13 +111,24 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	for i := range z.Records {
 		r := &z.Records[i]
 		owner, typ := r.Name, dns.StringToType[r.Type]
-		if cut, ok := zi.belowCut(owner); ok && owner != cut && typ != dns.TypeA && typ != dns.TypeAAAA {
+		cut, below := zi.belowCut(owner)
+		if !below || !zi.has(owner, typ) || typ == dns.TypeA || typ == dns.TypeAAAA {
+			continue // not below a cut, faulty already, or glue
+		}
+		if owner != cut {
 			l.addf(fmt.Sprintf("%s.records[%d].name", path, i), "%s is below the delegation at %s; only glue (A, AAAA) may be there", owner, cut)
+		} else if typ != dns.TypeNS && typ != dns.TypeDS {
+			l.addf(fmt.Sprintf("%s.records[%d].type", path, i), "%s is delegated, so a %s record there would never be answered; only NS, DS and glue (A, AAAA) may be there", owner, r.Type)
 		}
 	}
-	for i, ns := range z.NS {
-		if dns.IsSubDomain(name, ns) && !zi.has(ns, dns.TypeA) && !zi.has(ns, dns.TypeAAAA) {
-			l.addf(fmt.Sprintf("%s.ns[%d]", path, i), "name server %s is inside the zone but has no A or AAAA record (glue)", ns)
+	if z.ZoneFile != "" {
+		// The zone file was not merged (its fault is reported); the glue
+		// may well be in it.
+		return zi
+	}
+	for _, ns := range append(nameServers, zi.delegationNS...) {
+		if dns.IsSubDomain(name, ns.name) && !zi.has(ns.name, dns.TypeA) && !zi.has(ns.name, dns.TypeAAAA) {
+			l.addf(ns.field, "name server %s is inside the zone but has no A or AAAA record (glue)", ns.name)
 		}
 	}
 	return zi
@@ -200,6 +222,9 @@ func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, see
 	zi.add(owner, typ)
 	if typ == dns.TypeNS {
 		zi.cuts[owner] = true
+		for j, rr := range rrs {
+			zi.delegationNS = append(zi.delegationNS, fieldName{fmt.Sprintf("%s.data[%d]", path, j), dns.CanonicalName(rr.(*dns.NS).Ns)})
+		}
 	}
 	types := zi.types[owner]
 	if types[dns.TypeCNAME] && len(types) > 1 {

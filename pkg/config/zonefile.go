@@ -71,7 +71,7 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 		recs = append(recs, Record{Name: h.Name, Type: dns.TypeToString[h.Rrtype], TTL: &ttl, Data: []string{data}})
 	}
 	if err := zp.Err(); err != nil {
-		return nil, fmt.Errorf("zone file: %w", err)
+		return nil, zoneFileError(path, err)
 	}
 	return recs, nil
 }
@@ -81,4 +81,15 @@ func zoneTTL(z *Zone) uint32 {
 		return DefaultZoneTTL
 	}
 	return *z.TTL
+}
+
+// zoneFileError rewrites miekg/dns's "PATH: dns: bad A A: "1.2.3" at line:
+// 4:14" as "PATH:4:14: bad A A: "1.2.3"", the place first as in every
+// other fault.
+func zoneFileError(path string, err error) error {
+	msg := strings.TrimPrefix(strings.TrimPrefix(err.Error(), path+": "), "dns: ")
+	if i := strings.LastIndex(msg, " at line: "); i >= 0 {
+		return fmt.Errorf("%s:%s: %s", path, msg[i+len(" at line: "):], msg[:i])
+	}
+	return fmt.Errorf("zone file %s: %w", path, err)
 }

@@ -1,0 +1,254 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+)
+
+func TestNodeDefaults(t *testing.T) {
+	host, _ := os.Hostname()
+	want := Node{
+		Node: NodeIdentity{ID: host},
+		DNS: DNS{
+			Listen:            []string{"127.0.0.1:5300"},
+			TCPIdleTimeout:    Duration(10 * time.Second),
+			TCPMaxConnections: 1000,
+			TCPMaxQueries:     1000,
+		},
+		Admin:   Admin{Listen: "127.0.0.1:8300"},
+		Store:   Store{Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380"}, Prefix: "/gtmd/"},
+		DataDir: "./data",
+		Log:     Log{Level: "info", Format: "text"},
+	}
+	if got := DefaultNode(); !reflect.DeepEqual(got, want) {
+		diffJSON(t, got, want)
+	}
+	if err := new(DefaultNode()).Validate(); err != nil {
+		t.Errorf("the defaults do not validate: %v", err)
+	}
+	for _, tc := range []struct{ name, src string }{
+		{"empty file", ""},
+		{"comments only", "# nothing set\n"},
+		{"empty sections", "node: {}\ndns: {}\nstore: {}\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := ParseNode("gtmd.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatalf("ParseNode: %v", err)
+			}
+			if !reflect.DeepEqual(*n, want) {
+				diffJSON(t, *n, want)
+			}
+		})
+	}
+	n, err := LoadNode("")
+	if err != nil || !reflect.DeepEqual(*n, want) {
+		t.Errorf("LoadNode(\"\") = %+v, %v; want the defaults", n, err)
+	}
+}
+
+func TestLoadNodeFull(t *testing.T) {
+	n, err := LoadNode("testdata/node_full.yaml")
+	if err != nil {
+		t.Fatalf("LoadNode: %v", err)
+	}
+	want := &Node{
+		Node: NodeIdentity{ID: "us-1", Region: "us-east"},
+		DNS: DNS{
+			// The file's list replaces the default one, not appends to it.
+			Listen:            []string{"[::1]:5300", "127.0.0.1:5300"},
+			UDPListeners:      4,
+			TCPIdleTimeout:    Duration(30 * time.Second),
+			TCPMaxConnections: 200,
+			TCPMaxQueries:     100,
+		},
+		Admin: Admin{Listen: "0.0.0.0:8300", TokensFile: "/etc/gtmd/tokens", TLSCert: "/etc/gtmd/admin.crt", TLSKey: "/etc/gtmd/admin.key"},
+		Store: Store{
+			EtcdEndpoints: []string{"https://10.0.0.1:2379", "https://10.0.0.2:2379"},
+			Embedded:      EmbeddedStore{ClientURL: "http://127.0.0.1:12379", PeerURL: "http://127.0.0.1:12380"},
+			Prefix:        "/gtmd-test/",
+			TLS:           StoreTLS{CA: "/etc/gtmd/ca.pem", Cert: "/etc/gtmd/etcd.crt", Key: "/etc/gtmd/etcd.key"},
+			Username:      "gtmd",
+			PasswordFile:  "/etc/gtmd/etcd.password",
+		},
+		DataDir:     "/var/lib/gtmd",
+		GeoIP:       GeoIP{Database: "/var/lib/gtmd/GeoLite2-City.mmdb", ASNDatabase: "/var/lib/gtmd/GeoLite2-ASN.mmdb"},
+		TrafficFile: "traffic.yaml",
+		Log:         Log{Level: "debug", Format: "json"},
+	}
+	if !reflect.DeepEqual(n, want) {
+		diffJSON(t, n, want)
+	}
+}
+
+func TestLoadNodeMissingFile(t *testing.T) {
+	_, err := LoadNode("testdata/no-such-node.yaml")
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("got %v, want an error wrapping os.ErrNotExist", err)
+	}
+}
+
+func TestParseNodeFaults(t *testing.T) {
+	for _, tc := range []struct {
+		name, src, want string
+	}{
+		{"unknown key", "nodes: {id: a}\n",
+			`n.yaml:1:1: nodes: unknown field "nodes"`},
+		{"unknown nested key", "store:\n  embedded: {client: x}\n",
+			`n.yaml:2:14: store.embedded.client: unknown field "client"`},
+		{"wrong type", "dns: {tcp_max_queries: many}\n",
+			`n.yaml:1:24: dns.tcp_max_queries: must be a whole number, not "many"`},
+		{"list where a string belongs", "admin: {listen: [127.0.0.1:8300]}\n",
+			`n.yaml:1:17: admin.listen: must be a string, not a list`},
+		{"bad duration", "dns: {tcp_idle_timeout: 10}\n",
+			`n.yaml:1:25: dns.tcp_idle_timeout: invalid duration "10" (want a number with a unit, like 5s or 500ms)`},
+		{"syntax error", "dns:\n  listen: [127.0.0.1:53\n",
+			`n.yaml:2: invalid YAML: did not find expected ',' or ']'`},
+		{"key set twice", "log: {level: info}\nlog: {level: debug}\n",
+			`n.yaml:2:1: log: is set twice; first at line 1`},
+		{"empty node id", "node: {id: \"\"}\n",
+			`n.yaml:1:12: node.id: must not be empty`},
+		{"node id with a slash", "node: {id: us/1}\n",
+			`n.yaml:1:12: node.id: "us/1" must not contain '/' or white space`},
+		{"no dns listen address", "dns: {listen: []}\n",
+			`n.yaml:1:15: dns.listen: needs at least one address`},
+		{"dns listen not IP:port", "dns:\n  listen: [\"localhost:53\", \"127.0.0.1\", \":53\", \"[::1]:53\"]\n",
+			`n.yaml:2:12: dns.listen[0]: "localhost:53" is not an IP:port address
+n.yaml:2:28: dns.listen[1]: "127.0.0.1" is not an IP:port address
+n.yaml:2:41: dns.listen[2]: ":53" is not an IP:port address`},
+		{"dns limits", "dns: {udp_listeners: -1, tcp_idle_timeout: 0s, tcp_max_connections: 0, tcp_max_queries: -1}\n",
+			`n.yaml:1:22: dns.udp_listeners: must not be negative
+n.yaml:1:44: dns.tcp_idle_timeout: must be positive
+n.yaml:1:69: dns.tcp_max_connections: must be positive
+n.yaml:1:89: dns.tcp_max_queries: must be positive`},
+		{"admin listen not host:port", "admin: {listen: \"127.0.0.1\"}\n",
+			`n.yaml:1:17: admin.listen: "127.0.0.1" is not a host:port address`},
+		{"admin on every interface without tokens", "admin: {listen: \":8300\"}\n",
+			`n.yaml:1:17: admin.listen: ":8300" is not a loopback address; without admin.tokens_file the admin API may listen on loopback only`},
+		{"admin on a public address without tokens", "admin: {listen: \"192.0.2.1:8300\"}\n",
+			`n.yaml:1:17: admin.listen: "192.0.2.1:8300" is not a loopback address; without admin.tokens_file the admin API may listen on loopback only`},
+		{"admin on loopback without tokens", "admin: {listen: \"[::1]:8300\"}\n", ""},
+		{"admin on localhost without tokens", "admin: {listen: \"localhost:8300\"}\n", ""},
+		{"admin anywhere with tokens", "admin: {listen: \":8300\", tokens_file: tokens}\n", ""},
+		{"admin switched off", "admin: {listen: \"\"}\n", ""},
+		{"admin cert without key", "admin: {tls_cert: a.crt}\n",
+			`n.yaml:1:19: admin.tls_cert: tls_cert and tls_key go together`},
+		{"admin key without cert", "admin: {tls_key: a.key}\n",
+			`n.yaml:1:8: admin.tls_cert: tls_cert and tls_key go together`},
+		{"etcd endpoints not URLs", "store: {etcd_endpoints: [\"10.0.0.1:2379\", \"unix:///run/etcd\", \"http://\"]}\n",
+			`n.yaml:1:26: store.etcd_endpoints[0]: "10.0.0.1:2379" is not an http:// or https:// URL
+n.yaml:1:43: store.etcd_endpoints[1]: "unix:///run/etcd" is not an http:// or https:// URL
+n.yaml:1:63: store.etcd_endpoints[2]: "http://" is not an http:// or https:// URL`},
+		{"embedded URLs", "store:\n  embedded: {client_url: \"https://127.0.0.1:2379\", peer_url: \"\"}\n",
+			`n.yaml:2:26: store.embedded.client_url: "https://127.0.0.1:2379" is not an http:// URL
+n.yaml:2:62: store.embedded.peer_url: "" is not an http:// URL`},
+		{"prefix without slashes", "store: {prefix: gtmd}\n",
+			`n.yaml:1:17: store.prefix: "gtmd" must start and end with '/'`},
+		{"etcd cert without key", "store: {tls: {cert: c.pem}}\n",
+			`n.yaml:1:21: store.tls.cert: cert and key go together`},
+		{"empty data_dir", "data_dir: \"\"\n",
+			`n.yaml:1:11: data_dir: must not be empty`},
+		{"ASN database alone", "geoip: {asn_database: asn.mmdb}\n",
+			`n.yaml:1:23: geoip.asn_database: needs geoip.database as well`},
+		{"log level and format", "log: {level: trace, format: logfmt}\n",
+			`n.yaml:1:14: log.level: "trace" is not one of debug, info, warn, error
+n.yaml:1:29: log.format: "logfmt" is not one of text, json`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := ParseNode("n.yaml", []byte(tc.src))
+			if got := errText(err); got != tc.want {
+				t.Errorf("faults differ\n got:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if err != nil {
+				var ve *ValidationError
+				if !errors.As(err, &ve) {
+					t.Errorf("error %T is not a *ValidationError", err)
+				}
+				if n != nil {
+					t.Error("a node file came back with its faults")
+				}
+			}
+		})
+	}
+}
+
+// TestNodeValidateAfterFlags mimics flags overriding the file: the result
+// is checked again, and its faults name fields but have no place.
+func TestNodeValidateAfterFlags(t *testing.T) {
+	n, err := LoadNode("testdata/node_full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --node-id, --dns-listen, --admin-listen, --etcd, --data-dir
+	n.Node.ID = "eu-1"
+	n.DNS.Listen = []string{"0.0.0.0:53"}
+	n.Admin.Listen = "127.0.0.1:9300"
+	n.Store.EtcdEndpoints = []string{"http://10.0.0.9:2379"}
+	n.DataDir = "/srv/gtmd"
+	if err := n.Validate(); err != nil {
+		t.Fatalf("good flags: %v", err)
+	}
+
+	n.Node.ID = ""
+	n.DNS.Listen = []string{"0.0.0.0"}
+	n.Admin.TokensFile = ""
+	n.Admin.Listen = "0.0.0.0:8300"
+	n.Store.Embedded = EmbeddedStore{}
+	n.Store.EtcdEndpoints = []string{"10.0.0.9"}
+	n.DataDir = ""
+	want := `node.id: must not be empty
+dns.listen[0]: "0.0.0.0" is not an IP:port address
+admin.listen: "0.0.0.0:8300" is not a loopback address; without admin.tokens_file the admin API may listen on loopback only
+store.etcd_endpoints[0]: "10.0.0.9" is not an http:// or https:// URL
+store.embedded.client_url: "" is not an http:// URL
+store.embedded.peer_url: "" is not an http:// URL
+data_dir: must not be empty`
+	// Several runs, as the order must not depend on map iteration.
+	for range 20 {
+		if got := errText(n.Validate()); got != want {
+			t.Fatalf("faults differ\n got:\n%s\nwant:\n%s", got, want)
+		}
+	}
+}
+
+func TestFaultError(t *testing.T) {
+	for _, tc := range []struct {
+		f    Fault
+		want string
+	}{
+		{Fault{File: "a.yaml", Line: 3, Column: 7, Field: "zones[0].name", Message: "is required"}, "a.yaml:3:7: zones[0].name: is required"},
+		{Fault{File: "a.yaml", Line: 3, Message: "invalid YAML: x"}, "a.yaml:3: invalid YAML: x"},
+		{Fault{File: "a.yaml", Field: "zones", Message: "needs at least one zone"}, "a.yaml: zones: needs at least one zone"},
+		{Fault{Field: "node.id", Message: "must not be empty"}, "node.id: must not be empty"},
+		{Fault{Line: 2, Column: 1, Message: "m"}, "2:1: m"},
+		{Fault{Message: "m"}, "m"},
+	} {
+		if got := tc.f.Error(); got != tc.want {
+			t.Errorf("%+v.Error() = %q, want %q", tc.f, got, tc.want)
+		}
+	}
+}
+
+func TestNodeResolvePaths(t *testing.T) {
+	n, err := LoadNode("testdata/node_full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.DataDir = "data"
+	n.Admin.TLSKey = ""
+	n.ResolvePaths("/etc/gtmd")
+	for _, tc := range []struct{ name, got, want string }{
+		{"data_dir", n.DataDir, "/etc/gtmd/data"},
+		{"traffic_file", n.TrafficFile, "/etc/gtmd/traffic.yaml"},
+		{"admin.tokens_file (absolute)", n.Admin.TokensFile, "/etc/gtmd/tokens"},
+		{"admin.tls_key (empty)", n.Admin.TLSKey, ""},
+		{"geoip.database (absolute)", n.GeoIP.Database, "/var/lib/gtmd/GeoLite2-City.mmdb"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
+		}
+	}
+}
