@@ -13,8 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/gtmd/gtmd/geo"
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
@@ -105,8 +110,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Warn("no geoip database configured: location policies answer with their default endpoints")
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	handler := resolver.NewHandler(resolver.Options{Locator: locator, Logger: log})
-	nd := newNode(handler, log)
+	gauge, err := health.NewEndpointGauge(reg)
+	if err != nil {
+		return err
+	}
+	var nd *node
+	sched := health.NewScheduler(health.Options{
+		Logger:     log,
+		Registerer: reg,
+		OnChange:   func(c health.Change) { nd.healthChanged(c) },
+	})
+	defer sched.Close()
+	nd = newNode(nodeOptions{handler: handler, sched: sched, gauge: gauge, log: log})
 	if n.TrafficFile == "" {
 		return errors.New("no traffic document: set traffic_file in the node file or pass --traffic")
 	}
@@ -125,6 +143,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Logger:            log,
 	})
 	if err := srv.Start(); err != nil {
+		return err
+	}
+	adminSrv, err := startAdmin(n.Admin, admin.New(admin.Options{Gatherer: reg, Readiness: nd}), log)
+	if err != nil {
+		_ = srv.Shutdown(context.Background())
 		return err
 	}
 
@@ -148,6 +171,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("dns shutdown", "err", err)
+	}
+	if adminSrv != nil {
+		_ = adminSrv.Shutdown(sctx)
 	}
 	log.Info("stopped")
 	return serveErr

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// startAdmin serves the admin API on c.Listen, if set. Without a tokens
+// file anyone who reaches the port could operate the node, so it may then
+// listen on loopback only.
+func startAdmin(c config.Admin, h http.Handler, log *slog.Logger) (*http.Server, error) {
+	if c.Listen == "" {
+		return nil, nil
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("admin.listen %q: %w", c.Listen, err)
+	}
+	if c.TokensFile == "" && !isLoopback(host) {
+		return nil, fmt.Errorf("admin.listen %q is not a loopback address and admin.tokens_file is empty: set a tokens file, or listen on 127.0.0.1", c.Listen)
+	}
+	l, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listening for the admin API: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() {
+		var err error
+		if c.TLSCert != "" {
+			err = srv.ServeTLS(l, c.TLSCert, c.TLSKey)
+		} else {
+			err = srv.Serve(l)
+		}
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("admin API stopped", "err", err)
+		}
+	}()
+	log.Info("admin API listening", "addr", l.Addr().String(), "tls", c.TLSCert != "")
+	return srv, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
