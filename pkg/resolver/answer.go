@@ -11,7 +11,7 @@ const maxChain = 8
 
 // answerZone fills resp with the answer for r.name in z, following RFC
 // 1034 §4.3.2: delegations first, then the name itself, then wildcards
-// (RFC 4592), following CNAMEs inside the zone.
+// (RFC 4592), following CNAMEs through the zones served here.
 func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 	name := r.name
 	for chain := 0; ; chain++ {
@@ -37,11 +37,27 @@ func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 		if target == "" {
 			return
 		}
-		if chain == maxChain || !dns.IsSubDomain(z.name, target) || target == name {
+		if chain == maxChain || answered(resp, target) {
+			return
+		}
+		// The target may lie in another zone served here, a sub-zone
+		// included: follow it there, as the answer stays authoritative.
+		if z = s.findZone(target); z == nil {
 			return
 		}
 		name = target
 	}
+}
+
+// answered reports whether the answer already holds records of name: a
+// CNAME loop, which is answered with each link once.
+func answered(resp *dns.Msg, name string) bool {
+	for _, rr := range resp.Answer {
+		if rr.Header().Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // answerNode answers from one node. It returns the CNAME target to follow

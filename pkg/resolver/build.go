@@ -39,6 +39,9 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 		s.services = append(s.services, sn)
 		z.ensure(sn.name).service = sn
 	}
+	if len(s.services) > 0 {
+		s.decisions = new(decisionTable)
+	}
 	s.health = make([][]bool, len(s.services))
 	for i, sn := range s.services {
 		s.health[i] = make([]bool, len(sn.endpoints))
@@ -54,9 +57,13 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 }
 
 // WithHealth returns a snapshot that shares s's zones but takes each
-// endpoint's health from healthy.
+// endpoint's health from healthy. It is also how a replaced GeoIP
+// database takes effect: the new snapshot remembers no earlier decision.
 func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snapshot {
 	next := *s
+	if len(s.services) > 0 {
+		next.decisions = new(decisionTable)
+	}
 	next.health = make([][]bool, len(s.services))
 	for i, sn := range s.services {
 		h := make([]bool, len(sn.endpoints))

@@ -8,14 +8,13 @@ const (
 	maxClientBits6 = 56
 )
 
-// locate fills r.client once per query: the client subnet when the query
-// carried one, else the source address; its location when a GeoIP
-// database is loaded.
-func (h *Handler) locate(r *request) {
-	if r.located {
+// setClientPrefix works out once per query which network the client is
+// taken to be in: the client subnet when the query carried one, else the
+// source address, cut to what a GeoIP database can tell apart.
+func (r *request) setClientPrefix() {
+	if r.clientPrefix.IsValid() || !r.source.IsValid() && !r.ecs {
 		return
 	}
-	r.located = true
 	addr, bits := r.source, r.source.BitLen()
 	if r.ecs && r.ecsBits > 0 {
 		addr, bits = r.ecsAddr, int(r.ecsBits)
@@ -25,9 +24,19 @@ func (h *Handler) locate(r *request) {
 	} else {
 		bits = min(bits, maxClientBits6)
 	}
-	p, _ := addr.Prefix(bits)
-	r.client.Addr, r.client.Bits = p.Addr(), bits
-	if h.locator != nil && addr.IsValid() {
+	r.clientPrefix, _ = addr.Prefix(bits)
+	r.client.Addr, r.client.Bits = r.clientPrefix.Addr(), bits
+}
+
+// locate fills in the client's location, once per query, when a GeoIP
+// database is loaded.
+func (h *Handler) locate(r *request) {
+	if r.located {
+		return
+	}
+	r.located = true
+	r.setClientPrefix()
+	if h.locator != nil && r.client.Addr.IsValid() {
 		r.client.Loc = h.locator.Locate(r.client.Addr)
 		r.client.HasLoc = r.client.Loc.Known()
 	}

@@ -71,9 +71,6 @@ func (h *Handler) Snapshot() *Snapshot { return h.snap.Load() }
 type queryState struct {
 	req  request
 	resp dns.Msg
-	opt  dns.OPT
-	ecs  dns.EDNS0_SUBNET
-	opts [1]dns.EDNS0
 	// buf is used at its full length: PackBuffer allocates anew when the
 	// length, not the capacity, is short.
 	buf []byte
@@ -112,6 +109,9 @@ func (h *Handler) Resolve(q *dns.Msg, source netip.Addr, tcp bool) *dns.Msg {
 	st := new(queryState)
 	st.req.source, st.req.tcp = source.Unmap(), tcp
 	h.resolve(q, st)
+	if opt := st.req.optRR(); opt != nil {
+		st.resp.Extra = append(st.resp.Extra, opt)
+	}
 	return &st.resp
 }
 
@@ -136,7 +136,6 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	}
 	resp.Question = append(resp.Question[:0], q.Question[0])
 	rcode := r.parseEDNS(q)
-	defer h.addOPT(st)
 	if rcode != dns.RcodeSuccess {
 		resp.Rcode = rcode
 		return
@@ -148,11 +147,11 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	question := q.Question[0]
 	r.qtype = question.Qtype
 	switch {
+	case r.qtype == dns.TypeOPT || r.qtype == dns.TypeTSIG || r.qtype == dns.TypeTKEY || r.qtype == dns.TypeNone || question.Qclass == dns.ClassNONE || question.Qclass == 0:
+		resp.Rcode = dns.RcodeFormatError
+		return
 	case question.Qclass != dns.ClassINET:
 		resp.Rcode = dns.RcodeRefused
-		return
-	case r.qtype == dns.TypeOPT || r.qtype == dns.TypeTSIG || r.qtype == dns.TypeTKEY || r.qtype == dns.TypeNone:
-		resp.Rcode = dns.RcodeFormatError
 		return
 	case r.qtype == dns.TypeAXFR || r.qtype == dns.TypeIXFR:
 		// Zone transfers are not served: every node reads the same
@@ -185,32 +184,6 @@ func lowerName(name string) string {
 	return dns.Fqdn(name)
 }
 
-// addOPT adds the response's OPT record when the query had one (RFC 6891
-// §6.1.1), echoing the client subnet option with the scope the answer
-// relied on (RFC 7871 §7.2.1).
-func (h *Handler) addOPT(st *queryState) {
-	r := &st.req
-	if !r.edns {
-		return
-	}
-	st.opt = dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT, Class: DefaultUDPSize}}
-	if r.do {
-		st.opt.SetDo()
-	}
-	if r.ecs {
-		st.ecs = dns.EDNS0_SUBNET{
-			Code:          dns.EDNS0SUBNET,
-			Family:        r.ecsFamily,
-			SourceNetmask: r.ecsBits,
-			SourceScope:   uint8(min(r.scope, int(r.ecsBits))),
-			Address:       r.ecsAddr.AsSlice(),
-		}
-		st.opts[0] = &st.ecs
-		st.opt.Option = st.opts[:]
-	}
-	st.resp.Extra = append(st.resp.Extra, &st.opt)
-}
-
 // clear drops the references the response holds, so a pooled state does
 // not keep an old snapshot's records alive, and keeps the slices' memory.
 func (st *queryState) clear() {
@@ -220,5 +193,4 @@ func (st *queryState) clear() {
 	clear(m.Ns)
 	clear(m.Extra)
 	m.Question, m.Answer, m.Ns, m.Extra = m.Question[:0], m.Answer[:0], m.Ns[:0], m.Extra[:0]
-	st.opt.Option = nil
 }

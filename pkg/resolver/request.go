@@ -37,11 +37,18 @@ type request struct {
 	scope int
 	// source is the address the query came from.
 	source netip.Addr
-	// client is the client as policies see it, located lazily.
-	client  policy.Client
+	// clientPrefix is the client's network as policies see it; client
+	// adds its location, looked up lazily.
+	clientPrefix netip.Prefix
+	client       policy.Client
 	located bool
 	// chosen is scratch space for policy selections.
 	chosen [8]int
+	// trace, when set, records the policy's steps (for Explain); the query
+	// path leaves it nil. explained and snap are what Explain reports.
+	trace     *policy.Trace
+	explained *serviceNode
+	snap      *Snapshot
 }
 
 // reset clears r for another query.
@@ -76,7 +83,27 @@ func addrOf(a net.Addr) netip.Addr {
 // subnet option (RFC 7871 §7.1.1).
 func (r *request) parseEDNS(q *dns.Msg) int {
 	r.size = minUDPSize
-	opt := q.IsEdns0()
+	// An OPT record belongs once in the additional section, owned by the
+	// root (RFC 6891 §6.1.1); anything else is a malformed query.
+	var opt *dns.OPT
+	for _, rr := range q.Extra {
+		if o, ok := rr.(*dns.OPT); ok {
+			if opt != nil || o.Hdr.Name != "." {
+				return dns.RcodeFormatError
+			}
+			opt = o
+		}
+	}
+	for _, rr := range q.Answer {
+		if rr.Header().Rrtype == dns.TypeOPT {
+			return dns.RcodeFormatError
+		}
+	}
+	for _, rr := range q.Ns {
+		if rr.Header().Rrtype == dns.TypeOPT {
+			return dns.RcodeFormatError
+		}
+	}
 	if opt == nil {
 		return dns.RcodeSuccess
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -82,34 +83,28 @@ func (s *Server) Addrs() []string { return s.bound }
 // Err delivers the first error a listener stops with while serving.
 func (s *Server) Err() <-chan error { return s.errs }
 
+// portZeroTries bounds the attempts to find a port free for both UDP and
+// TCP when the configured port is 0.
+const portZeroTries = 10
+
 func (s *Server) listen(addr string) error {
-	lc := net.ListenConfig{Control: reusePort}
-	ctx := context.Background()
-	first, err := lc.ListenPacket(ctx, "udp", addr)
-	if err != nil {
-		return fmt.Errorf("listening on udp %s: %w", addr, err)
-	}
-	// Every socket of the address shares the first one's port, which
-	// matters when the port was 0.
-	addr = first.LocalAddr().String()
-	s.bound = append(s.bound, addr)
-	conns := []net.PacketConn{first}
-	for i := 1; i < s.opts.UDPListeners; i++ {
-		pc, err := lc.ListenPacket(ctx, "udp", addr)
-		if err != nil {
-			for _, c := range conns {
-				c.Close()
-			}
-			return fmt.Errorf("listening on udp %s (socket %d): %w", addr, i+1, err)
+	var conns []net.PacketConn
+	var l net.Listener
+	var err error
+	for try := 1; ; try++ {
+		conns, l, err = s.bind(addr)
+		// With port 0 the port UDP picked may be taken on TCP: pick again.
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || !strings.HasSuffix(addr, ":0") || try == portZeroTries {
+			break
 		}
-		conns = append(conns, pc)
 	}
+	if err != nil {
+		return err
+	}
+	addr = conns[0].LocalAddr().String()
+	s.bound = append(s.bound, addr)
 	for _, pc := range conns {
 		s.serve(&dns.Server{PacketConn: pc, Handler: s.opts.Handler, UDPSize: dns.DefaultMsgSize})
-	}
-	l, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listening on tcp %s: %w", addr, err)
 	}
 	idle := s.opts.TCPIdleTimeout
 	s.serve(&dns.Server{
@@ -122,6 +117,40 @@ func (s *Server) listen(addr string) error {
 	})
 	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(conns))
 	return nil
+}
+
+// bind opens the UDP sockets and the TCP listener of one address, or
+// nothing.
+func (s *Server) bind(addr string) ([]net.PacketConn, net.Listener, error) {
+	lc := net.ListenConfig{Control: reusePort}
+	ctx := context.Background()
+	first, err := lc.ListenPacket(ctx, "udp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listening on udp %s: %w", addr, err)
+	}
+	// Every socket of the address shares the first one's port, which
+	// matters when the port was 0.
+	bound := first.LocalAddr().String()
+	conns := []net.PacketConn{first}
+	closeAll := func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	for i := 1; i < s.opts.UDPListeners; i++ {
+		pc, err := lc.ListenPacket(ctx, "udp", bound)
+		if err != nil {
+			closeAll()
+			return nil, nil, fmt.Errorf("listening on udp %s (socket %d): %w", bound, i+1, err)
+		}
+		conns = append(conns, pc)
+	}
+	l, err := lc.Listen(ctx, "tcp", bound)
+	if err != nil {
+		closeAll()
+		return nil, nil, fmt.Errorf("listening on tcp %s: %w", bound, err)
+	}
+	return conns, l, nil
 }
 
 // serve runs one dns.Server on its already bound socket.

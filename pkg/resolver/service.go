@@ -17,6 +17,9 @@ type serviceNode struct {
 	ttl       uint32
 	policy    *policy.Service
 	endpoints []endpointAnswer
+	// deterministic is set when the policy's choice can be remembered per
+	// client network (see decisionTable).
+	deterministic bool
 }
 
 // endpointAnswer is what one endpoint contributes to an answer.
@@ -37,7 +40,7 @@ func buildService(s *config.Service, index int) (*serviceNode, error) {
 	if s.TTL != nil {
 		ttl = *s.TTL
 	}
-	sn := &serviceNode{index: index, name: name, ttl: ttl, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints))}
+	sn := &serviceNode{index: index, name: name, ttl: ttl, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: deterministic(s.Policy)}
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
 		ea := endpointAnswer{id: e.ID}

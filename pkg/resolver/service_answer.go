@@ -7,8 +7,22 @@ import (
 // selectEndpoints runs the service's policy for the query's client and
 // notes the ECS scope the choice relied on.
 func (h *Handler) selectEndpoints(s *Snapshot, sn *serviceNode, r *request) []int {
+	r.setClientPrefix()
+	cache := sn.deterministic && r.trace == nil
+	if cache {
+		if d := s.decisions.get(sn.index, r.clientPrefix); d != nil {
+			r.scope = max(r.scope, d.scope)
+			return r.chosen[:copy(r.chosen[:], d.chosen[:d.n])]
+		}
+	}
 	h.locate(r)
-	chosen, scope := sn.policy.Select(s.health[sn.index], &r.client, h.rand, r.chosen[:0], nil)
+	if r.trace != nil {
+		r.explained, r.snap = sn, s
+	}
+	chosen, scope := sn.policy.Select(s.health[sn.index], &r.client, h.rand, r.chosen[:0], r.trace)
+	if cache {
+		s.decisions.put(sn.index, r.clientPrefix, chosen, scope)
+	}
 	r.scope = max(r.scope, scope)
 	return chosen
 }

@@ -15,6 +15,9 @@ type Snapshot struct {
 	services []*serviceNode
 	// health holds, per service index, each endpoint's health.
 	health [][]bool
+	// decisions remembers policy choices under this health; nil when the
+	// snapshot has no service.
+	decisions *decisionTable
 }
 
 // Serial is the SOA serial the snapshot's zones carry.
