@@ -41,7 +41,7 @@ type request struct {
 	// adds its location, looked up lazily.
 	clientPrefix netip.Prefix
 	client       policy.Client
-	located bool
+	located      bool
 	// chosen is scratch space for policy selections.
 	chosen [8]int
 	// trace, when set, records the policy's steps (for Explain); the query

@@ -93,7 +93,7 @@ func (s *Server) listen(addr string) error {
 	var err error
 	for try := 1; ; try++ {
 		conns, l, err = s.bind(addr)
-		// With port 0 the port UDP picked may be taken on TCP: pick again.
+		// With port 0 the port TCP picked may be taken on UDP: pick again.
 		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || !strings.HasSuffix(addr, ":0") || try == portZeroTries {
 			break
 		}
@@ -119,36 +119,30 @@ func (s *Server) listen(addr string) error {
 	return nil
 }
 
-// bind opens the UDP sockets and the TCP listener of one address, or
-// nothing.
+// bind opens the TCP listener and the UDP sockets of one address, or
+// nothing. TCP goes first and without SO_REUSEPORT: with port 0 the kernel
+// may hand a SO_REUSEPORT socket a port another server's SO_REUSEPORT
+// sockets already share, but never a TCP port in use, so the port the TCP
+// listener gets belongs to this server alone and the UDP sockets follow it.
 func (s *Server) bind(addr string) ([]net.PacketConn, net.Listener, error) {
-	lc := net.ListenConfig{Control: reusePort}
 	ctx := context.Background()
-	first, err := lc.ListenPacket(ctx, "udp", addr)
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, nil, fmt.Errorf("listening on udp %s: %w", addr, err)
+		return nil, nil, fmt.Errorf("listening on tcp %s: %w", addr, err)
 	}
-	// Every socket of the address shares the first one's port, which
-	// matters when the port was 0.
-	bound := first.LocalAddr().String()
-	conns := []net.PacketConn{first}
-	closeAll := func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}
-	for i := 1; i < s.opts.UDPListeners; i++ {
+	bound := l.Addr().String()
+	lc := net.ListenConfig{Control: reusePort}
+	var conns []net.PacketConn
+	for i := 0; i < s.opts.UDPListeners; i++ {
 		pc, err := lc.ListenPacket(ctx, "udp", bound)
 		if err != nil {
-			closeAll()
+			for _, c := range conns {
+				c.Close()
+			}
+			l.Close()
 			return nil, nil, fmt.Errorf("listening on udp %s (socket %d): %w", bound, i+1, err)
 		}
 		conns = append(conns, pc)
-	}
-	l, err := lc.Listen(ctx, "tcp", bound)
-	if err != nil {
-		closeAll()
-		return nil, nil, fmt.Errorf("listening on tcp %s: %w", bound, err)
 	}
 	return conns, l, nil
 }
@@ -205,4 +199,3 @@ func reusePort(network, address string, c syscall.RawConn) error {
 	}
 	return nil
 }
-
