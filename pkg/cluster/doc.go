@@ -1,0 +1,15 @@
+// Package cluster is the only package of gtmd that talks to etcd. It keeps
+// the shared state of a cluster of nodes under one key prefix:
+//
+//	<prefix>traffic                     the traffic document (JSON)
+//	<prefix>members/<node>              each live node, under its lease
+//	<prefix>observations/<node>/<check> each node's latest result per check, under its lease
+//	<prefix>overrides/<service>/<id>    operator overrides, durable
+//	<prefix>external/<check>            pushed statuses of external checks, durable
+//
+// A Store watches the whole prefix from a known revision and hands every
+// change to its owner as a new immutable State; on a compacted or broken
+// watch it reads everything again and resumes. Aggregate turns a State into
+// the same health verdict on every node. The query path never calls into
+// this package: the node builds resolver snapshots from States.
+package cluster

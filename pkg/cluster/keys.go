@@ -1,0 +1,45 @@
+package cluster
+
+import "strings"
+
+// Key layout below the prefix; see the package documentation.
+const (
+	keyTraffic      = "traffic"
+	dirMembers      = "members/"
+	dirObservations = "observations/"
+	dirOverrides    = "overrides/"
+	dirExternal     = "external/"
+)
+
+// keys builds the keys of one prefix.
+type keys struct{ prefix string }
+
+func (k keys) traffic() string           { return k.prefix + keyTraffic }
+func (k keys) member(node string) string { return k.prefix + dirMembers + node }
+func (k keys) observations(node string) string {
+	return k.prefix + dirObservations + node + "/"
+}
+func (k keys) observation(node, check string) string {
+	return k.observations(node) + check
+}
+func (k keys) override(service, endpoint string) string {
+	return k.prefix + dirOverrides + service + "/" + endpoint
+}
+func (k keys) external(check string) string { return k.prefix + dirExternal + check }
+
+// split returns the directory and the rest of a key below the prefix.
+func (k keys) split(key string) (dir, rest string, ok bool) {
+	rel, ok := strings.CutPrefix(key, k.prefix)
+	if !ok {
+		return "", "", false
+	}
+	if rel == keyTraffic {
+		return keyTraffic, "", true
+	}
+	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirExternal} {
+		if r, ok := strings.CutPrefix(rel, d); ok {
+			return d, r, true
+		}
+	}
+	return "", "", false
+}

@@ -1,0 +1,34 @@
+package cluster
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	connected prometheus.Gauge
+	revision  prometheus.Gauge
+	members   prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_store_connected", Help: "1 when the cluster store (etcd) answers, 0 when it does not."}),
+		revision:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_config_revision", Help: "The traffic document revision this node serves."}),
+		members:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_members", Help: "Live nodes in the cluster, as this node sees them."}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, g := range []*prometheus.Gauge{&m.connected, &m.revision, &m.members} {
+		if err := reg.Register(*g); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if !errors.As(err, &are) {
+				return nil, err
+			}
+			*g = are.ExistingCollector.(prometheus.Gauge)
+		}
+	}
+	return m, nil
+}

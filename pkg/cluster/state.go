@@ -1,0 +1,91 @@
+package cluster
+
+import (
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+)
+
+// Member is one live node, as it registers itself.
+type Member struct {
+	ID     string   `json:"id"`
+	Region string   `json:"region"`
+	DNS    []string `json:"dns"`
+	// Admin is the base URL of the node's admin API.
+	Admin   string `json:"admin"`
+	Version string `json:"version"`
+	// Revision is the traffic document revision the node serves.
+	Revision  int64     `json:"revision"`
+	StartedAt time.Time `json:"started_at"`
+	LastSeen  time.Time `json:"last_seen"`
+}
+
+// Observation is one node's latest result for one check.
+type Observation struct {
+	Status  health.Status `json:"status"`
+	Latency time.Duration `json:"latency_ns,omitempty"`
+	Error   string        `json:"error,omitempty"`
+	At      time.Time     `json:"at"`
+}
+
+// Override is an operator's decision on an endpoint: down (drain) or up.
+type Override struct {
+	State  string    `json:"state"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// External is the pushed status of an external check.
+type External struct {
+	Healthy bool      `json:"healthy"`
+	Expires time.Time `json:"expires"`
+	At      time.Time `json:"at"`
+}
+
+// State is what the store holds, as of one etcd revision. It is never
+// changed once handed out.
+type State struct {
+	// Revision is the etcd revision the state reflects.
+	Revision int64
+	// Traffic is the traffic document, nil when none is stored;
+	// TrafficRevision is the revision that stored it, the zones' serial.
+	Traffic         *config.Traffic
+	TrafficRevision int64
+	// TrafficError says why a stored document could not be read.
+	TrafficError error
+	Members      map[string]Member
+	Observations map[string]map[string]Observation // node → check → result
+	Overrides    map[health.EndpointKey]Override
+	External     map[string]External
+}
+
+// clone copies the maps so the copy can change while s is being read.
+func (s *State) clone() *State {
+	c := *s
+	c.Members = cloneMap(s.Members)
+	c.Observations = make(map[string]map[string]Observation, len(s.Observations))
+	for n, obs := range s.Observations {
+		c.Observations[n] = cloneMap(obs)
+	}
+	c.Overrides = cloneMap(s.Overrides)
+	c.External = cloneMap(s.External)
+	return &c
+}
+
+func cloneMap[K comparable, V any](m map[K]V) map[K]V {
+	c := make(map[K]V, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+func newState() *State {
+	return &State{
+		Members:      map[string]Member{},
+		Observations: map[string]map[string]Observation{},
+		Overrides:    map[health.EndpointKey]Override{},
+		External:     map[string]External{},
+	}
+}

@@ -1,0 +1,233 @@
+package cluster
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Options configure a Store.
+type Options struct {
+	// Endpoints are etcd client URLs.
+	Endpoints []string
+	TLS       *tls.Config
+	Username  string
+	Password  string
+	// Prefix is the key prefix of the cluster, ending in '/'.
+	Prefix string
+	// Self is this node as it registers; Revision and LastSeen are kept
+	// current by the store.
+	Self Member
+	// LeaseTTL is how long a node's member entry and observations outlive
+	// it (default 10s).
+	LeaseTTL time.Duration
+	// ProbeInterval is how often the connection to etcd is checked
+	// (default 1s).
+	ProbeInterval time.Duration
+	// OnState receives every new state, in order, from one goroutine.
+	OnState func(*State)
+	// OnConnected is told when the store becomes reachable or not.
+	OnConnected func(connected bool, reason string)
+	Logger      *slog.Logger
+	Registerer  prometheus.Registerer
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Store is a node's connection to the cluster's etcd.
+type Store struct {
+	opts   Options
+	keys   keys
+	client *clientv3.Client
+	log    *slog.Logger
+	now    func() time.Time
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	connected   atomic.Bool
+	degraded    atomic.Pointer[string]
+	metrics     *metrics
+	publishWake chan struct{}
+
+	mu       sync.Mutex
+	self     Member
+	observed map[string]Observation // this node's own results, by check
+	lease    clientv3.LeaseID
+	written  map[string]Observation // what the store holds under the lease
+	state    *State
+}
+
+// Open connects to etcd and starts watching, registering and publishing in
+// the background. It does not wait for etcd to answer: a node starts and
+// keeps serving while the store is away (fail-static).
+func Open(opts Options) (*Store, error) {
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = 10 * time.Second
+	}
+	if opts.ProbeInterval <= 0 {
+		opts.ProbeInterval = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if !strings.HasSuffix(opts.Prefix, "/") {
+		return nil, fmt.Errorf("cluster: prefix %q must end in '/'", opts.Prefix)
+	}
+	if opts.Self.ID == "" || strings.Contains(opts.Self.ID, "/") {
+		return nil, fmt.Errorf("cluster: node id %q must be set and hold no '/'", opts.Self.ID)
+	}
+	client, err := clientv3.New(clientv3.Config{
+		Endpoints:            opts.Endpoints,
+		DialTimeout:          2 * time.Second,
+		DialKeepAliveTime:    2 * time.Second,
+		DialKeepAliveTimeout: 2 * time.Second,
+		TLS:                  opts.TLS,
+		Username:             opts.Username,
+		Password:             opts.Password,
+		Logger:               zap.NewNop(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: connecting to etcd %v: %w", opts.Endpoints, err)
+	}
+	m, err := newMetrics(opts.Registerer)
+	if err != nil {
+		client.Close()
+		return nil, err
+	}
+	s := &Store{
+		opts: opts, keys: keys{opts.Prefix}, client: client, log: opts.Logger, now: opts.Now,
+		metrics: m, publishWake: make(chan struct{}, 1),
+		self: opts.Self, observed: map[string]Observation{}, written: map[string]Observation{},
+		state: newState(),
+	}
+	s.self.StartedAt = s.now()
+	reason := "not connected yet"
+	s.degraded.Store(&reason)
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(3)
+	go s.watchLoop()
+	go s.probeLoop()
+	go s.sessionLoop()
+	return s, nil
+}
+
+// Close stops the store's goroutines and closes the connection. The lease
+// is revoked, so the node's entry and observations leave at once.
+func (s *Store) Close() error {
+	s.cancel()
+	s.wg.Wait()
+	s.mu.Lock()
+	lease := s.lease
+	s.mu.Unlock()
+	if lease != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, _ = s.client.Revoke(ctx, lease)
+		cancel()
+	}
+	return s.client.Close()
+}
+
+// Connected reports whether etcd answered the last probe.
+func (s *Store) Connected() bool { return s.connected.Load() }
+
+// Degraded returns why the store is unreachable, "" when it is not.
+func (s *Store) Degraded() string {
+	if r := s.degraded.Load(); r != nil {
+		return *r
+	}
+	return ""
+}
+
+// State returns the latest state seen.
+func (s *Store) State() *State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
+}
+
+// probeLoop checks the connection with a linearizable read, so a member
+// cut off from its quorum counts as unreachable too.
+func (s *Store) probeLoop() {
+	defer s.wg.Done()
+	t := time.NewTicker(s.opts.ProbeInterval)
+	defer t.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, max(s.opts.ProbeInterval, time.Second))
+		_, err := s.client.Get(ctx, s.keys.traffic(), clientv3.WithCountOnly())
+		cancel()
+		if s.ctx.Err() != nil {
+			return
+		}
+		s.setConnected(err)
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Store) setConnected(err error) {
+	ok := err == nil
+	was := s.connected.Swap(ok)
+	reason := ""
+	if !ok {
+		reason = "etcd unreachable: " + err.Error()
+		s.degraded.Store(&reason)
+	} else {
+		s.degraded.Store(nil)
+	}
+	s.metrics.connected.Set(boolGauge(ok))
+	if was != ok {
+		if ok {
+			s.log.Info("cluster store reachable", "endpoints", s.opts.Endpoints)
+		} else {
+			s.log.Warn("cluster store unreachable; serving the last state and this node's own checks", "err", err)
+		}
+		if s.opts.OnConnected != nil {
+			s.opts.OnConnected(ok, reason)
+		}
+	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// backoff sleeps for a growing, jittered delay; false when the store is
+// closing.
+func (s *Store) backoff(attempt int) bool {
+	d := min(100*time.Millisecond<<min(attempt, 6), 5*time.Second)
+	d = d/2 + rand.N(d/2+1)
+	select {
+	case <-s.ctx.Done():
+		return false
+	case <-time.After(d):
+		return true
+	}
+}
+
+// isClosing reports whether err comes from the store shutting down.
+func (s *Store) isClosing(err error) bool {
+	return s.ctx.Err() != nil || errors.Is(err, context.Canceled)
+}

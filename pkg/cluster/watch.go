@@ -1,0 +1,168 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+)
+
+// watchLoop keeps the state current: a full read at revision R, then a
+// watch from R+1; when the watch breaks (compaction, lost leader, lost
+// connection) it reads everything again, after a growing, jittered pause.
+func (s *Store) watchLoop() {
+	defer s.wg.Done()
+	for attempt := 0; ; attempt++ {
+		rev, err := s.resync()
+		if err == nil {
+			attempt = 0
+			err = s.watch(rev)
+		}
+		if s.isClosing(err) {
+			return
+		}
+		s.log.Debug("cluster watch interrupted; reading the store again", "err", err)
+		if !s.backoff(attempt) {
+			return
+		}
+	}
+}
+
+// resync reads every key of the prefix into a new state.
+func (s *Store) resync() (int64, error) {
+	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+	defer cancel()
+	resp, err := s.client.Get(ctx, s.keys.prefix, clientv3.WithPrefix())
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
+	}
+	st := newState()
+	for _, kv := range resp.Kvs {
+		s.applyPut(st, kv)
+	}
+	st.Revision = resp.Header.Revision
+	s.publish(st)
+	return st.Revision, nil
+}
+
+// watch applies changes from rev+1 until the watch ends.
+func (s *Store) watch(rev int64) error {
+	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(s.ctx))
+	defer cancel()
+	wch := s.client.Watch(ctx, s.keys.prefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1), clientv3.WithProgressNotify())
+	for wr := range wch {
+		if err := wr.Err(); err != nil {
+			return err
+		}
+		if wr.IsProgressNotify() || len(wr.Events) == 0 {
+			continue
+		}
+		st := s.State().clone()
+		for _, ev := range wr.Events {
+			if ev.Type == mvccpb.DELETE {
+				s.applyDelete(st, string(ev.Kv.Key))
+			} else {
+				s.applyPut(st, ev.Kv)
+			}
+		}
+		st.Revision = wr.Header.Revision
+		s.publish(st)
+	}
+	return errors.New("watch channel closed")
+}
+
+// publish makes st the current state and hands it on.
+func (s *Store) publish(st *State) {
+	s.mu.Lock()
+	s.state = st
+	s.mu.Unlock()
+	s.metrics.members.Set(float64(len(st.Members)))
+	if s.opts.OnState != nil {
+		s.opts.OnState(st)
+	}
+}
+
+// applyPut records one key's value in st. A value that cannot be read is
+// logged and left out; a traffic document that cannot be read keeps the
+// previous one, so a bad write changes no answer.
+func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
+	key := string(kv.Key)
+	dir, rest, ok := s.keys.split(key)
+	if !ok {
+		return
+	}
+	var err error
+	switch dir {
+	case keyTraffic:
+		t, perr := config.ParseTraffic(key, kv.Value, "")
+		if perr != nil {
+			st.TrafficError = fmt.Errorf("stored traffic document at revision %d: %w", kv.ModRevision, perr)
+			s.log.Error("stored traffic document rejected; still serving the previous one", "revision", kv.ModRevision, "err", perr)
+			return
+		}
+		st.Traffic, st.TrafficRevision, st.TrafficError = t, kv.ModRevision, nil
+	case dirMembers:
+		var m Member
+		if err = json.Unmarshal(kv.Value, &m); err == nil {
+			st.Members[rest] = m
+		}
+	case dirObservations:
+		node, check, ok := strings.Cut(rest, "/")
+		var o Observation
+		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
+			if st.Observations[node] == nil {
+				st.Observations[node] = map[string]Observation{}
+			}
+			st.Observations[node][check] = o
+		}
+	case dirOverrides:
+		svc, ep, ok := strings.Cut(rest, "/")
+		var o Override
+		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
+			st.Overrides[health.EndpointKey{Service: svc, Endpoint: ep}] = o
+		}
+	case dirExternal:
+		var e External
+		if err = json.Unmarshal(kv.Value, &e); err == nil {
+			st.External[rest] = e
+		}
+	}
+	if err != nil {
+		s.log.Warn("unreadable value in the cluster store", "key", key, "err", err)
+	}
+}
+
+// applyDelete removes one key from st.
+func (s *Store) applyDelete(st *State, key string) {
+	dir, rest, ok := s.keys.split(key)
+	if !ok {
+		return
+	}
+	switch dir {
+	case keyTraffic:
+		st.Traffic, st.TrafficRevision = nil, 0
+	case dirMembers:
+		delete(st.Members, rest)
+	case dirObservations:
+		node, check, _ := strings.Cut(rest, "/")
+		if obs := st.Observations[node]; obs != nil {
+			delete(obs, check)
+			if len(obs) == 0 {
+				delete(st.Observations, node)
+			}
+		}
+	case dirOverrides:
+		svc, ep, _ := strings.Cut(rest, "/")
+		delete(st.Overrides, health.EndpointKey{Service: svc, Endpoint: ep})
+	case dirExternal:
+		delete(st.External, rest)
+	}
+}

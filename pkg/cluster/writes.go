@@ -1,0 +1,109 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// RevisionMismatchError is returned when a document was applied against a
+// revision that is no longer the stored one.
+type RevisionMismatchError struct {
+	Want, Current int64
+}
+
+func (e *RevisionMismatchError) Error() string {
+	return fmt.Sprintf("the stored traffic document is at revision %d, not %d", e.Current, e.Want)
+}
+
+// Conditions of ApplyTraffic.
+const (
+	// AnyRevision replaces whatever is stored.
+	AnyRevision int64 = -1
+	// NoDocument stores only when no document is stored yet.
+	NoDocument int64 = 0
+)
+
+// ApplyTraffic stores a validated traffic document in one transaction, if
+// the stored document's revision is ifRevision (AnyRevision: whatever it
+// is; NoDocument: only when none is stored). It returns the revision that
+// stored it, which becomes the zones' SOA serial, or a
+// *RevisionMismatchError.
+func (s *Store) ApplyTraffic(ctx context.Context, t *config.Traffic, ifRevision int64) (int64, error) {
+	b, err := json.Marshal(t)
+	if err != nil {
+		return 0, fmt.Errorf("encoding the traffic document: %w", err)
+	}
+	key := s.keys.traffic()
+	txn := s.client.Txn(ctx)
+	switch {
+	case ifRevision == NoDocument:
+		txn = txn.If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
+	case ifRevision > 0:
+		txn = txn.If(clientv3.Compare(clientv3.ModRevision(key), "=", ifRevision))
+	}
+	resp, err := txn.Then(clientv3.OpPut(key, string(b))).Else(clientv3.OpGet(key, clientv3.WithKeysOnly())).Commit()
+	if err != nil {
+		return 0, fmt.Errorf("storing the traffic document: %w", err)
+	}
+	if !resp.Succeeded {
+		var current int64
+		if kvs := resp.Responses[0].GetResponseRange().GetKvs(); len(kvs) > 0 {
+			current = kvs[0].ModRevision
+		}
+		return 0, &RevisionMismatchError{Want: ifRevision, Current: current}
+	}
+	return resp.Header.Revision, nil
+}
+
+// ErrNoDocument is returned by Traffic when the store holds none.
+var ErrNoDocument = errors.New("the store holds no traffic document")
+
+// Traffic reads the stored traffic document and its revision.
+func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
+	resp, err := s.client.Get(ctx, s.keys.traffic())
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading the traffic document: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, 0, ErrNoDocument
+	}
+	kv := resp.Kvs[0]
+	t, err := config.ParseTraffic(string(kv.Key), kv.Value, "")
+	if err != nil {
+		return nil, 0, err
+	}
+	return t, kv.ModRevision, nil
+}
+
+// SetOverride stores an operator override of an endpoint.
+func (s *Store) SetOverride(ctx context.Context, service, endpoint string, o Override) error {
+	b, _ := json.Marshal(o)
+	if _, err := s.client.Put(ctx, s.keys.override(service, endpoint), string(b)); err != nil {
+		return fmt.Errorf("storing the override of %s/%s: %w", service, endpoint, err)
+	}
+	return nil
+}
+
+// DeleteOverride clears an override; it reports whether there was one.
+func (s *Store) DeleteOverride(ctx context.Context, service, endpoint string) (bool, error) {
+	resp, err := s.client.Delete(ctx, s.keys.override(service, endpoint))
+	if err != nil {
+		return false, fmt.Errorf("clearing the override of %s/%s: %w", service, endpoint, err)
+	}
+	return resp.Deleted > 0, nil
+}
+
+// SetExternal stores the pushed status of an external check.
+func (s *Store) SetExternal(ctx context.Context, check string, e External) error {
+	b, _ := json.Marshal(e)
+	if _, err := s.client.Put(ctx, s.keys.external(check), string(b)); err != nil {
+		return fmt.Errorf("storing the status of check %s: %w", check, err)
+	}
+	return nil
+}
