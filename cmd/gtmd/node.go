@@ -1,95 +1,305 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
+	"time"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
-// node holds what answers are built from, the traffic document and the
-// health of its endpoints, and publishes a new snapshot to the handler
-// whenever either changes.
+// node joins the parts of a running gtmd: it turns the cluster's state and
+// this node's own check results into resolver snapshots, and publishes
+// this node's results to the cluster.
 type node struct {
+	id      string
 	handler *resolver.Handler
 	sched   *health.Scheduler
 	gauge   *health.EndpointGauge
+	store   *cluster.Store
+	events  *broadcaster
 	log     *slog.Logger
+	now     func() time.Time
 
 	mu        sync.Mutex
+	state     *cluster.State
+	connected bool
 	traffic   *config.Traffic
-	serial    uint32
+	revision  int64
 	base      *resolver.Snapshot
-	overrides map[health.EndpointKey]health.Override
+	endpoints map[health.EndpointKey]endpointState
+	// ready is closed when the first snapshot is served.
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
-// nodeOptions are a node's parts, built by serve.
-type nodeOptions struct {
-	handler *resolver.Handler
-	sched   *health.Scheduler
-	gauge   *health.EndpointGauge
-	log     *slog.Logger
+// endpointState is an endpoint's published health and since when.
+type endpointState struct {
+	healthy bool
+	since   time.Time
+	reason  string
 }
 
-func newNode(o nodeOptions) *node {
-	return &node{handler: o.handler, sched: o.sched, gauge: o.gauge, log: o.log, overrides: map[health.EndpointKey]health.Override{}}
-}
-
-// applyTraffic builds a snapshot of t with the given serial, starts and
-// stops checks to match it, and swaps the snapshot in. On error nothing
-// changes.
-func (n *node) applyTraffic(t *config.Traffic, serial uint32) error {
-	s, err := resolver.Build(t, serial)
-	if err != nil {
-		return err
+// stateChanged is the store's OnState: a new traffic document is built and
+// served, checks follow it, and health is recomputed.
+func (n *node) stateChanged(st *cluster.State) {
+	n.mu.Lock()
+	prev := n.state
+	n.state = st
+	n.memberEvents(prev, st)
+	var applied *config.Traffic
+	if st.Traffic != nil && st.TrafficRevision != n.revision {
+		if s, err := resolver.Build(st.Traffic, uint32(st.TrafficRevision)); err != nil {
+			n.log.Error("traffic document cannot be served; still serving the previous one", "revision", st.TrafficRevision, "err", err)
+		} else {
+			old := n.traffic
+			n.traffic, n.revision, n.base = st.Traffic, st.TrafficRevision, s
+			applied = st.Traffic
+			n.forgetRemovedChecks(old, applied)
+		}
 	}
-	// Apply may report changes, which publish under n.mu: not held here.
-	n.sched.Apply(t.Checks)
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.traffic, n.serial, n.base = t, serial, s
 	n.publishLocked()
-	return nil
+	n.mu.Unlock()
+	if applied != nil {
+		// Apply may report changes, which publish under n.mu: not held.
+		n.sched.Apply(applied.Checks)
+		n.store.SetServing(st.TrafficRevision)
+		n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(applied.Zones), "services", len(applied.Services), "checks", len(applied.Checks))
+		n.events.send("config", map[string]int64{"revision": st.TrafficRevision})
+	}
 }
 
-// healthChanged is the scheduler's OnChange: the endpoints behind the
-// check leave or rejoin the answers with the next query.
-func (n *node) healthChanged(health.Change) {
+// memberEvents sends an event for each node that joined or left.
+func (n *node) memberEvents(prev, cur *cluster.State) {
+	if prev == nil {
+		return
+	}
+	for id, m := range cur.Members {
+		if _, ok := prev.Members[id]; !ok {
+			n.events.send("member_join", m)
+		}
+	}
+	for id, m := range prev.Members {
+		if _, ok := cur.Members[id]; !ok {
+			n.events.send("member_leave", m)
+		}
+	}
+}
+
+// forgetRemovedChecks drops from the store this node's results for checks
+// the new document no longer has.
+func (n *node) forgetRemovedChecks(old, cur *config.Traffic) {
+	if old == nil {
+		return
+	}
+	keep := map[string]bool{}
+	for _, c := range cur.Checks {
+		keep[c.Name] = true
+	}
+	for _, c := range old.Checks {
+		if !keep[c.Name] {
+			n.store.Forget(c.Name)
+		}
+	}
+}
+
+// healthChanged is the scheduler's OnChange: the result goes to the store
+// for the other nodes, and into this node's answers at once.
+func (n *node) healthChanged(c health.Change) {
+	if st, ok := n.sched.State(c.Check); ok {
+		n.store.Observe(c.Check, cluster.Observation{Status: st.Status, Latency: st.LastLatency, Error: st.LastError, At: st.LastAt})
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.publishLocked()
 }
 
-// publishLocked swaps in the current document's snapshot with the current
-// health applied.
+// connectedChanged is the store's OnConnected: cut off from the store,
+// the node answers from its own results (fail-static).
+func (n *node) connectedChanged(ok bool, reason string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.connected = ok
+	n.publishLocked()
+}
+
+// republish recomputes health, for external statuses that expire with
+// time and after a GeoIP database reload.
+func (n *node) republish() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.publishLocked()
+}
+
+// view is the state health is computed from: the cluster's, with this
+// node's own results, which are always the freshest, in place of what the
+// store holds for it. Cut off from the store, only this node's results
+// count, with the overrides and external statuses last seen.
+func (n *node) view() *cluster.State {
+	v := &cluster.State{Traffic: n.traffic, TrafficRevision: n.revision, Members: map[string]cluster.Member{}, Observations: map[string]map[string]cluster.Observation{}}
+	if st := n.state; st != nil {
+		v.Overrides, v.External = st.Overrides, st.External
+		if n.connected {
+			maps.Copy(v.Members, st.Members)
+			maps.Copy(v.Observations, st.Observations)
+		}
+	}
+	own := map[string]cluster.Observation{}
+	for check, s := range n.sched.States() {
+		own[check] = cluster.Observation{Status: s.Status, Latency: s.LastLatency, Error: s.LastError, At: s.LastAt}
+	}
+	v.Members[n.id] = cluster.Member{ID: n.id}
+	v.Observations[n.id] = own
+	return v
+}
+
+// verdicts aggregates the view.
+func (n *node) verdictsLocked() (map[string]cluster.Verdict, *cluster.State) {
+	v := n.view()
+	return cluster.Aggregate(v, n.traffic.Settings.HealthQuorum, n.now()), v
+}
+
+// publishLocked swaps in the current document's snapshot with the health
+// the cluster's view gives, and reports every endpoint that changed.
 func (n *node) publishLocked() {
 	if n.base == nil {
 		return
 	}
-	h := health.EndpointHealth(n.traffic, n.sched.Status, n.overrides)
+	verdicts, v := n.verdictsLocked()
+	overrides := map[health.EndpointKey]health.Override{}
+	for k, o := range v.Overrides {
+		overrides[k] = health.Override{State: o.State, Reason: o.Reason}
+	}
+	h := health.EndpointHealth(n.traffic, func(check string) health.Status { return verdicts[check].Status }, overrides)
 	n.handler.Swap(n.base.WithHealth(func(service, endpoint string) bool {
 		up, ok := h[health.EndpointKey{Service: service, Endpoint: endpoint}]
 		return !ok || up
 	}))
+	n.readyOnce.Do(func() { close(n.ready) })
 	if n.gauge != nil {
 		n.gauge.Set(h)
 	}
+	n.trackEndpoints(h, verdicts, overrides)
 }
 
-// nextSerial returns a serial above the current one, from the clock where
-// possible so it also rises across restarts.
-func (n *node) nextSerial(now uint32) uint32 {
+// trackEndpoints remembers since when each endpoint has its health, and
+// logs and sends an event for each change.
+func (n *node) trackEndpoints(h map[health.EndpointKey]bool, verdicts map[string]cluster.Verdict, overrides map[health.EndpointKey]health.Override) {
+	now := n.now()
+	next := make(map[health.EndpointKey]endpointState, len(h))
+	for _, svc := range n.traffic.Services {
+		for _, e := range svc.Endpoints {
+			k := health.EndpointKey{Service: svc.Name, Endpoint: e.ID}
+			up := h[k]
+			reason := "no check: always healthy"
+			switch o, ok := overrides[k]; {
+			case ok:
+				reason = "override " + o.State
+				if o.Reason != "" {
+					reason += ": " + o.Reason
+				}
+			case e.Check != "":
+				reason = "check " + e.Check + ": " + verdicts[e.Check].Reason
+			}
+			prev, seen := n.endpoints[k]
+			es := endpointState{healthy: up, since: now, reason: reason}
+			if seen && prev.healthy == up {
+				es.since = prev.since
+			}
+			next[k] = es
+			if seen && prev.healthy != up {
+				n.log.Info("endpoint health changed", "service", k.Service, "endpoint", k.Endpoint, "healthy", up, "reason", reason)
+				n.events.send("health", map[string]any{"service": k.Service, "endpoint": k.Endpoint, "healthy": up, "reason": reason})
+			}
+		}
+	}
+	n.endpoints = next
+}
+
+// bootstrapTraffic applies the node file's traffic_file when the store
+// holds no document, retrying while the store is away, and gives up once
+// some document is stored.
+func (n *node) bootstrapTraffic(ctx context.Context, path string) {
+	for {
+		if st := n.store.State(); st != nil && st.Traffic != nil {
+			return
+		}
+		t, err := config.LoadTraffic(path)
+		if err != nil {
+			n.log.Error("traffic_file is invalid; not applied", "file", path, "err", err)
+			return
+		}
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		rev, err := n.store.ApplyTraffic(actx, t, cluster.NoDocument)
+		cancel()
+		var mismatch *cluster.RevisionMismatchError
+		switch {
+		case err == nil:
+			n.log.Info("traffic_file applied to the empty store", "file", path, "revision", rev)
+			return
+		case errors.As(err, &mismatch):
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Ready reports whether a snapshot is served, and why the node is
+// degraded if it is.
+func (n *node) Ready() (bool, string) {
+	return n.handler.Snapshot() != nil, n.store.Degraded()
+}
+
+// endpointsSnapshot returns the tracked endpoint states, sorted.
+func (n *node) endpointsSnapshot() ([]health.EndpointKey, map[health.EndpointKey]endpointState) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if now > n.serial {
-		return now
-	}
-	return n.serial + 1
+	keys := slices.Collect(maps.Keys(n.endpoints))
+	slices.SortFunc(keys, func(a, b health.EndpointKey) int {
+		if a.Service != b.Service {
+			if a.Service < b.Service {
+				return -1
+			}
+			return 1
+		}
+		if a.Endpoint < b.Endpoint {
+			return -1
+		}
+		if a.Endpoint > b.Endpoint {
+			return 1
+		}
+		return 0
+	})
+	return keys, maps.Clone(n.endpoints)
 }
 
-// Ready reports whether a snapshot is being served.
-func (n *node) Ready() (bool, string) {
-	return n.handler.Snapshot() != nil, ""
+// expireExternal republishes every interval while the document has
+// external checks, so a pushed status that expires takes its endpoints
+// out of the answers on time.
+func (n *node) expireExternal(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n.mu.Lock()
+		if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(c config.Check) bool { return c.Type == config.CheckExternal }) {
+			n.publishLocked()
+		}
+		n.mu.Unlock()
+	}
 }

@@ -2,14 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 
 	"github.com/gtmd/gtmd/geo"
 	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
@@ -40,7 +43,7 @@ type serveFlags struct {
 	traffic     string
 }
 
-func parseServeFlags(args []string) (*serveFlags, *config.Node, error) {
+func parseServeFlags(args []string) (*config.Node, error) {
 	f := &serveFlags{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.StringVar(&f.config, "config", "", "node file (gtmd.yaml)")
@@ -50,13 +53,13 @@ func parseServeFlags(args []string) (*serveFlags, *config.Node, error) {
 	fs.StringVar(&f.adminListen, "admin-listen", "", "admin API listen address (admin.listen)")
 	fs.Var(&f.etcd, "etcd", "etcd endpoint URLs, repeatable or comma-separated (store.etcd_endpoints)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (data_dir)")
-	fs.StringVar(&f.traffic, "traffic", "", "traffic document file (traffic_file)")
+	fs.StringVar(&f.traffic, "traffic", "", "traffic document applied when the store holds none (traffic_file)")
 	if err := parseInterspersed(fs, args); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	n, err := config.LoadNode(f.config)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if f.config != "" {
 		n.ResolvePaths(filepath.Dir(f.config))
@@ -83,29 +86,77 @@ func parseServeFlags(args []string) (*serveFlags, *config.Node, error) {
 		n.TrafficFile = f.traffic
 	}
 	if err := n.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("invalid settings:\n%w", err)
+		return nil, fmt.Errorf("invalid settings:\n%w", err)
 	}
-	return f, n, nil
+	return n, nil
 }
 
 // serve runs a node until ctx ends (SIGINT or SIGTERM).
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	_, n, err := parseServeFlags(args)
+	n, err := parseServeFlags(args)
 	if err != nil {
 		return err
 	}
 	log := newLogger(n.Log, stderr)
 	log.Info("starting gtmd", "version", version, "node", n.Node.ID, "region", n.Node.Region)
+	r, err := startNode(ctx, n, log)
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			r.reloadGeo()
+			continue
+		case <-ctx.Done():
+			log.Info("shutting down", "grace", shutdownGrace)
+		case err = <-r.dns.Err():
+			log.Error("dns listener failed", "err", err)
+		}
+		break
+	}
+	r.stop()
+	log.Info("stopped")
+	return err
+}
+
+// running is a started node and what stops it.
+type running struct {
+	node    *node
+	dns     *resolver.Server
+	admin   *http.Server
+	geo     *geo.Provider
+	store   *cluster.Store
+	embed   *cluster.Embedded
+	sched   *health.Scheduler
+	cancel  context.CancelFunc
+	log     *slog.Logger
+	adminLn string
+}
+
+// startNode starts every part of a node: the store (embedded etcd unless
+// endpoints are given), the health checks, the DNS listeners and the
+// admin API. It returns once DNS and the API listen; answers follow as
+// soon as the store delivers a traffic document.
+func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *running, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	r = &running{cancel: cancel, log: log}
+	defer func() {
+		if err != nil {
+			r.stop()
+		}
+	}()
 
 	var locator geo.Locator
 	if n.GeoIP.Database != "" {
-		p, err := geo.NewProvider(n.GeoIP.Database, n.GeoIP.ASNDatabase, geo.ProviderOptions{})
-		if err != nil {
-			return err
+		if r.geo, err = geo.NewProvider(n.GeoIP.Database, n.GeoIP.ASNDatabase, geo.ProviderOptions{}); err != nil {
+			return r, err
 		}
-		defer p.Close()
-		locator = p
-		log.Info("geoip database loaded", "path", n.GeoIP.Database, "kind", p.Kind())
+		locator = r.geo
+		log.Info("geoip database loaded", "path", n.GeoIP.Database, "kind", r.geo.Kind())
 	} else {
 		log.Warn("no geoip database configured: location policies answer with their default endpoints")
 	}
@@ -115,25 +166,40 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	handler := resolver.NewHandler(resolver.Options{Locator: locator, Logger: log})
 	gauge, err := health.NewEndpointGauge(reg)
 	if err != nil {
-		return err
+		return r, err
 	}
-	var nd *node
-	sched := health.NewScheduler(health.Options{
-		Logger:     log,
-		Registerer: reg,
-		OnChange:   func(c health.Change) { nd.healthChanged(c) },
-	})
-	defer sched.Close()
-	nd = newNode(nodeOptions{handler: handler, sched: sched, gauge: gauge, log: log})
-	if n.TrafficFile == "" {
-		return errors.New("no traffic document: set traffic_file in the node file or pass --traffic")
-	}
-	src := newFileSource(n.TrafficFile, nd, log)
-	if err := src.load(); err != nil {
-		return err
-	}
+	nd := &node{id: n.Node.ID, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), ready: make(chan struct{})}
+	r.node = nd
+	r.sched = health.NewScheduler(health.Options{Logger: log, Registerer: reg, OnChange: nd.healthChanged})
+	nd.sched = r.sched
 
-	srv := resolver.NewServer(resolver.ServerOptions{
+	endpoints := n.Store.EtcdEndpoints
+	if len(endpoints) == 0 {
+		r.embed, err = cluster.StartEmbedded(cluster.EmbeddedOptions{
+			Dir: filepath.Join(n.DataDir, "etcd"), Name: n.Node.ID,
+			ClientURL: n.Store.Embedded.ClientURL, PeerURL: n.Store.Embedded.PeerURL, Logger: log,
+		})
+		if err != nil {
+			return r, err
+		}
+		endpoints = r.embed.Endpoints()
+	}
+	storeOpts, err := storeOptions(n, endpoints)
+	if err != nil {
+		return r, err
+	}
+	storeOpts.Logger, storeOpts.Registerer = log, reg
+	storeOpts.OnState, storeOpts.OnConnected = nd.stateChanged, nd.connectedChanged
+	if r.store, err = cluster.Open(storeOpts); err != nil {
+		return r, err
+	}
+	nd.store = r.store
+	if n.TrafficFile != "" {
+		go nd.bootstrapTraffic(ctx, n.TrafficFile)
+	}
+	go nd.expireExternal(ctx, time.Second)
+
+	r.dns = resolver.NewServer(resolver.ServerOptions{
 		Addrs:             n.DNS.Listen,
 		UDPListeners:      n.DNS.UDPListeners,
 		TCPIdleTimeout:    n.DNS.TCPIdleTimeout.Std(),
@@ -142,41 +208,108 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Handler:           handler,
 		Logger:            log,
 	})
-	if err := srv.Start(); err != nil {
-		return err
+	if err := r.dns.Start(); err != nil {
+		r.dns = nil
+		return r, err
 	}
-	adminSrv, err := startAdmin(n.Admin, admin.New(admin.Options{Gatherer: reg, Readiness: nd}), log)
+	api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID})
 	if err != nil {
-		_ = srv.Shutdown(context.Background())
-		return err
+		return r, err
 	}
-
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
-	go src.watch(watchCtx, hup, time.Second)
-
-	log.Info("gtmd ready", "dns", srv.Addrs())
-	var serveErr error
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down", "grace", shutdownGrace)
-	case serveErr = <-srv.Err():
-		log.Error("dns listener failed", "err", serveErr)
+	if r.admin, err = startAdmin(n.Admin, api, log); err != nil {
+		return r, err
 	}
-	stopWatch()
+	log.Info("gtmd listening", "dns", r.dns.Addrs(), "store", endpoints)
+	return r, nil
+}
+
+// storeOptions turns the node file's store settings into cluster options.
+func storeOptions(n *config.Node, endpoints []string) (cluster.Options, error) {
+	o := cluster.Options{
+		Endpoints: endpoints,
+		Prefix:    n.Store.Prefix,
+		Username:  n.Store.Username,
+		Self: cluster.Member{
+			ID: n.Node.ID, Region: n.Node.Region, DNS: n.DNS.Listen,
+			Admin: adminURL(n.Admin), Version: version,
+		},
+	}
+	if n.Store.PasswordFile != "" {
+		b, err := os.ReadFile(n.Store.PasswordFile)
+		if err != nil {
+			return o, fmt.Errorf("reading store.password_file: %w", err)
+		}
+		o.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	if n.Store.TLS.CA != "" || n.Store.TLS.Cert != "" {
+		t, err := storeTLS(n.Store.TLS)
+		if err != nil {
+			return o, err
+		}
+		o.TLS = t
+	}
+	return o, nil
+}
+
+// adminURL is the base URL other nodes reach this node's API at.
+func adminURL(a config.Admin) string {
+	if a.Listen == "" {
+		return ""
+	}
+	scheme := "http"
+	if a.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(a.Listen)
+	if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+		return scheme + "://" + net.JoinHostPort(host, port)
+	}
+	return scheme + "://" + a.Listen
+}
+
+// reloadGeo opens the GeoIP databases again (SIGHUP); answers use the new
+// ones from the next query, the old ones stay on error.
+func (r *running) reloadGeo() {
+	if r.geo == nil {
+		r.log.Info("SIGHUP: no geoip database to reload")
+		return
+	}
+	if err := r.geo.Reload(); err != nil {
+		r.log.Error("SIGHUP: geoip reload failed; keeping the current database", "err", err)
+		return
+	}
+	r.node.republish()
+	r.log.Info("SIGHUP: geoip database reloaded", "kind", r.geo.Kind())
+}
+
+// stop shuts everything down, DNS first so in-flight queries finish.
+func (r *running) stop() {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("dns shutdown", "err", err)
+	if r.dns != nil {
+		if err := r.dns.Shutdown(sctx); err != nil {
+			r.log.Warn("dns shutdown", "err", err)
+		}
 	}
-	if adminSrv != nil {
-		_ = adminSrv.Shutdown(sctx)
+	if r.admin != nil {
+		_ = r.admin.Shutdown(sctx)
 	}
-	log.Info("stopped")
-	return serveErr
+	r.cancel()
+	if r.sched != nil {
+		r.sched.Close()
+	}
+	if r.store != nil {
+		_ = r.store.Close()
+	}
+	if r.embed != nil {
+		r.embed.Close()
+	}
+	if r.geo != nil {
+		_ = r.geo.Close()
+	}
 }
 
 func newLogger(c config.Log, w io.Writer) *slog.Logger {

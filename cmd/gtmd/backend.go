@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+)
+
+// backend is the admin API's view of the node.
+type backend struct {
+	n *node
+}
+
+var _ admin.Backend = backend{}
+
+// storeErr maps a store failure to what the API reports.
+func storeErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return errors.Join(admin.ErrUnavailable, err)
+	}
+	return err
+}
+
+// storeCtx bounds a store call, so an API call fails rather than hangs
+// while etcd is away.
+func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, 5*time.Second)
+}
+
+func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
+	ctx, cancel := storeCtx(ctx)
+	defer cancel()
+	t, rev, err := b.n.store.Traffic(ctx)
+	if errors.Is(err, cluster.ErrNoDocument) {
+		return nil, 0, admin.ErrNotFound
+	}
+	return t, rev, storeErr(err)
+}
+
+func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
+	if dryRun {
+		// The document was validated when it was parsed; a dry run also
+		// says whether If-Match still holds.
+		_, rev, err := b.Config(ctx)
+		if err != nil && !errors.Is(err, admin.ErrNotFound) {
+			return 0, err
+		}
+		if ifRevision > 0 && rev != ifRevision {
+			return rev, admin.ErrRevisionMismatch
+		}
+		return rev, nil
+	}
+	cond := cluster.AnyRevision
+	if ifRevision > 0 {
+		cond = ifRevision
+	}
+	ctx, cancel := storeCtx(ctx)
+	defer cancel()
+	rev, err := b.n.store.ApplyTraffic(ctx, doc, cond)
+	var mismatch *cluster.RevisionMismatchError
+	if errors.As(err, &mismatch) {
+		return mismatch.Current, admin.ErrRevisionMismatch
+	}
+	return rev, storeErr(err)
+}
+
+func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, error) {
+	st := b.n.store.State()
+	var out []admin.MemberSync
+	for _, m := range st.Members {
+		out = append(out, admin.MemberSync{ID: m.ID, Revision: m.Revision, InSync: m.Revision >= revision})
+	}
+	slices.SortFunc(out, func(a, b admin.MemberSync) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
+	n := b.n
+	keys, states := n.endpointsSnapshot()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.traffic == nil {
+		return []admin.EndpointStatus{}, nil
+	}
+	checkOf := map[health.EndpointKey]string{}
+	for _, s := range n.traffic.Services {
+		for _, e := range s.Endpoints {
+			checkOf[health.EndpointKey{Service: s.Name, Endpoint: e.ID}] = e.Check
+		}
+	}
+	v := n.view()
+	out := make([]admin.EndpointStatus, 0, len(keys))
+	for _, k := range keys {
+		es := states[k]
+		st := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: checkOf[k], Healthy: es.healthy, Since: es.since, Reason: es.reason}
+		if o, ok := v.Overrides[k]; ok {
+			st.Override = &admin.Override{State: o.State, Reason: o.Reason, At: o.At}
+		}
+		if st.Check != "" {
+			for node, obs := range v.Observations {
+				o, ok := obs[st.Check]
+				if !ok {
+					continue
+				}
+				ao := admin.Observation{Node: node, Healthy: o.Status.Healthy(), Status: o.Status.String(), Error: o.Error, At: o.At}
+				if o.Latency > 0 {
+					ao.Latency = o.Latency.String()
+				}
+				st.Observations = append(st.Observations, ao)
+			}
+			slices.SortFunc(st.Observations, func(a, b admin.Observation) int { return strings.Compare(a.Node, b.Node) })
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// endpointExists reports whether the served document has the endpoint.
+func (b backend) endpointExists(service, endpoint string) bool {
+	b.n.mu.Lock()
+	defer b.n.mu.Unlock()
+	if b.n.traffic == nil {
+		return false
+	}
+	for _, s := range b.n.traffic.Services {
+		if s.Name == service {
+			return slices.ContainsFunc(s.Endpoints, func(e config.Endpoint) bool { return e.ID == endpoint })
+		}
+	}
+	return false
+}
+
+func (b backend) SetOverride(ctx context.Context, service, endpoint string, o admin.Override) error {
+	service = dns.CanonicalName(service)
+	if !b.endpointExists(service, endpoint) {
+		return admin.ErrNotFound
+	}
+	ctx, cancel := storeCtx(ctx)
+	defer cancel()
+	return storeErr(b.n.store.SetOverride(ctx, service, endpoint, cluster.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
+}
+
+func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) error {
+	ctx, cancel := storeCtx(ctx)
+	defer cancel()
+	found, err := b.n.store.DeleteOverride(ctx, dns.CanonicalName(service), endpoint)
+	if err != nil {
+		return storeErr(err)
+	}
+	if !found {
+		return admin.ErrNotFound
+	}
+	return nil
+}
+
+func (b backend) SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error {
+	b.n.mu.Lock()
+	var c *config.Check
+	if b.n.traffic != nil {
+		for i := range b.n.traffic.Checks {
+			if b.n.traffic.Checks[i].Name == check {
+				c = &b.n.traffic.Checks[i]
+			}
+		}
+	}
+	b.n.mu.Unlock()
+	switch {
+	case c == nil:
+		return admin.ErrNotFound
+	case c.Type != config.CheckExternal:
+		return admin.ErrNotExternal
+	}
+	now := b.n.now()
+	ctx, cancel := storeCtx(ctx)
+	defer cancel()
+	return storeErr(b.n.store.SetExternal(ctx, check, cluster.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
+}
+
+func (b backend) Members(context.Context) ([]admin.Member, error) {
+	st := b.n.store.State()
+	out := make([]admin.Member, 0, len(st.Members))
+	for _, m := range st.Members {
+		out = append(out, admin.Member{ID: m.ID, Region: m.Region, DNS: m.DNS, Admin: m.Admin, Version: m.Version, Revision: m.Revision, StartedAt: m.StartedAt, LastSeen: m.LastSeen})
+	}
+	slices.SortFunc(out, func(a, b admin.Member) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explanation, error) {
+	ex := b.n.handler.Explain(q.Name, q.QType, q.Client, q.ECS)
+	out := &admin.Explanation{
+		Node: b.n.id, Name: dns.Fqdn(q.Name), Type: dns.TypeToString[q.QType],
+		Rcode: dns.RcodeToString[ex.Response.Rcode], Answer: []string{},
+		Scope: ex.Scope, Service: ex.Service, Trace: ex.Trace,
+		Client: admin.ExplainClient{Address: q.Client.String(), Subnet: ex.Client.Addr.String(), Located: ex.Client.HasLoc},
+	}
+	if ex.Client.Addr.IsValid() {
+		out.Client.Subnet = ex.Client.Addr.String() + "/" + strconv.Itoa(ex.Client.Bits)
+	}
+	if ex.Client.HasLoc {
+		l := ex.Client.Loc
+		out.Client.Country, out.Client.Subdivision, out.Client.Continent = l.Country, l.Subdivision, l.Continent
+		if l.Network.IsValid() {
+			out.Client.Network = l.Network.String()
+		}
+	}
+	for _, rr := range ex.Response.Answer {
+		out.Answer = append(out.Answer, rr.String())
+	}
+	for _, rr := range ex.Response.Ns {
+		out.Authority = append(out.Authority, rr.String())
+	}
+	for _, e := range ex.Endpoints {
+		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy})
+	}
+	return out, nil
+}
+
+func (b backend) Subscribe(ctx context.Context) (<-chan admin.Event, error) {
+	ch, cancel := b.n.events.subscribe()
+	out := make(chan admin.Event)
+	go func() {
+		defer cancel()
+		defer close(out)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev := <-ch:
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out, nil
+}
+
+func (b backend) Ready() (bool, string) { return b.n.Ready() }
