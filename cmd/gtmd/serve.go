@@ -163,7 +163,11 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := resolver.NewHandler(resolver.Options{Locator: locator, Logger: log})
+	dnsMetrics, err := resolver.NewMetrics(reg)
+	if err != nil {
+		return r, err
+	}
+	handler := resolver.NewHandler(resolver.Options{Locator: locator, Logger: log, Metrics: dnsMetrics})
 	gauge, err := health.NewEndpointGauge(reg)
 	if err != nil {
 		return r, err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -26,6 +27,8 @@ type Options struct {
 	// Logger receives the rare events of the query path (a response that
 	// cannot be packed); nil discards them.
 	Logger *slog.Logger
+	// Metrics counts queries and decisions; nil counts nothing.
+	Metrics *Metrics
 }
 
 // Handler answers DNS queries from the current Snapshot. It is safe for
@@ -35,6 +38,7 @@ type Handler struct {
 	locator geo.Locator
 	rand    policy.Rand
 	log     *slog.Logger
+	metrics *Metrics
 	pool    sync.Pool
 }
 
@@ -43,7 +47,7 @@ var _ dns.Handler = (*Handler)(nil)
 // NewHandler returns a handler that answers REFUSED to everything until
 // the first Swap.
 func NewHandler(opts Options) *Handler {
-	h := &Handler{locator: opts.Locator, rand: opts.Rand, log: opts.Logger}
+	h := &Handler{locator: opts.Locator, rand: opts.Rand, log: opts.Logger, metrics: opts.Metrics}
 	if h.rand == nil {
 		h.rand = globalRand{}
 	}
@@ -83,6 +87,10 @@ const packBufferSize = 2048
 // ServeDNS answers one query. It is a thin adapter: Resolve decides,
 // ServeDNS packs and writes.
 func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
+	var start time.Time
+	if h.metrics != nil {
+		start = time.Now()
+	}
 	st := h.pool.Get().(*queryState)
 	st.req.reset()
 	remote := w.RemoteAddr()
@@ -97,6 +105,9 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	}
 	if cap(out) > cap(st.buf) {
 		st.buf = out[:cap(out)]
+	}
+	if h.metrics != nil {
+		h.metrics.observe(st.req.zone, st.req.qtype, st.resp.Rcode|int(st.req.extRcode)<<4, start)
 	}
 	st.clear()
 	h.pool.Put(st)
@@ -135,6 +146,7 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 		return
 	}
 	resp.Question = append(resp.Question[:0], q.Question[0])
+	r.qtype = q.Question[0].Qtype
 	rcode := r.parseEDNS(q)
 	if rcode != dns.RcodeSuccess {
 		resp.Rcode = rcode
@@ -145,7 +157,6 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 		return
 	}
 	question := q.Question[0]
-	r.qtype = question.Qtype
 	switch {
 	case r.qtype == dns.TypeOPT || r.qtype == dns.TypeTSIG || r.qtype == dns.TypeTKEY || r.qtype == dns.TypeNone || question.Qclass == dns.ClassNONE || question.Qclass == 0:
 		resp.Rcode = dns.RcodeFormatError
@@ -170,6 +181,7 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 		return
 	}
 	resp.Authoritative = true
+	r.zone = z.name
 	h.answerZone(s, z, r, resp)
 }
 

@@ -19,6 +19,7 @@ func (h *Handler) pack(st *queryState) ([]byte, error) {
 	// rest (RFC 6891 §6.1.3).
 	ext := uint8(m.Rcode >> 4)
 	m.Rcode &= 0xf
+	r.extRcode = ext
 	out, err := h.packWithin(st, limit)
 	if err != nil {
 		return out, err

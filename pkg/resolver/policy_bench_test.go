@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
 // BenchmarkServeDNSPolicy compares, in one run, a static A answer with a
@@ -35,6 +38,36 @@ func BenchmarkServeDNSPolicy(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				s.handler.ServeDNS(w, c.q)
+			}
+		})
+	}
+}
+
+// BenchmarkServeDNSMetrics is the static and latency answers with the
+// query metrics on, to weigh what counting costs.
+//
+//	go test -run=^$ -bench=ServeDNSMetrics -benchmem ./pkg/resolver
+func BenchmarkServeDNSMetrics(b *testing.B) {
+	m, err := resolver.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := newPolicySetup(b, true)
+	h := resolver.NewHandler(resolver.Options{Locator: nil, Metrics: m})
+	h.Swap(s.snap)
+	for _, c := range []struct {
+		name string
+		q    *dns.Msg
+	}{
+		{"staticA", benchQuery(b, "ns1.gtm.test.", dns.TypeA, true, nil)},
+		{"failover", benchQuery(b, "failover.gtm.test.", dns.TypeA, true, nil)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			serveOnce(b, h, c.q, dns.RcodeSuccess, 1)
+			w := &fakeWriter{remote: fakeUDPClient, discard: true}
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeDNS(w, c.q)
 			}
 		})
 	}

@@ -19,8 +19,9 @@ const (
 // request is what one query needs computed once: the client, the EDNS
 // options, the lower-case name. It lives in a pool with its response.
 type request struct {
-	// name is the question name in lower case.
+	// name is the question name in lower case; zone the zone answering.
 	name  string
+	zone  string
 	qtype uint16
 	tcp   bool
 	// edns is set when the query carried an OPT record.
@@ -42,6 +43,9 @@ type request struct {
 	clientPrefix netip.Prefix
 	client       policy.Client
 	located      bool
+	// extRcode is the upper bits of the rcode, which pack moves into the
+	// OPT record.
+	extRcode uint8
 	// chosen is scratch space for policy selections.
 	chosen [8]int
 	// trace, when set, records the policy's steps (for Explain); the query

@@ -7,6 +7,16 @@ import (
 // selectEndpoints runs the service's policy for the query's client and
 // notes the ECS scope the choice relied on.
 func (h *Handler) selectEndpoints(s *Snapshot, sn *serviceNode, r *request) []int {
+	chosen := h.decide(s, sn, r)
+	if r.trace == nil {
+		h.metrics.decided(sn, chosen)
+	}
+	return chosen
+}
+
+// decide is the policy's choice, remembered per client network where the
+// policy allows.
+func (h *Handler) decide(s *Snapshot, sn *serviceNode, r *request) []int {
 	r.setClientPrefix()
 	cache := sn.deterministic && r.trace == nil
 	if cache {

@@ -1,0 +1,125 @@
+package resolver
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics counts queries, their answer times and policy decisions. The
+// labels are bounded: zone (or "none" outside our zones), qtype (common
+// types, else "other"), rcode, service and endpoint; never the query name
+// or the client.
+type Metrics struct {
+	queries   *prometheus.CounterVec
+	duration  prometheus.Histogram
+	decisions *prometheus.CounterVec
+	// zones caches each zone's counters so the query path takes no label
+	// lookup; services likewise, keyed by the compiled service.
+	zones    sync.Map // zone name → *zoneCounters
+	services sync.Map // *serviceNode → []prometheus.Counter
+}
+
+// NewMetrics registers the query metrics on reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gtmd_dns_queries_total", Help: "DNS queries answered, by zone, query type and response code.",
+		}, []string{"zone", "qtype", "rcode"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "gtmd_dns_request_duration_seconds", Help: "Time from a query's arrival in the handler to its answer being written.",
+			Buckets: []float64{5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 1e-2},
+		}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "gtmd_policy_decisions_total", Help: "Endpoints handed out in service answers, by service and endpoint.",
+		}, []string{"service", "endpoint"}),
+	}
+	for _, c := range []prometheus.Collector{m.queries, m.duration, m.decisions} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// metricTypes are the query types counted under their own name.
+var metricTypes = [...]uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeMX, dns.TypeNS, dns.TypeSOA, dns.TypeSRV, dns.TypeTXT, dns.TypeCAA, dns.TypePTR, dns.TypeHTTPS, dns.TypeSVCB, dns.TypeANY, dns.TypeDS, dns.TypeDNSKEY}
+
+const (
+	otherType  = len(metricTypes)
+	numRcodes  = 24 // extended rcodes up to BADCOOKIE (23)
+	otherRcode = numRcodes
+)
+
+// zoneCounters are one zone's counters, made on first use.
+type zoneCounters struct {
+	zone  string
+	cells [otherType + 1][numRcodes + 1]atomic.Pointer[prometheus.Counter]
+}
+
+func typeIndex(t uint16) int {
+	for i, mt := range metricTypes {
+		if mt == t {
+			return i
+		}
+	}
+	return otherType
+}
+
+// observe counts one answered query.
+func (m *Metrics) observe(zone string, qtype uint16, rcode int, start time.Time) {
+	if m == nil {
+		return
+	}
+	if zone == "" {
+		zone = "none"
+	}
+	zc, ok := m.zones.Load(zone)
+	if !ok {
+		zc, _ = m.zones.LoadOrStore(zone, &zoneCounters{zone: zone})
+	}
+	ti, ri := typeIndex(qtype), min(max(rcode, 0), otherRcode)
+	cell := &zc.(*zoneCounters).cells[ti][ri]
+	c := cell.Load()
+	if c == nil {
+		typ, rc := "other", "other"
+		if ti < otherType {
+			typ = dns.TypeToString[metricTypes[ti]]
+		}
+		switch {
+		case ri == dns.RcodeBadVers:
+			// 16 is BADSIG in TSIG and BADVERS in EDNS; gtmd sends it
+			// only as BADVERS.
+			rc = "BADVERS"
+		case ri < otherRcode:
+			rc = dns.RcodeToString[ri]
+		}
+		counter := m.queries.WithLabelValues(zone, typ, rc)
+		cell.CompareAndSwap(nil, &counter)
+		c = cell.Load()
+	}
+	(*c).Inc()
+	m.duration.Observe(time.Since(start).Seconds())
+}
+
+// decided counts the endpoints a service answer handed out.
+func (m *Metrics) decided(sn *serviceNode, chosen []int) {
+	if m == nil {
+		return
+	}
+	cs, ok := m.services.Load(sn)
+	if !ok {
+		counters := make([]prometheus.Counter, len(sn.endpoints))
+		for i, e := range sn.endpoints {
+			counters[i] = m.decisions.WithLabelValues(sn.name, e.id)
+		}
+		cs, _ = m.services.LoadOrStore(sn, counters)
+	}
+	counters := cs.([]prometheus.Counter)
+	for _, i := range chosen {
+		counters[i].Inc()
+	}
+}

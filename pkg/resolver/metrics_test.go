@@ -1,0 +1,70 @@
+package resolver_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/gtmd/gtmd/pkg/resolver"
+)
+
+// TestMetrics sends queries through ServeDNS and checks the counters, the
+// histogram and the lint of every metric.
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m, err := resolver.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newPolicySetup(t, true)
+	h := resolver.NewHandler(resolver.Options{Metrics: m})
+	h.Swap(s.snap.WithHealth(func(_, ep string) bool { return ep != "primary" }))
+	queries := []struct {
+		name  string
+		qtype uint16
+		n     int
+	}{
+		{"ns1.gtm.test.", dns.TypeA, 3},
+		{"nope.gtm.test.", dns.TypeA, 2},
+		{"ns1.gtm.test.", dns.TypeNAPTR, 1},
+		{"example.org.", dns.TypeA, 1},
+		{"failover.gtm.test.", dns.TypeA, 4},
+	}
+	for _, q := range queries {
+		for range q.n {
+			w := &fakeWriter{remote: fakeUDPClient}
+			h.ServeDNS(w, benchQuery(t, q.name, q.qtype, true, nil))
+		}
+	}
+	// A query with a bad EDNS version counts as BADVERS, the full rcode.
+	bad := benchQuery(t, "ns1.gtm.test.", dns.TypeA, true, nil)
+	bad.IsEdns0().SetVersion(1)
+	h.ServeDNS(&fakeWriter{remote: fakeUDPClient}, bad)
+
+	want := `
+# HELP gtmd_dns_queries_total DNS queries answered, by zone, query type and response code.
+# TYPE gtmd_dns_queries_total counter
+gtmd_dns_queries_total{qtype="A",rcode="BADVERS",zone="none"} 1
+gtmd_dns_queries_total{qtype="A",rcode="NOERROR",zone="gtm.test."} 7
+gtmd_dns_queries_total{qtype="A",rcode="NXDOMAIN",zone="gtm.test."} 2
+gtmd_dns_queries_total{qtype="A",rcode="REFUSED",zone="none"} 1
+gtmd_dns_queries_total{qtype="other",rcode="NOERROR",zone="gtm.test."} 1
+# HELP gtmd_policy_decisions_total Endpoints handed out in service answers, by service and endpoint.
+# TYPE gtmd_policy_decisions_total counter
+gtmd_policy_decisions_total{endpoint="backup",service="failover.gtm.test."} 4
+gtmd_policy_decisions_total{endpoint="primary",service="failover.gtm.test."} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gtmd_dns_queries_total", "gtmd_policy_decisions_total"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(reg, "gtmd_dns_request_duration_seconds"); n != 1 {
+		t.Errorf("duration histogram: %d series", n)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", err, problems)
+	}
+}
