@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# failover.sh: three gtmd nodes on 127.0.0.2-4 sharing Debian's etcd, a US
+# failover.sh: three gtmd nodes (or as many as asked) on 127.0.0.2-4 sharing Debian's etcd, a US
 # and an EU region whose health targets bench/failover serves; the US
 # target is taken down and brought back again and again, and for each flip
 # it prints how long each node kept answering with the US region, and the
 # spread between the first and the last node.
 #
-#   bench/failover.sh [flips]
+#   bench/failover.sh [flips] [nodes]
+#
+# With nodes=1 it measures one node alone: the time from a region going
+# dark to answers without it, against fall × interval.
 #
 # Needs: go, etcd (apt-get install -y etcd-server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flips=${1:-10}
+count=${2:-3}
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -47,7 +51,8 @@ checks:
 YAML
 
 nodes=()
-for i in 2 3 4; do
+last=$((count + 1))
+for i in $(seq 2 "$last"); do
   cat > "$work/node$i.yaml" <<YAML
 node: {id: node$i, region: $([ "$i" = 4 ] && echo eu-west || echo us-east)}
 dns: {listen: ["127.0.0.$i:5300"], udp_listeners: 1}
@@ -64,6 +69,6 @@ done
 
 "$work/failover" -nodes "$(IFS=,; echo "${nodes[*]}")" -flips "$flips" -interval 1s -fall 2 || {
   status=$?
-  for i in 2 3 4; do echo "--- node$i log"; tail -20 "$work/node$i.log"; done
+  for i in $(seq 2 "$last"); do echo "--- node$i log"; tail -20 "$work/node$i.log"; done
   exit $status
 }
