@@ -38,6 +38,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		usage(stdout)
 	default:
+		if handled, code := runCLI(ctx, cmd, rest, stdout, stderr); handled {
+			return code
+		}
 		fmt.Fprintf(stderr, "gtmd: unknown command %q\n\n", cmd)
 		usage(stderr)
 		return 2
@@ -56,7 +59,7 @@ Commands:
   serve      run a node: gtmd serve --config gtmd.yaml
   validate   check a traffic document offline: gtmd validate -f traffic.yaml
   version    print the version
-
+`+cliUsage+`
 Run 'gtmd COMMAND -h' for a command's flags.
 `)
 }

@@ -1,64 +1,300 @@
 package admin
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// Readiness reports whether the node can answer, and why not or why only
-// in part.
-type Readiness interface {
-	// Ready returns false before the first snapshot is loaded; a non-empty
-	// degraded reason means the node answers but something is amiss.
-	Ready() (ready bool, degraded string)
-}
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes = 4 << 20
+	DefaultWaitTimeout  = 30 * time.Second
+	// MaxWaitTimeout bounds ?wait_timeout=.
+	MaxWaitTimeout    = 10 * time.Minute
+	DefaultHeartbeat  = 15 * time.Second
+	defaultNodeTimout = 10 * time.Second
+)
 
 // Options are what the API is built with.
 type Options struct {
-	// Gatherer is scraped by GET /metrics.
-	Gatherer  prometheus.Gatherer
-	Readiness Readiness
+	// Backend is the node the API operates. Required.
+	Backend Backend
+	// Gatherer is scraped by GET /metrics; nil serves an empty registry.
+	Gatherer prometheus.Gatherer
+	// TokensFile, when set, is read by New (see LoadTokens): every /v1
+	// call then needs a bearer token, and writes a token with the write
+	// role. Empty leaves the API open, so the listener must be loopback.
+	TokensFile string
+	// Tokens are used instead of TokensFile when not nil.
+	Tokens *Tokens
+	// Logger receives a debug line per request and warnings for failures
+	// of the node; nil discards.
+	Logger *slog.Logger
+	// NodeID is this node's member id: ?all_nodes=1 explains locally for
+	// it and asks every other member over HTTP.
+	NodeID string
+	// HTTPClient asks the other members for ?all_nodes=1 (default: a
+	// client with a 10 s timeout).
+	HTTPClient *http.Client
+	// MaxBodyBytes bounds request bodies (default 4 MiB); larger ones are
+	// refused with 413.
+	MaxBodyBytes int64
+	// WaitTimeout is how long PUT /v1/config?wait=insync waits when the
+	// request gives no wait_timeout (default 30 s).
+	WaitTimeout time.Duration
+	// Heartbeat is the interval of comments on GET /v1/events that keep
+	// idle proxies from closing the stream (default 15 s).
+	Heartbeat time.Duration
 }
 
-// New returns the API's handler.
-func New(opts Options) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		ready, degraded := opts.Readiness.Ready()
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		switch {
-		case !ready:
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte("not ready: no traffic document loaded\n"))
-		case degraded != "":
-			_, _ = w.Write([]byte("degraded: " + degraded + "\n"))
-		default:
-			_, _ = w.Write([]byte("ready\n"))
-		}
-	})
-	if opts.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}))
+// server holds what the handlers share.
+type server struct {
+	backend   Backend
+	gatherer  http.Handler
+	tokens    *Tokens
+	log       *slog.Logger
+	nodeID    string
+	client    *http.Client
+	maxBody   int64
+	wait      time.Duration
+	heartbeat time.Duration
+}
+
+// New returns the API's handler. It reads opts.TokensFile, and fails when
+// the file cannot be read or holds a malformed line, naming file:line.
+func New(opts Options) (http.Handler, error) {
+	if opts.Backend == nil {
+		return nil, errors.New("admin: Options.Backend is required")
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such call: "+r.Method+" "+r.URL.Path)
+	s := &server{
+		backend:   opts.Backend,
+		tokens:    opts.Tokens,
+		log:       opts.Logger,
+		nodeID:    opts.NodeID,
+		client:    opts.HTTPClient,
+		maxBody:   opts.MaxBodyBytes,
+		wait:      opts.WaitTimeout,
+		heartbeat: opts.Heartbeat,
+	}
+	if s.tokens == nil && opts.TokensFile != "" {
+		t, err := LoadTokens(opts.TokensFile)
+		if err != nil {
+			return nil, err
+		}
+		s.tokens = t
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.client == nil {
+		s.client = &http.Client{Timeout: defaultNodeTimout}
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.wait <= 0 {
+		s.wait = DefaultWaitTimeout
+	}
+	if s.heartbeat <= 0 {
+		s.heartbeat = DefaultHeartbeat
+	}
+	g := opts.Gatherer
+	if g == nil {
+		g = prometheus.NewRegistry()
+	}
+	s.gatherer = promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+
+	// One handler per path, choosing among the methods itself, so that a
+	// wrong method gets 405 with Allow and a JSON body.
+	mux := http.NewServeMux()
+	var paths []string
+	byPath := map[string][]Route{}
+	for _, rt := range routes {
+		if _, ok := byPath[rt.Path]; !ok {
+			paths = append(paths, rt.Path)
+		}
+		byPath[rt.Path] = append(byPath[rt.Path], rt)
+	}
+	for _, p := range paths {
+		mux.Handle(p, s.dispatch(byPath[p]))
+	}
+	mux.HandleFunc("/", s.notFound)
+	return s.logRequests(mux), nil
+}
+
+// dispatch serves the routes of one path.
+func (s *server) dispatch(rts []Route) http.Handler {
+	var allow []string
+	for _, rt := range rts {
+		allow = append(allow, rt.Method)
+		if rt.Method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	slices.Sort(allow)
+	allowHeader := strings.Join(allow, ", ")
+	auth := rts[0].Auth
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		role := ""
+		if auth {
+			var ok bool
+			if role, ok = s.authenticate(w, r); !ok {
+				return
+			}
+		}
+		method := r.Method
+		if method == http.MethodHead {
+			method = http.MethodGet
+		}
+		i := slices.IndexFunc(rts, func(rt Route) bool { return rt.Method == method })
+		if i < 0 {
+			w.Header().Set("Allow", allowHeader)
+			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s does not take %s; it takes %s", r.URL.Path, r.Method, allowHeader))
+			return
+		}
+		rt := rts[i]
+		if rt.Write && s.tokens != nil && role != RoleWrite {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("%s %s changes the cluster and needs a token with the write role; token %s has the %s role", rt.Method, rt.Path, requestInfoFrom(r.Context()).token, role))
+			return
+		}
+		rt.handle(s, w, r)
 	})
-	return mux
+}
+
+// notFound answers paths the API does not have. Under /v1 it asks for a
+// token first, so the API's shape is not shown to strangers.
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/v1" || strings.HasPrefix(r.URL.Path, "/v1/") {
+		if _, ok := s.authenticate(w, r); !ok {
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "no such call: "+r.Method+" "+r.URL.Path)
+}
+
+// authenticate checks the bearer token when the API has tokens, and
+// returns its role. It answers 401 itself.
+func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (role string, ok bool) {
+	if s.tokens == nil {
+		return RoleWrite, true
+	}
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd"`)
+		writeError(w, http.StatusUnauthorized, "this call needs a token: send Authorization: Bearer TOKEN")
+		return "", false
+	}
+	scheme, token, found := strings.Cut(h, " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd", error="invalid_request"`)
+		writeError(w, http.StatusUnauthorized, "the Authorization header must be Bearer TOKEN")
+		return "", false
+	}
+	name, role, ok := s.tokens.lookup(token)
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "the token is not one of this node's tokens")
+		return "", false
+	}
+	requestInfoFrom(r.Context()).token = name
+	return role, true
+}
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = w.Write([]byte("ok\n"))
+}
+
+func (s *server) readyz(w http.ResponseWriter, _ *http.Request) {
+	ready, degraded := s.backend.Ready()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	switch {
+	case !ready:
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("not ready: no traffic document loaded\n"))
+	case degraded != "":
+		_, _ = w.Write([]byte("degraded: " + degraded + "\n"))
+	default:
+		_, _ = w.Write([]byte("ready\n"))
+	}
+}
+
+func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
+	s.gatherer.ServeHTTP(w, r)
 }
 
 // apiError is the JSON body of every refused request.
 type apiError struct {
 	Error string `json:"error"`
+	// Faults lists every fault of a rejected traffic document.
+	Faults []config.Fault `json:"faults,omitempty"`
+	// Revision is the stored revision, on 412.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, apiError{Error: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		status = http.StatusInternalServerError
+		b, _ = json.Marshal(apiError{Error: "encoding the response: " + err.Error()})
+	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(apiError{Error: msg})
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// fail answers an error of the backend with the status it calls for.
+// what says what the call was about, for errors that do not say it.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	// A backend error that wraps another says what it is about; a bare
+	// one (a sentinel) gets the handler's context.
+	msg := err.Error()
+	if what != "" && errors.Unwrap(err) == nil {
+		msg = what + ": " + msg
+	}
+	var verr *config.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		writeJSON(w, http.StatusBadRequest, apiError{Error: faultSummary(verr), Faults: verr.Faults})
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, msg)
+	case errors.Is(err, ErrNotExternal):
+		writeError(w, http.StatusConflict, msg)
+	case errors.Is(err, ErrRevisionMismatch):
+		writeError(w, http.StatusPreconditionFailed, msg)
+	case errors.Is(err, ErrUnavailable):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, msg)
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The client has gone; nobody reads the answer.
+		writeError(w, 499, "the request was canceled")
+	default:
+		s.log.Warn("admin call failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, msg)
+	}
+}
+
+func faultSummary(e *config.ValidationError) string {
+	if len(e.Faults) == 1 {
+		return "the document is invalid: " + e.Faults[0].Error()
+	}
+	return fmt.Sprintf("the document is invalid: %d faults", len(e.Faults))
 }

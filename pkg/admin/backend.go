@@ -1,0 +1,150 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/policy"
+)
+
+// Backend is the node the API operates: cmd/gtmd implements it over the
+// cluster store, the health scheduler and the resolver.
+type Backend interface {
+	// Config returns the traffic document and the revision that stored it.
+	Config(ctx context.Context) (*config.Traffic, int64, error)
+	// ApplyConfig stores doc (already parsed and validated) when the stored
+	// revision is ifRevision (0: any). With dryRun it changes nothing.
+	// It returns the revision that stored it, ErrRevisionMismatch, or a
+	// *config.ValidationError for faults only the store can see.
+	ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error)
+	// InSync reports, for every live member, whether it serves revision.
+	InSync(ctx context.Context, revision int64) ([]MemberSync, error)
+	// Health returns every service endpoint's status.
+	Health(ctx context.Context) ([]EndpointStatus, error)
+	// SetOverride forces an endpoint down or up; ErrNotFound when the
+	// service or endpoint does not exist.
+	SetOverride(ctx context.Context, service, endpoint string, o Override) error
+	// DeleteOverride clears it; ErrNotFound when there was none.
+	DeleteOverride(ctx context.Context, service, endpoint string) error
+	// SetExternal records an external check's status; ErrNotFound for an
+	// unknown check, ErrNotExternal for a check of another type.
+	SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error
+	// Members lists the live nodes.
+	Members(ctx context.Context) ([]Member, error)
+	// Explain answers a query as this node would and says why.
+	Explain(ctx context.Context, q ExplainQuery) (*Explanation, error)
+	// Subscribe delivers events until ctx ends.
+	Subscribe(ctx context.Context) (<-chan Event, error)
+	// Ready reports whether a snapshot is loaded, and why the node is
+	// degraded if it is.
+	Ready() (ready bool, degraded string)
+}
+
+// Errors a Backend returns that the API maps to statuses.
+var (
+	ErrRevisionMismatch = errors.New("the stored revision is not the one given in If-Match")
+	ErrNotFound         = errors.New("not found")
+	ErrNotExternal      = errors.New("the check is not of type external")
+	ErrUnavailable      = errors.New("the store is unreachable")
+)
+
+// Override is an operator's decision on an endpoint.
+type Override struct {
+	State  string    `json:"state"` // down | up
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at,omitzero"`
+}
+
+// MemberSync is whether one member serves a revision.
+type MemberSync struct {
+	ID       string `json:"id"`
+	Revision int64  `json:"revision"`
+	InSync   bool   `json:"in_sync"`
+}
+
+// Observation is one node's latest result for a check.
+type Observation struct {
+	Node    string    `json:"node"`
+	Healthy bool      `json:"healthy"`
+	Status  string    `json:"status"` // up | down | unknown
+	Latency string    `json:"latency,omitempty"`
+	Error   string    `json:"error,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+}
+
+// EndpointStatus is an endpoint's health as the cluster sees it.
+type EndpointStatus struct {
+	Service      string        `json:"service"`
+	Endpoint     string        `json:"endpoint"`
+	Check        string        `json:"check,omitempty"`
+	Healthy      bool          `json:"healthy"`
+	Since        time.Time     `json:"since,omitzero"`
+	Reason       string        `json:"reason"`
+	Override     *Override     `json:"override,omitempty"`
+	Observations []Observation `json:"observations,omitempty"`
+}
+
+// Member is a live node.
+type Member struct {
+	ID        string    `json:"id"`
+	Region    string    `json:"region"`
+	DNS       []string  `json:"dns"`
+	Admin     string    `json:"admin"` // base URL of its admin API
+	Version   string    `json:"version"`
+	Revision  int64     `json:"revision"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
+}
+
+// ExplainQuery is what GET /v1/explain asks.
+type ExplainQuery struct {
+	Name   string
+	QType  uint16
+	Client netip.Addr   // the source address to answer for
+	ECS    netip.Prefix // the client subnet, if any
+}
+
+// Explanation is the answer and every step of why.
+type Explanation struct {
+	Node      string            `json:"node"`
+	Name      string            `json:"name"`
+	Type      string            `json:"type"`
+	Rcode     string            `json:"rcode"`
+	Answer    []string          `json:"answer"`
+	Authority []string          `json:"authority,omitempty"`
+	Scope     int               `json:"ecs_scope"`
+	Service   string            `json:"service,omitempty"`
+	Client    ExplainClient     `json:"client"`
+	Endpoints []ExplainEndpoint `json:"endpoints,omitempty"`
+	Trace     policy.Trace      `json:"trace"`
+}
+
+// ExplainClient is the client as the policy saw it.
+type ExplainClient struct {
+	Address     string `json:"address"`
+	Subnet      string `json:"subnet"`
+	Located     bool   `json:"located"`
+	Country     string `json:"country,omitempty"`
+	Subdivision string `json:"subdivision,omitempty"`
+	Continent   string `json:"continent,omitempty"`
+	Network     string `json:"network,omitempty"`
+}
+
+// ExplainEndpoint is an endpoint's health as the answer saw it.
+type ExplainEndpoint struct {
+	ID      string `json:"id"`
+	Healthy bool   `json:"healthy"`
+}
+
+// Event is one entry of GET /v1/events.
+type Event struct {
+	// Type is health, config, member_join or member_leave.
+	Type string    `json:"type"`
+	At   time.Time `json:"at"`
+	// Data is the event's detail: an EndpointStatus, {"revision": N}, a
+	// Member.
+	Data any `json:"data"`
+}

@@ -1,0 +1,287 @@
+package admin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+)
+
+// ExplainAll is the answer to GET /v1/explain?all_nodes=1: every member's
+// explanation of the same query from the same client.
+type ExplainAll struct {
+	// Agree is true when every node answered, with the same rcode and
+	// the same records (as sets). Where the rule is random (weighted,
+	// multivalue), records may differ by design, so the nodes must agree
+	// on the rule and on which endpoints are healthy instead.
+	Agree bool `json:"agree"`
+	// Disagreement says what differs, when Agree is false.
+	Disagreement string            `json:"disagreement,omitempty"`
+	Nodes        []NodeExplanation `json:"nodes"`
+}
+
+// NodeExplanation is one member's explanation, or why it gave none.
+type NodeExplanation struct {
+	Node        string       `json:"node"`
+	Admin       string       `json:"admin,omitempty"`
+	Explanation *Explanation `json:"explanation,omitempty"`
+	Error       string       `json:"error,omitempty"`
+}
+
+func (s *server) getExplain(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	eq, err := parseExplainQuery(q, r.RemoteAddr)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	all, err := boolParam(q, "all_nodes")
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if !all {
+		ex, err := s.backend.Explain(r.Context(), eq)
+		if err != nil {
+			s.fail(w, r, "explain", err)
+			return
+		}
+		writeJSON(w, http.StatusOK, ex)
+		return
+	}
+	members, err := s.backend.Members(r.Context())
+	if err != nil {
+		s.fail(w, r, "members", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.explainAll(r.Context(), eq, members, r.Header.Get("Authorization")))
+}
+
+// parseExplainQuery reads name, type, client and ecs; client defaults to
+// the requester's address.
+func parseExplainQuery(q url.Values, remoteAddr string) (ExplainQuery, error) {
+	var eq ExplainQuery
+	name := strings.TrimSpace(q.Get("name"))
+	if name == "" {
+		return eq, fmt.Errorf("name is required: the name to explain, such as www.example.com")
+	}
+	if _, ok := dns.IsDomainName(name); !ok {
+		return eq, fmt.Errorf("name %q is not a domain name", name)
+	}
+	eq.Name = strings.ToLower(dns.Fqdn(name))
+	eq.QType = dns.TypeA
+	if t := strings.TrimSpace(q.Get("type")); t != "" {
+		qt, ok := parseType(t)
+		if !ok {
+			return eq, fmt.Errorf("type %q is not a DNS type such as A, AAAA or TXT", t)
+		}
+		eq.QType = qt
+	}
+	if c := strings.TrimSpace(q.Get("client")); c != "" {
+		a, err := netip.ParseAddr(c)
+		if err != nil || a.Zone() != "" {
+			return eq, fmt.Errorf("client %q is not an IP address", c)
+		}
+		eq.Client = a.Unmap()
+	} else if ap, err := netip.ParseAddrPort(remoteAddr); err == nil {
+		eq.Client = ap.Addr().Unmap()
+	}
+	if e := strings.TrimSpace(q.Get("ecs")); e != "" {
+		p, err := parsePrefix(e)
+		if err != nil {
+			return eq, fmt.Errorf("ecs %q is not a client subnet such as 198.51.100.0/24", e)
+		}
+		eq.ECS = p
+	}
+	return eq, nil
+}
+
+// parseType reads a DNS type by mnemonic or as TYPEnnn (RFC 3597).
+func parseType(t string) (uint16, bool) {
+	t = strings.ToUpper(t)
+	if qt, ok := dns.StringToType[t]; ok {
+		return qt, true
+	}
+	if n, ok := strings.CutPrefix(t, "TYPE"); ok {
+		v, err := strconv.ParseUint(n, 10, 16)
+		return uint16(v), err == nil && v > 0
+	}
+	return 0, false
+}
+
+// parsePrefix reads a subnet, or an address as its full-length prefix.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil || a.Zone() != "" {
+			return netip.Prefix{}, fmt.Errorf("bad address")
+		}
+		a = a.Unmap()
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if p.Addr().Is4In6() {
+		p = netip.PrefixFrom(p.Addr().Unmap(), max(0, p.Bits()-96))
+	}
+	return p.Masked(), nil
+}
+
+// explainAll explains eq on this node and asks every other member the
+// same question, with the caller's credentials.
+func (s *server) explainAll(ctx context.Context, eq ExplainQuery, members []Member, auth string) ExplainAll {
+	members = slices.Clone(members)
+	slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
+	self := slices.IndexFunc(members, func(m Member) bool { return s.nodeID != "" && m.ID == s.nodeID })
+	nodes := make([]NodeExplanation, len(members))
+	var wg sync.WaitGroup
+	for i, m := range members {
+		nodes[i] = NodeExplanation{Node: m.ID, Admin: m.Admin}
+		if i == self {
+			s.explainLocal(ctx, eq, &nodes[i])
+			continue
+		}
+		wg.Go(func() { s.explainRemote(ctx, eq, auth, &nodes[i]) })
+	}
+	wg.Wait()
+	if self < 0 {
+		// This node is not among the members the store knows (or has no
+		// id): its own answer still counts.
+		n := NodeExplanation{Node: s.nodeID}
+		s.explainLocal(ctx, eq, &n)
+		nodes = append([]NodeExplanation{n}, nodes...)
+	}
+	agree, why := agreement(nodes)
+	return ExplainAll{Agree: agree, Disagreement: why, Nodes: nodes}
+}
+
+func (s *server) explainLocal(ctx context.Context, eq ExplainQuery, n *NodeExplanation) {
+	ex, err := s.backend.Explain(ctx, eq)
+	if err != nil {
+		n.Error = err.Error()
+		return
+	}
+	n.Explanation = ex
+	if n.Node == "" {
+		n.Node = ex.Node
+	}
+}
+
+func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string, n *NodeExplanation) {
+	if n.Admin == "" {
+		n.Error = "the member publishes no admin address"
+		return
+	}
+	v := url.Values{}
+	v.Set("name", eq.Name)
+	v.Set("type", dns.Type(eq.QType).String())
+	if eq.Client.IsValid() {
+		v.Set("client", eq.Client.String())
+	}
+	if eq.ECS.IsValid() {
+		v.Set("ecs", eq.ECS.String())
+	}
+	u := strings.TrimSuffix(n.Admin, "/") + "/v1/explain?" + v.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		n.Error = err.Error()
+		return
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Accept", mediaJSON)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		n.Error = err.Error()
+		return
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
+	if err != nil {
+		n.Error = "reading the answer: " + err.Error()
+		return
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e apiError
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			n.Error = fmt.Sprintf("%s: %s", resp.Status, e.Error)
+		} else {
+			n.Error = resp.Status
+		}
+		return
+	}
+	var ex Explanation
+	if err := json.Unmarshal(body, &ex); err != nil {
+		n.Error = "the answer is not an explanation: " + err.Error()
+		return
+	}
+	n.Explanation = &ex
+}
+
+// agreement compares the nodes' answers; see ExplainAll.Agree.
+func agreement(nodes []NodeExplanation) (bool, string) {
+	for _, n := range nodes {
+		if n.Explanation == nil {
+			return false, fmt.Sprintf("%s gave no answer: %s", n.Node, n.Error)
+		}
+	}
+	if len(nodes) < 2 {
+		return true, ""
+	}
+	ref := nodes[0]
+	for _, n := range nodes[1:] {
+		a, b := ref.Explanation, n.Explanation
+		if a.Rcode != b.Rcode {
+			return false, fmt.Sprintf("%s answers %s, %s answers %s", ref.Node, a.Rcode, n.Node, b.Rcode)
+		}
+		if isRandom(a) || isRandom(b) {
+			if a.Trace.Rule != b.Trace.Rule {
+				return false, fmt.Sprintf("%s decides by %q, %s by %q", ref.Node, a.Trace.Rule, n.Node, b.Trace.Rule)
+			}
+			if ha, hb := healthySet(a), healthySet(b); !slices.Equal(ha, hb) {
+				return false, fmt.Sprintf("%s sees %v healthy, %s sees %v", ref.Node, ha, n.Node, hb)
+			}
+			continue
+		}
+		if aa, ab := sortedCopy(a.Answer), sortedCopy(b.Answer); !slices.Equal(aa, ab) {
+			return false, fmt.Sprintf("%s answers %v, %s answers %v", ref.Node, aa, n.Node, ab)
+		}
+	}
+	return true, ""
+}
+
+func isRandom(e *Explanation) bool { return strings.Contains(e.Trace.Rule, "random") }
+
+func healthySet(e *Explanation) []string {
+	out := []string{}
+	for _, ep := range e.Endpoints {
+		if ep.Healthy {
+			out = append(out, ep.ID)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// sortedCopy sorts records for comparison, with the tabs of their
+// presentation format made spaces so that messages read on one line.
+func sortedCopy(s []string) []string {
+	out := make([]string, len(s))
+	for i, rr := range s {
+		out[i] = strings.Join(strings.Fields(rr), " ")
+	}
+	slices.Sort(out)
+	return out
+}
