@@ -11,10 +11,10 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// startAdmin serves the admin API on c.Listen, if set. Without a tokens
+// listenAdmin binds the admin API's address, if set. Without a tokens
 // file anyone who reaches the port could operate the node, so it may then
 // listen on loopback only.
-func startAdmin(c config.Admin, h http.Handler, log *slog.Logger) (*http.Server, error) {
+func listenAdmin(c config.Admin) (net.Listener, error) {
 	if c.Listen == "" {
 		return nil, nil
 	}
@@ -29,6 +29,11 @@ func startAdmin(c config.Admin, h http.Handler, log *slog.Logger) (*http.Server,
 	if err != nil {
 		return nil, fmt.Errorf("listening for the admin API: %w", err)
 	}
+	return l, nil
+}
+
+// serveAdmin serves the API on l, over HTTPS when a certificate is set.
+func serveAdmin(l net.Listener, c config.Admin, h http.Handler, log *slog.Logger) *http.Server {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() {
 		var err error
@@ -42,7 +47,7 @@ func startAdmin(c config.Admin, h http.Handler, log *slog.Logger) (*http.Server,
 		}
 	}()
 	log.Info("admin API listening", "addr", l.Addr().String(), "tls", c.TLSCert != "")
-	return srv, nil
+	return srv
 }
 
 func isLoopback(host string) bool {

@@ -38,6 +38,15 @@ type node struct {
 	// ready is closed when the first snapshot is served.
 	ready     chan struct{}
 	readyOnce sync.Once
+	// storeSet is closed once store is set: the store's callbacks may
+	// start before Open has returned it.
+	storeSet chan struct{}
+}
+
+// setStore gives the node its store and lets the store's callbacks in.
+func (n *node) setStore(s *cluster.Store) {
+	n.store = s
+	close(n.storeSet)
 }
 
 // endpointState is an endpoint's published health and since when.
@@ -50,6 +59,7 @@ type endpointState struct {
 // stateChanged is the store's OnState: a new traffic document is built and
 // served, checks follow it, and health is recomputed.
 func (n *node) stateChanged(st *cluster.State) {
+	<-n.storeSet
 	n.mu.Lock()
 	prev := n.state
 	n.state = st
@@ -124,6 +134,7 @@ func (n *node) healthChanged(c health.Change) {
 // connectedChanged is the store's OnConnected: cut off from the store,
 // the node answers from its own results (fail-static).
 func (n *node) connectedChanged(ok bool, reason string) {
+	<-n.storeSet
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.connected = ok

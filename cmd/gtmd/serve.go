@@ -125,16 +125,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 // running is a started node and what stops it.
 type running struct {
-	node    *node
-	dns     *resolver.Server
-	admin   *http.Server
-	geo     *geo.Provider
-	store   *cluster.Store
-	embed   *cluster.Embedded
-	sched   *health.Scheduler
-	cancel  context.CancelFunc
-	log     *slog.Logger
-	adminLn string
+	node   *node
+	dns    *resolver.Server
+	admin  *http.Server
+	geo    *geo.Provider
+	store  *cluster.Store
+	embed  *cluster.Embedded
+	sched  *health.Scheduler
+	cancel context.CancelFunc
+	log    *slog.Logger
+	// adminAddr is the address the API is bound to.
+	adminAddr string
 }
 
 // startNode starts every part of a node: the store (embedded etcd unless
@@ -172,10 +173,40 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err != nil {
 		return r, err
 	}
-	nd := &node{id: n.Node.ID, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), ready: make(chan struct{})}
+	nd := &node{id: n.Node.ID, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), ready: make(chan struct{}), storeSet: make(chan struct{})}
 	r.node = nd
 	r.sched = health.NewScheduler(health.Options{Logger: log, Registerer: reg, OnChange: nd.healthChanged})
 	nd.sched = r.sched
+
+	// DNS and the API bind first, so the member entry carries the
+	// addresses they got; DNS answers REFUSED until the first document.
+	r.dns = resolver.NewServer(resolver.ServerOptions{
+		Addrs:             n.DNS.Listen,
+		UDPListeners:      n.DNS.UDPListeners,
+		TCPIdleTimeout:    n.DNS.TCPIdleTimeout.Std(),
+		TCPMaxConnections: n.DNS.TCPMaxConnections,
+		TCPMaxQueries:     n.DNS.TCPMaxQueries,
+		Handler:           handler,
+		Logger:            log,
+	})
+	if err := r.dns.Start(); err != nil {
+		r.dns = nil
+		return r, err
+	}
+	// The API is bound now but served once the store is open: requests
+	// wait in the listen queue meanwhile.
+	adminLn, err := listenAdmin(n.Admin)
+	if err != nil {
+		return r, err
+	}
+	if adminLn != nil {
+		r.adminAddr = adminLn.Addr().String()
+		defer func() {
+			if err != nil {
+				adminLn.Close()
+			}
+		}()
+	}
 
 	endpoints := n.Store.EtcdEndpoints
 	if len(endpoints) == 0 {
@@ -192,37 +223,28 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err != nil {
 		return r, err
 	}
+	storeOpts.Self.DNS = r.dns.Addrs()
+	if r.adminAddr != "" {
+		storeOpts.Self.Admin = adminURL(n.Admin, r.adminAddr)
+	}
 	storeOpts.Logger, storeOpts.Registerer = log, reg
 	storeOpts.OnState, storeOpts.OnConnected = nd.stateChanged, nd.connectedChanged
 	if r.store, err = cluster.Open(storeOpts); err != nil {
 		return r, err
 	}
-	nd.store = r.store
+	nd.setStore(r.store)
+	if adminLn != nil {
+		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID})
+		if err != nil {
+			adminLn.Close()
+			return r, err
+		}
+		r.admin = serveAdmin(adminLn, n.Admin, api, log)
+	}
 	if n.TrafficFile != "" {
 		go nd.bootstrapTraffic(ctx, n.TrafficFile)
 	}
 	go nd.expireExternal(ctx, time.Second)
-
-	r.dns = resolver.NewServer(resolver.ServerOptions{
-		Addrs:             n.DNS.Listen,
-		UDPListeners:      n.DNS.UDPListeners,
-		TCPIdleTimeout:    n.DNS.TCPIdleTimeout.Std(),
-		TCPMaxConnections: n.DNS.TCPMaxConnections,
-		TCPMaxQueries:     n.DNS.TCPMaxQueries,
-		Handler:           handler,
-		Logger:            log,
-	})
-	if err := r.dns.Start(); err != nil {
-		r.dns = nil
-		return r, err
-	}
-	api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID})
-	if err != nil {
-		return r, err
-	}
-	if r.admin, err = startAdmin(n.Admin, api, log); err != nil {
-		return r, err
-	}
 	log.Info("gtmd listening", "dns", r.dns.Addrs(), "store", endpoints)
 	return r, nil
 }
@@ -234,8 +256,7 @@ func storeOptions(n *config.Node, endpoints []string) (cluster.Options, error) {
 		Prefix:    n.Store.Prefix,
 		Username:  n.Store.Username,
 		Self: cluster.Member{
-			ID: n.Node.ID, Region: n.Node.Region, DNS: n.DNS.Listen,
-			Admin: adminURL(n.Admin), Version: version,
+			ID: n.Node.ID, Region: n.Node.Region, DNS: n.DNS.Listen, Version: version,
 		},
 	}
 	if n.Store.PasswordFile != "" {
@@ -255,23 +276,21 @@ func storeOptions(n *config.Node, endpoints []string) (cluster.Options, error) {
 	return o, nil
 }
 
-// adminURL is the base URL other nodes reach this node's API at.
-func adminURL(a config.Admin) string {
-	if a.Listen == "" {
-		return ""
-	}
+// adminURL is the base URL other nodes reach this node's API at, from
+// the address it is bound to.
+func adminURL(a config.Admin, bound string) string {
 	scheme := "http"
 	if a.TLSCert != "" {
 		scheme = "https"
 	}
-	host, port, err := net.SplitHostPort(a.Listen)
+	host, port, err := net.SplitHostPort(bound)
 	if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
 		if h, err := os.Hostname(); err == nil {
 			host = h
 		}
 		return scheme + "://" + net.JoinHostPort(host, port)
 	}
-	return scheme + "://" + a.Listen
+	return scheme + "://" + bound
 }
 
 // reloadGeo opens the GeoIP databases again (SIGHUP); answers use the new

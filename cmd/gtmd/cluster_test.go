@@ -1,0 +1,389 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// These tests run whole nodes (startNode, as `gtmd serve` does) against a
+// real etcd in the test process, and talk to them as clients and operators
+// would: DNS over UDP and the admin API over HTTP.
+
+// clusterTraffic is a failover service whose primary region is checked
+// against an HTTP target the test flips.
+func clusterTraffic(target string) string {
+	return fmt.Sprintf(`
+zones:
+  - name: gtm.test.
+    ttl: 300
+    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
+    ns: [ns1.gtm.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+services:
+  - name: www.gtm.test.
+    policy: failover
+    ttl: 5
+    endpoints:
+      - {id: us-east, priority: 1, a: [192.0.2.1], check: us}
+      - {id: eu-west, priority: 2, a: [192.0.2.2]}
+checks:
+  - {name: us, type: http, url: "http://%s/", interval: 200ms, timeout: 150ms, fall: 2, rise: 2}
+`, target)
+}
+
+// flipTarget is an HTTP server that answers 200 or 503.
+type flipTarget struct {
+	srv  *http.Server
+	addr string
+	down atomic.Bool
+}
+
+func startTarget(t *testing.T) *flipTarget {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := &flipTarget{addr: l.Addr().String()}
+	ft.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if ft.down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})}
+	go func() { _ = ft.srv.Serve(l) }()
+	t.Cleanup(func() { ft.srv.Close() })
+	return ft
+}
+
+// liveNode is a node started as serve starts one.
+type liveNode struct {
+	*running
+	id string
+}
+
+func (n *liveNode) dnsAddr() string   { return n.dns.Addrs()[0] }
+func (n *liveNode) adminBase() string { return "http://" + n.adminAddr }
+
+// startTestNode runs a node with its DNS and API on free loopback ports,
+// using the etcd at endpoints; trafficFile, when set, is applied if the
+// store is empty.
+func startTestNode(t *testing.T, id string, endpoints []string, trafficFile string) *liveNode {
+	t.Helper()
+	n := config.DefaultNode()
+	n.Node.ID, n.Node.Region = id, "test"
+	n.DNS.Listen = []string{"127.0.0.1:0"}
+	n.DNS.UDPListeners = 1
+	n.Admin.Listen = "127.0.0.1:0"
+	n.Store.EtcdEndpoints = endpoints
+	n.Store.Prefix = "/gtmd-test/"
+	n.DataDir = t.TempDir()
+	n.TrafficFile = trafficFile
+	n.Log.Level = "warn"
+	if err := n.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", id)
+	}
+	r, err := startNode(context.Background(), &n, log)
+	if err != nil {
+		t.Fatalf("starting node %s: %v", id, err)
+	}
+	t.Cleanup(r.stop)
+	return &liveNode{running: r, id: id}
+}
+
+// answer asks a node for name A and returns the addresses, "" rcode
+// aside.
+func answer(t *testing.T, server, name string) ([]string, *dns.Msg) {
+	t.Helper()
+	q := new(dns.Msg).SetQuestion(name, dns.TypeA)
+	c := &dns.Client{Timeout: time.Second}
+	resp, _, err := c.Exchange(q, server)
+	if err != nil {
+		return nil, nil
+	}
+	var out []string
+	for _, rr := range resp.Answer {
+		if a, ok := rr.(*dns.A); ok {
+			out = append(out, a.A.String())
+		}
+	}
+	return out, resp
+}
+
+// eventually polls cond every 10 ms until it holds or the time is up.
+func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > limit {
+			t.Fatalf("%s: not within %v", what, limit)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func answersWith(t *testing.T, n *liveNode, ip string) bool {
+	got, _ := answer(t, n.dnsAddr(), "www.gtm.test.")
+	return slices.Equal(got, []string{ip})
+}
+
+func writeTraffic(t *testing.T, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "traffic.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func soaSerial(t *testing.T, n *liveNode) uint32 {
+	t.Helper()
+	q := new(dns.Msg).SetQuestion("gtm.test.", dns.TypeSOA)
+	resp, _, err := (&dns.Client{Timeout: time.Second}).Exchange(q, n.dnsAddr())
+	if err != nil || len(resp.Answer) != 1 {
+		return 0
+	}
+	return resp.Answer[0].(*dns.SOA).Serial
+}
+
+// api calls the admin API of a node and decodes a JSON answer into out.
+func api(t *testing.T, method, url, contentType, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && len(b) > 0 {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, b)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestNodesShareTheDocument: three nodes on one etcd serve the document
+// one of them stored, with the same SOA serial; a document applied through
+// one node's API reaches every node, its serial rises, and a rejected one
+// changes nothing.
+func TestNodesShareTheDocument(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.addr))
+	nodes := []*liveNode{
+		startTestNode(t, "n1", etcd, file),
+		startTestNode(t, "n2", etcd, ""),
+		startTestNode(t, "n3", etcd, ""),
+	}
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+	serial := soaSerial(t, nodes[0])
+	for _, n := range nodes[1:] {
+		if s := soaSerial(t, n); s != serial || s == 0 {
+			t.Fatalf("%s serial %d, n1 %d", n.id, s, serial)
+		}
+	}
+	var members struct {
+		Members []struct {
+			ID       string `json:"id"`
+			Revision int64  `json:"revision"`
+			Admin    string `json:"admin"`
+		} `json:"members"`
+	}
+	eventually(t, 5*time.Second, "three members", func() bool {
+		api(t, "GET", nodes[2].adminBase()+"/v1/members", "", "", &members)
+		return len(members.Members) == 3
+	})
+	for _, m := range members.Members {
+		if !strings.HasPrefix(m.Admin, "http://127.0.0.1:") {
+			t.Errorf("member %s admin URL %q", m.ID, m.Admin)
+		}
+	}
+
+	// A new document through n2, waiting until every node serves it.
+	doc := strings.Replace(clusterTraffic(target.addr), "ttl: 5", "ttl: 7", 1)
+	var applied struct {
+		Revision int64  `json:"revision"`
+		Status   string `json:"status"`
+	}
+	if code := api(t, "PUT", nodes[1].adminBase()+"/v1/config?wait=insync", "application/yaml", doc, &applied); code != 200 || applied.Status != "INSYNC" {
+		t.Fatalf("apply: %d %+v", code, applied)
+	}
+	for _, n := range nodes {
+		_, resp := answer(t, n.dnsAddr(), "www.gtm.test.")
+		if resp == nil || len(resp.Answer) != 1 || resp.Answer[0].Header().Ttl != 7 {
+			t.Errorf("%s after apply: %v", n.id, resp)
+		}
+		if s := soaSerial(t, n); s != uint32(applied.Revision) || s <= serial {
+			t.Errorf("%s serial %d, want %d (> %d)", n.id, s, applied.Revision, serial)
+		}
+	}
+
+	// A bad document is refused and changes nothing anywhere.
+	var fault struct {
+		Faults []config.Fault `json:"faults"`
+	}
+	bad := strings.Replace(doc, "policy: failover", "policy: fastest", 1)
+	if code := api(t, "PUT", nodes[0].adminBase()+"/v1/config", "application/yaml", bad, &fault); code != 400 || len(fault.Faults) == 0 {
+		t.Fatalf("bad document: %d %+v", code, fault)
+	}
+	for _, n := range nodes {
+		if s := soaSerial(t, n); s != uint32(applied.Revision) {
+			t.Errorf("%s serial moved to %d after a refused document", n.id, s)
+		}
+	}
+}
+
+// TestHealthAcrossNodes: the target fails and every node drops the region
+// within fall × interval + 1 s; each node's observation is visible in
+// /v1/health; a drain through one node's API takes the region out of every
+// node's answers within a second, and clearing it brings it back.
+func TestHealthAcrossNodes(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.addr))
+	nodes := []*liveNode{startTestNode(t, "n1", etcd, file), startTestNode(t, "n2", etcd, ""), startTestNode(t, "n3", etcd, "")}
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+
+	target.down.Store(true)
+	goal := 2*200*time.Millisecond + time.Second
+	start := time.Now()
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
+	}
+	if took := time.Since(start); took > goal {
+		t.Errorf("every node dropped us-east after %v, goal %v", took, goal)
+	}
+	var health struct {
+		Endpoints []struct {
+			Endpoint     string `json:"endpoint"`
+			Healthy      bool   `json:"healthy"`
+			Observations []struct {
+				Node   string `json:"node"`
+				Status string `json:"status"`
+			} `json:"observations"`
+		} `json:"endpoints"`
+	}
+	eventually(t, 5*time.Second, "three down observations", func() bool {
+		api(t, "GET", nodes[0].adminBase()+"/v1/health", "", "", &health)
+		for _, e := range health.Endpoints {
+			if e.Endpoint == "us-east" {
+				down := 0
+				for _, o := range e.Observations {
+					if o.Status == "down" {
+						down++
+					}
+				}
+				return !e.Healthy && down == 3
+			}
+		}
+		return false
+	})
+
+	target.down.Store(false)
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+
+	// A drain through n3 reaches n1 and n2 within a second.
+	if code := api(t, "PUT", nodes[2].adminBase()+"/v1/overrides/www.gtm.test/us-east", "application/json", `{"state":"down","reason":"maintenance"}`, nil); code != 200 && code != 204 {
+		t.Fatalf("drain: %d", code)
+	}
+	start = time.Now()
+	for _, n := range nodes {
+		eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the drain took %v to reach every node, goal 1s", took)
+	}
+	if code := api(t, "DELETE", nodes[0].adminBase()+"/v1/overrides/www.gtm.test./us-east", "", "", nil); code != 200 && code != 204 {
+		t.Fatalf("undrain: %d", code)
+	}
+	for _, n := range nodes {
+		eventually(t, 5*time.Second, n.id+" undrained", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+}
+
+// TestFailStatic: a node cut off from etcd keeps answering, says it is
+// degraded, follows its own checks; back in touch it catches up with a
+// document applied meanwhile.
+func TestFailStatic(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	proxy := clustertest.StartProxy(t, strings.TrimPrefix(etcd[0], "http://"))
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.addr))
+	connected := startTestNode(t, "n1", etcd, file)
+	cut := startTestNode(t, "n2", []string{proxy.Endpoint()}, "")
+	for _, n := range []*liveNode{connected, cut} {
+		eventually(t, 10*time.Second, n.id+" answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+
+	proxy.Cut()
+	readyz := func() string {
+		resp, err := http.Get(cut.adminBase() + "/readyz")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}
+	eventually(t, 10*time.Second, "n2 degraded", func() bool { return strings.HasPrefix(readyz(), "200 degraded: ") })
+	if !answersWith(t, cut, "192.0.2.1") {
+		t.Fatal("n2 stopped answering when etcd went away")
+	}
+
+	// The region fails while n2 is cut off: n2 drops it on its own.
+	target.down.Store(true)
+	eventually(t, 5*time.Second, "n2 applies its own check", func() bool { return answersWith(t, cut, "192.0.2.2") })
+	target.down.Store(false)
+	eventually(t, 5*time.Second, "n2 takes the region back", func() bool { return answersWith(t, cut, "192.0.2.1") })
+
+	// A document applied meanwhile through n1 reaches n2 once it is back.
+	doc := strings.Replace(clusterTraffic(target.addr), "192.0.2.2", "192.0.2.22", 1)
+	if code := api(t, "PUT", connected.adminBase()+"/v1/config", "application/yaml", doc, nil); code != 200 {
+		t.Fatalf("apply: %d", code)
+	}
+	target.down.Store(true)
+	eventually(t, 5*time.Second, "n1 serves the new document", func() bool { return answersWith(t, connected, "192.0.2.22") })
+	if answersWith(t, cut, "192.0.2.22") {
+		t.Fatal("n2 saw a document while cut off")
+	}
+	proxy.Restore()
+	took := eventually(t, 15*time.Second, "n2 catches up", func() bool { return answersWith(t, cut, "192.0.2.22") })
+	t.Logf("n2 served the document applied during the outage %v after etcd came back", took)
+	eventually(t, 5*time.Second, "n2 ready again", func() bool { return readyz() == "200 ready\n" })
+}
