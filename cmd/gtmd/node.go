@@ -35,6 +35,10 @@ type node struct {
 	revision  int64
 	base      *resolver.Snapshot
 	endpoints map[health.EndpointKey]endpointState
+	// publishedBase and publishedHealth are what the served snapshot was
+	// made of.
+	publishedBase   *resolver.Snapshot
+	publishedHealth map[health.EndpointKey]bool
 	// ready is closed when the first snapshot is served.
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -141,11 +145,13 @@ func (n *node) connectedChanged(ok bool, reason string) {
 	n.publishLocked()
 }
 
-// republish recomputes health, for external statuses that expire with
-// time and after a GeoIP database reload.
+// republish swaps in a fresh snapshot even when health has not moved:
+// after a GeoIP database reload, the decisions remembered per client
+// network must go.
 func (n *node) republish() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.publishedBase = nil
 	n.publishLocked()
 }
 
@@ -189,10 +195,16 @@ func (n *node) publishLocked() {
 		overrides[k] = health.Override{State: o.State, Reason: o.Reason}
 	}
 	h := health.EndpointHealth(n.traffic, func(check string) health.Status { return verdicts[check].Status }, overrides)
-	n.handler.Swap(n.base.WithHealth(func(service, endpoint string) bool {
-		up, ok := h[health.EndpointKey{Service: service, Endpoint: endpoint}]
-		return !ok || up
-	}))
+	// Most states (a member's heartbeat, a result that changes nothing)
+	// leave every endpoint as it was: the served snapshot, and the
+	// decisions it remembers, stay.
+	if n.base != n.publishedBase || !maps.Equal(h, n.publishedHealth) {
+		n.handler.Swap(n.base.WithHealth(func(service, endpoint string) bool {
+			up, ok := h[health.EndpointKey{Service: service, Endpoint: endpoint}]
+			return !ok || up
+		}))
+		n.publishedBase, n.publishedHealth = n.base, h
+	}
 	n.readyOnce.Do(func() { close(n.ready) })
 	if n.gauge != nil {
 		n.gauge.Set(h)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
 )
 
 // Embedded is a single-member etcd running inside the gtmd process, the
@@ -51,8 +52,9 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(o.Name)
-	cfg.LogLevel = "error"
-	cfg.LogOutputs = []string{"stderr"}
+	// etcd's own log would print stack traces on every clean shutdown;
+	// failures that matter come back from StartEtcd and Err instead.
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 	// Keep the history short: the store holds a few small keys and every
 	// node re-reads all of them after a compaction.
 	cfg.AutoCompactionMode = "revision"

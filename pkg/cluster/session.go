@@ -84,6 +84,20 @@ func (s *Store) session() error {
 	defer heartbeat.Stop()
 	memberDue := true
 	for {
+		// Drain the keep-alive responses (one per renewal, buffered) to
+		// see a lost lease first: the channel closes only after them, and
+		// while etcd is away each flush waits out its timeout.
+	drain:
+		for {
+			select {
+			case _, ok := <-ka:
+				if !ok {
+					return errors.New("lease lost")
+				}
+			default:
+				break drain
+			}
+		}
 		if err := s.flush(lease.ID, memberDue); err != nil {
 			s.log.Debug("writing to the cluster store", "err", err)
 		} else {
@@ -96,10 +110,8 @@ func (s *Store) session() error {
 			if !ok {
 				return errors.New("lease lost")
 			}
-			// Drain: the channel fills with each keep-alive response.
 			continue
 		case <-s.publishWake:
-			memberDue = true
 		case <-heartbeat.C:
 			memberDue = true
 		}
@@ -111,6 +123,9 @@ func (s *Store) session() error {
 func (s *Store) flush(lease clientv3.LeaseID, member bool) error {
 	s.mu.Lock()
 	self := s.self
+	// The member entry is written at the heartbeat and when the revision
+	// it serves moves, not with every observation.
+	member = member || self.Revision != s.writtenRevision
 	var puts, dels []string
 	vals := map[string]Observation{}
 	for check, o := range s.observed {
@@ -154,6 +169,9 @@ func (s *Store) flush(lease clientv3.LeaseID, member bool) error {
 	}
 	s.mu.Lock()
 	if s.lease == lease {
+		if member {
+			s.writtenRevision = self.Revision
+		}
 		for _, check := range puts {
 			s.written[check] = vals[check]
 		}

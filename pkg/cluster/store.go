@@ -14,6 +14,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -68,7 +70,9 @@ type Store struct {
 	observed map[string]Observation // this node's own results, by check
 	lease    clientv3.LeaseID
 	written  map[string]Observation // what the store holds under the lease
-	state    *State
+	// writtenRevision is the serving revision in the stored member entry.
+	writtenRevision int64
+	state           *State
 }
 
 // Open connects to etcd and starts watching, registering and publishing in
@@ -102,6 +106,13 @@ func Open(opts Options) (*Store, error) {
 		Username:             opts.Username,
 		Password:             opts.Password,
 		Logger:               zap.NewNop(),
+		// gRPC's default reconnect backoff grows to two minutes; capped
+		// at half a second, a node is back within a second of etcd's
+		// return however long it was away (PRODUCT §4).
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 500 * time.Millisecond},
+			MinConnectTimeout: 2 * time.Second,
+		})},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: connecting to etcd %v: %w", opts.Endpoints, err)

@@ -45,8 +45,17 @@ func (s *Store) resync() (int64, error) {
 		return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
 	}
 	st := newState()
+	// A stored document that cannot be read keeps the one served before,
+	// as applyPut does on a watched change; none stored means none.
+	prev := s.State()
+	st.Traffic, st.TrafficRevision = prev.Traffic, prev.TrafficRevision
+	stored := false
 	for _, kv := range resp.Kvs {
+		stored = stored || string(kv.Key) == s.keys.traffic()
 		s.applyPut(st, kv)
+	}
+	if !stored {
+		st.Traffic, st.TrafficRevision = nil, 0
 	}
 	st.Revision = resp.Header.Revision
 	s.publish(st)
@@ -148,7 +157,7 @@ func (s *Store) applyDelete(st *State, key string) {
 	}
 	switch dir {
 	case keyTraffic:
-		st.Traffic, st.TrafficRevision = nil, 0
+		st.Traffic, st.TrafficRevision, st.TrafficError = nil, 0, nil
 	case dirMembers:
 		delete(st.Members, rest)
 	case dirObservations:

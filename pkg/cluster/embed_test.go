@@ -1,0 +1,102 @@
+package cluster
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestStartEmbeddedRejectsNonLoopback(t *testing.T) {
+	t.Parallel()
+	good := "http://127.0.0.1:1"
+	for _, c := range []struct {
+		name, client, peer, want string
+	}{
+		{"client on every address", "http://0.0.0.0:2379", good, "store.embedded.client_url"},
+		{"client on a LAN address", "http://10.0.0.1:2379", good, "loopback only"},
+		{"client over https", "https://127.0.0.1:2379", good, "want an http:// URL"},
+		{"client not a URL", "127.0.0.1:2379", good, "want an http:// URL"},
+		{"peer on a public name", good, "http://etcd.example.com:2380", "store.embedded.peer_url"},
+		{"peer on IPv6 any", good, "http://[::]:2380", "loopback only"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e, err := StartEmbedded(EmbeddedOptions{Dir: t.TempDir(), Name: "n", ClientURL: c.client, PeerURL: c.peer})
+			if err == nil {
+				e.Close()
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q, want it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+// startEmbedded starts the embedded store in dir on free loopback ports,
+// retrying with new ports when one was taken meanwhile.
+func startEmbedded(t *testing.T, dir string, ports []int) (*Embedded, []int) {
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		if ports == nil {
+			ports = make([]int, 2)
+			var ls []net.Listener
+			for i := range ports {
+				l, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ls = append(ls, l)
+				ports[i] = l.Addr().(*net.TCPAddr).Port
+			}
+			for _, l := range ls {
+				l.Close()
+			}
+		}
+		e, err := StartEmbedded(EmbeddedOptions{
+			Dir:          dir,
+			Name:         "node1",
+			ClientURL:    fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
+			PeerURL:      fmt.Sprintf("http://localhost:%d", ports[1]),
+			StartTimeout: 20 * time.Second,
+		})
+		if err == nil {
+			return e, ports
+		}
+		if attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		ports = nil
+	}
+}
+
+// TestStartEmbeddedDurable runs a store on the embedded etcd, stops it and
+// starts it again on the same data directory: the document is still there.
+func TestStartEmbeddedDurable(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "etcd")
+	e, ports := startEmbedded(t, dir, nil)
+	n := openNode(t, e.Endpoints(), "a")
+	ctx := ctxT(t)
+	rev, err := n.ApplyTraffic(ctx, loadTraffic(t), NoDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.states.wait(t, 5*time.Second, "the document is seen", func(s *State) bool { return s.TrafficRevision == rev })
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+
+	// Closed listeners free their ports at once (SO_REUSEADDR), so the
+	// same ones are taken again, as a restarted node would.
+	e, _ = startEmbedded(t, dir, ports)
+	t.Cleanup(e.Close)
+	again := openNode(t, e.Endpoints(), "a")
+	st := again.states.wait(t, 10*time.Second, "the document is read back", func(s *State) bool { return s.Traffic != nil })
+	if st.TrafficRevision != rev {
+		t.Errorf("traffic revision %d after a restart, want %d", st.TrafficRevision, rev)
+	}
+}
