@@ -31,10 +31,14 @@ type node struct {
 	mu        sync.Mutex
 	state     *cluster.State
 	connected bool
-	traffic   *config.Traffic
-	revision  int64
-	base      *resolver.Snapshot
-	endpoints map[health.EndpointKey]endpointState
+	// wasConnected is set once the store has answered; trustAfter is the
+	// store revision at the last return from an outage.
+	wasConnected bool
+	trustAfter   int64
+	traffic      *config.Traffic
+	revision     int64
+	base         *resolver.Snapshot
+	endpoints    map[health.EndpointKey]endpointState
 	// publishedBase and publishedHealth are what the served snapshot was
 	// made of.
 	publishedBase   *resolver.Snapshot
@@ -141,7 +145,14 @@ func (n *node) connectedChanged(ok bool, reason string) {
 	<-n.storeSet
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if ok && n.wasConnected {
+		// Back after an outage: what the other nodes said before it may
+		// be stale (a region that failed meanwhile), so their results
+		// count again only once they have written since.
+		n.trustAfter = n.store.ProbeRevision()
+	}
 	n.connected = ok
+	n.wasConnected = n.wasConnected || ok
 	n.publishLocked()
 }
 
@@ -158,14 +169,19 @@ func (n *node) republish() {
 // view is the state health is computed from: the cluster's, with this
 // node's own results, which are always the freshest, in place of what the
 // store holds for it. Cut off from the store, only this node's results
-// count, with the overrides and external statuses last seen.
+// count, with the overrides and external statuses last seen; back from an
+// outage, another node's results count once it has written since.
 func (n *node) view() *cluster.State {
 	v := &cluster.State{Traffic: n.traffic, TrafficRevision: n.revision, Members: map[string]cluster.Member{}, Observations: map[string]map[string]cluster.Observation{}}
 	if st := n.state; st != nil {
 		v.Overrides, v.External = st.Overrides, st.External
 		if n.connected {
 			maps.Copy(v.Members, st.Members)
-			maps.Copy(v.Observations, st.Observations)
+			for node, obs := range st.Observations {
+				if st.Written[node] > n.trustAfter {
+					v.Observations[node] = obs
+				}
+			}
 		}
 	}
 	own := map[string]cluster.Observation{}

@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -170,5 +171,28 @@ func TestExplainAgreement(t *testing.T) {
 				t.Errorf("agree %v, disagreement %q; want %q", all.Agree, all.Disagreement, tc.why)
 			}
 		})
+	}
+}
+
+// TestExplainAllNodesWrongMember: a member whose admin address reaches
+// another node (loopback addresses, say) is reported, not counted as
+// agreeing.
+func TestExplainAllNodesWrongMember(t *testing.T) {
+	other := admintest.New("n1", nil)
+	otherSrv := admintest.NewServer(t, other, admin.Options{NodeID: "n1"})
+	b := admintest.New("n1", nil)
+	b.AddMember(admin.Member{ID: "n2", Admin: otherSrv.URL})
+	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1"})
+	resp, err := http.Get(srv.URL + "/v1/explain?name=www.example.com&all_nodes=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var all admin.ExplainAll
+	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
+		t.Fatal(err)
+	}
+	if all.Agree || !strings.Contains(all.Disagreement, `answered as node "n1"`) {
+		t.Errorf("agree %v, disagreement %q", all.Agree, all.Disagreement)
 	}
 }

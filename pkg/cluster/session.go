@@ -98,14 +98,19 @@ func (s *Store) session() error {
 				break drain
 			}
 		}
+		// A failed write is tried again soon, so results made while etcd
+		// was away reach it as soon as it is back.
+		var retry <-chan time.Time
 		if err := s.flush(lease.ID, memberDue); err != nil {
 			s.log.Debug("writing to the cluster store", "err", err)
+			retry = time.After(250 * time.Millisecond)
 		} else {
 			memberDue = false
 		}
 		select {
 		case <-s.ctx.Done():
 			return s.ctx.Err()
+		case <-retry:
 		case _, ok := <-ka:
 			if !ok {
 				return errors.New("lease lost")

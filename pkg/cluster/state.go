@@ -56,14 +56,19 @@ type State struct {
 	TrafficError error
 	Members      map[string]Member
 	Observations map[string]map[string]Observation // node → check → result
-	Overrides    map[health.EndpointKey]Override
-	External     map[string]External
+	// Written is, per node, the latest revision at which it wrote its
+	// member entry or an observation: a reader that was cut off can tell
+	// which nodes have spoken since it came back.
+	Written   map[string]int64
+	Overrides map[health.EndpointKey]Override
+	External  map[string]External
 }
 
 // clone copies the maps so the copy can change while s is being read.
 func (s *State) clone() *State {
 	c := *s
 	c.Members = cloneMap(s.Members)
+	c.Written = cloneMap(s.Written)
 	c.Observations = make(map[string]map[string]Observation, len(s.Observations))
 	for n, obs := range s.Observations {
 		c.Observations[n] = cloneMap(obs)
@@ -84,6 +89,7 @@ func cloneMap[K comparable, V any](m map[K]V) map[K]V {
 func newState() *State {
 	return &State{
 		Members:      map[string]Member{},
+		Written:      map[string]int64{},
 		Observations: map[string]map[string]Observation{},
 		Overrides:    map[health.EndpointKey]Override{},
 		External:     map[string]External{},

@@ -60,10 +60,12 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	connected   atomic.Bool
-	degraded    atomic.Pointer[string]
-	metrics     *metrics
-	publishWake chan struct{}
+	connected atomic.Bool
+	// probeRevision is the store's revision at the last successful probe.
+	probeRevision atomic.Int64
+	degraded      atomic.Pointer[string]
+	metrics       *metrics
+	publishWake   chan struct{}
 
 	mu       sync.Mutex
 	self     Member
@@ -158,6 +160,10 @@ func (s *Store) Close() error {
 // Connected reports whether etcd answered the last probe.
 func (s *Store) Connected() bool { return s.connected.Load() }
 
+// ProbeRevision is the store's revision when it last answered a probe;
+// read in OnConnected(true), it marks the moment the store came back.
+func (s *Store) ProbeRevision() int64 { return s.probeRevision.Load() }
+
 // Degraded returns why the store is unreachable, "" when it is not.
 func (s *Store) Degraded() string {
 	if r := s.degraded.Load(); r != nil {
@@ -181,10 +187,13 @@ func (s *Store) probeLoop() {
 	defer t.Stop()
 	for {
 		ctx, cancel := context.WithTimeout(s.ctx, max(s.opts.ProbeInterval, time.Second))
-		_, err := s.client.Get(ctx, s.keys.traffic(), clientv3.WithCountOnly())
+		resp, err := s.client.Get(ctx, s.keys.traffic(), clientv3.WithCountOnly())
 		cancel()
 		if s.ctx.Err() != nil {
 			return
+		}
+		if err == nil {
+			s.probeRevision.Store(resp.Header.Revision)
 		}
 		s.setConnected(err)
 		select {

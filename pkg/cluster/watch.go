@@ -122,6 +122,7 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		var m Member
 		if err = json.Unmarshal(kv.Value, &m); err == nil {
 			st.Members[rest] = m
+			st.Written[rest] = max(st.Written[rest], kv.ModRevision)
 		}
 	case dirObservations:
 		node, check, ok := strings.Cut(rest, "/")
@@ -131,6 +132,7 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 				st.Observations[node] = map[string]Observation{}
 			}
 			st.Observations[node][check] = o
+			st.Written[node] = max(st.Written[node], kv.ModRevision)
 		}
 	case dirOverrides:
 		svc, ep, ok := strings.Cut(rest, "/")
@@ -160,6 +162,7 @@ func (s *Store) applyDelete(st *State, key string) {
 		st.Traffic, st.TrafficRevision, st.TrafficError = nil, 0, nil
 	case dirMembers:
 		delete(st.Members, rest)
+		delete(st.Written, rest)
 	case dirObservations:
 		node, check, _ := strings.Cut(rest, "/")
 		if obs := st.Observations[node]; obs != nil {
