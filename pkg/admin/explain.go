@@ -199,6 +199,10 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 		return
 	}
 	if auth != "" {
+		if req.URL.Scheme != "https" && !loopbackHost(req.URL.Host) {
+			n.Error = "not asked: its admin address " + n.Admin + " is plain http off this machine, and the caller's token would cross the network in clear"
+			return
+		}
 		req.Header.Set("Authorization", auth)
 	}
 	req.Header.Set("Accept", mediaJSON)
@@ -268,7 +272,13 @@ func agreement(nodes []NodeExplanation) (bool, string) {
 	return true, ""
 }
 
-func isRandom(e *Explanation) bool { return strings.Contains(e.Trace.Rule, "random") }
+// isRandom reports whether the rule draws the answer at random: weighted
+// (by weight, or equally when no healthy endpoint has a weight) and
+// multivalue, also inside when_all_down: all (...).
+func isRandom(e *Explanation) bool {
+	r := e.Trace.Rule
+	return strings.Contains(r, "random") || strings.Contains(r, "weighted:") || strings.Contains(r, "multivalue:")
+}
 
 func healthySet(e *Explanation) []string {
 	out := []string{}

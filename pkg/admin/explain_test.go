@@ -149,6 +149,8 @@ func TestExplainAgreement(t *testing.T) {
 			answer("NOERROR", "multivalue: all", nil, rr1, rr2), answer("NOERROR", "multivalue: all", nil, rr2, rr1), ""},
 		{"random rule, other records, same health",
 			answer("NOERROR", "weighted: random by weight", []bool{true, true}, rr1), answer("NOERROR", "weighted: random by weight", []bool{true, true}, rr2), ""},
+		{"weighted drawn equally, other records, same health",
+			answer("NOERROR", "weighted: equal (no healthy positive weight)", []bool{true, true}, rr1), answer("NOERROR", "weighted: equal (no healthy positive weight)", []bool{true, true}, rr2), ""},
 		{"random rule, other health",
 			answer("NOERROR", "weighted: random by weight", []bool{true, true}, rr1), answer("NOERROR", "weighted: random by weight", []bool{true, false}, rr1),
 			"n1 sees [a b] healthy, n2 sees [a]"},

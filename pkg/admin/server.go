@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -188,6 +190,13 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 // returns its role. It answers 401 itself.
 func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (role string, ok bool) {
 	if s.tokens == nil {
+		// Without tokens only the loopback listener guards the API; a web
+		// page that rebinds its own name to 127.0.0.1 would get through
+		// it, so the Host a browser sends must be a loopback one too.
+		if !loopbackHost(r.Host) {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("Host %q is not a loopback address: without a tokens file the API answers only requests addressed to 127.0.0.1, ::1 or localhost", r.Host))
+			return "", false
+		}
 		return RoleWrite, true
 	}
 	h := r.Header.Get("Authorization")
@@ -297,4 +306,18 @@ func faultSummary(e *config.ValidationError) string {
 		return "the document is invalid: " + e.Faults[0].Error()
 	}
 	return fmt.Sprintf("the document is invalid: %d faults", len(e.Faults))
+}
+
+// loopbackHost reports whether a Host header names a loopback address or
+// localhost, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }

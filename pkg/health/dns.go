@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/miekg/dns"
@@ -48,9 +49,9 @@ func (d *DNSChecker) Check(ctx context.Context) error {
 	m := new(dns.Msg)
 	m.SetQuestion(d.name, d.qtype)
 	m.SetEdns0(dnsUDPSize, false)
-	r, _, err := (&dns.Client{Net: "udp", UDPSize: dnsUDPSize}).ExchangeContext(ctx, m, d.address)
+	r, err := exchange(ctx, "udp", m, d.address)
 	if err == nil && r.Truncated {
-		r, _, err = (&dns.Client{Net: "tcp"}).ExchangeContext(ctx, m, d.address)
+		r, err = exchange(ctx, "tcp", m, d.address)
 	}
 	if err != nil {
 		return err
@@ -62,4 +63,30 @@ func (d *DNSChecker) Check(ctx context.Context) error {
 		return fmt.Errorf("%s %s: no answer records", d.name, dns.TypeToString[d.qtype])
 	}
 	return nil
+}
+
+// exchange asks m over network within ctx. The deadline of ctx is the
+// whole budget (miekg/dns would otherwise cut each read at its own 2 s
+// default, below a longer check timeout), and the end of ctx aborts the
+// exchange at once (miekg/dns only heeds its deadline), so a Scheduler
+// stopping a check does not wait for a server that never answers.
+func exchange(ctx context.Context, network string, m *dns.Msg, address string) (*dns.Msg, error) {
+	c := &dns.Client{Net: network, UDPSize: dnsUDPSize}
+	if deadline, ok := ctx.Deadline(); ok {
+		if c.Timeout = time.Until(deadline); c.Timeout <= 0 {
+			return nil, context.DeadlineExceeded
+		}
+	}
+	conn, err := c.DialContext(ctx, address)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	r, _, err := c.ExchangeWithConnContext(ctx, m, conn)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return r, err
 }

@@ -128,3 +128,74 @@ func TestNewDNSCheckerRejects(t *testing.T) {
 		}
 	}
 }
+
+// startSlowDNS serves on UDP at a 127.0.0.1 port and answers each query
+// after delay, or never when delay is negative.
+func startSlowDNS(t *testing.T, delay time.Duration) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	h := dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		if delay < 0 {
+			return
+		}
+		select {
+		case <-time.After(delay):
+		case <-done:
+			return
+		}
+		m := new(dns.Msg)
+		m.SetReply(r)
+		rr, _ := dns.NewRR(r.Question[0].Name + " 60 IN A 192.0.2.1")
+		m.Answer = append(m.Answer, rr)
+		w.WriteMsg(m)
+	})
+	srv := &dns.Server{PacketConn: pc, Handler: h}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { close(done); srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// TestDNSTimeoutIsTheChecks: a server slower than miekg/dns's own 2 s
+// default but within the check's timeout passes.
+func TestDNSTimeoutIsTheChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits 2.3 s")
+	}
+	addr := startSlowDNS(t, 2300*time.Millisecond)
+	c, err := health.NewDNSChecker(config.Check{Name: "d", Address: addr, Query: "slow.test."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Check(ctx); err != nil {
+		t.Errorf("an answer after 2.3 s within a 5 s timeout: %v", err)
+	}
+}
+
+// TestDNSCanceled: a probe whose context ends returns at once, so that
+// Close and Apply do not wait for a server that never answers.
+func TestDNSCanceled(t *testing.T) {
+	addr := startSlowDNS(t, -1)
+	c, err := health.NewDNSChecker(config.Check{Name: "d", Address: addr, Query: "hang.test."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	err = c.Check(ctx)
+	if err == nil {
+		t.Fatal("a server that never answers passed")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("Check returned %v after its context was canceled", d-50*time.Millisecond)
+	}
+}

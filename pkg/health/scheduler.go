@@ -183,8 +183,12 @@ func (s *Scheduler) Apply(checks []config.Check) {
 				// Recomputed below; only a real change is reported.
 				e.state = old.state
 			} else if old.state.Status != Unknown {
-				e.state.Reason = "check configuration changed"
-				s.changed(e, old.state.Status, false)
+				// The status stands until the new settings' results
+				// decide (fall failures or rise successes, counted
+				// afresh): a region that is down stays out of the
+				// answers while an operator edits its check.
+				e.state.Status, e.state.Since = old.state.Status, old.state.Since
+				e.state.Reason = "check configuration changed; status kept until new results decide"
 			}
 		}
 		s.start(e)

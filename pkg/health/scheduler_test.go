@@ -171,11 +171,9 @@ func TestApplyKeepsUnchangedRestartsChanged(t *testing.T) {
 	if after := h.state(t, "a"); after != before {
 		t.Errorf("unchanged a lost its state:\n got %+v\nwant %+v", after, before)
 	}
-	if st := h.state(t, "b"); st.Status != health.Unknown || st.Failures != 0 || st.Successes != 0 {
-		t.Errorf("changed b = %+v, want a fresh state", st)
-	}
-	if c := h.next(t); c.Check != "b" || c.From != health.Up || c.To != health.Unknown {
-		t.Errorf("change on restart = %+v", c)
+	// A changed check keeps its status, with its counters started afresh.
+	if st := h.state(t, "b"); st.Status != health.Up || st.Failures != 0 || st.Successes != 0 {
+		t.Errorf("changed b = %+v, want up with fresh counters", st)
 	}
 	// The old b stops its timer; the new one probes at once (no jitter)
 	// and waits for its result, so only a's timer is pending.
@@ -405,5 +403,36 @@ func TestApplyAfterCloseAndCloseTwice(t *testing.T) {
 	h.s.Apply([]config.Check{probed("web", 1, 1)})
 	if len(h.s.States()) != 0 {
 		t.Error("Apply after Close started a check")
+	}
+}
+
+// TestApplyKeepsDownThroughAChange: editing the settings of a check that
+// is down keeps it down until rise successes under the new settings, so
+// the region does not come back into the answers for the edit's sake.
+func TestApplyKeepsDownThroughAChange(t *testing.T) {
+	h := newHarness(t, nil)
+	b := h.fleet.target("b")
+	h.s.Apply([]config.Check{probed("b", 2, 1)})
+	b.send(t, errBoom) // Unknown → Down after one failure (fall 1)
+	if c := h.next(t); c.To != health.Down {
+		t.Fatalf("first change = %+v, want down", c)
+	}
+	h.block(t, 1)
+
+	changed := probed("b", 2, 1)
+	changed.Address = "127.0.0.1:2"
+	h.s.Apply([]config.Check{changed})
+	if st := h.state(t, "b"); st.Status != health.Down || st.Successes != 0 {
+		t.Fatalf("after the change b = %+v, want down with fresh counters", st)
+	}
+	b.send(t, nil) // one success of two
+	h.block(t, 1)
+	if st := h.state(t, "b"); st.Status != health.Down || st.Successes != 1 {
+		t.Fatalf("after one success b = %+v, want still down", st)
+	}
+	h.clk.Advance(ival)
+	b.send(t, nil)
+	if c := h.next(t); c.From != health.Down || c.To != health.Up {
+		t.Errorf("change = %+v, want down → up after rise successes", c)
 	}
 }
