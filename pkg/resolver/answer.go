@@ -73,12 +73,12 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 			return "", false
 		}
 		resp.Answer = append(resp.Answer, cname)
-		return strings.ToLower(cname.(*dns.CNAME).Target), true
+		return chaseTarget(cname, qtype), true
 	}
 	if qtype != dns.TypeCNAME {
 		if set := n.lookup(dns.TypeCNAME); set != nil {
 			h.appendSet(resp, set, owner, wild)
-			return strings.ToLower(set.rrs[0].(*dns.CNAME).Target), true
+			return chaseTarget(set.rrs[0], qtype), true
 		}
 	}
 	if n.service != nil {
@@ -113,6 +113,16 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 	}
 	h.appendSet(resp, set, owner, wild)
 	return "", true
+}
+
+// chaseTarget is the name a CNAME answer goes on with: its target, or ""
+// for ANY, which the CNAME itself matches (RFC 1034 §4.3.2 step 3a), so
+// the answer stops there.
+func chaseTarget(cname dns.RR, qtype uint16) string {
+	if qtype == dns.TypeANY {
+		return ""
+	}
+	return strings.ToLower(cname.(*dns.CNAME).Target)
 }
 
 // appendSet adds an RRset to the answer and its additional records,

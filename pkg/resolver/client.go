@@ -1,16 +1,17 @@
 package resolver
 
-// Client prefixes longer than these are not used to locate a client: no
-// GeoIP database is finer, and resolvers are asked to send no more (RFC
-// 7871 §11.1).
+// Client subnets longer than these are cut before use: no GeoIP database
+// is finer, and resolvers are asked to send no more (RFC 7871 §11.1).
 const (
 	maxClientBits4 = 24
 	maxClientBits6 = 56
 )
 
 // setClientPrefix works out once per query which network the client is
-// taken to be in: the client subnet when the query carried one, else the
-// source address, cut to what a GeoIP database can tell apart.
+// taken to be in: the client subnet when the query carried one, cut to
+// what a GeoIP database can tell apart, else the whole source address. The
+// source address is not cut: a `networks` pin longer than /24 (or /56),
+// such as one resolver's /32, must still match it (policy.Client.Bits).
 func (r *request) setClientPrefix() {
 	if r.clientPrefix.IsValid() || !r.source.IsValid() && !r.ecs {
 		return
@@ -18,11 +19,11 @@ func (r *request) setClientPrefix() {
 	addr, bits := r.source, r.source.BitLen()
 	if r.ecs && r.ecsBits > 0 {
 		addr, bits = r.ecsAddr, int(r.ecsBits)
-	}
-	if addr.Is4() {
-		bits = min(bits, maxClientBits4)
-	} else {
-		bits = min(bits, maxClientBits6)
+		if addr.Is4() {
+			bits = min(bits, maxClientBits4)
+		} else {
+			bits = min(bits, maxClientBits6)
+		}
 	}
 	r.clientPrefix, _ = addr.Prefix(bits)
 	r.client.Addr, r.client.Bits = r.clientPrefix.Addr(), bits

@@ -99,7 +99,7 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	h.resolve(q, st)
 	out, err := h.pack(st)
 	if err != nil {
-		h.log.Warn("cannot pack response", "name", q.Question[0].Name, "err", err)
+		h.log.Warn("cannot pack response", "name", st.req.name, "qtype", st.req.qtype, "err", err)
 	} else {
 		_, _ = w.Write(out)
 	}
@@ -139,6 +139,9 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 		Authoritative:      false,
 		RecursionAvailable: false,
 	}
+	// Until the OPT record says otherwise, a UDP answer must fit 512 bytes;
+	// the answers that return before it is read are small.
+	r.size = minUDPSize
 	if len(q.Question) != 1 {
 		// The server's accept function refuses these before they get
 		// here; Resolve's direct callers get the same answer.

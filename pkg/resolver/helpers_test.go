@@ -50,6 +50,21 @@ func testSnapshot(tb testing.TB) *resolver.Snapshot {
 	return s
 }
 
+// snapshotFrom builds a traffic document given inline, for tests that
+// need a service testdata/traffic.yaml does not have.
+func snapshotFrom(tb testing.TB, doc string) *resolver.Snapshot {
+	tb.Helper()
+	tr, err := config.ParseTraffic("inline.yaml", []byte(doc), "")
+	if err != nil {
+		tb.Fatalf("parsing the inline document: %v", err)
+	}
+	s, err := resolver.Build(tr, testSerial)
+	if err != nil {
+		tb.Fatalf("Build: %v", err)
+	}
+	return s
+}
+
 // newHandler returns a handler answering from s.
 func newHandler(s *resolver.Snapshot) *resolver.Handler {
 	h := resolver.NewHandler(resolver.Options{})

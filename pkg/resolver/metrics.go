@@ -18,9 +18,17 @@ type Metrics struct {
 	duration  prometheus.Histogram
 	decisions *prometheus.CounterVec
 	// zones caches each zone's counters so the query path takes no label
-	// lookup; services likewise, keyed by the compiled service.
-	zones    sync.Map // zone name → *zoneCounters
-	services sync.Map // *serviceNode → []prometheus.Counter
+	// lookup. Services keep theirs on the serviceNode (see
+	// serviceCounters), so that a replaced traffic document leaves nothing
+	// behind here.
+	zones sync.Map // zone name → *zoneCounters
+}
+
+// serviceCounters are one service's decision counters, one per endpoint,
+// for the Metrics that made them.
+type serviceCounters struct {
+	m        *Metrics
+	counters []prometheus.Counter
 }
 
 // NewMetrics registers the query metrics on reg.
@@ -110,16 +118,15 @@ func (m *Metrics) decided(sn *serviceNode, chosen []int) {
 	if m == nil {
 		return
 	}
-	cs, ok := m.services.Load(sn)
-	if !ok {
-		counters := make([]prometheus.Counter, len(sn.endpoints))
+	sc := sn.counters.Load()
+	if sc == nil || sc.m != m {
+		sc = &serviceCounters{m: m, counters: make([]prometheus.Counter, len(sn.endpoints))}
 		for i, e := range sn.endpoints {
-			counters[i] = m.decisions.WithLabelValues(sn.name, e.id)
+			sc.counters[i] = m.decisions.WithLabelValues(sn.name, e.id)
 		}
-		cs, _ = m.services.LoadOrStore(sn, counters)
+		sn.counters.Store(sc)
 	}
-	counters := cs.([]prometheus.Counter)
 	for _, i := range chosen {
-		counters[i].Inc()
+		sc.counters[i].Inc()
 	}
 }

@@ -1,13 +1,16 @@
 package resolver_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
+	"weak"
 
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
@@ -66,5 +69,54 @@ gtmd_policy_decisions_total{endpoint="primary",service="failover.gtm.test."} 0
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", err, problems)
+	}
+}
+
+// TestMetricsKeepNoReplacedDocument: once a new document's snapshot
+// replaces the old one, the decision counters keep nothing of the old
+// document alive (they used to hold every service ever answered).
+func TestMetricsKeepNoReplacedDocument(t *testing.T) {
+	m, err := resolver.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := resolver.NewHandler(resolver.Options{Metrics: m})
+	gone := func() weak.Pointer[config.Service] {
+		tr := loadTraffic(t)
+		snap, err := resolver.Build(tr, testSerial)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Swap(snap)
+		h.ServeDNS(&fakeWriter{remote: fakeUDPClient}, benchQuery(t, "www.example.test.", dns.TypeA, false, nil))
+		return weak.Make(&tr.Services[0])
+	}()
+	h.Swap(testSnapshot(t))
+	h.ServeDNS(&fakeWriter{remote: fakeUDPClient}, benchQuery(t, "www.example.test.", dns.TypeA, false, nil))
+	for range 5 {
+		runtime.GC()
+	}
+	if gone.Value() != nil {
+		t.Error("the replaced document's services are still reachable after a new snapshot took over")
+	}
+	want := `
+# HELP gtmd_policy_decisions_total Endpoints handed out in service answers, by service and endpoint.
+# TYPE gtmd_policy_decisions_total counter
+gtmd_policy_decisions_total{endpoint="backup",service="www.example.test."} 0
+gtmd_policy_decisions_total{endpoint="primary",service="www.example.test."} 2
+`
+	reg := prometheus.NewRegistry()
+	m2, err := resolver.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same snapshot counted by another Metrics counts there.
+	h2 := resolver.NewHandler(resolver.Options{Metrics: m2})
+	h2.Swap(h.Snapshot())
+	for range 2 {
+		h2.ServeDNS(&fakeWriter{remote: fakeUDPClient}, benchQuery(t, "www.example.test.", dns.TypeA, false, nil))
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gtmd_policy_decisions_total"); err != nil {
+		t.Error(err)
 	}
 }

@@ -280,3 +280,46 @@ func traceMentions(tr policy.Trace, s string) bool {
 	}
 	return false
 }
+
+// TestPinMatchesWholeSourceAddress: without ECS the client is the whole
+// source address, so a pin longer than /24 (or /56), such as one
+// resolver's /32, matches it; a client subnet is cut to /24 before use,
+// so the same pin does not match an ECS /32 (policy.Client.Bits).
+func TestPinMatchesWholeSourceAddress(t *testing.T) {
+	h := newHandler(snapshotFrom(t, `
+zones:
+  - name: pin.test.
+    soa: {mname: ns1.pin.test., rname: hostmaster.pin.test., minimum: 60}
+    ns: [ns1.pin.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+services:
+  - name: www.pin.test.
+    policy: failover
+    endpoints:
+      - {id: main, priority: 1, a: [198.51.100.1]}
+      - {id: pinned, priority: 2, networks: [192.0.2.77/32, "2001:db8::53/128"], a: [198.51.100.2]}
+`))
+	cases := []struct {
+		name   string
+		source string
+		ecs    netip.Prefix
+		want   string
+	}{
+		// The neighbour comes first: its decision must not be reused for
+		// the pinned resolver in the same /24.
+		{name: "a neighbour of the pinned resolver", source: "192.0.2.78", want: "198.51.100.1"},
+		{name: "the pinned resolver", source: "192.0.2.77", want: "198.51.100.2"},
+		{name: "the pinned IPv6 resolver", source: "2001:db8::53", want: "198.51.100.2"},
+		{name: "an IPv6 neighbour", source: "2001:db8::54", want: "198.51.100.1"},
+		{name: "ECS /32 is cut to /24", source: "127.0.0.1", ecs: netip.MustParsePrefix("192.0.2.77/32"), want: "198.51.100.1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := h.Resolve(ecsQuery("www.pin.test.", dns.TypeA, c.ecs), netip.MustParseAddr(c.source), false)
+			if got, _ := answerData(resp); !slices.Equal(got, []string{c.want}) {
+				t.Errorf("answer %v, want %s", got, c.want)
+			}
+		})
+	}
+}

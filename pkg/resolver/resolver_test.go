@@ -310,6 +310,19 @@ func TestANY(t *testing.T) {
 		{name: "ENT", qname: "z.example.test.", qtype: dns.TypeANY, rcode: dns.RcodeSuccess, aa: true, ns: []string{negSOA}},
 		{name: "NXDOMAIN", qname: "nope.example.test.", qtype: dns.TypeANY, rcode: dns.RcodeNameError, aa: true, ns: []string{negSOA}},
 		{name: "outside our zones", qname: "example.com.", qtype: dns.TypeANY, rcode: dns.RcodeRefused},
+		// ANY matches the CNAME itself (RFC 1034 §4.3.2 step 3a): the
+		// answer is the CNAME, not chased.
+		{name: "CNAME", qname: "a.example.test.", qtype: dns.TypeANY, rcode: dns.RcodeSuccess, aa: true,
+			answer: []string{"a.example.test. 300 IN CNAME b.example.test."}},
+		{name: "wildcard CNAME", qname: "x.wcname.example.test.", qtype: dns.TypeANY, rcode: dns.RcodeSuccess, aa: true,
+			answer: []string{"x.wcname.example.test. 300 IN CNAME c.example.test."}},
+	})
+	// A CNAME service likewise, with the in-zone target it picks when its
+	// first endpoint is down.
+	h := newHandler(testSnapshot(t).WithHealth(func(_, ep string) bool { return ep != "edge" }))
+	runCases(t, h, []dnsCase{
+		{name: "CNAME service", qname: "cdn.example.test.", qtype: dns.TypeANY, rcode: dns.RcodeSuccess, aa: true,
+			answer: []string{"cdn.example.test. 20 IN CNAME c.example.test."}},
 	})
 }
 

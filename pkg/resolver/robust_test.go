@@ -402,3 +402,24 @@ func TestResolveMalformedMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestServeDNSWithoutOneQuestion: the server's accept function refuses
+// these, but a handler may sit behind another server: ServeDNS answers
+// FORMERR, small, without TC.
+func TestServeDNSWithoutOneQuestion(t *testing.T) {
+	h := newHandler(testSnapshot(t))
+	two := new(dns.Msg).SetQuestion("host.example.test.", dns.TypeA)
+	two.Question = append(two.Question, two.Question[0])
+	for _, q := range []*dns.Msg{{MsgHdr: dns.MsgHdr{Id: 7}}, two} {
+		w := &fakeWriter{remote: fakeUDPClient}
+		h.ServeDNS(w, q)
+		var resp dns.Msg
+		if err := resp.Unpack(w.out); err != nil {
+			t.Fatalf("%d questions: unpacking the response: %v", len(q.Question), err)
+		}
+		if resp.Rcode != dns.RcodeFormatError || resp.Truncated || resp.Id != q.Id {
+			t.Errorf("%d questions: rcode %s TC %v id %d, want FORMERR without TC, id %d",
+				len(q.Question), dns.RcodeToString[resp.Rcode], resp.Truncated, resp.Id, q.Id)
+		}
+	}
+}

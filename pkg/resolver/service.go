@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"net/netip"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -20,6 +21,9 @@ type serviceNode struct {
 	// deterministic is set when the policy's choice can be remembered per
 	// client network (see decisionTable).
 	deterministic bool
+	// counters are the decision counters, made on the first answer; they
+	// go away with the service (Metrics.decided).
+	counters atomic.Pointer[serviceCounters]
 }
 
 // endpointAnswer is what one endpoint contributes to an answer.
