@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,13 +33,27 @@ func listenAdmin(c config.Admin) (net.Listener, error) {
 	return l, nil
 }
 
-// serveAdmin serves the API on l, over HTTPS when a certificate is set.
-func serveAdmin(l net.Listener, c config.Admin, h http.Handler, log *slog.Logger) *http.Server {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+// adminTLS loads the API's certificate, if one is set, so that a node
+// with a certificate it cannot use is refused at start: loaded only when
+// serving, the failure would leave the port bound and never answering.
+func adminTLS(c config.Admin) (*tls.Config, error) {
+	if c.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+	if err != nil {
+		return nil, fmt.Errorf("loading admin.tls_cert %s and admin.tls_key %s: %w", c.TLSCert, c.TLSKey, err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
+// serveAdmin serves the API on l, over HTTPS when tc is set.
+func serveAdmin(l net.Listener, tc *tls.Config, h http.Handler, log *slog.Logger) *http.Server {
+	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go func() {
 		var err error
-		if c.TLSCert != "" {
-			err = srv.ServeTLS(l, c.TLSCert, c.TLSKey)
+		if tc != nil {
+			err = srv.ServeTLS(l, "", "")
 		} else {
 			err = srv.Serve(l)
 		}
@@ -46,7 +61,7 @@ func serveAdmin(l net.Listener, c config.Admin, h http.Handler, log *slog.Logger
 			log.Error("admin API stopped", "err", err)
 		}
 	}()
-	log.Info("admin API listening", "addr", l.Addr().String(), "tls", c.TLSCert != "")
+	log.Info("admin API listening", "addr", l.Addr().String(), "tls", tc != nil)
 	return srv
 }
 

@@ -239,7 +239,11 @@ func (b backend) Subscribe(ctx context.Context) (<-chan admin.Event, error) {
 			select {
 			case <-ctx.Done():
 				return
-			case ev := <-ch:
+			case ev, ok := <-ch:
+				if !ok {
+					// The node is stopping.
+					return
+				}
 				select {
 				case out <- ev:
 				case <-ctx.Done():

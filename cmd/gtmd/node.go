@@ -131,11 +131,16 @@ func (n *node) forgetRemovedChecks(old, cur *config.Traffic) {
 // healthChanged is the scheduler's OnChange: the result goes to the store
 // for the other nodes, and into this node's answers at once.
 func (n *node) healthChanged(c health.Change) {
-	if st, ok := n.sched.State(c.Check); ok {
-		n.store.Observe(c.Check, cluster.Observation{Status: st.Status, Latency: st.LastLatency, Error: st.LastError, At: st.LastAt})
-	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	// Under n.mu and only for a check of the served document: a change
+	// queued before a new document reached the scheduler must not bring
+	// back a check that forgetRemovedChecks has just forgotten.
+	if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(ch config.Check) bool { return ch.Name == c.Check }) {
+		if st, ok := n.sched.State(c.Check); ok {
+			n.store.Observe(c.Check, cluster.Observation{Status: st.Status, Latency: st.LastLatency, Error: st.LastError, At: st.LastAt})
+		}
+	}
 	n.publishLocked()
 }
 
@@ -266,6 +271,7 @@ func (n *node) trackEndpoints(h map[health.EndpointKey]bool, verdicts map[string
 // holds no document, retrying while the store is away, and gives up once
 // some document is stored.
 func (n *node) bootstrapTraffic(ctx context.Context, path string) {
+	var lastErr string
 	for {
 		if st := n.store.State(); st != nil && st.Traffic != nil {
 			return
@@ -283,8 +289,13 @@ func (n *node) bootstrapTraffic(ctx context.Context, path string) {
 		case err == nil:
 			n.log.Info("traffic_file applied to the empty store", "file", path, "revision", rev)
 			return
-		case errors.As(err, &mismatch):
+		case errors.As(err, &mismatch), ctx.Err() != nil:
 			return
+		}
+		// Said once per kind of failure, not every second of an outage.
+		if err.Error() != lastErr {
+			lastErr = err.Error()
+			n.log.Warn("traffic_file not applied yet; trying again", "file", path, "err", err)
 		}
 		select {
 		case <-ctx.Done():

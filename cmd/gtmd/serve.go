@@ -193,6 +193,10 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		r.dns = nil
 		return r, err
 	}
+	adminTLSConfig, err := adminTLS(n.Admin)
+	if err != nil {
+		return r, err
+	}
 	// The API is bound now but served once the store is open: requests
 	// wait in the listen queue meanwhile.
 	adminLn, err := listenAdmin(n.Admin)
@@ -239,7 +243,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 			adminLn.Close()
 			return r, err
 		}
-		r.admin = serveAdmin(adminLn, n.Admin, api, log)
+		r.admin = serveAdmin(adminLn, adminTLSConfig, api, log)
 	}
 	if n.TrafficFile != "" {
 		go nd.bootstrapTraffic(ctx, n.TrafficFile)
@@ -317,8 +321,16 @@ func (r *running) stop() {
 			r.log.Warn("dns shutdown", "err", err)
 		}
 	}
+	if r.node != nil {
+		// Event streams never go idle; ending them lets the API shut down
+		// at once rather than at the end of the grace.
+		r.node.events.close()
+	}
 	if r.admin != nil {
-		_ = r.admin.Shutdown(sctx)
+		if err := r.admin.Shutdown(sctx); err != nil {
+			r.log.Warn("admin API shutdown; closing the connections left", "err", err)
+			_ = r.admin.Close()
+		}
 	}
 	r.cancel()
 	if r.sched != nil {

@@ -244,14 +244,18 @@ func testEtcdStopRestart(t *testing.T, stop func(*clustertest.Cluster)) {
 		return hasMember("a")(s) && hasObservation("a", "us-web", health.Up)(s) && hasObservation("a", "eu-web", health.Down)(s)
 	}
 	b.states.wait(t, 10*time.Second, "b sees a registered again with both observations", back)
+	// Each read has its own deadline: ctx may have run out while etcd was
+	// away (a graceful stop alone can take five seconds).
+	var last lazy = func() string { return "no read yet" }
 	eventually(t, 10*time.Second, func() bool {
-		resp, err := raw.Get(ctx, testPrefix+"members/a")
+		resp, err := raw.Get(ctxTimeout(t, time.Second), testPrefix+"members/a")
+		last = func() string { return fmt.Sprintf("%v %v", resp, err) }
 		return err == nil && len(resp.Kvs) == 1 && resp.Kvs[0].Lease != 0 && clientv3.LeaseID(resp.Kvs[0].Lease) != oldLease
-	}, "a's member entry is under a new lease")
+	}, "a's member entry is under a new lease; last read: %v", &last)
 	// The old lease, restored by etcd's restart, expires without taking
 	// the new entries with it.
 	eventually(t, 10*time.Second, func() bool {
-		ttl, err := raw.TimeToLive(ctx, oldLease)
+		ttl, err := raw.TimeToLive(ctxTimeout(t, time.Second), oldLease)
 		return err == nil && ttl.TTL == -1
 	}, "the old lease expires")
 	if st := b.State(); !back(st) {

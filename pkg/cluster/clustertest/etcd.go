@@ -23,6 +23,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 )
 
 // Timing of the test members: a short heartbeat and election so a cluster
@@ -366,6 +368,13 @@ func Client(t testing.TB, endpoints []string) *clientv3.Client {
 		Endpoints:   endpoints,
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
+		// gRPC's default reconnect backoff grows to minutes: after a
+		// member was stopped for a few seconds, a raw client could stay
+		// away long after it is back. Reconnect as fast as a Store does.
+		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 500 * time.Millisecond},
+			MinConnectTimeout: 2 * time.Second,
+		})},
 	})
 	if err != nil {
 		t.Fatalf("clustertest: connecting to %v: %v", endpoints, err)

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+	"github.com/gtmd/gtmd/pkg/resolver"
+)
+
+// TestRemovedCheckNotPublished: a status change of a check that the served
+// document no longer has (queued by the scheduler before the new document
+// reached it) is not written to the store after the node forgot the
+// check; it would stay there under the node's lease and count again if a
+// later document brought the check back.
+func TestRemovedCheckNotPublished(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	sched := health.NewScheduler(health.Options{})
+	t.Cleanup(sched.Close)
+	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), sched: sched, events: newBroadcaster(time.Now),
+		log: slog.New(slog.DiscardHandler), now: time.Now, ready: make(chan struct{}), storeSet: make(chan struct{})}
+	store, err := cluster.Open(cluster.Options{Endpoints: etcd, Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}, OnState: nd.stateChanged, OnConnected: nd.connectedChanged})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	nd.setStore(store)
+
+	// The scheduler still runs "old"; the served document has only "kept".
+	ext := func(name string) config.Check { return config.Check{Name: name, Type: config.CheckExternal} }
+	sched.Apply([]config.Check{ext("old"), ext("kept")})
+	for _, c := range []string{"old", "kept"} {
+		if err := sched.SetExternal(c, false, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nd.mu.Lock()
+	nd.traffic = &config.Traffic{Checks: []config.Check{ext("kept")}}
+	nd.mu.Unlock()
+
+	nd.healthChanged(health.Change{Check: "old", To: health.Down})
+	nd.healthChanged(health.Change{Check: "kept", To: health.Down})
+
+	raw := clustertest.Client(t, etcd)
+	var resp *clientv3.GetResponse
+	eventually(t, 10*time.Second, "kept's observation stored", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		resp, err = raw.Get(ctx, "/gtmd-test/observations/n1/", clientv3.WithPrefix())
+		return err == nil && len(resp.Kvs) > 0
+	})
+	for _, kv := range resp.Kvs {
+		if string(kv.Key) != "/gtmd-test/observations/n1/kept" {
+			t.Errorf("stored %s for a check the document no longer has", kv.Key)
+		}
+	}
+}
+
+// lockedBuffer is a log destination tests can read while a node writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestBootstrapSaysWhyNotApplied: a traffic_file the store refuses (here
+// one larger than etcd takes in a request) is logged with the file and
+// the error, not retried in silence.
+func TestBootstrapSaysWhyNotApplied(t *testing.T) {
+	var logs lockedBuffer
+	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), events: newBroadcaster(time.Now),
+		log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now, ready: make(chan struct{}), storeSet: make(chan struct{})}
+	store, err := cluster.Open(cluster.Options{Endpoints: clustertest.StartEtcd(t), Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	nd.setStore(store)
+	// About 2.6 MB of TXT strings: valid, but more than an etcd request
+	// may carry.
+	var big strings.Builder
+	big.WriteString("      - {name: big, type: TXT, data: [")
+	for i := range 10000 {
+		if i > 0 {
+			big.WriteString(", ")
+		}
+		big.WriteString(`'"` + strings.Repeat("x", 250) + `"'`)
+	}
+	big.WriteString("]}\n")
+	ns1 := "      - {name: ns1, type: A, data: [\"192.0.2.53\"]}\n"
+	src := strings.Replace(clusterTraffic("127.0.0.1:1"), ns1, ns1+big.String(), 1)
+	file := writeTraffic(t, src)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	go nd.bootstrapTraffic(ctx, file)
+	eventually(t, 10*time.Second, "the failure logged", func() bool {
+		got := logs.String()
+		return strings.Contains(got, "traffic_file not applied") && strings.Contains(got, file) && strings.Contains(got, "storing the traffic document")
+	})
+}
