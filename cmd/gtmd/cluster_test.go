@@ -388,3 +388,46 @@ func TestFailStatic(t *testing.T) {
 	t.Logf("n2 served the document applied during the outage %v after etcd came back", took)
 	eventually(t, 5*time.Second, "n2 ready again", func() bool { return readyz() == "200 ready\n" })
 }
+
+// TestDeadNodeVoteLeaves: two nodes, and the one that says a region is up
+// goes dark together with it (cut off from etcd, as a region's node is
+// when the region goes dark). Its last vote must leave with its lease, so
+// the other node drops the region within the lease TTL (2 s) and a
+// second, rather than holding the 1-to-1 tie that keeps it healthy.
+func TestDeadNodeVoteLeaves(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	proxy := clustertest.StartProxy(t, strings.TrimPrefix(etcd[0], "http://"))
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.addr))
+	survivor := startTestNode(t, "eu", etcd, file)
+	doomed := startTestNode(t, "us", []string{proxy.Endpoint()}, "")
+	for _, n := range []*liveNode{survivor, doomed} {
+		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+	var health struct {
+		Endpoints []struct {
+			Endpoint     string `json:"endpoint"`
+			Observations []struct {
+				Node   string `json:"node"`
+				Status string `json:"status"`
+			} `json:"observations"`
+		} `json:"endpoints"`
+	}
+	eventually(t, 5*time.Second, "both nodes vote up", func() bool {
+		api(t, "GET", survivor.adminBase()+"/v1/health", "", "", &health)
+		for _, e := range health.Endpoints {
+			if e.Endpoint == "us-east" {
+				return len(e.Observations) == 2
+			}
+		}
+		return false
+	})
+
+	proxy.Cut()
+	target.down.Store(true)
+	took := eventually(t, 10*time.Second, "the survivor drops us-east", func() bool { return answersWith(t, survivor, "192.0.2.2") })
+	t.Logf("the survivor dropped the dark region %v after it went dark", took)
+	if limit := 2*time.Second + time.Second; took > limit {
+		t.Errorf("took %v, want within the lease TTL and a second (%v)", took, limit)
+	}
+}

@@ -65,7 +65,7 @@ func (s *Store) sessionLoop() {
 
 func (s *Store) session() error {
 	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-	lease, err := s.client.Grant(ctx, int64(s.opts.LeaseTTL/time.Second))
+	lease, err := s.client.Grant(ctx, int64(max(s.opts.LeaseTTL/time.Second, 1)))
 	cancel()
 	if err != nil {
 		return fmt.Errorf("granting a lease: %w", err)
@@ -80,7 +80,7 @@ func (s *Store) session() error {
 	s.lease = lease.ID
 	s.written = map[string]Observation{}
 	s.mu.Unlock()
-	heartbeat := time.NewTicker(s.opts.LeaseTTL / 2)
+	heartbeat := time.NewTicker(s.opts.HeartbeatInterval)
 	defer heartbeat.Stop()
 	memberDue := true
 	for {

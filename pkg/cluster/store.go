@@ -33,10 +33,16 @@ type Options struct {
 	// current by the store.
 	Self Member
 	// LeaseTTL is how long a node's member entry and observations outlive
-	// it (default 10s).
+	// it (default 2s): a node that dies with its region takes its last
+	// "healthy" vote with it about this soon, well inside the failover
+	// time of a check with a 1s interval and fall 2. etcd raises it to
+	// its own minimum (1.5s with the default election timeout).
 	LeaseTTL time.Duration
+	// HeartbeatInterval is how often the member entry is rewritten with
+	// its last-seen time (default 5s).
+	HeartbeatInterval time.Duration
 	// ProbeInterval is how often the connection to etcd is checked
-	// (default 1s).
+	// (default 500ms); two failed probes in a row mark it unreachable.
 	ProbeInterval time.Duration
 	// OnState receives every new state, in order, from one goroutine.
 	OnState func(*State)
@@ -82,10 +88,13 @@ type Store struct {
 // keeps serving while the store is away (fail-static).
 func Open(opts Options) (*Store, error) {
 	if opts.LeaseTTL <= 0 {
-		opts.LeaseTTL = 10 * time.Second
+		opts.LeaseTTL = 2 * time.Second
+	}
+	if opts.HeartbeatInterval <= 0 {
+		opts.HeartbeatInterval = 5 * time.Second
 	}
 	if opts.ProbeInterval <= 0 {
-		opts.ProbeInterval = time.Second
+		opts.ProbeInterval = 500 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
@@ -185,6 +194,7 @@ func (s *Store) probeLoop() {
 	defer s.wg.Done()
 	t := time.NewTicker(s.opts.ProbeInterval)
 	defer t.Stop()
+	failures := 0
 	for {
 		ctx, cancel := context.WithTimeout(s.ctx, max(s.opts.ProbeInterval, time.Second))
 		resp, err := s.client.Get(ctx, s.keys.traffic(), clientv3.WithCountOnly())
@@ -193,9 +203,16 @@ func (s *Store) probeLoop() {
 			return
 		}
 		if err == nil {
+			failures = 0
 			s.probeRevision.Store(resp.Header.Revision)
+		} else {
+			failures++
 		}
-		s.setConnected(err)
+		// One slow answer on a loaded machine is not an outage: a node
+		// judged cut off ignores its peers for a while.
+		if err == nil || failures >= 2 || !s.connected.Load() {
+			s.setConnected(err)
+		}
 		select {
 		case <-s.ctx.Done():
 			return
