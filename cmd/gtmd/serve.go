@@ -99,13 +99,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(n.Log, stderr)
 	log.Info("starting gtmd", "version", version, "node", n.Node.ID, "region", n.Node.Region)
+	// SIGHUP is caught from the start: during start-up it must not kill
+	// the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	r, err := startNode(ctx, n, log)
 	if err != nil {
 		return err
 	}
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-hup:

@@ -1,11 +1,13 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -61,7 +63,11 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	cfg.AutoCompactionRetention = "10000"
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, err)
+		hint := ""
+		if errors.Is(err, syscall.EADDRINUSE) {
+			hint = " (is another etcd running? set store.embedded.client_url and peer_url to free ports, or store.etcd_endpoints to use it)"
+		}
+		return nil, fmt.Errorf("starting the embedded etcd in %s: %w%s", cfg.Dir, err, hint)
 	}
 	select {
 	case <-e.Server.ReadyNotify():
