@@ -87,6 +87,12 @@ func (n *liveNode) adminBase() string { return "http://" + n.adminAddr }
 // store is empty.
 func startTestNode(t *testing.T, id string, endpoints []string, trafficFile string) *liveNode {
 	t.Helper()
+	return startTestNodeIn(t, id, endpoints, trafficFile, t.TempDir())
+}
+
+// startTestNodeIn is startTestNode with the data directory given.
+func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, dataDir string) *liveNode {
+	t.Helper()
 	n := config.DefaultNode()
 	n.Node.ID, n.Node.Region = id, "test"
 	n.DNS.Listen = []string{"127.0.0.1:0"}
@@ -94,7 +100,7 @@ func startTestNode(t *testing.T, id string, endpoints []string, trafficFile stri
 	n.Admin.Listen = "127.0.0.1:0"
 	n.Store.EtcdEndpoints = endpoints
 	n.Store.Prefix = "/gtmd-test/"
-	n.DataDir = t.TempDir()
+	n.DataDir = dataDir
 	n.TrafficFile = trafficFile
 	n.Log.Level = "warn"
 	if err := n.Validate(); err != nil {
@@ -430,4 +436,44 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 	if limit := 2*time.Second + time.Second; took > limit {
 		t.Errorf("took %v, want within the lease TTL and a second (%v)", took, limit)
 	}
+}
+
+// TestRestartWhileEtcdDown: a node restarted while etcd is unreachable
+// answers from the document it kept, says it is degraded, and joins the
+// store when it returns.
+func TestRestartWhileEtcdDown(t *testing.T) {
+	etcd := clustertest.StartCluster(t, 1)
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.addr))
+	dir := t.TempDir()
+	first := startTestNodeIn(t, "n1", etcd.Endpoints(), file, dir)
+	eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, first, "192.0.2.1") })
+	serial := soaSerial(t, first)
+	first.stop()
+	etcd.Stop(0)
+
+	again := startTestNodeIn(t, "n1", etcd.Endpoints(), "", dir)
+	if !answersWith(t, again, "192.0.2.1") || soaSerial(t, again) != serial {
+		t.Fatalf("restarted without etcd: no answer from the kept document (serial %d, want %d)", soaSerial(t, again), serial)
+	}
+	readyz := func() string {
+		resp, err := http.Get(again.adminBase() + "/readyz")
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Sprintf("%d %s", resp.StatusCode, b)
+	}
+	if got := readyz(); !strings.HasPrefix(got, "200 degraded: ") {
+		t.Errorf("/readyz while etcd is away: %q", got)
+	}
+	// Its own checks still decide.
+	target.down.Store(true)
+	eventually(t, 5*time.Second, "the restarted node follows its own check", func() bool { return answersWith(t, again, "192.0.2.2") })
+	target.down.Store(false)
+
+	etcd.Restart(0)
+	eventually(t, 15*time.Second, "ready once etcd is back", func() bool { return readyz() == "200 ready\n" })
+	eventually(t, 5*time.Second, "answers after etcd is back", func() bool { return answersWith(t, again, "192.0.2.1") })
 }

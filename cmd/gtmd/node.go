@@ -19,7 +19,10 @@ import (
 // this node's own check results into resolver snapshots, and publishes
 // this node's results to the cluster.
 type node struct {
-	id      string
+	id string
+	// dataDir keeps a copy of the served document (see cache.go); "" for
+	// none.
+	dataDir string
 	handler *resolver.Handler
 	sched   *health.Scheduler
 	gauge   *health.EndpointGauge
@@ -52,9 +55,19 @@ type node struct {
 }
 
 // setStore gives the node its store and lets the store's callbacks in.
+// A node serving a cached document tells the store so, with the results
+// its checks have had so far.
 func (n *node) setStore(s *cluster.Store) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
 	n.store = s
 	close(n.storeSet)
+	if n.traffic != nil {
+		s.SetServing(n.revision)
+		for _, c := range n.traffic.Checks {
+			n.observeLocked(c.Name)
+		}
+	}
 }
 
 // endpointState is an endpoint's published health and since when.
@@ -89,6 +102,11 @@ func (n *node) stateChanged(st *cluster.State) {
 		// Apply may report changes, which publish under n.mu: not held.
 		n.sched.Apply(applied.Checks)
 		n.store.SetServing(st.TrafficRevision)
+		if n.dataDir != "" {
+			if err := saveDocument(n.dataDir, st.TrafficRevision, applied); err != nil {
+				n.log.Warn("cannot keep a copy of the traffic document; a restart while etcd is away will not answer", "err", err)
+			}
+		}
 		n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(applied.Zones), "services", len(applied.Services), "checks", len(applied.Checks))
 		n.events.send("config", map[string]int64{"revision": st.TrafficRevision})
 	}
@@ -137,11 +155,22 @@ func (n *node) healthChanged(c health.Change) {
 	// queued before a new document reached the scheduler must not bring
 	// back a check that forgetRemovedChecks has just forgotten.
 	if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(ch config.Check) bool { return ch.Name == c.Check }) {
-		if st, ok := n.sched.State(c.Check); ok {
-			n.store.Observe(c.Check, cluster.Observation{Status: st.Status, Latency: st.LastLatency, Error: st.LastError, At: st.LastAt})
+		select {
+		case <-n.storeSet:
+			n.observeLocked(c.Check)
+		default:
+			// Checks of a cached document run before the store is open;
+			// setStore publishes their results then.
 		}
 	}
 	n.publishLocked()
+}
+
+// observeLocked hands this node's latest result for check to the store.
+func (n *node) observeLocked(check string) {
+	if st, ok := n.sched.State(check); ok && st.Status != health.Unknown {
+		n.store.Observe(check, cluster.Observation{Status: st.Status, Latency: st.LastLatency, Error: st.LastError, At: st.LastAt})
+	}
 }
 
 // connectedChanged is the store's OnConnected: cut off from the store,
@@ -352,4 +381,19 @@ func (n *node) expireExternal(ctx context.Context, interval time.Duration) {
 		}
 		n.mu.Unlock()
 	}
+}
+
+// serveCached serves a document kept from an earlier run until the store
+// delivers one, so a node restarted while etcd is unreachable answers.
+func (n *node) serveCached(t *config.Traffic, revision int64) error {
+	s, err := resolver.Build(t, uint32(revision))
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	n.traffic, n.revision, n.base = t, revision, s
+	n.publishLocked()
+	n.mu.Unlock()
+	n.sched.Apply(t.Checks)
+	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -175,10 +176,21 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err != nil {
 		return r, err
 	}
-	nd := &node{id: n.Node.ID, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), ready: make(chan struct{}), storeSet: make(chan struct{})}
+	nd := &node{id: n.Node.ID, dataDir: n.DataDir, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), ready: make(chan struct{}), storeSet: make(chan struct{})}
 	r.node = nd
 	r.sched = health.NewScheduler(health.Options{Logger: log, Registerer: reg, OnChange: nd.healthChanged})
 	nd.sched = r.sched
+
+	switch t, rev, err := loadDocument(n.DataDir); {
+	case err == nil:
+		if err := nd.serveCached(t, rev); err != nil {
+			log.Warn("the kept copy of the traffic document cannot be served", "err", err)
+		} else {
+			log.Info("serving the document kept from the last run until the store answers", "revision", rev)
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		log.Warn("the kept copy of the traffic document is unreadable; waiting for the store", "err", err)
+	}
 
 	// DNS and the API bind first, so the member entry carries the
 	// addresses they got; DNS answers REFUSED until the first document.
