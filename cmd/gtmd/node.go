@@ -397,3 +397,26 @@ func (n *node) serveCached(t *config.Traffic, revision int64) error {
 	n.sched.Apply(t.Checks)
 	return nil
 }
+
+// refreshObservations hands the store this node's latest results every
+// interval, so each node's latest latency, error and time reach the
+// others (GET /v1/health) at a heartbeat's pace; status changes go at
+// once through healthChanged. The store writes only what differs.
+func (n *node) refreshObservations(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n.mu.Lock()
+		if n.traffic != nil {
+			for _, c := range n.traffic.Checks {
+				n.observeLocked(c.Name)
+			}
+		}
+		n.mu.Unlock()
+	}
+}

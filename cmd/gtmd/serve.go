@@ -27,6 +27,10 @@ import (
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
+// observationRefresh is how often a node republishes its latest check
+// results (latency, error, time) when their status has not changed.
+const observationRefresh = 5 * time.Second
+
 // shutdownGrace is how long queries in flight may take to finish once a
 // node is asked to stop.
 const shutdownGrace = 5 * time.Second
@@ -263,6 +267,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		go nd.bootstrapTraffic(ctx, n.TrafficFile)
 	}
 	go nd.expireExternal(ctx, time.Second)
+	go nd.refreshObservations(ctx, observationRefresh)
 	log.Info("gtmd listening", "dns", r.dns.Addrs(), "store", endpoints)
 	return r, nil
 }
