@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dnsperf.sh: gtmd beside Debian's Knot (and gdnsd, when installed) on
+# dnsperf.sh: gtmd beside Debian's Knot (and gdnsd and PowerDNS, when installed) on
 # 127.0.0.1, each pinned to one core, dnsperf on the other, run in turn
 # A B A B; prints QPS, CPU time per answered query and the ratios to Knot.
 # The static A query runs on every server; then gtmd alone answers a
@@ -8,8 +8,8 @@
 #
 #   bench/dnsperf.sh [seconds-per-run] [rounds]
 #
-# Needs: go, knot (knotd), dnsperf, taskset; optional: gdnsd.
-# apt-get install -y knot dnsperf gdnsd
+# Needs: go, knot (knotd), dnsperf, taskset; optional: gdnsd, pdns_server.
+# apt-get install -y knot dnsperf gdnsd pdns-server pdns-backend-bind
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -75,6 +75,27 @@ options => { listen => [ 127.0.0.1:15303 ], udp_threads => 1, tcp_threads => 1, 
 CONF
   taskset -c $server_cpu gdnsd -c "$work/gdnsd" start 2>"$work/gdnsd.log" &
   pids+=($!); pid[gdnsd]=$!; port[gdnsd]=15303; names+=(gdnsd)
+fi
+
+if command -v pdns_server >/dev/null; then
+  mkdir -p "$work/pdns"
+  cp bench/bench.test.zone "$work/pdns/"
+  echo "zone \"bench.test\" { type master; file \"$work/pdns/bench.test.zone\"; };" > "$work/pdns/named.conf"
+  cat > "$work/pdns/pdns.conf" <<CONF
+launch=bind
+bind-config=$work/pdns/named.conf
+local-address=127.0.0.1
+local-port=15304
+socket-dir=$work/pdns
+receiver-threads=1
+distributor-threads=1
+daemon=no
+guardian=no
+disable-syslog=yes
+loglevel=3
+CONF
+  taskset -c $server_cpu pdns_server --config-dir="$work/pdns" 2>"$work/pdns.log" &
+  pids+=($!); pid[pdns]=$!; port[pdns]=15304; names+=(pdns)
 fi
 
 echo "static.bench.test A" > "$work/queries"
