@@ -367,6 +367,15 @@ func (n *node) endpointsSnapshot() ([]health.EndpointKey, map[health.EndpointKey
 // external checks, so a pushed status that expires takes its endpoints
 // out of the answers on time.
 func (n *node) expireExternal(ctx context.Context, interval time.Duration) {
+	n.everyLocked(ctx, interval, func() {
+		if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(c config.Check) bool { return c.Type == config.CheckExternal }) {
+			n.publishLocked()
+		}
+	})
+}
+
+// everyLocked runs f under n.mu every interval until ctx ends.
+func (n *node) everyLocked(ctx context.Context, interval time.Duration, f func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -376,9 +385,7 @@ func (n *node) expireExternal(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 		}
 		n.mu.Lock()
-		if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(c config.Check) bool { return c.Type == config.CheckExternal }) {
-			n.publishLocked()
-		}
+		f()
 		n.mu.Unlock()
 	}
 }
@@ -403,20 +410,11 @@ func (n *node) serveCached(t *config.Traffic, revision int64) error {
 // others (GET /v1/health) at a heartbeat's pace; status changes go at
 // once through healthChanged. The store writes only what differs.
 func (n *node) refreshObservations(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n.mu.Lock()
+	n.everyLocked(ctx, interval, func() {
 		if n.traffic != nil {
 			for _, c := range n.traffic.Checks {
 				n.observeLocked(c.Name)
 			}
 		}
-		n.mu.Unlock()
-	}
+	})
 }
