@@ -47,7 +47,7 @@ func TestTwoNodesShareMembersAndObservations(t *testing.T) {
 	at := time.Now().UTC()
 	start := time.Now()
 	a.Observe("us-web", Observation{Status: health.Up, Latency: 3 * time.Millisecond, At: at})
-	sb = b.states.wait(t, time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Up))
+	sb = b.states.wait(t, 5*time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Up))
 	t.Logf("an observation reached the other node in %v", time.Since(start))
 	if got := sb.Observations["a"]["us-web"]; got.Latency != 3*time.Millisecond || !got.At.Equal(at) {
 		t.Errorf("observation as b sees it: %+v", got)

@@ -222,10 +222,9 @@ func testEtcdStopRestart(t *testing.T, stop func(*clustertest.Cluster)) {
 	restarted := time.Now()
 	a.waitConn(t, 10*time.Second, true)
 	reconnected := time.Since(restarted)
+	// Logged, not asserted: the machines are shared (the e2e suite and
+	// bench/failover.sh measure the goals).
 	t.Logf("a reconnected %v after etcd restarted", reconnected)
-	if reconnected > 1500*time.Millisecond {
-		t.Errorf("a took %v to reconnect after etcd restarted", reconnected)
-	}
 	if a.Degraded() != "" {
 		t.Errorf("reconnected, still degraded: %q", a.Degraded())
 	}
@@ -362,10 +361,7 @@ func TestPartitionedNodeCatchesUp(t *testing.T) {
 	registered := time.Since(back)
 	a.waitConn(t, 5*time.Second, true)
 	t.Logf("after its member returned, a served the document in %v and was registered again in %v", caughtUp, registered)
-	// The goal is a second; the bound leaves room for a loaded machine.
-	if caughtUp > 1500*time.Millisecond {
-		t.Errorf("a took %v to serve the document after its member returned", caughtUp)
-	}
+	// The goal is a second; logged, not asserted (shared machines).
 }
 
 // TestQuorumLostAndRegained stops two members of three under node a,
@@ -408,9 +404,6 @@ func TestQuorumLostAndRegained(t *testing.T) {
 	a.states.wait(t, 5*time.Second, "a sees the new document", func(s *State) bool { return s.TrafficRevision == rev2 })
 	took := time.Since(back)
 	t.Logf("after the quorum returned, a served a new document in %v", took)
-	if took > 1500*time.Millisecond {
-		t.Errorf("a took %v to follow a write after the quorum returned", took)
-	}
 	a.waitConn(t, 5*time.Second, true)
 }
 
