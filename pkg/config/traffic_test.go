@@ -279,6 +279,12 @@ t.yaml:12:41: services[0].endpoints[1].colour: unknown field "colour"`},
     soa: {mname: ns1.example.net., rname: h.example.net.}
     ns: [ns1.example.net.]
 `, `t.yaml:2:11: zones[0].name: "exa mple.com." is not a valid domain name`},
+	{"zone name invalid, and the rest of the zone still checked", `zones:
+  - name: bad..zone
+    soa: {mname: x.example.net.}
+`, `t.yaml:2:5: zones[0].ns: needs at least one name server
+t.yaml:2:11: zones[0].name: "bad..zone" is not a valid domain name
+t.yaml:3:10: zones[0].soa.rname: is required`},
 	{"zone name with an empty label", `zones:
   - name: example..com.
     soa: {mname: ns1.example.net., rname: h.example.net.}

@@ -78,6 +78,15 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	zi := &zoneIndex{types: map[string]map[uint16]bool{}, cuts: map[string]bool{}}
 	name, ok := validateName(path+".name", z.Name, l)
 	if !ok {
+		// The rest of the zone is still checked where it does not depend
+		// on the name, so one run shows every fault.
+		validateSOA(&z.SOA, path+".soa", l)
+		if len(z.NS) == 0 {
+			l.addf(path+".ns", "needs at least one name server")
+		}
+		for i, ns := range z.NS {
+			validateName(fmt.Sprintf("%s.ns[%d]", path, i), ns, l)
+		}
 		return zi
 	}
 	z.Name, zi.name = name, name
