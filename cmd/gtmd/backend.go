@@ -79,10 +79,20 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 
 func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, error) {
 	st := b.n.store.State()
-	var out []admin.MemberSync
+	out := []admin.MemberSync{}
 	for _, m := range st.Members {
+		if m.ID == b.n.id {
+			continue
+		}
 		out = append(out, admin.MemberSync{ID: m.ID, Revision: m.Revision, InSync: m.Revision >= revision})
 	}
+	// This node answers for itself from what it serves, not from its
+	// member entry, which may be a moment behind or (a lease being
+	// renewed) briefly absent.
+	b.n.mu.Lock()
+	self := b.n.revision
+	b.n.mu.Unlock()
+	out = append(out, admin.MemberSync{ID: b.n.id, Revision: self, InSync: self >= revision})
 	slices.SortFunc(out, func(a, b admin.MemberSync) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }

@@ -242,6 +242,11 @@ func TestNodesShareTheDocument(t *testing.T) {
 	var applied struct {
 		Revision int64  `json:"revision"`
 		Status   string `json:"status"`
+		Waited   string `json:"waited"`
+		Members  []struct {
+			ID       string `json:"id"`
+			Revision int64  `json:"revision"`
+		} `json:"members"`
 	}
 	if code := api(t, "PUT", nodes[1].adminBase()+"/v1/config?wait=insync", "application/yaml", doc, &applied); code != 200 || applied.Status != "INSYNC" {
 		t.Fatalf("apply: %d %+v", code, applied)

@@ -278,6 +278,7 @@ func storeOptions(n *config.Node, endpoints []string) (cluster.Options, error) {
 		Endpoints: endpoints,
 		Prefix:    n.Store.Prefix,
 		Username:  n.Store.Username,
+		LeaseTTL:  n.Store.LeaseTTL.Std(),
 		Self: cluster.Member{
 			ID: n.Node.ID, Region: n.Node.Region, DNS: n.DNS.Listen, Version: version,
 		},

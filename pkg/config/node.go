@@ -63,6 +63,9 @@ type Store struct {
 	TLS           StoreTLS      `yaml:"tls" json:"tls"`
 	Username      string        `yaml:"username" json:"username"`
 	PasswordFile  string        `yaml:"password_file" json:"password_file"`
+	// LeaseTTL is how long a node's results outlive it in the store: a
+	// node that goes dark with its region takes its votes along this soon.
+	LeaseTTL Duration `yaml:"lease_ttl" json:"lease_ttl"`
 }
 
 // EmbeddedStore is where the embedded etcd listens.
@@ -105,6 +108,7 @@ func DefaultNode() Node {
 		Store: Store{
 			Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380"},
 			Prefix:   "/gtmd/",
+			LeaseTTL: Duration(2 * time.Second),
 		},
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "text"},
@@ -197,6 +201,9 @@ func (n *Node) validate(l *faultList) {
 	}
 	if !strings.HasPrefix(n.Store.Prefix, "/") || !strings.HasSuffix(n.Store.Prefix, "/") {
 		l.addf("store.prefix", "%q must start and end with '/'", n.Store.Prefix)
+	}
+	if n.Store.LeaseTTL < Duration(time.Second) || n.Store.LeaseTTL > Duration(time.Minute) {
+		l.addf("store.lease_ttl", "%v must be between 1s and 1m", n.Store.LeaseTTL.Std())
 	}
 	if (n.Store.TLS.Cert == "") != (n.Store.TLS.Key == "") {
 		l.addf("store.tls.cert", "cert and key go together")
