@@ -94,7 +94,7 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	}
 	neg := dns.Copy(soa)
 	neg.Header().Ttl = min(ttl, cz.SOA.Minimum)
-	z.soa, z.negSOA = soa, []dns.RR{neg}
+	z.negSOA = []dns.RR{neg}
 
 	apex := z.ensure(name)
 	apex.add(dns.TypeSOA, []dns.RR{soa})

@@ -1,6 +1,7 @@
 package resolver_test
 
 import (
+	"net"
 	"net/netip"
 	"path/filepath"
 	"slices"
@@ -321,5 +322,31 @@ services:
 				t.Errorf("answer %v, want %s", got, c.want)
 			}
 		})
+	}
+}
+
+// TestECSFamilyZero: an option with family 0 and source prefix 0, which
+// dig and some stubs send to mean "no subnet", is ignored rather than
+// refused, over the wire too.
+func TestECSFamilyZero(t *testing.T) {
+	s := newPolicySetup(t, true)
+	q := new(dns.Msg)
+	q.SetQuestion("latency.gtm.test.", dns.TypeA)
+	q.SetEdns0(1232, false)
+	q.IsEdns0().Option = append(q.IsEdns0().Option, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 0})
+	source := netip.MustParseAddr("198.18.130.7") // DE
+	resp := s.handler.Resolve(q, source, false)
+	got, scope := answerData(resp)
+	if resp.Rcode != dns.RcodeSuccess || !slices.Equal(got, []string{"192.0.2.2"}) || scope != -1 {
+		t.Fatalf("rcode %s answer %v scope %d; want NOERROR, the source address's answer, no ECS echo", dns.RcodeToString[resp.Rcode], got, scope)
+	}
+	w := &fakeWriter{remote: &net.UDPAddr{IP: net.IP(source.AsSlice()), Port: 5353}}
+	s.handler.ServeDNS(w, benchQuery(t, "latency.gtm.test.", dns.TypeA, true, &dns.EDNS0_SUBNET{Code: dns.EDNS0SUBNET, Family: 0}))
+	wire := new(dns.Msg)
+	if err := wire.Unpack(w.out); err != nil {
+		t.Fatal(err)
+	}
+	if got, scope := answerData(wire); wire.Rcode != dns.RcodeSuccess || !slices.Equal(got, []string{"192.0.2.2"}) || scope != -1 {
+		t.Errorf("over the wire: rcode %s answer %v scope %d", dns.RcodeToString[wire.Rcode], got, scope)
 	}
 }

@@ -138,6 +138,11 @@ func (r *request) parseECS(o *dns.EDNS0_SUBNET) bool {
 	var ip netip.Addr
 	var ok bool
 	switch o.Family {
+	case 0:
+		// Family 0 with a zero source prefix is what dig and some stub
+		// resolvers send to mean "no client subnet" (RFC 7871 §7.1.2
+		// notes servers ignore it): treated as no option, not echoed.
+		return o.SourceNetmask == 0 && o.SourceScope == 0
 	case 1:
 		if o.SourceNetmask > 32 {
 			return false

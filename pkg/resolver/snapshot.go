@@ -30,10 +30,8 @@ type zone struct {
 	// hasCuts is set when the zone delegates any name, so most lookups
 	// skip the search for a cut.
 	hasCuts bool
-	// soa is the SOA record as answered at the apex; negSOA is the same
-	// record with the negative TTL, for the authority section of NXDOMAIN
-	// and NODATA answers (RFC 2308 §3).
-	soa    dns.RR
+	// negSOA is the apex SOA with the negative TTL, for the authority
+	// section of NXDOMAIN and NODATA answers (RFC 2308 §3).
 	negSOA []dns.RR
 }
 
