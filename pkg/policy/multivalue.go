@@ -31,6 +31,7 @@ func (s *Service) selectMultivalue(h health, r Rand, out []int, t *Trace) []int 
 	}
 	if t != nil {
 		t.Rule = "multivalue: random " + itoa(len(out)) + " of " + itoa(n) + " healthy"
+		t.Random = true
 	}
 	return out
 }

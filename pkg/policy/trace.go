@@ -10,6 +10,10 @@ type Trace struct {
 	// Rule names the rule that chose the answer, as "network pin",
 	// "geo: country US", "latency: nearest" or "when_all_down: all".
 	Rule string `json:"rule"`
+	// Random is set when the choice was drawn at random (weighted and
+	// multivalue): another draw may pick other endpoints, so answers are
+	// compared by rule and health, not by records.
+	Random bool `json:"random,omitempty"`
 }
 
 // Step is one thing Select looked at or decided.

@@ -60,6 +60,7 @@ func (s *Service) traceWeights(t *Trace, h health, equal bool, total int) {
 			t.addf(StepCandidate, e.id, "healthy, weight %d of %d", e.weight, total)
 		}
 	}
+	t.Random = true
 	if equal {
 		t.addf(StepFallback, "", "no healthy endpoint has a positive weight: drawing equally among the healthy ones")
 		t.Rule = "weighted: equal (no healthy positive weight)"

@@ -3,6 +3,8 @@ package policy
 import (
 	"math"
 	"testing"
+
+	"github.com/gtmd/gtmd/geo"
 )
 
 // counts runs n selections and counts how often each endpoint is answered
@@ -187,4 +189,25 @@ func TestMultivalue(t *testing.T) {
 			t.Errorf("trace:\n%s", dumpTrace(&tr))
 		}
 	})
+}
+
+// TestTraceRandom: the trace says when the choice was a random draw, so
+// explain across nodes compares such answers by rule and health.
+func TestTraceRandom(t *testing.T) {
+	cases := []struct {
+		policy string
+		random bool
+	}{
+		{"weighted", true},
+		{"multivalue", true},
+		{"failover", false},
+		{"latency", false},
+	}
+	for _, c := range cases {
+		s := compile(t, c.policy, svcOpts{}, regions()...)
+		d := s.Explain(up(len(regions())), client("198.51.100.7", 24, geo.Location{}, ""), newRand())
+		if d.Trace.Random != c.random {
+			t.Errorf("%s: Random %v, want %v", c.policy, d.Trace.Random, c.random)
+		}
+	}
 }
