@@ -175,3 +175,10 @@ func (s *Service) MaxAnswers() int { return s.maxAnswers }
 
 // String returns the service name and policy, for logs.
 func (s *Service) String() string { return s.cfg.Name + " (" + s.cfg.Policy + ")" }
+
+// Random reports whether Select draws at random (weighted, multivalue), so
+// the same client and health may get other endpoints on another call;
+// every other policy's choice can be remembered per client and health.
+func (s *Service) Random() bool {
+	return s.cfg.Policy == config.PolicyWeighted || s.cfg.Policy == config.PolicyMultivalue
+}

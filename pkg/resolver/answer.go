@@ -65,7 +65,7 @@ func answered(resp *dns.Msg, name string) bool {
 // NODATA answer.
 func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *request, resp *dns.Msg) (string, bool) {
 	qtype := r.qtype
-	if n.service != nil && n.service.isCNAME() && qtype != dns.TypeCNAME {
+	if n.service != nil && n.service.isCNAME() {
 		// A CNAME service stands alone at its name, so every type
 		// follows it.
 		cname := h.serviceCNAME(s, n.service, r)
@@ -75,11 +75,9 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 		resp.Answer = append(resp.Answer, cname)
 		return chaseTarget(cname, qtype), true
 	}
-	if qtype != dns.TypeCNAME {
-		if set := n.lookup(dns.TypeCNAME); set != nil {
-			h.appendSet(resp, set, owner, wild)
-			return chaseTarget(set.rrs[0], qtype), true
-		}
+	if set := n.lookup(dns.TypeCNAME); set != nil {
+		h.appendSet(resp, set, owner, wild)
+		return chaseTarget(set.rrs[0], qtype), true
 	}
 	if n.service != nil {
 		switch qtype {
@@ -88,14 +86,6 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 		case dns.TypeANY:
 			if h.answerService(s, n.service, dns.TypeA, r, resp) || h.answerService(s, n.service, dns.TypeAAAA, r, resp) {
 				return "", true
-			}
-		case dns.TypeCNAME:
-			if n.service.isCNAME() {
-				if cname := h.serviceCNAME(s, n.service, r); cname != nil {
-					resp.Answer = append(resp.Answer, cname)
-					return "", true
-				}
-				return "", false
 			}
 		}
 	}
@@ -116,10 +106,10 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 }
 
 // chaseTarget is the name a CNAME answer goes on with: its target, or ""
-// for ANY, which the CNAME itself matches (RFC 1034 §4.3.2 step 3a), so
-// the answer stops there.
+// for CNAME and ANY, which the CNAME itself matches (RFC 1034 §4.3.2 step
+// 3a), so the answer stops there.
 func chaseTarget(cname dns.RR, qtype uint16) string {
-	if qtype == dns.TypeANY {
+	if qtype == dns.TypeCNAME || qtype == dns.TypeANY {
 		return ""
 	}
 	return strings.ToLower(cname.(*dns.CNAME).Target)

@@ -39,21 +39,11 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 		s.services = append(s.services, sn)
 		z.ensure(sn.name).service = sn
 	}
-	if len(s.services) > 0 {
-		s.decisions = new(decisionTable)
-	}
-	s.health = make([][]bool, len(s.services))
-	for i, sn := range s.services {
-		s.health[i] = make([]bool, len(sn.endpoints))
-		for j := range s.health[i] {
-			s.health[i][j] = true
-		}
-	}
 	for _, z := range s.zones {
 		z.linkAdditional()
 		z.linkWildcards()
 	}
-	return s, nil
+	return s.WithHealth(func(string, string) bool { return true }), nil
 }
 
 // WithHealth returns a snapshot that shares s's zones but takes each

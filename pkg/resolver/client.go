@@ -1,11 +1,6 @@
 package resolver
 
-// Client subnets longer than these are cut before use: no GeoIP database
-// is finer, and resolvers are asked to send no more (RFC 7871 §11.1).
-const (
-	maxClientBits4 = 24
-	maxClientBits6 = 56
-)
+import "github.com/gtmd/gtmd/geo"
 
 // setClientPrefix works out once per query which network the client is
 // taken to be in: the client subnet when the query carried one, cut to
@@ -18,11 +13,13 @@ func (r *request) setClientPrefix() {
 	}
 	addr, bits := r.source, r.source.BitLen()
 	if r.ecs && r.ecsBits > 0 {
+		// No GeoIP database is finer than geo's limits, and resolvers are
+		// asked to send no more (RFC 7871 §11.1).
 		addr, bits = r.ecsAddr, int(r.ecsBits)
 		if addr.Is4() {
-			bits = min(bits, maxClientBits4)
+			bits = min(bits, geo.MaxClientBitsIPv4)
 		} else {
-			bits = min(bits, maxClientBits6)
+			bits = min(bits, geo.MaxClientBitsIPv6)
 		}
 	}
 	r.clientPrefix, _ = addr.Prefix(bits)

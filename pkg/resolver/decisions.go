@@ -27,18 +27,7 @@ type decision struct {
 	client  netip.Prefix
 	scope   int
 	n       int
-	chosen  [8]int
-}
-
-// deterministic reports whether a policy's choice depends only on the
-// client and health, so it can be remembered; weighted and multivalue
-// answers are drawn afresh each time.
-func deterministic(policy string) bool {
-	switch policy {
-	case config.PolicyFailover, config.PolicyGeo, config.PolicyLatency, config.PolicyGeoproximity:
-		return true
-	}
-	return false
+	chosen  [config.MaxMultivalueAnswers]int
 }
 
 func (t *decisionTable) slot(service int, client netip.Prefix) *atomic.Pointer[decision] {

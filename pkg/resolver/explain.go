@@ -47,13 +47,7 @@ func (h *Handler) Explain(name string, qtype uint16, client netip.Addr, ecs neti
 		opt := q.IsEdns0()
 		opt.Option = append(opt.Option, o)
 	}
-	st := new(queryState)
-	st.req.source = client.Unmap()
-	st.req.trace = new(policy.Trace)
-	h.resolve(q, st)
-	if opt := st.req.optRR(); opt != nil {
-		st.resp.Extra = append(st.resp.Extra, opt)
-	}
+	st := h.resolveUnpacked(q, client, false, new(policy.Trace))
 	ex := &Explanation{Response: &st.resp, Client: st.req.client, Trace: *st.req.trace, Scope: st.req.scope}
 	if sn := st.req.explained; sn != nil {
 		ex.Service = sn.name

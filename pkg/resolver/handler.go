@@ -70,8 +70,8 @@ func (h *Handler) Swap(s *Snapshot) { h.snap.Store(s) }
 func (h *Handler) Snapshot() *Snapshot { return h.snap.Load() }
 
 // queryState is the per-query memory reused through the pool: the
-// request's computed values, the response and its OPT record, and the
-// buffer it is packed into.
+// request's computed values, the response, and the buffer it is packed
+// into.
 type queryState struct {
 	req  request
 	resp dns.Msg
@@ -117,13 +117,20 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 // returns the response before packing: the decision without the wire.
 // It allocates a fresh response; the query path uses ServeDNS.
 func (h *Handler) Resolve(q *dns.Msg, source netip.Addr, tcp bool) *dns.Msg {
+	return &h.resolveUnpacked(q, source, tcp, nil).resp
+}
+
+// resolveUnpacked answers q in fresh memory, with the OPT record as a
+// dns.RR, for callers that take the response unpacked; trace, when set,
+// records the policy's steps.
+func (h *Handler) resolveUnpacked(q *dns.Msg, source netip.Addr, tcp bool, trace *policy.Trace) *queryState {
 	st := new(queryState)
-	st.req.source, st.req.tcp = source.Unmap(), tcp
+	st.req.source, st.req.tcp, st.req.trace = source.Unmap(), tcp, trace
 	h.resolve(q, st)
 	if opt := st.req.optRR(); opt != nil {
 		st.resp.Extra = append(st.resp.Extra, opt)
 	}
-	return &st.resp
+	return st
 }
 
 // resolve fills st.resp for q.

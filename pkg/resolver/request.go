@@ -6,6 +6,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/policy"
 )
 
@@ -47,7 +48,7 @@ type request struct {
 	// OPT record.
 	extRcode uint8
 	// chosen is scratch space for policy selections.
-	chosen [8]int
+	chosen [config.MaxMultivalueAnswers]int
 	// trace, when set, records the policy's steps (for Explain); the query
 	// path leaves it nil. explained and snap are what Explain reports.
 	trace     *policy.Trace

@@ -15,7 +15,6 @@ import (
 type serviceNode struct {
 	index     int
 	name      string
-	ttl       uint32
 	policy    *policy.Service
 	endpoints []endpointAnswer
 	// deterministic is set when the policy's choice can be remembered per
@@ -44,7 +43,7 @@ func buildService(s *config.Service, index int) (*serviceNode, error) {
 	if s.TTL != nil {
 		ttl = *s.TTL
 	}
-	sn := &serviceNode{index: index, name: name, ttl: ttl, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: deterministic(s.Policy)}
+	sn := &serviceNode{index: index, name: name, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: !p.Random()}
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
 		ea := endpointAnswer{id: e.ID}
