@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -99,43 +100,49 @@ func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, 
 
 func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 	n := b.n
-	keys, states := n.endpointsSnapshot()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	out := []admin.EndpointStatus{}
 	if n.traffic == nil {
-		return []admin.EndpointStatus{}, nil
-	}
-	checkOf := map[health.EndpointKey]string{}
-	for _, s := range n.traffic.Services {
-		for _, e := range s.Endpoints {
-			checkOf[health.EndpointKey{Service: s.Name, Endpoint: e.ID}] = e.Check
-		}
+		return out, nil
 	}
 	v := n.view()
-	out := make([]admin.EndpointStatus, 0, len(keys))
-	for _, k := range keys {
-		es := states[k]
-		st := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: checkOf[k], Healthy: es.healthy, Since: es.since, Reason: es.reason}
-		if o, ok := v.Overrides[k]; ok {
-			st.Override = &admin.Override{State: o.State, Reason: o.Reason, At: o.At}
-		}
-		if st.Check != "" {
-			for node, obs := range v.Observations {
-				o, ok := obs[st.Check]
-				if !ok {
-					continue
-				}
-				ao := admin.Observation{Node: node, Healthy: o.Status.Healthy(), Status: o.Status.String(), Error: o.Error, At: o.At}
-				if o.Latency > 0 {
-					ao.Latency = o.Latency.String()
-				}
-				st.Observations = append(st.Observations, ao)
+	for _, svc := range n.traffic.Services {
+		for _, e := range svc.Endpoints {
+			k := health.EndpointKey{Service: svc.Name, Endpoint: e.ID}
+			es := n.endpoints[k]
+			st := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: e.Check, Healthy: es.healthy, Since: es.since, Reason: es.reason}
+			if o, ok := v.Overrides[k]; ok {
+				st.Override = &admin.Override{State: o.State, Reason: o.Reason, At: o.At}
 			}
-			slices.SortFunc(st.Observations, func(a, b admin.Observation) int { return strings.Compare(a.Node, b.Node) })
+			if e.Check != "" {
+				st.Observations = observations(v, e.Check)
+			}
+			out = append(out, st)
 		}
-		out = append(out, st)
 	}
+	slices.SortFunc(out, func(a, b admin.EndpointStatus) int {
+		return cmp.Or(strings.Compare(a.Service, b.Service), strings.Compare(a.Endpoint, b.Endpoint))
+	})
 	return out, nil
+}
+
+// observations lists each node's latest result for check, by node.
+func observations(v *cluster.State, check string) []admin.Observation {
+	var out []admin.Observation
+	for node, obs := range v.Observations {
+		o, ok := obs[check]
+		if !ok {
+			continue
+		}
+		ao := admin.Observation{Node: node, Healthy: o.Status.Healthy(), Status: o.Status.String(), Error: o.Error, At: o.At}
+		if o.Latency > 0 {
+			ao.Latency = o.Latency.String()
+		}
+		out = append(out, ao)
+	}
+	slices.SortFunc(out, func(a, b admin.Observation) int { return strings.Compare(a.Node, b.Node) })
+	return out
 }
 
 // endpointExists reports whether the served document has the endpoint.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -69,14 +70,9 @@ func usagef(format string, args ...any) error {
 // cliRun is one run of an operator subcommand.
 type cliRun struct {
 	ctx    context.Context
-	name   string
-	fs     *flag.FlagSet
 	stdout io.Writer
-	stderr io.Writer
 	output string
 	api    *apiClient
-	// getenv reads the environment (os.Getenv; tests replace it).
-	getenv func(string) string
 
 	// Flags of particular commands.
 	file        string
@@ -97,26 +93,28 @@ func runCLI(ctx context.Context, cmd string, args []string, stdout, stderr io.Wr
 	return runCLIEnv(ctx, cmd, args, stdout, stderr, os.Getenv)
 }
 
+// runCLIEnv is runCLI reading the environment through getenv, which tests
+// replace.
 func runCLIEnv(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, getenv func(string) string) (bool, int) {
 	spec, ok := cliCommands[cmd]
 	if !ok {
 		return false, 0
 	}
-	c := &cliRun{ctx: ctx, name: cmd, stdout: stdout, stderr: stderr, getenv: getenv}
-	c.fs = flag.NewFlagSet("gtmd "+cmd, flag.ContinueOnError)
-	c.fs.SetOutput(stderr)
+	c := &cliRun{ctx: ctx, stdout: stdout}
+	fs := flag.NewFlagSet("gtmd "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	var adminURL, tokenFile string
-	c.fs.StringVar(&adminURL, "admin", "", "admin API base URL (env "+envAdmin+", default "+defaultAdmin+")")
-	c.fs.StringVar(&tokenFile, "token-file", "", "file holding the bearer token (env "+envTokenFile+")")
-	c.fs.StringVar(&c.output, "o", spec.outputs[0], "output: "+strings.Join(spec.outputs, " or "))
+	fs.StringVar(&adminURL, "admin", "", "admin API base URL (env "+envAdmin+", default "+defaultAdmin+")")
+	fs.StringVar(&tokenFile, "token-file", "", "file holding the bearer token (env "+envTokenFile+")")
+	fs.StringVar(&c.output, "o", spec.outputs[0], "output: "+strings.Join(spec.outputs, " or "))
 	if spec.flags != nil {
-		spec.flags(c.fs, c)
+		spec.flags(fs, c)
 	}
-	c.fs.Usage = func() {
+	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: gtmd %s %s [flags]\n\n%s\n\nFlags:\n", cmd, spec.args, spec.summary)
-		c.fs.PrintDefaults()
+		fs.PrintDefaults()
 	}
-	args, err := parseWithArgs(c.fs, args)
+	args, err := parseWithArgs(fs, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return true, exitOK
@@ -128,7 +126,7 @@ func runCLIEnv(ctx context.Context, cmd string, args []string, stdout, stderr io
 		err = usagef("-o %s: want %s", c.output, strings.Join(spec.outputs, " or "))
 	}
 	if err == nil {
-		c.api, err = newAPIClient(firstSet(adminURL, getenv(envAdmin), defaultAdmin), firstSet(tokenFile, getenv(envTokenFile)))
+		c.api, err = newAPIClient(cmp.Or(adminURL, getenv(envAdmin), defaultAdmin), cmp.Or(tokenFile, getenv(envTokenFile)))
 	}
 	if err == nil {
 		err = spec.run(c, args)
@@ -191,13 +189,4 @@ func wantArgs(args []string, lo, hi int, what string) error {
 		return usagef("want %s, got %d argument(s): %s", what, len(args), strings.Join(args, " "))
 	}
 	return nil
-}
-
-func firstSet(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -134,10 +135,7 @@ func (c *apiClient) do(ctx context.Context, r apiRequest) (*http.Response, []byt
 	}
 	if resp.StatusCode/100 != 2 {
 		e := &apiError{Status: resp.StatusCode}
-		var eb struct {
-			Error  string         `json:"error"`
-			Faults []config.Fault `json:"faults"`
-		}
+		var eb admin.ErrorBody
 		if json.Unmarshal(data, &eb) == nil && eb.Error != "" {
 			e.Message, e.Faults = eb.Error, eb.Faults
 		} else {
@@ -180,6 +178,3 @@ func decodeAnswer(data []byte, out any) error {
 	}
 	return nil
 }
-
-// escapePath escapes one path segment.
-func escapePath(s string) string { return url.PathEscape(s) }

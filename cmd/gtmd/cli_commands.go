@@ -191,7 +191,7 @@ func runUndrain(c *cliRun, args []string) error {
 }
 
 func overridePath(args []string) string {
-	return "/v1/overrides/" + escapePath(args[0]) + "/" + escapePath(args[1])
+	return "/v1/overrides/" + url.PathEscape(args[0]) + "/" + url.PathEscape(args[1])
 }
 
 // runExplain shows one node's answer, or with --all-nodes every node's,

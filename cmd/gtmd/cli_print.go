@@ -21,10 +21,6 @@ func printHealth(w io.Writer, eps []admin.EndpointStatus, now time.Time) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "SERVICE\tENDPOINT\tSTATUS\tSINCE\tOVERRIDE\tREASON\tNODES")
 	for _, e := range eps {
-		status := "healthy"
-		if !e.Healthy {
-			status = "UNHEALTHY"
-		}
 		override := "-"
 		if e.Override != nil {
 			override = e.Override.State
@@ -44,7 +40,7 @@ func printHealth(w io.Writer, eps []admin.EndpointStatus, now time.Time) error {
 			}
 			nodes = append(nodes, n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Service, e.Endpoint, status, age(e.Since, now),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Service, e.Endpoint, healthWord(e.Healthy), age(e.Since, now),
 			override, cell(e.Reason), cmp.Or(cell(strings.Join(nodes, " ")), "-"))
 	}
 	return tw.Flush()
@@ -87,11 +83,7 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 		fmt.Fprintln(w, "endpoints:")
 		tw = newTable(w)
 		for _, e := range ex.Endpoints {
-			h := "healthy"
-			if !e.Healthy {
-				h = "UNHEALTHY"
-			}
-			fmt.Fprintf(tw, "  %s\t%s\n", e.ID, h)
+			fmt.Fprintf(tw, "  %s\t%s\n", e.ID, healthWord(e.Healthy))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -172,6 +164,15 @@ func location(c admin.ExplainClient) string {
 		s += " (" + c.Network + ")"
 	}
 	return s
+}
+
+// healthWord is how a table says an endpoint's health: loud when it is
+// not healthy.
+func healthWord(ok bool) string {
+	if ok {
+		return "healthy"
+	}
+	return "UNHEALTHY"
 }
 
 // cell keeps a value on one line of a table.

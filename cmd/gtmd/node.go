@@ -46,9 +46,6 @@ type node struct {
 	// made of.
 	publishedBase   *resolver.Snapshot
 	publishedHealth map[health.EndpointKey]bool
-	// ready is closed when the first snapshot is served.
-	ready     chan struct{}
-	readyOnce sync.Once
 	// storeSet is closed once store is set: the store's callbacks may
 	// start before Open has returned it.
 	storeSet chan struct{}
@@ -169,8 +166,13 @@ func (n *node) healthChanged(c health.Change) {
 // observeLocked hands this node's latest result for check to the store.
 func (n *node) observeLocked(check string) {
 	if st, ok := n.sched.State(check); ok && st.Status != health.Unknown {
-		n.store.Observe(check, cluster.Observation{Status: st.Status, Latency: st.LastLatency, Error: st.LastError, At: st.LastAt})
+		n.store.Observe(check, observationOf(st))
 	}
+}
+
+// observationOf is a check's state as the cluster records it.
+func observationOf(s health.State) cluster.Observation {
+	return cluster.Observation{Status: s.Status, Latency: s.LastLatency, Error: s.LastError, At: s.LastAt}
 }
 
 // connectedChanged is the store's OnConnected: cut off from the store,
@@ -220,14 +222,14 @@ func (n *node) view() *cluster.State {
 	}
 	own := map[string]cluster.Observation{}
 	for check, s := range n.sched.States() {
-		own[check] = cluster.Observation{Status: s.Status, Latency: s.LastLatency, Error: s.LastError, At: s.LastAt}
+		own[check] = observationOf(s)
 	}
 	v.Members[n.id] = cluster.Member{ID: n.id}
 	v.Observations[n.id] = own
 	return v
 }
 
-// verdicts aggregates the view.
+// verdictsLocked aggregates the view.
 func (n *node) verdictsLocked() (map[string]cluster.Verdict, *cluster.State) {
 	v := n.view()
 	return cluster.Aggregate(v, n.traffic.Settings.HealthQuorum, n.now()), v
@@ -255,7 +257,6 @@ func (n *node) publishLocked() {
 		}))
 		n.publishedBase, n.publishedHealth = n.base, h
 	}
-	n.readyOnce.Do(func() { close(n.ready) })
 	if n.gauge != nil {
 		n.gauge.Set(h)
 	}
@@ -300,14 +301,14 @@ func (n *node) trackEndpoints(h map[health.EndpointKey]bool, verdicts map[string
 // holds no document, retrying while the store is away, and gives up once
 // some document is stored.
 func (n *node) bootstrapTraffic(ctx context.Context, path string) {
+	t, err := config.LoadTraffic(path)
+	if err != nil {
+		n.log.Error("traffic_file is invalid; not applied", "file", path, "err", err)
+		return
+	}
 	var lastErr string
 	for {
 		if st := n.store.State(); st != nil && st.Traffic != nil {
-			return
-		}
-		t, err := config.LoadTraffic(path)
-		if err != nil {
-			n.log.Error("traffic_file is invalid; not applied", "file", path, "err", err)
 			return
 		}
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -338,29 +339,6 @@ func (n *node) bootstrapTraffic(ctx context.Context, path string) {
 // degraded if it is.
 func (n *node) Ready() (bool, string) {
 	return n.handler.Snapshot() != nil, n.store.Degraded()
-}
-
-// endpointsSnapshot returns the tracked endpoint states, sorted.
-func (n *node) endpointsSnapshot() ([]health.EndpointKey, map[health.EndpointKey]endpointState) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	keys := slices.Collect(maps.Keys(n.endpoints))
-	slices.SortFunc(keys, func(a, b health.EndpointKey) int {
-		if a.Service != b.Service {
-			if a.Service < b.Service {
-				return -1
-			}
-			return 1
-		}
-		if a.Endpoint < b.Endpoint {
-			return -1
-		}
-		if a.Endpoint > b.Endpoint {
-			return 1
-		}
-		return 0
-	})
-	return keys, maps.Clone(n.endpoints)
 }
 
 // expireExternal republishes every interval while the document has

@@ -27,7 +27,7 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 	sched := health.NewScheduler(health.Options{})
 	t.Cleanup(sched.Close)
 	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), sched: sched, events: newBroadcaster(time.Now),
-		log: slog.New(slog.DiscardHandler), now: time.Now, ready: make(chan struct{}), storeSet: make(chan struct{})}
+		log: slog.New(slog.DiscardHandler), now: time.Now, storeSet: make(chan struct{})}
 	store, err := cluster.Open(cluster.Options{Endpoints: etcd, Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}, OnState: nd.stateChanged, OnConnected: nd.connectedChanged})
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +89,7 @@ func (l *lockedBuffer) String() string {
 func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 	var logs lockedBuffer
 	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), events: newBroadcaster(time.Now),
-		log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now, ready: make(chan struct{}), storeSet: make(chan struct{})}
+		log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now, storeSet: make(chan struct{})}
 	store, err := cluster.Open(cluster.Options{Endpoints: clustertest.StartEtcd(t), Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}})
 	if err != nil {
 		t.Fatal(err)

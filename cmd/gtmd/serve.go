@@ -180,7 +180,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err != nil {
 		return r, err
 	}
-	nd := &node{id: n.Node.ID, dataDir: n.DataDir, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), ready: make(chan struct{}), storeSet: make(chan struct{})}
+	nd := &node{id: n.Node.ID, dataDir: n.DataDir, handler: handler, gauge: gauge, log: log, now: time.Now, events: newBroadcaster(time.Now), storeSet: make(chan struct{})}
 	r.node = nd
 	r.sched = health.NewScheduler(health.Options{Logger: log, Registerer: reg, OnChange: nd.healthChanged})
 	nd.sched = r.sched
