@@ -58,15 +58,7 @@ func FuzzServeDNS(f *testing.F) {
 func fuzzSeeds(tb testing.TB) [][]byte {
 	var out [][]byte
 	add := func(name string, qtype uint16, edit func(*dns.Msg)) {
-		m := new(dns.Msg).SetQuestion(name, qtype)
-		if edit != nil {
-			edit(m)
-		}
-		b, err := m.Pack()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, b)
+		out = append(out, packEdited(tb, name, qtype, edit))
 	}
 	withECS := func(m *dns.Msg) {
 		m.SetEdns0(4096, true)

@@ -594,3 +594,17 @@ func (w *fakeWriter) Close() error        { return nil }
 func (w *fakeWriter) TsigStatus() error   { return nil }
 func (w *fakeWriter) TsigTimersOnly(bool) {}
 func (w *fakeWriter) Hijack()             {}
+
+// packEdited packs a query for name and qtype, edited by edit when set.
+func packEdited(tb testing.TB, name string, qtype uint16, edit func(*dns.Msg)) []byte {
+	tb.Helper()
+	m := new(dns.Msg).SetQuestion(name, qtype)
+	if edit != nil {
+		edit(m)
+	}
+	b, err := m.Pack()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}

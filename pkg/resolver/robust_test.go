@@ -32,15 +32,7 @@ func validQueries(tb testing.TB) [][]byte {
 	tb.Helper()
 	var out [][]byte
 	add := func(name string, qtype uint16, edit func(*dns.Msg)) {
-		m := new(dns.Msg).SetQuestion(name, qtype)
-		if edit != nil {
-			edit(m)
-		}
-		b, err := m.Pack()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, b)
+		out = append(out, packEdited(tb, name, qtype, edit))
 	}
 	add("host.example.test.", dns.TypeA, nil)
 	add("www.example.test.", dns.TypeAAAA, func(m *dns.Msg) {

@@ -26,16 +26,12 @@ import (
 // packQuery packs a query for name/qtype with id.
 func packQuery(tb testing.TB, id uint16, name string, qtype uint16, edns bool) []byte {
 	tb.Helper()
-	m := new(dns.Msg).SetQuestion(name, qtype)
-	m.Id = id
-	if edns {
-		m.SetEdns0(4096, false)
-	}
-	b, err := m.Pack()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return packEdited(tb, name, qtype, func(m *dns.Msg) {
+		m.Id = id
+		if edns {
+			m.SetEdns0(4096, false)
+		}
+	})
 }
 
 // exchangeUDP sends pkt from a fresh socket and returns the reply, or an
