@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,9 +67,7 @@ func (s *server) getConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "traffic document", err)
 		return
 	}
-	etag := revisionTag(rev)
-	w.Header().Set("ETag", etag)
-	w.Header().Set("X-Gtmd-Revision", strconv.FormatInt(rev, 10))
+	setRevision(w.Header(), rev)
 	w.Header().Add("Vary", "Accept")
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		if n, err := parseRevisionTag(inm); err == nil && n == rev {
@@ -158,8 +157,7 @@ func (s *server) putConfig(w http.ResponseWriter, r *http.Request) {
 			Zones: len(doc.Zones), Services: len(doc.Services), Checks: len(doc.Checks)})
 		return
 	}
-	w.Header().Set("ETag", revisionTag(rev))
-	w.Header().Set("X-Gtmd-Revision", strconv.FormatInt(rev, 10))
+	setRevision(w.Header(), rev)
 	res := ApplyResult{Revision: rev}
 	var members []MemberSync
 	if wait {
@@ -191,9 +189,8 @@ func (s *server) preconditionFailed(w http.ResponseWriter, r *http.Request, ifRe
 		writeError(w, http.StatusPreconditionFailed, fmt.Sprintf("If-Match %s: %v", revisionTag(ifRev), ErrRevisionMismatch))
 		return
 	}
-	w.Header().Set("ETag", revisionTag(cur))
-	w.Header().Set("X-Gtmd-Revision", strconv.FormatInt(cur, 10))
-	writeJSON(w, http.StatusPreconditionFailed, apiError{
+	setRevision(w.Header(), cur)
+	writeJSON(w, http.StatusPreconditionFailed, ErrorBody{
 		Error:    fmt.Sprintf("If-Match %s: the stored revision is %d; fetch the document again and apply your change to it", revisionTag(ifRev), cur),
 		Revision: cur,
 	})
@@ -258,6 +255,13 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 // revisionTag is the ETag of a revision.
 func revisionTag(rev int64) string { return `"` + strconv.FormatInt(rev, 10) + `"` }
 
+// setRevision names a stored revision in the ETag and X-Gtmd-Revision
+// headers.
+func setRevision(h http.Header, rev int64) {
+	h.Set("ETag", revisionTag(rev))
+	h.Set("X-Gtmd-Revision", strconv.FormatInt(rev, 10))
+}
+
 // parseRevisionTag reads an If-Match or If-None-Match value: a revision,
 // quoted as an ETag or bare, or * for any (0).
 func parseRevisionTag(v string) (int64, error) {
@@ -279,14 +283,7 @@ func parseRevisionTag(v string) (int64, error) {
 	return n, nil
 }
 
-func isYAML(mt string) bool {
-	for _, y := range yamlTypes {
-		if mt == y {
-			return true
-		}
-	}
-	return false
-}
+func isYAML(mt string) bool { return slices.Contains(yamlTypes, mt) }
 
 // negotiateYAML reports whether the Accept headers prefer YAML to JSON.
 // JSON is the default: it wins ties, wildcards and unknown types.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -66,10 +67,8 @@ func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
 
 // sanitizeEventType keeps an event type on one line of the stream.
 func sanitizeEventType(t string) string {
-	for i := 0; i < len(t); i++ {
-		if t[i] == '\n' || t[i] == '\r' {
-			return t[:i]
-		}
+	if i := strings.IndexAny(t, "\r\n"); i >= 0 {
+		return t[:i]
 	}
 	return t
 }

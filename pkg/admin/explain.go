@@ -20,9 +20,10 @@ import (
 // explanation of the same query from the same client.
 type ExplainAll struct {
 	// Agree is true when every node answered, with the same rcode and
-	// the same records (as sets). Where the rule is random (weighted,
-	// multivalue), records may differ by design, so the nodes must agree
-	// on the rule and on which endpoints are healthy instead.
+	// the same records (as sets). Where the answer was drawn at random
+	// (Trace.Random: weighted, multivalue), records may differ by design,
+	// so the nodes must agree on the rule and on which endpoints are
+	// healthy instead.
 	Agree bool `json:"agree"`
 	// Disagreement says what differs, when Agree is false.
 	Disagreement string            `json:"disagreement,omitempty"`
@@ -218,7 +219,7 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 		return
 	}
 	if resp.StatusCode != http.StatusOK {
-		var e apiError
+		var e ErrorBody
 		if json.Unmarshal(body, &e) == nil && e.Error != "" {
 			n.Error = fmt.Sprintf("%s: %s", resp.Status, e.Error)
 		} else {
@@ -256,7 +257,7 @@ func agreement(nodes []NodeExplanation) (bool, string) {
 		if a.Rcode != b.Rcode {
 			return false, fmt.Sprintf("%s answers %s, %s answers %s", ref.Node, a.Rcode, n.Node, b.Rcode)
 		}
-		if isRandom(a) || isRandom(b) {
+		if a.Trace.Random || b.Trace.Random {
 			if a.Trace.Rule != b.Trace.Rule {
 				return false, fmt.Sprintf("%s decides by %q, %s by %q", ref.Node, a.Trace.Rule, n.Node, b.Trace.Rule)
 			}
@@ -270,14 +271,6 @@ func agreement(nodes []NodeExplanation) (bool, string) {
 		}
 	}
 	return true, ""
-}
-
-// isRandom reports whether the rule draws the answer at random: weighted
-// (by weight, or equally when no healthy endpoint has a weight) and
-// multivalue, also inside when_all_down: all (...).
-func isRandom(e *Explanation) bool {
-	r := e.Trace.Rule
-	return strings.Contains(r, "random") || strings.Contains(r, "weighted:") || strings.Contains(r, "multivalue:")
 }
 
 func healthySet(e *Explanation) []string {

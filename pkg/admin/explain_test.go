@@ -126,13 +126,15 @@ func TestExplainAllNodesSelfMissing(t *testing.T) {
 	}
 }
 
-// TestExplainAgreement compares answers as sets, and for random rules the
-// rule and the healthy endpoints instead.
+// TestExplainAgreement compares answers as sets, and for answers drawn at
+// random (Trace.Random) the rule and the healthy endpoints instead.
 func TestExplainAgreement(t *testing.T) {
-	answer := func(rcode, rule string, healthy []bool, rrs ...string) func(admin.ExplainQuery) (*admin.Explanation, error) {
+	// random marks the answer as drawn at random, as policy.Select does
+	// for weighted and multivalue.
+	answer := func(rcode, rule string, random bool, healthy []bool, rrs ...string) func(admin.ExplainQuery) (*admin.Explanation, error) {
 		return func(admin.ExplainQuery) (*admin.Explanation, error) {
 			ex := &admin.Explanation{Rcode: rcode, Answer: rrs}
-			ex.Trace.Rule = rule
+			ex.Trace.Rule, ex.Trace.Random = rule, random
 			for i, h := range healthy {
 				ex.Endpoints = append(ex.Endpoints, admin.ExplainEndpoint{ID: string(rune('a' + i)), Healthy: h})
 			}
@@ -146,19 +148,19 @@ func TestExplainAgreement(t *testing.T) {
 		why    string
 	}{
 		{"same records in another order",
-			answer("NOERROR", "multivalue: all", nil, rr1, rr2), answer("NOERROR", "multivalue: all", nil, rr2, rr1), ""},
+			answer("NOERROR", "failover: priority 1", false, nil, rr1, rr2), answer("NOERROR", "failover: priority 1", false, nil, rr2, rr1), ""},
 		{"random rule, other records, same health",
-			answer("NOERROR", "weighted: random by weight", []bool{true, true}, rr1), answer("NOERROR", "weighted: random by weight", []bool{true, true}, rr2), ""},
+			answer("NOERROR", "weighted: random by weight", true, []bool{true, true}, rr1), answer("NOERROR", "weighted: random by weight", true, []bool{true, true}, rr2), ""},
 		{"weighted drawn equally, other records, same health",
-			answer("NOERROR", "weighted: equal (no healthy positive weight)", []bool{true, true}, rr1), answer("NOERROR", "weighted: equal (no healthy positive weight)", []bool{true, true}, rr2), ""},
+			answer("NOERROR", "weighted: equal (no healthy positive weight)", true, []bool{true, true}, rr1), answer("NOERROR", "weighted: equal (no healthy positive weight)", true, []bool{true, true}, rr2), ""},
 		{"random rule, other health",
-			answer("NOERROR", "weighted: random by weight", []bool{true, true}, rr1), answer("NOERROR", "weighted: random by weight", []bool{true, false}, rr1),
+			answer("NOERROR", "weighted: random by weight", true, []bool{true, true}, rr1), answer("NOERROR", "weighted: random by weight", true, []bool{true, false}, rr1),
 			"n1 sees [a b] healthy, n2 sees [a]"},
 		{"random rule against another rule",
-			answer("NOERROR", "weighted: random by weight", nil, rr1), answer("NOERROR", "when_all_down: all (weighted: random by weight)", nil, rr1),
+			answer("NOERROR", "weighted: random by weight", true, nil, rr1), answer("NOERROR", "when_all_down: all (weighted: random by weight)", true, nil, rr1),
 			`n1 decides by "weighted: random by weight", n2 by "when_all_down: all (weighted: random by weight)"`},
 		{"other rcode",
-			answer("NOERROR", "", nil), answer("NXDOMAIN", "", nil), "n1 answers NOERROR, n2 answers NXDOMAIN"},
+			answer("NOERROR", "", false, nil), answer("NXDOMAIN", "", false, nil), "n1 answers NOERROR, n2 answers NXDOMAIN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b1, b2 := admintest.New("n1", nil), admintest.New("n2", nil)

@@ -1,6 +1,9 @@
 package admin
 
-import "net/http"
+import (
+	"net/http"
+	"slices"
+)
 
 // Route is one call of the API: a method and a path pattern, written as
 // both net/http.ServeMux and OpenAPI write them ("/v1/checks/{name}/status").
@@ -38,8 +41,7 @@ var routes = []Route{
 
 // Routes returns every call the API serves (GET routes answer HEAD too).
 func Routes() []Route {
-	out := make([]Route, len(routes))
-	copy(out, routes)
+	out := slices.Clone(routes)
 	for i := range out {
 		out[i].handle = nil
 	}

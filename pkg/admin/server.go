@@ -24,9 +24,9 @@ const (
 	DefaultMaxBodyBytes = 4 << 20
 	DefaultWaitTimeout  = 30 * time.Second
 	// MaxWaitTimeout bounds ?wait_timeout=.
-	MaxWaitTimeout    = 10 * time.Minute
-	DefaultHeartbeat  = 15 * time.Second
-	defaultNodeTimout = 10 * time.Second
+	MaxWaitTimeout     = 10 * time.Minute
+	DefaultHeartbeat   = 15 * time.Second
+	defaultNodeTimeout = 10 * time.Second
 )
 
 // Options are what the API is built with.
@@ -101,7 +101,7 @@ func New(opts Options) (http.Handler, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.client == nil {
-		s.client = &http.Client{Timeout: defaultNodeTimout}
+		s.client = &http.Client{Timeout: defaultNodeTimeout}
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
@@ -245,8 +245,9 @@ func (s *server) metrics(w http.ResponseWriter, r *http.Request) {
 	s.gatherer.ServeHTTP(w, r)
 }
 
-// apiError is the JSON body of every refused request.
-type apiError struct {
+// ErrorBody is the JSON body of every refused request, as clients decode
+// it.
+type ErrorBody struct {
 	Error string `json:"error"`
 	// Faults lists every fault of a rejected traffic document.
 	Faults []config.Fault `json:"faults,omitempty"`
@@ -255,14 +256,14 @@ type apiError struct {
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, apiError{Error: msg})
+	writeJSON(w, status, ErrorBody{Error: msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		status = http.StatusInternalServerError
-		b, _ = json.Marshal(apiError{Error: "encoding the response: " + err.Error()})
+		b, _ = json.Marshal(ErrorBody{Error: "encoding the response: " + err.Error()})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -282,7 +283,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 	var verr *config.ValidationError
 	switch {
 	case errors.As(err, &verr):
-		writeJSON(w, http.StatusBadRequest, apiError{Error: faultSummary(verr), Faults: verr.Faults})
+		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: faultSummary(verr), Faults: verr.Faults})
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, msg)
 	case errors.Is(err, ErrNotExternal):
