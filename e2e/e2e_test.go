@@ -258,10 +258,10 @@ func (e *env) scenarioLocation(t *testing.T) {
 func (e *env) scenarioRegionFails(t *testing.T) {
 	const sc = "2 region fails"
 	e.baseline(t)
-	t.Cleanup(func() { _ = e.us.up() })
+	t.Cleanup(func() { _ = e.us.Up() })
 
 	start := time.Now()
-	e.us.down()
+	e.us.Down()
 	waits := []wait{
 		{"US down → Unbound: www to US clients is eu-west", resolverDownBound, answerIs(e.resAddr, wwwFrom(usClient, true), euWWW)},
 		{"US down → Unbound: api fails over to eu-west", resolverDownBound, answerIs(e.resAddr, apiFrom(usClient, true), euAPI)},
@@ -281,7 +281,7 @@ func (e *env) scenarioRegionFails(t *testing.T) {
 	w.check(t, e.tm, sc, "US down: a node hands out us-east again")
 
 	start = time.Now()
-	if err := e.us.up(); err != nil {
+	if err := e.us.Up(); err != nil {
 		t.Fatal(err)
 	}
 	waits = []wait{
@@ -414,7 +414,7 @@ func (e *env) scenarioEtcdOutage(t *testing.T) {
 		if !e.etcd.running() {
 			e.restartEtcd(t)
 		}
-		_ = e.us.up()
+		_ = e.us.Up()
 	})
 	if err := e.etcd.kill(); err != nil {
 		t.Fatal(err)
@@ -449,7 +449,7 @@ func (e *env) scenarioEtcdOutage(t *testing.T) {
 	// The US region fails while etcd is away: each node sees it with its
 	// own checks and drops it from its own answers.
 	start = time.Now()
-	e.us.down()
+	e.us.Down()
 	waits = []wait{{"etcd down, US down → Unbound: www to US clients is eu-west", resolverDownBound, answerIs(e.resAddr, wwwFrom(usClient, true), euWWW)}}
 	for _, n := range e.nodes {
 		waits = append(waits, wait{"etcd down, US down → " + n.id + " (direct) drops us-east", nodeDownBound, answerIs(n.dns, wwwFrom(usClient, false), euWWW)})
@@ -472,7 +472,7 @@ func (e *env) scenarioEtcdOutage(t *testing.T) {
 	}
 
 	start = time.Now()
-	if err := e.us.up(); err != nil {
+	if err := e.us.Up(); err != nil {
 		t.Fatal(err)
 	}
 	waits = []wait{{"etcd back, US up → Unbound: www to US clients is us-east", resolverUpBound, answerIs(e.resAddr, wwwFrom(usClient, true), usWWW)}}

@@ -21,6 +21,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/geo/testdb"
+	"github.com/gtmd/gtmd/internal/regiontarget"
 )
 
 // The zone and the timing the test's traffic document sets. The scenarios'
@@ -67,7 +68,7 @@ type env struct {
 	parentAddr string // IP:53
 	resolver   *proc
 	resAddr    string // Unbound, IP:53
-	us, eu     *target
+	us, eu     *regiontarget.Target
 	tm         *timings
 }
 
@@ -267,14 +268,14 @@ func (e *env) restartEtcd(t *testing.T) time.Duration {
 func (e *env) startTargets(t *testing.T) {
 	t.Helper()
 	var err error
-	if e.us, err = newTarget(e.ip(1)); err != nil {
+	if e.us, err = regiontarget.Start(net.JoinHostPort(e.ip(1), "0")); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.us.down)
-	if e.eu, err = newTarget(e.ip(1)); err != nil {
+	t.Cleanup(e.us.Down)
+	if e.eu, err = regiontarget.Start(net.JoinHostPort(e.ip(1), "0")); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.eu.down)
+	t.Cleanup(e.eu.Down)
 }
 
 // trafficDoc is the traffic document every node serves: the zone with
@@ -353,7 +354,7 @@ func (e *env) startNodes(t *testing.T) {
 	writeFile(t, traffic, trafficDoc, map[string]any{
 		"Zone": zone, "TTL": int(ttl.Seconds()), "Nodes": nss,
 		"USWWW": usWWW, "USWWW6": usWWW6, "EUWWW": euWWW, "EUWWW6": euWWW6, "USAPI": usAPI, "EUAPI": euAPI,
-		"Wild": wildA, "USURL": e.us.url(), "EUURL": e.eu.url(), "Interval": interval.String(), "Rise": rise, "Fall": fall,
+		"Wild": wildA, "USURL": healthURL(e.us), "EUURL": healthURL(e.eu), "Interval": interval.String(), "Rise": rise, "Fall": fall,
 	})
 	for _, n := range e.nodes {
 		n.dns = net.JoinHostPort(n.ip, "53")
