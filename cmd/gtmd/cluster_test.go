@@ -6,18 +6,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/regiontarget"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -49,28 +48,16 @@ checks:
 `, target)
 }
 
-// flipTarget is an HTTP server that answers 200 or 503.
-type flipTarget struct {
-	srv  *http.Server
-	addr string
-	down atomic.Bool
-}
-
-func startTarget(t *testing.T) *flipTarget {
+// startTarget serves a region's health endpoint on a free loopback port,
+// to be taken down and up again.
+func startTarget(t *testing.T) *regiontarget.Target {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	tg, err := regiontarget.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ft := &flipTarget{addr: l.Addr().String()}
-	ft.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		if ft.down.Load() {
-			w.WriteHeader(http.StatusServiceUnavailable)
-		}
-	})}
-	go func() { _ = ft.srv.Serve(l) }()
-	t.Cleanup(func() { ft.srv.Close() })
-	return ft
+	t.Cleanup(tg.Down)
+	return tg
 }
 
 // liveNode is a node started as serve starts one.
@@ -205,7 +192,7 @@ func api(t *testing.T, method, url, contentType, body string, out any) int {
 func TestNodesShareTheDocument(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target := startTarget(t)
-	file := writeTraffic(t, clusterTraffic(target.addr))
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	nodes := []*liveNode{
 		startTestNode(t, "n1", etcd, file),
 		startTestNode(t, "n2", etcd, ""),
@@ -238,7 +225,7 @@ func TestNodesShareTheDocument(t *testing.T) {
 	}
 
 	// A new document through n2, waiting until every node serves it.
-	doc := strings.Replace(clusterTraffic(target.addr), "ttl: 5", "ttl: 7", 1)
+	doc := strings.Replace(clusterTraffic(target.Addr()), "ttl: 5", "ttl: 7", 1)
 	var applied struct {
 		Revision int64  `json:"revision"`
 		Status   string `json:"status"`
@@ -283,7 +270,7 @@ func TestNodesShareTheDocument(t *testing.T) {
 func TestHealthAcrossNodes(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target := startTarget(t)
-	file := writeTraffic(t, clusterTraffic(target.addr))
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	nodes := []*liveNode{startTestNode(t, "n1", etcd, file), startTestNode(t, "n2", etcd, ""), startTestNode(t, "n3", etcd, "")}
 	for _, n := range nodes {
 		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
@@ -291,7 +278,7 @@ func TestHealthAcrossNodes(t *testing.T) {
 
 	// Timings are logged, not asserted (the machines are shared); the
 	// goals are measured by bench/failover.sh.
-	target.down.Store(true)
+	target.Down()
 	start := time.Now()
 	for _, n := range nodes {
 		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
@@ -323,7 +310,7 @@ func TestHealthAcrossNodes(t *testing.T) {
 		return false
 	})
 
-	target.down.Store(false)
+	upTarget(t, target)
 	for _, n := range nodes {
 		eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
@@ -352,7 +339,7 @@ func TestFailStatic(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	proxy := clustertest.StartProxy(t, strings.TrimPrefix(etcd[0], "http://"))
 	target := startTarget(t)
-	file := writeTraffic(t, clusterTraffic(target.addr))
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	connected := startTestNode(t, "n1", etcd, file)
 	cut := startTestNode(t, "n2", []string{proxy.Endpoint()}, "")
 	for _, n := range []*liveNode{connected, cut} {
@@ -375,15 +362,15 @@ func TestFailStatic(t *testing.T) {
 	}
 
 	// The region fails while n2 is cut off: n2 drops it on its own.
-	target.down.Store(true)
+	target.Down()
 	eventually(t, 5*time.Second, "n2 applies its own check", func() bool { return answersWith(t, cut, "192.0.2.2") })
-	target.down.Store(false)
+	upTarget(t, target)
 	eventually(t, 5*time.Second, "n2 takes the region back", func() bool { return answersWith(t, cut, "192.0.2.1") })
 
 	// A document applied meanwhile through n1 reaches n2 once it is back.
 	// (The region's address changes; its health is left alone, since n2's
 	// last result, still under a live lease, counts for n1 too.)
-	doc := strings.Replace(clusterTraffic(target.addr), "192.0.2.1]", "192.0.2.11]", 1)
+	doc := strings.Replace(clusterTraffic(target.Addr()), "192.0.2.1]", "192.0.2.11]", 1)
 	if code := api(t, "PUT", connected.adminBase()+"/v1/config", "application/yaml", doc, nil); code != 200 {
 		t.Fatalf("apply: %d", code)
 	}
@@ -406,7 +393,7 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	proxy := clustertest.StartProxy(t, strings.TrimPrefix(etcd[0], "http://"))
 	target := startTarget(t)
-	file := writeTraffic(t, clusterTraffic(target.addr))
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	survivor := startTestNode(t, "eu", etcd, file)
 	doomed := startTestNode(t, "us", []string{proxy.Endpoint()}, "")
 	for _, n := range []*liveNode{survivor, doomed} {
@@ -432,7 +419,7 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 	})
 
 	proxy.Cut()
-	target.down.Store(true)
+	target.Down()
 	// Well short of the ten seconds a longer lease would hold the tie.
 	took := eventually(t, 8*time.Second, "the survivor drops us-east", func() bool { return answersWith(t, survivor, "192.0.2.2") })
 	t.Logf("the survivor dropped the dark region %v after it went dark (lease TTL 2s)", took)
@@ -444,7 +431,7 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 func TestRestartWhileEtcdDown(t *testing.T) {
 	etcd := clustertest.StartCluster(t, 1)
 	target := startTarget(t)
-	file := writeTraffic(t, clusterTraffic(target.addr))
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	dir := t.TempDir()
 	first := startTestNodeIn(t, "n1", etcd.Endpoints(), file, dir)
 	eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, first, "192.0.2.1") })
@@ -469,11 +456,18 @@ func TestRestartWhileEtcdDown(t *testing.T) {
 		t.Errorf("/readyz while etcd is away: %q", got)
 	}
 	// Its own checks still decide.
-	target.down.Store(true)
+	target.Down()
 	eventually(t, 5*time.Second, "the restarted node follows its own check", func() bool { return answersWith(t, again, "192.0.2.2") })
-	target.down.Store(false)
+	upTarget(t, target)
 
 	etcd.Restart(0)
 	eventually(t, 15*time.Second, "ready once etcd is back", func() bool { return readyz() == "200 ready\n" })
 	eventually(t, 5*time.Second, "answers after etcd is back", func() bool { return answersWith(t, again, "192.0.2.1") })
+}
+
+func upTarget(t *testing.T, tg *regiontarget.Target) {
+	t.Helper()
+	if err := tg.Up(); err != nil {
+		t.Fatal(err)
+	}
 }
