@@ -43,24 +43,14 @@ func newCache(size int) *cache {
 
 // cacheKey returns addr (already unmapped) masked to the cache's key width.
 func cacheKey(addr netip.Addr) netip.Addr {
-	bits := MaxClientBitsIPv6
-	if addr.Is4() {
-		bits = MaxClientBitsIPv4
-	}
-	p, _ := addr.Prefix(bits) // cannot fail: bits fits either family
+	p, _ := addr.Prefix(maxClientBits(addr)) // cannot fail: the bits fit either family
 	return p.Addr()
 }
 
 // coversCacheKey reports whether network is at least as wide as a cache key,
 // so that its answer holds for every address sharing the key.
 func coversCacheKey(network netip.Prefix) bool {
-	if !network.IsValid() {
-		return false
-	}
-	if network.Addr().Is4() {
-		return network.Bits() <= MaxClientBitsIPv4
-	}
-	return network.Bits() <= MaxClientBitsIPv6
+	return network.IsValid() && network.Bits() <= maxClientBits(network.Addr())
 }
 
 // slot returns the slot key hashes to: Fibonacci hashing of the key's network

@@ -22,14 +22,17 @@ func CapClientPrefix(p netip.Prefix) netip.Prefix {
 	if addr.Is4In6() && bits >= 96 {
 		addr, bits = addr.Unmap(), bits-96
 	}
-	limit := MaxClientBitsIPv6
-	if addr.Is4() {
-		limit = MaxClientBitsIPv4
-	}
-	bits = min(bits, limit)
-	capped, err := addr.Prefix(bits)
+	capped, err := addr.Prefix(min(bits, maxClientBits(addr)))
 	if err != nil {
 		return netip.Prefix{}
 	}
 	return capped
+}
+
+// maxClientBits is the widest client network gtmd locates in addr's family.
+func maxClientBits(addr netip.Addr) int {
+	if addr.Is4() {
+		return MaxClientBitsIPv4
+	}
+	return MaxClientBitsIPv6
 }

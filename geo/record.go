@@ -1,6 +1,8 @@
 package geo
 
 import (
+	"math"
+
 	"github.com/oschwald/maxminddb-golang/v2/mmdbdata"
 )
 
@@ -17,18 +19,29 @@ type cityRecord struct {
 	hasLon      bool
 }
 
-// UnmarshalMaxMindDBCursor decodes the record at c (mmdbdata.CursorUnmarshaler).
-func (r *cityRecord) UnmarshalMaxMindDBCursor(c mmdbdata.Cursor) (mmdbdata.Cursor, error) {
+// readMap walks the map at c, handing each key and value to field, which
+// reads the value or skips it and returns the cursor after it. T is the type
+// the map decodes into, named in the error when c holds no map.
+func readMap[T any](c mmdbdata.Cursor, field func(key []byte, v mmdbdata.Cursor) (mmdbdata.Cursor, error)) (mmdbdata.Cursor, error) {
 	m, err := c.Map()
 	if err != nil {
-		return mmdbdata.Cursor{}, mmdbdata.NormalizeUnmarshalError[cityRecord](err)
+		return mmdbdata.Cursor{}, mmdbdata.NormalizeUnmarshalError[T](err)
 	}
 	var next mmdbdata.Cursor
 	for {
 		key, v, ok := m.Next(next)
 		if !ok {
-			break
+			return m.End()
 		}
+		if next, err = field(key, v); err != nil {
+			return mmdbdata.Cursor{}, err
+		}
+	}
+}
+
+// UnmarshalMaxMindDBCursor decodes the record at c (mmdbdata.CursorUnmarshaler).
+func (r *cityRecord) UnmarshalMaxMindDBCursor(c mmdbdata.Cursor) (mmdbdata.Cursor, error) {
+	return readMap[cityRecord](c, func(key []byte, v mmdbdata.Cursor) (next mmdbdata.Cursor, err error) {
 		switch string(key) {
 		case "country":
 			r.country, next, err = readStringField(v, "iso_code")
@@ -41,25 +54,13 @@ func (r *cityRecord) UnmarshalMaxMindDBCursor(c mmdbdata.Cursor) (mmdbdata.Curso
 		default:
 			next, err = v.Skip()
 		}
-		if err != nil {
-			return mmdbdata.Cursor{}, err
-		}
-	}
-	return m.End()
+		return next, err
+	})
 }
 
 // readLocation reads latitude and longitude from a location map.
 func (r *cityRecord) readLocation(c mmdbdata.Cursor) (mmdbdata.Cursor, error) {
-	m, err := c.Map()
-	if err != nil {
-		return mmdbdata.Cursor{}, mmdbdata.NormalizeUnmarshalError[map[string]any](err)
-	}
-	var next mmdbdata.Cursor
-	for {
-		key, v, ok := m.Next(next)
-		if !ok {
-			break
-		}
+	return readMap[map[string]any](c, func(key []byte, v mmdbdata.Cursor) (next mmdbdata.Cursor, err error) {
 		switch string(key) {
 		case "latitude":
 			r.lat, next, err = v.ReadFloat()
@@ -70,11 +71,8 @@ func (r *cityRecord) readLocation(c mmdbdata.Cursor) (mmdbdata.Cursor, error) {
 		default:
 			next, err = v.Skip()
 		}
-		if err != nil {
-			return mmdbdata.Cursor{}, err
-		}
-	}
-	return m.End()
+		return next, err
+	})
 }
 
 // readFirstSubdivision returns the iso_code of the first (largest)
@@ -107,28 +105,18 @@ func readFirstSubdivision(c mmdbdata.Cursor) (string, mmdbdata.Cursor, error) {
 // readStringField returns the string value of field in the map at c, "" when
 // the map has no such field.
 func readStringField(c mmdbdata.Cursor, field string) (string, mmdbdata.Cursor, error) {
-	m, err := c.Map()
-	if err != nil {
-		return "", mmdbdata.Cursor{}, mmdbdata.NormalizeUnmarshalError[map[string]any](err)
-	}
 	var value string
-	var next mmdbdata.Cursor
-	for {
-		key, v, ok := m.Next(next)
-		if !ok {
-			break
+	end, err := readMap[map[string]any](c, func(key []byte, v mmdbdata.Cursor) (next mmdbdata.Cursor, err error) {
+		if string(key) != field {
+			return v.Skip()
 		}
-		if string(key) == field {
-			value, next, err = v.ReadString()
-		} else {
-			next, err = v.Skip()
-		}
-		if err != nil {
-			return "", mmdbdata.Cursor{}, err
-		}
+		value, next, err = v.ReadString()
+		return next, err
+	})
+	if err != nil {
+		return "", mmdbdata.Cursor{}, err
 	}
-	end, err := m.End()
-	return value, end, err
+	return value, end, nil
 }
 
 // asnRecord is the part of a GeoLite2 ASN (or GeoIP2 ISP) record that Locate uses.
@@ -138,28 +126,14 @@ type asnRecord struct {
 
 // UnmarshalMaxMindDBCursor decodes the record at c (mmdbdata.CursorUnmarshaler).
 func (r *asnRecord) UnmarshalMaxMindDBCursor(c mmdbdata.Cursor) (mmdbdata.Cursor, error) {
-	m, err := c.Map()
-	if err != nil {
-		return mmdbdata.Cursor{}, mmdbdata.NormalizeUnmarshalError[asnRecord](err)
-	}
-	var next mmdbdata.Cursor
-	for {
-		key, v, ok := m.Next(next)
-		if !ok {
-			break
+	return readMap[asnRecord](c, func(key []byte, v mmdbdata.Cursor) (mmdbdata.Cursor, error) {
+		if string(key) != "autonomous_system_number" {
+			return v.Skip()
 		}
-		if string(key) == "autonomous_system_number" {
-			var n uint64
-			n, next, err = v.ReadUint()
-			if err == nil && n <= 1<<32-1 {
-				r.asn = uint32(n)
-			}
-		} else {
-			next, err = v.Skip()
+		n, next, err := v.ReadUint()
+		if err == nil && n <= math.MaxUint32 {
+			r.asn = uint32(n)
 		}
-		if err != nil {
-			return mmdbdata.Cursor{}, err
-		}
-	}
-	return m.End()
+		return next, err
+	})
 }

@@ -89,15 +89,16 @@ func observedVerdict(s *State, check string, quorum float64) Verdict {
 		}
 	}
 	total := v.Up + v.Down
-	switch {
-	case total == 0:
+	if total == 0 {
 		v.Status, v.Reason = health.Unknown, "no node has a result yet"
+		return v
+	}
+	v.Reason = fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
 	// Compared in integers so 1 of 2 against 0.5 is a tie, and ties lean
 	// healthy as Route 53 does.
-	case float64(v.Up) >= quorum*float64(total)-1e-9:
-		v.Status, v.Reason = health.Up, fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
-	default:
-		v.Status, v.Reason = health.Down, fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
+	v.Status = health.Down
+	if float64(v.Up) >= quorum*float64(total)-1e-9 {
+		v.Status = health.Up
 	}
 	return v
 }

@@ -29,6 +29,17 @@ func eventually(t testing.TB, timeout time.Duration, cond func() bool, format st
 	}
 }
 
+// eventuallyNil calls f every 10ms until it returns nil, failing the test
+// with its last error after timeout.
+func eventuallyNil(t testing.TB, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	var err error
+	eventually(t, timeout, func() bool {
+		err = f()
+		return err == nil
+	}, "%s: %v", what, lazy(func() string { return fmt.Sprint(err) }))
+}
+
 // lazy formats as what it returns when the message is written, for
 // eventually's messages that show the last value seen.
 type lazy func() string
@@ -261,8 +272,10 @@ func withQuorum(q float64) func(*config.Traffic) {
 	return func(t *config.Traffic) { t.Settings.HealthQuorum = q }
 }
 
-func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+func ctxT(t testing.TB) context.Context { return ctxTimeout(t, 10*time.Second) }
+
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
 }

@@ -36,11 +36,9 @@ gtmd_cluster_store_connected %d
 	names := []string{"gtmd_cluster_store_connected", "gtmd_cluster_config_revision", "gtmd_cluster_members"}
 	expect := func(what string, connected, revision, members int) {
 		t.Helper()
-		var err error
-		eventually(t, 5*time.Second, func() bool {
-			err = testutil.GatherAndCompare(reg, strings.NewReader(want(connected, revision, members)), names...)
-			return err == nil
-		}, "%s: %v", what, lazy(func() string { return fmt.Sprint(err) }))
+		eventuallyNil(t, 5*time.Second, what, func() error {
+			return testutil.GatherAndCompare(reg, strings.NewReader(want(connected, revision, members)), names...)
+		})
 	}
 
 	a.states.wait(t, 5*time.Second, "a sees both nodes", func(s *State) bool { return hasMember("a")(s) && hasMember("b")(s) })

@@ -49,13 +49,11 @@ func stateDiff(a, b *State) string {
 // after etcd returns or elects a leader.
 func retry(t testing.TB, timeout time.Duration, what string, f func(ctx context.Context) error) {
 	t.Helper()
-	var err error
-	eventually(t, timeout, func() bool {
+	eventuallyNil(t, timeout, what, func() error {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		err = f(ctx)
-		return err == nil
-	}, "%s: %v", what, lazy(func() string { return fmt.Sprint(err) }))
+		return f(ctx)
+	})
 }
 
 // TestCompactionDuringWatch writes, compacts and writes again while a node
@@ -260,12 +258,6 @@ func testEtcdStopRestart(t *testing.T, stop func(*clustertest.Cluster)) {
 	if st := b.State(); !back(st) {
 		t.Errorf("after the old lease expired b holds %s", describe(st))
 	}
-}
-
-func ctxTimeout(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // TestThreeMembersOneStopped runs two nodes on every endpoint of a

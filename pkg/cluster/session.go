@@ -80,7 +80,7 @@ func (s *Store) session() error {
 	s.lease = lease.ID
 	s.written = map[string]Observation{}
 	s.mu.Unlock()
-	heartbeat := time.NewTicker(s.opts.HeartbeatInterval)
+	heartbeat := time.NewTicker(heartbeatInterval)
 	defer heartbeat.Stop()
 	memberDue := true
 	for {

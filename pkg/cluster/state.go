@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"maps"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -67,23 +68,15 @@ type State struct {
 // clone copies the maps so the copy can change while s is being read.
 func (s *State) clone() *State {
 	c := *s
-	c.Members = cloneMap(s.Members)
-	c.Written = cloneMap(s.Written)
+	c.Members = maps.Clone(s.Members)
+	c.Written = maps.Clone(s.Written)
 	c.Observations = make(map[string]map[string]Observation, len(s.Observations))
 	for n, obs := range s.Observations {
-		c.Observations[n] = cloneMap(obs)
+		c.Observations[n] = maps.Clone(obs)
 	}
-	c.Overrides = cloneMap(s.Overrides)
-	c.External = cloneMap(s.External)
+	c.Overrides = maps.Clone(s.Overrides)
+	c.External = maps.Clone(s.External)
 	return &c
-}
-
-func cloneMap[K comparable, V any](m map[K]V) map[K]V {
-	c := make(map[K]V, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
 }
 
 func newState() *State {

@@ -38,9 +38,6 @@ type Options struct {
 	// time of a check with a 1s interval and fall 2. etcd raises it to
 	// its own minimum (1.5s with the default election timeout).
 	LeaseTTL time.Duration
-	// HeartbeatInterval is how often the member entry is rewritten with
-	// its last-seen time (default 5s).
-	HeartbeatInterval time.Duration
 	// ProbeInterval is how often the connection to etcd is checked
 	// (default 500ms); two failed probes in a row mark it unreachable.
 	ProbeInterval time.Duration
@@ -54,6 +51,10 @@ type Options struct {
 	Now func() time.Time
 }
 
+// heartbeatInterval is how often the member entry is rewritten with its
+// last-seen time.
+const heartbeatInterval = 5 * time.Second
+
 // Store is a node's connection to the cluster's etcd.
 type Store struct {
 	opts   Options
@@ -66,10 +67,10 @@ type Store struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	connected atomic.Bool
+	// degraded says why etcd is unreachable, nil while it answers.
+	degraded atomic.Pointer[string]
 	// probeRevision is the store's revision at the last successful probe.
 	probeRevision atomic.Int64
-	degraded      atomic.Pointer[string]
 	metrics       *metrics
 	publishWake   chan struct{}
 
@@ -89,9 +90,6 @@ type Store struct {
 func Open(opts Options) (*Store, error) {
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = 2 * time.Second
-	}
-	if opts.HeartbeatInterval <= 0 {
-		opts.HeartbeatInterval = 5 * time.Second
 	}
 	if opts.ProbeInterval <= 0 {
 		opts.ProbeInterval = 500 * time.Millisecond
@@ -167,7 +165,7 @@ func (s *Store) Close() error {
 }
 
 // Connected reports whether etcd answered the last probe.
-func (s *Store) Connected() bool { return s.connected.Load() }
+func (s *Store) Connected() bool { return s.degraded.Load() == nil }
 
 // ProbeRevision is the store's revision when it last answered a probe;
 // read in OnConnected(true), it marks the moment the store came back.
@@ -210,7 +208,7 @@ func (s *Store) probeLoop() {
 		}
 		// One slow answer on a loaded machine is not an outage: a node
 		// judged cut off ignores its peers for a while.
-		if err == nil || failures >= 2 || !s.connected.Load() {
+		if err == nil || failures >= 2 || !s.Connected() {
 			s.setConnected(err)
 		}
 		select {
@@ -223,14 +221,13 @@ func (s *Store) probeLoop() {
 
 func (s *Store) setConnected(err error) {
 	ok := err == nil
-	was := s.connected.Swap(ok)
-	reason := ""
+	var reason string
+	var degraded *string
 	if !ok {
 		reason = "etcd unreachable: " + err.Error()
-		s.degraded.Store(&reason)
-	} else {
-		s.degraded.Store(nil)
+		degraded = &reason
 	}
+	was := s.degraded.Swap(degraded) == nil
 	s.metrics.connected.Set(boolGauge(ok))
 	if was != ok {
 		if ok {

@@ -49,9 +49,10 @@ func (s *Store) resync() (int64, error) {
 	// as applyPut does on a watched change; none stored means none.
 	prev := s.State()
 	st.Traffic, st.TrafficRevision = prev.Traffic, prev.TrafficRevision
+	trafficKey := s.keys.traffic()
 	stored := false
 	for _, kv := range resp.Kvs {
-		stored = stored || string(kv.Key) == s.keys.traffic()
+		stored = stored || string(kv.Key) == trafficKey
 		s.applyPut(st, kv)
 	}
 	if !stored {

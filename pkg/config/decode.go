@@ -111,9 +111,7 @@ type walker struct {
 // is decoded into, and a fault for every mapping key that t has no field
 // for or that is set twice.
 func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
+	n = resolveAlias(n)
 	w.pos[path] = [2]int{n.Line, n.Column}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -159,22 +157,25 @@ func (w *walker) fields(n *yaml.Node, t reflect.Type, path string, dup map[int]b
 		w.walk(val, f.Type, child)
 	}
 	for _, m := range merged {
-		if m.Kind == yaml.AliasNode && m.Alias != nil {
-			m = m.Alias
-		}
+		m = resolveAlias(m)
 		maps := []*yaml.Node{m}
 		if m.Kind == yaml.SequenceNode {
 			maps = m.Content
 		}
 		for _, mm := range maps {
-			if mm.Kind == yaml.AliasNode && mm.Alias != nil {
-				mm = mm.Alias
-			}
-			if mm.Kind == yaml.MappingNode {
+			if mm := resolveAlias(mm); mm.Kind == yaml.MappingNode {
 				w.fields(mm, t, path, nil, set)
 			}
 		}
 	}
+}
+
+// resolveAlias returns the node an alias (*name) refers to, or n itself.
+func resolveAlias(n *yaml.Node) *yaml.Node {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		return n.Alias
+	}
+	return n
 }
 
 // duplicateKeys records a fault for every key of mapping n that an earlier

@@ -94,9 +94,7 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 		ttl := uint32(DefaultServiceTTL)
 		s.TTL = &ttl
 	}
-	if *s.TTL > 1<<31-1 {
-		l.addf(path+".ttl", "%d exceeds the largest TTL, 2147483647", *s.TTL)
-	}
+	validateTTL(path+".ttl", *s.TTL, l)
 	if s.MaxAnswers == 0 {
 		s.MaxAnswers = 1
 		if s.Policy == PolicyMultivalue {

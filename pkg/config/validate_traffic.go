@@ -74,6 +74,16 @@ func validateName(field, name string, l *faultList) (string, bool) {
 	return dns.CanonicalName(name), true
 }
 
+// maxTTL is the largest TTL a record may have (RFC 2181 section 8).
+const maxTTL = 1<<31 - 1
+
+// validateTTL records a fault at field when ttl exceeds maxTTL.
+func validateTTL(field string, ttl uint32, l *faultList) {
+	if ttl > maxTTL {
+		l.addf(field, "%d exceeds the largest TTL, %d", ttl, maxTTL)
+	}
+}
+
 func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	zi := &zoneIndex{types: map[string]map[uint16]bool{}, cuts: map[string]bool{}}
 	name, ok := validateName(path+".name", z.Name, l)
@@ -94,9 +104,7 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 		ttl := uint32(DefaultZoneTTL)
 		z.TTL = &ttl
 	}
-	if *z.TTL > 1<<31-1 {
-		l.addf(path+".ttl", "%d exceeds the largest TTL, 2147483647", *z.TTL)
-	}
+	validateTTL(path+".ttl", *z.TTL, l)
 	validateSOA(&z.SOA, path+".soa", l)
 	if len(z.NS) == 0 {
 		l.addf(path+".ns", "needs at least one name server")
@@ -210,8 +218,8 @@ func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, see
 		l.addf(path+".data", "needs at least one value")
 		return
 	}
-	if r.TTL != nil && *r.TTL > 1<<31-1 {
-		l.addf(path+".ttl", "%d exceeds the largest TTL, 2147483647", *r.TTL)
+	if r.TTL != nil {
+		validateTTL(path+".ttl", *r.TTL, l)
 	}
 	rrs, err := r.RRs(zi.name, *z.TTL)
 	if err != nil {

@@ -26,7 +26,7 @@ func mergeZoneFiles(t *Traffic, baseDir string, l *faultList) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(baseDir, path)
 		}
-		recs, err := readZoneFile(path, dns.Fqdn(strings.ToLower(z.Name)), zoneTTL(z))
+		recs, err := readZoneFile(path, dns.CanonicalName(z.Name), zoneTTL(z))
 		if err != nil {
 			l.addf(field, "%v", err)
 			continue

@@ -31,8 +31,8 @@ import (
 // elects its leader within a fraction of a second, and so the shortest
 // lease etcd grants is one second (1.5 election timeouts, rounded up).
 const (
-	TickMs     = 10
-	ElectionMs = 100
+	tickMs     = 10
+	electionMs = 100
 )
 
 // startTimeout bounds the wait for members to serve; generous because the
@@ -150,7 +150,7 @@ func (m *member) config() *embed.Config {
 	cfg.InitialCluster = m.initialCluster
 	cfg.InitialClusterToken = m.token
 	cfg.ClusterState = embed.ClusterStateFlagNew
-	cfg.TickMs, cfg.ElectionMs = TickMs, ElectionMs
+	cfg.TickMs, cfg.ElectionMs = tickMs, electionMs
 	cfg.LogLevel = "error"
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
 	// Test data need not survive a crash of the machine, only a stop.
