@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -50,17 +48,15 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 	nd.healthChanged(health.Change{Check: "old", To: health.Down})
 	nd.healthChanged(health.Change{Check: "kept", To: health.Down})
 
-	raw := clustertest.Client(t, etcd)
-	var resp *clientv3.GetResponse
+	// What the store holds, as its watch delivers it.
+	var stored map[string]cluster.Observation
 	eventually(t, 10*time.Second, "kept's observation stored", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		resp, err = raw.Get(ctx, "/gtmd-test/observations/n1/", clientv3.WithPrefix())
-		return err == nil && len(resp.Kvs) > 0
+		stored = store.State().Observations["n1"]
+		return len(stored) > 0
 	})
-	for _, kv := range resp.Kvs {
-		if string(kv.Key) != "/gtmd-test/observations/n1/kept" {
-			t.Errorf("stored %s for a check the document no longer has", kv.Key)
+	for check := range stored {
+		if check != "kept" {
+			t.Errorf("stored %s for a check the document no longer has", check)
 		}
 	}
 }

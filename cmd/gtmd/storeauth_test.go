@@ -10,17 +10,13 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.etcd.io/etcd/server/v3/embed"
-	"go.uber.org/zap"
-
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -34,28 +30,9 @@ func TestStoreTLSAndAuth(t *testing.T) {
 	writeCert(t, dir, "server", ca, caKey, []net.IP{net.IPv4(127, 0, 0, 1)})
 	writeCert(t, dir, "client", ca, caKey, nil)
 
-	clientURL := freeURL(t, "https")
-	cfg := embed.NewConfig()
-	cfg.Name, cfg.Dir = "tls", filepath.Join(dir, "etcd")
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*clientURL}, []url.URL{*clientURL}
-	peer := freeURL(t, "http")
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*peer}, []url.URL{*peer}
-	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
-	cfg.ClientTLSInfo.CertFile = filepath.Join(dir, "server.pem")
-	cfg.ClientTLSInfo.KeyFile = filepath.Join(dir, "server-key.pem")
-	cfg.ClientTLSInfo.TrustedCAFile = filepath.Join(dir, "ca.pem")
-	cfg.ClientTLSInfo.ClientCertAuth = true
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	select {
-	case <-e.Server.ReadyNotify():
-	case <-time.After(20 * time.Second):
-		t.Fatal("etcd did not start")
-	}
+	endpoint := clustertest.StartSecureEtcd(t, clustertest.SecureEtcd{
+		CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server-key.pem"), CAFile: filepath.Join(dir, "ca.pem"),
+	})
 
 	n := config.DefaultNode()
 	n.Node.ID = "tls-node"
@@ -65,29 +42,14 @@ func TestStoreTLSAndAuth(t *testing.T) {
 	if err := os.WriteFile(n.Store.PasswordFile, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	endpoints := []string{clientURL.String()}
+	endpoints := []string{endpoint}
 
 	// Turn authentication on with the node's own TLS settings.
 	opts, err := storeOptions(&n, endpoints)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, TLS: opts.TLS, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := cli.UserAdd(ctx, "root", "s3cret"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cli.UserGrantRole(ctx, "root", "root"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cli.AuthEnable(ctx); err != nil {
-		t.Fatal(err)
-	}
+	clustertest.EnableAuth(t, endpoint, opts.TLS, "s3cret")
 
 	connects := func(o cluster.Options) bool {
 		o.Prefix, o.Self = "/gtmd/", cluster.Member{ID: "tls-node"}
@@ -156,15 +118,4 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func freeURL(t *testing.T, scheme string) *url.URL {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return &url.URL{Scheme: scheme, Host: addr}
 }
