@@ -14,15 +14,14 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
-	"net/http"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/internal/regiontarget"
 )
 
 func main() {
@@ -41,15 +40,16 @@ func main() {
 	}
 	servers := strings.Split(*nodes, ",")
 
-	us := &target{addr: *usAddr}
-	eu := &target{addr: *euAddr}
-	for _, t := range []*target{us, eu} {
-		if err := t.up(); err != nil {
-			log.Fatal(err)
-		}
+	us, err := regiontarget.Start(*usAddr)
+	if err != nil {
+		log.Fatal(err)
 	}
-	defer us.down()
-	defer eu.down()
+	defer us.Down()
+	eu, err := regiontarget.Start(*euAddr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer eu.Down()
 
 	ctx := context.Background()
 	fmt.Printf("waiting for every node to answer %s with %s\n", *name, *usIP)
@@ -67,13 +67,13 @@ func main() {
 		// Start each flip at a different point of the check cycle.
 		time.Sleep(time.Duration(i%7) * *interval / 7)
 		stopped := time.Now()
-		us.down()
+		us.Down()
 		gone, err := waitAll(ctx, servers, *name, *usIP, false, *poll, 30*time.Second)
 		if err != nil {
 			log.Fatal(err)
 		}
 		upAt := time.Now()
-		if err := us.up(); err != nil {
+		if err := us.Up(); err != nil {
 			log.Fatal(err)
 		}
 		back, err := waitAll(ctx, servers, *name, *usIP, true, *poll, 60*time.Second)
@@ -95,45 +95,6 @@ func main() {
 	fmt.Printf("spread first node → last node: p50 %s  p99 %s  max %s  (goal < 1s at p99)\n", pct(spreads, 50), pct(spreads, 99), pct(spreads, 100))
 	if pct(all, 100) > goal {
 		os.Exit(1)
-	}
-}
-
-// target is a region's health endpoint that can be taken down (its port
-// closed, so checks see connection refused) and brought back.
-type target struct {
-	addr string
-	mu   sync.Mutex
-	srv  *http.Server
-}
-
-func (t *target) up() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var l net.Listener
-	var err error
-	for i := 0; i < 50; i++ {
-		if l, err = net.Listen("tcp", t.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		return fmt.Errorf("target %s: %w", t.addr, err)
-	}
-	t.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = w.Write([]byte("ok\n"))
-	}), ReadHeaderTimeout: time.Second}
-	t.srv.SetKeepAlivesEnabled(false)
-	go func() { _ = t.srv.Serve(l) }()
-	return nil
-}
-
-func (t *target) down() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.srv != nil {
-		_ = t.srv.Close()
-		t.srv = nil
 	}
 }
 
