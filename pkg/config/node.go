@@ -21,6 +21,8 @@ type Node struct {
 	GeoIP       GeoIP        `yaml:"geoip" json:"geoip"`
 	TrafficFile string       `yaml:"traffic_file" json:"traffic_file"`
 	Log         Log          `yaml:"log" json:"log"`
+	RRL         RRL          `yaml:"rrl" json:"rrl"`
+	Cookies     Cookies      `yaml:"cookies" json:"cookies"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -43,6 +45,15 @@ type DNS struct {
 	TCPMaxConnections int `yaml:"tcp_max_connections" json:"tcp_max_connections"`
 	// TCPMaxQueries bounds the queries served on one TCP connection.
 	TCPMaxQueries int `yaml:"tcp_max_queries" json:"tcp_max_queries"`
+	// TCPMaxConnectionsPerSource bounds the TCP connections one client
+	// address holds open at once.
+	TCPMaxConnectionsPerSource int `yaml:"tcp_max_connections_per_source" json:"tcp_max_connections_per_source"`
+	// TCPBusyIdleTimeout replaces TCPIdleTimeout while the connection
+	// table is more than half full.
+	TCPBusyIdleTimeout Duration `yaml:"tcp_busy_idle_timeout" json:"tcp_busy_idle_timeout"`
+	// NSID answers the name server identifier option (RFC 5001) with the
+	// node id when a query asks for it.
+	NSID bool `yaml:"nsid" json:"nsid"`
 }
 
 // Admin is the admin HTTP API's settings.
@@ -51,6 +62,16 @@ type Admin struct {
 	TokensFile string `yaml:"tokens_file" json:"tokens_file"`
 	TLSCert    string `yaml:"tls_cert" json:"tls_cert"`
 	TLSKey     string `yaml:"tls_key" json:"tls_key"`
+	// MetricsToken puts /metrics behind a token (any role) when a tokens
+	// file is set.
+	MetricsToken bool `yaml:"metrics_token" json:"metrics_token"`
+	// Peers are the admin API URLs of the other nodes: the only places
+	// a request's token is ever forwarded to (explain across nodes).
+	Peers []string `yaml:"peers" json:"peers"`
+	// PeerCA verifies peers' HTTPS certificates; a member's advertised
+	// https:// URL verified by it is trusted as a peer as well.
+	PeerCA string      `yaml:"peer_ca" json:"peer_ca"`
+	Limits AdminLimits `yaml:"limits" json:"limits"`
 }
 
 // Store says where the shared state lives.
@@ -70,8 +91,9 @@ type Store struct {
 
 // EmbeddedStore is where the embedded etcd listens.
 type EmbeddedStore struct {
-	ClientURL string `yaml:"client_url" json:"client_url"`
-	PeerURL   string `yaml:"peer_url" json:"peer_url"`
+	ClientURL string         `yaml:"client_url" json:"client_url"`
+	PeerURL   string         `yaml:"peer_url" json:"peer_url"`
+	Upkeep    EmbeddedUpkeep `yaml:"upkeep" json:"upkeep"`
 }
 
 // StoreTLS holds the files for TLS to etcd.
@@ -103,15 +125,22 @@ func DefaultNode() Node {
 			TCPIdleTimeout:    Duration(10 * time.Second),
 			TCPMaxConnections: 1000,
 			TCPMaxQueries:     1000,
+			// Enough for a resolver farm behind one address; a single
+			// host holding more is attacking.
+			TCPMaxConnectionsPerSource: 32,
+			TCPBusyIdleTimeout:         Duration(time.Second),
+			NSID:                       true,
 		},
-		Admin: Admin{Listen: "127.0.0.1:8300"},
+		Admin: Admin{Listen: "127.0.0.1:8300", Limits: defaultAdminLimits()},
 		Store: Store{
-			Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380"},
+			Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380", Upkeep: defaultEmbeddedUpkeep()},
 			Prefix:   "/gtmd/",
 			LeaseTTL: Duration(2 * time.Second),
 		},
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "text"},
+		RRL:     defaultRRL(),
+		Cookies: defaultCookies(),
 	}
 }
 
@@ -224,6 +253,7 @@ func (n *Node) validate(l *faultList) {
 	default:
 		l.addf("log.format", "%q is not one of text, json", n.Log.Format)
 	}
+	n.validateHardening(l)
 }
 
 // ResolvePaths makes the node file's relative paths relative to dir, the
@@ -231,7 +261,7 @@ func (n *Node) validate(l *faultList) {
 // directory. Flags given on the command line are taken as they are.
 func (n *Node) ResolvePaths(dir string) {
 	for _, p := range []*string{&n.DataDir, &n.TrafficFile, &n.GeoIP.Database, &n.GeoIP.ASNDatabase,
-		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey,
+		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey, &n.Admin.PeerCA,
 		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)

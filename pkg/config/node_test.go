@@ -17,11 +17,17 @@ func TestNodeDefaults(t *testing.T) {
 			TCPIdleTimeout:    Duration(10 * time.Second),
 			TCPMaxConnections: 1000,
 			TCPMaxQueries:     1000,
+
+			TCPMaxConnectionsPerSource: 32,
+			TCPBusyIdleTimeout:         Duration(time.Second),
+			NSID:                       true,
 		},
-		Admin:   Admin{Listen: "127.0.0.1:8300"},
-		Store:   Store{Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380"}, Prefix: "/gtmd/", LeaseTTL: Duration(2 * time.Second)},
+		Admin:   Admin{Listen: "127.0.0.1:8300", Limits: AdminLimits{ReadHeaderTimeout: Duration(5 * time.Second), ReadTimeout: Duration(30 * time.Second), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(time.Minute), MaxConnections: 256, MaxRequestsPerToken: 16, MaxEventStreams: 32}},
+		Store:   Store{Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380", Upkeep: EmbeddedUpkeep{KeepRevisions: 10000, DefragInterval: Duration(time.Hour), QuotaBytes: 2 << 30}}, Prefix: "/gtmd/", LeaseTTL: Duration(2 * time.Second)},
 		DataDir: "./data",
 		Log:     Log{Level: "info", Format: "text"},
+		RRL:     RRL{ResponsesPerSecond: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, TableSize: 65536},
+		Cookies: Cookies{Enabled: true, SecretRotation: Duration(24 * time.Hour)},
 	}
 	if got := DefaultNode(); !reflect.DeepEqual(got, want) {
 		diffJSON(t, got, want)
@@ -64,11 +70,17 @@ func TestLoadNodeFull(t *testing.T) {
 			TCPIdleTimeout:    Duration(30 * time.Second),
 			TCPMaxConnections: 200,
 			TCPMaxQueries:     100,
+
+			TCPMaxConnectionsPerSource: 8,
+			TCPBusyIdleTimeout:         Duration(2 * time.Second),
+			NSID:                       false,
 		},
-		Admin: Admin{Listen: "0.0.0.0:8300", TokensFile: "/etc/gtmd/tokens", TLSCert: "/etc/gtmd/admin.crt", TLSKey: "/etc/gtmd/admin.key"},
+		Admin: Admin{Listen: "0.0.0.0:8300", TokensFile: "/etc/gtmd/tokens", TLSCert: "/etc/gtmd/admin.crt", TLSKey: "/etc/gtmd/admin.key",
+			MetricsToken: true, Peers: []string{"https://eu-1.example.net:8300", "https://ap-1.example.net:8300"}, PeerCA: "/etc/gtmd/ca.pem",
+			Limits: AdminLimits{ReadHeaderTimeout: Duration(2 * time.Second), ReadTimeout: Duration(10 * time.Second), WriteTimeout: Duration(20 * time.Second), IdleTimeout: Duration(30 * time.Second), MaxConnections: 64, MaxRequestsPerToken: 4, MaxEventStreams: 8}},
 		Store: Store{
 			EtcdEndpoints: []string{"https://10.0.0.1:2379", "https://10.0.0.2:2379"},
-			Embedded:      EmbeddedStore{ClientURL: "http://127.0.0.1:12379", PeerURL: "http://127.0.0.1:12380"},
+			Embedded:      EmbeddedStore{ClientURL: "http://127.0.0.1:12379", PeerURL: "http://127.0.0.1:12380", Upkeep: EmbeddedUpkeep{KeepRevisions: 500, DefragInterval: Duration(10 * time.Minute), QuotaBytes: 1 << 30}},
 			Prefix:        "/gtmd-test/",
 			TLS:           StoreTLS{CA: "/etc/gtmd/ca.pem", Cert: "/etc/gtmd/etcd.crt", Key: "/etc/gtmd/etcd.key"},
 			Username:      "gtmd",
@@ -79,6 +91,8 @@ func TestLoadNodeFull(t *testing.T) {
 		GeoIP:       GeoIP{Database: "/var/lib/gtmd/GeoLite2-City.mmdb", ASNDatabase: "/var/lib/gtmd/GeoLite2-ASN.mmdb"},
 		TrafficFile: "traffic.yaml",
 		Log:         Log{Level: "debug", Format: "json"},
+		RRL:         RRL{ResponsesPerSecond: 50, Slip: 3, IPv4Prefix: 28, IPv6Prefix: 64, TableSize: 4096},
+		Cookies:     Cookies{Enabled: true, Require: true, SecretRotation: Duration(6 * time.Hour)},
 	}
 	if !reflect.DeepEqual(n, want) {
 		diffJSON(t, n, want)
@@ -156,6 +170,29 @@ n.yaml:2:62: store.embedded.peer_url: "" is not an http:// URL`},
 			`n.yaml:1:11: data_dir: must not be empty`},
 		{"ASN database alone", "geoip: {asn_database: asn.mmdb}\n",
 			`n.yaml:1:23: geoip.asn_database: needs geoip.database as well`},
+		{"tcp limits per source", "dns: {tcp_max_connections_per_source: 0, tcp_idle_timeout: 5s, tcp_busy_idle_timeout: 6s}\n",
+			`n.yaml:1:39: dns.tcp_max_connections_per_source: must be positive
+n.yaml:1:87: dns.tcp_busy_idle_timeout: 6s must be positive and at most dns.tcp_idle_timeout`},
+		{"rrl off", "rrl: {responses_per_second: 0}\n", ""},
+		{"rrl out of range", "rrl: {responses_per_second: -1, slip: 11, ipv4_prefix: 33, ipv6_prefix: 8, table_size: 10}\n",
+			`n.yaml:1:29: rrl.responses_per_second: must not be negative (0 turns rate limiting off)
+n.yaml:1:39: rrl.slip: 11 must be between 0 and 10
+n.yaml:1:56: rrl.ipv4_prefix: 33 must be between 8 and 32
+n.yaml:1:73: rrl.ipv6_prefix: 8 must be between 16 and 128
+n.yaml:1:88: rrl.table_size: 10 must be between 1024 and 16777216`},
+		{"cookies required while off", "cookies: {enabled: false, require: true, secret_rotation: 10s}\n",
+			`n.yaml:1:36: cookies.require: needs cookies.enabled
+n.yaml:1:59: cookies.secret_rotation: 10s must be at least 1m`},
+		{"admin limits", "admin:\n  limits: {read_timeout: 0s, max_connections: 0, max_event_streams: -1}\n  peers: [\"eu-1:8300\", \"https://eu-1:8300/v1\"]\n",
+			`n.yaml:2:26: admin.limits.read_timeout: must be positive
+n.yaml:2:47: admin.limits.max_connections: must be positive
+n.yaml:2:69: admin.limits.max_event_streams: must be positive
+n.yaml:3:11: admin.peers[0]: "eu-1:8300" is not an http:// or https:// URL of a node's admin API
+n.yaml:3:24: admin.peers[1]: "https://eu-1:8300/v1" is not an http:// or https:// URL of a node's admin API`},
+		{"embedded upkeep", "store:\n  embedded: {upkeep: {keep_revisions: 10, defrag_interval: 1s, quota_bytes: 1024}}\n",
+			`n.yaml:2:39: store.embedded.upkeep.keep_revisions: 10 must be at least 100
+n.yaml:2:60: store.embedded.upkeep.defrag_interval: 1s must be at least 1m
+n.yaml:2:77: store.embedded.upkeep.quota_bytes: 1024 must be between 64 MiB and 8 GiB`},
 		{"log level and format", "log: {level: trace, format: logfmt}\n",
 			`n.yaml:1:14: log.level: "trace" is not one of debug, info, warn, error
 n.yaml:1:29: log.format: "logfmt" is not one of text, json`},
