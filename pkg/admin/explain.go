@@ -2,7 +2,9 @@ package admin
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -139,8 +141,8 @@ func parsePrefix(s string) (netip.Prefix, error) {
 	return p.Masked(), nil
 }
 
-// explainAll explains eq on this node and asks every other member the
-// same question, with the caller's credentials.
+// explainAll explains eq on this node and asks every other member that
+// is a peer the same question, with the caller's credentials.
 func (s *server) explainAll(ctx context.Context, eq ExplainQuery, members []Member, auth string) ExplainAll {
 	members = slices.Clone(members)
 	slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.ID, b.ID) })
@@ -179,9 +181,23 @@ func (s *server) explainLocal(ctx context.Context, eq ExplainQuery, n *NodeExpla
 	}
 }
 
+// explainRemote asks one member, if it is a peer (see Peers): a member
+// entry anyone with access to the store could have written is listed
+// with why it was not asked, and is sent nothing.
 func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string, n *NodeExplanation) {
 	if n.Admin == "" {
 		n.Error = "the member publishes no admin address"
+		return
+	}
+	base, err := peerOrigin(n.Admin)
+	if err != nil {
+		n.Error = "not asked: its admin address " + err.Error()
+		return
+	}
+	gate, ok := s.client.Transport.(peerGate)
+	if !ok {
+		// A client not made by Peers.Client knows no peers.
+		n.Error = fmt.Sprintf("not asked: %s is %v", n.Admin, errNotPeer)
 		return
 	}
 	v := url.Values{}
@@ -193,26 +209,35 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 	if eq.ECS.IsValid() {
 		v.Set("ecs", eq.ECS.String())
 	}
-	u := strings.TrimSuffix(n.Admin, "/") + "/v1/explain?" + v.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	// The request goes to the origin that was checked, not to the text
+	// the member wrote.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/explain?"+v.Encode(), nil)
 	if err != nil {
 		n.Error = err.Error()
 		return
 	}
+	if err := gate.admit(req.URL); err != nil {
+		n.Error = fmt.Sprintf("not asked: %s is %v", n.Admin, err)
+		return
+	}
 	if auth != "" {
-		if req.URL.Scheme != "https" && !loopbackHost(req.URL.Host) {
-			n.Error = "not asked: its admin address " + n.Admin + " is plain http off this machine, and the caller's token would cross the network in clear"
-			return
-		}
 		req.Header.Set("Authorization", auth)
 	}
 	req.Header.Set("Accept", mediaJSON)
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if cve := (*tls.CertificateVerificationError)(nil); errors.As(err, &cve) {
+			n.Error = fmt.Sprintf("not asked: the certificate of %s does not verify against admin.peer_ca: %v", n.Admin, cve.Err)
+			return
+		}
 		n.Error = err.Error()
 		return
 	}
 	defer resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 {
+		n.Error = fmt.Sprintf("%s, to %q: redirects are not followed, whose target is no listed peer", resp.Status, loc)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
 	if err != nil {
 		n.Error = "reading the answer: " + err.Error()

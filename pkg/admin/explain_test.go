@@ -50,7 +50,8 @@ func TestExplain(t *testing.T) {
 }
 
 // TestExplainAllNodes asks three members: n1 (this node, answered
-// locally), n2 and n3 over HTTP; n2 requires the caller's token.
+// locally), n2 and n3 over HTTP, both listed peers; n2 requires the
+// caller's token.
 func TestExplainAllNodes(t *testing.T) {
 	tokens := "ops read " + admin.HashToken(readToken) + "\n"
 	tok, err := admin.ParseTokens("tokens", strings.NewReader(tokens))
@@ -62,9 +63,12 @@ func TestExplainAllNodes(t *testing.T) {
 	b3 := admintest.New("n3", nil)
 	s2 := admintest.NewServer(t, b2, admin.Options{Tokens: tok})
 	s3 := admintest.NewServer(t, b3, admin.Options{Tokens: tok})
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	peers := peerClient(t, nil, s2.URL, s3.URL, closed.URL)
 	b1.AddMember(admin.Member{ID: "n3", Admin: s3.URL + "/"})
 	b1.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
-	a := newAPI(t, b1, admin.Options{Tokens: tok})
+	a := newAPI(t, b1, admin.Options{Tokens: tok, HTTPClient: peers})
 	a.token = readToken
 
 	var all admin.ExplainAll
@@ -94,13 +98,12 @@ func TestExplainAllNodes(t *testing.T) {
 		t.Errorf("disagreement: %+v", all)
 	}
 
-	// A member that refuses the call, and one that is not there.
+	// A member that publishes no address, and a listed one that is not
+	// there.
 	b1.SetMemberAdmin("n2", "")
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
 	b1.SetMemberAdmin("n3", closed.URL)
 	a.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
-	if all.Agree || all.Nodes[1].Error != "the member publishes no admin address" || all.Nodes[2].Error == "" || all.Nodes[0].Explanation == nil {
+	if all.Agree || all.Nodes[1].Error != "the member publishes no admin address" || !strings.Contains(all.Nodes[2].Error, "connection refused") || all.Nodes[0].Explanation == nil {
 		t.Errorf("failing members: %+v", all)
 	}
 	if all.Disagreement != "n2 gave no answer: the member publishes no admin address" {
@@ -108,10 +111,17 @@ func TestExplainAllNodes(t *testing.T) {
 	}
 	// Without the caller's token, the members refuse.
 	b1.SetMemberAdmin("n2", s2.URL)
-	a2 := newAPI(t, b1, admin.Options{})
+	a2 := newAPI(t, b1, admin.Options{HTTPClient: peers})
 	a2.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
 	if all.Nodes[1].Error != "401 Unauthorized: this call needs a token: send Authorization: Bearer TOKEN" {
 		t.Errorf("n2 without a token: %+v", all.Nodes[1])
+	}
+	// A node built without peers asks no member at all.
+	a3 := newAPI(t, b1, admin.Options{Tokens: tok})
+	a3.token = readToken
+	a3.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
+	if want := "not asked: " + s2.URL + " is not in admin.peers; the token is not sent to unlisted addresses"; all.Nodes[1].Error != want {
+		t.Errorf("n2 without peers: %q, want %q", all.Nodes[1].Error, want)
 	}
 }
 
@@ -168,7 +178,7 @@ func TestExplainAgreement(t *testing.T) {
 			b2.SetExplain(tc.n2)
 			s2 := admintest.NewServer(t, b2, admin.Options{})
 			b1.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
-			a := newAPI(t, b1, admin.Options{})
+			a := newAPI(t, b1, admin.Options{HTTPClient: peerClient(t, nil, s2.URL)})
 			var all admin.ExplainAll
 			a.get("/v1/explain?name=x.example.com&all_nodes=1").decode(t, 200, &all)
 			if all.Agree != (tc.why == "") || all.Disagreement != tc.why {
@@ -186,7 +196,7 @@ func TestExplainAllNodesWrongMember(t *testing.T) {
 	otherSrv := admintest.NewServer(t, other, admin.Options{NodeID: "n1"})
 	b := admintest.New("n1", nil)
 	b.AddMember(admin.Member{ID: "n2", Admin: otherSrv.URL})
-	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1"})
+	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1", HTTPClient: peerClient(t, nil, otherSrv.URL)})
 	resp, err := http.Get(srv.URL + "/v1/explain?name=www.example.com&all_nodes=1")
 	if err != nil {
 		t.Fatal(err)
