@@ -324,7 +324,7 @@ settings:
 const nodeFile = `# gtmd node {{.ID}}, written by e2e/env_test.go.
 node: {id: {{.ID}}, region: {{.Region}}}
 dns: {listen: ["{{.DNS}}"], udp_listeners: 1}
-admin: {listen: "{{.Admin}}"}
+admin: {listen: "{{.Admin}}", peers: [{{range $i, $p := .Peers}}{{if $i}}, {{end}}"{{$p}}"{{end}}]}
 store: {etcd_endpoints: ["{{.Etcd}}"], prefix: /gtmd-e2e/}
 data_dir: {{.Data}}
 geoip: {database: {{.GeoIP}}}
@@ -358,11 +358,19 @@ func (e *env) startNodes(t *testing.T) {
 	})
 	for _, n := range e.nodes {
 		n.dns = net.JoinHostPort(n.ip, "53")
-		adminAddr := net.JoinHostPort(n.ip, strconv.Itoa(freePort(t, n.ip)))
-		n.admin = "http://" + adminAddr
+		n.admin = "http://" + net.JoinHostPort(n.ip, strconv.Itoa(freePort(t, n.ip)))
+	}
+	for _, n := range e.nodes {
+		// explain --all-nodes asks the other nodes: they are its peers.
+		var peers []string
+		for _, o := range e.nodes {
+			if o != n {
+				peers = append(peers, o.admin)
+			}
+		}
 		file := filepath.Join(e.dir, n.id+".yaml")
 		writeFile(t, file, nodeFile, map[string]any{
-			"ID": n.id, "Region": n.region, "DNS": n.dns, "Admin": adminAddr, "Etcd": e.etcdClient,
+			"ID": n.id, "Region": n.region, "DNS": n.dns, "Admin": strings.TrimPrefix(n.admin, "http://"), "Peers": peers, "Etcd": e.etcdClient,
 			"Data": filepath.Join(e.dir, n.id), "GeoIP": city, "Traffic": traffic,
 		})
 		n.proc = newProc(t, n.id, filepath.Join(e.dir, n.id+".log"), e.gtmd, "serve", "--config", file)

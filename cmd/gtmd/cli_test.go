@@ -224,7 +224,15 @@ func TestCLIDrainUndrain(t *testing.T) {
 }
 
 func TestCLIExplain(t *testing.T) {
-	b, env := testNode(t, admin.Options{})
+	// Two other nodes, listed as this node's peers; n3 drains us-east
+	// below, so the nodes disagree.
+	b2, b3 := admintest.New("n2", nil), admintest.New("n3", nil)
+	s2, s3 := admintest.NewServer(t, b2, admin.Options{}), admintest.NewServer(t, b3, admin.Options{})
+	peers, err := peerClient(config.Admin{Peers: []string{s2.URL, s3.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, env := testNode(t, admin.Options{HTTPClient: peers})
 	r := cli(t, env, "explain", "www.example.com", "--client", "192.0.2.9", "A")
 	r.want(t, 0, "node:       n1\nquery:      www.example.com. A\nclient:     192.0.2.9, not located\nrcode:      NOERROR\nservice:    www.example.com.\nrule:       failover: priority 1\n", "")
 	for _, want := range []string{"answer:\n  www.example.com. 30 IN A 198.51.100.10\n", "endpoints:\n  us-east  healthy\n", "steps:\n  1.  candidate"} {
@@ -240,9 +248,6 @@ func TestCLIExplain(t *testing.T) {
 	cli(t, env, "explain", "www.example.com", "BOGUS").want(t, 1, "", `gtmd explain: type "BOGUS" is not a DNS type such as A, AAAA or TXT`)
 	cli(t, env, "explain").want(t, 2, "", "want NAME [TYPE]")
 
-	// Two other nodes; n3 drained us-east, so the nodes disagree.
-	b2, b3 := admintest.New("n2", nil), admintest.New("n3", nil)
-	s2, s3 := admintest.NewServer(t, b2, admin.Options{}), admintest.NewServer(t, b3, admin.Options{})
 	b.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
 	b.AddMember(admin.Member{ID: "n3", Admin: s3.URL})
 	r = cli(t, env, "explain", "www.example.com", "--all-nodes")

@@ -215,6 +215,10 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err != nil {
 		return r, err
 	}
+	peers, err := peerClient(n.Admin)
+	if err != nil {
+		return r, err
+	}
 	// The API is bound now but served once the store is open: requests
 	// wait in the listen queue meanwhile.
 	adminLn, err := listenAdmin(n.Admin)
@@ -256,7 +260,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	}
 	nd.setStore(r.store)
 	if adminLn != nil {
-		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID})
+		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, HTTPClient: peers})
 		if err != nil {
 			adminLn.Close()
 			return r, err
