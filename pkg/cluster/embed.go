@@ -7,35 +7,85 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 )
 
 // Embedded is a single-member etcd running inside the gtmd process, the
-// default store of a node configured without etcd endpoints.
+// default store of a node configured without etcd endpoints. It runs
+// with authentication on (user root, a generated password kept beside
+// its data), logs through slog, and keeps its database small.
 type Embedded struct {
-	etcd      *embed.Etcd
-	clientURL string
+	etcd         *embed.Etcd
+	clientURL    string
+	password     string
+	passwordFile string
+	log          *slog.Logger
+	onFatal      func(error)
+	// client is logged in as root, for upkeep and recovery.
+	client *clientv3.Client
+	upkeep Upkeep
+
+	// started is set once StartEmbedded returns the store: faults from
+	// then on go to onFatal or Err.
+	started   atomic.Bool
+	faultOnce sync.Once
+	fault     atomic.Pointer[Fault]
+	dead      chan struct{} // closed on the first fault
+	errc      chan error
+
+	stop     chan struct{}
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+}
+
+// Upkeep keeps the embedded etcd's database small (PRODUCT: every apply
+// adds the document to etcd's history; without compaction and
+// defragmentation the quota is reached after a few thousand).
+type Upkeep struct {
+	// KeepRevisions is the history auto-compaction keeps (default 10000).
+	KeepRevisions int
+	// DefragInterval is how often the database file is defragmented
+	// (default 1h).
+	DefragInterval time.Duration
+	// QuotaBytes is the database size at which etcd refuses writes with
+	// a NOSPACE alarm (default 2 GiB).
+	QuotaBytes int64
 }
 
 // EmbeddedOptions say where the embedded etcd keeps its data and listens.
 type EmbeddedOptions struct {
 	// Dir is the data directory (the node's data_dir/etcd).
 	Dir string
+	// PasswordFile keeps the root password, mode 0600 (default
+	// etcd-root.password beside Dir, i.e. in data_dir).
+	PasswordFile string
 	// Name is the member name, the node id.
 	Name string
 	// ClientURL and PeerURL must be http:// URLs on loopback addresses:
-	// an embedded store has no authentication.
+	// an embedded store has no TLS.
 	ClientURL, PeerURL string
 	Logger             *slog.Logger
 	// StartTimeout bounds the wait for the member to serve (default 30s).
 	StartTimeout time.Duration
+	Upkeep       Upkeep
+	// OnFatal is called once with a *Fault when etcd fails for good
+	// after start (a full disk, a WAL write error, no file descriptors
+	// left). A process would log it and exit; without OnFatal the fault
+	// is logged and sent on Err. The goroutine that raised it is ended
+	// either way; a fault during start is StartEmbedded's error instead.
+	OnFatal func(error)
 }
 
-// StartEmbedded starts the embedded etcd and waits until it serves.
+// StartEmbedded starts the embedded etcd, turns authentication on if it
+// is not yet, and waits until it serves.
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	cu, err := loopbackURL("store.embedded.client_url", o.ClientURL)
 	if err != nil {
@@ -48,49 +98,192 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 30 * time.Second
 	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PasswordFile == "" {
+		o.PasswordFile = filepath.Join(filepath.Dir(filepath.Clean(o.Dir)), "etcd-root.password")
+	}
+	o.Upkeep = o.Upkeep.withDefaults()
+	e := &Embedded{
+		clientURL: cu.String(), passwordFile: o.PasswordFile, log: o.Logger, onFatal: o.OnFatal, upkeep: o.Upkeep,
+		dead: make(chan struct{}), errc: make(chan error, 1), stop: make(chan struct{}),
+	}
 	cfg := embed.NewConfig()
 	cfg.Name = o.Name
 	cfg.Dir = filepath.Clean(o.Dir)
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(o.Name)
-	// etcd's own log would print stack traces on every clean shutdown;
-	// failures that matter come back from StartEtcd and Err instead.
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	// Keep the history short: the store holds a few small keys and every
-	// node re-reads all of them after a compaction.
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newEtcdLogger(o.Logger, e.report))
 	cfg.AutoCompactionMode = "revision"
-	cfg.AutoCompactionRetention = "10000"
-	e, err := embed.StartEtcd(cfg)
-	if err != nil {
-		hint := ""
-		if errors.Is(err, syscall.EADDRINUSE) {
-			hint = " (is another etcd running? set store.embedded.client_url and peer_url to free ports, or store.etcd_endpoints to use it)"
+	cfg.AutoCompactionRetention = strconv.Itoa(o.Upkeep.KeepRevisions)
+	cfg.QuotaBackendBytes = o.Upkeep.QuotaBytes
+	// The only password is 256 random bits (embed_auth.go): bcrypt's
+	// cost protects guessable passwords and would only slow every login.
+	cfg.BcryptCost = 4 // bcrypt.MinCost
+
+	if err := e.start(cfg, o.StartTimeout); err != nil {
+		return nil, err
+	}
+	pw, enabledNow, err := secure(e.clientURL, e.passwordFile, e.log)
+	if err == nil {
+		e.password = pw
+		e.client, err = e.connect()
+	}
+	if err == nil && enabledNow {
+		ctx, cancel := setupContext()
+		err = dropStrangers(ctx, e.client, e.log)
+		cancel()
+	}
+	if err == nil {
+		e.started.Store(true)
+		if f := e.fault.Load(); f != nil {
+			err = f
 		}
-		return nil, fmt.Errorf("starting the embedded etcd in %s: %w%s", cfg.Dir, err, hint)
+	}
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, err)
+	}
+	e.wg.Add(2)
+	go e.forwardErr()
+	go e.defragLoop()
+	o.Logger.Info("embedded etcd serving", "client_url", e.clientURL, "dir", cfg.Dir, "auth", "root password in "+e.passwordFile)
+	return e, nil
+}
+
+// start runs embed.StartEtcd in a goroutine of its own, since a fault
+// during start ends the goroutine that raised it, and waits until the
+// member serves.
+func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) error {
+	type started struct {
+		etcd *embed.Etcd
+		err  error
+	}
+	done := make(chan started, 1)
+	go func() {
+		et, err := embed.StartEtcd(cfg)
+		done <- started{et, err}
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case s := <-done:
+		if s.err != nil {
+			hint := ""
+			if errors.Is(s.err, syscall.EADDRINUSE) {
+				hint = " (is another etcd running? set store.embedded.client_url and peer_url to free ports, or store.etcd_endpoints to use it)"
+			}
+			return fmt.Errorf("starting the embedded etcd in %s: %w%s", cfg.Dir, s.err, hint)
+		}
+		e.etcd = s.etcd
+	case <-e.dead:
+		// Its goroutines may hold locks: nothing of it can be closed.
+		return fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
+	case <-timer.C:
+		return fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
 	}
 	select {
-	case <-e.Server.ReadyNotify():
-	case err := <-e.Err():
-		e.Close()
-		return nil, fmt.Errorf("embedded etcd failed: %w", err)
-	case <-time.After(o.StartTimeout):
-		e.Server.Stop()
-		e.Close()
-		return nil, fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, o.StartTimeout)
+	case <-e.etcd.Server.ReadyNotify():
+		return nil
+	case err := <-e.etcd.Err():
+		e.etcd.Close()
+		e.etcd = nil
+		return fmt.Errorf("embedded etcd failed: %w", err)
+	case <-e.dead:
+		e.etcd = nil
+		return fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
+	case <-timer.C:
+		e.etcd.Server.Stop()
+		e.etcd.Close()
+		e.etcd = nil
+		return fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
 	}
-	if o.Logger != nil {
-		o.Logger.Info("embedded etcd serving", "client_url", cu.String(), "dir", cfg.Dir)
+}
+
+// report takes a fault raised by etcd: the first one is passed on, to
+// StartEmbedded while starting, then to OnFatal or Err.
+func (e *Embedded) report(f *Fault) {
+	e.faultOnce.Do(func() {
+		e.fault.Store(f)
+		close(e.dead)
+		if !e.started.Load() {
+			return
+		}
+		if e.onFatal != nil {
+			e.onFatal(f)
+			return
+		}
+		e.log.Error("embedded etcd stopped", "err", f)
+		e.errc <- f
+	})
+}
+
+// forwardErr turns a failure of etcd's client or peer listeners into a
+// fault, so it is never silent either.
+func (e *Embedded) forwardErr() {
+	defer e.wg.Done()
+	select {
+	case <-e.stop:
+	case err, ok := <-e.etcd.Err():
+		if ok && err != nil {
+			select {
+			case <-e.stop: // closing: listeners stop with an error
+			default:
+				e.report(&Fault{Message: "serving", Err: err})
+			}
+		}
 	}
-	return &Embedded{etcd: e, clientURL: cu.String()}, nil
+}
+
+func (e *Embedded) connect() (*clientv3.Client, error) {
+	cli, err := clientv3.New(clientv3.Config{
+		Endpoints: []string{e.clientURL}, DialTimeout: setupTimeout,
+		Username: rootUser, Password: e.password, Logger: zap.NewNop(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("logging in to the embedded etcd as %s with the password in %s: %w", rootUser, e.passwordFile, err)
+	}
+	return cli, nil
 }
 
 // Endpoints are the client URLs to connect a Store to.
 func (e *Embedded) Endpoints() []string { return []string{e.clientURL} }
 
-// Close stops the member, flushing its data.
+// Credentials are the user and password a Store connects with.
+func (e *Embedded) Credentials() (user, password string) { return rootUser, e.password }
+
+// Err receives the fault that stopped etcd after start when no OnFatal
+// was given.
+func (e *Embedded) Err() <-chan error { return e.errc }
+
+// Close stops the member, flushing its data. After a fault it only stops
+// gtmd's own goroutines: etcd's may hold locks and cannot be stopped.
 func (e *Embedded) Close() {
-	e.etcd.Close()
+	e.stopOnce.Do(func() {
+		close(e.stop)
+		e.wg.Wait()
+		if e.client != nil {
+			_ = e.client.Close()
+		}
+		if e.etcd != nil && e.fault.Load() == nil {
+			e.etcd.Close()
+		}
+	})
+}
+
+func (u Upkeep) withDefaults() Upkeep {
+	if u.KeepRevisions <= 0 {
+		u.KeepRevisions = 10000
+	}
+	if u.DefragInterval <= 0 {
+		u.DefragInterval = time.Hour
+	}
+	if u.QuotaBytes <= 0 {
+		u.QuotaBytes = 2 << 30
+	}
+	return u
 }
 
 func loopbackURL(field, raw string) (*url.URL, error) {
@@ -100,7 +293,7 @@ func loopbackURL(field, raw string) (*url.URL, error) {
 	}
 	ip := net.ParseIP(u.Hostname())
 	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("%s %q: the embedded etcd listens on loopback only (it has no authentication); run etcd yourself and set store.etcd_endpoints to share it across machines", field, raw)
+		return nil, fmt.Errorf("%s %q: the embedded etcd listens on loopback only (its password crosses the wire in clear: it has no TLS); run etcd yourself with TLS and authentication and set store.etcd_endpoints to share it across machines", field, raw)
 	}
 	return u, nil
 }

@@ -37,36 +37,35 @@ func TestStartEmbeddedRejectsNonLoopback(t *testing.T) {
 
 // startEmbedded starts the embedded store in dir on free loopback ports,
 // retrying with new ports when one was taken meanwhile.
-func startEmbedded(t *testing.T, dir string, ports []int) (*Embedded, []int) {
+func startEmbedded(t *testing.T, dir string, ports []int, edit ...func(*EmbeddedOptions)) (*Embedded, []int) {
+	t.Helper()
+	e, ports, err := tryStartEmbedded(t, dir, ports, edit...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, ports
+}
+
+// tryStartEmbedded is startEmbedded returning StartEmbedded's error.
+func tryStartEmbedded(t *testing.T, dir string, ports []int, edit ...func(*EmbeddedOptions)) (*Embedded, []int, error) {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		if ports == nil {
-			ports = make([]int, 2)
-			var ls []net.Listener
-			for i := range ports {
-				l, err := net.Listen("tcp", "127.0.0.1:0")
-				if err != nil {
-					t.Fatal(err)
-				}
-				ls = append(ls, l)
-				ports[i] = l.Addr().(*net.TCPAddr).Port
-			}
-			for _, l := range ls {
-				l.Close()
-			}
+			ports = freeLoopbackPorts(t, 2)
 		}
-		e, err := StartEmbedded(EmbeddedOptions{
+		o := EmbeddedOptions{
 			Dir:          dir,
 			Name:         "node1",
 			ClientURL:    fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
 			PeerURL:      fmt.Sprintf("http://localhost:%d", ports[1]),
 			StartTimeout: 20 * time.Second,
-		})
-		if err == nil {
-			return e, ports
 		}
-		if attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
-			t.Fatal(err)
+		for _, f := range edit {
+			f(&o)
+		}
+		e, err := StartEmbedded(o)
+		if err == nil || attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
+			return e, ports, err
 		}
 		ports = nil
 	}
@@ -78,7 +77,7 @@ func TestStartEmbeddedDurable(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "etcd")
 	e, ports := startEmbedded(t, dir, nil)
-	n := openNode(t, e.Endpoints(), "a")
+	n := openNode(t, e.Endpoints(), "a", withCredentials(e))
 	ctx := ctxT(t)
 	rev, err := n.ApplyTraffic(ctx, loadTraffic(t), NoDocument)
 	if err != nil {
@@ -94,9 +93,34 @@ func TestStartEmbeddedDurable(t *testing.T) {
 	// same ones are taken again, as a restarted node would.
 	e, _ = startEmbedded(t, dir, ports)
 	t.Cleanup(e.Close)
-	again := openNode(t, e.Endpoints(), "a")
+	again := openNode(t, e.Endpoints(), "a", withCredentials(e))
 	st := again.states.wait(t, 10*time.Second, "the document is read back", func(s *State) bool { return s.Traffic != nil })
 	if st.TrafficRevision != rev {
 		t.Errorf("traffic revision %d after a restart, want %d", st.TrafficRevision, rev)
 	}
+}
+
+// withCredentials logs a store in to the embedded etcd e.
+func withCredentials(e *Embedded) func(*Options) {
+	return func(o *Options) { o.Username, o.Password = e.Credentials() }
+}
+
+// freeLoopbackPorts returns n distinct ports free on 127.0.0.1 a moment
+// ago.
+func freeLoopbackPorts(t *testing.T, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	var ls []net.Listener
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
 }

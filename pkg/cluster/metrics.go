@@ -10,6 +10,8 @@ type metrics struct {
 	connected prometheus.Gauge
 	revision  prometheus.Gauge
 	members   prometheus.Gauge
+	// alarm is 1 per etcd alarm raised (alarm.go).
+	alarm *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -17,9 +19,17 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_store_connected", Help: "1 when the cluster store (etcd) answers, 0 when it does not."}),
 		revision:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_config_revision", Help: "The traffic document revision this node serves."}),
 		members:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_members", Help: "Live nodes in the cluster, as this node sees them."}),
+		alarm:     prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gtmd_cluster_store_alarm", Help: "1 while etcd has raised the alarm (nospace: database quota reached; corrupt: members disagree), which makes it refuse writes."}, []string{"alarm"}),
 	}
 	if reg == nil {
 		return m, nil
+	}
+	if err := reg.Register(m.alarm); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return nil, err
+		}
+		m.alarm = are.ExistingCollector.(*prometheus.GaugeVec)
 	}
 	for _, g := range []*prometheus.Gauge{&m.connected, &m.revision, &m.members} {
 		if err := reg.Register(*g); err != nil {

@@ -41,6 +41,13 @@ type Options struct {
 	// ProbeInterval is how often the connection to etcd is checked
 	// (default 500ms); two failed probes in a row mark it unreachable.
 	ProbeInterval time.Duration
+	// AlarmInterval is how often etcd's alarms (NOSPACE, CORRUPT) are
+	// listed (default 10s); a write refused for lack of space lists them
+	// at once.
+	AlarmInterval time.Duration
+	// Recover, when set, frees space after a NOSPACE alarm and disarms
+	// it (Embedded.Recover); without it the operator is told what to run.
+	Recover func(context.Context) error
 	// OnState receives every new state, in order, from one goroutine.
 	OnState func(*State)
 	// OnConnected is told when the store becomes reachable or not.
@@ -69,6 +76,9 @@ type Store struct {
 
 	// degraded says why etcd is unreachable, nil while it answers.
 	degraded atomic.Pointer[string]
+	// alarm says why etcd refuses writes, nil while it takes them.
+	alarm     atomic.Pointer[string]
+	alarmWake chan struct{}
 	// probeRevision is the store's revision at the last successful probe.
 	probeRevision atomic.Int64
 	metrics       *metrics
@@ -100,12 +110,16 @@ func Open(opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.AlarmInterval <= 0 {
+		opts.AlarmInterval = 10 * time.Second
+	}
 	if !strings.HasSuffix(opts.Prefix, "/") {
 		return nil, fmt.Errorf("cluster: prefix %q must end in '/'", opts.Prefix)
 	}
 	if opts.Self.ID == "" || strings.Contains(opts.Self.ID, "/") {
 		return nil, fmt.Errorf("cluster: node id %q must be set and hold no '/'", opts.Self.ID)
 	}
+	alarmWake := make(chan struct{}, 1)
 	client, err := clientv3.New(clientv3.Config{
 		Endpoints:            opts.Endpoints,
 		DialTimeout:          2 * time.Second,
@@ -121,7 +135,7 @@ func Open(opts Options) (*Store, error) {
 		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 500 * time.Millisecond},
 			MinConnectTimeout: 2 * time.Second,
-		})},
+		}), grpc.WithChainUnaryInterceptor(noSpaceInterceptor(alarmWake))},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: connecting to etcd %v: %w", opts.Endpoints, err)
@@ -133,7 +147,7 @@ func Open(opts Options) (*Store, error) {
 	}
 	s := &Store{
 		opts: opts, keys: keys{opts.Prefix}, client: client, log: opts.Logger, now: opts.Now,
-		metrics: m, publishWake: make(chan struct{}, 1),
+		metrics: m, publishWake: make(chan struct{}, 1), alarmWake: alarmWake,
 		self: opts.Self, observed: map[string]Observation{}, written: map[string]Observation{},
 		state: newState(),
 	}
@@ -141,10 +155,11 @@ func Open(opts Options) (*Store, error) {
 	reason := "not connected yet"
 	s.degraded.Store(&reason)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(3)
+	s.wg.Add(4)
 	go s.watchLoop()
 	go s.probeLoop()
 	go s.sessionLoop()
+	go s.alarmLoop()
 	return s, nil
 }
 
@@ -171,9 +186,13 @@ func (s *Store) Connected() bool { return s.degraded.Load() == nil }
 // read in OnConnected(true), it marks the moment the store came back.
 func (s *Store) ProbeRevision() int64 { return s.probeRevision.Load() }
 
-// Degraded returns why the store is unreachable, "" when it is not.
+// Degraded returns why the store is unreachable or refuses writes (an
+// etcd alarm), "" when it is neither.
 func (s *Store) Degraded() string {
 	if r := s.degraded.Load(); r != nil {
+		return *r
+	}
+	if r := s.alarm.Load(); r != nil {
 		return *r
 	}
 	return ""

@@ -1,0 +1,228 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/server/v3/embed"
+	"go.uber.org/zap"
+)
+
+// rawClient connects to endpoints as user (none when ""), as any local
+// process could.
+func rawClient(t *testing.T, endpoints []string, user, password string) (*clientv3.Client, error) {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, Username: user, Password: password, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err == nil {
+		t.Cleanup(func() { cli.Close() })
+	}
+	return cli, err
+}
+
+// canWrite reports whether a client as user may write the store, and the
+// error when it may not.
+func canWrite(t *testing.T, endpoints []string, user, password string) error {
+	t.Helper()
+	cli, err := rawClient(t, endpoints, user, password)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err = cli.Put(ctx, testPrefix+"overrides/svc/intruded", "{}")
+	return err
+}
+
+// TestEmbeddedRefusesStrangers: only the holder of the generated password
+// reads or writes the embedded store, and a restart keeps that password.
+func TestEmbeddedRefusesStrangers(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	e, ports := startEmbedded(t, filepath.Join(dir, "etcd"), nil)
+	user, pw := e.Credentials()
+	eps := e.Endpoints()
+
+	file := filepath.Join(dir, "etcd-root.password")
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("password file mode %04o, want 0600", fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(file)
+	if !regexp.MustCompile(`^[0-9a-f]{64}\n$`).Match(b) || strings.TrimSpace(string(b)) != pw {
+		t.Errorf("password file holds %q, want the 64 hex digits of Credentials", b)
+	}
+
+	for _, c := range []struct {
+		name, user, password string
+		want                 error
+	}{
+		{"no credentials", "", "", rpctypes.ErrUserEmpty},
+		{"root with a guess", "root", "guess", rpctypes.ErrAuthFailed},
+		{"an unknown user", "gtmd", pw, rpctypes.ErrAuthFailed},
+		{"the generated password", user, pw, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := canWrite(t, eps, c.user, c.password)
+			if !errors.Is(err, c.want) {
+				t.Errorf("write: %v, want %v", err, c.want)
+			}
+		})
+	}
+	n := openNode(t, eps, "a", withCredentials(e))
+	if _, err := n.ApplyTraffic(ctxT(t), loadTraffic(t), NoDocument); err != nil {
+		t.Fatalf("the node's own store: %v", err)
+	}
+	n.Close()
+	e.Close()
+
+	e, _ = startEmbedded(t, filepath.Join(dir, "etcd"), ports)
+	t.Cleanup(e.Close)
+	if _, again := e.Credentials(); again != pw {
+		t.Errorf("password after a restart %q, want %q", again, pw)
+	}
+	if err := canWrite(t, eps, "", ""); !errors.Is(err, rpctypes.ErrUserEmpty) {
+		t.Errorf("write without credentials after a restart: %v", err)
+	}
+	if err := canWrite(t, eps, user, pw); err != nil {
+		t.Errorf("write with the password after a restart: %v", err)
+	}
+}
+
+// startOpenEtcd runs the data directory as gtmd did before the store had
+// authentication, and writes what an intruder would have.
+func startOpenEtcd(t *testing.T, dir string) {
+	t.Helper()
+	ports := freeLoopbackPorts(t, 2)
+	cfg := embed.NewConfig()
+	cfg.Name, cfg.Dir = "node1", dir
+	cu := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[0])}
+	pu := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[1])}
+	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{cu}, []url.URL{cu}
+	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{pu}, []url.URL{pu}
+	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
+	e, err := embed.StartEtcd(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	<-e.Server.ReadyNotify()
+	cli, err := rawClient(t, []string{cu.String()}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	for _, step := range []func() error{
+		func() error { _, err := cli.Put(ctx, testPrefix+"kept", "yes"); return err },
+		func() error { _, err := cli.UserAdd(ctx, "intruder", "x"); return err },
+		func() error { _, err := cli.UserGrantRole(ctx, "intruder", "root"); return err },
+		func() error { _, err := cli.RoleAdd(ctx, "writer"); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cli.Close()
+}
+
+// TestEmbeddedSecuresAnOpenStore: a data directory from before
+// authentication gets it on the first start, keeps its data, and loses
+// the users and roles anyone could have made meanwhile.
+func TestEmbeddedSecuresAnOpenStore(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "etcd")
+	startOpenEtcd(t, dir)
+
+	logs := newLogs()
+	e, _ := startEmbedded(t, dir, nil, func(o *EmbeddedOptions) { o.Logger = slog.New(logs.handler()) })
+	t.Cleanup(e.Close)
+	logs.wait(t, time.Second, "authentication enabled")
+	logs.wait(t, time.Second, "removed a user", "intruder")
+	logs.wait(t, time.Second, "removed a role", "writer")
+
+	if err := canWrite(t, e.Endpoints(), "", ""); !errors.Is(err, rpctypes.ErrUserEmpty) {
+		t.Errorf("write without credentials: %v", err)
+	}
+	if err := canWrite(t, e.Endpoints(), "intruder", "x"); !errors.Is(err, rpctypes.ErrAuthFailed) {
+		t.Errorf("write as the intruder: %v", err)
+	}
+	user, pw := e.Credentials()
+	cli, err := rawClient(t, e.Endpoints(), user, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	resp, err := cli.Get(ctx, testPrefix+"kept")
+	if err != nil || len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "yes" {
+		t.Errorf("data written before: %v %v", resp, err)
+	}
+	users, err := cli.UserList(ctx)
+	if err != nil || !slices.Equal(users.Users, []string{"root"}) {
+		t.Errorf("users %v (%v), want only root", users, err)
+	}
+	roles, err := cli.RoleList(ctx)
+	if err != nil || len(roles.Roles) != 0 {
+		t.Errorf("roles %v (%v), want none (root's is built in)", roles.Roles, err)
+	}
+}
+
+// TestEmbeddedPasswordFileFaults: a password file that others can read,
+// that is missing or that holds another password stops the start with
+// an error that says what to do.
+func TestEmbeddedPasswordFileFaults(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	file := filepath.Join(dir, "etcd-root.password")
+	e, ports := startEmbedded(t, filepath.Join(dir, "etcd"), nil)
+	e.Close()
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		spoil func() error
+		want  string
+	}{
+		{"readable by others", func() error { return os.Chmod(file, 0o644) }, "run chmod 600 " + file},
+		{"missing", func() error { return os.Remove(file) }, "root password file " + file + " is missing"},
+		{"another password", func() error { return os.WriteFile(file, []byte("guess\n"), 0o600) }, "logging in to the embedded etcd as root"},
+		{"empty", func() error { return os.WriteFile(file, nil, 0o600) }, "is empty"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.spoil(); err != nil {
+				t.Fatal(err)
+			}
+			e, _, err := tryStartEmbedded(t, filepath.Join(dir, "etcd"), ports)
+			if err == nil {
+				e.Close()
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q, want it to contain %q", err, c.want)
+			}
+			_ = os.Remove(file)
+			if err := os.WriteFile(file, good, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	// Put back, the file opens the store again.
+	e, _ = startEmbedded(t, filepath.Join(dir, "etcd"), ports)
+	e.Close()
+}

@@ -1,0 +1,157 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Fault is what stopped the embedded etcd: a fatal error or a panic it
+// raised (a full disk, a failed WAL write, too many open files). etcd
+// would exit the process or panic with a stack; gtmd turns it into one
+// error that says what failed and why.
+type Fault struct {
+	// Message is etcd's account of what failed, e.g. "failed to create
+	// WAL"; Detail holds the other fields it gave, "" for none.
+	Message, Detail string
+	// Err is the cause, nil when etcd gave none.
+	Err error
+}
+
+func (f *Fault) Error() string {
+	var b strings.Builder
+	b.WriteString("embedded etcd: ")
+	b.WriteString(f.Message)
+	if f.Detail != "" {
+		b.WriteString(" (" + f.Detail + ")")
+	}
+	if f.Err != nil {
+		b.WriteString(": " + f.Err.Error())
+	}
+	switch {
+	case errors.Is(f.Err, syscall.ENOSPC):
+		b.WriteString(" — the disk holding data_dir is full")
+	case errors.Is(f.Err, syscall.EMFILE), errors.Is(f.Err, syscall.ENFILE):
+		b.WriteString(" — out of file descriptors: raise the limit (ulimit -n, LimitNOFILE=)")
+	}
+	return b.String()
+}
+
+func (f *Fault) Unwrap() error { return f.Err }
+
+// newEtcdLogger is the zap logger the embedded etcd writes to: entries go
+// to log (etcd's info, which it has a lot of, at debug), and a fatal
+// error or panic goes, instead of os.Exit or a panic, to report as a
+// *Fault, after which the goroutine that raised it ends: the code after
+// etcd's Fatal or Panic call must not run.
+func newEtcdLogger(log *slog.Logger, report func(*Fault)) *zap.Logger {
+	h := faultHook(report)
+	return zap.New(&slogCore{log: log}, zap.WithFatalHook(h), zap.WithPanicHook(h))
+}
+
+// faultHook reports a fatal entry and ends its goroutine.
+type faultHook func(*Fault)
+
+func (h faultHook) OnWrite(ce *zapcore.CheckedEntry, fields []zapcore.Field) {
+	h(faultOf(ce.Message, fields))
+	runtime.Goexit()
+}
+
+// faultOf builds the Fault of a fatal entry from its message and fields.
+func faultOf(msg string, fields []zapcore.Field) *Fault {
+	f := &Fault{Message: msg}
+	var rest []zapcore.Field
+	for _, fd := range fields {
+		if err, ok := fd.Interface.(error); ok && fd.Type == zapcore.ErrorType && f.Err == nil {
+			f.Err = err
+			continue
+		}
+		rest = append(rest, fd)
+	}
+	var parts []string
+	for _, a := range attrsOf(rest) {
+		parts = append(parts, fmt.Sprintf("%s=%v", a.Key, a.Value))
+	}
+	f.Detail = strings.Join(parts, " ")
+	return f
+}
+
+// slogCore is a zapcore.Core writing to a slog.Logger. It leaves fatal
+// and panic entries to faultHook, which reports them once.
+type slogCore struct{ log *slog.Logger }
+
+var _ zapcore.Core = (*slogCore)(nil)
+
+// slogLevel maps etcd's levels: its info is routine chatter (elections,
+// snapshots, compactions), so it shows at debug.
+func slogLevel(l zapcore.Level) slog.Level {
+	switch {
+	case l <= zapcore.InfoLevel:
+		return slog.LevelDebug
+	case l == zapcore.WarnLevel:
+		return slog.LevelWarn
+	default:
+		return slog.LevelError
+	}
+}
+
+func (c *slogCore) Enabled(l zapcore.Level) bool {
+	return c.log.Enabled(context.Background(), slogLevel(l))
+}
+
+func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
+	args := make([]any, 0, len(fields))
+	for _, a := range attrsOf(fields) {
+		args = append(args, a)
+	}
+	return &slogCore{log: c.log.With(args...)}
+}
+
+func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if e.Level >= zapcore.PanicLevel || !c.Enabled(e.Level) {
+		return ce
+	}
+	return ce.AddCore(e, c)
+}
+
+func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
+	attrs := attrsOf(fields)
+	if e.LoggerName != "" {
+		attrs = append(attrs, slog.String("logger", e.LoggerName))
+	}
+	c.log.LogAttrs(context.Background(), slogLevel(e.Level), "embedded etcd: "+e.Message, attrs...)
+	return nil
+}
+
+func (c *slogCore) Sync() error { return nil }
+
+// attrsOf converts zap fields to slog attributes, keeping their order;
+// zap's "error" key becomes gtmd's "err".
+func attrsOf(fields []zapcore.Field) []slog.Attr {
+	out := make([]slog.Attr, 0, len(fields))
+	for _, f := range fields {
+		enc := zapcore.NewMapObjectEncoder()
+		f.AddTo(enc)
+		keys := make([]string, 0, len(enc.Fields))
+		for k := range enc.Fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := enc.Fields[k]
+			if k == "error" {
+				k = "err"
+			}
+			out = append(out, slog.Any(k, v))
+		}
+	}
+	return out
+}
