@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"time"
 
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -40,9 +40,37 @@ func adminTLS(c config.Admin) (*tls.Config, error) {
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 }
 
-// serveAdmin serves the API on l, over HTTPS when tc is set.
-func serveAdmin(l net.Listener, tc *tls.Config, h http.Handler, log *slog.Logger) *http.Server {
-	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+// descriptorReserve is how many descriptors the admin API leaves to the
+// rest of the node (store, DNS sockets, health checks) when the open file
+// limit is too low for admin.limits.max_connections.
+const descriptorReserve = 64
+
+// adminConnCap is the number of connections the API may hold: the node
+// file's, lowered when the descriptor limit would not leave the
+// rest of the node enough. A node out of descriptors loses its store.
+func adminConnCap(max int, limit uint64) int {
+	if limit == 0 || uint64(max)+descriptorReserve <= limit {
+		return max
+	}
+	if limit <= descriptorReserve+1 {
+		return 1
+	}
+	return int(limit - descriptorReserve)
+}
+
+// serveAdmin serves the API on l, over HTTPS when tc is set, within the
+// node file's admin.limits.
+func serveAdmin(l net.Listener, a config.Admin, tc *tls.Config, h http.Handler, m *admin.Metrics, log *slog.Logger) *http.Server {
+	if a.MetricsToken && a.TokensFile == "" {
+		log.Warn("admin.metrics_token is set but there is no admin.tokens_file: /metrics stays open")
+	}
+	lim := a.Limits
+	limit := fileLimit()
+	if c := adminConnCap(lim.MaxConnections, limit); c != lim.MaxConnections {
+		log.Warn("admin.limits.max_connections lowered to leave descriptors to the rest of the node", "max_connections", lim.MaxConnections, "lowered_to", c, "descriptor_limit", limit)
+		lim.MaxConnections = c
+	}
+	srv, l := admin.NewHTTPServer(h, l, admin.ServerOptions{Limits: lim, TLS: tc, Logger: log, Metrics: m, FileLimit: limit})
 	go func() {
 		var err error
 		if tc != nil {
@@ -54,6 +82,6 @@ func serveAdmin(l net.Listener, tc *tls.Config, h http.Handler, log *slog.Logger
 			log.Error("admin API stopped", "err", err)
 		}
 	}()
-	log.Info("admin API listening", "addr", l.Addr().String(), "tls", tc != nil)
+	log.Info("admin API listening", "addr", l.Addr().String(), "tls", tc != nil, "max_connections", lim.MaxConnections)
 	return srv
 }

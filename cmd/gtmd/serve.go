@@ -104,6 +104,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := newLogger(n.Log, stderr)
 	log.Info("starting gtmd", "version", version, "node", n.Node.ID, "region", n.Node.Region)
+	raiseOpenFileLimit(log)
 	// SIGHUP is caught from the start: during start-up it must not kill
 	// the process.
 	hup := make(chan os.Signal, 1)
@@ -260,12 +261,18 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	}
 	nd.setStore(r.store)
 	if adminLn != nil {
-		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, HTTPClient: peers})
+		adminMetrics, err := admin.NewMetrics(reg)
 		if err != nil {
 			adminLn.Close()
 			return r, err
 		}
-		r.admin = serveAdmin(adminLn, adminTLSConfig, api, log)
+		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, HTTPClient: peers,
+			Limits: n.Admin.Limits, MetricsToken: n.Admin.MetricsToken, Metrics: adminMetrics})
+		if err != nil {
+			adminLn.Close()
+			return r, err
+		}
+		r.admin = serveAdmin(adminLn, n.Admin, adminTLSConfig, api, adminMetrics, log)
 	}
 	if n.TrafficFile != "" {
 		go nd.bootstrapTraffic(ctx, n.TrafficFile)

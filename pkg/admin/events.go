@@ -11,8 +11,14 @@ import (
 // getEvents streams the backend's events as server-sent events, one
 // "event: TYPE" and "data: JSON" pair each, with a comment line every
 // heartbeat so that idle proxies keep the stream open. It ends when the
-// client goes or the backend closes the channel.
+// client goes or the backend closes the channel. At most
+// admin.limits.max_event_streams are open at once.
 func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
+	release, ok := s.admitStream(w)
+	if !ok {
+		return
+	}
+	defer release()
 	ctx := r.Context()
 	events, err := s.backend.Subscribe(ctx)
 	if err != nil {
@@ -20,8 +26,18 @@ func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	// The stream outlives any write timeout of the server.
-	_ = rc.SetWriteDeadline(time.Time{})
+	// The stream outlives the server's read and write timeouts: the read
+	// deadline would cancel it (net/http's background read fails), the
+	// write deadline cut it. Each write gets its own deadline instead, so
+	// a client that stops reading still gives its place back.
+	_ = rc.SetReadDeadline(time.Time{})
+	send := func(format string, args ...any) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
+		if _, err := fmt.Fprintf(w, format, args...); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -30,10 +46,7 @@ func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	if _, err := fmt.Fprint(w, ": gtmd events\n\n"); err != nil {
-		return
-	}
-	if err := rc.Flush(); err != nil {
+	if err := send(": gtmd events\n\n"); err != nil {
 		return
 	}
 	tick := time.NewTicker(s.heartbeat)
@@ -43,7 +56,7 @@ func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			_, err = fmt.Fprint(w, ": heartbeat\n\n")
+			err = send(": heartbeat\n\n")
 		case ev, ok := <-events:
 			if !ok {
 				return
@@ -54,10 +67,7 @@ func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
 				s.log.Warn("encoding an event", "type", ev.Type, "err", err)
 				continue
 			}
-			_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", sanitizeEventType(ev.Type), data)
-		}
-		if err == nil {
-			err = rc.Flush()
+			err = send("event: %s\ndata: %s\n\n", sanitizeEventType(ev.Type), data)
 		}
 		if err != nil {
 			return

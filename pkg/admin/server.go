@@ -59,6 +59,17 @@ type Options struct {
 	// Heartbeat is the interval of comments on GET /v1/events that keep
 	// idle proxies from closing the stream (default 15 s).
 	Heartbeat time.Duration
+	// Limits are the node file's admin.limits: New uses the requests per
+	// token, the event streams and the write timeout (for each write of
+	// an event stream); NewHTTPServer the rest. Zero fields take the node
+	// file's defaults.
+	Limits config.AdminLimits
+	// MetricsToken puts GET /metrics behind a token of any role when the
+	// API has tokens, for a node whose metrics say more than it should
+	// to whoever can reach the port.
+	MetricsToken bool
+	// Metrics counts the requests the limits refuse; nil counts nothing.
+	Metrics *Metrics
 }
 
 // server holds what the handlers share.
@@ -72,6 +83,15 @@ type server struct {
 	maxBody   int64
 	wait      time.Duration
 	heartbeat time.Duration
+	// metricsAuth is true when GET /metrics needs a token.
+	metricsAuth bool
+	// perToken bounds the requests in progress per token or client.
+	perToken *inFlight
+	// streams holds a place for each open event stream.
+	streams chan struct{}
+	// writeTimeout bounds each write of an event stream.
+	writeTimeout time.Duration
+	counts       *Metrics
 }
 
 // New returns the API's handler. It reads opts.TokensFile, and fails when
@@ -117,6 +137,12 @@ func New(opts Options) (http.Handler, error) {
 		g = prometheus.NewRegistry()
 	}
 	s.gatherer = promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+	lim := limitsOrDefault(opts.Limits)
+	s.perToken = newInFlight(lim.MaxRequestsPerToken)
+	s.streams = make(chan struct{}, lim.MaxEventStreams)
+	s.writeTimeout = lim.WriteTimeout.Std()
+	s.metricsAuth = opts.MetricsToken && s.tokens != nil
+	s.counts = opts.Metrics
 
 	// One handler per path, choosing among the methods itself, so that a
 	// wrong method gets 405 with Allow and a JSON body.
@@ -147,7 +173,7 @@ func (s *server) dispatch(rts []Route) http.Handler {
 	}
 	slices.Sort(allow)
 	allowHeader := strings.Join(allow, ", ")
-	auth := rts[0].Auth
+	auth := rts[0].Auth || (s.metricsAuth && rts[0].Path == "/metrics")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		role := ""
 		if auth {
@@ -168,9 +194,14 @@ func (s *server) dispatch(rts []Route) http.Handler {
 		}
 		rt := rts[i]
 		if rt.Write && s.tokens != nil && role != RoleWrite {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("%s %s changes the cluster and needs a token with the write role; token %s has the %s role", rt.Method, rt.Path, requestInfoFrom(r.Context()).token, role))
+			refuseAuth(w, http.StatusForbidden, fmt.Sprintf("%s %s changes the cluster and needs a token with the write role; token %s has the %s role", rt.Method, rt.Path, requestInfoFrom(r.Context()).token, role))
 			return
 		}
+		release, ok := s.admitRequest(w, r)
+		if !ok {
+			return
+		}
+		defer release()
 		rt.handle(s, w, r)
 	})
 }
@@ -194,7 +225,7 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (role stri
 		// page that rebinds its own name to 127.0.0.1 would get through
 		// it, so the Host a browser sends must be a loopback one too.
 		if !loopbackHost(r.Host) {
-			writeError(w, http.StatusForbidden, fmt.Sprintf("Host %q is not a loopback address: without a tokens file the API answers only requests addressed to 127.0.0.1, ::1 or localhost", r.Host))
+			refuseAuth(w, http.StatusForbidden, fmt.Sprintf("Host %q is not a loopback address: without a tokens file the API answers only requests addressed to 127.0.0.1, ::1 or localhost", r.Host))
 			return "", false
 		}
 		return RoleWrite, true
@@ -202,20 +233,20 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (role stri
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd"`)
-		writeError(w, http.StatusUnauthorized, "this call needs a token: send Authorization: Bearer TOKEN")
+		refuseAuth(w, http.StatusUnauthorized, "this call needs a token: send Authorization: Bearer TOKEN")
 		return "", false
 	}
 	scheme, token, found := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd", error="invalid_request"`)
-		writeError(w, http.StatusUnauthorized, "the Authorization header must be Bearer TOKEN")
+		refuseAuth(w, http.StatusUnauthorized, "the Authorization header must be Bearer TOKEN")
 		return "", false
 	}
 	name, role, ok := s.tokens.lookup(token)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "the token is not one of this node's tokens")
+		refuseAuth(w, http.StatusUnauthorized, "the token is not one of this node's tokens")
 		return "", false
 	}
 	requestInfoFrom(r.Context()).token = name
@@ -253,6 +284,14 @@ type ErrorBody struct {
 	Faults []config.Fault `json:"faults,omitempty"`
 	// Revision is the stored revision, on 412.
 	Revision int64 `json:"revision,omitempty"`
+}
+
+// refuseAuth answers a request its token does not let through, and
+// closes the connection after it: a client without a good token gets no
+// connection to hold on to.
+func refuseAuth(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Connection", "close")
+	writeError(w, status, msg)
 }
 
 func writeError(w http.ResponseWriter, status int, msg string) {
