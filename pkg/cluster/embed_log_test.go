@@ -1,0 +1,142 @@
+package cluster
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// lockedBuf is a buffer slog can write to from etcd's goroutines.
+type lockedBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuf) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// records decodes the JSON lines written so far.
+func (l *lockedBuf) records(t *testing.T) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestEtcdLogThroughSlog(t *testing.T) {
+	t.Parallel()
+	cause := errors.New("disk on fire")
+	for _, c := range []struct {
+		name  string
+		level slog.Level // of the slog handler
+		log   func(*zap.Logger)
+		want  map[string]any // nil: nothing written
+	}{
+		{"info is chatter, at debug", slog.LevelDebug, func(l *zap.Logger) { l.Info("elected leader", zap.Uint64("term", 3)) },
+			map[string]any{"level": "DEBUG", "msg": "embedded etcd: elected leader", "term": float64(3)}},
+		{"info is hidden at info", slog.LevelInfo, func(l *zap.Logger) { l.Info("elected leader") }, nil},
+		{"warn stays warn", slog.LevelInfo, func(l *zap.Logger) { l.Warn("apply request took too long", zap.Duration("took", 1500*time.Millisecond)) },
+			map[string]any{"level": "WARN", "msg": "embedded etcd: apply request took too long", "took": float64(1.5e9)}},
+		{"error with its cause as err", slog.LevelInfo, func(l *zap.Logger) { l.Error("failed to publish", zap.Error(cause)) },
+			map[string]any{"level": "ERROR", "msg": "embedded etcd: failed to publish", "err": "disk on fire"}},
+		{"dpanic is an error, not a panic", slog.LevelInfo, func(l *zap.Logger) { l.DPanic("odd", zap.String("k", "v")) },
+			map[string]any{"level": "ERROR", "msg": "embedded etcd: odd", "k": "v"}},
+		{"logger name and context fields", slog.LevelInfo, func(l *zap.Logger) {
+			l.Named("raft").With(zap.String("local-member-id", "8e9e")).Warn("slow")
+		}, map[string]any{"level": "WARN", "msg": "embedded etcd: slow", "logger": "raft", "local-member-id": "8e9e"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf lockedBuf
+			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: c.level})), func(f *Fault) { t.Errorf("fault %v", f) })
+			c.log(lg)
+			recs := buf.records(t)
+			if c.want == nil {
+				if len(recs) != 0 {
+					t.Errorf("wrote %v, want nothing", recs)
+				}
+				return
+			}
+			if len(recs) != 1 {
+				t.Fatalf("wrote %d records, want 1: %v", len(recs), recs)
+			}
+			for k, v := range c.want {
+				if recs[0][k] != v {
+					t.Errorf("%s = %v, want %v (record %v)", k, recs[0][k], v, recs[0])
+				}
+			}
+		})
+	}
+}
+
+// TestEtcdFaultIsOneError: etcd's Fatal and Panic neither exit nor panic;
+// they hand one Fault with the cause to report, write nothing else, and
+// end the goroutine that raised them.
+func TestEtcdFaultIsOneError(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name    string
+		raise   func(*zap.Logger)
+		is      error
+		message string
+	}{
+		{"purge at the descriptor limit", func(l *zap.Logger) {
+			l.Fatal("failed to purge wal file", zap.Error(&fs.PathError{Op: "open", Path: "/d/member/wal", Err: syscall.EMFILE}))
+		}, syscall.EMFILE, "embedded etcd: failed to purge wal file: open /d/member/wal: too many open files — out of file descriptors: raise the limit (ulimit -n, LimitNOFILE=)"},
+		{"WAL on a full disk", func(l *zap.Logger) {
+			l.Panic("failed to create WAL", zap.Error(&fs.PathError{Op: "write", Path: "/d/member/wal/0.tmp", Err: syscall.ENOSPC}), zap.String("dir", "/d"))
+		}, syscall.ENOSPC, "embedded etcd: failed to create WAL (dir=/d): write /d/member/wal/0.tmp: no space left on device — the disk holding data_dir is full"},
+		{"raft's sugar without a cause", func(l *zap.Logger) { l.Sugar().Fatalf("tocommit(%d) is out of range", 9) }, nil, "embedded etcd: tocommit(9) is out of range"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf lockedBuf
+			faults := make(chan *Fault, 2)
+			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), func(f *Fault) { faults <- f })
+			ended, carriedOn := make(chan struct{}), false
+			go func() {
+				defer close(ended)
+				c.raise(lg)
+				carriedOn = true
+			}()
+			<-ended
+			if carriedOn {
+				t.Error("the goroutine went on after Fatal or Panic")
+			}
+			if len(faults) != 1 {
+				t.Fatalf("%d faults reported, want 1", len(faults))
+			}
+			f := <-faults
+			if f.Error() != c.message {
+				t.Errorf("fault %q, want %q", f.Error(), c.message)
+			}
+			if c.is != nil && !errors.Is(f, c.is) {
+				t.Errorf("fault %v is not %v", f, c.is)
+			}
+			if recs := buf.records(t); len(recs) != 0 {
+				t.Errorf("wrote %v besides the fault", recs)
+			}
+		})
+	}
+}
