@@ -58,7 +58,9 @@ func TestEtcdLogThroughSlog(t *testing.T) {
 		{"info is chatter, at debug", slog.LevelDebug, func(l *zap.Logger) { l.Info("elected leader", zap.Uint64("term", 3)) },
 			map[string]any{"level": "DEBUG", "msg": "embedded etcd: elected leader", "term": float64(3)}},
 		{"info is hidden at info", slog.LevelInfo, func(l *zap.Logger) { l.Info("elected leader") }, nil},
-		{"warn stays warn", slog.LevelInfo, func(l *zap.Logger) { l.Warn("apply request took too long", zap.Duration("took", 1500*time.Millisecond)) },
+		{"warn stays warn", slog.LevelInfo, func(l *zap.Logger) {
+			l.Warn("apply request took too long", zap.Duration("took", 1500*time.Millisecond))
+		},
 			map[string]any{"level": "WARN", "msg": "embedded etcd: apply request took too long", "took": float64(1.5e9)}},
 		{"error with its cause as err", slog.LevelInfo, func(l *zap.Logger) { l.Error("failed to publish", zap.Error(cause)) },
 			map[string]any{"level": "ERROR", "msg": "embedded etcd: failed to publish", "err": "disk on fire"}},
