@@ -237,10 +237,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 
 	endpoints := n.Store.EtcdEndpoints
 	if len(endpoints) == 0 {
-		r.embed, err = cluster.StartEmbedded(cluster.EmbeddedOptions{
-			Dir: filepath.Join(n.DataDir, "etcd"), Name: n.Node.ID,
-			ClientURL: n.Store.Embedded.ClientURL, PeerURL: n.Store.Embedded.PeerURL, Logger: log,
-		})
+		r.embed, err = cluster.StartEmbedded(embeddedOptions(n, log))
 		if err != nil {
 			return r, err
 		}
@@ -255,11 +252,21 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		storeOpts.Self.Admin = adminURL(n.Admin, r.adminAddr)
 	}
 	storeOpts.Logger, storeOpts.Registerer = log, reg
+	if r.embed != nil {
+		storeOpts.Username, storeOpts.Password = r.embed.Credentials()
+		storeOpts.Recover = r.embed.Recover
+	}
 	storeOpts.OnState, storeOpts.OnConnected = nd.stateChanged, nd.connectedChanged
 	if r.store, err = cluster.Open(storeOpts); err != nil {
 		return r, err
 	}
 	nd.setStore(r.store)
+	bootstrap := false
+	if n.TrafficFile != "" {
+		if bootstrap, err = checkTrafficFile(ctx, r.store, n.TrafficFile, log); err != nil {
+			return r, err
+		}
+	}
 	if adminLn != nil {
 		adminMetrics, err := admin.NewMetrics(reg)
 		if err != nil {
@@ -274,7 +281,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		}
 		r.admin = serveAdmin(adminLn, n.Admin, adminTLSConfig, api, adminMetrics, log)
 	}
-	if n.TrafficFile != "" {
+	if bootstrap {
 		go nd.bootstrapTraffic(ctx, n.TrafficFile)
 	}
 	go nd.expireExternal(ctx, time.Second)
