@@ -74,6 +74,11 @@ func decodeDocument(file string, src []byte, out any) (pos positions, faults []F
 	if doc.Kind != yaml.MappingNode && !(doc.Kind == yaml.ScalarNode && doc.Tag == "!!null") {
 		return pos, []Fault{{File: file, Line: doc.Line, Column: doc.Column, Message: "the document must be a mapping of keys to values, not " + kindName(doc)}}, false
 	}
+	// Before anything below follows an alias: the walk, the decode and
+	// the UnmarshalYAML methods it calls all expand them.
+	if f := checkBounds(file, doc, len(src)); f != nil {
+		return pos, []Fault{*f}, false
+	}
 	w := &walker{pos: pos, types: map[*yaml.Node]reflect.Type{}, list: &faultList{file: file, pos: pos}}
 	w.walk(doc, reflect.TypeOf(out).Elem(), "")
 	// yaml leaves unknown keys alone and goes on past values of the wrong
@@ -260,7 +265,9 @@ func syntaxFault(file string, err error) Fault {
 
 // decodeFaults turns the type errors of a decode (a string where a number
 // belongs, say) into faults, each placed on the value yaml complains about
-// and named by the field found there.
+// and named by the field found there. yaml gives only a line: the values
+// and fields of each line are indexed once, so a document with a fault on
+// every line costs no more than its size.
 func decodeFaults(file string, pos positions, doc *yaml.Node, types map[*yaml.Node]reflect.Type, err error) []Fault {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
@@ -268,6 +275,8 @@ func decodeFaults(file string, pos positions, doc *yaml.Node, types map[*yaml.No
 	}
 	faults := make([]Fault, 0, len(te.Errors))
 	taken := map[*yaml.Node]bool{}
+	values := valuesByLine(doc)
+	fields := pos.byLine()
 	for _, e := range te.Errors {
 		if strings.Contains(e, ": mapping key ") {
 			continue // the walk reported it, with its column
@@ -280,17 +289,17 @@ func decodeFaults(file string, pos positions, doc *yaml.Node, types map[*yaml.No
 			if tm := typeErrRE.FindStringSubmatch(m[3]); tm != nil {
 				// yaml gives only the line; several values can share it
 				// in a flow mapping, so find the value by its tag and text.
-				n := typeErrorNode(doc, f.Line, tm[1], tm[2], types, strings.TrimLeft(tm[3], "*"), taken)
+				n := typeErrorNode(values[f.Line], tm[1], tm[2], types, strings.TrimLeft(tm[3], "*"), taken)
 				if n == nil {
 					// A custom type (Duration) decodes into another.
-					n = typeErrorNode(doc, f.Line, tm[1], tm[2], nil, "", taken)
+					n = typeErrorNode(values[f.Line], tm[1], tm[2], nil, "", taken)
 				}
 				if n != nil && col == 0 {
 					col = n.Column
 				}
 				f.Message = typeErrorMessage(tm[1], tm[2], tm[3])
 			}
-			f.Field, f.Column = fieldAt(pos, f.Line, col)
+			f.Field, f.Column = fieldAt(pos, fields[f.Line], col)
 		}
 		faults = append(faults, f)
 	}
@@ -302,24 +311,14 @@ func decodeFaults(file string, pos positions, doc *yaml.Node, types map[*yaml.No
 // scalars, and the Go type it does not fit.
 var typeErrRE = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (.+)$")
 
-// typeErrorNode returns the first value on line that matches a type
-// error's tag and text and, with types, the Go type it was decoded into,
-// and that no earlier error was placed on.
-func typeErrorNode(n *yaml.Node, line int, tag, text string, types map[*yaml.Node]reflect.Type, goType string, taken map[*yaml.Node]bool) *yaml.Node {
-	var found *yaml.Node
+// valuesByLine lists the values (not the keys) under n by the line they
+// start on, each line's in document order. Aliases are not followed:
+// yaml reports a value where it is written.
+func valuesByLine(n *yaml.Node) map[int][]*yaml.Node {
+	out := map[int][]*yaml.Node{}
 	var visit func(n *yaml.Node)
 	visit = func(n *yaml.Node) {
-		if found != nil || n.Line > line {
-			return
-		}
-		if n.Line == line && !taken[n] && n.ShortTag() == "!!"+tag && (types == nil || (types[n] != nil && types[n].String() == goType)) {
-			v, cut := strings.CutSuffix(text, "...")
-			if n.Kind != yaml.ScalarNode || n.Value == text || (cut && len(n.Value) > 10 && strings.HasPrefix(n.Value, v)) {
-				found = n
-				taken[n] = true
-				return
-			}
-		}
+		out[n.Line] = append(out[n.Line], n)
 		for i, c := range n.Content {
 			if n.Kind == yaml.MappingNode && i%2 == 0 {
 				continue // keys are not values
@@ -328,7 +327,24 @@ func typeErrorNode(n *yaml.Node, line int, tag, text string, types map[*yaml.Nod
 		}
 	}
 	visit(n)
-	return found
+	return out
+}
+
+// typeErrorNode returns the first of a line's values that matches a type
+// error's tag and text and, with types, the Go type it was decoded into,
+// and that no earlier error was placed on.
+func typeErrorNode(line []*yaml.Node, tag, text string, types map[*yaml.Node]reflect.Type, goType string, taken map[*yaml.Node]bool) *yaml.Node {
+	for _, n := range line {
+		if taken[n] || n.ShortTag() != "!!"+tag || (types != nil && (types[n] == nil || types[n].String() != goType)) {
+			continue
+		}
+		v, cut := strings.CutSuffix(text, "...")
+		if n.Kind != yaml.ScalarNode || n.Value == text || (cut && len(n.Value) > 10 && strings.HasPrefix(n.Value, v)) {
+			taken[n] = true
+			return n
+		}
+	}
+	return nil
 }
 
 // typeErrorMessage rewrites yaml's "cannot unmarshal !!str `abc` into
@@ -369,12 +385,22 @@ func typeErrorMessage(tag, text, goType string) string {
 	return fmt.Sprintf("must be %s, not %s", want, got)
 }
 
-// fieldAt returns the field whose value starts at line and col, or, with
-// col 0, the deepest field whose value starts on line.
-func fieldAt(pos positions, line, col int) (string, int) {
+// byLine lists the fields by the line their value starts on.
+func (p positions) byLine() map[int][]string {
+	out := map[int][]string{}
+	for f, lc := range p {
+		out[lc[0]] = append(out[lc[0]], f)
+	}
+	return out
+}
+
+// fieldAt returns, of the fields whose value starts on one line, the one
+// at col or, with col 0, the deepest.
+func fieldAt(pos positions, fields []string, col int) (string, int) {
 	best, bestCol := "", 0
-	for f, lc := range pos {
-		if lc[0] != line || (col > 0 && lc[1] != col) {
+	for _, f := range fields {
+		lc := pos[f]
+		if col > 0 && lc[1] != col {
 			continue
 		}
 		if bestCol == 0 || len(f) > len(best) || (len(f) == len(best) && f < best) {
