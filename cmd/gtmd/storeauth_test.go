@@ -8,10 +8,12 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,5 +119,103 @@ func writePEM(t *testing.T, path, typ string, der []byte) {
 	t.Helper()
 	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// freeLoopbackURLs returns n http:// URLs on 127.0.0.1 ports that were
+// free a moment ago.
+func freeLoopbackURLs(t *testing.T, n int) []string {
+	t.Helper()
+	var urls []string
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		urls = append(urls, "http://"+l.Addr().String())
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return urls
+}
+
+// embeddedNode is a node file for a node on its embedded store, with
+// everything on free loopback ports.
+func embeddedNode(t *testing.T, dataDir string) config.Node {
+	t.Helper()
+	n := config.DefaultNode()
+	n.Node.ID, n.Node.Region = "emb", "test"
+	n.DNS.Listen = []string{"127.0.0.1:0"}
+	n.DNS.UDPListeners = 1
+	n.Admin.Listen = "127.0.0.1:0"
+	urls := freeLoopbackURLs(t, 2)
+	n.Store.Embedded.ClientURL, n.Store.Embedded.PeerURL = urls[0], urls[1]
+	n.DataDir = dataDir
+	if err := n.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestEmbeddedStoreAuth: a node on its embedded store generates a root
+// password in data_dir (0600), logs in with it and works; a local process
+// without it can neither read nor write the store.
+func TestEmbeddedStoreAuth(t *testing.T) {
+	dataDir := t.TempDir()
+	n := embeddedNode(t, dataDir)
+	n.TrafficFile = writeTraffic(t, clusterTraffic("127.0.0.1:1"))
+	r, err := startNode(context.Background(), &n, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.stop)
+	eventually(t, 10*time.Second, "the node's store takes the traffic_file", func() bool {
+		st := r.store.State()
+		return st != nil && st.Traffic != nil
+	})
+
+	file := filepath.Join(dataDir, "etcd-root.password")
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %04o, want 0600", file, fi.Mode().Perm())
+	}
+	b, _ := os.ReadFile(file)
+	password := strings.TrimSpace(string(b))
+
+	// What a local process could do with the store, through a store of
+	// its own on the node's endpoint.
+	writes := func(user, password string) error {
+		s, err := cluster.Open(cluster.Options{Endpoints: r.embed.Endpoints(), Username: user, Password: password, Prefix: n.Store.Prefix, Self: cluster.Member{ID: "intruder"}})
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, _, err := s.Traffic(ctx); err != nil {
+			return err
+		}
+		return s.SetOverride(ctx, "www.gtm.test.", "us-east", cluster.Override{State: "drain", Reason: "intruder"})
+	}
+	for _, c := range []struct {
+		name, user, password string
+		ok                   bool
+	}{
+		{"no credentials", "", "", false},
+		{"root with a guess", "root", "guess", false},
+		{"the password in data_dir", "root", password, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := writes(c.user, c.password)
+			if (err == nil) != c.ok {
+				t.Errorf("read and write: %v, want ok=%v", err, c.ok)
+			}
+		})
 	}
 }

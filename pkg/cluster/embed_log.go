@@ -103,6 +103,17 @@ func slogLevel(l zapcore.Level) slog.Level {
 	}
 }
 
+// entryLevel is slogLevel, except for warnings etcd gives on every start
+// that do not apply to one member on loopback: a single port for HTTP
+// and gRPC, and simple tokens (not signed, but never shared with another
+// member).
+func entryLevel(e zapcore.Entry) slog.Level {
+	if e.Level == zapcore.WarnLevel && (strings.HasPrefix(e.Message, "Running http and grpc server on single port") || e.Message == "simple token is not cryptographically signed") {
+		return slog.LevelDebug
+	}
+	return slogLevel(e.Level)
+}
+
 func (c *slogCore) Enabled(l zapcore.Level) bool {
 	return c.log.Enabled(context.Background(), slogLevel(l))
 }
@@ -116,7 +127,7 @@ func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
 }
 
 func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if e.Level >= zapcore.PanicLevel || !c.Enabled(e.Level) {
+	if e.Level >= zapcore.PanicLevel || !c.log.Enabled(context.Background(), entryLevel(e)) {
 		return ce
 	}
 	return ce.AddCore(e, c)
@@ -127,7 +138,7 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	if e.LoggerName != "" {
 		attrs = append(attrs, slog.String("logger", e.LoggerName))
 	}
-	c.log.LogAttrs(context.Background(), slogLevel(e.Level), "embedded etcd: "+e.Message, attrs...)
+	c.log.LogAttrs(context.Background(), entryLevel(e), "embedded etcd: "+e.Message, attrs...)
 	return nil
 }
 

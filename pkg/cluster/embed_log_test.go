@@ -62,6 +62,7 @@ func TestEtcdLogThroughSlog(t *testing.T) {
 			l.Warn("apply request took too long", zap.Duration("took", 1500*time.Millisecond))
 		},
 			map[string]any{"level": "WARN", "msg": "embedded etcd: apply request took too long", "took": float64(1.5e9)}},
+		{"a warning that does not apply to one member on loopback", slog.LevelInfo, func(l *zap.Logger) { l.Warn("simple token is not cryptographically signed") }, nil},
 		{"error with its cause as err", slog.LevelInfo, func(l *zap.Logger) { l.Error("failed to publish", zap.Error(cause)) },
 			map[string]any{"level": "ERROR", "msg": "embedded etcd: failed to publish", "err": "disk on fire"}},
 		{"dpanic is an error, not a panic", slog.LevelInfo, func(l *zap.Logger) { l.DPanic("odd", zap.String("k", "v")) },

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/cluster"
+)
+
+// TestServeProcess is `gtmd serve` in a process of its own, started by
+// the tests below to see what the process prints and how it exits.
+func TestServeProcess(t *testing.T) {
+	if os.Getenv("GTMD_TEST_SERVE_PROCESS") != "1" {
+		t.Skip("started by the tests of a whole gtmd process")
+	}
+	os.Exit(run(context.Background(), []string{"serve", "--config", os.Getenv("GTMD_TEST_SERVE_CONFIG")}, os.Stdout, os.Stderr))
+}
+
+// serveProcess starts `gtmd serve` on config in a new process.
+func serveProcess(t *testing.T, config string) (*exec.Cmd, *lockedBuffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
+	cmd.Env = append(os.Environ(), "GTMD_TEST_SERVE_PROCESS=1", "GTMD_TEST_SERVE_CONFIG="+config)
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+	})
+	return cmd, &stderr
+}
+
+// smallDisk mounts a tmpfs of size on a new directory, as a disk that
+// fills up; it needs root (CI runs as root) and skips otherwise.
+func smallDisk(t *testing.T, size string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a small tmpfs needs root")
+	}
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("cannot mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
+	return dir
+}
+
+// diskNodeFile writes a node file whose data_dir is on disk.
+func diskNodeFile(t *testing.T, disk string) string {
+	t.Helper()
+	urls := freeLoopbackURLs(t, 2)
+	src := fmt.Sprintf(`node: {id: full, region: test}
+dns: {listen: ["127.0.0.1:0"], udp_listeners: 1}
+admin: {listen: "127.0.0.1:0"}
+store: {embedded: {client_url: %q, peer_url: %q}}
+data_dir: %q
+log: {level: info}
+`, urls[0], urls[1], filepath.Join(disk, "data"))
+	path := filepath.Join(t.TempDir(), "gtmd.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// exitOf waits for cmd and returns its exit code.
+func exitOf(t *testing.T, cmd *exec.Cmd, limit time.Duration) int {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return 0
+	case <-time.After(limit):
+		t.Fatalf("gtmd serve still running after %v", limit)
+		return 0
+	}
+}
+
+// oneClearLine checks that gtmd's verdict on the failure (the error
+// serve returns, or the line before the exit) is one line that names the
+// cause, and that nothing panicked or printed a stack. etcd's own error
+// lines may come before it.
+func oneClearLine(t *testing.T, stderr string, want ...string) {
+	t.Helper()
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if strings.HasPrefix(l, "gtmd serve: ") || strings.Contains(l, `msg="embedded etcd failed; exiting"`) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("%d lines say why gtmd stops, want 1; stderr:\n%s", len(lines), stderr)
+	}
+	for _, w := range append(want, "no space left on device") {
+		if !strings.Contains(lines[0], w) {
+			t.Errorf("line %q, want it to contain %q", lines[0], w)
+		}
+	}
+	for _, bad := range []string{"panic:", "goroutine ", ".go:"} {
+		if strings.Contains(stderr, bad) {
+			t.Errorf("stderr holds %q:\n%s", bad, stderr)
+		}
+	}
+}
+
+// TestDiskFullAtStart: `gtmd serve` on a full disk exits 1 with one line
+// saying the WAL could not be created because the disk is full.
+func TestDiskFullAtStart(t *testing.T) {
+	disk := smallDisk(t, "2m")
+	cmd, stderr := serveProcess(t, diskNodeFile(t, disk))
+	if code := exitOf(t, cmd, time.Minute); code != 1 {
+		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
+	}
+	oneClearLine(t, stderr.String(), "gtmd serve: starting the embedded etcd", "failed to create WAL", "the disk holding data_dir is full")
+}
+
+// TestDiskFullWhileRunning: when the disk fills up under a running node,
+// the next large write makes etcd fail; the process exits 1 with one line
+// that says so, never silently.
+func TestDiskFullWhileRunning(t *testing.T) {
+	disk := smallDisk(t, "160m")
+	cfg := diskNodeFile(t, disk)
+	cmd, stderr := serveProcess(t, cfg)
+	passwordFile := filepath.Join(disk, "data", "etcd-root.password")
+	eventually(t, time.Minute, "the node listening", func() bool { return strings.Contains(stderr.String(), "gtmd listening") })
+	pw, err := os.ReadFile(passwordFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clientURL := ""
+	for _, f := range strings.Fields(stderr.String()) {
+		if u, ok := strings.CutPrefix(f, "client_url="); ok {
+			clientURL = u
+		}
+	}
+	s, err := cluster.Open(cluster.Options{Endpoints: []string{clientURL}, Username: "root", Password: strings.TrimSpace(string(pw)), Prefix: "/gtmd/", Self: cluster.Member{ID: "writer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+
+	filler, err := os.Create(filepath.Join(disk, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chunk := bytes.Repeat([]byte{0}, 64<<10)
+	for {
+		if _, err := filler.Write(chunk); err != nil {
+			break
+		}
+	}
+	filler.Close()
+
+	big := cluster.Override{State: "drain", Reason: strings.Repeat("x", 1<<20)}
+	for i := 0; i < 100 && cmd.ProcessState == nil; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err := s.SetOverride(ctx, "svc", fmt.Sprintf("e%d", i), big)
+		cancel()
+		if err != nil {
+			break // the node is gone
+		}
+	}
+	if code := exitOf(t, cmd, time.Minute); code != 1 {
+		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
+	}
+	oneClearLine(t, stderr.String(), "embedded etcd failed; exiting", "the disk holding data_dir is full")
+}
