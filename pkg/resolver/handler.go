@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/geo"
+	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/policy"
 )
 
@@ -29,6 +30,20 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics counts queries and decisions; nil counts nothing.
 	Metrics *Metrics
+	// RateLimiter limits answers over UDP (see NewRateLimiter); nil, as
+	// in tests and benchmarks that send floods on purpose, limits
+	// nothing. gtmd serve makes one from the node file, where it is on
+	// by default.
+	RateLimiter *RateLimiter
+	// Cookies answers DNS cookies; the zero value ignores the option, as
+	// a server that does not know it would.
+	Cookies config.Cookies
+	// NSID is the identifier NSID queries are answered with, the node
+	// id; empty ignores the option.
+	NSID string
+	// Now is the clock of cookie timestamps and rate limiting; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // Handler answers DNS queries from the current Snapshot. It is safe for
@@ -40,6 +55,16 @@ type Handler struct {
 	log     *slog.Logger
 	metrics *Metrics
 	pool    sync.Pool
+	rrl     *RateLimiter
+	// cookieSecrets is the pair SetCookieSecrets installs.
+	cookieSecrets   atomic.Pointer[cookieSecrets]
+	cookiesEnabled  bool
+	cookiesRequired bool
+	nsid            string
+	now             func() time.Time
+	// clocked is set when queries need the time: for cookies or rate
+	// limiting.
+	clocked bool
 }
 
 var _ dns.Handler = (*Handler)(nil)
@@ -47,7 +72,16 @@ var _ dns.Handler = (*Handler)(nil)
 // NewHandler returns a handler that answers REFUSED to everything until
 // the first Swap.
 func NewHandler(opts Options) *Handler {
-	h := &Handler{locator: opts.Locator, rand: opts.Rand, log: opts.Logger, metrics: opts.Metrics}
+	h := &Handler{
+		locator: opts.Locator, rand: opts.Rand, log: opts.Logger, metrics: opts.Metrics,
+		rrl: opts.RateLimiter, cookiesEnabled: opts.Cookies.Enabled, cookiesRequired: opts.Cookies.Enabled && opts.Cookies.Require,
+		nsid: nsidOf(opts.NSID), now: opts.Now,
+	}
+	h.clocked = h.rrl != nil || h.cookiesEnabled
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.cookieSecrets.Store(&cookieSecrets{current: randomCookieSecret()})
 	if h.rand == nil {
 		h.rand = globalRand{}
 	}
@@ -96,7 +130,22 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	remote := w.RemoteAddr()
 	_, st.req.tcp = remote.(*net.TCPAddr)
 	st.req.source = addrOf(remote)
+	if h.clocked {
+		st.req.now = h.now()
+	}
 	h.resolve(q, st)
+	if st.req.cookie != cookieNone {
+		h.metrics.cookie(st.req.cookie)
+	}
+	if act := h.limit(st); act != ActionAllow {
+		h.metrics.limited(act)
+		if act == ActionDrop {
+			st.clear()
+			h.pool.Put(st)
+			return
+		}
+		st.slip()
+	}
 	out, err := h.pack(st)
 	if err != nil {
 		h.log.Warn("cannot pack response", "name", st.req.name, "qtype", st.req.qtype, "err", err)
@@ -126,6 +175,9 @@ func (h *Handler) Resolve(q *dns.Msg, source netip.Addr, tcp bool) *dns.Msg {
 func (h *Handler) resolveUnpacked(q *dns.Msg, source netip.Addr, tcp bool, trace *policy.Trace) *queryState {
 	st := new(queryState)
 	st.req.source, st.req.tcp, st.req.trace = source.Unmap(), tcp, trace
+	if h.clocked {
+		st.req.now = h.now()
+	}
 	h.resolve(q, st)
 	if opt := st.req.optRR(); opt != nil {
 		st.resp.Extra = append(st.resp.Extra, opt)
@@ -158,6 +210,10 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	resp.Question = append(resp.Question[:0], q.Question[0])
 	r.qtype = q.Question[0].Qtype
 	rcode := r.parseEDNS(q)
+	if rcode == dns.RcodeSuccess {
+		rcode = h.checkCookie(r)
+	}
+	h.answerNSID(r)
 	if rcode != dns.RcodeSuccess {
 		resp.Rcode = rcode
 		return

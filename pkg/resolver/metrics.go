@@ -22,6 +22,11 @@ type Metrics struct {
 	// serviceCounters), so that a replaced traffic document leaves nothing
 	// behind here.
 	zones sync.Map // zone name → *zoneCounters
+	// limitedCounters and cookieCounters are the children of the rate
+	// limiting and cookie counters, made once so the query path takes
+	// no label lookup.
+	limitedCounters [ActionSlip + 1]prometheus.Counter
+	cookieCounters  [numCookieVerdicts]prometheus.Counter
 }
 
 // serviceCounters are one service's decision counters, one per endpoint,
@@ -45,7 +50,19 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "gtmd_policy_decisions_total", Help: "Endpoints handed out in service answers, by service and endpoint.",
 		}, []string{"service", "endpoint"}),
 	}
-	for _, c := range []prometheus.Collector{m.queries, m.duration, m.decisions} {
+	limited := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gtmd_dns_rrl_responses_total", Help: "UDP answers response rate limiting held back, by action: dropped, or slipped (sent truncated so the client retries over TCP).",
+	}, []string{"action"})
+	for _, a := range []Action{ActionDrop, ActionSlip} {
+		m.limitedCounters[a] = limited.WithLabelValues(a.String())
+	}
+	cookies := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gtmd_dns_cookie_queries_total", Help: "Queries with a DNS cookie option, by what it was: client_only, valid, invalid or malformed.",
+	}, []string{"result"})
+	for v := cookieClientOnly; v < numCookieVerdicts; v++ {
+		m.cookieCounters[v] = cookies.WithLabelValues(v.String())
+	}
+	for _, c := range []prometheus.Collector{m.queries, m.duration, m.decisions, limited, cookies} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -129,4 +146,20 @@ func (m *Metrics) decided(sn *serviceNode, chosen []int) {
 	for _, i := range chosen {
 		sc.counters[i].Inc()
 	}
+}
+
+// limited counts one answer the rate limiter dropped or slipped.
+func (m *Metrics) limited(a Action) {
+	if m == nil || int(a) >= len(m.limitedCounters) || m.limitedCounters[a] == nil {
+		return
+	}
+	m.limitedCounters[a].Inc()
+}
+
+// cookie counts one query with a cookie option by its verdict.
+func (m *Metrics) cookie(v cookieVerdict) {
+	if m == nil || int(v) >= len(m.cookieCounters) || m.cookieCounters[v] == nil {
+		return
+	}
+	m.cookieCounters[v].Inc()
 }

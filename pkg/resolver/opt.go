@@ -2,12 +2,14 @@ package resolver
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 
 	"github.com/miekg/dns"
 )
 
 // The response's OPT record (RFC 6891 §6.1.1) echoes the client subnet
-// option with the scope the answer relied on (RFC 7871 §7.2.1). On the
+// option with the scope the answer relied on (RFC 7871 §7.2.1), and
+// carries the cookie (RFC 7873) and the NSID (RFC 5001) when asked for. On the
 // query path it is written straight after the packed message: miekg/dns
 // packs EDNS options into fresh slices, which would cost allocations on
 // every ECS answer.
@@ -31,7 +33,20 @@ func (r *request) optLen() int {
 	if !r.edns {
 		return 0
 	}
-	return optHeaderLen + r.ecsLen()
+	return optHeaderLen + r.optionsLen()
+}
+
+// optionsLen is the length of the OPT record's options: the client
+// subnet, the cookie and the NSID, each with its code and length.
+func (r *request) optionsLen() int {
+	n := r.ecsLen()
+	if r.cookieOutSet {
+		n += 4 + cookieOptionLen
+	}
+	if r.nsid != "" {
+		n += 4 + len(r.nsid)
+	}
+	return n
 }
 
 // ecsScope is the scope echoed: what the answer relied on, never more
@@ -47,7 +62,7 @@ func (r *request) appendOPT(msg []byte, extRcode uint8) []byte {
 	if r.do {
 		flags = 0x80
 	}
-	rdlen := r.ecsLen()
+	rdlen := r.optionsLen()
 	msg = append(msg, 0, byte(dns.TypeOPT>>8), byte(dns.TypeOPT&0xff),
 		byte(DefaultUDPSize>>8), byte(DefaultUDPSize&0xff), extRcode, 0, flags, 0,
 		byte(rdlen>>8), byte(rdlen))
@@ -62,6 +77,14 @@ func (r *request) appendOPT(msg []byte, extRcode uint8) []byte {
 			a := r.ecsAddr.As16()
 			msg = append(msg, a[:n]...)
 		}
+	}
+	if r.cookieOutSet {
+		msg = append(msg, 0, byte(dns.EDNS0COOKIE), 0, cookieOptionLen)
+		msg = append(msg, r.cookieOut[:]...)
+	}
+	if r.nsid != "" {
+		msg = append(msg, 0, byte(dns.EDNS0NSID), byte(len(r.nsid)>>8), byte(len(r.nsid)))
+		msg = append(msg, r.nsid...)
 	}
 	binary.BigEndian.PutUint16(msg[10:], binary.BigEndian.Uint16(msg[10:])+1)
 	return msg
@@ -85,6 +108,12 @@ func (r *request) optRR() *dns.OPT {
 			SourceScope:   r.ecsScope(),
 			Address:       r.ecsAddr.AsSlice(),
 		})
+	}
+	if r.cookieOutSet {
+		opt.Option = append(opt.Option, &dns.EDNS0_COOKIE{Code: dns.EDNS0COOKIE, Cookie: hex.EncodeToString(r.cookieOut[:])})
+	}
+	if r.nsid != "" {
+		opt.Option = append(opt.Option, &dns.EDNS0_NSID{Code: dns.EDNS0NSID, Nsid: hex.EncodeToString([]byte(r.nsid))})
 	}
 	return opt
 }

@@ -3,6 +3,7 @@ package resolver
 import (
 	"net"
 	"net/netip"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -44,6 +45,21 @@ type request struct {
 	clientPrefix netip.Prefix
 	client       policy.Client
 	located      bool
+	// now is when the query arrived, for cookies and rate limiting.
+	now time.Time
+	// cookieSeen is set when the query carried a cookie option;
+	// cookieIn holds it (cookieInLen bytes), cookie is the verdict and
+	// cookieOut the option the answer carries when cookieOutSet.
+	cookieSeen   bool
+	cookieInLen  uint8
+	cookieIn     [maxCookieOptLen]byte
+	cookie       cookieVerdict
+	cookieOut    [cookieOptionLen]byte
+	cookieOutSet bool
+	// nsidAsked is set when the query carried an NSID option; nsid is
+	// the identifier the answer carries, empty for none.
+	nsidAsked bool
+	nsid      string
 	// extRcode is the upper bits of the rcode, which pack moves into the
 	// OPT record.
 	extRcode uint8
@@ -119,6 +135,14 @@ func (r *request) parseEDNS(q *dns.Msg) int {
 		return dns.RcodeBadVers
 	}
 	for _, o := range opt.Option {
+		switch o := o.(type) {
+		case *dns.EDNS0_COOKIE:
+			r.readCookie(o)
+			continue
+		case *dns.EDNS0_NSID:
+			r.nsidAsked = true
+			continue
+		}
 		ecs, ok := o.(*dns.EDNS0_SUBNET)
 		if !ok {
 			continue
