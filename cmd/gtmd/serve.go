@@ -176,7 +176,18 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err != nil {
 		return r, err
 	}
-	handler := resolver.NewHandler(resolver.Options{Locator: locator, Logger: log, Metrics: dnsMetrics})
+	limiter, err := resolver.NewRateLimiter(n.RRL)
+	if err != nil {
+		return r, fmt.Errorf("setting up response rate limiting: %w", err)
+	}
+	nsid := ""
+	if n.DNS.NSID {
+		nsid = n.Node.ID
+	}
+	handler := resolver.NewHandler(resolver.Options{
+		Locator: locator, Logger: log, Metrics: dnsMetrics,
+		RateLimiter: limiter, Cookies: n.Cookies, NSID: nsid,
+	})
 	gauge, err := health.NewEndpointGauge(reg)
 	if err != nil {
 		return r, err
