@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/netutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,20 +24,36 @@ type ServerOptions struct {
 	// UDPListeners is the number of SO_REUSEPORT sockets per address, so
 	// the kernel spreads queries over cores; 0 means one per CPU.
 	UDPListeners int
-	// TCPIdleTimeout closes idle TCP connections (RFC 7766 §6.2.3).
+	// TCPIdleTimeout closes a TCP connection that has not completed a
+	// query this long after its last answer (RFC 7766 §6.2.3); 0 means
+	// 10s.
 	TCPIdleTimeout time.Duration
-	// TCPMaxConnections bounds open TCP connections per address.
+	// TCPBusyIdleTimeout replaces TCPIdleTimeout, for the connections
+	// already open too, while more than half of TCPMaxConnections are in
+	// use; 0 means 1s, and it is never longer than TCPIdleTimeout.
+	TCPBusyIdleTimeout time.Duration
+	// TCPMaxConnections bounds open TCP connections per address; a new
+	// one beyond it evicts the connection idle the longest. 0 means 1000.
 	TCPMaxConnections int
-	// TCPMaxQueries bounds the queries answered on one TCP connection.
+	// TCPMaxConnectionsPerSource bounds the TCP connections of one client
+	// address (IPv6: one /64) per address; one more is closed at once. 0
+	// means 32.
+	TCPMaxConnectionsPerSource int
+	// TCPMaxQueries bounds the queries read on one TCP connection; the
+	// queries already received when it is reached are still answered,
+	// then the connection is closed cleanly. 0 means 1000.
 	TCPMaxQueries int
-	Handler       dns.Handler
-	Logger        *slog.Logger
+	// TCPMetrics counts TCP connections; nil counts nothing.
+	TCPMetrics *TCPMetrics
+	Handler    dns.Handler
+	Logger     *slog.Logger
 }
 
 // Server is the set of UDP and TCP listeners of a node.
 type Server struct {
 	opts    ServerOptions
 	servers []*dns.Server
+	tcp     []*tcpServer
 	bound   []string
 	wg      sync.WaitGroup
 	errs    chan error
@@ -52,8 +67,15 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.TCPIdleTimeout <= 0 {
 		opts.TCPIdleTimeout = 10 * time.Second
 	}
+	if opts.TCPBusyIdleTimeout <= 0 {
+		opts.TCPBusyIdleTimeout = time.Second
+	}
+	opts.TCPBusyIdleTimeout = min(opts.TCPBusyIdleTimeout, opts.TCPIdleTimeout)
 	if opts.TCPMaxConnections <= 0 {
 		opts.TCPMaxConnections = 1000
+	}
+	if opts.TCPMaxConnectionsPerSource <= 0 {
+		opts.TCPMaxConnectionsPerSource = 32
 	}
 	if opts.TCPMaxQueries <= 0 {
 		opts.TCPMaxQueries = 1000
@@ -89,7 +111,7 @@ const portZeroTries = 10
 
 func (s *Server) listen(addr string) error {
 	var conns []net.PacketConn
-	var l net.Listener
+	var l *net.TCPListener
 	var err error
 	for try := 1; ; try++ {
 		conns, l, err = s.bind(addr)
@@ -106,15 +128,7 @@ func (s *Server) listen(addr string) error {
 	for _, pc := range conns {
 		s.serve(&dns.Server{PacketConn: pc, Handler: s.opts.Handler, UDPSize: dns.DefaultMsgSize})
 	}
-	idle := s.opts.TCPIdleTimeout
-	s.serve(&dns.Server{
-		Listener:      netutil.LimitListener(l, s.opts.TCPMaxConnections),
-		Handler:       s.opts.Handler,
-		ReadTimeout:   idle,
-		WriteTimeout:  idle,
-		IdleTimeout:   func() time.Duration { return idle },
-		MaxTCPQueries: s.opts.TCPMaxQueries,
-	})
+	s.serveTCP(newTCPServer(l, &s.opts))
 	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(conns))
 	return nil
 }
@@ -124,13 +138,18 @@ func (s *Server) listen(addr string) error {
 // may hand a SO_REUSEPORT socket a port another server's SO_REUSEPORT
 // sockets already share, but never a TCP port in use, so the port the TCP
 // listener gets belongs to this server alone and the UDP sockets follow it.
-func (s *Server) bind(addr string) ([]net.PacketConn, net.Listener, error) {
+func (s *Server) bind(addr string) ([]net.PacketConn, *net.TCPListener, error) {
 	ctx := context.Background()
-	l, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listening on tcp %s: %w", addr, err)
 	}
+	l := ln.(*net.TCPListener)
 	bound := l.Addr().String()
+	if err := udpPortFree(bound); err != nil {
+		l.Close()
+		return nil, nil, err
+	}
 	lc := net.ListenConfig{Control: reusePort}
 	var conns []net.PacketConn
 	for i := 0; i < s.opts.UDPListeners; i++ {
@@ -178,8 +197,28 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	for _, t := range s.tcp {
+		if err := t.shutdown(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	s.wg.Wait()
 	return errors.Join(errs...)
+}
+
+// serveTCP runs one TCP server's accept loop on its bound listener.
+func (s *Server) serveTCP(t *tcpServer) {
+	s.tcp = append(s.tcp, t)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := t.serve(); err != nil {
+			select {
+			case s.errs <- err:
+			default:
+			}
+		}
+	}()
 }
 
 func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }

@@ -425,46 +425,6 @@ func TestServerTCPMaxQueries(t *testing.T) {
 	}
 }
 
-// TestServerTCPMaxConnections: with TCPMaxConnections 2, a third
-// connection is not served until one of the first two closes.
-func TestServerTCPMaxConnections(t *testing.T) {
-	srv := startServer(t, newHandler(testSnapshot(t)), func(o *resolver.ServerOptions) {
-		o.TCPMaxConnections = 2
-		o.TCPIdleTimeout = time.Minute
-	})
-	addr := srv.Addrs()[0]
-	q := func(id uint16) []byte { return packQuery(t, id, "host.example.test.", dns.TypeA, false) }
-	c1, c2 := dialTCP(t, addr), dialTCP(t, addr)
-	for i, c := range []net.Conn{c1, c2} {
-		b, err := exchangeTCP(c, q(uint16(i+1)), 5*time.Second)
-		if err != nil {
-			t.Fatalf("connection %d: %v", i+1, err)
-		}
-		checkHostA(t, mustUnpack(t, b), uint16(i+1))
-	}
-	// The kernel completes the third handshake, but the server does not
-	// accept it.
-	c3 := dialTCP(t, addr)
-	if b, err := exchangeTCP(c3, q(3), 300*time.Millisecond); !isTimeout(err) {
-		t.Fatalf("third connection answered while two are open: %x, %v", b, err)
-	}
-	c1.Close()
-	if err := c3.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		t.Fatal(err)
-	}
-	b, err := readFramed(c3)
-	if err != nil {
-		t.Fatalf("third connection after the first closed: %v", err)
-	}
-	checkHostA(t, mustUnpack(t, b), 3)
-	// The second connection is still served.
-	b, err = exchangeTCP(c2, q(4), 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkHostA(t, mustUnpack(t, b), 4)
-}
-
 // TestServerUDPListeners: with UDPListeners 4 there are four sockets on
 // the port, and queries from many source sockets are all answered.
 func TestServerUDPListeners(t *testing.T) {

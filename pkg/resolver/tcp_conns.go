@@ -1,0 +1,297 @@
+package resolver
+
+import (
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+)
+
+// The table of one address's TCP connections. It decides who gets in and
+// how long anyone may stay, so that no number of hostile connections can
+// keep a new client out:
+//   - a source (an IPv4 address, an IPv6 /64) holds at most perSource
+//     connections; one more is closed at once;
+//   - when the table is full, a connection idle the longest (no whole
+//     query received for the longest time) is closed to admit the new
+//     one, from the source holding the most among the few idlest;
+//   - a connection must complete each query within the idle timeout of
+//     the previous one (so a trickle of bytes buys nothing), and the timeout
+//     is the short busy one while the table is more than half full, for
+//     the connections already open too.
+//
+// Every read deadline is set under the table's lock, so a change of
+// pressure or a shutdown never races with a connection arming its own.
+
+// tcpConn is one admitted connection, linked into its table's list from
+// the connection idle the longest (head) to the most recent (tail).
+type tcpConn struct {
+	c      *net.TCPConn
+	source netip.Addr
+	// since is when the connection was accepted or last received a whole
+	// query; its next query must be complete by since plus the idle
+	// timeout. The list is in the order of since.
+	since      time.Time
+	prev, next *tcpConn
+	// draining: past TCPMaxQueries, the connection sets its own
+	// deadlines and is left alone when the pressure changes.
+	draining bool
+	// removed: taken out of the table by eviction, with reason.
+	removed bool
+	reason  closeReason
+}
+
+// connTable holds one address's connections.
+type connTable struct {
+	max, perSource int
+	idle, busyIdle time.Duration
+
+	mu         sync.Mutex
+	head, tail *tcpConn
+	count      int
+	sources    map[netip.Addr]int
+	busy       bool
+	closing    bool
+}
+
+func newConnTable(max, perSource int, idle, busyIdle time.Duration) *connTable {
+	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr]int{}}
+}
+
+// sourceOf groups a client address the way one client's network is
+// allotted: an IPv4 address, or the /64 of an IPv6 one.
+func sourceOf(a net.Addr) netip.Addr {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}
+	}
+	ip := ta.AddrPort().Addr().Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
+}
+
+// timeout is the idle timeout connections get now. Call with mu held.
+func (t *connTable) timeout() time.Duration {
+	if t.busy {
+		return t.busyIdle
+	}
+	return t.idle
+}
+
+// currentTimeout is timeout for callers without the lock.
+func (t *connTable) currentTimeout() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.timeout()
+}
+
+// admit adds c to the table, or returns false when c must be refused
+// (its source holds its share, or the server is shutting down). evicted
+// says whether a connection was evicted to make room.
+func (t *connTable) admit(c *tcpConn, now time.Time) (evicted bool, reason closeReason, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing {
+		return false, closeShutdown, false
+	}
+	if t.sources[c.source] >= t.perSource {
+		return false, closePerSource, false
+	}
+	if t.count >= t.max && t.head != nil {
+		t.evict(t.idlest())
+		evicted = true
+	}
+	c.since = now
+	t.pushBack(c)
+	t.sources[c.source]++
+	t.count++
+	t.pressureChanged()
+	c.c.SetReadDeadline(now.Add(t.timeout()))
+	return evicted, 0, true
+}
+
+// evict takes v out of the table at once, so its place is free, and ends
+// its wait for a query with a deadline in the past: its goroutine closes
+// it, after answering the query it has read, if any. Closing it here
+// instead would lose a query read an instant before. Call with mu held.
+func (t *connTable) evict(v *tcpConn) {
+	t.unlink(v)
+	v.removed, v.reason = true, closeEvicted
+	t.releaseSource(v)
+	t.count--
+	v.c.SetReadDeadline(time.Unix(1, 0))
+}
+
+// received records that a whole query arrived on c at now: c becomes the
+// most recently active connection, and its next query must be complete
+// by now plus the idle timeout. It returns false when c is no longer in
+// the table (evicted, or the server is shutting down): c answers the
+// query it has and stops.
+func (t *connTable) received(c *tcpConn, now time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c.removed || t.closing {
+		return false
+	}
+	c.since = now
+	t.unlink(c)
+	t.pushBack(c)
+	c.c.SetReadDeadline(now.Add(t.timeout()))
+	return true
+}
+
+// drainUntil marks c as draining and sets its read deadline to at, unless
+// c was evicted or the server is shutting down (whose deadline must
+// stay); false then.
+func (t *connTable) drainUntil(c *tcpConn, at time.Time) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closing || c.removed {
+		return false
+	}
+	c.draining = true
+	c.c.SetReadDeadline(at)
+	return true
+}
+
+// remove takes c out of the table as its goroutine ends and returns the
+// reason to count: shutdown if the server's deadline ended it, else the
+// connection's own. It returns false when c was evicted, which its
+// evictor counted.
+func (t *connTable) remove(c *tcpConn, own closeReason) (closeReason, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c.removed {
+		return c.reason, false
+	}
+	c.removed = true
+	t.unlink(c)
+	t.releaseSource(c)
+	t.count--
+	t.pressureChanged()
+	if t.closing && (own == closeIdle || own == closeClient) {
+		return closeShutdown, true
+	}
+	return own, true
+}
+
+// evictScan bounds the connections idlest looks at.
+const evictScan = 16
+
+// idlest picks the connection to evict among the evictScan idle the
+// longest: the first of those whose source holds the most connections,
+// passing over any with bytes received and not yet read, which are not
+// idle at all. Under a flood of reconnections a fresh connection reaches
+// the head of the list within a table's worth of admissions, perhaps
+// before its first query arrived or was read; a client with one or two
+// connections then keeps them while the flood's sources, holding many,
+// lose theirs. A flood from as many sources as connections makes this
+// plain least recently used. The scan is bounded: connections that keep
+// a byte pending buy at most evictScan places, and the head goes when
+// all have some. Call with mu held and the table not empty.
+func (t *connTable) idlest() *tcpConn {
+	var victim *tcpConn
+	most := 0
+	c := t.head
+	for range evictScan {
+		if c == nil {
+			break
+		}
+		if n := t.sources[c.source]; n > most && socketUnread(c.c) == 0 {
+			victim, most = c, n
+		}
+		c = c.next
+	}
+	if victim == nil {
+		return t.head
+	}
+	return victim
+}
+
+// evictIdlest evicts the connection idle the longest, for when accept
+// fails for want of file descriptors, and reports whether there was one.
+func (t *connTable) evictIdlest() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.head == nil {
+		return false
+	}
+	t.evict(t.idlest())
+	t.pressureChanged()
+	return true
+}
+
+// shutdown refuses further connections and wakes every connection
+// waiting for a query (a read deadline in the past), so each ends after
+// the query it is answering, if any.
+func (t *connTable) shutdown() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.closing = true
+	for c := t.head; c != nil; c = c.next {
+		c.c.SetReadDeadline(time.Unix(1, 0))
+	}
+}
+
+// closeAll closes every connection still open, when shutdown's time is
+// up: reads and writes in progress fail at once.
+func (t *connTable) closeAll() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for c := t.head; c != nil; c = c.next {
+		c.c.Close()
+	}
+}
+
+// pressureChanged moves to the busy timeout when the table becomes more
+// than half full, back when it no longer is, and re-arms the deadline of
+// every connection: the pressure applies to the
+// connections already open. Crossings are rare (a table under attack
+// stays full), and each costs one pass over at most max connections.
+// Call with mu held.
+func (t *connTable) pressureChanged() {
+	busy := t.count*2 > t.max
+	if busy == t.busy {
+		return
+	}
+	t.busy = busy
+	d := t.timeout()
+	for c := t.head; c != nil; c = c.next {
+		if !c.draining {
+			c.c.SetReadDeadline(c.since.Add(d))
+		}
+	}
+}
+
+func (t *connTable) releaseSource(c *tcpConn) {
+	if t.sources[c.source]--; t.sources[c.source] <= 0 {
+		delete(t.sources, c.source)
+	}
+}
+
+func (t *connTable) pushBack(c *tcpConn) {
+	c.prev, c.next = t.tail, nil
+	if t.tail != nil {
+		t.tail.next = c
+	} else {
+		t.head = c
+	}
+	t.tail = c
+}
+
+func (t *connTable) unlink(c *tcpConn) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else if t.head == c {
+		t.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else if t.tail == c {
+		t.tail = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
