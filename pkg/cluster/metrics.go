@@ -12,6 +12,11 @@ type metrics struct {
 	members   prometheus.Gauge
 	// alarm is 1 per etcd alarm raised (alarm.go).
 	alarm *prometheus.GaugeVec
+	// documentRejected counts refusals of stored traffic documents
+	// (watch.go); rejectedRevision is the revision of the one refused
+	// now, 0 when the stored document is the one served.
+	documentRejected prometheus.Counter
+	rejectedRevision prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -20,6 +25,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		revision:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_config_revision", Help: "The traffic document revision this node serves."}),
 		members:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_members", Help: "Live nodes in the cluster, as this node sees them."}),
 		alarm:     prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "gtmd_cluster_store_alarm", Help: "1 while etcd has raised the alarm (nospace: database quota reached; corrupt: members disagree), which makes it refuse writes."}, []string{"alarm"}),
+
+		// Stored documents refused (watch.go).
+		documentRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "gtmd_cluster_document_rejected_total", Help: "Stored traffic documents this node read and refused (invalid, or past the parsing limits); it kept serving the one before."}),
+		rejectedRevision: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_document_rejected_revision", Help: "The store revision of the traffic document this node refuses, 0 when it serves the stored one."}),
 	}
 	if reg == nil {
 		return m, nil
@@ -31,7 +40,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}
 		m.alarm = are.ExistingCollector.(*prometheus.GaugeVec)
 	}
-	for _, g := range []*prometheus.Gauge{&m.connected, &m.revision, &m.members} {
+	if err := reg.Register(m.documentRejected); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return nil, err
+		}
+		m.documentRejected = are.ExistingCollector.(prometheus.Counter)
+	}
+	for _, g := range []*prometheus.Gauge{&m.connected, &m.revision, &m.members, &m.rejectedRevision} {
 		if err := reg.Register(*g); err != nil {
 			var are prometheus.AlreadyRegisteredError
 			if !errors.As(err, &are) {

@@ -95,6 +95,12 @@ func (s *Store) publish(st *State) {
 	s.state = st
 	s.mu.Unlock()
 	s.metrics.members.Set(float64(len(st.Members)))
+	var rejected *RejectedDocumentError
+	if errors.As(st.TrafficError, &rejected) {
+		s.metrics.rejectedRevision.Set(float64(rejected.Revision))
+	} else {
+		s.metrics.rejectedRevision.Set(0)
+	}
 	if s.opts.OnState != nil {
 		s.opts.OnState(st)
 	}
@@ -112,13 +118,7 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 	var err error
 	switch dir {
 	case keyTraffic:
-		t, perr := config.ParseTraffic(key, kv.Value, "")
-		if perr != nil {
-			st.TrafficError = fmt.Errorf("stored traffic document at revision %d: %w", kv.ModRevision, perr)
-			s.log.Error("stored traffic document rejected; still serving the previous one", "revision", kv.ModRevision, "err", perr)
-			return
-		}
-		st.Traffic, st.TrafficRevision, st.TrafficError = t, kv.ModRevision, nil
+		s.applyTraffic(st, kv)
 	case dirMembers:
 		var m Member
 		if err = json.Unmarshal(kv.Value, &m); err == nil {
@@ -150,6 +150,27 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 	if err != nil {
 		s.log.Warn("unreadable value in the cluster store", "key", key, "err", err)
 	}
+}
+
+// applyTraffic reads a stored traffic document into st. One that cannot
+// be read (invalid, or past the parsing limits, which decide in
+// milliseconds) leaves st's document as it was and is recorded as a
+// *RejectedDocumentError; it is logged once per revision, as a resync
+// reads it again.
+func (s *Store) applyTraffic(st *State, kv *mvccpb.KeyValue) {
+	key := string(kv.Key)
+	t, err := config.ParseTraffic(key, kv.Value, "")
+	if err == nil {
+		st.Traffic, st.TrafficRevision, st.TrafficError = t, kv.ModRevision, nil
+		return
+	}
+	st.TrafficError = &RejectedDocumentError{Key: key, Revision: kv.ModRevision, Err: err}
+	s.metrics.documentRejected.Inc()
+	var prev *RejectedDocumentError
+	if cur := s.State(); cur != nil && errors.As(cur.TrafficError, &prev) && prev.Revision == kv.ModRevision {
+		return
+	}
+	s.log.Error("stored traffic document refused; still serving the previous one", "key", key, "revision", kv.ModRevision, "bytes", len(kv.Value), "err", err)
 }
 
 // applyDelete removes one key from st.

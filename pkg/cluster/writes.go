@@ -32,12 +32,13 @@ const (
 // ApplyTraffic stores a validated traffic document in one transaction, if
 // the stored document's revision is ifRevision (AnyRevision: whatever it
 // is; NoDocument: only when none is stored). It returns the revision that
-// stored it, which becomes the zones' SOA serial, or a
-// *RevisionMismatchError.
+// stored it, which becomes the zones' SOA serial, a
+// *RevisionMismatchError, or a *config.DocumentTooLargeError when its
+// stored form is over config.MaxDocumentBytes (etcd would refuse it).
 func (s *Store) ApplyTraffic(ctx context.Context, t *config.Traffic, ifRevision int64) (int64, error) {
-	b, err := json.Marshal(t)
+	b, err := config.EncodeStored(t)
 	if err != nil {
-		return 0, fmt.Errorf("encoding the traffic document: %w", err)
+		return 0, fmt.Errorf("storing the traffic document: %w", err)
 	}
 	key := s.keys.traffic()
 	txn := s.client.Txn(ctx)
@@ -64,7 +65,8 @@ func (s *Store) ApplyTraffic(ctx context.Context, t *config.Traffic, ifRevision 
 // ErrNoDocument is returned by Traffic when the store holds none.
 var ErrNoDocument = errors.New("the store holds no traffic document")
 
-// Traffic reads the stored traffic document and its revision.
+// Traffic reads the stored traffic document and its revision; a stored
+// document that cannot be read is a *RejectedDocumentError.
 func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 	resp, err := s.client.Get(ctx, s.keys.traffic())
 	if err != nil {
@@ -76,7 +78,7 @@ func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 	kv := resp.Kvs[0]
 	t, err := config.ParseTraffic(string(kv.Key), kv.Value, "")
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, &RejectedDocumentError{Key: string(kv.Key), Revision: kv.ModRevision, Err: err}
 	}
 	return t, kv.ModRevision, nil
 }
