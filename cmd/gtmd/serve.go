@@ -210,14 +210,21 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 
 	// DNS and the API bind first, so the member entry carries the
 	// addresses they got; DNS answers REFUSED until the first document.
+	tcpMetrics, err := resolver.NewTCPMetrics(reg)
+	if err != nil {
+		return r, err
+	}
 	r.dns = resolver.NewServer(resolver.ServerOptions{
-		Addrs:             n.DNS.Listen,
-		UDPListeners:      n.DNS.UDPListeners,
-		TCPIdleTimeout:    n.DNS.TCPIdleTimeout.Std(),
-		TCPMaxConnections: n.DNS.TCPMaxConnections,
-		TCPMaxQueries:     n.DNS.TCPMaxQueries,
-		Handler:           handler,
-		Logger:            log,
+		Addrs:                      n.DNS.Listen,
+		UDPListeners:               n.DNS.UDPListeners,
+		TCPIdleTimeout:             n.DNS.TCPIdleTimeout.Std(),
+		TCPBusyIdleTimeout:         n.DNS.TCPBusyIdleTimeout.Std(),
+		TCPMaxConnections:          n.DNS.TCPMaxConnections,
+		TCPMaxConnectionsPerSource: n.DNS.TCPMaxConnectionsPerSource,
+		TCPMaxQueries:              n.DNS.TCPMaxQueries,
+		TCPMetrics:                 tcpMetrics,
+		Handler:                    handler,
+		Logger:                     log,
 	})
 	if err := r.dns.Start(); err != nil {
 		r.dns = nil
