@@ -9,6 +9,9 @@ const (
 	dirObservations = "observations/"
 	dirOverrides    = "overrides/"
 	dirExternal     = "external/"
+	// keyCookieSecret holds the cluster's DNS cookie secrets
+	// (cookiesecret.go); the state's watch passes it by.
+	keyCookieSecret = "cookie-secret"
 )
 
 // keys builds the keys of one prefix.
@@ -26,6 +29,7 @@ func (k keys) override(service, endpoint string) string {
 	return k.prefix + dirOverrides + service + "/" + endpoint
 }
 func (k keys) external(check string) string { return k.prefix + dirExternal + check }
+func (k keys) cookieSecret() string         { return k.prefix + keyCookieSecret }
 
 // split returns the directory and the rest of a key below the prefix.
 func (k keys) split(key string) (dir, rest string, ok bool) {

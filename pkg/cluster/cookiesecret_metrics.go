@@ -1,0 +1,51 @@
+package cluster
+
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// cookieMetrics show that the cluster's cookie secret is kept: an
+// operator alerts when the rotation time falls more than two rotations
+// behind.
+type cookieMetrics struct {
+	rotatedAt prometheus.Gauge
+	writes    prometheus.Counter
+}
+
+func newCookieMetrics(reg prometheus.Registerer) (*cookieMetrics, error) {
+	m := &cookieMetrics{
+		rotatedAt: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_cookie_secret_rotated_timestamp_seconds", Help: "When the DNS cookie secret this node uses was made (Unix time), by the clock of the node that made it."}),
+		writes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "gtmd_cluster_cookie_secret_writes_total", Help: "DNS cookie secrets this node wrote to the store: the first one, rotations and replacements of an unreadable one."}),
+	}
+	var err error
+	if m.rotatedAt, err = registerOnce(reg, m.rotatedAt); err != nil {
+		return nil, err
+	}
+	if m.writes, err = registerOnce(reg, m.writes); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// registerOnce registers c, or returns the collector already registered
+// under its name, as several stores of one process (tests) share a
+// registry.
+func registerOnce[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return c, err
+		}
+		existing, ok := are.ExistingCollector.(C)
+		if !ok {
+			return c, err
+		}
+		return existing, nil
+	}
+	return c, nil
+}
