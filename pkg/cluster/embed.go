@@ -41,12 +41,14 @@ type Embedded struct {
 	dead      chan struct{} // closed on the first fault
 	errc      chan error
 
+	// closing quiets etcd's complaints about its own listeners closing.
+	closing  atomic.Bool
 	stop     chan struct{}
 	stopOnce sync.Once
 	wg       sync.WaitGroup
 }
 
-// Upkeep keeps the embedded etcd's database small (PRODUCT: every apply
+// Upkeep keeps the embedded etcd's database small (every apply
 // adds the document to etcd's history; without compaction and
 // defragmentation the quota is reached after a few thousand).
 type Upkeep struct {
@@ -115,7 +117,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(o.Name)
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newEtcdLogger(o.Logger, e.report))
+	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newEtcdLogger(o.Logger, e.report, &e.closing))
 	cfg.AutoCompactionMode = "revision"
 	cfg.AutoCompactionRetention = strconv.Itoa(o.Upkeep.KeepRevisions)
 	cfg.QuotaBackendBytes = o.Upkeep.QuotaBytes
@@ -262,6 +264,7 @@ func (e *Embedded) Err() <-chan error { return e.errc }
 // gtmd's own goroutines: etcd's may hold locks and cannot be stopped.
 func (e *Embedded) Close() {
 	e.stopOnce.Do(func() {
+		e.closing.Store(true)
 		close(e.stop)
 		e.wg.Wait()
 		if e.client != nil {

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -51,10 +52,11 @@ func (f *Fault) Unwrap() error { return f.Err }
 // to log (etcd's info, which it has a lot of, at debug), and a fatal
 // error or panic goes, instead of os.Exit or a panic, to report as a
 // *Fault, after which the goroutine that raised it ends: the code after
-// etcd's Fatal or Panic call must not run.
-func newEtcdLogger(log *slog.Logger, report func(*Fault)) *zap.Logger {
+// etcd's Fatal or Panic call must not run. Once closing is set, etcd's
+// errors about its listeners closing are expected, and go at debug.
+func newEtcdLogger(log *slog.Logger, report func(*Fault), closing *atomic.Bool) *zap.Logger {
 	h := faultHook(report)
-	return zap.New(&slogCore{log: log}, zap.WithFatalHook(h), zap.WithPanicHook(h))
+	return zap.New(&slogCore{log: log, closing: closing}, zap.WithFatalHook(h), zap.WithPanicHook(h))
 }
 
 // faultHook reports a fatal entry and ends its goroutine.
@@ -86,7 +88,10 @@ func faultOf(msg string, fields []zapcore.Field) *Fault {
 
 // slogCore is a zapcore.Core writing to a slog.Logger. It leaves fatal
 // and panic entries to faultHook, which reports them once.
-type slogCore struct{ log *slog.Logger }
+type slogCore struct {
+	log     *slog.Logger
+	closing *atomic.Bool
+}
 
 var _ zapcore.Core = (*slogCore)(nil)
 
@@ -103,11 +108,14 @@ func slogLevel(l zapcore.Level) slog.Level {
 	}
 }
 
-// entryLevel is slogLevel, except for warnings etcd gives on every start
+// entryLevel is slogLevel, except while closing and for warnings etcd gives on every start
 // that do not apply to one member on loopback: a single port for HTTP
 // and gRPC, and simple tokens (not signed, but never shared with another
 // member).
-func entryLevel(e zapcore.Entry) slog.Level {
+func (c *slogCore) entryLevel(e zapcore.Entry) slog.Level {
+	if c.closing.Load() {
+		return slog.LevelDebug
+	}
 	if e.Level == zapcore.WarnLevel && (strings.HasPrefix(e.Message, "Running http and grpc server on single port") || e.Message == "simple token is not cryptographically signed") {
 		return slog.LevelDebug
 	}
@@ -123,11 +131,11 @@ func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
 	for _, a := range attrsOf(fields) {
 		args = append(args, a)
 	}
-	return &slogCore{log: c.log.With(args...)}
+	return &slogCore{log: c.log.With(args...), closing: c.closing}
 }
 
 func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if e.Level >= zapcore.PanicLevel || !c.log.Enabled(context.Background(), entryLevel(e)) {
+	if e.Level >= zapcore.PanicLevel || !c.log.Enabled(context.Background(), c.entryLevel(e)) {
 		return ce
 	}
 	return ce.AddCore(e, c)
@@ -138,7 +146,7 @@ func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	if e.LoggerName != "" {
 		attrs = append(attrs, slog.String("logger", e.LoggerName))
 	}
-	c.log.LogAttrs(context.Background(), entryLevel(e), "embedded etcd: "+e.Message, attrs...)
+	c.log.LogAttrs(context.Background(), c.entryLevel(e), "embedded etcd: "+e.Message, attrs...)
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -50,30 +51,34 @@ func TestEtcdLogThroughSlog(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("disk on fire")
 	for _, c := range []struct {
-		name  string
-		level slog.Level // of the slog handler
-		log   func(*zap.Logger)
-		want  map[string]any // nil: nothing written
+		name    string
+		level   slog.Level // of the slog handler
+		closing bool
+		log     func(*zap.Logger)
+		want    map[string]any // nil: nothing written
 	}{
-		{"info is chatter, at debug", slog.LevelDebug, func(l *zap.Logger) { l.Info("elected leader", zap.Uint64("term", 3)) },
+		{"info is chatter, at debug", slog.LevelDebug, false, func(l *zap.Logger) { l.Info("elected leader", zap.Uint64("term", 3)) },
 			map[string]any{"level": "DEBUG", "msg": "embedded etcd: elected leader", "term": float64(3)}},
-		{"info is hidden at info", slog.LevelInfo, func(l *zap.Logger) { l.Info("elected leader") }, nil},
-		{"warn stays warn", slog.LevelInfo, func(l *zap.Logger) {
+		{"info is hidden at info", slog.LevelInfo, false, func(l *zap.Logger) { l.Info("elected leader") }, nil},
+		{"warn stays warn", slog.LevelInfo, false, func(l *zap.Logger) {
 			l.Warn("apply request took too long", zap.Duration("took", 1500*time.Millisecond))
 		},
 			map[string]any{"level": "WARN", "msg": "embedded etcd: apply request took too long", "took": float64(1.5e9)}},
-		{"a warning that does not apply to one member on loopback", slog.LevelInfo, func(l *zap.Logger) { l.Warn("simple token is not cryptographically signed") }, nil},
-		{"error with its cause as err", slog.LevelInfo, func(l *zap.Logger) { l.Error("failed to publish", zap.Error(cause)) },
+		{"a warning that does not apply to one member on loopback", slog.LevelInfo, false, func(l *zap.Logger) { l.Warn("simple token is not cryptographically signed") }, nil},
+		{"errors while closing are expected", slog.LevelInfo, true, func(l *zap.Logger) { l.Error("setting up serving from embedded etcd failed.", zap.Error(cause)) }, nil},
+		{"error with its cause as err", slog.LevelInfo, false, func(l *zap.Logger) { l.Error("failed to publish", zap.Error(cause)) },
 			map[string]any{"level": "ERROR", "msg": "embedded etcd: failed to publish", "err": "disk on fire"}},
-		{"dpanic is an error, not a panic", slog.LevelInfo, func(l *zap.Logger) { l.DPanic("odd", zap.String("k", "v")) },
+		{"dpanic is an error, not a panic", slog.LevelInfo, false, func(l *zap.Logger) { l.DPanic("odd", zap.String("k", "v")) },
 			map[string]any{"level": "ERROR", "msg": "embedded etcd: odd", "k": "v"}},
-		{"logger name and context fields", slog.LevelInfo, func(l *zap.Logger) {
+		{"logger name and context fields", slog.LevelInfo, false, func(l *zap.Logger) {
 			l.Named("raft").With(zap.String("local-member-id", "8e9e")).Warn("slow")
 		}, map[string]any{"level": "WARN", "msg": "embedded etcd: slow", "logger": "raft", "local-member-id": "8e9e"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var buf lockedBuf
-			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: c.level})), func(f *Fault) { t.Errorf("fault %v", f) })
+			var closing atomic.Bool
+			closing.Store(c.closing)
+			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: c.level})), func(f *Fault) { t.Errorf("fault %v", f) }, &closing)
 			c.log(lg)
 			recs := buf.records(t)
 			if c.want == nil {
@@ -116,7 +121,7 @@ func TestEtcdFaultIsOneError(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var buf lockedBuf
 			faults := make(chan *Fault, 2)
-			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), func(f *Fault) { faults <- f })
+			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), func(f *Fault) { faults <- f }, new(atomic.Bool))
 			ended, carriedOn := make(chan struct{}), false
 			go func() {
 				defer close(ended)
