@@ -134,7 +134,7 @@ func (s *server) putConfig(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
-	body, ok := s.readBody(w, r)
+	body, ok := s.readDocument(w, r)
 	if !ok {
 		return
 	}
@@ -143,9 +143,21 @@ func (s *server) putConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "", err)
 		return
 	}
+	// What is stored is the normalized document with its zone files
+	// merged, larger than the body or smaller: a dry run says valid only
+	// if the store would take it.
+	if _, err := config.EncodeStored(doc); err != nil {
+		s.refuseDocument(w, r, err)
+		return
+	}
 	rev, err := s.backend.ApplyConfig(r.Context(), doc, ifRev, dryRun)
 	if errors.Is(err, ErrRevisionMismatch) {
 		s.preconditionFailed(w, r, ifRev)
+		return
+	}
+	var tooLarge *config.DocumentTooLargeError
+	if errors.As(err, &tooLarge) {
+		s.refuseDocument(w, r, err)
 		return
 	}
 	if err != nil {
@@ -234,12 +246,38 @@ func allInSync(ms []MemberSync) bool {
 // readBody reads a request body of at most s.maxBody bytes, answering 413
 // or 400 itself.
 func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	tooLarge := fmt.Sprintf("the body is larger than the limit of %d bytes", s.maxBody)
-	if r.ContentLength > s.maxBody {
+	return readLimited(w, r, s.maxBody, fmt.Sprintf("the body is larger than the limit of %d bytes", s.maxBody))
+}
+
+// readDocument reads a traffic document's body: at most s.maxBody bytes,
+// and no more than the store can hold (config.MaxDocumentBytes), so a
+// document is refused before it is parsed when it could never be stored.
+func (s *server) readDocument(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	if s.maxBody < config.MaxDocumentBytes {
+		return s.readBody(w, r)
+	}
+	return readLimited(w, r, config.MaxDocumentBytes, fmt.Sprintf("the body is larger than the limit of %d bytes of a traffic document: the cluster store (etcd) refuses a write over 1.5 MiB", config.MaxDocumentBytes))
+}
+
+// refuseDocument answers a document the store cannot hold with 413,
+// saying its size and the limit, and any other failure as fail does.
+func (s *server) refuseDocument(w http.ResponseWriter, r *http.Request, err error) {
+	var tooLarge *config.DocumentTooLargeError
+	if errors.As(err, &tooLarge) {
+		writeError(w, http.StatusRequestEntityTooLarge, tooLarge.Error())
+		return
+	}
+	s.fail(w, r, "encoding the document", err)
+}
+
+// readLimited reads a request body of at most limit bytes, answering 413
+// with tooLarge, or 400, itself.
+func readLimited(w http.ResponseWriter, r *http.Request, limit int64, tooLarge string) ([]byte, bool) {
+	if r.ContentLength > limit {
 		writeError(w, http.StatusRequestEntityTooLarge, tooLarge)
 		return nil, false
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe):

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gtmd/gtmd/internal/sizeddoc"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -279,5 +281,63 @@ func TestPutConfigWaitInSync(t *testing.T) {
 	}
 	if calls.Load() < 3 {
 		t.Errorf("InSync asked %d times, want at least 3", calls.Load())
+	}
+}
+
+// TestPutConfigCeiling checks that a dry run and an apply agree on the
+// document ceiling: a document whose stored form is just under
+// config.MaxDocumentBytes passes both, one just over it (from a smaller
+// body) is refused by both with 413 and its size, before the backend is
+// asked; a body over the ceiling is refused unread.
+func TestPutConfigCeiling(t *testing.T) {
+	under, over, err := sizeddoc.Around(config.MaxDocumentBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := admintest.New("n1", nil)
+	a := newAPI(t, b, admin.Options{})
+
+	var dry admin.DryRunResult
+	a.putJSON("/v1/config?dry_run=1", string(under.Source)).decode(t, http.StatusOK, &dry)
+	if !dry.Valid {
+		t.Errorf("dry run of the document under the ceiling: %+v", dry)
+	}
+	var res admin.ApplyResult
+	a.putJSON("/v1/config", string(under.Source)).decode(t, http.StatusOK, &res)
+	applies := b.Applies()
+
+	want := fmt.Sprintf("the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of 1500000 bytes: the cluster store (etcd) refuses a write over 1.5 MiB", len(over.Stored))
+	a.putJSON("/v1/config?dry_run=1", string(over.Source)).refused(t, http.StatusRequestEntityTooLarge, want)
+	a.putJSON("/v1/config", string(over.Source)).refused(t, http.StatusRequestEntityTooLarge, want)
+
+	body := string(under.Source) + strings.Repeat(" ", config.MaxDocumentBytes+1-len(under.Source))
+	tooBig := "the body is larger than the limit of 1500000 bytes of a traffic document: the cluster store (etcd) refuses a write over 1.5 MiB"
+	a.putJSON("/v1/config?dry_run=1", body).refused(t, http.StatusRequestEntityTooLarge, tooBig)
+	a.putJSON("/v1/config", body).refused(t, http.StatusRequestEntityTooLarge, tooBig)
+	if b.Applies() != applies {
+		t.Errorf("%d applies after the refusals, want %d", b.Applies(), applies)
+	}
+}
+
+// TestPutConfigBomb checks that documents built to expand without end are
+// refused with one fault at the place, by a dry run and an apply alike.
+func TestPutConfigBomb(t *testing.T) {
+	b := admintest.New("n1", nil)
+	a := newAPI(t, b, admin.Options{})
+	var bomb strings.Builder
+	bomb.WriteString("services:\n  - name: www.example.com.\n    endpoints:\n      - &e0 {id: a}\n")
+	for l := 1; l <= 12; l++ {
+		fmt.Fprintf(&bomb, "      - &e%d {<<: [%s]}\n", l, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*e%d, ", l-1), 10), ", "))
+	}
+	for _, tc := range []struct{ name, doc, want string }{
+		{"merge bomb", bomb.String(), "the document is invalid: request body:8:34: services[0].endpoints[4].<<: aliases expand the document past 10923 values, the most a document of 923 bytes may stand for; write out fewer values through anchors"},
+		{"merge cycle", "services:\n  - &x {<<: *x}\n", "the document is invalid: request body:2:13: services[0].<<: alias *x is inside the value it names, which would repeat without end"},
+	} {
+		for _, path := range []string{"/v1/config?dry_run=1", "/v1/config"} {
+			a.do(http.MethodPut, path, tc.doc, "Content-Type", "application/yaml").refused(t, http.StatusBadRequest, tc.want)
+		}
+	}
+	if b.Applies() != 0 {
+		t.Errorf("a refused document was stored")
 	}
 }

@@ -126,15 +126,15 @@ func TestApplyTrafficCeiling(t *testing.T) {
 	eps := clustertest.StartEtcd(t)
 	n := openNode(t, eps, "a")
 	ctx := ctxT(t)
-	underSrc, overSrc, err := sizeddoc.Around(config.MaxDocumentBytes)
+	underDoc, overDoc, err := sizeddoc.Around(config.MaxDocumentBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	under, err := config.ParseTraffic("under", underSrc, "")
+	under, err := config.ParseTraffic("under", underDoc.Source, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	over, err := config.ParseTraffic("over", overSrc, "")
+	over, err := config.ParseTraffic("over", overDoc.Source, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func TestEncodeStoredCeiling(t *testing.T) {
 		name string
 		src  []byte
 		ok   bool
-	}{{"just under", under, true}, {"just over", over, false}} {
+	}{{"just under", under.Source, true}, {"just over", over.Source, false}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if len(tc.src) >= config.MaxDocumentBytes {
 				t.Fatalf("the source is %d bytes; it must be under the ceiling to test the stored form", len(tc.src))
