@@ -26,11 +26,10 @@ func (s *server) getEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	// The stream outlives the server's read and write timeouts: the read
-	// deadline would cancel it (net/http's background read fails), the
-	// write deadline cut it. Each write gets its own deadline instead, so
-	// a client that stops reading still gives its place back.
-	_ = rc.SetReadDeadline(time.Time{})
+	// The stream outlives the server's write timeout, which would cut it:
+	// each write gets its own deadline instead, so a client that stops
+	// reading still gives its place back. (net/http lifts the read
+	// deadline itself while a handler runs.)
 	send := func(format string, args ...any) error {
 		_ = rc.SetWriteDeadline(time.Now().Add(s.writeTimeout))
 		if _, err := fmt.Fprintf(w, format, args...); err != nil {
