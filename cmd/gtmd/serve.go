@@ -279,6 +279,9 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		return r, err
 	}
 	nd.setStore(r.store)
+	if err := keepCookieSecrets(r.store, n.Cookies, handler); err != nil {
+		return r, err
+	}
 	bootstrap := false
 	if n.TrafficFile != "" {
 		if bootstrap, err = checkTrafficFile(ctx, r.store, n.TrafficFile, log); err != nil {
