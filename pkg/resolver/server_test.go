@@ -218,6 +218,8 @@ func TestServerShutdown(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Shutdown took %v with an idle connection open", d)
 	}
+	// A second Shutdown (a stop after a failed start, say) is harmless.
+	srv.Shutdown(ctx)
 	// The held connection is closed by the server.
 	if err := held.SetReadDeadline(time.Now().Add(5 * time.Second)); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ type tcpServer struct {
 	conns      sync.WaitGroup
 	acceptDone chan struct{}
 	stop       chan struct{}
+	stopOnce   sync.Once
 }
 
 // Bounds of a connection past TCPMaxQueries: how long it waits for the
@@ -281,9 +282,12 @@ func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 
 // shutdown stops accepting, lets each connection finish the query it is
 // answering and waits for them until ctx ends; then it closes those left.
+// It may be called again.
 func (s *tcpServer) shutdown(ctx context.Context) error {
-	close(s.stop)
-	s.ln.Close()
+	s.stopOnce.Do(func() {
+		close(s.stop)
+		s.ln.Close()
+	})
 	<-s.acceptDone
 	s.table.shutdown()
 	done := make(chan struct{})
