@@ -338,7 +338,7 @@ func (n *node) bootstrapTraffic(ctx context.Context, path string) {
 // Ready reports whether a snapshot is served, and why the node is
 // degraded if it is.
 func (n *node) Ready() (bool, string) {
-	return n.handler.Snapshot() != nil, n.store.Degraded()
+	return n.handler.Snapshot() != nil, degradedReason(n.store.Degraded(), n.store.State())
 }
 
 // expireExternal republishes every interval while the document has

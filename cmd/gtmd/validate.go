@@ -22,6 +22,12 @@ func validate(args []string, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s is invalid:\n%w", *file, err)
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d zones, %d services, %d checks)\n", *file, len(t.Zones), len(t.Services), len(t.Checks))
+	// The store holds the document with its zone files merged: a file
+	// that checks out here but could not be stored is not ok.
+	stored, err := config.EncodeStored(t)
+	if err != nil {
+		return fmt.Errorf("%s cannot be applied: %w", *file, err)
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d zones, %d services, %d checks; %d of %d bytes stored)\n", *file, len(t.Zones), len(t.Services), len(t.Checks), len(stored), config.MaxDocumentBytes)
 	return nil
 }
