@@ -235,7 +235,7 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 	}
 	defer resp.Body.Close()
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 {
-		n.Error = fmt.Sprintf("%s, to %q: redirects are not followed, whose target is no listed peer", resp.Status, loc)
+		n.Error = fmt.Sprintf("%s to %q: not followed, as the token goes to admin.peers only", resp.Status, loc)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
