@@ -36,7 +36,7 @@ type tcpConn struct {
 	// draining: past TCPMaxQueries, the connection sets its own
 	// deadlines and is left alone when the pressure changes.
 	draining bool
-	// removed: taken out of the table by eviction, with reason.
+	// removed: out of the table, evicted (reason says so) or ended.
 	removed bool
 	reason  closeReason
 }
