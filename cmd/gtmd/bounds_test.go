@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -139,5 +140,28 @@ func TestStoreBombAndCeilingOnANode(t *testing.T) {
 	}
 	if code := api(t, "GET", n.adminBase()+"/v1/config", "", "", &stored); code != 200 || len(stored.Zones) != 1 || len(stored.Zones[0].Records) != strings.Count(string(under.Source), `"type"`) {
 		t.Errorf("GET /v1/config after the refusals: %d, want the document under the ceiling", code)
+	}
+}
+
+// TestCLIApplyBoundsAndCeiling checks `gtmd apply -f`: a bomb is refused
+// here with its place and not sent; a document over the ceiling is sent
+// (the node decides) and refused by the node with 413, in a dry run and an
+// apply alike. apply sends the stored form, so the node refuses the body
+// unread.
+func TestCLIApplyBoundsAndCeiling(t *testing.T) {
+	b, env := testNode(t, admin.Options{})
+	dir := t.TempDir()
+	_, over, err := sizeddoc.Around(config.MaxDocumentBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bomb := writeFile(t, dir, "bomb.yaml", mergeBombYAML())
+	cli(t, env, "apply", "-f", bomb).want(t, 1, "", "gtmd apply: "+bomb+" is invalid, nothing was sent:\n"+bomb+":8:34: services[0].endpoints[4].<<: aliases expand the document past")
+	big := writeFile(t, dir, "big.json", string(over.Source))
+	tooLarge := "gtmd apply: the body is larger than the limit of 1500000 bytes of a traffic document: the cluster store (etcd) refuses a write over 1.5 MiB"
+	cli(t, env, "apply", "-f", big, "--dry-run").want(t, 1, "", tooLarge)
+	cli(t, env, "apply", "-f", big).want(t, 1, "", tooLarge)
+	if b.Revision() != 1 {
+		t.Errorf("revision %d after refusals, want 1", b.Revision())
 	}
 }
