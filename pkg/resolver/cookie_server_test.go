@@ -98,8 +98,9 @@ func TestCookieRoundTrip(t *testing.T) {
 			before: func() { b.h.SetCookieSecrets([16]byte{0xcc}, rotated) },
 			cookie: from_("the cookie BADCOOKIE gave"), rcode: dns.RcodeBadCookie, want: fresh,
 		},
-		{name: "half an hour on the cookie is renewed", node: b, advance: 31 * time.Minute, cookie: from_("the renewed cookie"), rcode: dns.RcodeSuccess, want: fresh},
-		{name: "an hour on it has expired", node: b, advance: 30 * time.Minute, cookie: from_("the renewed cookie"), rcode: dns.RcodeBadCookie, want: fresh},
+		{name: "the current secret's cookie", node: b, cookie: from_("after a second rotation the oldest secret's cookie is refused"), rcode: dns.RcodeSuccess, want: echo},
+		{name: "half an hour on it is renewed", node: b, advance: 31 * time.Minute, cookie: from_("after a second rotation the oldest secret's cookie is refused"), rcode: dns.RcodeSuccess, want: fresh},
+		{name: "an hour on it has expired", node: b, advance: 30 * time.Minute, cookie: from_("after a second rotation the oldest secret's cookie is refused"), rcode: dns.RcodeBadCookie, want: fresh},
 	}
 	for _, s := range steps {
 		if s.before != nil {
