@@ -216,3 +216,15 @@ func TestRateLimiterBounded(t *testing.T) {
 		t.Errorf("after the flood: %s, want AAASS", got)
 	}
 }
+
+// BenchmarkRateLimiterAllow is the limiter's cost per answer: one hash
+// and one compare-and-swap.
+func BenchmarkRateLimiterAllow(b *testing.B) {
+	l := newLimiter(b, rrlConfig(resolver.MaxResponsesPerSecond, 2))
+	client := netip.MustParseAddr("192.0.2.1")
+	key := l.Key("www.example.test.", 1)
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Allow(client, resolver.ClassAnswer, key, rrlEpoch)
+	}
+}
