@@ -226,3 +226,26 @@ func TestEmbeddedPasswordFileFaults(t *testing.T) {
 	e, _ = startEmbedded(t, filepath.Join(dir, "etcd"), ports)
 	e.Close()
 }
+
+// TestEmbeddedRestartReauthenticates: etcd keeps its simple tokens in
+// memory, so a restart invalidates the token a store holds; the store
+// logs in again by itself and goes on writing.
+func TestEmbeddedRestartReauthenticates(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "etcd")
+	e, ports := startEmbedded(t, dir, nil)
+	n := openNode(t, e.Endpoints(), "a", withCredentials(e))
+	if _, err := n.ApplyTraffic(ctxT(t), loadTraffic(t), NoDocument); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	n.waitConn(t, 10*time.Second, false)
+
+	e, _ = startEmbedded(t, dir, ports)
+	t.Cleanup(e.Close)
+	n.waitConn(t, 10*time.Second, true)
+	eventuallyNil(t, 10*time.Second, "a write with the token from before the restart", func() error {
+		_, err := n.ApplyTraffic(ctxTimeout(t, 2*time.Second), loadTraffic(t), AnyRevision)
+		return err
+	})
+}
