@@ -140,9 +140,9 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	}
 	if err == nil {
 		e.started.Store(true)
-		if f := e.fault.Load(); f != nil {
-			err = f
-		}
+	}
+	if f := e.fault.Load(); f != nil {
+		err = f // the cause of whatever else failed
 	}
 	if err != nil {
 		e.Close()
@@ -184,6 +184,12 @@ func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) error {
 		// Its goroutines may hold locks: nothing of it can be closed.
 		return fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
 	case <-timer.C:
+		go func() {
+			// Stopped when it does start, so it does not linger.
+			if s := <-done; s.err == nil {
+				s.etcd.Close()
+			}
+		}()
 		return fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
 	}
 	select {
