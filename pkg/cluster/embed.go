@@ -114,6 +114,10 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = o.Name
 	cfg.Dir = filepath.Clean(o.Dir)
+	cfg.PeerTLSInfo, pu, err = sealPeer(filepath.Join(filepath.Dir(cfg.Dir), "etcd-peer"), pu)
+	if err != nil {
+		return nil, err
+	}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(o.Name)

@@ -2,9 +2,19 @@ package cluster
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"math/big"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -248,4 +258,67 @@ func TestEmbeddedRestartReauthenticates(t *testing.T) {
 		_, err := n.ApplyTraffic(ctxTimeout(t, 2*time.Second), loadTraffic(t), AnyRevision)
 		return err
 	})
+}
+
+// TestEmbeddedPeerPortSealed: the peer port, which trusts what it is sent
+// with raft itself, answers no one: not over plain HTTP, not over TLS
+// without a client certificate, not with a certificate of one's own.
+func TestEmbeddedPeerPortSealed(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "data")
+	e, ports := startEmbedded(t, filepath.Join(dir, "etcd"), nil)
+	t.Cleanup(e.Close)
+	peer := fmt.Sprintf("localhost:%d", ports[1])
+
+	own, err := tls.X509KeyPair(selfSignedPEM(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		url  string
+		tls  *tls.Config
+	}{
+		{"plain http", "http://" + peer + "/members", nil},
+		{"tls without a certificate", "https://" + peer + "/members", &tls.Config{InsecureSkipVerify: true}},
+		{"tls with a certificate of one's own", "https://" + peer + "/members", &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{own}}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cl := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: c.tls}}
+			resp, err := cl.Get(c.url)
+			if err != nil {
+				return // refused in the handshake
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode == http.StatusOK || strings.Contains(string(body), "peerURLs") {
+				t.Errorf("the peer port answered %s: %s", resp.Status, body)
+			}
+		})
+	}
+	for _, f := range []string{"peer.pem", "peer-key.pem", "peer-ca.pem"} {
+		fi, err := os.Stat(filepath.Join(dir, "etcd-peer", f))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v, mode %v, want 0600", f, err, fi.Mode())
+		}
+	}
+}
+
+// selfSignedPEM is a client certificate and key no CA of gtmd's signed.
+func selfSignedPEM(t *testing.T) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intruder"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
 }
