@@ -148,3 +148,54 @@ func TestEtcdFaultIsOneError(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultReported: the first fault goes to StartEmbedded while starting,
+// then to OnFatal, or without it to the log and Err; later ones are
+// dropped, since the first is what stopped etcd.
+func TestFaultReported(t *testing.T) {
+	t.Parallel()
+	first, second := &Fault{Message: "failed to commit tx", Err: syscall.ENOSPC}, &Fault{Message: "failed to purge wal file"}
+	for _, c := range []struct {
+		name                         string
+		started, onFatal             bool
+		wantFatal, wantErr, wantLogs int
+	}{
+		{"while starting", false, true, 0, 0, 0},
+		{"running, with OnFatal", true, true, 1, 0, 0},
+		{"running, without OnFatal", true, false, 0, 1, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var buf lockedBuf
+			fatals := 0
+			e := &Embedded{log: slog.New(slog.NewJSONHandler(&buf, nil)), dead: make(chan struct{}), errc: make(chan error, 1)}
+			if c.onFatal {
+				e.onFatal = func(err error) {
+					fatals++
+					if err != first {
+						t.Errorf("OnFatal(%v), want the first fault", err)
+					}
+				}
+			}
+			e.started.Store(c.started)
+			e.report(first)
+			e.report(second)
+			select {
+			case <-e.dead:
+			default:
+				t.Error("dead not closed")
+			}
+			if got := e.fault.Load(); got != first {
+				t.Errorf("fault %v, want the first", got)
+			}
+			if fatals != c.wantFatal {
+				t.Errorf("OnFatal called %d times, want %d", fatals, c.wantFatal)
+			}
+			if len(e.errc) != c.wantErr {
+				t.Errorf("%d errors on Err, want %d", len(e.errc), c.wantErr)
+			}
+			if recs := buf.records(t); len(recs) != c.wantLogs {
+				t.Errorf("logged %v, want %d records", recs, c.wantLogs)
+			}
+		})
+	}
+}
