@@ -97,9 +97,12 @@ func (s *tcpServer) serve() error {
 		}
 		backoff = 0
 		tc := &tcpConn{c: c, source: sourceOf(c.RemoteAddr())}
-		evicted, reason, ok := s.table.admit(tc, time.Now())
+		evicted, gone, reason, ok := s.table.admit(tc, time.Now())
 		if evicted {
 			s.metrics.gone(closeEvicted)
+		}
+		if gone {
+			s.metrics.gone(closeClient)
 		}
 		if !ok {
 			s.metrics.refused(reason)
@@ -144,11 +147,14 @@ func (s *tcpServer) serveQueries(tc *tcpConn, w *tcpWriter, r *bufio.Reader) clo
 		}
 		served++
 		if served == s.maxQueries {
-			// The deadlines are finish's from here.
+			// What has arrived behind the last query allowed is measured
+			// before it is answered: a client that waits for each answer
+			// has sent nothing more, and gets none.
+			received := r.Buffered() + socketUnread(tc.c)
 			if reason, ok := s.answer(w, m); !ok {
 				return reason
 			}
-			return s.finish(tc, w, r)
+			return s.finish(tc, w, r, received)
 		}
 		more := s.table.received(tc, time.Now())
 		if reason, ok := s.answer(w, m); !ok {
@@ -161,28 +167,30 @@ func (s *tcpServer) serveQueries(tc *tcpConn, w *tcpWriter, r *bufio.Reader) clo
 }
 
 // finish ends a connection that reached TCPMaxQueries without losing an
-// answer: it answers the queries already received (those in the read
-// buffer and the socket's, up to TCPMaxQueries more, so pipelining cannot
-// keep a connection forever), then closes its side (FIN) and reads until
-// the client closes too. Closing with unread input would make the kernel
+// answer: it answers the whole queries among the received bytes that had
+// arrived when the last query allowed was read (in the read buffer and
+// the socket's), up to TCPMaxQueries more, so pipelining cannot keep a
+// connection forever. Then it closes its side (FIN) and reads until the
+// client closes too: closing with unread input would make the kernel
 // send a reset, and the client would lose answers it had not yet read.
-func (s *tcpServer) finish(tc *tcpConn, w *tcpWriter, r *bufio.Reader) closeReason {
+func (s *tcpServer) finish(tc *tcpConn, w *tcpWriter, r *bufio.Reader, received int) closeReason {
 	if !s.table.drainUntil(tc, time.Now().Add(s.table.currentTimeout())) {
 		return closeShutdown // or evicted
 	}
-	for extra := 0; extra < s.maxQueries; extra++ {
-		received := r.Buffered() + socketUnread(tc.c)
-		if received < 2 {
-			break
-		}
+	for extra := 0; extra < s.maxQueries && received >= 2; extra++ {
 		prefix, err := r.Peek(2)
-		if err != nil || received < 2+int(binary.BigEndian.Uint16(prefix)) {
+		if err != nil {
+			return readFailure(err)
+		}
+		n := 2 + int(binary.BigEndian.Uint16(prefix))
+		if received < n {
 			break // a query not yet whole: the client sends it again elsewhere
 		}
 		m, err := readFrame(r)
 		if err != nil {
 			return readFailure(err)
 		}
+		received -= n
 		if reason, ok := s.answer(w, m); !ok {
 			return reason
 		}

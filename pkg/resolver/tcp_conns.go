@@ -11,7 +11,8 @@ import (
 // how long anyone may stay, so that no number of hostile connections can
 // keep a new client out:
 //   - a source (an IPv4 address, an IPv6 /64) holds at most perSource
-//     connections; one more is closed at once;
+//     connections; one more is closed at once (unless the client has
+//     closed one the server has not yet seen close);
 //   - when the table is full, a connection idle the longest (no whole
 //     query received for the longest time) is closed to admit the new
 //     one, from the source holding the most among the few idlest;
@@ -49,13 +50,14 @@ type connTable struct {
 	mu         sync.Mutex
 	head, tail *tcpConn
 	count      int
-	sources    map[netip.Addr]int
-	busy       bool
-	closing    bool
+	// sources holds each source's connections, at most perSource.
+	sources map[netip.Addr][]*tcpConn
+	busy    bool
+	closing bool
 }
 
 func newConnTable(max, perSource int, idle, busyIdle time.Duration) *connTable {
-	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr]int{}}
+	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr][]*tcpConn{}}
 }
 
 // sourceOf groups a client address the way one client's network is
@@ -90,36 +92,56 @@ func (t *connTable) currentTimeout() time.Duration {
 
 // admit adds c to the table, or returns false when c must be refused
 // (its source holds its share, or the server is shutting down). evicted
-// says whether a connection was evicted to make room.
-func (t *connTable) admit(c *tcpConn, now time.Time) (evicted bool, reason closeReason, ok bool) {
+// says whether a connection was evicted to make room; gone, whether one
+// its client had already closed was taken out.
+func (t *connTable) admit(c *tcpConn, now time.Time) (evicted, gone bool, reason closeReason, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.closing {
-		return false, closeShutdown, false
+		return false, false, closeShutdown, false
 	}
-	if t.sources[c.source] >= t.perSource {
-		return false, closePerSource, false
+	if len(t.sources[c.source]) >= t.perSource {
+		// A client that closes connections and opens new ones at once
+		// may find its share still held by connections whose close the
+		// server has not read yet; those go, not the new one.
+		closed := t.peerClosed(c.source)
+		if closed == nil {
+			return false, false, closePerSource, false
+		}
+		t.evict(closed, closeClient)
+		gone = true
 	}
 	if t.count >= t.max && t.head != nil {
-		t.evict(t.idlest())
+		t.evict(t.idlest(), closeEvicted)
 		evicted = true
 	}
 	c.since = now
 	t.pushBack(c)
-	t.sources[c.source]++
+	t.sources[c.source] = append(t.sources[c.source], c)
 	t.count++
 	t.pressureChanged()
 	c.c.SetReadDeadline(now.Add(t.timeout()))
-	return evicted, 0, true
+	return evicted, gone, 0, true
+}
+
+// peerClosed returns a connection of source whose client has closed or
+// reset it, or nil. Call with mu held.
+func (t *connTable) peerClosed(source netip.Addr) *tcpConn {
+	for _, c := range t.sources[source] {
+		if peerGone(c.c) {
+			return c
+		}
+	}
+	return nil
 }
 
 // evict takes v out of the table at once, so its place is free, and ends
 // its wait for a query with a deadline in the past: its goroutine closes
 // it, after answering the query it has read, if any. Closing it here
 // instead would lose a query read an instant before. Call with mu held.
-func (t *connTable) evict(v *tcpConn) {
+func (t *connTable) evict(v *tcpConn, reason closeReason) {
 	t.unlink(v)
-	v.removed, v.reason = true, closeEvicted
+	v.removed, v.reason = true, reason
 	t.releaseSource(v)
 	t.count--
 	v.c.SetReadDeadline(time.Unix(1, 0))
@@ -200,7 +222,7 @@ func (t *connTable) idlest() *tcpConn {
 		if c == nil {
 			break
 		}
-		if n := t.sources[c.source]; n > most && socketUnread(c.c) == 0 {
+		if n := len(t.sources[c.source]); n > most && socketUnread(c.c) == 0 {
 			victim, most = c, n
 		}
 		c = c.next
@@ -219,7 +241,7 @@ func (t *connTable) evictIdlest() bool {
 	if t.head == nil {
 		return false
 	}
-	t.evict(t.idlest())
+	t.evict(t.idlest(), closeEvicted)
 	t.pressureChanged()
 	return true
 }
@@ -267,8 +289,19 @@ func (t *connTable) pressureChanged() {
 }
 
 func (t *connTable) releaseSource(c *tcpConn) {
-	if t.sources[c.source]--; t.sources[c.source] <= 0 {
+	conns := t.sources[c.source]
+	for i, o := range conns {
+		if o == c {
+			conns[i] = conns[len(conns)-1]
+			conns[len(conns)-1] = nil
+			conns = conns[:len(conns)-1]
+			break
+		}
+	}
+	if len(conns) == 0 {
 		delete(t.sources, c.source)
+	} else {
+		t.sources[c.source] = conns
 	}
 }
 

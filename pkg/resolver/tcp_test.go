@@ -212,8 +212,10 @@ func TestServerTCPPerSource(t *testing.T) {
 	mustAnswer(t, dialFrom(t, "127.0.0.2", addr), 4)
 	mustAnswer(t, first, 5)
 
-	// Once the server has seen the first connection go, 127.0.0.1 has
-	// room again: wait for that, connecting until one is answered.
+	// Once the client has closed one, 127.0.0.1 has room again: the
+	// table looks for a connection of the source its client has closed
+	// before it refuses one. (Should the kernel not yet show the close,
+	// a refusal is counted and the client tries again.)
 	first.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for refusals := closedTotal(t, reg, "per_source"); ; {
