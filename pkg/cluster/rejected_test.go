@@ -125,7 +125,6 @@ gtmd_cluster_document_rejected_total %d
 func TestApplyTrafficCeiling(t *testing.T) {
 	eps := clustertest.StartEtcd(t)
 	n := openNode(t, eps, "a")
-	ctx := ctxT(t)
 	underDoc, overDoc, err := sizeddoc.Around(config.MaxDocumentBytes)
 	if err != nil {
 		t.Fatal(err)
@@ -138,6 +137,8 @@ func TestApplyTrafficCeiling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Parsing and storing 1.5 MB takes a while under the race detector.
+	ctx := ctxTimeout(t, time.Minute)
 	rev, err := n.ApplyTraffic(ctx, under, AnyRevision)
 	if err != nil {
 		t.Fatalf("a document just under the ceiling: %v", err)
