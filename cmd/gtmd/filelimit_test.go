@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +44,47 @@ func TestAdminConnCap(t *testing.T) {
 		if got := adminConnCap(tc.max, tc.limit); got != tc.want {
 			t.Errorf("adminConnCap(%d, %d) = %d, want %d", tc.max, tc.limit, got, tc.want)
 		}
+	}
+}
+
+// TestRaiseFileLimitProcess lowers its own soft descriptor limit and
+// raises it with raiseFileLimit; started by TestRaiseFileLimit, since
+// the limit is the whole process's.
+func TestRaiseFileLimitProcess(t *testing.T) {
+	if os.Getenv("GTMD_TEST_RAISE_FILE_LIMIT") != "1" {
+		t.Skip("started by TestRaiseFileLimit")
+	}
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		fmt.Printf("getrlimit: %v\n", err)
+		os.Exit(3)
+	}
+	low := syscall.Rlimit{Cur: min(l.Max, 64), Max: l.Max}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
+		fmt.Printf("setrlimit: %v\n", err)
+		os.Exit(3)
+	}
+	soft, hard, err := raiseFileLimit()
+	fmt.Printf("lowered=%d soft=%d hard=%d current=%d err=%v\n", low.Cur, soft, hard, fileLimit(), err)
+	os.Exit(0)
+}
+
+// TestRaiseFileLimit: a process started with a soft descriptor limit
+// below its hard one runs with the hard one.
+func TestRaiseFileLimit(t *testing.T) {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRaiseFileLimitProcess$")
+	cmd.Env = append(os.Environ(), "GTMD_TEST_RAISE_FILE_LIMIT=1")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := fmt.Sprintf("lowered=%d soft=%d hard=%d current=%d err=<nil>\n", min(l.Max, 64), l.Max, l.Max, l.Max)
+	if string(out) != want {
+		t.Errorf("got  %swant %s", out, want)
 	}
 }
 
@@ -192,4 +234,13 @@ log: {level: info}
 		t.Errorf("example.test SOA: %v %v", r, err)
 	}
 	t.Logf("%d of %d held connections answered; %d still open", answered.Load(), held, open.Load())
+	out := logs.String()
+	for _, want := range []string{
+		`msg="open file limit" limit=300 hard_limit=300`,
+		`msg="admin.limits.max_connections lowered to leave descriptors to the rest of the node" max_connections=256 lowered_to=236 descriptor_limit=300`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log lacks %s", want)
+		}
+	}
 }
