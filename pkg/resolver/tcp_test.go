@@ -16,6 +16,7 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/sys/unix"
 
 	"github.com/gtmd/gtmd/pkg/resolver"
@@ -162,6 +163,9 @@ func TestServerTCPEviction(t *testing.T) {
 			}
 			if n := metricValue(t, reg, "gtmd_dns_tcp_connections", nil); n != 2 {
 				t.Errorf("open connections: %v, want 2", n)
+			}
+			if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+				t.Errorf("lint: %v %v", err, problems)
 			}
 		})
 	}
