@@ -87,7 +87,10 @@ func (s *tcpServer) serve() error {
 				s.metrics.gone(closeEvicted)
 			}
 			backoff = min(max(2*backoff, acceptBackoffMin), acceptBackoffMax)
-			s.log.Warn("dns tcp accept failed", "addr", s.ln.Addr().String(), "err", err, "retry_in", backoff)
+			if backoff == acceptBackoffMin {
+				// Once per run of failures, not once per retry.
+				s.log.Warn("dns tcp accept failed; retrying", "addr", s.ln.Addr().String(), "err", err)
+			}
 			select {
 			case <-s.stop:
 				return nil
