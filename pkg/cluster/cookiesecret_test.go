@@ -170,6 +170,7 @@ func TestCookieSecretsConverge(t *testing.T) {
 func TestCookieSecretsRotate(t *testing.T) {
 	eps := clustertest.StartEtcd(t)
 	clock := newFakeClock()
+	cookieMetricNames := []string{"gtmd_cluster_cookie_secret_rotated_timestamp_seconds", "gtmd_cluster_cookie_secret_writes_total"}
 	reg := prometheus.NewRegistry()
 	withReg := func(o *Options) { o.Registerer = reg }
 	a, b := openSecretNode(t, eps, "a", clock, withReg), openSecretNode(t, eps, "b", clock, withReg)
@@ -213,7 +214,6 @@ gtmd_cluster_cookie_secret_writes_total %d
 	}
 }
 
-var cookieMetricNames = []string{"gtmd_cluster_cookie_secret_rotated_timestamp_seconds", "gtmd_cluster_cookie_secret_writes_total"}
 
 // TestCookieSecretsOutage: a node cut off from the store keeps the secret
 // it has while the others rotate, and takes theirs when it is back.
