@@ -214,7 +214,6 @@ gtmd_cluster_cookie_secret_writes_total %d
 	}
 }
 
-
 // TestCookieSecretsOutage: a node cut off from the store keeps the secret
 // it has while the others rotate, and takes theirs when it is back.
 func TestCookieSecretsOutage(t *testing.T) {
