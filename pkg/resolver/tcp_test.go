@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -673,4 +676,107 @@ func TestServerUDPPortInUse(t *testing.T) {
 			srv.Shutdown(context.Background())
 		})
 	}
+}
+
+// fdChildEnv makes the test binary the server of
+// TestServerTCPOutOfDescriptors, with a low descriptor limit of its own.
+const fdChildEnv = "GTMD_TEST_TCP_FD_CHILD"
+
+// TestServerTCPOutOfDescriptors: a server that runs out of descriptors
+// before its table is full (here 64 descriptors, 1000 connections
+// allowed) evicts the connection idle the longest when accept fails, so
+// new clients still get in. The server is this test binary run again,
+// so that only it has the low limit.
+func TestServerTCPOutOfDescriptors(t *testing.T) {
+	if os.Getenv(fdChildEnv) == "1" {
+		serveWithFewDescriptors(t)
+		return
+	}
+	if testing.Short() {
+		t.Skip("runs a server process")
+	}
+	needLoopback(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServerTCPOutOfDescriptors$", "-test.v")
+	cmd.Env = append(os.Environ(), fdChildEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedLog
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	var addr string
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if a, ok := strings.CutPrefix(sc.Text(), "listening on "); ok {
+			addr = a
+			break
+		}
+	}
+	if addr == "" {
+		t.Fatalf("the server process did not start: %s", stderr.String())
+	}
+	go io.Copy(io.Discard, stdout)
+	// More idle connections than the server has descriptors for.
+	for range 200 {
+		dialFrom(t, "127.0.0.3", addr)
+	}
+	for i := range 5 {
+		mustAnswer(t, dialFrom(t, "127.0.0.2", addr), uint16(i))
+	}
+	if !strings.Contains(stderr.String(), "dns tcp accept failed") {
+		t.Errorf("the server never ran out of descriptors; its log:\n%s", stderr.String())
+	}
+}
+
+// serveWithFewDescriptors is the server process of
+// TestServerTCPOutOfDescriptors: it serves until its stdin closes.
+func serveWithFewDescriptors(t *testing.T) {
+	srv := resolver.NewServer(resolver.ServerOptions{
+		Addrs: []string{"127.0.0.1:0"}, Handler: newHandler(testSnapshot(t)), UDPListeners: 1,
+		TCPMaxConnections: 1000, TCPMaxConnectionsPerSource: 1000, TCPIdleTimeout: time.Minute,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	})
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	rl.Cur = min(64, rl.Max)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("listening on %s\n", srv.Addrs()[0])
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// lockedLog collects a process's output while the test reads it.
+type lockedLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
