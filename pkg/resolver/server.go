@@ -39,9 +39,10 @@ type ServerOptions struct {
 	// address (IPv6: one /64) per address; one more is closed at once. 0
 	// means 32.
 	TCPMaxConnectionsPerSource int
-	// TCPMaxQueries bounds the queries read on one TCP connection; the
-	// queries already received when it is reached are still answered,
-	// then the connection is closed cleanly. 0 means 1000.
+	// TCPMaxQueries bounds the queries read on one TCP connection. The
+	// queries that had already arrived when the last one was read are
+	// answered too (up to as many again), then the connection is closed
+	// cleanly, so a pipelining client loses no answer. 0 means 1000.
 	TCPMaxQueries int
 	// TCPMetrics counts TCP connections; nil counts nothing.
 	TCPMetrics *TCPMetrics
