@@ -27,6 +27,8 @@ type Fault struct {
 	Err error
 }
 
+// Error is the one line an operator reads: what failed, the cause, and
+// what a full disk or a descriptor limit means for them.
 func (f *Fault) Error() string {
 	var b strings.Builder
 	b.WriteString("embedded etcd: ")
@@ -46,6 +48,7 @@ func (f *Fault) Error() string {
 	return b.String()
 }
 
+// Unwrap lets errors.Is find the cause (syscall.ENOSPC, syscall.EMFILE).
 func (f *Fault) Unwrap() error { return f.Err }
 
 // newEtcdLogger is the zap logger the embedded etcd writes to: entries go
