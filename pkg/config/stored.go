@@ -6,27 +6,22 @@ import (
 )
 
 // MaxDocumentBytes is the largest traffic document the cluster can store:
-// 1,500,000 bytes of its stored form (EncodeStored), and of its source.
-// etcd refuses a request over 1.5 MiB (1,572,864 bytes: its
+// 1,500,000 bytes of its stored form (EncodeStored). The admin API takes
+// no larger a body for one either. etcd refuses a request over 1.5 MiB (1,572,864 bytes: its
 // --max-request-bytes default, which the embedded store keeps), and the
 // write carries the key and a transaction besides the document, so the
 // ceiling leaves 72,864 bytes for them.
 const MaxDocumentBytes = 1_500_000
 
-// DocumentTooLargeError is a traffic document larger than MaxDocumentBytes.
+// DocumentTooLargeError is a traffic document whose stored form is
+// larger than MaxDocumentBytes.
 type DocumentTooLargeError struct {
-	// Size is the document's size in bytes; Stored says whether it is the
-	// size of the stored form (zone files merged, defaults filled in) or
-	// of the source.
-	Size   int
-	Stored bool
+	// Size is the stored form's size in bytes.
+	Size int
 }
 
 func (e *DocumentTooLargeError) Error() string {
-	if e.Stored {
-		return fmt.Sprintf("the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of %d bytes: the cluster store (etcd) refuses a write over 1.5 MiB", e.Size, MaxDocumentBytes)
-	}
-	return fmt.Sprintf("the document is %d bytes, over the limit of %d bytes: the cluster store (etcd) refuses a write over 1.5 MiB", e.Size, MaxDocumentBytes)
+	return fmt.Sprintf("the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of %d bytes: the cluster store (etcd) refuses a write over 1.5 MiB", e.Size, MaxDocumentBytes)
 }
 
 // EncodeStored returns the form in which the cluster stores and shares t:
@@ -40,7 +35,7 @@ func EncodeStored(t *Traffic) ([]byte, error) {
 		return nil, fmt.Errorf("encoding the traffic document: %w", err)
 	}
 	if len(b) > MaxDocumentBytes {
-		return nil, &DocumentTooLargeError{Size: len(b), Stored: true}
+		return nil, &DocumentTooLargeError{Size: len(b)}
 	}
 	return b, nil
 }

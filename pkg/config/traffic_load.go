@@ -21,12 +21,9 @@ func LoadTraffic(path string) (*Traffic, error) {
 // validates it. file names the source in faults; baseDir is where relative
 // zone_file paths are read from ("" refuses relative ones, for documents
 // that arrive over the network). On any fault it returns a
-// *ValidationError listing all of them. A source over MaxDocumentBytes is
-// refused unread: it could not be stored.
+// *ValidationError listing all of them. Whether the store can hold the
+// document is EncodeStored's to say.
 func ParseTraffic(file string, src []byte, baseDir string) (*Traffic, error) {
-	if len(src) > MaxDocumentBytes {
-		return nil, &ValidationError{Faults: []Fault{{File: file, Message: (&DocumentTooLargeError{Size: len(src)}).Error()}}}
-	}
 	var t Traffic
 	pos, faults, ok := decodeDocument(file, src, &t)
 	list := &faultList{file: file, pos: pos, faults: faults}
