@@ -20,6 +20,7 @@ type DocumentTooLargeError struct {
 	Size int
 }
 
+// Error says the size, the limit and why there is one.
 func (e *DocumentTooLargeError) Error() string {
 	return fmt.Sprintf("the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of %d bytes: the cluster store (etcd) refuses a write over 1.5 MiB", e.Size, MaxDocumentBytes)
 }
