@@ -7,10 +7,10 @@ import (
 
 // MaxDocumentBytes is the largest traffic document the cluster can store:
 // 1,500,000 bytes of its stored form (EncodeStored). The admin API takes
-// no larger a body for one either. etcd refuses a request over 1.5 MiB (1,572,864 bytes: its
-// --max-request-bytes default, which the embedded store keeps), and the
-// write carries the key and a transaction besides the document, so the
-// ceiling leaves 72,864 bytes for them.
+// no larger a body for one either. etcd refuses a request over 1.5 MiB
+// (1,572,864 bytes: its --max-request-bytes default, which the embedded
+// store keeps), and the write carries the key and a transaction besides
+// the document, so the ceiling leaves 72,864 bytes for them.
 const MaxDocumentBytes = 1_500_000
 
 // DocumentTooLargeError is a traffic document whose stored form is
