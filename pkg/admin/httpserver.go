@@ -1,10 +1,13 @@
 package admin
 
 import (
+	"context"
 	"crypto/tls"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -58,7 +61,23 @@ func NewHTTPServer(h http.Handler, l net.Listener, o ServerOptions) (*http.Serve
 		// Headers are small; a client sending more is not an operator.
 		MaxHeaderBytes: 64 << 10,
 		ConnState:      cl.connState,
-		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:       stdlog.New(serverLog{log}, "", 0),
 	}
 	return srv, cl
+}
+
+// serverLog takes net/http's error lines. A failed TLS handshake is the
+// client's affair, and one a stranger can cause per connection: it goes
+// to debug, so it cannot flood the log; the rest (a handler's panic) are
+// warnings.
+type serverLog struct{ log *slog.Logger }
+
+func (s serverLog) Write(p []byte) (int, error) {
+	msg := strings.TrimSuffix(string(p), "\n")
+	level := slog.LevelWarn
+	if strings.HasPrefix(msg, "http: TLS handshake error") {
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, msg)
+	return len(p), nil
 }
