@@ -251,3 +251,30 @@ func TestEventStreamOutlivesTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitOutlivesWriteTimeout: PUT /v1/config?wait=insync may wait
+// longer than the write timeout and still answer.
+func TestWaitOutlivesWriteTimeout(t *testing.T) {
+	b := admintest.New("n1", nil)
+	b.AddMember(admin.Member{ID: "n2"})
+	b.SetLagging("n2", true)
+	lim := config.AdminLimits{WriteTimeout: config.Duration(100 * time.Millisecond)}
+	a := serveLimited(t, b, lim, admin.Options{}, admin.ServerOptions{})
+	req, err := http.NewRequest(http.MethodPut, a.url("/v1/config?wait=insync&wait_timeout=400ms"), strings.NewReader(admintest.TrafficYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/yaml")
+	resp, err := clientFrom("127.0.0.1").Do(req)
+	if err != nil {
+		t.Fatalf("PUT /v1/config?wait=insync waiting past the write timeout: %v", err)
+	}
+	defer resp.Body.Close()
+	var res admin.ApplyResult
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("%d, %v", resp.StatusCode, err)
+	}
+	if res.Status != admin.StatusPending || res.Waited == "" {
+		t.Errorf("%+v, want PENDING after waiting for n2", res)
+	}
+}

@@ -202,6 +202,9 @@ func (s *server) dispatch(rts []Route) http.Handler {
 			return
 		}
 		defer release()
+		if rt.Method == http.MethodPut && rt.Path == "/v1/config" {
+			s.allowWait(w, r)
+		}
 		rt.handle(s, w, r)
 	})
 }
