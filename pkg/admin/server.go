@@ -60,9 +60,9 @@ type Options struct {
 	// idle proxies from closing the stream (default 15 s).
 	Heartbeat time.Duration
 	// Limits are the node file's admin.limits: New uses the requests per
-	// token, the event streams and the write timeout (for each write of
-	// an event stream); NewHTTPServer the rest. Zero fields take the node
-	// file's defaults.
+	// token, the event streams and the write timeout (given again to each
+	// write of an event stream and to an answer after wait=insync);
+	// NewHTTPServer the rest. Zero fields take the node file's defaults.
 	Limits config.AdminLimits
 	// MetricsToken puts GET /metrics behind a token of any role when the
 	// API has tokens, for a node whose metrics say more than it should
@@ -91,7 +91,8 @@ type server struct {
 	streams chan struct{}
 	// writeTimeout bounds each write of an event stream.
 	writeTimeout time.Duration
-	counts       *Metrics
+	// counts are the metrics of refused requests (nil: none).
+	counts *Metrics
 }
 
 // New returns the API's handler. It reads opts.TokensFile, and fails when
