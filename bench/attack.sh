@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # attack.sh: start one gtmd node with the quick-start document under a
-# descriptor limit of 300 (as an attacker found it), then run the hostile
+# descriptor limit of 300 (as an attacker found it; NOFILE=n to change), then run the hostile
 # client in bench/attack against it: a UDP flood from one prefix, 5,000
 # TCP connections, 1,500 pipelined queries, 320 idle admin connections,
 # YAML bombs through the API and the CLI, and a write to the embedded
@@ -30,7 +30,7 @@ data_dir: data
 traffic_file: traffic.yaml
 log: {level: info, format: text}
 YAML
-prlimit --nofile=300:300 "$work/gtmd" serve --config "$work/gtmd.yaml" 2>"$work/gtmd.log" &
+prlimit --nofile="${NOFILE:-300}:${NOFILE:-300}" "$work/gtmd" serve --config "$work/gtmd.yaml" 2>"$work/gtmd.log" &
 pid=$!
 for _ in $(seq 100); do
   curl -sf http://127.0.0.1:18300/readyz >/dev/null 2>&1 && break
