@@ -6,6 +6,7 @@
 //	<prefix>observations/<node>/<check> each node's latest result per check, under its lease
 //	<prefix>overrides/<service>/<id>    operator overrides, durable
 //	<prefix>external/<check>            pushed statuses of external checks, durable
+//	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
 //
 // A Store watches the whole prefix from a known revision and hands every
 // change to its owner as a new immutable State; on a compacted or broken
