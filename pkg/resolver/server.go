@@ -58,6 +58,14 @@ type Server struct {
 	bound   []string
 	wg      sync.WaitGroup
 	errs    chan error
+
+	// mu guards the shutdown state. The first Shutdown does the work and
+	// closes stopped when it is done; any other, concurrent or later,
+	// waits for it and returns its result, so nothing is stopped or
+	// closed twice.
+	mu      sync.Mutex
+	stopped chan struct{}
+	stopErr error
 }
 
 // NewServer returns a server that listens once Start is called.
@@ -191,7 +199,28 @@ func (s *Server) serve(srv *dns.Server) {
 
 // Shutdown closes the listeners, lets queries in flight finish until ctx
 // ends, and waits for the serving goroutines.
+// It may be called more than once, concurrently too: the calls after the
+// first wait for it (until their own ctx ends) and return its result.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if stopped := s.stopped; stopped != nil {
+		s.mu.Unlock()
+		select {
+		case <-stopped:
+			return s.stopErr
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the dns listeners to shut down: %w", ctx.Err())
+		}
+	}
+	s.stopped = make(chan struct{})
+	s.mu.Unlock()
+	s.stopErr = s.shutdown(ctx)
+	close(s.stopped)
+	return s.stopErr
+}
+
+// shutdown is Shutdown's work, done once.
+func (s *Server) shutdown(ctx context.Context) error {
 	var errs []error
 	for _, srv := range s.servers {
 		if err := srv.ShutdownContext(ctx); err != nil {

@@ -134,7 +134,7 @@ func (s *tcpServer) serveConn(tc *tcpConn) {
 		s.metrics.gone(reason)
 	}
 	if !w.hijacked {
-		tc.c.Close()
+		_ = tc.close()
 	}
 }
 

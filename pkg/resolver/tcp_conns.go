@@ -40,6 +40,17 @@ type tcpConn struct {
 	// removed: out of the table, evicted (reason says so) or ended.
 	removed bool
 	reason  closeReason
+	// closeOnce: the connection's goroutine, its handler and a shutdown
+	// out of time may each close it; the descriptor is closed once.
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// close closes the connection the first time it is called and returns
+// what that close returned.
+func (c *tcpConn) close() error {
+	c.closeOnce.Do(func() { c.closeErr = c.c.Close() })
+	return c.closeErr
 }
 
 // connTable holds one address's connections.
@@ -52,12 +63,16 @@ type connTable struct {
 	count      int
 	// sources holds each source's connections, at most perSource.
 	sources map[netip.Addr][]*tcpConn
+	// leaving holds the connections evicted whose goroutine has not yet
+	// ended (it may be answering a query): out of the list, but closeAll
+	// must still reach them.
+	leaving map[*tcpConn]struct{}
 	busy    bool
 	closing bool
 }
 
 func newConnTable(max, perSource int, idle, busyIdle time.Duration) *connTable {
-	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr][]*tcpConn{}}
+	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr][]*tcpConn{}, leaving: map[*tcpConn]struct{}{}}
 }
 
 // sourceOf groups a client address the way one client's network is
@@ -142,6 +157,7 @@ func (t *connTable) peerClosed(source netip.Addr) *tcpConn {
 func (t *connTable) evict(v *tcpConn, reason closeReason) {
 	t.unlink(v)
 	v.removed, v.reason = true, reason
+	t.leaving[v] = struct{}{}
 	t.releaseSource(v)
 	t.count--
 	v.c.SetReadDeadline(time.Unix(1, 0))
@@ -187,6 +203,7 @@ func (t *connTable) remove(c *tcpConn, own closeReason) (closeReason, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if c.removed {
+		delete(t.leaving, c)
 		return c.reason, false
 	}
 	c.removed = true
@@ -258,13 +275,16 @@ func (t *connTable) shutdown() {
 	}
 }
 
-// closeAll closes every connection still open, when shutdown's time is
-// up: reads and writes in progress fail at once.
+// closeAll closes every connection still served, evicted ones included,
+// when shutdown's time is up: reads and writes in progress fail at once.
 func (t *connTable) closeAll() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for c := t.head; c != nil; c = c.next {
-		c.c.Close()
+		c.close()
+	}
+	for c := range t.leaving {
+		c.close()
 	}
 }
 

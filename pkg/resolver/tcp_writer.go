@@ -83,7 +83,7 @@ func (w *tcpWriter) Close() error {
 		return errors.New("dns: connection already closed")
 	}
 	w.closed = true
-	return w.conn.c.Close()
+	return w.conn.close()
 }
 
 // TsigStatus is nil: the server verifies no TSIG, as before.
