@@ -232,7 +232,7 @@ func TestCLIExplain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, env := testNode(t, admin.Options{HTTPClient: peers})
+	b, env := testNode(t, admin.Options{Peers: peers})
 	r := cli(t, env, "explain", "www.example.com", "--client", "192.0.2.9", "A")
 	r.want(t, 0, "node:       n1\nquery:      www.example.com. A\nclient:     192.0.2.9, not located\nrcode:      NOERROR\nservice:    www.example.com.\nrule:       failover: priority 1\n", "")
 	for _, want := range []string{"answer:\n  www.example.com. 30 IN A 198.51.100.10\n", "endpoints:\n  us-east  healthy\n", "steps:\n  1.  candidate"} {

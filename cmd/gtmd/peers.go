@@ -3,21 +3,16 @@ package main
 import (
 	"crypto/x509"
 	"fmt"
-	"net/http"
 	"os"
-	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// peerTimeout bounds one member's answer to explain?all_nodes=1.
-const peerTimeout = 10 * time.Second
-
-// peerClient is the admin API's client for asking other nodes: it sends
+// peerClient reads the peers the admin API may ask: it sends
 // a caller's token only to admin.peers and, with admin.peer_ca, to
 // members whose https certificate that CA verifies (see admin.Peers).
-func peerClient(c config.Admin) (*http.Client, error) {
+func peerClient(c config.Admin) (*admin.Peers, error) {
 	var pool *x509.CertPool
 	if c.PeerCA != "" {
 		b, err := os.ReadFile(c.PeerCA)
@@ -29,9 +24,5 @@ func peerClient(c config.Admin) (*http.Client, error) {
 			return nil, fmt.Errorf("admin.peer_ca %s holds no PEM certificate", c.PeerCA)
 		}
 	}
-	p, err := admin.NewPeers(c.Peers, pool)
-	if err != nil {
-		return nil, err
-	}
-	return p.Client(peerTimeout), nil
+	return admin.NewPeers(c.Peers, pool)
 }

@@ -294,7 +294,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 			adminLn.Close()
 			return r, err
 		}
-		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, HTTPClient: peers,
+		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, Peers: peers,
 			Limits: n.Admin.Limits, MetricsToken: n.Admin.MetricsToken, Metrics: adminMetrics})
 		if err != nil {
 			adminLn.Close()

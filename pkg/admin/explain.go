@@ -194,9 +194,7 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 		n.Error = "not asked: its admin address " + err.Error()
 		return
 	}
-	gate, ok := s.client.Transport.(peerGate)
-	if !ok {
-		// A client not made by Peers.Client knows no peers.
+	if s.peers == nil {
 		n.Error = fmt.Sprintf("not asked: %s is %v", n.Admin, errNotPeer)
 		return
 	}
@@ -216,7 +214,7 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 		n.Error = err.Error()
 		return
 	}
-	if err := gate.admit(req.URL); err != nil {
+	if err := s.peers.admit(req.URL); err != nil {
 		n.Error = fmt.Sprintf("not asked: %s is %v", n.Admin, err)
 		return
 	}

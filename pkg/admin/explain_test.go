@@ -68,7 +68,7 @@ func TestExplainAllNodes(t *testing.T) {
 	peers := peerClient(t, nil, s2.URL, s3.URL, closed.URL)
 	b1.AddMember(admin.Member{ID: "n3", Admin: s3.URL + "/"})
 	b1.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
-	a := newAPI(t, b1, admin.Options{Tokens: tok, HTTPClient: peers})
+	a := newAPI(t, b1, admin.Options{Tokens: tok, Peers: peers})
 	a.token = readToken
 
 	var all admin.ExplainAll
@@ -111,7 +111,7 @@ func TestExplainAllNodes(t *testing.T) {
 	}
 	// Without the caller's token, the members refuse.
 	b1.SetMemberAdmin("n2", s2.URL)
-	a2 := newAPI(t, b1, admin.Options{HTTPClient: peers})
+	a2 := newAPI(t, b1, admin.Options{Peers: peers})
 	a2.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
 	if all.Nodes[1].Error != "401 Unauthorized: this call needs a token: send Authorization: Bearer TOKEN" {
 		t.Errorf("n2 without a token: %+v", all.Nodes[1])
@@ -178,7 +178,7 @@ func TestExplainAgreement(t *testing.T) {
 			b2.SetExplain(tc.n2)
 			s2 := admintest.NewServer(t, b2, admin.Options{})
 			b1.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
-			a := newAPI(t, b1, admin.Options{HTTPClient: peerClient(t, nil, s2.URL)})
+			a := newAPI(t, b1, admin.Options{Peers: peerClient(t, nil, s2.URL)})
 			var all admin.ExplainAll
 			a.get("/v1/explain?name=x.example.com&all_nodes=1").decode(t, 200, &all)
 			if all.Agree != (tc.why == "") || all.Disagreement != tc.why {
@@ -196,7 +196,7 @@ func TestExplainAllNodesWrongMember(t *testing.T) {
 	otherSrv := admintest.NewServer(t, other, admin.Options{NodeID: "n1"})
 	b := admintest.New("n1", nil)
 	b.AddMember(admin.Member{ID: "n2", Admin: otherSrv.URL})
-	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1", HTTPClient: peerClient(t, nil, otherSrv.URL)})
+	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1", Peers: peerClient(t, nil, otherSrv.URL)})
 	resp, err := http.Get(srv.URL + "/v1/explain?name=www.example.com&all_nodes=1")
 	if err != nil {
 		t.Fatal(err)

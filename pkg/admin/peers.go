@@ -38,7 +38,7 @@ func NewPeers(urls []string, ca *x509.CertPool) (*Peers, error) {
 	return p, nil
 }
 
-// Client returns the client to give Options.HTTPClient. It refuses, before
+// Client returns the client that asks the peers. It refuses, before
 // dialling, any address the peers do not admit; it speaks TLS to https
 // peers verified by admin.peer_ca alone when that is set (the system's
 // roots otherwise, for listed peers only); it uses no proxy from the
@@ -78,22 +78,12 @@ func (p *Peers) admit(u *url.URL) error {
 	return errNotPeer
 }
 
-// peerGate is the transport of a client that asks only peers: explain
-// sends nothing through a client that is not one.
-type peerGate interface {
-	admit(u *url.URL) error
-}
-
 // peerTransport checks every request, redirects and retries included,
 // against the peers before it leaves.
 type peerTransport struct {
 	peers *Peers
 	next  http.RoundTripper
 }
-
-var _ peerGate = (*peerTransport)(nil)
-
-func (t *peerTransport) admit(u *url.URL) error { return t.peers.admit(u) }
 
 func (t *peerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := t.peers.admit(req.URL); err != nil {

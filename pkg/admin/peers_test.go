@@ -23,13 +23,13 @@ import (
 )
 
 // peerClient is the client of a node whose admin.peers are urls.
-func peerClient(t *testing.T, ca *x509.CertPool, urls ...string) *http.Client {
+func peerClient(t *testing.T, ca *x509.CertPool, urls ...string) *admin.Peers {
 	t.Helper()
 	p, err := admin.NewPeers(urls, ca)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.Client(10 * time.Second)
+	return p
 }
 
 // recorder is a stranger's listener: it answers like a member and keeps
@@ -197,7 +197,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 			}
 			b := admintest.New("n1", nil)
 			b.AddMember(admin.Member{ID: "n2", Admin: tc.advertise(u)})
-			a := newAPI(t, b, admin.Options{Tokens: tok, HTTPClient: peerClient(t, pool, peers...)})
+			a := newAPI(t, b, admin.Options{Tokens: tok, Peers: peerClient(t, pool, peers...)})
 			a.token = token
 
 			var all admin.ExplainAll
@@ -249,7 +249,7 @@ func TestExplainPeerRedirect(t *testing.T) {
 	b := admintest.New("n1", nil)
 	b.AddMember(admin.Member{ID: "n2", Admin: peer.URL})
 	// Both are listed: even so, a redirect is not a peer's answer.
-	a := newAPI(t, b, admin.Options{Tokens: tok, HTTPClient: peerClient(t, nil, peer.URL, targetSrv.URL)})
+	a := newAPI(t, b, admin.Options{Tokens: tok, Peers: peerClient(t, nil, peer.URL, targetSrv.URL)})
 	a.token = token
 	var all admin.ExplainAll
 	a.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)

@@ -47,9 +47,9 @@ type Options struct {
 	// NodeID is this node's member id: ?all_nodes=1 explains locally for
 	// it and asks every other member over HTTP.
 	NodeID string
-	// HTTPClient asks the other members for ?all_nodes=1 (default: a
-	// client with a 10 s timeout).
-	HTTPClient *http.Client
+	// Peers are the other nodes ?all_nodes=1 may ask with the caller's
+	// token; nil asks none (every other member is listed as not asked).
+	Peers *Peers
 	// MaxBodyBytes bounds request bodies (default 4 MiB); larger ones are
 	// refused with 413.
 	MaxBodyBytes int64
@@ -79,7 +79,8 @@ type server struct {
 	tokens    *Tokens
 	log       *slog.Logger
 	nodeID    string
-	client    *http.Client
+	peers     *Peers
+	client    *http.Client // asks the peers; nil without them
 	maxBody   int64
 	wait      time.Duration
 	heartbeat time.Duration
@@ -106,7 +107,7 @@ func New(opts Options) (http.Handler, error) {
 		tokens:    opts.Tokens,
 		log:       opts.Logger,
 		nodeID:    opts.NodeID,
-		client:    opts.HTTPClient,
+		peers:     opts.Peers,
 		maxBody:   opts.MaxBodyBytes,
 		wait:      opts.WaitTimeout,
 		heartbeat: opts.Heartbeat,
@@ -121,8 +122,8 @@ func New(opts Options) (http.Handler, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.client == nil {
-		s.client = &http.Client{Timeout: defaultNodeTimeout}
+	if s.peers != nil {
+		s.client = s.peers.Client(defaultNodeTimeout)
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
