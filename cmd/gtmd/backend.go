@@ -54,10 +54,15 @@ func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
 func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
 	if dryRun {
 		// The document was validated when it was parsed; a dry run also
-		// says whether If-Match still holds.
-		_, rev, err := b.Config(ctx)
-		if err != nil && !errors.Is(err, admin.ErrNotFound) {
-			return 0, err
+		// says whether If-Match still holds, for which the stored
+		// document's revision is enough. It is not parsed: a refused one
+		// (written straight into etcd) must not fail the dry run of the
+		// document that would replace it.
+		ctx, cancel := storeCtx(ctx)
+		defer cancel()
+		rev, err := b.n.store.TrafficRevision(ctx)
+		if err != nil {
+			return 0, storeErr(err)
 		}
 		if ifRevision > 0 && rev != ifRevision {
 			return rev, admin.ErrRevisionMismatch

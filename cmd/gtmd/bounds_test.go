@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
 	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -68,9 +71,10 @@ func TestValidateBoundsAndCeiling(t *testing.T) {
 // TestStoreBombAndCeilingOnANode runs a node on a real etcd. A bomb
 // written straight into the store is refused: the node keeps answering
 // with the document it had, /readyz and /metrics say which revision it
-// refuses. Through the API, a dry run and an apply agree on the document
-// ceiling: the document just under it is stored (and ends the refusal),
-// the one just over it is refused with 413 by both, and nothing changes.
+// refuses, and a dry run still answers, with the refused revision.
+// Through the API, a dry run and an apply agree on the document ceiling:
+// the document just under it is stored (and ends the refusal), the one
+// just over it is refused with 413 by both, and nothing changes.
 func TestStoreBombAndCeilingOnANode(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target := startTarget(t)
@@ -101,12 +105,28 @@ func TestStoreBombAndCeilingOnANode(t *testing.T) {
 		t.Errorf("after the bomb: answers or serial changed (serial %d, want %d)", soaSerial(t, n), serial)
 	}
 
-	// A valid document stored through the API ends the refusal; a dry run
-	// needs the stored document read, so it comes after.
 	under, over, err := sizeddoc.Around(config.MaxDocumentBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A dry run needs only the stored document's revision, so the refused
+	// one does not fail it: If-Match is checked against its revision.
+	for _, c := range []struct {
+		ifMatch int64
+		code    int
+		body    string
+	}{
+		{0, 200, fmt.Sprintf(`"revision": %d,`, bad)},
+		{bad, 200, fmt.Sprintf(`"revision": %d,`, bad)},
+		{bad - 1, 412, "the stored revision is not the one given in If-Match"},
+	} {
+		code, body := dryRunWithIfMatch(t, n.adminBase(), under.Source, c.ifMatch)
+		if code != c.code || !strings.Contains(body, c.body) {
+			t.Errorf("dry run with If-Match %d while revision %d is refused: %d %s, want %d and %s", c.ifMatch, bad, code, body, c.code, c.body)
+		}
+	}
+
+	// A valid document stored through the API ends the refusal.
 	var applied struct {
 		Revision int64 `json:"revision"`
 	}
@@ -143,25 +163,72 @@ func TestStoreBombAndCeilingOnANode(t *testing.T) {
 	}
 }
 
+// dryRunWithIfMatch sends doc to PUT /v1/config?dry_run=1, with If-Match
+// when ifMatch is not 0, and returns the status and the body.
+func dryRunWithIfMatch(t *testing.T, base string, doc []byte, ifMatch int64) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, base+"/v1/config?dry_run=1", bytes.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if ifMatch != 0 {
+		req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, ifMatch))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
 // TestCLIApplyBoundsAndCeiling checks `gtmd apply -f`: a bomb is refused
-// here with its place and not sent; a document over the ceiling is sent
-// (the node decides) and refused by the node with 413, in a dry run and an
-// apply alike. apply sends the stored form, so the node refuses the body
-// unread.
+// here with its place, and a document over the ceiling with its stored
+// size, the limit and why, as gtmd validate says it; neither is sent, in a
+// dry run or an apply. The document just under the ceiling is sent and
+// stored.
 func TestCLIApplyBoundsAndCeiling(t *testing.T) {
-	b, env := testNode(t, admin.Options{})
+	b := admintest.New("n1", nil)
+	h, err := admin.New(admin.Options{Backend: b, NodeID: "n1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	env := map[string]string{envAdmin: srv.URL}
+
 	dir := t.TempDir()
-	_, over, err := sizeddoc.Around(config.MaxDocumentBytes)
+	under, over, err := sizeddoc.Around(config.MaxDocumentBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bomb := writeFile(t, dir, "bomb.yaml", mergeBombYAML())
 	cli(t, env, "apply", "-f", bomb).want(t, 1, "", "gtmd apply: "+bomb+" is invalid, nothing was sent:\n"+bomb+":8:34: services[0].endpoints[4].<<: aliases expand the document past")
 	big := writeFile(t, dir, "big.json", string(over.Source))
-	tooLarge := "gtmd apply: the body is larger than the limit of 1500000 bytes of a traffic document: the cluster store (etcd) refuses a write over 1.5 MiB"
-	cli(t, env, "apply", "-f", big, "--dry-run").want(t, 1, "", tooLarge)
-	cli(t, env, "apply", "-f", big).want(t, 1, "", tooLarge)
-	if b.Revision() != 1 {
-		t.Errorf("revision %d after refusals, want 1", b.Revision())
+	why := fmt.Sprintf("the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of 1500000 bytes: the cluster store (etcd) refuses a write over 1.5 MiB", len(over.Stored))
+	if err := validate([]string{"-f", big}, io.Discard); fmt.Sprint(err) != big+" cannot be applied: "+why {
+		t.Errorf("gtmd validate: %v; want it to say why as apply does: %s", err, why)
+	}
+	tooLarge := "gtmd apply: " + big + " cannot be applied, nothing was sent: " + why + "\n"
+	for _, args := range [][]string{{"--dry-run"}, nil} {
+		r := cli(t, env, append([]string{"apply", "-f", big}, args...)...)
+		r.want(t, 1, "", tooLarge)
+		if r.stderr != tooLarge {
+			t.Errorf("apply %v printed %q, want %q", args, r.stderr, tooLarge)
+		}
+	}
+	if n := requests.Load(); n != 0 || b.Revision() != 1 {
+		t.Errorf("after the refusals: %d requests reached the node, revision %d; want none, 1", n, b.Revision())
+	}
+	fits := writeFile(t, dir, "fits.json", string(under.Source))
+	cli(t, env, "apply", "-f", fits).want(t, 0, fits+": applied as revision 2", "")
+	if n := requests.Load(); n != 1 || b.Revision() != 2 {
+		t.Errorf("after applying the document under the ceiling: %d requests, revision %d; want 1, 2", n, b.Revision())
 	}
 }

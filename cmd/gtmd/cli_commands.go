@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -14,7 +13,7 @@ import (
 )
 
 // runApply checks the document here (zone files merged, faults with
-// file:line), then sends it as JSON.
+// file:line, the size it is stored at), then sends its stored form.
 func runApply(c *cliRun, args []string) error {
 	if err := wantArgs(args, 0, 0, "no arguments"); err != nil {
 		return err
@@ -35,9 +34,12 @@ func runApply(c *cliRun, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s is invalid, nothing was sent:\n%w", c.file, err)
 	}
-	body, err := json.Marshal(doc)
+	// The body is the stored form, so one the store could not hold is
+	// refused here with its size, as gtmd validate does, rather than by
+	// the node with only its limit on bodies.
+	body, err := config.EncodeStored(doc)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s cannot be applied, nothing was sent: %w", c.file, err)
 	}
 	q := url.Values{}
 	timeout := requestTimeout
