@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,30 +11,43 @@ import (
 )
 
 // trafficFileCheckTimeout bounds the question to the store when
-// traffic_file cannot be loaded.
+// traffic_file cannot be applied.
 const trafficFileCheckTimeout = 5 * time.Second
 
 // checkTrafficFile loads traffic_file at start and reports whether it is
 // there to bootstrap the store with. The file only fills an empty store:
-// when it cannot be loaded (missing, misspelled, invalid), that is a
-// start-up error if the store holds no document, since the node would
-// answer REFUSED to every query; if the store holds one, or cannot say,
-// it is a warning and the node serves what the store delivers.
+// when it cannot be applied (missing, misspelled, invalid, or its stored
+// form over config.MaxDocumentBytes, which the store would refuse at every
+// try), that is a start-up error if the store holds no document, since the
+// node would answer REFUSED to every query; if the store holds one (even
+// one the node refuses), or cannot say, it is a warning and the node
+// serves what the store delivers.
 func checkTrafficFile(ctx context.Context, s *cluster.Store, path string, log *slog.Logger) (bool, error) {
-	_, loadErr := config.LoadTraffic(path)
-	if loadErr == nil {
+	applyErr := loadForStore(path)
+	if applyErr == nil {
 		return true, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, trafficFileCheckTimeout)
 	defer cancel()
-	_, rev, err := s.Traffic(ctx)
+	rev, err := s.TrafficRevision(ctx)
 	switch {
-	case errors.Is(err, cluster.ErrNoDocument):
-		return false, fmt.Errorf("traffic_file %s cannot be loaded and the store holds no traffic document to serve instead: %w", path, loadErr)
 	case err != nil:
-		log.Warn("traffic_file cannot be loaded, and the store cannot tell whether it holds a document; answers follow once it delivers one", "file", path, "err", loadErr, "store_err", err)
+		log.Warn("traffic_file cannot be applied, and the store cannot tell whether it holds a document; answers follow once it delivers one", "file", path, "err", applyErr, "store_err", err)
+	case rev == 0:
+		return false, fmt.Errorf("traffic_file %s cannot be applied and the store holds no traffic document to serve instead: %w", path, applyErr)
 	default:
-		log.Warn("traffic_file cannot be loaded; serving the document the store holds", "file", path, "revision", rev, "err", loadErr)
+		log.Warn("traffic_file cannot be applied; serving the document the store holds", "file", path, "revision", rev, "err", applyErr)
 	}
 	return false, nil
+}
+
+// loadForStore loads the document at path and checks that the store
+// could hold it.
+func loadForStore(path string) error {
+	t, err := config.LoadTraffic(path)
+	if err != nil {
+		return err
+	}
+	_, err = config.EncodeStored(t)
+	return err
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/sizeddoc"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -35,21 +38,33 @@ func startWithTrafficFile(t *testing.T, etcd []string, file string, logs *locked
 	return r, err
 }
 
-// TestTrafficFileAtStart: a traffic_file that cannot be loaded stops the
-// start when the store is empty (the node would answer REFUSED to
-// everything), and is only a warning when the store holds a document.
+// TestTrafficFileAtStart: a traffic_file that cannot be applied (missing,
+// invalid, or over the document ceiling) stops the start when the store
+// is empty (the node would answer REFUSED to everything), and is only a
+// warning when the store holds a document.
 func TestTrafficFileAtStart(t *testing.T) {
 	good := writeTraffic(t, clusterTraffic("127.0.0.1:1"))
 	dir := filepath.Dir(good)
 	invalid := writeTraffic(t, "zones: [{name: broken")
 	missing := filepath.Join(dir, "trafic.yaml")
+	_, over, err := sizeddoc.Around(config.MaxDocumentBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.json")
+	if err := os.WriteFile(big, over.Source, 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	empty := clustertest.StartEtcd(t)
 	for _, c := range []struct {
 		name, file, want string
 	}{
-		{"misspelled", missing, "traffic_file " + missing + " cannot be loaded and the store holds no traffic document"},
-		{"invalid", invalid, "traffic_file " + invalid + " cannot be loaded"},
+		{"misspelled", missing, "traffic_file " + missing + " cannot be applied and the store holds no traffic document to serve instead: reading traffic document: open " + missing + ": no such file or directory"},
+		{"invalid", invalid, "traffic_file " + invalid + " cannot be applied and the store holds no traffic document to serve instead: " + invalid + ":2: invalid YAML"},
+		// The store would refuse it at every try: the node would wait
+		// forever, answering REFUSED.
+		{"over the document ceiling", big, fmt.Sprintf("traffic_file %s cannot be applied and the store holds no traffic document to serve instead: the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of 1500000 bytes: the cluster store (etcd) refuses a write over 1.5 MiB", big, len(over.Stored))},
 	} {
 		t.Run("empty store, "+c.name, func(t *testing.T) {
 			var logs lockedBuffer
@@ -72,14 +87,14 @@ func TestTrafficFileAtStart(t *testing.T) {
 		}
 		eventually(t, 10*time.Second, "the file applied", func() bool { st := r.store.State(); return st != nil && st.Traffic != nil })
 	})
-	for _, c := range []struct{ name, file string }{{"misspelled", missing}, {"invalid", invalid}} {
+	for _, c := range []struct{ name, file string }{{"misspelled", missing}, {"invalid", invalid}, {"over the document ceiling", big}} {
 		t.Run("store with a document, "+c.name, func(t *testing.T) {
 			var logs lockedBuffer
 			r, err := startWithTrafficFile(t, full, c.file, &logs)
 			if err != nil {
 				t.Fatalf("a bad traffic_file stopped the start although the store holds a document: %v", err)
 			}
-			if got := logs.String(); !strings.Contains(got, "level=WARN msg=\"traffic_file cannot be loaded; serving the document the store holds\" file="+c.file) {
+			if got := logs.String(); !strings.Contains(got, "level=WARN msg=\"traffic_file cannot be applied; serving the document the store holds\" file="+c.file) {
 				t.Errorf("no warning naming the file; logged:\n%s", got)
 			}
 			eventually(t, 10*time.Second, "the stored document served", func() bool { return r.node.handler.Snapshot() != nil })
