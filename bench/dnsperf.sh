@@ -40,6 +40,9 @@ geoip: {database: $work/geo/city.mmdb}
 traffic_file: $PWD/bench/traffic.yaml
 data_dir: $work/gtmd-data
 log: {level: warn}
+# dnsperf sends everything from one address: rate limiting would answer
+# 200 a second (Knot and NSD run without theirs here too).
+rrl: {responses_per_second: 0}
 YAML
 taskset -c $server_cpu "$work/gtmd" serve --config "$work/gtmd.yaml" 2>"$work/gtmd.log" &
 pids+=($!); gtmd_pid=$!
