@@ -101,7 +101,8 @@ func addrOf(a net.Addr) netip.Addr {
 // parseEDNS reads the OPT record of q into r. It returns an rcode other
 // than success when the OPT record itself is at fault: BADVERS for an
 // EDNS version this server does not speak, FORMERR for a malformed client
-// subnet option (RFC 7871 §7.1.1).
+// subnet option (RFC 7871 §7.1.1) or a misused edns-tcp-keepalive one
+// (validKeepalive).
 func (r *request) parseEDNS(q *dns.Msg) int {
 	r.size = minUDPSize
 	// An OPT record belongs once in the additional section, owned by the
@@ -142,6 +143,11 @@ func (r *request) parseEDNS(q *dns.Msg) int {
 		case *dns.EDNS0_NSID:
 			r.nsidAsked = true
 			continue
+		case *dns.EDNS0_TCP_KEEPALIVE:
+			if !r.validKeepalive(o) {
+				return dns.RcodeFormatError
+			}
+			continue
 		}
 		ecs, ok := o.(*dns.EDNS0_SUBNET)
 		if !ok {
@@ -155,6 +161,17 @@ func (r *request) parseEDNS(q *dns.Msg) int {
 		}
 	}
 	return dns.RcodeSuccess
+}
+
+// validKeepalive reports whether a query may carry the edns-tcp-keepalive
+// option o: a client sends it over TCP only, and empty, the timeout being
+// the server's to give (RFC 7828 §3.2.1). One over UDP must be answered
+// FORMERR (§3.3.1); one with a timeout is a malformed option, which RFC
+// 6891 §7 answers FORMERR too. miekg/dns unpacks a two-byte zero timeout
+// as an empty option, so that one passes; any other length does not
+// unpack, and the whole query is answered FORMERR before it gets here.
+func (r *request) validKeepalive(o *dns.EDNS0_TCP_KEEPALIVE) bool {
+	return r.tcp && o.Timeout == 0
 }
 
 // parseECS validates a client subnet option: a known family, a source

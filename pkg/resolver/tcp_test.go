@@ -418,33 +418,51 @@ func TestServerTCPMaxQueriesPipelined(t *testing.T) {
 // TestServerTCPKeepalive: a TCP query with the edns-tcp-keepalive option
 // (RFC 7828) gets the idle timeout in force in units of 100 ms: the
 // normal one, or the busy one while the table is more than half full.
-// Without the option, and over UDP, none is sent.
+// Without the option none is sent. A query must not carry the option over
+// UDP, nor give a timeout in it (§3.2.1): either is answered FORMERR
+// (§3.3.1, RFC 6891 §7), with an OPT record and no keepalive option; so
+// is an option whose length is neither 0 nor 2, which does not unpack.
 func TestServerTCPKeepalive(t *testing.T) {
-	query := func(id uint16, edns, keepalive bool) []byte {
+	// keepalive: -1 no option, 0 empty, n > 0 a timeout of n, or with
+	// the odd length a one-byte value.
+	query := func(id uint16, edns bool, keepalive int, odd bool) []byte {
 		return packEdited(t, "host.example.test.", dns.TypeA, func(m *dns.Msg) {
 			m.Id = id
 			if edns {
 				m.SetEdns0(4096, false)
 			}
-			if keepalive {
-				opt := m.IsEdns0()
-				opt.Option = append(opt.Option, &dns.EDNS0_TCP_KEEPALIVE{Code: dns.EDNS0TCPKEEPALIVE})
+			opt := m.IsEdns0()
+			switch {
+			case keepalive < 0:
+			case odd:
+				opt.Option = append(opt.Option, &dns.EDNS0_LOCAL{Code: dns.EDNS0TCPKEEPALIVE, Data: []byte{byte(keepalive)}})
+			default:
+				opt.Option = append(opt.Option, &dns.EDNS0_TCP_KEEPALIVE{Code: dns.EDNS0TCPKEEPALIVE, Timeout: uint16(keepalive)})
 			}
 		})
 	}
 	cases := []struct {
-		name            string
-		others          int // connections opened first, of 4
-		edns, keepalive bool
-		udp             bool
-		want            uint16 // 0: no option
+		name      string
+		others    int // connections opened first, of 4
+		edns      bool
+		keepalive int
+		odd       bool
+		udp       bool
+		rcode     int
+		want      uint16 // 0: no option
 	}{
-		{"idle", 0, true, true, false, 600},
-		{"half full", 1, true, true, false, 600},
-		{"busy", 2, true, true, false, 50},
-		{"without the option", 0, true, false, false, 0},
-		{"without EDNS", 0, false, false, false, 0},
-		{"over UDP", 0, true, true, true, 0},
+		{"idle", 0, true, 0, false, false, dns.RcodeSuccess, 600},
+		{"half full", 1, true, 0, false, false, dns.RcodeSuccess, 600},
+		{"busy", 2, true, 0, false, false, dns.RcodeSuccess, 50},
+		{"without the option", 0, true, -1, false, false, dns.RcodeSuccess, 0},
+		{"without EDNS", 0, false, -1, false, false, dns.RcodeSuccess, 0},
+		{"over UDP", 0, true, 0, false, true, dns.RcodeFormatError, 0},
+		{"over UDP with a timeout", 0, true, 100, false, true, dns.RcodeFormatError, 0},
+		{"a timeout over TCP", 0, true, 100, false, false, dns.RcodeFormatError, 0},
+		{"a timeout over TCP, busy", 2, true, 1, false, false, dns.RcodeFormatError, 0},
+		{"one byte over TCP", 0, true, 1, true, false, dns.RcodeFormatError, 0},
+		{"one byte over UDP", 0, true, 1, true, true, dns.RcodeFormatError, 0},
+		{"without the option over UDP", 0, true, -1, false, true, dns.RcodeSuccess, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -458,19 +476,26 @@ func TestServerTCPKeepalive(t *testing.T) {
 			}
 			var b []byte
 			var err error
+			q := query(1, c.edns, c.keepalive, c.odd)
 			if c.udp {
-				b, err = exchangeUDP(addr, query(1, c.edns, c.keepalive), 10*time.Second)
+				b, err = exchangeUDP(addr, q, 10*time.Second)
 			} else {
-				b, err = exchangeTCP(dialTCP(t, addr), query(1, c.edns, c.keepalive), 10*time.Second)
+				b, err = exchangeTCP(dialTCP(t, addr), q, 10*time.Second)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			m := mustUnpack(t, b)
-			checkHostA(t, m, 1)
+			if c.rcode == dns.RcodeSuccess {
+				checkHostA(t, m, 1)
+			} else if m.Rcode != c.rcode || m.Id != 1 || len(m.Answer) != 0 {
+				t.Fatalf("response id %d rcode %s with %d answers, want id 1 %s and none", m.Id, dns.RcodeToString[m.Rcode], len(m.Answer), dns.RcodeToString[c.rcode])
+			}
 			opt := m.IsEdns0()
-			if c.edns != (opt != nil) {
-				t.Fatalf("response OPT %v, want one: %v", opt, c.edns)
+			// The query that does not unpack is answered from its header
+			// alone, without an OPT record.
+			if wantOPT := c.edns && !c.odd; wantOPT != (opt != nil) {
+				t.Fatalf("response OPT %v, want one: %v", opt, wantOPT)
 			}
 			var got []uint16
 			if opt != nil {

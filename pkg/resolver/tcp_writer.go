@@ -96,15 +96,17 @@ func (w *tcpWriter) TsigTimersOnly(bool) {}
 // from it nor closes it any more.
 func (w *tcpWriter) Hijack() { w.hijacked = true }
 
-// wantsKeepalive reports whether q carries an edns-tcp-keepalive option.
+// wantsKeepalive reports whether q carries an edns-tcp-keepalive option
+// as a client sends it, empty (RFC 7828 §3.2.1). One with a timeout is
+// answered FORMERR by the handler, and the answer does not offer one.
 func wantsKeepalive(q *dns.Msg) bool {
 	opt := q.IsEdns0()
 	if opt == nil {
 		return false
 	}
 	for _, o := range opt.Option {
-		if o.Option() == dns.EDNS0TCPKEEPALIVE {
-			return true
+		if k, ok := o.(*dns.EDNS0_TCP_KEEPALIVE); ok {
+			return k.Timeout == 0
 		}
 	}
 	return false
