@@ -86,8 +86,10 @@ type EmbeddedOptions struct {
 	OnFatal func(error)
 }
 
-// StartEmbedded starts the embedded etcd, turns authentication on if it
-// is not yet, and waits until it serves.
+// StartEmbedded starts the embedded etcd and waits until it serves. A
+// data directory without authentication (a new one, or one from a gtmd
+// without it) gets it before the client URL ever opens: etcd is started
+// once more, first, on a private unix socket (embed_setup.go).
 func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	cu, err := loopbackURL("store.embedded.client_url", o.ClientURL)
 	if err != nil {
@@ -111,25 +113,37 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		clientURL: cu.String(), passwordFile: o.PasswordFile, log: o.Logger, onFatal: o.OnFatal, upkeep: o.Upkeep,
 		dead: make(chan struct{}), errc: make(chan error, 1), stop: make(chan struct{}),
 	}
-	cfg := embed.NewConfig()
-	cfg.Name = o.Name
-	cfg.Dir = filepath.Clean(o.Dir)
-	cfg.PeerTLSInfo, pu, err = sealPeer(filepath.Join(filepath.Dir(cfg.Dir), "etcd-peer"), pu)
+	dir := filepath.Clean(o.Dir)
+	peerTLS, pu, err := sealPeer(filepath.Join(filepath.Dir(dir), "etcd-peer"), pu)
 	if err != nil {
 		return nil, err
 	}
-	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
-	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
-	cfg.InitialCluster = cfg.InitialClusterFromName(o.Name)
-	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newEtcdLogger(o.Logger, e.report, &e.closing))
-	cfg.AutoCompactionMode = "revision"
-	cfg.AutoCompactionRetention = strconv.Itoa(o.Upkeep.KeepRevisions)
-	cfg.QuotaBackendBytes = o.Upkeep.QuotaBytes
-	// The only password is 256 random bits (embed_auth.go): bcrypt's
-	// cost protects guessable passwords and would only slow every login.
-	cfg.BcryptCost = 4 // bcrypt.MinCost
+	config := func(client *url.URL, closing *atomic.Bool) *embed.Config {
+		cfg := embed.NewConfig()
+		cfg.Name = o.Name
+		cfg.Dir = dir
+		cfg.PeerTLSInfo = peerTLS
+		cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*client}, []url.URL{*client}
+		cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
+		cfg.InitialCluster = cfg.InitialClusterFromName(o.Name)
+		cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newEtcdLogger(o.Logger, e.report, closing))
+		cfg.AutoCompactionMode = "revision"
+		cfg.AutoCompactionRetention = strconv.Itoa(o.Upkeep.KeepRevisions)
+		cfg.QuotaBackendBytes = o.Upkeep.QuotaBytes
+		// The only password is 256 random bits (embed_auth.go): bcrypt's
+		// cost protects guessable passwords and would only slow every login.
+		cfg.BcryptCost = 4 // bcrypt.MinCost
+		return cfg
+	}
 
-	if err := e.start(cfg, o.StartTimeout); err != nil {
+	// Auth goes on before the client port ever opens (embed_setup.go).
+	if !authOnDisk(dir) {
+		if err := e.setUpAuth(config, dir, o.StartTimeout); err != nil {
+			return nil, err
+		}
+	}
+	e.etcd, err = e.start(config(cu, &e.closing), o.StartTimeout)
+	if err != nil {
 		return nil, err
 	}
 	pw, enabledNow, err := secure(e.clientURL, e.passwordFile, e.log)
@@ -138,6 +152,8 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		e.client, err = e.connect()
 	}
 	if err == nil && enabledNow {
+		// Only if someone turned auth off with the root password since.
+		e.log.Warn("embedded etcd: authentication was off although its database said on; turned it on again", "dir", dir)
 		ctx, cancel := setupContext()
 		err = dropStrangers(ctx, e.client, e.log)
 		cancel()
@@ -150,19 +166,19 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	}
 	if err != nil {
 		e.Close()
-		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, err)
+		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", dir, err)
 	}
 	e.wg.Add(2)
 	go e.forwardErr()
 	go e.defragLoop()
-	o.Logger.Info("embedded etcd serving", "client_url", e.clientURL, "dir", cfg.Dir, "auth", "root password in "+e.passwordFile)
+	o.Logger.Info("embedded etcd serving", "client_url", e.clientURL, "dir", dir, "auth", "root password in "+e.passwordFile)
 	return e, nil
 }
 
 // start runs embed.StartEtcd in a goroutine of its own, since a fault
 // during start ends the goroutine that raised it, and waits until the
 // member serves.
-func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) error {
+func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) (*embed.Etcd, error) {
 	type started struct {
 		etcd *embed.Etcd
 		err  error
@@ -174,6 +190,7 @@ func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) error {
 	}()
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	var et *embed.Etcd
 	select {
 	case s := <-done:
 		if s.err != nil {
@@ -181,12 +198,12 @@ func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) error {
 			if errors.Is(s.err, syscall.EADDRINUSE) {
 				hint = " (is another etcd running? set store.embedded.client_url and peer_url to free ports, or store.etcd_endpoints to use it)"
 			}
-			return fmt.Errorf("starting the embedded etcd in %s: %w%s", cfg.Dir, s.err, hint)
+			return nil, fmt.Errorf("starting the embedded etcd in %s: %w%s", cfg.Dir, s.err, hint)
 		}
-		e.etcd = s.etcd
+		et = s.etcd
 	case <-e.dead:
 		// Its goroutines may hold locks: nothing of it can be closed.
-		return fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
+		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
 	case <-timer.C:
 		go func() {
 			// Stopped when it does start, so it does not linger.
@@ -194,23 +211,20 @@ func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) error {
 				s.etcd.Close()
 			}
 		}()
-		return fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
+		return nil, fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
 	}
 	select {
-	case <-e.etcd.Server.ReadyNotify():
-		return nil
-	case err := <-e.etcd.Err():
-		e.etcd.Close()
-		e.etcd = nil
-		return fmt.Errorf("embedded etcd failed: %w", err)
+	case <-et.Server.ReadyNotify():
+		return et, nil
+	case err := <-et.Err():
+		et.Close()
+		return nil, fmt.Errorf("embedded etcd failed: %w", err)
 	case <-e.dead:
-		e.etcd = nil
-		return fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
+		return nil, fmt.Errorf("starting the embedded etcd in %s: %w", cfg.Dir, e.fault.Load())
 	case <-timer.C:
-		e.etcd.Server.Stop()
-		e.etcd.Close()
-		e.etcd = nil
-		return fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
+		et.Server.Stop()
+		et.Close()
+		return nil, fmt.Errorf("embedded etcd in %s did not start within %v", cfg.Dir, timeout)
 	}
 }
 
@@ -250,12 +264,17 @@ func (e *Embedded) forwardErr() {
 }
 
 func (e *Embedded) connect() (*clientv3.Client, error) {
+	return rootClient(e.clientURL, e.password, e.passwordFile)
+}
+
+// rootClient logs in to the embedded etcd at endpoint as root.
+func rootClient(endpoint, password, passwordFile string) (*clientv3.Client, error) {
 	cli, err := clientv3.New(clientv3.Config{
-		Endpoints: []string{e.clientURL}, DialTimeout: setupTimeout,
-		Username: rootUser, Password: e.password, Logger: zap.NewNop(),
+		Endpoints: []string{endpoint}, DialTimeout: setupTimeout,
+		Username: rootUser, Password: password, Logger: zap.NewNop(),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("logging in to the embedded etcd as %s with the password in %s: %w", rootUser, e.passwordFile, err)
+		return nil, fmt.Errorf("logging in to the embedded etcd as %s with the password in %s: %w", rootUser, passwordFile, err)
 	}
 	return cli, nil
 }
