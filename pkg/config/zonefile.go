@@ -38,13 +38,16 @@ func mergeZoneFiles(t *Traffic, baseDir string, l *faultList) {
 
 // readZoneFile parses an RFC 1035 master file into records, one per
 // RRset, leaving out the SOA and apex NS that the document itself states.
+// It stops at the line where the records ($GENERATE's included) go past
+// what a document could hold (zoneFileBudget).
 func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading zone file: %w", err)
 	}
 	defer f.Close()
-	zp := dns.NewZoneParser(f, origin, path)
+	lines := newLineReader(f)
+	zp := dns.NewZoneParser(lines, origin, path)
 	zp.SetDefaultTTL(defTTL)
 	type key struct {
 		name string
@@ -52,7 +55,11 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 	}
 	index := map[key]int{}
 	var recs []Record
+	var budget zoneFileBudget
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if over := budget.made(); over != "" {
+			return nil, fmt.Errorf("%s:%d: %s", path, lines.line, over)
+		}
 		h := rr.Header()
 		if h.Rrtype == dns.TypeSOA || (h.Rrtype == dns.TypeNS && strings.EqualFold(h.Name, origin)) {
 			continue
@@ -62,7 +69,11 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 		}
 		k := key{strings.ToLower(h.Name), h.Rrtype}
 		data := strings.TrimPrefix(rr.String(), h.String())
-		if i, ok := index[k]; ok {
+		i, ok := index[k]
+		if over := budget.keep(!ok, h.Name, dns.TypeToString[h.Rrtype], data); over != "" {
+			return nil, fmt.Errorf("%s:%d: %s", path, lines.line, over)
+		}
+		if ok {
 			recs[i].Data = append(recs[i].Data, data)
 			continue
 		}
