@@ -1,25 +1,34 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
 	"encoding/pem"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 )
 
 // TestStoreTLSAndAuth runs etcd with TLS client certificates and
@@ -217,5 +226,83 @@ func TestEmbeddedStoreAuth(t *testing.T) {
 				t.Errorf("read and write: %v, want ok=%v", err, c.ok)
 			}
 		})
+	}
+}
+
+// TestEmbeddedFirstStartClosed: a local process that writes a document
+// to the embedded store's client URL over and over, from before a node's
+// first start until after it, never gets one in: the node's traffic_file
+// is what the store holds.
+func TestEmbeddedFirstStartClosed(t *testing.T) {
+	dataDir := t.TempDir()
+	n := embeddedNode(t, dataDir)
+	n.TrafficFile = writeTraffic(t, clusterTraffic("127.0.0.1:1"))
+	key := n.Store.Prefix + "traffic"
+	body, _ := json.Marshal(map[string]string{
+		"key":   base64.StdEncoding.EncodeToString([]byte(key)),
+		"value": base64.StdEncoding.EncodeToString([]byte(`{"intruded":true}`)),
+	})
+	var written, refused, unreachable atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		cl := &http.Client{Timeout: 2 * time.Second}
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			// etcd's HTTP gateway: a new connection per refused try.
+			resp, err := cl.Post(n.Store.Embedded.ClientURL+"/v3/kv/put", "application/json", bytes.NewReader(body))
+			if err != nil {
+				unreachable.Add(1)
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK && !strings.Contains(string(b), `"error"`) {
+				written.Add(1)
+			} else {
+				refused.Add(1)
+			}
+		}
+	}()
+	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	t.Cleanup(halt)
+
+	r, err := startNode(context.Background(), &n, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.stop)
+	eventually(t, 10*time.Second, "etcd answers the writer over TCP", func() bool { return refused.Load()+written.Load() >= 10 })
+	halt()
+	t.Logf("writes without credentials: %d accepted, %d refused, %d found no listener", written.Load(), refused.Load(), unreachable.Load())
+	if written.Load() != 0 {
+		t.Errorf("%d writes without credentials were accepted", written.Load())
+	}
+	if unreachable.Load() == 0 {
+		t.Error("the writer never tried before the client URL opened")
+	}
+	eventually(t, 10*time.Second, "the node's store takes the traffic_file", func() bool {
+		st := r.store.State()
+		return st != nil && st.Traffic != nil
+	})
+
+	user, password := r.embed.Credentials()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: r.embed.Endpoints(), Username: user, Password: password, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := cli.Get(ctx, key)
+	if err != nil || len(resp.Kvs) != 1 || strings.Contains(string(resp.Kvs[0].Value), "intruded") {
+		t.Errorf("the stored document: %v, %v; want the traffic_file's", resp, err)
 	}
 }
