@@ -107,7 +107,7 @@ func withCredentials(e *Embedded) func(*Options) {
 
 // freeLoopbackPorts returns n distinct ports free on 127.0.0.1 a moment
 // ago.
-func freeLoopbackPorts(t *testing.T, n int) []int {
+func freeLoopbackPorts(t testing.TB, n int) []int {
 	t.Helper()
 	ports := make([]int, n)
 	var ls []net.Listener
@@ -123,4 +123,46 @@ func freeLoopbackPorts(t *testing.T, n int) []int {
 		l.Close()
 	}
 	return ports
+}
+
+// BenchmarkStartEmbedded times StartEmbedded on a new data directory,
+// which starts etcd twice (once on a private socket to turn auth on), and
+// on one that has auth on already, which starts it once:
+//
+//	go test ./pkg/cluster -run '^$' -bench StartEmbedded -benchtime 10x
+func BenchmarkStartEmbedded(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		fresh bool
+	}{{"first start", true}, {"later start", false}} {
+		b.Run(c.name, func(b *testing.B) {
+			dir := filepath.Join(b.TempDir(), "etcd")
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if c.fresh {
+					dir = filepath.Join(b.TempDir(), "etcd")
+				} else if i == 0 {
+					startBench(b, dir).Close()
+				}
+				b.StartTimer()
+				e := startBench(b, dir)
+				b.StopTimer()
+				e.Close()
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+func startBench(b *testing.B, dir string) *Embedded {
+	b.Helper()
+	ports := freeLoopbackPorts(b, 2)
+	e, err := StartEmbedded(EmbeddedOptions{
+		Dir: dir, Name: "node1",
+		ClientURL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), PeerURL: fmt.Sprintf("http://localhost:%d", ports[1]),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }
