@@ -75,7 +75,8 @@ type EmbeddedOptions struct {
 	// an embedded store has no TLS.
 	ClientURL, PeerURL string
 	Logger             *slog.Logger
-	// StartTimeout bounds the wait for the member to serve (default 30s).
+	// StartTimeout bounds each wait for the member to serve (default
+	// 30s); a first start waits twice (embed_setup.go).
 	StartTimeout time.Duration
 	Upkeep       Upkeep
 	// OnFatal is called once with a *Fault when etcd fails for good

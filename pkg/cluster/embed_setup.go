@@ -63,6 +63,9 @@ func privateSocket(dataDir string) (*url.URL, string, error) {
 	if len(filepath.Join(parent, ".etcd-setup-0123456789", "s")) > socketPathMax {
 		parent = os.TempDir()
 	}
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return nil, "", fmt.Errorf("making a private directory for the embedded etcd's setup socket: %w", err)
+	}
 	dir, err := os.MkdirTemp(parent, ".etcd-setup-") // mode 0700
 	if err != nil {
 		return nil, "", fmt.Errorf("making a private directory for the embedded etcd's setup socket: %w", err)
