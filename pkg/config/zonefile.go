@@ -65,7 +65,7 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 			continue
 		}
 		if !dns.IsSubDomain(origin, h.Name) {
-			return nil, fmt.Errorf("zone file %s: %s is outside zone %s", path, h.Name, origin)
+			return nil, fmt.Errorf("%s:%d: %s is outside zone %s", path, lines.line, h.Name, origin)
 		}
 		k := key{strings.ToLower(h.Name), h.Rrtype}
 		data := strings.TrimPrefix(rr.String(), h.String())

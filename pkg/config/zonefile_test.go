@@ -81,7 +81,7 @@ func TestZoneFileFaults(t *testing.T) {
 		{"missing zone file", zone("zones/missing.zone"), "testdata",
 			`t.yaml:5:16: zones[0].zone_file: reading zone file: open testdata/zones/missing.zone: no such file or directory`},
 		{"record outside the zone", zone("zones/outside.zone"), "testdata",
-			`t.yaml:5:16: zones[0].zone_file: zone file testdata/zones/outside.zone: www.example.net. is outside zone example.org.`},
+			`t.yaml:5:16: zones[0].zone_file: testdata/zones/outside.zone:3: www.example.net. is outside zone example.org.`},
 		{"relative path without a base directory", zone("zones/example.org.zone"), "",
 			`t.yaml:5:16: zones[0].zone_file: relative path "zones/example.org.zone" cannot be resolved here; apply the document from a file or give an absolute path`},
 		{"absolute path without a base directory", zone(abs), "", ""},
