@@ -73,6 +73,7 @@ func (s *tcpServer) serve() error {
 	defer close(s.acceptDone)
 	var backoff time.Duration
 	for {
+		s.table.waitRoom(s.stop)
 		c, err := s.ln.AcceptTCP()
 		if err != nil {
 			if isClosed(err) {
@@ -99,7 +100,8 @@ func (s *tcpServer) serve() error {
 			continue
 		}
 		backoff = 0
-		tc := &tcpConn{c: c, source: sourceOf(c.RemoteAddr())}
+		source := sourceOf(c.RemoteAddr())
+		tc := &tcpConn{c: c, source: source, network: networkOf(source)}
 		evicted, gone, reason, ok := s.table.admit(tc, time.Now())
 		if evicted {
 			s.metrics.gone(closeEvicted)

@@ -15,7 +15,10 @@ import (
 //     closed one the server has not yet seen close);
 //   - when the table is full, a connection idle the longest (no whole
 //     query received for the longest time) is closed to admit the new
-//     one, from the source holding the most among the few idlest;
+//     one, from the network (IPv4 /24, IPv6 /48), then the source,
+//     holding the most among the few idlest;
+//   - the descriptors held, evicted connections still closing included,
+//     stay within the table's size plus one (waitRoom);
 //   - a connection must complete each query within the idle timeout of
 //     the previous one (so a trickle of bytes buys nothing), and the timeout
 //     is the short busy one while the table is more than half full, for
@@ -29,6 +32,9 @@ import (
 type tcpConn struct {
 	c      *net.TCPConn
 	source netip.Addr
+	// network is the source's wider network (networkOf), by which
+	// eviction picks first.
+	network netip.Prefix
 	// since is when the connection was accepted or last received a whole
 	// query; its next query must be complete by since plus the idle
 	// timeout. The list is in the order of since.
@@ -63,16 +69,21 @@ type connTable struct {
 	count      int
 	// sources holds each source's connections, at most perSource.
 	sources map[netip.Addr][]*tcpConn
+	// networks counts the connections of each source's network.
+	networks map[netip.Prefix]int
 	// leaving holds the connections evicted whose goroutine has not yet
 	// ended (it may be answering a query): out of the list, but closeAll
 	// must still reach them.
 	leaving map[*tcpConn]struct{}
+	// ended receives (without blocking) when a connection's goroutine
+	// ends and its descriptor is about to be freed, for waitRoom.
+	ended   chan struct{}
 	busy    bool
 	closing bool
 }
 
 func newConnTable(max, perSource int, idle, busyIdle time.Duration) *connTable {
-	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr][]*tcpConn{}, leaving: map[*tcpConn]struct{}{}}
+	return &connTable{max: max, perSource: perSource, idle: idle, busyIdle: busyIdle, sources: map[netip.Addr][]*tcpConn{}, networks: map[netip.Prefix]int{}, leaving: map[*tcpConn]struct{}{}, ended: make(chan struct{}, 1)}
 }
 
 // sourceOf groups a client address the way one client's network is
@@ -88,6 +99,19 @@ func sourceOf(a net.Addr) netip.Addr {
 		return p.Addr()
 	}
 	return ip
+}
+
+// networkOf is the network a source belongs to for eviction: its IPv4
+// /24 or IPv6 /48, where one party's addresses usually are. A flood
+// from many addresses of one network then loses its connections before
+// a client elsewhere does, though each address holds only one or two.
+func networkOf(source netip.Addr) netip.Prefix {
+	bits := 24
+	if source.Is6() {
+		bits = 48
+	}
+	p, _ := source.Prefix(bits)
+	return p
 }
 
 // timeout is the idle timeout connections get now. Call with mu held.
@@ -133,6 +157,7 @@ func (t *connTable) admit(c *tcpConn, now time.Time) (evicted, gone bool, reason
 	c.since = now
 	t.pushBack(c)
 	t.sources[c.source] = append(t.sources[c.source], c)
+	t.networks[c.network]++
 	t.count++
 	t.pressureChanged()
 	c.c.SetReadDeadline(now.Add(t.timeout()))
@@ -202,6 +227,10 @@ func (t *connTable) drainUntil(c *tcpConn, at time.Time) bool {
 func (t *connTable) remove(c *tcpConn, own closeReason) (closeReason, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	select {
+	case t.ended <- struct{}{}:
+	default:
+	}
 	if c.removed {
 		delete(t.leaving, c)
 		return c.reason, false
@@ -217,13 +246,36 @@ func (t *connTable) remove(c *tcpConn, own closeReason) (closeReason, bool) {
 	return own, true
 }
 
+// waitRoom returns once the connections admitted and not yet ended,
+// evicted ones included, are at most max, or stop is closed. An evicted
+// connection holds its descriptor until its goroutine has closed it;
+// under a flood the accept loop admits (and evicts) faster than those
+// goroutines run, and without this wait the descriptors held would grow
+// past the table's size up to the process's limit. Meanwhile new
+// connections wait in the kernel's accept queue, costing no descriptor.
+func (t *connTable) waitRoom(stop <-chan struct{}) {
+	for {
+		t.mu.Lock()
+		held := t.count + len(t.leaving)
+		t.mu.Unlock()
+		if held <= t.max {
+			return
+		}
+		select {
+		case <-t.ended:
+		case <-stop:
+			return
+		}
+	}
+}
+
 // evictScan bounds the connections idlest looks at.
 const evictScan = 16
 
 // idlest picks the connection to evict among the evictScan idle the
-// longest: the first of those whose source holds the most connections,
-// passing over any with bytes received and not yet read, which are not
-// idle at all. Under a flood of reconnections a fresh connection reaches
+// longest: the first of those whose network holds the most connections,
+// and among those whose source does, passing over any with bytes
+// received and not yet read, which are not idle at all. Under a flood of reconnections a fresh connection reaches
 // the head of the list within a table's worth of admissions, perhaps
 // before its first query arrived or was read; a client with one or two
 // connections then keeps them while the flood's sources, holding many,
@@ -233,14 +285,15 @@ const evictScan = 16
 // all have some. Call with mu held and the table not empty.
 func (t *connTable) idlest() *tcpConn {
 	var victim *tcpConn
-	most := 0
+	mostNet, most := 0, 0
 	c := t.head
 	for range evictScan {
 		if c == nil {
 			break
 		}
-		if n := len(t.sources[c.source]); n > most && socketUnread(c.c) == 0 {
-			victim, most = c, n
+		nn, n := t.networks[c.network], len(t.sources[c.source])
+		if (nn > mostNet || nn == mostNet && n > most) && socketUnread(c.c) == 0 {
+			victim, mostNet, most = c, nn, n
 		}
 		c = c.next
 	}
@@ -309,6 +362,9 @@ func (t *connTable) pressureChanged() {
 }
 
 func (t *connTable) releaseSource(c *tcpConn) {
+	if t.networks[c.network]--; t.networks[c.network] <= 0 {
+		delete(t.networks, c.network)
+	}
 	conns := t.sources[c.source]
 	for i, o := range conns {
 		if o == c {
