@@ -219,7 +219,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		UDPListeners:               n.DNS.UDPListeners,
 		TCPIdleTimeout:             n.DNS.TCPIdleTimeout.Std(),
 		TCPBusyIdleTimeout:         n.DNS.TCPBusyIdleTimeout.Std(),
-		TCPMaxConnections:          n.DNS.TCPMaxConnections,
+		TCPMaxConnections:          dnsTCPMaxConnections(n, fileLimit(), log),
 		TCPMaxConnectionsPerSource: n.DNS.TCPMaxConnectionsPerSource,
 		TCPMaxQueries:              n.DNS.TCPMaxQueries,
 		TCPMetrics:                 tcpMetrics,
