@@ -273,6 +273,7 @@ func TestEmbeddedFirstStartClosed(t *testing.T) {
 	}()
 	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	t.Cleanup(halt)
+	eventually(t, 10*time.Second, "the writer is at the port", func() bool { return unreachable.Load() > 0 })
 
 	r, err := startNode(context.Background(), &n, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -97,6 +97,9 @@ func TestEmbeddedFirstStartNeverOpen(t *testing.T) {
 			for attempt := 0; ; attempt++ {
 				ports := freeLoopbackPorts(t, 2)
 				h = startHammer(ports[0], key)
+				for h.unreachable.Load()+h.refused.Load()+h.written.Load() == 0 {
+					time.Sleep(time.Millisecond) // until the hammer is at the port
+				}
 				var err error
 				e, _, err = tryStartEmbedded(t, dir, ports)
 				if err == nil {
