@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -59,7 +60,7 @@ func (f *Fault) Unwrap() error { return f.Err }
 // errors about its listeners closing are expected, and go at debug.
 func newEtcdLogger(log *slog.Logger, report func(*Fault), closing *atomic.Bool) *zap.Logger {
 	h := faultHook(report)
-	return zap.New(&slogCore{log: log, closing: closing}, zap.WithFatalHook(h), zap.WithPanicHook(h))
+	return zap.New(&slogCore{log: log, closing: closing, repeats: newRepeatGate(time.Now)}, zap.WithFatalHook(h), zap.WithPanicHook(h))
 }
 
 // faultHook reports a fatal entry and ends its goroutine.
@@ -94,6 +95,8 @@ func faultOf(msg string, fields []zapcore.Field) *Fault {
 type slogCore struct {
 	log     *slog.Logger
 	closing *atomic.Bool
+	// repeats limits each warning and error to one line per window.
+	repeats *repeatGate
 }
 
 var _ zapcore.Core = (*slogCore)(nil)
@@ -134,7 +137,7 @@ func (c *slogCore) With(fields []zapcore.Field) zapcore.Core {
 	for _, a := range attrsOf(fields) {
 		args = append(args, a)
 	}
-	return &slogCore{log: c.log.With(args...), closing: c.closing}
+	return &slogCore{log: c.log.With(args...), closing: c.closing, repeats: c.repeats}
 }
 
 func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
@@ -145,11 +148,22 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 }
 
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
+	level := c.entryLevel(e)
+	var dropped int
+	if level >= slog.LevelWarn && c.repeats != nil {
+		var ok bool
+		if ok, dropped = c.repeats.pass(e.Message); !ok {
+			return nil
+		}
+	}
 	attrs := attrsOf(fields)
 	if e.LoggerName != "" {
 		attrs = append(attrs, slog.String("logger", e.LoggerName))
 	}
-	c.log.LogAttrs(context.Background(), c.entryLevel(e), "embedded etcd: "+e.Message, attrs...)
+	if dropped > 0 {
+		attrs = append(attrs, slog.Int("repeated", dropped))
+	}
+	c.log.LogAttrs(context.Background(), level, "embedded etcd: "+e.Message, attrs...)
 	return nil
 }
 
