@@ -186,6 +186,26 @@ func (t *connTable) evict(v *tcpConn, reason closeReason) {
 	t.releaseSource(v)
 	t.count--
 	v.c.SetReadDeadline(time.Unix(1, 0))
+	// The accept loop waits for v's descriptor (waitRoom): a write
+	// blocked on a client that does not read must not hold it for a
+	// whole idle timeout.
+	v.c.SetWriteDeadline(time.Now().Add(evictedWriteTimeout))
+}
+
+// evictedWriteTimeout bounds the writes of an evicted connection: its
+// answer to the query it had read, to a client that reads it, takes far
+// less.
+const evictedWriteTimeout = 100 * time.Millisecond
+
+// writeTimeout is how long c's next write may take: the idle timeout in
+// force, or evictedWriteTimeout once c was evicted.
+func (t *connTable) writeTimeout(c *tcpConn) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if c.removed {
+		return min(evictedWriteTimeout, t.timeout())
+	}
+	return t.timeout()
 }
 
 // received records that a whole query arrived on c at now: c becomes the

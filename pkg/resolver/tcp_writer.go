@@ -65,7 +65,7 @@ func (w *tcpWriter) Write(m []byte) (int, error) {
 	}
 	w.out = binary.BigEndian.AppendUint16(w.out[:0], uint16(len(m)))
 	w.out = append(w.out, m...)
-	w.conn.c.SetWriteDeadline(time.Now().Add(timeout))
+	w.conn.c.SetWriteDeadline(time.Now().Add(w.table.writeTimeout(w.conn)))
 	_, err := w.conn.c.Write(w.out)
 	if cap(w.out) > keepOutBuffer {
 		w.out = nil
