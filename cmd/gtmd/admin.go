@@ -40,22 +40,25 @@ func adminTLS(c config.Admin) (*tls.Config, error) {
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
 }
 
-// descriptorReserve is how many descriptors the admin API leaves to the
-// rest of the node (store, DNS sockets, health checks) when the open file
-// limit is too low for admin.limits.max_connections.
-const descriptorReserve = 64
+// adminDescriptorShare is the part of the descriptors left over by
+// nodeDescriptorReserve that the admin API may take: DNS over TCP, what
+// the node is for, gets the rest (see dnsTCPConnCap).
+const adminDescriptorShare = 4 // one in four
+
+// adminConnFloor is the least the API is given however low the limit, so
+// an operator can still reach it.
+const adminConnFloor = 4
 
 // adminConnCap is the number of connections the API may hold: the node
-// file's, lowered when the descriptor limit would not leave the
-// rest of the node enough. A node out of descriptors loses its store.
-func adminConnCap(max int, limit uint64) int {
-	if limit == 0 || uint64(max)+descriptorReserve <= limit {
-		return max
+// file's, lowered to a quarter of what the descriptor limit leaves after
+// nodeDescriptorReserve when it is short. A node out of descriptors loses
+// its store.
+func adminConnCap(configured int, limit uint64) int {
+	if limit == 0 {
+		return configured
 	}
-	if limit <= descriptorReserve+1 {
-		return 1
-	}
-	return int(limit - descriptorReserve)
+	share := (int64(limit) - nodeDescriptorReserve) / adminDescriptorShare
+	return int(min(int64(configured), max(share, adminConnFloor)))
 }
 
 // serveAdmin serves the API on l, over HTTPS when tc is set, within the

@@ -11,9 +11,10 @@ import (
 // the admin API's is (adminConnCap): every DNS TCP connection holds a
 // descriptor, and a flood that fills a cap larger than the limit drives
 // the whole process to EMFILE, where the embedded store's file purge and
-// the health checks fail. The admin API keeps its cap; DNS TCP gets
-// what is left once the node's own sockets and nodeDescriptorReserve are
-// set aside, split evenly over the listen addresses.
+// the health checks fail. The admin API takes at most a quarter of what
+// nodeDescriptorReserve leaves (adminConnCap); DNS TCP gets what is left
+// once the node's own sockets are set aside too, split evenly over the
+// listen addresses.
 
 // nodeDescriptorReserve is what the DNS TCP budget leaves to the parts
 // of the node it does not count: the embedded etcd's files (WAL segments,
@@ -25,8 +26,8 @@ const nodeDescriptorReserve = 100
 // dnsTCPFloor is the least a DNS address is given however low the limit:
 // with fewer the table still evicts for each new client, but a flood's
 // connections would churn through it too fast for a client's query to be
-// read. Where the limit is so low that the floor applies (300 with the
-// admin API's default cap), it is taken out of nodeDescriptorReserve.
+// read. Where the limit is so low that the floor applies (under about
+// 250), it is taken out of nodeDescriptorReserve.
 const dnsTCPFloor = 16
 
 // dnsTCPConnCap is the TCP connections each of addrs DNS addresses may

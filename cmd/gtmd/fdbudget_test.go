@@ -29,7 +29,8 @@ func TestDNSTCPConnCap(t *testing.T) {
 		{"hard limit 1024", 1000, 1024, 256, 1, 4, 664},
 		{"1024 over two addresses", 1000, 1024, 256, 2, 7, 330},
 		{"1024 without the admin API", 1000, 1024, 0, 1, 3, 921},
-		{"300, the admin's cap lowered to 236", 1000, 300, 236, 1, 4, dnsTCPFloor},
+		{"300, the admin's cap lowered to 50", 1000, 300, 50, 1, 4, 146},
+		{"a limit too low for both", 1000, 120, 5, 1, 4, dnsTCPFloor},
 		{"300 without the admin API", 1000, 300, 0, 1, 3, 197},
 		{"configured below the floor", 8, 300, 236, 1, 4, 8},
 		{"a tiny limit", 1000, 10, 1, 1, 4, dnsTCPFloor},
@@ -73,13 +74,13 @@ func TestDNSTCPMaxConnections(t *testing.T) {
 		t.Errorf("log:\n%s\nwant one line with\n%s", got, want)
 	}
 
-	// The admin API lowers its own cap first (to 300 - 64); DNS keeps
-	// its floor.
+	// The admin API takes a quarter of 300 - 100; DNS gets the rest:
+	// 300 - 50 - 7 - 100 = 143, 71 each.
 	out.Reset()
-	if got := dnsTCPMaxConnections(n, 300, log); got != dnsTCPFloor {
-		t.Errorf("with 300 descriptors: %d, want %d", got, dnsTCPFloor)
+	if got := dnsTCPMaxConnections(n, 300, log); got != 71 {
+		t.Errorf("with 300 descriptors: %d, want 71", got)
 	}
-	if !strings.Contains(out.String(), "admin_max_connections=236") {
+	if !strings.Contains(out.String(), "admin_max_connections=50") {
 		t.Errorf("log %q does not count the admin API's lowered cap", out.String())
 	}
 

@@ -24,9 +24,9 @@ import (
 	"github.com/miekg/dns"
 )
 
-// TestAdminConnCap: the admin API's connection cap leaves the rest of the
-// node descriptorReserve descriptors, and is the node file's when the
-// limit allows it.
+// TestAdminConnCap: the admin API's connection cap is the node file's
+// when the limit allows it, else a quarter of what the limit leaves after
+// nodeDescriptorReserve.
 func TestAdminConnCap(t *testing.T) {
 	for _, tc := range []struct {
 		max   int
@@ -35,11 +35,12 @@ func TestAdminConnCap(t *testing.T) {
 	}{
 		{256, 0, 256},       // limit unknown
 		{256, 1 << 20, 256}, // plenty
-		{256, 320, 256},     // just enough
-		{256, 319, 255},
-		{256, 300, 236},
-		{256, 65, 1},
-		{256, 10, 1},
+		{256, 1124, 256},    // just enough
+		{256, 1123, 255},
+		{256, 300, 50},
+		{256, 110, adminConnFloor},
+		{256, 10, adminConnFloor},
+		{2, 10, 2},
 	} {
 		if got := adminConnCap(tc.max, tc.limit); got != tc.want {
 			t.Errorf("adminConnCap(%d, %d) = %d, want %d", tc.max, tc.limit, got, tc.want)
@@ -237,7 +238,7 @@ log: {level: info}
 	out := logs.String()
 	for _, want := range []string{
 		`msg="open file limit" limit=300 hard_limit=300`,
-		`msg="admin.limits.max_connections lowered to leave descriptors to the rest of the node" max_connections=256 lowered_to=236 descriptor_limit=300`,
+		`msg="admin.limits.max_connections lowered to leave descriptors to the rest of the node" max_connections=256 lowered_to=50 descriptor_limit=300`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the log lacks %s", want)
