@@ -25,13 +25,21 @@ const (
 	acceptWarnEvery  = time.Minute
 )
 
+// newConnGrace is how long a connection may go without sending a whole
+// request header before, when the cap is reached, it may be closed to
+// make room: net/http calls a connection active only once it has read a
+// request's header, so silent and slowloris connections stay new, and
+// would otherwise each hold a place for the whole read_header_timeout.
+const newConnGrace = time.Second
+
 // connLimiter is a listener that holds the API to at most max open
 // connections, so that its clients cannot take the descriptors the rest
 // of the node (the store above all) needs. A connection beyond the cap
 // closes the one idle longest, whose client loses nothing but a kept-
-// alive connection; when none is idle, it waits until one is or until one
-// closes, and the connections after it wait in the kernel's accept queue,
-// which costs the process no descriptor.
+// alive connection, or else the oldest that has not sent a whole request
+// header in newConnGrace; when there is none, it waits until there is or
+// until one closes, and the connections after it wait in the kernel's
+// accept queue, which costs the process no descriptor.
 //
 // It learns which connections are idle from the http.Server's ConnState,
 // which must be connLimiter.connState.
@@ -61,6 +69,7 @@ type limitedConn struct {
 	// Guarded by l.mu.
 	state     string
 	idleSince time.Time
+	opened    time.Time
 	released  bool
 }
 
@@ -104,6 +113,18 @@ func (l *connLimiter) admit(c net.Conn) (net.Conn, error) {
 	defer l.mu.Unlock()
 	for !l.closed && len(l.conns) >= l.max {
 		if !l.evictLocked("max_connections") {
+			// A new connection may come of age to be evicted before any
+			// closes or goes idle: wake up for it.
+			if wait, ok := l.nextNewEvictableLocked(); ok {
+				t := time.AfterFunc(wait, func() {
+					l.mu.Lock()
+					l.cond.Broadcast()
+					l.mu.Unlock()
+				})
+				l.cond.Wait()
+				t.Stop()
+				continue
+			}
 			l.cond.Wait()
 		}
 	}
@@ -111,20 +132,29 @@ func (l *connLimiter) admit(c net.Conn) (net.Conn, error) {
 		_ = c.Close()
 		return nil, net.ErrClosed
 	}
-	lc := &limitedConn{Conn: c, l: l, state: connNew}
+	lc := &limitedConn{Conn: c, l: l, state: connNew, opened: l.now()}
 	l.conns[lc] = struct{}{}
 	l.metrics.connState("", connNew)
 	return lc, nil
 }
 
-// evictLocked closes the connection idle longest, if one is, and reports
-// whether it did.
+// evictLocked closes the connection idle longest, if one is, else the
+// oldest one still without a whole request header after newConnGrace,
+// and reports whether it did.
 func (l *connLimiter) evictLocked(why string) bool {
-	var victim *limitedConn
+	var idle, silent *limitedConn
+	now := l.now()
 	for c := range l.conns {
-		if c.state == connIdle && (victim == nil || c.idleSince.Before(victim.idleSince)) {
-			victim = c
+		switch {
+		case c.state == connIdle && (idle == nil || c.idleSince.Before(idle.idleSince)):
+			idle = c
+		case c.state == connNew && now.Sub(c.opened) >= newConnGrace && (silent == nil || c.opened.Before(silent.opened)):
+			silent = c
 		}
+	}
+	victim := idle
+	if victim == nil {
+		victim = silent
 	}
 	if victim == nil {
 		return false
@@ -134,8 +164,23 @@ func (l *connLimiter) evictLocked(why string) bool {
 	// socket wakes the server's read, which ends the connection.
 	_ = victim.Conn.Close()
 	l.metrics.evictedConn()
-	l.log.Debug("admin API closed an idle connection", "why", why, "remote", victim.RemoteAddr().String())
+	l.log.Debug("admin API closed a connection to make room", "why", why, "state", victim.state, "remote", victim.RemoteAddr().String())
 	return true
+}
+
+// nextNewEvictableLocked is how long until the oldest new connection
+// passes newConnGrace, if there is one.
+func (l *connLimiter) nextNewEvictableLocked() (time.Duration, bool) {
+	var oldest *limitedConn
+	for c := range l.conns {
+		if c.state == connNew && (oldest == nil || c.opened.Before(oldest.opened)) {
+			oldest = c
+		}
+	}
+	if oldest == nil {
+		return 0, false
+	}
+	return max(newConnGrace-l.now().Sub(oldest.opened), time.Millisecond), true
 }
 
 func (l *connLimiter) releaseLocked(c *limitedConn) {

@@ -3,6 +3,7 @@ package admin_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -242,5 +243,38 @@ func TestOutOfDescriptors(t *testing.T) {
 	}
 	if strings.Contains(out, "Accept error") {
 		t.Errorf("net/http logged the accept errors itself:\n%s", out)
+	}
+}
+
+// TestConnectionCapEvictsSilent: with the cap taken by connections that
+// never send a whole request header (silent ones and a slowloris), a new
+// client is let in by closing the oldest of them once it has had
+// newConnGrace, long before read_header_timeout.
+func TestConnectionCapEvictsSilent(t *testing.T) {
+	const max = 3
+	a := serveLimited(t, admintest.New("n1", nil), config.AdminLimits{MaxConnections: max, ReadHeaderTimeout: config.Duration(time.Hour)}, admin.Options{}, admin.ServerOptions{})
+	held := make([]*rawConn, max)
+	for i := range held {
+		held[i] = dialRaw(t, a.addr)
+		if i == max-1 {
+			// Half a header: still "new" to net/http.
+			if _, err := io.WriteString(held[i], "GET /healthz HTTP/1.1\r\nHo"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		waitFor(t, fmt.Sprintf("%d new connections", i+1), func() bool { return a.metric("gtmd_admin_connections", "new") == float64(i+1) })
+	}
+	fresh := dialRaw(t, a.addr)
+	if resp, body := fresh.get(t, "/readyz"); resp.StatusCode != 200 {
+		t.Fatalf("new client with %d silent connections held: %d %s", max, resp.StatusCode, body)
+	}
+	held[0].closedByServer(t)
+	for i, c := range held[1:] {
+		if !c.stillOpen() {
+			t.Errorf("connection %d was closed too", i+1)
+		}
+	}
+	if got := a.metric("gtmd_admin_connections_evicted_total", ""); got != 1 {
+		t.Errorf("gtmd_admin_connections_evicted_total = %v, want 1", got)
 	}
 }
