@@ -26,6 +26,19 @@ var exported = []string{
 	"gtmd_cluster_store_connected",
 	"gtmd_cluster_config_revision",
 	"gtmd_cluster_members",
+	"gtmd_cluster_store_alarm",
+	"gtmd_cluster_document_rejected_total",
+	"gtmd_cluster_document_rejected_revision",
+	"gtmd_cluster_cookie_secret_rotated_timestamp_seconds",
+	"gtmd_cluster_cookie_secret_writes_total",
+	"gtmd_dns_rrl_responses_total",
+	"gtmd_dns_cookie_queries_total",
+	"gtmd_dns_tcp_connections",
+	"gtmd_dns_tcp_connections_closed_total",
+	"gtmd_admin_connections",
+	"gtmd_admin_connections_evicted_total",
+	"gtmd_admin_requests_limited_total",
+	"gtmd_admin_accept_errors_total",
 }
 
 // histograms are the exported histograms, whose series carry the
@@ -113,7 +126,7 @@ func TestRulesUseExportedMetrics(t *testing.T) {
 			alerts = append(alerts, r.Alert)
 		}
 	}
-	for _, want := range []string{"GtmdEndpointDown", "GtmdNodeOutOfSync", "GtmdStoreUnreachable", "GtmdServfailRate", "GtmdSlowAnswers"} {
+	for _, want := range []string{"GtmdEndpointDown", "GtmdNodeOutOfSync", "GtmdStoreUnreachable", "GtmdServfailRate", "GtmdSlowAnswers", "GtmdStoreAlarm", "GtmdDocumentRefused", "GtmdCookieSecretStale"} {
 		if !slices.Contains(alerts, want) {
 			t.Errorf("rules.yml has no alert %s", want)
 		}
