@@ -114,6 +114,15 @@ func TestCompactionDuringWatch(t *testing.T) {
 			}
 			write(0, 60, 0.6)
 			w.Forget("us-web")
+			if !cutOff {
+				// "Keeps up" is the point: on a loaded machine the watch
+				// may still be delivering the writes, and a compaction
+				// past where it stands breaks it as it should.
+				eventually(t, 15*time.Second, func() bool {
+					_, seen := a.State().Observations["writer"]["us-web"]
+					return !seen && a.State().Traffic != nil && a.State().Traffic.Settings.HealthQuorum == 0.6
+				}, "a has seen every write before the compaction")
+			}
 			compacted := clustertest.Compact(t, eps)
 			write(60, 120, 0.7)
 			if cutOff {
