@@ -1,18 +1,11 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -20,16 +13,7 @@ import (
 // cannot use or a peer URL that is no admin API's, saying which.
 func TestPeerClientFiles(t *testing.T) {
 	dir := t.TempDir()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "peers"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca := writeFile(t, dir, "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	ca := writeFile(t, dir, "ca.pem", string(testcert.NewCA(t, "peers").CertPEM()))
 	notPEM := writeFile(t, dir, "not.pem", "hello\n")
 	for _, tc := range []struct {
 		name string

@@ -1,64 +1,32 @@
 package admin_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gtmd/gtmd/internal/testcert"
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// selfSigned is a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "admin"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
-}
-
 // serveTLS serves the API over HTTPS with a certificate the pool
 // returned trusts.
 func serveTLS(t *testing.T, lim config.AdminLimits, log *slog.Logger) (*limitedAPI, *x509.CertPool) {
 	t.Helper()
-	cert, pool := selfSigned(t)
+	ca := testcert.NewCA(t, "admin")
+	cert, pool := ca.Leaf(t, "127.0.0.1"), ca.Pool
 	reg := prometheus.NewRegistry()
 	m, err := admin.NewMetrics(reg)
 	if err != nil {
@@ -88,7 +56,7 @@ func serveTLS(t *testing.T, lim config.AdminLimits, log *slog.Logger) (*limitedA
 // TestTLSHandshakeErrorsAtDebug: a stranger's failed handshakes, one per
 // connection, are debug lines, not warnings that flood the log.
 func TestTLSHandshakeErrorsAtDebug(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	a, _ := serveTLS(t, config.AdminLimits{}, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	for range 3 {
 		c, err := net.Dial("tcp", a.addr)

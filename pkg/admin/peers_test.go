@@ -1,23 +1,18 @@
 package admin_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 )
@@ -80,59 +75,6 @@ func serveOn(t *testing.T, addr string, h http.Handler, cert *tls.Certificate) *
 	return srv
 }
 
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
-
-func newTestCA(t *testing.T, name string) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
-}
-
-// issue makes a server certificate for the IP addresses given.
-func (ca *testCA) issue(t *testing.T, ips ...string) *tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "member"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	for _, ip := range ips {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, net.ParseIP(ip))
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 // TestExplainTokenGoesOnlyToPeers: a member entry is anyone's to write, so
 // the caller's token goes to listed peers and to https members whose
 // certificate admin.peer_ca verifies, and nowhere else; strangers are
@@ -143,7 +85,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, otherCA := newTestCA(t, "peers"), newTestCA(t, "someone else")
+	ca, otherCA := testcert.NewCA(t, "peers"), testcert.NewCA(t, "someone else")
 
 	type member struct {
 		name string
@@ -159,9 +101,10 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 	plain := func(addr string) func(*testing.T, http.Handler) string {
 		return func(t *testing.T, h http.Handler) string { return serveOn(t, addr, h, nil).URL }
 	}
-	tlsBy := func(ca **testCA, certIP string) func(*testing.T, http.Handler) string {
+	tlsBy := func(ca **testcert.CA, certIP string) func(*testing.T, http.Handler) string {
 		return func(t *testing.T, h http.Handler) string {
-			return serveOn(t, "127.0.0.1:0", h, (*ca).issue(t, certIP)).URL
+			cert := (*ca).Leaf(t, certIP)
+			return serveOn(t, "127.0.0.1:0", h, &cert).URL
 		}
 	}
 	same := func(u string) string { return u }
@@ -193,7 +136,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 			}
 			var pool *x509.CertPool
 			if tc.useCA {
-				pool = ca.pool
+				pool = ca.Pool
 			}
 			b := admintest.New("n1", nil)
 			b.AddMember(admin.Member{ID: "n2", Admin: tc.advertise(u)})

@@ -2,18 +2,11 @@ package cluster
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +21,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
+
+	"github.com/gtmd/gtmd/internal/testcert"
 )
 
 // rawClient connects to endpoints as user (none when ""), as any local
@@ -270,10 +265,8 @@ func TestEmbeddedPeerPortSealed(t *testing.T) {
 	t.Cleanup(e.Close)
 	peer := fmt.Sprintf("localhost:%d", ports[1])
 
-	own, err := tls.X509KeyPair(selfSignedPEM(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A client certificate no CA of gtmd's signed.
+	own := testcert.NewCA(t, "intruder").Leaf(t)
 	for _, c := range []struct {
 		name string
 		url  string
@@ -302,23 +295,4 @@ func TestEmbeddedPeerPortSealed(t *testing.T) {
 			t.Errorf("%s: %v, mode %v, want 0600", f, err, fi.Mode())
 		}
 	}
-}
-
-// selfSignedPEM is a client certificate and key no CA of gtmd's signed.
-func selfSignedPEM(t *testing.T) (certPEM, keyPEM []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "intruder"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder})
 }

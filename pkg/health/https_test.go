@@ -2,15 +2,10 @@ package health_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"io"
 	"log"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,77 +13,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
-// testCA is a certificate authority made for one test.
-type testCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pool *x509.CertPool
-}
-
-func newTestCA(t *testing.T) *testCA {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "gtmd test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign,
-		BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(cert)
-	return &testCA{cert: cert, key: key, pool: pool}
-}
-
-// leaf issues a server certificate for the names only (no IP address).
-func (ca *testCA) leaf(t *testing.T, names ...string) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: names[0]},
-		DNSNames:     names,
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
 func TestHTTPS(t *testing.T) {
-	ca := newTestCA(t)
+	ca := testcert.NewCA(t, "gtmd test CA")
 	var sni atomic.Value
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
 	}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.TLS = &tls.Config{
-		Certificates: []tls.Certificate{ca.leaf(t, "www.example.test")},
+		Certificates: []tls.Certificate{ca.Leaf(t, "www.example.test")},
 		GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			sni.Store(hello.ServerName)
 			return nil, nil
@@ -111,7 +49,7 @@ func TestHTTPS(t *testing.T) {
 	withHost := func(c *config.Check) { c.Host = "www.example.test" }
 
 	sni.Store("")
-	if err := check(ca.pool, withHost); err != nil {
+	if err := check(ca.Pool, withHost); err != nil {
 		t.Errorf("verified with the test CA: %v", err)
 	}
 	if got := sni.Load(); got != "www.example.test" {
@@ -120,7 +58,7 @@ func TestHTTPS(t *testing.T) {
 	if err := check(nil, withHost); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("system roots: err %v, want a certificate error", err)
 	}
-	if err := check(ca.pool, func(*config.Check) {}); err == nil || !strings.Contains(err.Error(), "certificate") {
+	if err := check(ca.Pool, func(*config.Check) {}); err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("no host, so verified against 127.0.0.1: err %v, want a certificate error", err)
 	}
 	insecure := func(c *config.Check) { withHost(c); c.InsecureSkipVerify = true }
@@ -128,7 +66,7 @@ func TestHTTPS(t *testing.T) {
 		t.Errorf("insecure_skip_verify: %v", err)
 	}
 	hostPort := func(c *config.Check) { c.Host = "www.example.test:8443" }
-	if err := check(ca.pool, hostPort); err != nil {
+	if err := check(ca.Pool, hostPort); err != nil {
 		t.Errorf("host with a port: %v", err)
 	}
 	if got := sni.Load(); got != "www.example.test" {
@@ -137,15 +75,15 @@ func TestHTTPS(t *testing.T) {
 }
 
 func TestHTTPSRootCAsThroughScheduler(t *testing.T) {
-	ca := newTestCA(t)
+	ca := testcert.NewCA(t, "gtmd test CA")
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.leaf(t, "www.example.test")}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Leaf(t, "www.example.test")}}
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	changes := make(chan health.Change, 10)
 	s := health.NewScheduler(health.Options{
-		RootCAs:  ca.pool,
+		RootCAs:  ca.Pool,
 		OnChange: func(c health.Change) { changes <- c },
 	})
 	t.Cleanup(s.Close)
