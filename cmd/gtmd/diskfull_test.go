@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/cluster"
 )
 
@@ -26,11 +27,11 @@ func TestServeProcess(t *testing.T) {
 }
 
 // serveProcess starts `gtmd serve` on config in a new process.
-func serveProcess(t *testing.T, config string) (*exec.Cmd, *lockedBuffer) {
+func serveProcess(t *testing.T, config string) (*exec.Cmd, *testlog.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeProcess$")
 	cmd.Env = append(os.Environ(), "GTMD_TEST_SERVE_PROCESS=1", "GTMD_TEST_SERVE_CONFIG="+config)
-	var stderr lockedBuffer
+	var stderr testlog.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/internal/testlog"
 )
 
 // TestAdminConnCap: the admin API's connection cap is the node file's
@@ -134,7 +136,7 @@ log: {level: info}
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeWithFileLimit$")
 	cmd.Env = append(os.Environ(), "GTMD_TEST_NOFILE="+strconv.Itoa(limit), "GTMD_TEST_SERVE_CONFIG="+cfg)
-	logs := &lockedBuffer{}
+	logs := &testlog.Buffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

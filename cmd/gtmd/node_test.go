@@ -4,10 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -61,29 +61,11 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log destination tests can read while a node writes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestBootstrapSaysWhyNotApplied: a traffic_file the store refuses (here
 // one larger than etcd takes in a request) is logged with the file and
 // the error, not retried in silence.
 func TestBootstrapSaysWhyNotApplied(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), events: newBroadcaster(time.Now),
 		log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now, storeSet: make(chan struct{})}
 	store, err := cluster.Open(cluster.Options{Endpoints: clustertest.StartEtcd(t), Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}})

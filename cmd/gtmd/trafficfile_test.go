@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // startWithTrafficFile starts a node on etcd with traffic_file set,
 // logging into logs; the node is stopped at the end of the test.
-func startWithTrafficFile(t *testing.T, etcd []string, file string, logs *lockedBuffer) (*running, error) {
+func startWithTrafficFile(t *testing.T, etcd []string, file string, logs *testlog.Buffer) (*running, error) {
 	t.Helper()
 	n := config.DefaultNode()
 	n.Node.ID, n.Node.Region = "tf", "test"
@@ -67,7 +68,7 @@ func TestTrafficFileAtStart(t *testing.T) {
 		{"over the document ceiling", big, fmt.Sprintf("traffic_file %s cannot be applied and the store holds no traffic document to serve instead: the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of 1500000 bytes: the cluster store (etcd) refuses a write over 1.5 MiB", big, len(over.Stored))},
 	} {
 		t.Run("empty store, "+c.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testlog.Buffer
 			_, err := startWithTrafficFile(t, empty, c.file, &logs)
 			if err == nil {
 				t.Fatal("started")
@@ -80,7 +81,7 @@ func TestTrafficFileAtStart(t *testing.T) {
 
 	full := clustertest.StartEtcd(t)
 	t.Run("a good file fills an empty store", func(t *testing.T) {
-		var logs lockedBuffer
+		var logs testlog.Buffer
 		r, err := startWithTrafficFile(t, full, good, &logs)
 		if err != nil {
 			t.Fatal(err)
@@ -89,7 +90,7 @@ func TestTrafficFileAtStart(t *testing.T) {
 	})
 	for _, c := range []struct{ name, file string }{{"misspelled", missing}, {"invalid", invalid}, {"over the document ceiling", big}} {
 		t.Run("store with a document, "+c.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs testlog.Buffer
 			r, err := startWithTrafficFile(t, full, c.file, &logs)
 			if err != nil {
 				t.Fatalf("a bad traffic_file stopped the start although the store holds a document: %v", err)

@@ -2,14 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -150,7 +149,7 @@ func TestProgram(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	cmd := exec.Command(bin, "-listen", "127.0.0.1:0", "-us", us.url(), "-eu", eu.url(), "-interval", "200ms")
-	var logs syncBuffer
+	var logs testlog.Buffer
 	cmd.Stderr = &logs
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -199,23 +198,4 @@ func TestProgram(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("embed did not exit within 10s of SIGTERM")
 	}
-}
-
-// syncBuffer is a bytes.Buffer the child's output can be written to while
-// the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

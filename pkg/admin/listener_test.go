@@ -1,7 +1,6 @@
 package admin_test
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -168,29 +168,11 @@ func (l *emfileListener) Accept() (net.Conn, error) {
 	return c, nil
 }
 
-// lockedBuffer is a log sink the server and the test share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestOutOfDescriptors: when accept fails for want of descriptors, the
 // API closes an idle connection to free one, logs one warning naming the
 // limit however many attempts fail, and serves again once it can.
 func TestOutOfDescriptors(t *testing.T) {
-	var logs lockedBuffer
+	var logs testlog.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/gtmd/gtmd/internal/testlog"
 )
 
 // A local process can make etcd warn once per request; the log shows one
 // line per message and window, then says how many it held back.
 func TestEtcdWarningsLimitedPerWindow(t *testing.T) {
 	t.Parallel()
-	var buf lockedBuf
+	var buf testlog.Buffer
 	var closing atomic.Bool
 	now := time.Unix(1_000_000, 0)
 	lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, nil)), func(f *Fault) { t.Errorf("fault %v", f) }, &closing)
@@ -29,7 +31,7 @@ func TestEtcdWarningsLimitedPerWindow(t *testing.T) {
 	lg.Warn("failed to apply request")
 	lg.Warn("failed to apply request")
 
-	recs := buf.records(t)
+	recs := buf.Records(t)
 	var msgs []string
 	for _, r := range recs {
 		msgs = append(msgs, r["msg"].(string))

@@ -1,51 +1,18 @@
 package cluster
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/gtmd/gtmd/internal/testlog"
 )
-
-// lockedBuf is a buffer slog can write to from etcd's goroutines.
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-// records decodes the JSON lines written so far.
-func (l *lockedBuf) records(t *testing.T) []map[string]any {
-	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
-		if line == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 func TestEtcdLogThroughSlog(t *testing.T) {
 	t.Parallel()
@@ -75,12 +42,12 @@ func TestEtcdLogThroughSlog(t *testing.T) {
 		}, map[string]any{"level": "WARN", "msg": "embedded etcd: slow", "logger": "raft", "local-member-id": "8e9e"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var buf lockedBuf
+			var buf testlog.Buffer
 			var closing atomic.Bool
 			closing.Store(c.closing)
 			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: c.level})), func(f *Fault) { t.Errorf("fault %v", f) }, &closing)
 			c.log(lg)
-			recs := buf.records(t)
+			recs := buf.Records(t)
 			if c.want == nil {
 				if len(recs) != 0 {
 					t.Errorf("wrote %v, want nothing", recs)
@@ -119,7 +86,7 @@ func TestEtcdFaultIsOneError(t *testing.T) {
 		{"raft's sugar without a cause", func(l *zap.Logger) { l.Sugar().Fatalf("tocommit(%d) is out of range", 9) }, nil, "embedded etcd: tocommit(9) is out of range"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var buf lockedBuf
+			var buf testlog.Buffer
 			faults := make(chan *Fault, 2)
 			lg := newEtcdLogger(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})), func(f *Fault) { faults <- f }, new(atomic.Bool))
 			ended, carriedOn := make(chan struct{}), false
@@ -142,7 +109,7 @@ func TestEtcdFaultIsOneError(t *testing.T) {
 			if c.is != nil && !errors.Is(f, c.is) {
 				t.Errorf("fault %v is not %v", f, c.is)
 			}
-			if recs := buf.records(t); len(recs) != 0 {
+			if recs := buf.Records(t); len(recs) != 0 {
 				t.Errorf("wrote %v besides the fault", recs)
 			}
 		})
@@ -165,7 +132,7 @@ func TestFaultReported(t *testing.T) {
 		{"running, without OnFatal", true, false, 0, 1, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var buf lockedBuf
+			var buf testlog.Buffer
 			fatals := 0
 			e := &Embedded{log: slog.New(slog.NewJSONHandler(&buf, nil)), dead: make(chan struct{}), errc: make(chan error, 1)}
 			if c.onFatal {
@@ -193,7 +160,7 @@ func TestFaultReported(t *testing.T) {
 			if len(e.errc) != c.wantErr {
 				t.Errorf("%d errors on Err, want %d", len(e.errc), c.wantErr)
 			}
-			if recs := buf.records(t); len(recs) != c.wantLogs {
+			if recs := buf.Records(t); len(recs) != c.wantLogs {
 				t.Errorf("logged %v, want %d records", recs, c.wantLogs)
 			}
 		})

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
@@ -658,7 +659,7 @@ func TestServerTCPOutOfDescriptors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedLog
+	var stderr testlog.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -713,22 +714,4 @@ func serveWithFewDescriptors(t *testing.T) {
 	}
 	fmt.Printf("listening on %s\n", srv.Addrs()[0])
 	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-// lockedLog collects a process's output while the test reads it.
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
