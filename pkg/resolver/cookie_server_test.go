@@ -169,17 +169,7 @@ func TestCookieHoldersExemptFromRRL(t *testing.T) {
 	// cookie only) was counted, the valid ones were not.
 	conn := udpFrom(t, from, addr)
 	before := counted.done.Load()
-	for i := range flood {
-		q := cookieQuery("host.example.test.", dns.TypeA, "")
-		q.Id = uint16(i)
-		b, err := q.Pack()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendFlood(t, conn, flood, func(int) *dns.Msg { return cookieQuery("host.example.test.", dns.TypeA, "") })
 	waitFor(t, "the flood to be dealt with", func() bool { return counted.done.Load() == before+flood })
 	full := 0
 	limited := flood - (rate - 1)

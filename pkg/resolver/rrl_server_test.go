@@ -38,17 +38,7 @@ func TestRRLFloodOverUDP(t *testing.T) {
 			addr := startServer(t, counted, nil).Addrs()[0]
 
 			conn := udpFrom(t, "127.0.0.2", addr)
-			for i := range flood {
-				q := cookieQuery(c.qname(i), c.qtype, "")
-				q.Id = uint16(i)
-				b, err := q.Pack()
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := conn.Write(b); err != nil {
-					t.Fatal(err)
-				}
-			}
+			sendFlood(t, conn, flood, func(i int) *dns.Msg { return cookieQuery(c.qname(i), c.qtype, "") })
 			waitFor(t, "the flood to be dealt with", func() bool { return counted.done.Load() == flood })
 			full, slipped := 0, 0
 			for _, m := range readReplies(t, conn, rate+limited/2) {
@@ -120,17 +110,7 @@ func TestRRLOff(t *testing.T) {
 	counted := &countingHandler{h: h}
 	addr := startServer(t, counted, nil).Addrs()[0]
 	conn := udpFrom(t, "127.0.0.2", addr)
-	for i := range flood {
-		q := cookieQuery("host.example.test.", dns.TypeA, "")
-		q.Id = uint16(i)
-		b, err := q.Pack()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.Write(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	sendFlood(t, conn, flood, func(int) *dns.Msg { return cookieQuery("host.example.test.", dns.TypeA, "") })
 	waitFor(t, "the flood to be dealt with", func() bool { return counted.done.Load() == flood })
 	for _, m := range readReplies(t, conn, flood) {
 		if m.Truncated || len(m.Answer) != 2 {
