@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testdisk"
 	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/cluster"
 )
@@ -41,21 +41,6 @@ func serveProcess(t *testing.T, config string) (*exec.Cmd, *testlog.Buffer) {
 		_, _ = cmd.Process.Wait()
 	})
 	return cmd, &stderr
-}
-
-// smallDisk mounts a tmpfs of size on a new directory, as a disk that
-// fills up; it needs root (CI runs as root) and skips otherwise.
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v", err)
-	}
-	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
 }
 
 // diskNodeFile writes a node file whose data_dir is on disk.
@@ -127,7 +112,7 @@ func oneClearLine(t *testing.T, stderr string, want ...string) {
 // TestDiskFullAtStart: `gtmd serve` on a full disk exits 1 with one line
 // saying the WAL could not be created because the disk is full.
 func TestDiskFullAtStart(t *testing.T) {
-	disk := smallDisk(t, "2m")
+	disk := testdisk.Small(t, "2m")
 	cmd, stderr := serveProcess(t, diskNodeFile(t, disk))
 	if code := exitOf(t, cmd, time.Minute); code != 1 {
 		t.Errorf("exit code %d, want 1; stderr:\n%s", code, stderr)
@@ -139,7 +124,7 @@ func TestDiskFullAtStart(t *testing.T) {
 // the next large write makes etcd fail; the process exits 1 with one line
 // that says so, never silently.
 func TestDiskFullWhileRunning(t *testing.T) {
-	disk := smallDisk(t, "160m")
+	disk := testdisk.Small(t, "160m")
 	cfg := diskNodeFile(t, disk)
 	cmd, stderr := serveProcess(t, cfg)
 	passwordFile := filepath.Join(disk, "data", "etcd-root.password")

@@ -8,23 +8,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// smallDisk mounts a tmpfs of size bytes on a new directory, as a disk
-// that fills up; it needs root (CI runs as root) and skips otherwise.
-func smallDisk(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a small tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
-		t.Skipf("cannot mount a tmpfs: %v", err)
-	}
-	// Lazily: a failed etcd may still hold files open.
-	t.Cleanup(func() { _ = syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
-}
+	"github.com/gtmd/gtmd/internal/testdisk"
+)
 
 // fill writes to a file on dir until the disk is full.
 func fill(t *testing.T, dir string) {
@@ -49,7 +35,7 @@ func fill(t *testing.T, dir string) {
 // StartEmbedded returns that as one error with the cause.
 func TestEmbeddedDiskFullAtStart(t *testing.T) {
 	t.Parallel()
-	disk := smallDisk(t, "2m")
+	disk := testdisk.Small(t, "2m")
 	_, _, err := tryStartEmbedded(t, filepath.Join(disk, "etcd"), nil, func(o *EmbeddedOptions) { o.StartTimeout = 10 * time.Second })
 	if err == nil {
 		t.Fatal("started on a full disk")
@@ -69,7 +55,7 @@ func TestEmbeddedDiskFullAtStart(t *testing.T) {
 // the cause instead of the process exiting without a word.
 func TestEmbeddedDiskFullWhileRunning(t *testing.T) {
 	t.Parallel()
-	disk := smallDisk(t, "160m")
+	disk := testdisk.Small(t, "160m")
 	faults := make(chan error, 4)
 	e, _ := startEmbedded(t, filepath.Join(disk, "etcd"), nil, func(o *EmbeddedOptions) {
 		o.OnFatal = func(err error) { faults <- err }
