@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"log/slog"
-	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -69,8 +67,8 @@ func TestAdminCertRefusedAtStart(t *testing.T) {
 // TestAdminServesHTTPS: with a certificate the API answers over TLS.
 func TestAdminServesHTTPS(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := writeCA(t, dir)
-	writeCert(t, dir, "admin", ca, caKey, []net.IP{net.ParseIP("127.0.0.1")})
+	ca := writeCA(t, dir)
+	writeCert(t, dir, "admin", ca, "127.0.0.1")
 	n := config.DefaultNode()
 	n.Node.ID = "n1"
 	n.DNS.Listen = []string{"127.0.0.1:0"}
@@ -87,9 +85,7 @@ func TestAdminServesHTTPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.stop)
-	pool := x509.NewCertPool()
-	pool.AddCert(ca)
-	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}, Timeout: 5 * time.Second}
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool}}, Timeout: 5 * time.Second}
 	resp, err := c.Get("https://" + r.adminAddr + "/healthz")
 	if err != nil {
 		t.Fatal(err)

@@ -3,17 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -24,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -37,9 +31,9 @@ import (
 // refused.
 func TestStoreTLSAndAuth(t *testing.T) {
 	dir := t.TempDir()
-	ca, caKey := writeCA(t, dir)
-	writeCert(t, dir, "server", ca, caKey, []net.IP{net.IPv4(127, 0, 0, 1)})
-	writeCert(t, dir, "client", ca, caKey, nil)
+	ca := writeCA(t, dir)
+	writeCert(t, dir, "server", ca, "127.0.0.1")
+	writeCert(t, dir, "client", ca)
 
 	endpoint := clustertest.StartSecureEtcd(t, clustertest.SecureEtcd{
 		CertFile: filepath.Join(dir, "server.pem"), KeyFile: filepath.Join(dir, "server-key.pem"), CAFile: filepath.Join(dir, "ca.pem"),
@@ -89,45 +83,26 @@ func TestStoreTLSAndAuth(t *testing.T) {
 	}
 }
 
-func writeCA(t *testing.T, dir string) (*x509.Certificate, *ecdsa.PrivateKey) {
+// writeCA makes a test CA and writes its certificate to dir/ca.pem.
+func writeCA(t *testing.T, dir string) *testcert.CA {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "gtmd test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
+	ca := testcert.NewCA(t, "gtmd test CA")
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), ca.CertPEM(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	writePEM(t, filepath.Join(dir, "ca.pem"), "CERTIFICATE", der)
-	cert, _ := x509.ParseCertificate(der)
-	return cert, key
+	return ca
 }
 
-func writeCert(t *testing.T, dir, name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, ips []net.IP) {
+// writeCert has ca issue a certificate for hosts (IP addresses or
+// names; none for a client's) and writes it to dir/name.pem and its key
+// to dir/name-key.pem.
+func writeCert(t *testing.T, dir, name string, ca *testcert.CA, hosts ...string) {
 	t.Helper()
-	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses: ips,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, filepath.Join(dir, name+".pem"), "CERTIFICATE", der)
-	kb, _ := x509.MarshalECPrivateKey(key)
-	writePEM(t, filepath.Join(dir, name+"-key.pem"), "EC PRIVATE KEY", kb)
-}
-
-func writePEM(t *testing.T, path, typ string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
+	cert, key := testcert.PEM(t, ca.Leaf(t, hosts...))
+	for file, b := range map[string][]byte{name + ".pem": cert, name + "-key.pem": key} {
+		if err := os.WriteFile(filepath.Join(dir, file), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
