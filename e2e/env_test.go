@@ -35,7 +35,7 @@ const (
 	fall     = 2
 	rise     = 2
 	// slack covers what the bounds do not name: a health result travelling
-	// through etcd to the other nodes (well under a second, PRODUCT §5), a
+	// through etcd to the other nodes (well under a second), a
 	// probe's own duration, and the poll step of the test's loops.
 	slack = time.Second
 	// resolverClock is how much longer than its TTL a resolver may keep an

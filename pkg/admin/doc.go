@@ -1,5 +1,5 @@
 // Package admin is gtmd's admin HTTP API: health and readiness probes,
-// Prometheus metrics, and the /v1 operator calls (PRODUCT §6): the traffic
+// Prometheus metrics, and the /v1 operator calls: the traffic
 // document with ETag and If-Match, health, overrides, external check
 // status, members, explain (on this node or on every member) and a stream
 // of events.

@@ -17,7 +17,7 @@ type Verdict struct {
 }
 
 // Aggregate computes every check's status from a state, the same on every
-// node (PRODUCT §4): an external check from its pushed status (down once
+// node: an external check from its pushed status (down once
 // expired), a calculated check from its children's verdicts, any other
 // from the live members' observations: healthy when at least quorum of
 // those that have a result say so (ties healthy), unknown (counted

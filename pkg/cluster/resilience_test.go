@@ -313,7 +313,7 @@ func TestThreeMembersOneStopped(t *testing.T) {
 // TestPartitionedNodeCatchesUp points node a at one member of three and
 // stops that member: a is cut off while b, on the other two, applies a
 // document, observes, and sees a's lease expire. When the member returns,
-// a serves the document within a second or two (PRODUCT §4: catch up when
+// a serves the document within a second or two (catch up when
 // etcd returns) and registers again with the observations it made
 // meanwhile.
 func TestPartitionedNodeCatchesUp(t *testing.T) {

@@ -131,7 +131,7 @@ func Open(opts Options) (*Store, error) {
 		Logger:               zap.NewNop(),
 		// gRPC's default reconnect backoff grows to two minutes; capped
 		// at half a second, a node is back within a second of etcd's
-		// return however long it was away (PRODUCT §4).
+		// return however long it was away.
 		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
 			Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: 500 * time.Millisecond},
 			MinConnectTimeout: 2 * time.Second,

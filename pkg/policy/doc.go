@@ -3,7 +3,7 @@
 // picks the endpoints to answer with, the EDNS Client Subnet scope that answer
 // holds for, and (on request) a trace of every step that led there.
 //
-// Selection follows Route 53's routing policies as PRODUCT.md words them:
+// Selection follows Route 53's routing policies as the README words them:
 // networks pins first for every policy, then failover, geo, latency,
 // geoproximity, weighted or multivalue, and when_all_down when no endpoint is
 // healthy.

@@ -20,7 +20,7 @@ import (
 // Options are what a Handler is built with. Every field is optional.
 type Options struct {
 	// Locator places clients for location-based policies; nil means no
-	// GeoIP database (policies then fall back as PRODUCT §3 says).
+	// GeoIP database (policies then fall back as the README says).
 	Locator geo.Locator
 	// Rand is the random source of weighted and multivalue answers; it
 	// must be safe for concurrent use. Nil uses math/rand/v2.

@@ -220,7 +220,7 @@ func TestPolicyOverTheWire(t *testing.T) {
 	}
 }
 
-// TestPolicyWithoutGeoIP checks the fallbacks PRODUCT §3 gives when no
+// TestPolicyWithoutGeoIP checks the documented fallbacks when no
 // database is loaded, and that explain says so.
 func TestPolicyWithoutGeoIP(t *testing.T) {
 	s := newPolicySetup(t, false)

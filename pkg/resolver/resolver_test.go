@@ -8,7 +8,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
-// One table per behaviour of PRODUCT.md §3. Every case runs through
+// One table per documented DNS behaviour. Every case runs through
 // Handler.Resolve and through a server on 127.0.0.1:0 over UDP and TCP
 // (runCases); the records are those of testdata/traffic.yaml.
 
