@@ -270,7 +270,7 @@ func (s *tcpServer) serveMsg(w *tcpWriter, m []byte) {
 }
 
 // readFrame reads one length-prefixed message (RFC 1035 §4.2.2).
-func readFrame(r *bufio.Reader) ([]byte, error) {
+func readFrame(r io.Reader) ([]byte, error) {
 	var l [2]byte
 	if _, err := io.ReadFull(r, l[:]); err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func readFrame(r *bufio.Reader) ([]byte, error) {
 // readFailure says why a read ended the connection: the deadline (idle,
 // or slow to send a whole query), or the client.
 func readFailure(err error) closeReason {
-	if errors.Is(err, os.ErrDeadlineExceeded) {
+	if isTimeout(err) {
 		return closeIdle
 	}
 	return closeClient

@@ -3,7 +3,6 @@ package resolver
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -161,12 +160,8 @@ func ask(t *testing.T, c net.Conn, name string, id uint16, wait time.Duration) b
 // readID reads the next answer on c within wait and returns its id.
 func readID(c net.Conn, wait time.Duration) (uint16, bool) {
 	c.SetReadDeadline(time.Now().Add(wait))
-	var l [2]byte
-	if _, err := io.ReadFull(c, l[:]); err != nil {
-		return 0, false
-	}
-	resp := make([]byte, binary.BigEndian.Uint16(l[:]))
-	if _, err := io.ReadFull(c, resp); err != nil {
+	resp, err := readFrame(c)
+	if err != nil {
 		return 0, false
 	}
 	var m dns.Msg
@@ -306,12 +301,7 @@ func TestEvictedWriterBounded(t *testing.T) {
 	}
 	// The stuck client sees its connection end.
 	stuck.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := io.Copy(io.Discard, stuck); isTimeoutErr(err) {
+	if _, err := io.Copy(io.Discard, stuck); isTimeout(err) {
 		t.Error("the evicted connection is still open")
 	}
-}
-
-func isTimeoutErr(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
 }
