@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -59,6 +61,21 @@ func adminConnCap(configured int, limit uint64) int {
 	}
 	share := (int64(limit) - nodeDescriptorReserve) / adminDescriptorShare
 	return int(min(int64(configured), max(share, adminConnFloor)))
+}
+
+// startAdmin builds the API on nd, with its metrics in reg, and serves
+// it on l (see serveAdmin).
+func startAdmin(l net.Listener, n *config.Node, tc *tls.Config, nd *node, peers *admin.Peers, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
+	m, err := admin.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, Peers: peers,
+		Limits: n.Admin.Limits, MetricsToken: n.Admin.MetricsToken, Metrics: m})
+	if err != nil {
+		return nil, err
+	}
+	return serveAdmin(l, n.Admin, tc, api, m, log), nil
 }
 
 // serveAdmin serves the API on l, over HTTPS when tc is set, within the

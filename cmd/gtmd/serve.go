@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gtmd/gtmd/geo"
-	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -172,22 +171,10 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	dnsMetrics, err := resolver.NewMetrics(reg)
+	handler, err := newHandler(n, locator, reg, log)
 	if err != nil {
 		return r, err
 	}
-	limiter, err := resolver.NewRateLimiter(n.RRL)
-	if err != nil {
-		return r, fmt.Errorf("setting up response rate limiting: %w", err)
-	}
-	nsid := ""
-	if n.DNS.NSID {
-		nsid = n.Node.ID
-	}
-	handler := resolver.NewHandler(resolver.Options{
-		Locator: locator, Logger: log, Metrics: dnsMetrics,
-		RateLimiter: limiter, Cookies: n.Cookies, NSID: nsid,
-	})
 	gauge, err := health.NewEndpointGauge(reg)
 	if err != nil {
 		return r, err
@@ -289,18 +276,10 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 		}
 	}
 	if adminLn != nil {
-		adminMetrics, err := admin.NewMetrics(reg)
-		if err != nil {
-			adminLn.Close()
+		// On error the listener is closed by the deferred function above.
+		if r.admin, err = startAdmin(adminLn, n, adminTLSConfig, nd, peers, reg, log); err != nil {
 			return r, err
 		}
-		api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, Peers: peers,
-			Limits: n.Admin.Limits, MetricsToken: n.Admin.MetricsToken, Metrics: adminMetrics})
-		if err != nil {
-			adminLn.Close()
-			return r, err
-		}
-		r.admin = serveAdmin(adminLn, n.Admin, adminTLSConfig, api, adminMetrics, log)
 	}
 	if bootstrap {
 		go nd.bootstrapTraffic(ctx, n.TrafficFile)
@@ -309,6 +288,27 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	go nd.refreshObservations(ctx, observationRefresh)
 	log.Info("gtmd listening", "dns", r.dns.Addrs(), "store", endpoints)
 	return r, nil
+}
+
+// newHandler builds the DNS handler with its metrics and the node file's
+// rate limiting, cookies and NSID.
+func newHandler(n *config.Node, locator geo.Locator, reg prometheus.Registerer, log *slog.Logger) (*resolver.Handler, error) {
+	m, err := resolver.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	limiter, err := resolver.NewRateLimiter(n.RRL)
+	if err != nil {
+		return nil, fmt.Errorf("setting up response rate limiting: %w", err)
+	}
+	nsid := ""
+	if n.DNS.NSID {
+		nsid = n.Node.ID
+	}
+	return resolver.NewHandler(resolver.Options{
+		Locator: locator, Logger: log, Metrics: m,
+		RateLimiter: limiter, Cookies: n.Cookies, NSID: nsid,
+	}), nil
 }
 
 // storeOptions turns the node file's store settings into cluster options.
