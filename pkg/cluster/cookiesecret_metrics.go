@@ -1,10 +1,6 @@
 package cluster
 
-import (
-	"errors"
-
-	"github.com/prometheus/client_golang/prometheus"
-)
+import "github.com/prometheus/client_golang/prometheus"
 
 // cookieMetrics show that the cluster's cookie secret is kept: an
 // operator alerts when the rotation time falls more than two rotations
@@ -27,25 +23,4 @@ func newCookieMetrics(reg prometheus.Registerer) (*cookieMetrics, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-// registerOnce registers c, or returns the collector already registered
-// under its name, as several stores of one process (tests) share a
-// registry.
-func registerOnce[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if reg == nil {
-		return c, nil
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return c, err
-		}
-		existing, ok := are.ExistingCollector.(C)
-		if !ok {
-			return c, err
-		}
-		return existing, nil
-	}
-	return c, nil
 }

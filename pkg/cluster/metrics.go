@@ -30,31 +30,38 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		documentRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "gtmd_cluster_document_rejected_total", Help: "Stored traffic documents this node read and refused (invalid, or past the parsing limits); it kept serving the one before."}),
 		rejectedRevision: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_document_rejected_revision", Help: "The store revision of the traffic document this node refuses, 0 when it serves the stored one."}),
 	}
-	if reg == nil {
-		return m, nil
+	var err error
+	if m.alarm, err = registerOnce(reg, m.alarm); err != nil {
+		return nil, err
 	}
-	if err := reg.Register(m.alarm); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, err
-		}
-		m.alarm = are.ExistingCollector.(*prometheus.GaugeVec)
-	}
-	if err := reg.Register(m.documentRejected); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return nil, err
-		}
-		m.documentRejected = are.ExistingCollector.(prometheus.Counter)
+	if m.documentRejected, err = registerOnce(reg, m.documentRejected); err != nil {
+		return nil, err
 	}
 	for _, g := range []*prometheus.Gauge{&m.connected, &m.revision, &m.members, &m.rejectedRevision} {
-		if err := reg.Register(*g); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, err
-			}
-			*g = are.ExistingCollector.(prometheus.Gauge)
+		if *g, err = registerOnce(reg, *g); err != nil {
+			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// registerOnce registers c, or returns the collector already registered
+// under its name, as several stores of one process (tests) share a
+// registry.
+func registerOnce[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	if reg == nil {
+		return c, nil
+	}
+	if err := reg.Register(c); err != nil {
+		var are prometheus.AlreadyRegisteredError
+		if !errors.As(err, &are) {
+			return c, err
+		}
+		existing, ok := are.ExistingCollector.(C)
+		if !ok {
+			return c, err
+		}
+		return existing, nil
+	}
+	return c, nil
 }
