@@ -80,14 +80,22 @@ func TestConnectionCapEvictsIdle(t *testing.T) {
 		// known.
 		waitFor(t, fmt.Sprintf("%d idle connections", i+1), func() bool { return a.metric("gtmd_admin_connections", "idle") == float64(i+1) })
 	}
+	newClientEvictsOldest(t, a, held, "idle")
+}
+
+// newClientEvictsOldest checks that a new client is served with the cap
+// taken by held (each kind, e.g. idle), and that only the oldest, held[0],
+// was closed to make room for it.
+func newClientEvictsOldest(t *testing.T, a *limitedAPI, held []*rawConn, kind string) {
+	t.Helper()
 	fresh := dialRaw(t, a.addr)
 	if resp, body := fresh.get(t, "/readyz"); resp.StatusCode != 200 {
-		t.Fatalf("new client with %d idle connections held: %d %s", max, resp.StatusCode, body)
+		t.Fatalf("new client with %d %s connections held: %d %s", len(held), kind, resp.StatusCode, body)
 	}
 	held[0].closedByServer(t)
 	for i, c := range held[1:] {
 		if !c.stillOpen() {
-			t.Errorf("idle connection %d was closed too", i+1)
+			t.Errorf("%s connection %d was closed too", kind, i+1)
 		}
 	}
 	if got := a.metric("gtmd_admin_connections_evicted_total", ""); got != 1 {
@@ -246,17 +254,5 @@ func TestConnectionCapEvictsSilent(t *testing.T) {
 		}
 		waitFor(t, fmt.Sprintf("%d new connections", i+1), func() bool { return a.metric("gtmd_admin_connections", "new") == float64(i+1) })
 	}
-	fresh := dialRaw(t, a.addr)
-	if resp, body := fresh.get(t, "/readyz"); resp.StatusCode != 200 {
-		t.Fatalf("new client with %d silent connections held: %d %s", max, resp.StatusCode, body)
-	}
-	held[0].closedByServer(t)
-	for i, c := range held[1:] {
-		if !c.stillOpen() {
-			t.Errorf("connection %d was closed too", i+1)
-		}
-	}
-	if got := a.metric("gtmd_admin_connections_evicted_total", ""); got != 1 {
-		t.Errorf("gtmd_admin_connections_evicted_total = %v, want 1", got)
-	}
+	newClientEvictsOldest(t, a, held, "silent")
 }
