@@ -246,14 +246,7 @@ func TestServerTCPPerSource(t *testing.T) {
 func TestServerTCPBusyIdleTimeout(t *testing.T) {
 	t.Run("busy", func(t *testing.T) {
 		const busy = 300 * time.Millisecond
-		addr, reg := startTCPServer(t, func(o *resolver.ServerOptions) {
-			o.TCPMaxConnections = 4
-			o.TCPIdleTimeout = time.Minute
-			o.TCPBusyIdleTimeout = busy
-		})
-		c0, c1 := dialTCP(t, addr), dialTCP(t, addr)
-		mustAnswer(t, c0, 1)
-		mustAnswer(t, c1, 2)
+		addr, reg, c0, c1 := startHalfTable(t, busy)
 		// Two of four: not busy. Well past the busy timeout, both are open.
 		time.Sleep(3 * busy)
 		mustAnswer(t, c0, 3)
@@ -275,14 +268,7 @@ func TestServerTCPBusyIdleTimeout(t *testing.T) {
 	})
 	t.Run("relieved", func(t *testing.T) {
 		const busy = 2 * time.Second
-		addr, reg := startTCPServer(t, func(o *resolver.ServerOptions) {
-			o.TCPMaxConnections = 4
-			o.TCPIdleTimeout = time.Minute
-			o.TCPBusyIdleTimeout = busy
-		})
-		c0, c1 := dialTCP(t, addr), dialTCP(t, addr)
-		mustAnswer(t, c0, 1)
-		mustAnswer(t, c1, 2)
+		addr, reg, c0, c1 := startHalfTable(t, busy)
 		// Busy while two more are open; they leave at once.
 		for i := range 2 {
 			c := dialTCP(t, addr)
@@ -298,6 +284,22 @@ func TestServerTCPBusyIdleTimeout(t *testing.T) {
 			t.Errorf("idle closes counted: %v, want 0", n)
 		}
 	})
+}
+
+// startHalfTable starts a server with a table of four, an idle timeout
+// of a minute and the busy idle timeout busy, and opens two connections
+// to it, c0 then c1, each answered once (ids 1 and 2): half the table.
+func startHalfTable(t *testing.T, busy time.Duration) (addr string, reg *prometheus.Registry, c0, c1 net.Conn) {
+	t.Helper()
+	addr, reg = startTCPServer(t, func(o *resolver.ServerOptions) {
+		o.TCPMaxConnections = 4
+		o.TCPIdleTimeout = time.Minute
+		o.TCPBusyIdleTimeout = busy
+	})
+	c0, c1 = dialTCP(t, addr), dialTCP(t, addr)
+	mustAnswer(t, c0, 1)
+	mustAnswer(t, c1, 2)
+	return addr, reg, c0, c1
 }
 
 // waitMetric waits (10 s at most) for a metric to reach want: what the
