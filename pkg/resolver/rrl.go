@@ -120,12 +120,6 @@ func (l *RateLimiter) Key(name string, qtype uint16) uint64 {
 	return maphash.String(l.seed, name) ^ uint64(qtype)*0x9e3779b97f4a7c15
 }
 
-// KeyBytes is Key for a name held as bytes (the same name gives the same
-// key), for paths that do not make strings.
-func (l *RateLimiter) KeyBytes(name []byte, qtype uint16) uint64 {
-	return maphash.Bytes(l.seed, name) ^ uint64(qtype)*0x9e3779b97f4a7c15
-}
-
 // Allow counts one answer of class for key to client (the packet's
 // source address; the limiter masks it to the configured prefix, and
 // never looks at a client subnet option, which the sender writes) at

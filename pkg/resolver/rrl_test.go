@@ -107,15 +107,6 @@ func TestRateLimiterBuckets(t *testing.T) {
 	}
 }
 
-func TestRateLimiterKeyBytes(t *testing.T) {
-	l := newLimiter(t, rrlConfig(1, 1))
-	for _, qtype := range []uint16{0, 1, 28} {
-		if a, b := l.Key("www.example.test.", qtype), l.KeyBytes([]byte("www.example.test."), qtype); a != b {
-			t.Errorf("qtype %d: Key %x, KeyBytes %x: the fast path would count in other buckets", qtype, a, b)
-		}
-	}
-}
-
 func TestNewRateLimiter(t *testing.T) {
 	cases := []struct {
 		name    string
