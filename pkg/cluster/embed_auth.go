@@ -103,7 +103,7 @@ func secure(endpoint, passwordFile string, log *slog.Logger) (pw string, enabled
 		return "", false, fmt.Errorf("connecting to the embedded etcd to check its authentication: %w", err)
 	}
 	defer cli.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	ctx, cancel := setupContext()
 	defer cancel()
 	st, err := cli.AuthStatus(ctx)
 	if err != nil {

@@ -150,7 +150,7 @@ func (c *slogCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.Che
 func (c *slogCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	level := c.entryLevel(e)
 	var dropped int
-	if level >= slog.LevelWarn && c.repeats != nil {
+	if level >= slog.LevelWarn {
 		var ok bool
 		if ok, dropped = c.repeats.pass(e.Message); !ok {
 			return nil
