@@ -265,10 +265,17 @@ func lowerName(name string) string {
 // clear drops the references the response holds, so a pooled state does
 // not keep an old snapshot's records alive, and keeps the slices' memory.
 func (st *queryState) clear() {
+	clear(st.resp.Question)
+	st.resp.Question = st.resp.Question[:0]
+	st.clearRecords()
+}
+
+// clearRecords empties the response's answer, authority and additional
+// sections as clear does.
+func (st *queryState) clearRecords() {
 	m := &st.resp
-	clear(m.Question)
 	clear(m.Answer)
 	clear(m.Ns)
 	clear(m.Extra)
-	m.Question, m.Answer, m.Ns, m.Extra = m.Question[:0], m.Answer[:0], m.Ns[:0], m.Extra[:0]
+	m.Answer, m.Ns, m.Extra = m.Answer[:0], m.Ns[:0], m.Extra[:0]
 }

@@ -43,10 +43,6 @@ func classify(r *request, m *dns.Msg) (ResponseClass, string, uint16) {
 // gets every slip-th time: the question, TC=1, and the OPT record if the
 // query had one, so that a real resolver retries over TCP.
 func (st *queryState) slip() {
-	m := &st.resp
-	clear(m.Answer)
-	clear(m.Ns)
-	clear(m.Extra)
-	m.Answer, m.Ns, m.Extra = m.Answer[:0], m.Ns[:0], m.Extra[:0]
-	m.Truncated = true
+	st.clearRecords()
+	st.resp.Truncated = true
 }
