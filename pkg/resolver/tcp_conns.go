@@ -180,11 +180,9 @@ func (t *connTable) peerClosed(source netip.Addr) *tcpConn {
 // it, after answering the query it has read, if any. Closing it here
 // instead would lose a query read an instant before. Call with mu held.
 func (t *connTable) evict(v *tcpConn, reason closeReason) {
-	t.unlink(v)
-	v.removed, v.reason = true, reason
+	t.takeOut(v)
+	v.reason = reason
 	t.leaving[v] = struct{}{}
-	t.releaseSource(v)
-	t.count--
 	v.c.SetReadDeadline(time.Unix(1, 0))
 	// The accept loop waits for v's descriptor (waitRoom): a write
 	// blocked on a client that does not read must not hold it for a
@@ -255,10 +253,7 @@ func (t *connTable) remove(c *tcpConn, own closeReason) (closeReason, bool) {
 		delete(t.leaving, c)
 		return c.reason, false
 	}
-	c.removed = true
-	t.unlink(c)
-	t.releaseSource(c)
-	t.count--
+	t.takeOut(c)
 	t.pressureChanged()
 	if t.closing && (own == closeIdle || own == closeClient) {
 		return closeShutdown, true
@@ -379,6 +374,15 @@ func (t *connTable) pressureChanged() {
 			c.c.SetReadDeadline(c.since.Add(d))
 		}
 	}
+}
+
+// takeOut takes c out of the list, its source's and network's counts
+// and the table's, and marks it removed. Call with mu held.
+func (t *connTable) takeOut(c *tcpConn) {
+	c.removed = true
+	t.unlink(c)
+	t.releaseSource(c)
+	t.count--
 }
 
 func (t *connTable) releaseSource(c *tcpConn) {
