@@ -30,7 +30,6 @@ func ParseTraffic(file string, src []byte, baseDir string) (*Traffic, error) {
 	if !ok {
 		return nil, list.err()
 	}
-	checkZoneFiles(&t, baseDir, list)
 	mergeZoneFiles(&t, baseDir, list)
 	validateTraffic(&t, list)
 	if err := list.err(); err != nil {
@@ -46,34 +45,4 @@ func (t *Traffic) Validate() error {
 	list := &faultList{pos: positions{}}
 	validateTraffic(t, list)
 	return list.err()
-}
-
-// checkZoneFiles refuses, before they are read, zone files that are not
-// regular files of at most MaxDocumentBytes: a document from the API or
-// the store names paths on every node, and a device or a pipe (/dev/zero,
-// a FIFO) would be read without end. A refused zone_file is cleared so it
-// is not read; its fault rejects the document.
-func checkZoneFiles(t *Traffic, baseDir string, l *faultList) {
-	for i := range t.Zones {
-		z := &t.Zones[i]
-		if z.ZoneFile == "" || (baseDir == "" && !filepath.IsAbs(z.ZoneFile)) {
-			continue // mergeZoneFiles says why it cannot be read
-		}
-		path := z.ZoneFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(baseDir, path)
-		}
-		fi, err := os.Stat(path)
-		switch {
-		case err != nil:
-			continue // mergeZoneFiles reports it as it reads
-		case !fi.Mode().IsRegular():
-			l.addf(fmt.Sprintf("zones[%d].zone_file", i), "%s is not a regular file", path)
-		case fi.Size() > MaxDocumentBytes:
-			l.addf(fmt.Sprintf("zones[%d].zone_file", i), "%s is %d bytes, over the limit of %d bytes of a traffic document", path, fi.Size(), MaxDocumentBytes)
-		default:
-			continue
-		}
-		z.ZoneFile = ""
-	}
 }

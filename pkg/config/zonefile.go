@@ -26,6 +26,13 @@ func mergeZoneFiles(t *Traffic, baseDir string, l *faultList) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(baseDir, path)
 		}
+		if refused := zoneFileRefused(path); refused != "" {
+			l.addf(field, "%s", refused)
+			// Cleared like a merged one: the validation that follows
+			// treats the zone as having no zone file.
+			z.ZoneFile = ""
+			continue
+		}
 		recs, err := readZoneFile(path, dns.CanonicalName(z.Name), zoneTTL(z))
 		if err != nil {
 			l.addf(field, "%v", err)

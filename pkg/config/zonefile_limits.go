@@ -4,9 +4,28 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"os"
 )
 
-// A zone file is at most MaxDocumentBytes long (checkZoneFiles), but one
+// zoneFileRefused says why the zone file at path is refused before it is
+// read, or "": it must be a regular file of at most MaxDocumentBytes. A
+// document from the API or the store names paths on every node, and a
+// device or a pipe (/dev/zero, a FIFO) would be read without end. A file
+// that cannot be stat'ed is left to the read to report.
+func zoneFileRefused(path string) string {
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return ""
+	case !fi.Mode().IsRegular():
+		return path + " is not a regular file"
+	case fi.Size() > MaxDocumentBytes:
+		return fmt.Sprintf("%s is %d bytes, over the limit of %d bytes of a traffic document", path, fi.Size(), MaxDocumentBytes)
+	}
+	return ""
+}
+
+// A zone file is at most MaxDocumentBytes long (zoneFileRefused), but one
 // $GENERATE line stands for up to 65,536 records, and a file of such lines
 // for billions: the records would be built in memory, and only then found
 // too large to store. zoneFileBudget refuses a zone file as soon as its
