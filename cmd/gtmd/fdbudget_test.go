@@ -9,6 +9,30 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
+// TestAdminConnCap: the admin API's connection cap is the node file's
+// when the limit allows it, else a quarter of what the limit leaves after
+// nodeDescriptorReserve.
+func TestAdminConnCap(t *testing.T) {
+	for _, tc := range []struct {
+		max   int
+		limit uint64
+		want  int
+	}{
+		{256, 0, 256},       // limit unknown
+		{256, 1 << 20, 256}, // plenty
+		{256, 1124, 256},    // just enough
+		{256, 1123, 255},
+		{256, 300, 50},
+		{256, 110, adminConnFloor},
+		{256, 10, adminConnFloor},
+		{2, 10, 2},
+	} {
+		if got := adminConnCap(tc.max, tc.limit); got != tc.want {
+			t.Errorf("adminConnCap(%d, %d) = %d, want %d", tc.max, tc.limit, got, tc.want)
+		}
+	}
+}
+
 // TestDNSTCPConnCap: the DNS TCP cap per address is the configured one
 // while it fits beside the admin cap, the node's sockets and the
 // reserve, the rest split over the addresses when it does not, and never
