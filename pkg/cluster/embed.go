@@ -150,7 +150,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 	pw, enabledNow, err := secure(e.clientURL, e.passwordFile, e.log)
 	if err == nil {
 		e.password = pw
-		e.client, err = e.connect()
+		e.client, err = rootClient(e.clientURL, pw, e.passwordFile)
 	}
 	if err == nil && enabledNow {
 		// Only if someone turned auth off with the root password since.
@@ -262,10 +262,6 @@ func (e *Embedded) forwardErr() {
 			}
 		}
 	}
-}
-
-func (e *Embedded) connect() (*clientv3.Client, error) {
-	return rootClient(e.clientURL, e.password, e.passwordFile)
 }
 
 // rootClient logs in to the embedded etcd at endpoint as root.
