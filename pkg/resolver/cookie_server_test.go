@@ -161,7 +161,7 @@ func TestCookieHoldersExemptFromRRL(t *testing.T) {
 			t.Fatalf("query %d with a valid cookie: TC=%v, %d answers", i, resp.Truncated, len(resp.Answer))
 		}
 	}
-	if got := counterValue(t, reg, "gtmd_dns_cookie_queries_total", "result", "valid"); got != 4*rate {
+	if got := metricValue(t, reg, "gtmd_dns_cookie_queries_total", map[string]string{"result": "valid"}); got != 4*rate {
 		t.Errorf("valid cookie counter %v, want %d", got, 4*rate)
 	}
 

@@ -152,29 +152,6 @@ func replyCookie(tb testing.TB, m *dns.Msg) []byte {
 	return nil
 }
 
-// counterValue reads one child of a counter vector from reg; 0 when it
-// was never counted.
-func counterValue(tb testing.TB, reg *prometheus.Registry, name, label, value string) float64 {
-	tb.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, lp := range m.GetLabel() {
-				if lp.GetName() == label && lp.GetValue() == value {
-					return m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return 0
-}
-
 // newHardenedHandler is a handler on the test snapshot with the given
 // options and its own metrics registry.
 func newHardenedHandler(tb testing.TB, opts resolver.Options) (*resolver.Handler, *prometheus.Registry) {

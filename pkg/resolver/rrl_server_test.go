@@ -63,10 +63,10 @@ func TestRRLFloodOverUDP(t *testing.T) {
 			if full != rate || slipped != limited/2 {
 				t.Errorf("%d full and %d truncated replies to a flood of %d, want %d and %d", full, slipped, flood, rate, limited/2)
 			}
-			if got := counterValue(t, reg, "gtmd_dns_rrl_responses_total", "action", "dropped"); got != limited/2 {
+			if got := metricValue(t, reg, "gtmd_dns_rrl_responses_total", map[string]string{"action": "dropped"}); got != limited/2 {
 				t.Errorf("dropped counter %v, want %d", got, limited/2)
 			}
-			if got := counterValue(t, reg, "gtmd_dns_rrl_responses_total", "action", "slipped"); got != limited/2 {
+			if got := metricValue(t, reg, "gtmd_dns_rrl_responses_total", map[string]string{"action": "slipped"}); got != limited/2 {
 				t.Errorf("slipped counter %v, want %d", got, limited/2)
 			}
 
@@ -84,7 +84,7 @@ func TestRRLFloodOverUDP(t *testing.T) {
 					}
 				}
 			}
-			if got := counterValue(t, reg, "gtmd_dns_rrl_responses_total", "action", "dropped"); got != limited/2 {
+			if got := metricValue(t, reg, "gtmd_dns_rrl_responses_total", map[string]string{"action": "dropped"}); got != limited/2 {
 				t.Errorf("after the other clients, dropped counter %v, want still %d", got, limited/2)
 			}
 
