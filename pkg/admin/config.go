@@ -126,6 +126,12 @@ func (s *server) putConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "a dry run stores nothing to wait for: drop wait=insync or dry_run")
 		return
 	}
+	if wait {
+		// The server's write timeout runs from the request's arrival, and
+		// the wait may be longer (up to MaxWaitTimeout): the answer gets
+		// the write timeout again after the longest wait it may take.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(waitFor + s.writeTimeout))
+	}
 	var ifRev int64
 	if im := r.Header.Get("If-Match"); im != "" {
 		if ifRev, err = parseRevisionTag(im); err != nil {

@@ -5,9 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -118,21 +116,4 @@ func clientAddr(r *http.Request) string {
 		return h
 	}
 	return r.RemoteAddr
-}
-
-// allowWait lets PUT /v1/config?wait=insync answer after its wait: the
-// server's write timeout runs from the request's arrival, and the wait
-// may be longer (up to MaxWaitTimeout), so the answer gets the write
-// timeout again after the longest wait the request may take. A
-// wait_timeout the handler will refuse changes nothing.
-func (s *server) allowWait(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if !strings.EqualFold(q.Get("wait"), "insync") {
-		return
-	}
-	wait := s.wait
-	if d, err := time.ParseDuration(q.Get("wait_timeout")); err == nil && d > 0 && d <= MaxWaitTimeout {
-		wait = d
-	}
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + s.writeTimeout))
 }

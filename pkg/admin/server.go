@@ -90,7 +90,8 @@ type server struct {
 	perToken *inFlight
 	// streams holds a place for each open event stream.
 	streams chan struct{}
-	// writeTimeout bounds each write of an event stream.
+	// writeTimeout bounds each write of an event stream, and the answer
+	// of PUT /v1/config after its wait=insync.
 	writeTimeout time.Duration
 	// counts are the metrics of refused requests (nil: none).
 	counts *Metrics
@@ -204,9 +205,6 @@ func (s *server) dispatch(rts []Route) http.Handler {
 			return
 		}
 		defer release()
-		if rt.Method == http.MethodPut && rt.Path == "/v1/config" {
-			s.allowWait(w, r)
-		}
 		rt.handle(s, w, r)
 	})
 }
