@@ -107,15 +107,12 @@ func (h *Handler) SetCookieSecrets(current, previous [16]byte) {
 // malformed. miekg/dns hands the option over as hex.
 func (r *request) readCookie(o *dns.EDNS0_COOKIE) {
 	n := len(o.Cookie) / 2
-	if r.cookieSeen || len(o.Cookie)%2 != 0 || (n != clientCookieLen && (n < clientCookieLen+minServerCookie || n > maxCookieOptLen)) {
-		// Two cookie options are as malformed as a bad length: which
-		// one would the answer be about?
-		r.cookie = cookieMalformed
-		r.cookieSeen = true
-		return
-	}
+	// Two cookie options are as malformed as a bad length: which one
+	// would the answer be about?
+	second := r.cookieSeen
 	r.cookieSeen = true
-	if !decodeHex(r.cookieIn[:n], o.Cookie) {
+	if second || len(o.Cookie)%2 != 0 || (n != clientCookieLen && (n < clientCookieLen+minServerCookie || n > maxCookieOptLen)) ||
+		!decodeHex(r.cookieIn[:n], o.Cookie) {
 		r.cookie = cookieMalformed
 		return
 	}
