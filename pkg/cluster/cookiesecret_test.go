@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/health/healthtest"
 )
 
 const (
@@ -19,27 +20,10 @@ const (
 	secretWait   = 15 * time.Second
 )
 
-// fakeClock is the nodes' clock, moved by the test: a rotation of a day
-// happens without waiting one.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newFakeClock is the nodes' clock, moved by the test: a rotation of a
+// day happens without waiting one.
+func newFakeClock() *healthtest.FakeClock {
+	return healthtest.NewFakeClock(time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC))
 }
 
 // secretsSeen records what a node hands to OnChange.
@@ -90,9 +74,9 @@ type secretNode struct {
 	seen *secretsSeen
 }
 
-func openSecretNode(t *testing.T, endpoints []string, id string, clock *fakeClock, edit ...func(*Options)) *secretNode {
+func openSecretNode(t *testing.T, endpoints []string, id string, clock *healthtest.FakeClock, edit ...func(*Options)) *secretNode {
 	t.Helper()
-	edit = append(edit, func(o *Options) { o.Now = clock.now })
+	edit = append(edit, func(o *Options) { o.Now = clock.Now })
 	return &secretNode{node: openNode(t, endpoints, id, edit...), seen: &secretsSeen{changed: make(chan struct{})}}
 }
 
@@ -155,7 +139,7 @@ func TestCookieSecretsConverge(t *testing.T) {
 	stored, version := storedSecret(t, eps)
 	for _, n := range nodes {
 		cs := n.seen.wait(t, "the secret is the stored one", func(cs CookieSecrets) bool { return cs.Current == stored.Current })
-		if cs.Previous != ([16]byte{}) || !cs.RotatedAt.Equal(clock.now()) {
+		if cs.Previous != ([16]byte{}) || !cs.RotatedAt.Equal(clock.Now()) {
 			t.Errorf("node %s: %+v; want no previous secret, made now", n.opts.Self.ID, cs)
 		}
 	}
@@ -182,14 +166,14 @@ func TestCookieSecretsRotate(t *testing.T) {
 	b.seen.wait(t, "it is a's", func(cs CookieSecrets) bool { return same(cs, first) })
 
 	// Not due yet: nothing changes.
-	clock.advance(testRotation - time.Second)
+	clock.Advance(testRotation - time.Second)
 	if _, calls := a.seen.get(); calls != 1 {
 		t.Errorf("a was handed secrets %d times before a rotation", calls)
 	}
 	for round, prev := 1, first; round <= 2; round++ {
-		clock.advance(testRotation)
+		clock.Advance(testRotation)
 		next := a.seen.wait(t, "it is rotated", func(cs CookieSecrets) bool { return cs.Current != prev.Current })
-		if next.Previous != prev.Current || !next.RotatedAt.Equal(clock.now()) {
+		if next.Previous != prev.Current || !next.RotatedAt.Equal(clock.Now()) {
 			t.Errorf("round %d: a has %+v; want previous %x, made now", round, next, prev.Current)
 		}
 		b.seen.wait(t, "it is a's rotated one", func(cs CookieSecrets) bool { return same(cs, next) })
@@ -230,7 +214,7 @@ func TestCookieSecretsOutage(t *testing.T) {
 	b.seen.wait(t, "it is a's", func(cs CookieSecrets) bool { return same(cs, first) })
 
 	proxy.Cut()
-	clock.advance(testRotation)
+	clock.Advance(testRotation)
 	rotated := b.seen.wait(t, "b rotated it", func(cs CookieSecrets) bool { return cs.Previous == first.Current })
 	a.logs.wait(t, secretWait, "cannot keep the cookie secret in the store")
 	if last, calls := a.seen.get(); !same(*last, first) || calls != 1 {
