@@ -297,15 +297,10 @@ func (n *node) trackEndpoints(h map[health.EndpointKey]bool, verdicts map[string
 	n.endpoints = next
 }
 
-// bootstrapTraffic applies the node file's traffic_file when the store
-// holds no document, retrying while the store is away, and gives up once
-// some document is stored.
-func (n *node) bootstrapTraffic(ctx context.Context, path string) {
-	t, err := config.LoadTraffic(path)
-	if err != nil {
-		n.log.Error("traffic_file is invalid; not applied", "file", path, "err", err)
-		return
-	}
+// bootstrapTraffic applies t, the node file's traffic_file at path, when
+// the store holds no document, retrying while the store is away, and
+// gives up once some document is stored.
+func (n *node) bootstrapTraffic(ctx context.Context, path string, t *config.Traffic) {
 	var lastErr string
 	for {
 		if st := n.store.State(); st != nil && st.Traffic != nil {

@@ -90,7 +90,11 @@ func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 	file := writeTraffic(t, src)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	go nd.bootstrapTraffic(ctx, file)
+	doc, err := config.LoadTraffic(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go nd.bootstrapTraffic(ctx, file, doc)
 	eventually(t, 10*time.Second, "the failure logged", func() bool {
 		got := logs.String()
 		return strings.Contains(got, "traffic_file not applied") && strings.Contains(got, file) && strings.Contains(got, "storing the traffic document")

@@ -269,7 +269,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 	if err := keepCookieSecrets(r.store, n.Cookies, handler); err != nil {
 		return r, err
 	}
-	bootstrap := false
+	var bootstrap *config.Traffic
 	if n.TrafficFile != "" {
 		if bootstrap, err = checkTrafficFile(ctx, r.store, n.TrafficFile, log); err != nil {
 			return r, err
@@ -281,8 +281,8 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 			return r, err
 		}
 	}
-	if bootstrap {
-		go nd.bootstrapTraffic(ctx, n.TrafficFile)
+	if bootstrap != nil {
+		go nd.bootstrapTraffic(ctx, n.TrafficFile, bootstrap)
 	}
 	go nd.expireExternal(ctx, time.Second)
 	go nd.refreshObservations(ctx, observationRefresh)

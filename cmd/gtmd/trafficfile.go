@@ -14,18 +14,18 @@ import (
 // traffic_file cannot be applied.
 const trafficFileCheckTimeout = 5 * time.Second
 
-// checkTrafficFile loads traffic_file at start and reports whether it is
-// there to bootstrap the store with. The file only fills an empty store:
+// checkTrafficFile loads traffic_file at start and returns it when it is
+// there to bootstrap the store with (nil otherwise), read once. The file only fills an empty store:
 // when it cannot be applied (missing, misspelled, invalid, or its stored
 // form over config.MaxDocumentBytes, which the store would refuse at every
 // try), that is a start-up error if the store holds no document, since the
 // node would answer REFUSED to every query; if the store holds one (even
 // one the node refuses), or cannot say, it is a warning and the node
 // serves what the store delivers.
-func checkTrafficFile(ctx context.Context, s *cluster.Store, path string, log *slog.Logger) (bool, error) {
-	applyErr := loadForStore(path)
+func checkTrafficFile(ctx context.Context, s *cluster.Store, path string, log *slog.Logger) (*config.Traffic, error) {
+	t, applyErr := loadForStore(path)
 	if applyErr == nil {
-		return true, nil
+		return t, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, trafficFileCheckTimeout)
 	defer cancel()
@@ -34,20 +34,22 @@ func checkTrafficFile(ctx context.Context, s *cluster.Store, path string, log *s
 	case err != nil:
 		log.Warn("traffic_file cannot be applied, and the store cannot tell whether it holds a document; answers follow once it delivers one", "file", path, "err", applyErr, "store_err", err)
 	case rev == 0:
-		return false, fmt.Errorf("traffic_file %s cannot be applied and the store holds no traffic document to serve instead: %w", path, applyErr)
+		return nil, fmt.Errorf("traffic_file %s cannot be applied and the store holds no traffic document to serve instead: %w", path, applyErr)
 	default:
 		log.Warn("traffic_file cannot be applied; serving the document the store holds", "file", path, "revision", rev, "err", applyErr)
 	}
-	return false, nil
+	return nil, nil
 }
 
 // loadForStore loads the document at path and checks that the store
 // could hold it.
-func loadForStore(path string) error {
+func loadForStore(path string) (*config.Traffic, error) {
 	t, err := config.LoadTraffic(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = config.EncodeStored(t)
-	return err
+	if _, err := config.EncodeStored(t); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
