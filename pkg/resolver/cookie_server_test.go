@@ -168,7 +168,10 @@ func TestCookieHoldersExemptFromRRL(t *testing.T) {
 	// The same network without cookies: the first query (a client
 	// cookie only) was counted, the valid ones were not.
 	conn := udpFrom(t, from, addr)
-	before := counted.done.Load()
+	// The handler counts a query after its reply is written, so the
+	// client can read the last reply first: wait for the count.
+	before := int64(1 + 4*rate)
+	waitFor(t, "the cookie queries to be counted", func() bool { return counted.done.Load() == before })
 	sendFlood(t, conn, flood, func(int) *dns.Msg { return cookieQuery("host.example.test.", dns.TypeA, "") })
 	waitFor(t, "the flood to be dealt with", func() bool { return counted.done.Load() == before+flood })
 	full := 0
