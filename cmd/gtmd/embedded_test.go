@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -27,7 +27,7 @@ func TestEmbeddedOptionsFromNodeFile(t *testing.T) {
 		{"Name", o.Name, "n7"},
 		{"ClientURL", o.ClientURL, "http://127.0.0.1:3379"},
 		{"PeerURL", o.PeerURL, "http://127.0.0.1:3380"},
-		{"Upkeep", o.Upkeep, cluster.Upkeep{KeepRevisions: 500, DefragInterval: 10 * time.Minute, QuotaBytes: 128 << 20}},
+		{"Upkeep", o.Upkeep, embedded.Upkeep{KeepRevisions: 500, DefragInterval: 10 * time.Minute, QuotaBytes: 128 << 20}},
 		{"OnFatal set", o.OnFatal != nil, true},
 	} {
 		if c.got != c.want {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gtmd/gtmd/geo"
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
@@ -137,7 +138,7 @@ type running struct {
 	admin  *http.Server
 	geo    *geo.Provider
 	store  *cluster.Store
-	embed  *cluster.Embedded
+	embed  *embedded.Etcd
 	sched  *health.Scheduler
 	cancel context.CancelFunc
 	log    *slog.Logger
@@ -242,7 +243,7 @@ func startNode(ctx context.Context, n *config.Node, log *slog.Logger) (r *runnin
 
 	endpoints := n.Store.EtcdEndpoints
 	if len(endpoints) == 0 {
-		r.embed, err = cluster.StartEmbedded(embeddedOptions(n, log))
+		r.embed, err = embedded.Start(embeddedOptions(n, log))
 		if err != nil {
 			return r, err
 		}
