@@ -91,12 +91,12 @@ func freeLoopbackPorts(t testing.TB, n int) []int {
 	return ports
 }
 
-// BenchmarkStart times Start on a new data directory,
-// which starts etcd twice (once on a private socket to turn auth on), and
-// on one that has auth on already, which starts it once:
+// BenchmarkStart times Start on a new data directory, which starts etcd
+// twice (once on a private socket to turn auth on), and on one that has
+// auth on already, which starts it once:
 //
-//	go test ./pkg/cluster -run '^$' -bench Start -benchtime 10x
-func BenchmarkStartEmbedded(b *testing.B) {
+//	go test ./pkg/cluster/embedded -run '^$' -bench Start -benchtime 10x
+func BenchmarkStart(b *testing.B) {
 	for _, c := range []struct {
 		name  string
 		fresh bool
