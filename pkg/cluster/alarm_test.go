@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 )
 
 // alarmGauge reads gtmd_cluster_store_alarm{alarm} from reg.
@@ -43,7 +45,7 @@ func countLogs(l *logs, parts ...string) int {
 // store of an external etcd tells the operator what to run.
 func TestNoSpaceAlarm(t *testing.T) {
 	t.Parallel()
-	e, _ := startEmbedded(t, filepath.Join(t.TempDir(), "etcd"), nil, func(o *EmbeddedOptions) { o.Upkeep.QuotaBytes = 2 << 20 })
+	e, _ := startEmbedded(t, filepath.Join(t.TempDir(), "etcd"), nil, func(o *embedded.Options) { o.Upkeep.QuotaBytes = 2 << 20 })
 	t.Cleanup(e.Close)
 	eps := e.Endpoints()
 

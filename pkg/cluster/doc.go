@@ -14,10 +14,9 @@
 // the same health verdict on every node. The query path never calls into
 // this package: the node builds resolver snapshots from States.
 //
-// A node without etcd endpoints runs an Embedded single-member etcd on
-// loopback: authentication on before its client port opens
-// (embed_setup.go, embed_auth.go), its peer port sealed (embed_peer.go),
-// its log and fatal errors turned into slog and a *Fault (embed_log.go),
-// its database kept small (upkeep.go). Any Store lists etcd's alarms
-// (alarm.go), since a store out of space still answers reads.
+// A node without etcd endpoints runs its store on an embedded etcd,
+// started by package embedded (pkg/cluster/embedded), the only package
+// that links etcd's server; this one links only its client. Any Store
+// lists etcd's alarms (alarm.go), since a store out of space still
+// answers reads, and frees the space itself when given Options.Recover.
 package cluster

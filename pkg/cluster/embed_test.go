@@ -7,53 +7,26 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 )
 
-func TestStartEmbeddedRejectsNonLoopback(t *testing.T) {
-	t.Parallel()
-	good := "http://127.0.0.1:1"
-	for _, c := range []struct {
-		name, client, peer, want string
-	}{
-		{"client on every address", "http://0.0.0.0:2379", good, "store.embedded.client_url"},
-		{"client on a LAN address", "http://10.0.0.1:2379", good, "loopback only"},
-		{"client over https", "https://127.0.0.1:2379", good, "want an http:// URL"},
-		{"client not a URL", "127.0.0.1:2379", good, "want an http:// URL"},
-		{"peer on a public name", good, "http://etcd.example.com:2380", "store.embedded.peer_url"},
-		{"peer on IPv6 any", good, "http://[::]:2380", "loopback only"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			e, err := StartEmbedded(EmbeddedOptions{Dir: t.TempDir(), Name: "n", ClientURL: c.client, PeerURL: c.peer})
-			if err == nil {
-				e.Close()
-				t.Fatal("started")
-			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Errorf("error %q, want it to contain %q", err, c.want)
-			}
-		})
-	}
-}
+// The embedded etcd's own tests are in package embedded; these are the
+// store's on top of it.
 
 // startEmbedded starts the embedded store in dir on free loopback ports,
-// retrying with new ports when one was taken meanwhile.
-func startEmbedded(t *testing.T, dir string, ports []int, edit ...func(*EmbeddedOptions)) (*Embedded, []int) {
-	t.Helper()
-	e, ports, err := tryStartEmbedded(t, dir, ports, edit...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e, ports
-}
-
-// tryStartEmbedded is startEmbedded returning StartEmbedded's error.
-func tryStartEmbedded(t *testing.T, dir string, ports []int, edit ...func(*EmbeddedOptions)) (*Embedded, []int, error) {
+// retrying with new ports when one was taken meanwhile, and returns it
+// and its client and peer ports, for a restart on the same ones.
+func startEmbedded(t *testing.T, dir string, ports []int, edit ...func(*embedded.Options)) (*embedded.Etcd, []int) {
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		if ports == nil {
 			ports = freeLoopbackPorts(t, 2)
 		}
-		o := EmbeddedOptions{
+		o := embedded.Options{
 			Dir:          dir,
 			Name:         "node1",
 			ClientURL:    fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
@@ -63,9 +36,12 @@ func tryStartEmbedded(t *testing.T, dir string, ports []int, edit ...func(*Embed
 		for _, f := range edit {
 			f(&o)
 		}
-		e, err := StartEmbedded(o)
-		if err == nil || attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
-			return e, ports, err
+		e, err := embedded.Start(o)
+		if err == nil {
+			return e, ports
+		}
+		if attempt == 4 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
 		}
 		ports = nil
 	}
@@ -100,9 +76,43 @@ func TestStartEmbeddedDurable(t *testing.T) {
 	}
 }
 
+// TestEmbeddedRestartReauthenticates: etcd keeps its simple tokens in
+// memory, so a restart invalidates the token a store holds; the store
+// logs in again by itself and goes on writing.
+func TestEmbeddedRestartReauthenticates(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "etcd")
+	e, ports := startEmbedded(t, dir, nil)
+	n := openNode(t, e.Endpoints(), "a", withCredentials(e))
+	if _, err := n.ApplyTraffic(ctxT(t), loadTraffic(t), NoDocument); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	n.waitConn(t, 10*time.Second, false)
+
+	e, _ = startEmbedded(t, dir, ports)
+	t.Cleanup(e.Close)
+	n.waitConn(t, 10*time.Second, true)
+	eventuallyNil(t, 10*time.Second, "a write with the token from before the restart", func() error {
+		_, err := n.ApplyTraffic(ctxTimeout(t, 2*time.Second), loadTraffic(t), AnyRevision)
+		return err
+	})
+}
+
 // withCredentials logs a store in to the embedded etcd e.
-func withCredentials(e *Embedded) func(*Options) {
+func withCredentials(e *embedded.Etcd) func(*Options) {
 	return func(o *Options) { o.Username, o.Password = e.Credentials() }
+}
+
+// rawClient connects to endpoints as user (none when ""), as any local
+// process could.
+func rawClient(t *testing.T, endpoints []string, user, password string) (*clientv3.Client, error) {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, Username: user, Password: password, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err == nil {
+		t.Cleanup(func() { cli.Close() })
+	}
+	return cli, err
 }
 
 // freeLoopbackPorts returns n distinct ports free on 127.0.0.1 a moment
@@ -123,46 +133,4 @@ func freeLoopbackPorts(t testing.TB, n int) []int {
 		l.Close()
 	}
 	return ports
-}
-
-// BenchmarkStartEmbedded times StartEmbedded on a new data directory,
-// which starts etcd twice (once on a private socket to turn auth on), and
-// on one that has auth on already, which starts it once:
-//
-//	go test ./pkg/cluster -run '^$' -bench StartEmbedded -benchtime 10x
-func BenchmarkStartEmbedded(b *testing.B) {
-	for _, c := range []struct {
-		name  string
-		fresh bool
-	}{{"first start", true}, {"later start", false}} {
-		b.Run(c.name, func(b *testing.B) {
-			dir := filepath.Join(b.TempDir(), "etcd")
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				if c.fresh {
-					dir = filepath.Join(b.TempDir(), "etcd")
-				} else if i == 0 {
-					startBench(b, dir).Close()
-				}
-				b.StartTimer()
-				e := startBench(b, dir)
-				b.StopTimer()
-				e.Close()
-				b.StartTimer()
-			}
-		})
-	}
-}
-
-func startBench(b *testing.B, dir string) *Embedded {
-	b.Helper()
-	ports := freeLoopbackPorts(b, 2)
-	e, err := StartEmbedded(EmbeddedOptions{
-		Dir: dir, Name: "node1",
-		ClientURL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), PeerURL: fmt.Sprintf("http://localhost:%d", ports[1]),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return e
 }

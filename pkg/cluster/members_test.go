@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 

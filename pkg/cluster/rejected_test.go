@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 

@@ -46,7 +46,7 @@ type Options struct {
 	// at once.
 	AlarmInterval time.Duration
 	// Recover, when set, frees space after a NOSPACE alarm and disarms
-	// it (Embedded.Recover); without it the operator is told what to run.
+	// it ((*embedded.Etcd).Recover); without it the operator is told what to run.
 	Recover    func(context.Context) error
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer

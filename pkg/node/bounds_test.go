@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/internal/regiontarget"
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 

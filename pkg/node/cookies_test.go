@@ -8,7 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 )
 
 // askWithCookie asks server for name A with a cookie option (hex: the

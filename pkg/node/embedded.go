@@ -5,23 +5,23 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // embeddedOptions are the embedded etcd's settings from the node file.
 // Its password stays in data_dir, beside the data it protects.
 // fatal is told when the embedded etcd has failed for good.
-func embeddedOptions(n *config.Node, log *slog.Logger, fatal func(error)) cluster.EmbeddedOptions {
+func embeddedOptions(n *config.Node, log *slog.Logger, fatal func(error)) embedded.Options {
 	u := n.Store.Embedded.Upkeep
-	return cluster.EmbeddedOptions{
+	return embedded.Options{
 		Dir:          filepath.Join(n.DataDir, "etcd"),
 		PasswordFile: filepath.Join(n.DataDir, "etcd-root.password"),
 		Name:         n.Node.ID,
 		ClientURL:    n.Store.Embedded.ClientURL,
 		PeerURL:      n.Store.Embedded.PeerURL,
 		Logger:       log,
-		Upkeep: cluster.Upkeep{
+		Upkeep: embedded.Upkeep{
 			KeepRevisions:  u.KeepRevisions,
 			DefragInterval: u.DefragInterval.Std(),
 			QuotaBytes:     u.QuotaBytes,

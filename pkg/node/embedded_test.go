@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -30,7 +30,7 @@ func TestEmbeddedOptionsFromNodeFile(t *testing.T) {
 		{"Name", o.Name, "n7"},
 		{"ClientURL", o.ClientURL, "http://127.0.0.1:3379"},
 		{"PeerURL", o.PeerURL, "http://127.0.0.1:3380"},
-		{"Upkeep", o.Upkeep, cluster.Upkeep{KeepRevisions: 500, DefragInterval: 10 * time.Minute, QuotaBytes: 128 << 20}},
+		{"Upkeep", o.Upkeep, embedded.Upkeep{KeepRevisions: 500, DefragInterval: 10 * time.Minute, QuotaBytes: 128 << 20}},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", c.field, c.got, c.want)

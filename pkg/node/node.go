@@ -17,6 +17,7 @@ import (
 	"github.com/gtmd/gtmd/geo"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
@@ -50,7 +51,7 @@ type Node struct {
 	adminSrv  *http.Server
 	adminAddr string
 	store     *cluster.Store
-	embed     *cluster.Embedded
+	embed     *embedded.Etcd
 	// liveStore is store for the API, which an embedder may serve before
 	// Start has returned.
 	liveStore atomic.Pointer[cluster.Store]

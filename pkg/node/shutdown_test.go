@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 

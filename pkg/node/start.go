@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
@@ -152,7 +153,7 @@ func (n *Node) openStore() error {
 	c := n.cfg
 	endpoints := c.Store.EtcdEndpoints
 	if len(endpoints) == 0 {
-		e, err := cluster.StartEmbedded(embeddedOptions(c, n.log, n.fatal))
+		e, err := embedded.Start(embeddedOptions(c, n.log, n.fatal))
 		if err != nil {
 			return err
 		}

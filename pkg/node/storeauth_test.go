@@ -19,7 +19,7 @@ import (
 	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/internal/testport"
 	"github.com/gtmd/gtmd/pkg/cluster"
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"

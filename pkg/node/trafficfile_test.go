@@ -12,7 +12,7 @@ import (
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
 	"github.com/gtmd/gtmd/internal/testlog"
-	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 

@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"errors"
@@ -31,12 +31,12 @@ func fill(t *testing.T, dir string) {
 	}
 }
 
-// TestEmbeddedDiskFullAtStart: etcd panics when it cannot create its WAL;
-// StartEmbedded returns that as one error with the cause.
-func TestEmbeddedDiskFullAtStart(t *testing.T) {
+// TestDiskFullAtStart: etcd panics when it cannot create its WAL;
+// Start returns that as one error with the cause.
+func TestDiskFullAtStart(t *testing.T) {
 	t.Parallel()
 	disk := testdisk.Small(t, "2m")
-	_, _, err := tryStartEmbedded(t, filepath.Join(disk, "etcd"), nil, func(o *EmbeddedOptions) { o.StartTimeout = 10 * time.Second })
+	_, _, err := tryStart(t, filepath.Join(disk, "etcd"), nil, func(o *Options) { o.StartTimeout = 10 * time.Second })
 	if err == nil {
 		t.Fatal("started on a full disk")
 	}
@@ -50,14 +50,14 @@ func TestEmbeddedDiskFullAtStart(t *testing.T) {
 	}
 }
 
-// TestEmbeddedDiskFullWhileRunning: when the disk fills up under a running
+// TestDiskFullWhileRunning: when the disk fills up under a running
 // store, a write makes etcd fail for good; OnFatal gets one Fault with
 // the cause instead of the process exiting without a word.
-func TestEmbeddedDiskFullWhileRunning(t *testing.T) {
+func TestDiskFullWhileRunning(t *testing.T) {
 	t.Parallel()
 	disk := testdisk.Small(t, "160m")
 	faults := make(chan error, 4)
-	e, _ := startEmbedded(t, filepath.Join(disk, "etcd"), nil, func(o *EmbeddedOptions) {
+	e, _ := startEtcd(t, filepath.Join(disk, "etcd"), nil, func(o *Options) {
 		o.OnFatal = func(err error) { faults <- err }
 	})
 	// Not closed: after a fault etcd's goroutines may hold its locks.

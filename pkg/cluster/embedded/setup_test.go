@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"bytes"
@@ -68,11 +68,11 @@ func (h *hammer) halt() {
 	h.wg.Wait()
 }
 
-// TestEmbeddedFirstStartNeverOpen: while a node starts on a new data
+// TestFirstStartNeverOpen: while a node starts on a new data
 // directory, or on one from before authentication, a local process
 // writing to the client port from before the start until after it never
 // gets a write in: the port opens with authentication already on.
-func TestEmbeddedFirstStartNeverOpen(t *testing.T) {
+func TestFirstStartNeverOpen(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
 		name    string
@@ -83,7 +83,7 @@ func TestEmbeddedFirstStartNeverOpen(t *testing.T) {
 	}{
 		{"a new data directory", func(*testing.T, string) {}, false},
 		{"a data directory from before authentication", startOpenEtcd, false},
-		{"a restart", func(t *testing.T, dir string) { e, _ := startEmbedded(t, dir, nil); e.Close() }, true},
+		{"a restart", func(t *testing.T, dir string) { e, _ := startEtcd(t, dir, nil); e.Close() }, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "etcd")
@@ -92,7 +92,7 @@ func TestEmbeddedFirstStartNeverOpen(t *testing.T) {
 				t.Errorf("the database says auth is on: %v, want %v", got, c.authOn)
 			}
 			key := testPrefix + "traffic"
-			var e *Embedded
+			var e *Etcd
 			var h *hammer
 			for attempt := 0; ; attempt++ {
 				ports := freeLoopbackPorts(t, 2)
@@ -101,7 +101,7 @@ func TestEmbeddedFirstStartNeverOpen(t *testing.T) {
 					time.Sleep(time.Millisecond) // until the hammer is at the port
 				}
 				var err error
-				e, _, err = tryStartEmbedded(t, dir, ports)
+				e, _, err = tryStart(t, dir, ports)
 				if err == nil {
 					break
 				}

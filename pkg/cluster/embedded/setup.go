@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"bytes"
@@ -90,7 +90,7 @@ type etcdConfig func(client *url.URL, closing *atomic.Bool) *embed.Config
 // setUpAuth starts etcd on a private unix socket, turns authentication
 // on, removes every user and role anyone could have made while it was
 // off, and stops etcd again.
-func (e *Embedded) setUpAuth(config etcdConfig, dataDir string, timeout time.Duration) error {
+func (e *Etcd) setUpAuth(config etcdConfig, dataDir string, timeout time.Duration) error {
 	removeStaleSetups(dataDir)
 	sock, dir, err := privateSocket(dataDir)
 	if err != nil {
@@ -117,7 +117,7 @@ func (e *Embedded) setUpAuth(config etcdConfig, dataDir string, timeout time.Dur
 
 // secureOver turns authentication on over endpoint and removes the users
 // and roles made while it was off.
-func (e *Embedded) secureOver(endpoint string) error {
+func (e *Etcd) secureOver(endpoint string) error {
 	pw, enabledNow, err := secure(endpoint, e.passwordFile, e.log)
 	if err != nil || !enabledNow {
 		// On already although the database said off: a crash came

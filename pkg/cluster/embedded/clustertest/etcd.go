@@ -5,6 +5,10 @@
 // client off from etcd. Everything listens on loopback ports chosen by the
 // kernel and is torn down by t.Cleanup. It must never be imported by
 // non-test code.
+//
+// It lives under pkg/cluster/embedded because it links etcd's server,
+// which nothing outside that directory may. It imports neither pkg/cluster
+// nor package embedded: pkg/cluster's own tests import it.
 package clustertest
 
 import (

@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"context"
@@ -11,11 +11,11 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
-// TestEmbeddedDefragments: history compacted away leaves the database
+// TestDefragments: history compacted away leaves the database
 // file as large as before until the periodic defragmentation shrinks it.
-func TestEmbeddedDefragments(t *testing.T) {
+func TestDefragments(t *testing.T) {
 	t.Parallel()
-	e, _ := startEmbedded(t, filepath.Join(t.TempDir(), "etcd"), nil, func(o *EmbeddedOptions) { o.Upkeep.DefragInterval = 300 * time.Millisecond })
+	e, _ := startEtcd(t, filepath.Join(t.TempDir(), "etcd"), nil, func(o *Options) { o.Upkeep.DefragInterval = 300 * time.Millisecond })
 	t.Cleanup(e.Close)
 	user, pw := e.Credentials()
 	cli, err := rawClient(t, e.Endpoints(), user, pw)

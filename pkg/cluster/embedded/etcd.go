@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"errors"
@@ -18,11 +18,11 @@ import (
 	"go.uber.org/zap"
 )
 
-// Embedded is a single-member etcd running inside the gtmd process, the
+// Etcd is a single-member etcd running inside the gtmd process, the
 // default store of a node configured without etcd endpoints. It runs
 // with authentication on (user root, a generated password kept beside
 // its data), logs through slog, and keeps its database small.
-type Embedded struct {
+type Etcd struct {
 	etcd         *embed.Etcd
 	clientURL    string
 	password     string
@@ -33,7 +33,7 @@ type Embedded struct {
 	client *clientv3.Client
 	upkeep Upkeep
 
-	// started is set once StartEmbedded returns the store: faults from
+	// started is set once Start returns the store: faults from
 	// then on go to onFatal or Err.
 	started   atomic.Bool
 	faultOnce sync.Once
@@ -48,22 +48,8 @@ type Embedded struct {
 	wg       sync.WaitGroup
 }
 
-// Upkeep keeps the embedded etcd's database small (every apply
-// adds the document to etcd's history; without compaction and
-// defragmentation the quota is reached after a few thousand).
-type Upkeep struct {
-	// KeepRevisions is the history auto-compaction keeps (default 10000).
-	KeepRevisions int
-	// DefragInterval is how often the database file is defragmented
-	// (default 1h).
-	DefragInterval time.Duration
-	// QuotaBytes is the database size at which etcd refuses writes with
-	// a NOSPACE alarm (default 2 GiB).
-	QuotaBytes int64
-}
-
-// EmbeddedOptions say where the embedded etcd keeps its data and listens.
-type EmbeddedOptions struct {
+// Options say where the embedded etcd keeps its data and listens.
+type Options struct {
 	// Dir is the data directory (the node's data_dir/etcd).
 	Dir string
 	// PasswordFile keeps the root password, mode 0600 (default
@@ -74,24 +60,26 @@ type EmbeddedOptions struct {
 	// ClientURL and PeerURL must be http:// URLs on loopback addresses:
 	// an embedded store has no TLS.
 	ClientURL, PeerURL string
-	Logger             *slog.Logger
+	// Logger receives etcd's log and gtmd's account of the store
+	// (default: discarded).
+	Logger *slog.Logger
 	// StartTimeout bounds each wait for the member to serve (default
-	// 30s); a first start waits twice (embed_setup.go).
+	// 30s); a first start waits twice (setup.go).
 	StartTimeout time.Duration
 	Upkeep       Upkeep
 	// OnFatal is called once with a *Fault when etcd fails for good
 	// after start (a full disk, a WAL write error, no file descriptors
 	// left). A process would log it and exit; without OnFatal the fault
 	// is logged and sent on Err. The goroutine that raised it is ended
-	// either way; a fault during start is StartEmbedded's error instead.
+	// either way; a fault during start is Start's error instead.
 	OnFatal func(error)
 }
 
-// StartEmbedded starts the embedded etcd and waits until it serves. A
+// Start starts the embedded etcd and waits until it serves. A
 // data directory without authentication (a new one, or one from a gtmd
 // without it) gets it before the client URL ever opens: etcd is started
-// once more, first, on a private unix socket (embed_setup.go).
-func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
+// once more, first, on a private unix socket (setup.go).
+func Start(o Options) (*Etcd, error) {
 	cu, err := loopbackURL("store.embedded.client_url", o.ClientURL)
 	if err != nil {
 		return nil, err
@@ -110,7 +98,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		o.PasswordFile = filepath.Join(filepath.Dir(filepath.Clean(o.Dir)), "etcd-root.password")
 	}
 	o.Upkeep = o.Upkeep.withDefaults()
-	e := &Embedded{
+	e := &Etcd{
 		clientURL: cu.String(), passwordFile: o.PasswordFile, log: o.Logger, onFatal: o.OnFatal, upkeep: o.Upkeep,
 		dead: make(chan struct{}), errc: make(chan error, 1), stop: make(chan struct{}),
 	}
@@ -131,13 +119,13 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 		cfg.AutoCompactionMode = "revision"
 		cfg.AutoCompactionRetention = strconv.Itoa(o.Upkeep.KeepRevisions)
 		cfg.QuotaBackendBytes = o.Upkeep.QuotaBytes
-		// The only password is 256 random bits (embed_auth.go): bcrypt's
+		// The only password is 256 random bits (auth.go): bcrypt's
 		// cost protects guessable passwords and would only slow every login.
 		cfg.BcryptCost = 4 // bcrypt.MinCost
 		return cfg
 	}
 
-	// Auth goes on before the client port ever opens (embed_setup.go).
+	// Auth goes on before the client port ever opens (setup.go).
 	if !authOnDisk(dir) {
 		if err := e.setUpAuth(config, dir, o.StartTimeout); err != nil {
 			return nil, err
@@ -179,7 +167,7 @@ func StartEmbedded(o EmbeddedOptions) (*Embedded, error) {
 // start runs embed.StartEtcd in a goroutine of its own, since a fault
 // during start ends the goroutine that raised it, and waits until the
 // member serves.
-func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) (*embed.Etcd, error) {
+func (e *Etcd) start(cfg *embed.Config, timeout time.Duration) (*embed.Etcd, error) {
 	type started struct {
 		etcd *embed.Etcd
 		err  error
@@ -230,8 +218,8 @@ func (e *Embedded) start(cfg *embed.Config, timeout time.Duration) (*embed.Etcd,
 }
 
 // report takes a fault raised by etcd: the first one is passed on, to
-// StartEmbedded while starting, then to OnFatal or Err.
-func (e *Embedded) report(f *Fault) {
+// Start while starting, then to OnFatal or Err.
+func (e *Etcd) report(f *Fault) {
 	e.faultOnce.Do(func() {
 		e.fault.Store(f)
 		close(e.dead)
@@ -249,7 +237,7 @@ func (e *Embedded) report(f *Fault) {
 
 // forwardErr turns a failure of etcd's client or peer listeners into a
 // fault, so it is never silent either.
-func (e *Embedded) forwardErr() {
+func (e *Etcd) forwardErr() {
 	defer e.wg.Done()
 	select {
 	case <-e.stop:
@@ -277,18 +265,18 @@ func rootClient(endpoint, password, passwordFile string) (*clientv3.Client, erro
 }
 
 // Endpoints are the client URLs to connect a Store to.
-func (e *Embedded) Endpoints() []string { return []string{e.clientURL} }
+func (e *Etcd) Endpoints() []string { return []string{e.clientURL} }
 
 // Credentials are the user and password a Store connects with.
-func (e *Embedded) Credentials() (user, password string) { return rootUser, e.password }
+func (e *Etcd) Credentials() (user, password string) { return rootUser, e.password }
 
 // Err receives the fault that stopped etcd after start when no OnFatal
 // was given.
-func (e *Embedded) Err() <-chan error { return e.errc }
+func (e *Etcd) Err() <-chan error { return e.errc }
 
 // Close stops the member, flushing its data. After a fault it only stops
 // gtmd's own goroutines: etcd's may hold locks and cannot be stopped.
-func (e *Embedded) Close() {
+func (e *Etcd) Close() {
 	e.stopOnce.Do(func() {
 		e.closing.Store(true)
 		close(e.stop)
@@ -300,19 +288,6 @@ func (e *Embedded) Close() {
 			e.etcd.Close()
 		}
 	})
-}
-
-func (u Upkeep) withDefaults() Upkeep {
-	if u.KeepRevisions <= 0 {
-		u.KeepRevisions = 10000
-	}
-	if u.DefragInterval <= 0 {
-		u.DefragInterval = time.Hour
-	}
-	if u.QuotaBytes <= 0 {
-		u.QuotaBytes = 2 << 30
-	}
-	return u
 }
 
 func loopbackURL(field, raw string) (*url.URL, error) {

@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"errors"
@@ -116,7 +116,7 @@ func TestEtcdFaultIsOneError(t *testing.T) {
 	}
 }
 
-// TestFaultReported: the first fault goes to StartEmbedded while starting,
+// TestFaultReported: the first fault goes to Start while starting,
 // then to OnFatal, or without it to the log and Err; later ones are
 // dropped, since the first is what stopped etcd.
 func TestFaultReported(t *testing.T) {
@@ -134,7 +134,7 @@ func TestFaultReported(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var buf testlog.Buffer
 			fatals := 0
-			e := &Embedded{log: slog.New(slog.NewJSONHandler(&buf, nil)), dead: make(chan struct{}), errc: make(chan error, 1)}
+			e := &Etcd{log: slog.New(slog.NewJSONHandler(&buf, nil)), dead: make(chan struct{}), errc: make(chan error, 1)}
 			if c.onFatal {
 				e.onFatal = func(err error) {
 					fatals++

@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"context"
@@ -11,6 +11,34 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
+// Upkeep keeps the embedded etcd's database small (every apply
+// adds the document to etcd's history; without compaction and
+// defragmentation the quota is reached after a few thousand).
+type Upkeep struct {
+	// KeepRevisions is the history auto-compaction keeps (default 10000).
+	KeepRevisions int
+	// DefragInterval is how often the database file is defragmented
+	// (default 1h).
+	DefragInterval time.Duration
+	// QuotaBytes is the database size at which etcd refuses writes with
+	// a NOSPACE alarm (default 2 GiB).
+	QuotaBytes int64
+}
+
+// withDefaults fills in what the node file left zero.
+func (u Upkeep) withDefaults() Upkeep {
+	if u.KeepRevisions <= 0 {
+		u.KeepRevisions = 10000
+	}
+	if u.DefragInterval <= 0 {
+		u.DefragInterval = time.Hour
+	}
+	if u.QuotaBytes <= 0 {
+		u.QuotaBytes = 2 << 30
+	}
+	return u
+}
+
 // Compaction is etcd's own (revision mode, Upkeep.KeepRevisions); it
 // drops old revisions from the index but leaves the database file as
 // large as it ever was, which only defragmentation shrinks.
@@ -20,7 +48,7 @@ import (
 const defragTimeout = time.Minute
 
 // defragLoop defragments the database every Upkeep.DefragInterval.
-func (e *Embedded) defragLoop() {
+func (e *Etcd) defragLoop() {
 	defer e.wg.Done()
 	t := time.NewTicker(e.upkeep.DefragInterval)
 	defer t.Stop()
@@ -43,7 +71,7 @@ func (e *Embedded) defragLoop() {
 
 // defragment rewrites the database file without its free pages and
 // returns its size before and after.
-func (e *Embedded) defragment(ctx context.Context) (before, after int64, err error) {
+func (e *Etcd) defragment(ctx context.Context) (before, after int64, err error) {
 	st, err := e.client.Status(ctx, e.clientURL)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading the embedded etcd's status: %w", err)
@@ -62,7 +90,7 @@ func (e *Embedded) defragment(ctx context.Context) (before, after int64, err err
 // would with etcdctl: it compacts away all history, defragments and
 // disarms the alarm. Writes are accepted again if the current data fit
 // in the quota; if they do not, etcd raises the alarm again.
-func (e *Embedded) Recover(ctx context.Context) error {
+func (e *Etcd) Recover(ctx context.Context) error {
 	resp, err := e.client.Get(ctx, "/", clientv3.WithCountOnly())
 	if err != nil {
 		return fmt.Errorf("reading the embedded etcd's revision: %w", err)

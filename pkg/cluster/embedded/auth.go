@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"context"
@@ -25,7 +25,7 @@ const rootUser = "root"
 
 // passwordBytes is the entropy of a generated root password: at 256
 // random bits the password cannot be guessed, so bcrypt's cost adds
-// nothing and is kept at its minimum (see StartEmbedded).
+// nothing and is kept at its minimum (see Start).
 const passwordBytes = 32
 
 // setupTimeout bounds each step of turning authentication on.

@@ -1,4 +1,4 @@
-package cluster
+package embedded
 
 import (
 	"context"
@@ -23,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/gtmd/gtmd/internal/testcert"
+	"github.com/gtmd/gtmd/internal/testlog"
 )
 
 // rawClient connects to endpoints as user (none when ""), as any local
@@ -50,12 +51,12 @@ func canWrite(t *testing.T, endpoints []string, user, password string) error {
 	return err
 }
 
-// TestEmbeddedRefusesStrangers: only the holder of the generated password
+// TestRefusesStrangers: only the holder of the generated password
 // reads or writes the embedded store, and a restart keeps that password.
-func TestEmbeddedRefusesStrangers(t *testing.T) {
+func TestRefusesStrangers(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
-	e, ports := startEmbedded(t, filepath.Join(dir, "etcd"), nil)
+	e, ports := startEtcd(t, filepath.Join(dir, "etcd"), nil)
 	user, pw := e.Credentials()
 	eps := e.Endpoints()
 
@@ -88,14 +89,9 @@ func TestEmbeddedRefusesStrangers(t *testing.T) {
 			}
 		})
 	}
-	n := openNode(t, eps, "a", withCredentials(e))
-	if _, err := n.ApplyTraffic(ctxT(t), loadTraffic(t), NoDocument); err != nil {
-		t.Fatalf("the node's own store: %v", err)
-	}
-	n.Close()
 	e.Close()
 
-	e, _ = startEmbedded(t, filepath.Join(dir, "etcd"), ports)
+	e, _ = startEtcd(t, filepath.Join(dir, "etcd"), ports)
 	t.Cleanup(e.Close)
 	if _, again := e.Credentials(); again != pw {
 		t.Errorf("password after a restart %q, want %q", again, pw)
@@ -145,20 +141,23 @@ func startOpenEtcd(t *testing.T, dir string) {
 	cli.Close()
 }
 
-// TestEmbeddedSecuresAnOpenStore: a data directory from before
+// TestSecuresAnOpenStore: a data directory from before
 // authentication gets it on the first start, keeps its data, and loses
 // the users and roles anyone could have made meanwhile.
-func TestEmbeddedSecuresAnOpenStore(t *testing.T) {
+func TestSecuresAnOpenStore(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "etcd")
 	startOpenEtcd(t, dir)
 
-	logs := newLogs()
-	e, _ := startEmbedded(t, dir, nil, func(o *EmbeddedOptions) { o.Logger = slog.New(logs.handler()) })
+	var logs testlog.Buffer
+	e, _ := startEtcd(t, dir, nil, func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(&logs, nil)) })
 	t.Cleanup(e.Close)
-	logs.wait(t, time.Second, "authentication enabled")
-	logs.wait(t, time.Second, "removed a user", "intruder")
-	logs.wait(t, time.Second, "removed a role", "writer")
+	// Start logs each of these before it returns.
+	for _, want := range [][]string{{"authentication enabled"}, {"removed a user", "intruder"}, {"removed a role", "writer"}} {
+		if !logged(logs.Lines(), want...) {
+			t.Errorf("no log line with %q; logged:\n%s", want, logs.String())
+		}
+	}
 
 	if err := canWrite(t, e.Endpoints(), "", ""); !errors.Is(err, rpctypes.ErrUserEmpty) {
 		t.Errorf("write without credentials: %v", err)
@@ -186,14 +185,14 @@ func TestEmbeddedSecuresAnOpenStore(t *testing.T) {
 	}
 }
 
-// TestEmbeddedPasswordFileFaults: a password file that others can read,
+// TestPasswordFileFaults: a password file that others can read,
 // that is missing or that holds another password stops the start with
 // an error that says what to do.
-func TestEmbeddedPasswordFileFaults(t *testing.T) {
+func TestPasswordFileFaults(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
 	file := filepath.Join(dir, "etcd-root.password")
-	e, ports := startEmbedded(t, filepath.Join(dir, "etcd"), nil)
+	e, ports := startEtcd(t, filepath.Join(dir, "etcd"), nil)
 	e.Close()
 	good, err := os.ReadFile(file)
 	if err != nil {
@@ -213,7 +212,7 @@ func TestEmbeddedPasswordFileFaults(t *testing.T) {
 			if err := c.spoil(); err != nil {
 				t.Fatal(err)
 			}
-			e, _, err := tryStartEmbedded(t, filepath.Join(dir, "etcd"), ports)
+			e, _, err := tryStart(t, filepath.Join(dir, "etcd"), ports)
 			if err == nil {
 				e.Close()
 				t.Fatal("started")
@@ -228,40 +227,17 @@ func TestEmbeddedPasswordFileFaults(t *testing.T) {
 		})
 	}
 	// Put back, the file opens the store again.
-	e, _ = startEmbedded(t, filepath.Join(dir, "etcd"), ports)
+	e, _ = startEtcd(t, filepath.Join(dir, "etcd"), ports)
 	e.Close()
 }
 
-// TestEmbeddedRestartReauthenticates: etcd keeps its simple tokens in
-// memory, so a restart invalidates the token a store holds; the store
-// logs in again by itself and goes on writing.
-func TestEmbeddedRestartReauthenticates(t *testing.T) {
-	t.Parallel()
-	dir := filepath.Join(t.TempDir(), "etcd")
-	e, ports := startEmbedded(t, dir, nil)
-	n := openNode(t, e.Endpoints(), "a", withCredentials(e))
-	if _, err := n.ApplyTraffic(ctxT(t), loadTraffic(t), NoDocument); err != nil {
-		t.Fatal(err)
-	}
-	e.Close()
-	n.waitConn(t, 10*time.Second, false)
-
-	e, _ = startEmbedded(t, dir, ports)
-	t.Cleanup(e.Close)
-	n.waitConn(t, 10*time.Second, true)
-	eventuallyNil(t, 10*time.Second, "a write with the token from before the restart", func() error {
-		_, err := n.ApplyTraffic(ctxTimeout(t, 2*time.Second), loadTraffic(t), AnyRevision)
-		return err
-	})
-}
-
-// TestEmbeddedPeerPortSealed: the peer port, which trusts what it is sent
+// TestPeerPortSealed: the peer port, which trusts what it is sent
 // with raft itself, answers no one: not over plain HTTP, not over TLS
 // without a client certificate, not with a certificate of one's own.
-func TestEmbeddedPeerPortSealed(t *testing.T) {
+func TestPeerPortSealed(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "data")
-	e, ports := startEmbedded(t, filepath.Join(dir, "etcd"), nil)
+	e, ports := startEtcd(t, filepath.Join(dir, "etcd"), nil)
 	t.Cleanup(e.Close)
 	peer := fmt.Sprintf("localhost:%d", ports[1])
 
