@@ -142,5 +142,5 @@ func (s *Service) String() string { return s.cfg.Name + " (" + s.cfg.Policy + ")
 // the same client and health may get other endpoints on another call;
 // every other policy's choice can be remembered per client and health.
 func (s *Service) Random() bool {
-	return s.cfg.Policy == config.PolicyWeighted || s.cfg.Policy == config.PolicyMultivalue
+	return s.policy == weighted || s.policy == multivalue
 }
