@@ -115,7 +115,7 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 	}
 	ids := map[string]bool{}
 	cnames, addrs, defaults, weights := 0, 0, 0, 0
-	overweight := false // the weights' total was reported too large
+	overweight := false // the total is reported once, where it crossed the limit
 	nets := map[netip.Prefix]string{}
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
@@ -143,6 +143,7 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 		case w < 0:
 			l.addf(epath+".weight", "%d must not be negative", w)
 		case overweight:
+			// Already reported.
 		case w > MaxWeightTotal-weights:
 			l.addf(epath+".weight", "%d makes the service's weights total more than %d", w, MaxWeightTotal)
 			overweight = true
