@@ -18,7 +18,9 @@ func LoadTraffic(path string) (*Traffic, error) {
 
 // ParseTraffic decodes a traffic document (YAML or JSON), merges its zone
 // files, fills defaults, normalizes names (lower case, fully qualified) and
-// validates it. file names the source in faults; baseDir is where relative
+// pinned networks (IPv4 written as IPv4) and validates it. It is the one
+// place the document's rules are enforced: policy.Compile and
+// resolver.Build trust what it returns. file names the source in faults; baseDir is where relative
 // zone_file paths are read from ("" refuses relative ones, for documents
 // that arrive over the network). On any fault it returns a
 // *ValidationError listing all of them. Whether the store can hold the

@@ -477,6 +477,9 @@ t.yaml:13:62: services[0].endpoints[0].aaaa[3]: "2001:db8::g" is not an IPv6 add
 		`t.yaml:8:91: services[0].endpoints[0].check: check "nope" does not exist`},
 	{"negative weight", svc + "  - {name: www.example.com., policy: weighted, endpoints: [{id: e, a: [192.0.2.1], weight: -5}]}\n",
 		`t.yaml:8:92: services[0].endpoints[0].weight: -5 must not be negative`},
+	{"weights total too large", svc + "  - {name: www.example.com., policy: weighted, endpoints: [{id: e, a: [192.0.2.1], weight: 2147483647}, {id: f, a: [192.0.2.2]}, {id: g, a: [192.0.2.3], weight: 5}]}\n",
+		`t.yaml:8:105: services[0].endpoints[1].weight: 1 makes the service's weights total more than 2147483647`},
+	{"weights total at the limit", svc + "  - {name: www.example.com., policy: weighted, endpoints: [{id: e, a: [192.0.2.1], weight: 2147483646}, {id: f, a: [192.0.2.2]}, {id: g, a: [192.0.2.3], weight: 0}]}\n", ""},
 	{"bias out of range", svc + "  - {name: www.example.com., policy: geoproximity, endpoints: [{id: e, a: [192.0.2.1], location: {lat: 1, lon: 2}, bias: 100}, {id: f, a: [192.0.2.2], location: {lat: 1, lon: 2}, bias: -100}]}\n",
 		`t.yaml:8:122: services[0].endpoints[0].bias: 100 must be between -99 and 99
 t.yaml:8:186: services[0].endpoints[1].bias: -100 must be between -99 and 99`},
@@ -504,6 +507,8 @@ t.yaml:8:133: services[0].endpoints[0].networks[3]: "nope" is not a network in C
 		`t.yaml:8:90: services[0].endpoints[0].networks[0]: 192.0.2.1/24 has host bits set; the network is 192.0.2.0/24
 t.yaml:8:104: services[0].endpoints[0].networks[1]: 2001:db8::1/64 has host bits set; the network is 2001:db8::/64`},
 	{"same network in two endpoints", svc + "  - {name: www.example.com., policy: geo, endpoints: [{id: e, a: [192.0.2.1], networks: [198.51.100.0/24]}, {id: f, a: [192.0.2.2], networks: [198.51.100.0/24]}]}\n",
+		`t.yaml:8:144: services[0].endpoints[1].networks[0]: network 198.51.100.0/24 is already pinned to endpoint "e"`},
+	{"same network written as IPv4-mapped IPv6", svc + "  - {name: www.example.com., policy: geo, endpoints: [{id: e, a: [192.0.2.1], networks: [198.51.100.0/24]}, {id: f, a: [192.0.2.2], networks: [\"::ffff:198.51.100.0/120\"]}]}\n",
 		`t.yaml:8:144: services[0].endpoints[1].networks[0]: network 198.51.100.0/24 is already pinned to endpoint "e"`},
 	{"overlapping networks in one endpoint", svc + "  - {name: www.example.com., policy: geo, endpoints: [{id: e, a: [192.0.2.1], networks: [198.51.100.0/24, 198.51.100.128/25, \"2001:db8::/32\", \"2001:db8:1::/48\"]}]}\n",
 		`t.yaml:8:107: services[0].endpoints[0].networks[1]: network 198.51.100.128/25 overlaps 198.51.100.0/24 of the same endpoint

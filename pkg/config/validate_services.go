@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"regexp"
 
@@ -14,6 +15,10 @@ var (
 	continents = map[string]bool{"AF": true, "AN": true, "AS": true, "EU": true, "NA": true, "OC": true, "SA": true}
 	policies   = map[string]bool{PolicyFailover: true, PolicyGeo: true, PolicyLatency: true, PolicyGeoproximity: true, PolicyWeighted: true, PolicyMultivalue: true}
 )
+
+// MaxWeightTotal is the most a service's endpoint weights may add up to,
+// so that a weighted draw fits an int on every platform.
+const MaxWeightTotal = math.MaxInt32
 
 // ZoneOf returns the longest zone of zones that contains name, or "".
 func ZoneOf(name string, zones []string) string {
@@ -109,7 +114,8 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 		return
 	}
 	ids := map[string]bool{}
-	cnames, addrs, defaults := 0, 0, 0
+	cnames, addrs, defaults, weights := 0, 0, 0, 0
+	overweight := false // the total is reported once, where it crossed the limit
 	nets := map[netip.Prefix]string{}
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
@@ -133,8 +139,16 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 		if e.Check != "" && checks[e.Check] == nil {
 			l.addf(epath+".check", "check %q does not exist", e.Check)
 		}
-		if e.Weight != nil && *e.Weight < 0 {
-			l.addf(epath+".weight", "%d must not be negative", *e.Weight)
+		switch w := e.EffectiveWeight(); {
+		case w < 0:
+			l.addf(epath+".weight", "%d must not be negative", w)
+		case overweight:
+			// Already reported.
+		case w > MaxWeightTotal-weights:
+			l.addf(epath+".weight", "%d makes the service's weights total more than %d", w, MaxWeightTotal)
+			overweight = true
+		default:
+			weights += w
 		}
 		if e.Bias < -99 || e.Bias > 99 {
 			l.addf(epath+".bias", "%d must be between -99 and 99", e.Bias)
@@ -215,6 +229,8 @@ func validateEndpointPlace(s *Service, e *Endpoint, path string, nets map[netip.
 			l.addf(field, "%s has host bits set; the network is %s", n, p.Masked())
 			continue
 		}
+		p = pinPrefix(p)
+		e.Networks[i] = p.String()
 		if other, dup := nets[p]; dup {
 			l.addf(field, "network %s is already pinned to endpoint %q", p, other)
 			continue
@@ -230,4 +246,15 @@ func validateEndpointPlace(s *Service, e *Endpoint, path string, nets map[netip.
 	if s.Policy == PolicyGeo && !e.Default && len(e.Countries) == 0 && len(e.Continents) == 0 && len(e.Networks) == 0 {
 		l.addf(path, "a geo endpoint needs countries, continents, networks or default: true")
 	}
+}
+
+// pinPrefix writes an IPv4-mapped IPv6 network that holds only IPv4
+// addresses (::ffff:192.0.2.0/120) as the IPv4 network it is
+// (192.0.2.0/24): clients arrive as IPv4, and one network written both
+// ways must be one pin, not two that race.
+func pinPrefix(p netip.Prefix) netip.Prefix {
+	if p.Addr().Is4In6() && p.Bits() >= 96 {
+		return netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+	}
+	return p
 }

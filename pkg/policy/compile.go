@@ -2,9 +2,6 @@ package policy
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
-	"math"
 	"slices"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -30,10 +27,6 @@ const (
 	allDownNone
 	allDownEndpoint
 )
-
-// maxWeightTotal bounds the sum of a service's weights so that draws fit an
-// int on every platform.
-const maxWeightTotal = math.MaxInt32
 
 // Service is a config.Service compiled for selection: policy decoded, pins
 // in a longest-prefix-match table, geo codes in maps, failover order, weights
@@ -63,44 +56,21 @@ type endpoint struct {
 	biasFactor float64
 }
 
-// Compile prepares cfg for Select. It expects a service that config has
-// normalized and validated, and reports what it cannot use rather than
-// guessing: an unknown policy, no endpoints, a bad or doubly pinned
-// network, a negative or too large weight, a bias outside -99..99, or a
-// when_all_down that names no endpoint. cfg must not change afterwards.
-func Compile(cfg *config.Service) (*Service, error) {
-	if cfg == nil {
-		return nil, errors.New("policy: nil service")
-	}
-	s := &Service{cfg: cfg, maxAnswers: cfg.MaxAnswers, eps: make([]endpoint, len(cfg.Endpoints))}
-	var err error
-	if s.policy, err = parsePolicy(cfg.Policy); err != nil {
-		return nil, fmt.Errorf("policy: service %s: %w", cfg.Name, err)
-	}
-	if len(cfg.Endpoints) == 0 {
-		return nil, fmt.Errorf("policy: service %s has no endpoints", cfg.Name)
-	}
-	switch {
-	case s.maxAnswers == 0 && s.policy == multivalue:
-		s.maxAnswers = config.MaxMultivalueAnswers
-	case s.maxAnswers == 0:
-		s.maxAnswers = 1
-	case s.maxAnswers < 0 || s.maxAnswers > config.MaxMultivalueAnswers:
-		return nil, fmt.Errorf("policy: service %s: max_answers %d is not within 1..%d", cfg.Name, s.maxAnswers, config.MaxMultivalueAnswers)
-	}
-	total := 0
+// Compile prepares cfg for Select. cfg must have passed config validation
+// (config.ParseTraffic, LoadTraffic or Traffic.Validate), which is where
+// every rule about a service is enforced, with the place it breaks: a
+// known policy, at least one endpoint, max_answers filled in and within
+// 1..config.MaxMultivalueAnswers, weights not negative and totalling at
+// most config.MaxWeightTotal, biases within -99..99, networks in CIDR
+// notation without host bits, IPv4 written as IPv4 and pinned once, and a
+// when_all_down that is all, none or an endpoint id. Compile checks none
+// of it again. cfg must not change afterwards.
+func Compile(cfg *config.Service) *Service {
+	s := &Service{cfg: cfg, policy: policyOf(cfg.Policy), maxAnswers: cfg.MaxAnswers, eps: make([]endpoint, len(cfg.Endpoints))}
 	nets, ids := make([][]string, len(cfg.Endpoints)), make([]string, len(cfg.Endpoints))
 	for i := range cfg.Endpoints {
 		e := &cfg.Endpoints[i]
-		w := e.EffectiveWeight()
-		if w < 0 || w > maxWeightTotal-total {
-			return nil, fmt.Errorf("policy: service %s: endpoint %s: weight %d is negative or makes the total exceed %d", cfg.Name, e.ID, w, maxWeightTotal)
-		}
-		total += w
-		if e.Bias < -99 || e.Bias > 99 {
-			return nil, fmt.Errorf("policy: service %s: endpoint %s: bias %d is not within -99..99", cfg.Name, e.ID, e.Bias)
-		}
-		ep := endpoint{id: e.ID, priority: e.Priority, weight: w, bias: e.Bias, biasFactor: 1 - float64(e.Bias)/100}
+		ep := endpoint{id: e.ID, priority: e.Priority, weight: e.EffectiveWeight(), bias: e.Bias, biasFactor: 1 - float64(e.Bias)/100}
 		if e.Location != nil {
 			ep.hasLoc, ep.lat, ep.lon = true, e.Location.Lat, e.Location.Lon
 			ep.point = toPoint(ep.lat, ep.lon)
@@ -108,55 +78,47 @@ func Compile(cfg *config.Service) (*Service, error) {
 		s.eps[i] = ep
 		nets[i], ids[i] = e.Networks, e.ID
 	}
-	if err := s.compileAllDown(cfg.WhenAllDown); err != nil {
-		return nil, fmt.Errorf("policy: service %s: %w", cfg.Name, err)
-	}
+	s.allDown, s.allDownEP = allDownOf(cfg.WhenAllDown, ids)
 	s.byPriority = make([]int, len(s.eps))
 	for i := range s.byPriority {
 		s.byPriority[i] = i
 	}
 	slices.SortStableFunc(s.byPriority, func(a, b int) int { return cmp.Compare(s.eps[a].priority, s.eps[b].priority) })
-	if s.pins, err = compilePins(nets, ids); err != nil {
-		return nil, fmt.Errorf("policy: service %s: %w", cfg.Name, err)
-	}
+	s.pins = compilePins(nets)
 	s.geo = compileGeo(cfg.Endpoints)
-	return s, nil
+	return s
 }
 
-func parsePolicy(p string) (policyKind, error) {
+// policyOf decodes a validated policy name.
+func policyOf(p string) policyKind {
 	switch p {
-	case config.PolicyFailover:
-		return failover, nil
 	case config.PolicyGeo:
-		return geoPolicy, nil
+		return geoPolicy
 	case config.PolicyLatency:
-		return latency, nil
+		return latency
 	case config.PolicyGeoproximity:
-		return geoproximity, nil
+		return geoproximity
 	case config.PolicyWeighted:
-		return weighted, nil
+		return weighted
 	case config.PolicyMultivalue:
-		return multivalue, nil
+		return multivalue
 	}
-	return 0, fmt.Errorf("unknown policy %q", p)
+	return failover
 }
 
-func (s *Service) compileAllDown(w string) error {
+// allDownOf decodes a validated when_all_down: all, none or the id of one
+// of ids, whose index it also returns.
+func allDownOf(w string, ids []string) (allDownMode, int) {
 	switch w {
-	case "", config.AllDownAll:
-		s.allDown = allDownAll
-		return nil
+	case config.AllDownAll:
+		return allDownAll, 0
 	case config.AllDownNone:
-		s.allDown = allDownNone
-		return nil
+		return allDownNone, 0
 	}
-	for i := range s.eps {
-		if s.eps[i].id == w {
-			s.allDown, s.allDownEP = allDownEndpoint, i
-			return nil
-		}
+	if i := slices.Index(ids, w); i >= 0 {
+		return allDownEndpoint, i
 	}
-	return fmt.Errorf("when_all_down %q is not all, none or an endpoint id", w)
+	return allDownAll, 0
 }
 
 // Config returns the service this was compiled from. Endpoint index i of
@@ -180,5 +142,5 @@ func (s *Service) String() string { return s.cfg.Name + " (" + s.cfg.Policy + ")
 // the same client and health may get other endpoints on another call;
 // every other policy's choice can be remembered per client and health.
 func (s *Service) Random() bool {
-	return s.cfg.Policy == config.PolicyWeighted || s.cfg.Policy == config.PolicyMultivalue
+	return s.policy == weighted || s.policy == multivalue
 }

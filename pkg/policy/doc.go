@@ -12,6 +12,7 @@
 // anything that speaks DNS, and must never do I/O, read the clock or keep
 // package-level mutable state: health arrives as a []bool, location as a
 // geo.Location, randomness through the caller's Rand. Compile does the work
-// once per traffic document; Select runs on the DNS query path and does not
-// allocate when it is not tracing.
+// once per traffic document, which config validation has checked: it
+// enforces no rule about the document again, so it cannot fail. Select
+// runs on the DNS query path and does not allocate when it is not tracing.
 package policy

@@ -20,6 +20,8 @@ type geoIndex struct {
 // "US-CA" is {"US", "CA"}.
 type subdivision struct{ country, code string }
 
+// compileGeo indexes the codes of validated endpoints: ISO 3166 codes and
+// continents as config checks them, at most one default.
 func compileGeo(eps []config.Endpoint) geoIndex {
 	g := geoIndex{subdivisions: map[subdivision][]int{}, countries: map[string][]int{}, continents: map[string][]int{}, def: -1}
 	for i := range eps {
@@ -35,7 +37,7 @@ func compileGeo(eps []config.Endpoint) geoIndex {
 		for _, c := range e.Continents {
 			g.continents[c] = appendOnce(g.continents[c], i)
 		}
-		if e.Default && g.def < 0 {
+		if e.Default { // config validation allows at most one
 			g.def, g.defLevel = i, []int{i}
 		}
 	}

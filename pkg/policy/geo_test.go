@@ -98,3 +98,16 @@ func TestGeoNoLocation(t *testing.T) {
 		t.Errorf("trace:\n%s", dumpTrace(&tr))
 	}
 }
+
+// TestGeoNearestUnlocated checks the geo policy's nearest fallback: an
+// endpoint without a location ranks after every located one. (Latency and
+// geoproximity endpoints all have locations: config validation sees to it.)
+func TestGeoNearestUnlocated(t *testing.T) {
+	br := client("198.19.0.1", 32, locBrazil, "198.19.0.0/17")
+	s := compile(t, "geo", svcOpts{maxAnswers: 2},
+		ep("somewhere", countries("US")), ep("tokyo", at(atTokyo), countries("JP")), ep("frankfurt", at(atFrankfurt), countries("DE")))
+	run(t, s, []selectCase{
+		{name: "located first", c: br, want: []string{"frankfurt", "tokyo"}, wantScope: 17, wantRule: "geo: nearest healthy"},
+		{name: "unlocated fills in", down: []string{"frankfurt"}, c: br, want: []string{"tokyo", "somewhere"}, wantScope: 17},
+	})
+}

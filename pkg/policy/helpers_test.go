@@ -73,15 +73,29 @@ type svcOpts struct {
 	whenAllDown string
 }
 
+// compile compiles a service named www.example.com. once config
+// validation has passed it, as it passes every service Compile is given.
 func compile(t testing.TB, policy string, o svcOpts, eps ...config.Endpoint) *Service {
 	t.Helper()
 	ttl := uint32(30)
-	s, err := Compile(&config.Service{Name: "www.example.com.", Policy: policy, TTL: &ttl,
-		MaxAnswers: o.maxAnswers, WhenAllDown: o.whenAllDown, Endpoints: eps})
-	if err != nil {
-		t.Fatalf("Compile: %v", err)
+	return Compile(validated(t, config.Service{Name: "www.example.com.", Policy: policy, TTL: &ttl,
+		MaxAnswers: o.maxAnswers, WhenAllDown: o.whenAllDown, Endpoints: eps}))
+}
+
+// validated returns s as config validation leaves it (defaults filled,
+// names and networks normalized) in a one-zone document, failing the test
+// if the document has a fault.
+func validated(t testing.TB, s config.Service) *config.Service {
+	t.Helper()
+	tr := &config.Traffic{
+		Zones: []config.Zone{{Name: "example.com.", NS: []string{"ns1.example.net."},
+			SOA: config.SOA{MName: "ns1.example.net.", RName: "hostmaster.example.com."}}},
+		Services: []config.Service{s},
 	}
-	return s
+	if err := tr.Validate(); err != nil {
+		t.Fatalf("the service does not pass config validation:\n%v", err)
+	}
+	return &tr.Services[0]
 }
 
 // regions is six endpoints around the world, each with a location, the

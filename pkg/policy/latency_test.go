@@ -42,13 +42,6 @@ func TestLatency(t *testing.T) {
 		{name: "skips unhealthy", down: []string{"us-east"}, c: va, want: []string{"us-west", "eu-central"}, wantScope: 24},
 	})
 
-	// An endpoint without a location ranks after every located one.
-	mixed := compile(t, "latency", svcOpts{maxAnswers: 2},
-		ep("somewhere"), ep("tokyo", at(atTokyo)), ep("frankfurt", at(atFrankfurt)))
-	run(t, mixed, []selectCase{
-		{name: "located first", c: jp, want: []string{"tokyo", "frankfurt"}, wantScope: 16},
-		{name: "unlocated fills in", down: []string{"tokyo"}, c: jp, want: []string{"frankfurt", "somewhere"}, wantScope: 16},
-	})
 }
 
 func TestLatencyNoLocation(t *testing.T) {

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"cmp"
-	"fmt"
 	"net/netip"
 	"slices"
 )
@@ -34,27 +33,17 @@ type span struct {
 
 func (p *pin) contains(x u128) bool { return !x.less(p.first) && !p.last.less(x) }
 
-// compilePins parses every endpoint's networks; nets[i] are those of the
-// endpoint with id ids[i].
-func compilePins(nets [][]string, ids []string) (pins, error) {
+// compilePins lays out every endpoint's networks; nets[i] are those of
+// endpoint i. Config validation has parsed them, written IPv4 as IPv4 and
+// pinned each network once.
+func compilePins(nets [][]string) pins {
 	var t pins
-	seen := map[netip.Prefix]int{}
 	for i := range nets {
 		for _, n := range nets[i] {
 			p, err := netip.ParsePrefix(n)
 			if err != nil {
-				return pins{}, fmt.Errorf("endpoint %s: network %q: %w", ids[i], n, err)
+				continue // config validation refuses it; there is nothing to pin
 			}
-			if p.Addr().Is4In6() && p.Bits() >= 96 {
-				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-			}
-			p = p.Masked()
-			if j, dup := seen[p]; dup && j != i {
-				return pins{}, fmt.Errorf("network %s is pinned to endpoints %s and %s", p, ids[j], ids[i])
-			} else if dup {
-				continue
-			}
-			seen[p] = i
 			length := p.Addr().BitLen()
 			first := toU128(p.Addr())
 			last := first.or(leadingMask(length).andNot(leadingMask(p.Bits())))
@@ -80,7 +69,7 @@ func compilePins(nets [][]string, ids []string) (pins, error) {
 	if split < len(t.list) {
 		t.v6 = t.flatten(split, len(t.list), 128)
 	}
-	return t, nil
+	return t
 }
 
 // flatten cuts one family's address space (of length bits) into spans by a

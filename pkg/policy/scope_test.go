@@ -62,6 +62,30 @@ func randomPrefix(r *rand.Rand, within netip.Prefix, bits int) netip.Prefix {
 	return netip.PrefixFrom(randomAddr(r, within), bits).Masked()
 }
 
+// assignPins gives each pin to a random endpoint of eps, or to the next
+// that holds no network overlapping it (config refuses overlapping
+// networks on one endpoint); a pin no endpoint can take is left out. It
+// returns the pins given and the endpoint each went to.
+func assignPins(r *rand.Rand, pins []netip.Prefix, eps []config.Endpoint) ([]netip.Prefix, []int) {
+	var given []netip.Prefix
+	var owner []int
+	clashes := func(e *config.Endpoint, p netip.Prefix) bool {
+		return slices.ContainsFunc(e.Networks, func(n string) bool { return netip.MustParsePrefix(n).Overlaps(p) })
+	}
+	for _, p := range pins {
+		o := r.IntN(len(eps))
+		for k := 1; k < len(eps) && clashes(&eps[o], p); k++ {
+			o = (o + 1) % len(eps)
+		}
+		if clashes(&eps[o], p) {
+			continue
+		}
+		given, owner = append(given, p), append(owner, o)
+		eps[o].Networks = append(eps[o].Networks, p.String())
+	}
+	return given, owner
+}
+
 // lpm is the longest of pins containing the whole of known, by brute force.
 func lpm(pins []netip.Prefix, known netip.Prefix) int {
 	best := -1
@@ -82,18 +106,16 @@ func TestScopeHolds(t *testing.T) {
 		pins := randomPins(r, 1+r.IntN(12))
 		const n = 4
 		eps := make([]config.Endpoint, n)
-		owner := make([]int, len(pins))
 		for i := range eps {
 			eps[i] = ep(fmt.Sprint("e", i), at([]*config.LatLon{atAshburn, atFrankfurt, atTokyo, atSydney}[i]))
 		}
-		for k, p := range pins {
-			owner[k] = r.IntN(n)
-			eps[owner[k]].Networks = append(eps[owner[k]].Networks, p.String())
-		}
+		pins, owner := assignPins(r, pins, eps)
 		policy := []string{"failover", "latency", "geo"}[round%3]
 		if policy == "geo" {
 			eps[0].Default = true
+			eps[1].Continents = []string{"OC"}
 			eps[2].Countries = []string{"DE"}
+			eps[3].Countries = []string{"AU"}
 		}
 		s := compile(t, policy, svcOpts{}, eps...)
 		healthy := make([]bool, n)
@@ -165,14 +187,11 @@ func TestSpans(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 5))
 	for range 200 {
 		prefixes := randomPins(r, 1+r.IntN(20))
-		nets, ids := make([][]string, len(prefixes)), make([]string, len(prefixes))
+		nets := make([][]string, len(prefixes))
 		for i, p := range prefixes {
-			nets[i], ids[i] = []string{p.String()}, fmt.Sprint("e", i)
+			nets[i] = []string{p.String()}
 		}
-		tbl, err := compilePins(nets, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tbl := compilePins(nets)
 		for _, fam := range []struct {
 			spans  []span
 			length int

@@ -10,9 +10,13 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// Build makes a snapshot of a validated traffic document. serial is the
-// SOA serial of every zone. Every endpoint starts healthy; derive a
-// snapshot with real health through WithHealth.
+// Build makes a snapshot of a traffic document. t must have passed config
+// validation (config.ParseTraffic, LoadTraffic or Traffic.Validate), which
+// enforces every rule about the document; Build checks none of them again.
+// Its error is a record whose data does not convert, which validation has
+// already reported with its place. serial is the SOA serial of every zone.
+// Every endpoint starts healthy; derive a snapshot with real health
+// through WithHealth.
 func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial}
 	for i := range t.Zones {
@@ -28,16 +32,9 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 	}
 	for i := range t.Services {
 		svc := &t.Services[i]
-		z := s.zones[config.ZoneOf(dns.CanonicalName(svc.Name), names)]
-		if z == nil {
-			return nil, fmt.Errorf("building service %s: outside every zone", svc.Name)
-		}
-		sn, err := buildService(svc, len(s.services))
-		if err != nil {
-			return nil, fmt.Errorf("building service %s: %w", svc.Name, err)
-		}
+		sn := buildService(svc, len(s.services))
 		s.services = append(s.services, sn)
-		z.ensure(sn.name).service = sn
+		s.zones[config.ZoneOf(sn.name, names)].ensure(sn.name).service = sn
 	}
 	for _, z := range s.zones {
 		z.linkAdditional()

@@ -33,11 +33,10 @@ type endpointAnswer struct {
 	cname dns.RR
 }
 
-func buildService(s *config.Service, index int) (*serviceNode, error) {
-	p, err := policy.Compile(s)
-	if err != nil {
-		return nil, err
-	}
+// buildService compiles a service that config validation has passed: its
+// policy is known, its addresses parse, and its name is in a zone.
+func buildService(s *config.Service, index int) *serviceNode {
+	p := policy.Compile(s)
 	name := dns.CanonicalName(s.Name)
 	ttl := uint32(config.DefaultServiceTTL)
 	if s.TTL != nil {
@@ -51,25 +50,24 @@ func buildService(s *config.Service, index int) (*serviceNode, error) {
 			return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
 		}
 		for _, a := range e.A {
-			ip, err := netip.ParseAddr(a)
-			if err != nil {
-				return nil, err
-			}
-			ea.a = append(ea.a, &dns.A{Hdr: hdr(dns.TypeA), A: ip.AsSlice()})
+			ea.a = append(ea.a, &dns.A{Hdr: hdr(dns.TypeA), A: addrBytes(a)})
 		}
 		for _, a := range e.AAAA {
-			ip, err := netip.ParseAddr(a)
-			if err != nil {
-				return nil, err
-			}
-			ea.aaaa = append(ea.aaaa, &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: ip.AsSlice()})
+			ea.aaaa = append(ea.aaaa, &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: addrBytes(a)})
 		}
 		if e.CNAME != "" {
 			ea.cname = &dns.CNAME{Hdr: hdr(dns.TypeCNAME), Target: dns.Fqdn(e.CNAME)}
 		}
 		sn.endpoints[i] = ea
 	}
-	return sn, nil
+	return sn
+}
+
+// addrBytes is an address as an A or AAAA record holds it: 4 or 16 bytes.
+// Config validation has parsed a and checked its family.
+func addrBytes(a string) []byte {
+	ip, _ := netip.ParseAddr(a)
+	return ip.AsSlice()
 }
 
 // isCNAME reports whether the service answers with a CNAME.
