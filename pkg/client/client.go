@@ -1,7 +1,7 @@
 // Package client is a Go client of a gtmd node's admin HTTP API (see
 // api/openapi.yaml): read and apply the traffic document, read health and
-// members, drain and undrain endpoints, push external check results, and
-// explain answers. It returns the pkg/admin types the server encodes, and
+// members, drain and undrain endpoints, push external check results,
+// explain answers, and ask whether the node is ready. It returns the pkg/admin types the server encodes, and
 // every refusal of the API as an *APIError. It is what the gtmd operator
 // subcommands are built on, and holds no state but its options: a Client
 // is safe for concurrent use.
@@ -57,6 +57,7 @@ type URLError struct {
 	URL string
 }
 
+// Error says what is wrong with the URL and what would do.
 func (e *URLError) Error() string {
 	return fmt.Sprintf("admin API URL %q: want an http or https URL such as http://127.0.0.1:8300", e.URL)
 }

@@ -316,3 +316,27 @@ func TestNotGtmd(t *testing.T) {
 		})
 	}
 }
+
+func TestReady(t *testing.T) {
+	b, c := node(t, admin.Options{}, "")
+	for _, tc := range []struct {
+		ready    bool
+		degraded string
+		status   string
+	}{
+		{true, "", "ready"},
+		{true, "the store is unreachable", "degraded: the store is unreachable"},
+		{false, "", "not ready: no traffic document loaded"},
+	} {
+		b.SetReady(tc.ready, tc.degraded)
+		ready, status, err := c.Ready(t.Context())
+		if err != nil || ready != tc.ready || status != tc.status {
+			t.Errorf("Ready with (%v, %q): %v %q %v; want %v %q", tc.ready, tc.degraded, ready, status, err, tc.ready, tc.status)
+		}
+	}
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	if _, _, err := newClient(t, client.Options{URL: closed.URL}).Ready(t.Context()); err == nil {
+		t.Error("Ready of a closed port: no error")
+	}
+}
