@@ -303,12 +303,17 @@ func TestCLIAdminURL(t *testing.T) {
 	cli(t, map[string]string{EnvAdmin: closed.URL}, "health").want(t, 1, "", "gtmd health: cannot reach the admin API at "+closed.URL+": ")
 	cli(t, nil, "health", "--admin", "ftp://x").want(t, 2, "", `gtmd health: --admin "ftp://x": want a URL such as http://127.0.0.1:8300`)
 
-	// Something that is not gtmd answers.
+	// Something that is not gtmd answers; it is told who asks.
+	agent := make(chan string, 1)
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agent <- r.Header.Get("User-Agent")
 		http.Error(w, "teapot", http.StatusTeapot)
 	}))
 	t.Cleanup(other.Close)
 	cli(t, nil, "health", "--admin", other.URL).want(t, 1, "", "gtmd health: 418 I'm a teapot from "+other.URL+"\n")
+	if ua := <-agent; ua != "gtmd/test" {
+		t.Errorf("User-Agent %q, want gtmd/test", ua)
+	}
 }
 
 func TestCLIEnvironment(t *testing.T) {
