@@ -3,40 +3,46 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"flag"
-	"net/http"
-	"net/http/httptest"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	operator "github.com/gtmd/gtmd/internal/cli"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/config"
 )
+
+// The operator subcommands are tested in internal/cli; these helpers run
+// them through run, as the binary does, for the tests here that need a
+// real node behind them.
+
+const envAdmin = operator.EnvAdmin
 
 // cliResult is what one run printed and returned.
 type cliResult struct {
-	handled        bool
 	code           int
 	stdout, stderr string
 }
 
-// cli runs an operator subcommand with env as its whole environment.
+// cli runs gtmd with args, with env as the operator subcommands'
+// environment.
 func cli(t *testing.T, env map[string]string, args ...string) cliResult {
 	t.Helper()
+	t.Setenv(operator.EnvAdmin, "")
+	t.Setenv(operator.EnvTokenFile, "")
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
 	var out, errOut bytes.Buffer
-	handled, code := runCLIEnv(t.Context(), args[0], args[1:], &out, &errOut, func(k string) string { return env[k] })
-	return cliResult{handled, code, out.String(), errOut.String()}
+	code := run(t.Context(), args, &out, &errOut)
+	return cliResult{code, out.String(), errOut.String()}
 }
 
 func (r cliResult) want(t *testing.T, code int, stdout, stderr string) {
 	t.Helper()
-	if !r.handled {
-		t.Fatalf("not handled")
-	}
 	if r.code != code {
 		t.Errorf("exit code %d, want %d\nstdout: %s\nstderr: %s", r.code, code, r.stdout, r.stderr)
 	}
@@ -51,12 +57,13 @@ func (r cliResult) want(t *testing.T, code int, stdout, stderr string) {
 	}
 }
 
-// testNode serves the admin API over an in-memory backend.
-func testNode(t *testing.T, opts admin.Options) (*admintest.Backend, map[string]string) {
-	t.Helper()
-	b := admintest.New("n1", nil)
-	srv := admintest.NewServer(t, b, opts)
-	return b, map[string]string{envAdmin: srv.URL}
+// validate runs gtmd validate and returns its fault as an error.
+func validate(args []string, stdout io.Writer) error {
+	var errOut bytes.Buffer
+	if run(context.Background(), append([]string{"validate"}, args...), stdout, &errOut) != 0 {
+		return errors.New(strings.TrimSuffix(strings.TrimPrefix(errOut.String(), "gtmd validate: "), "\n"))
+	}
+	return nil
 }
 
 // writeFile writes content to name in dir and returns its path.
@@ -69,275 +76,17 @@ func writeFile(t *testing.T, dir, name, content string) string {
 	return p
 }
 
-func TestCLIUnknownCommand(t *testing.T) {
-	if handled, _ := runCLI(t.Context(), "serve", nil, &bytes.Buffer{}, &bytes.Buffer{}); handled {
-		t.Error("runCLI handled serve")
-	}
-}
-
-func TestCLIApply(t *testing.T) {
-	b, env := testNode(t, admin.Options{})
-	dir := t.TempDir()
-	// A zone file, merged here before sending: the API refuses zone_file.
-	writeFile(t, dir, "extra.zone", "$ORIGIN example.com.\nmail 300 IN A 192.0.2.25\n")
-	doc := strings.Replace(admintest.TrafficYAML, "    ttl: 300\n", "    ttl: 300\n    zone_file: extra.zone\n", 1)
-	file := writeFile(t, dir, "traffic.yaml", doc)
-
-	cli(t, env, "apply", "-f", file).want(t, 0, file+": applied as revision 2, INSYNC (1 of 1 nodes serve it)\n", "")
-	stored, _, _ := b.Config(t.Context())
-	if !hasRecord(stored, "mail") {
-		t.Errorf("the zone file was not merged: %+v", stored.Zones[0].Records)
-	}
-
-	// Flags after the arguments, and JSON out.
-	r := cli(t, env, "apply", "--dry-run", "-o", "json", "-f", file)
-	r.want(t, 0, `"dry_run": true`, "")
-	var dry admin.DryRunResult
-	if err := json.Unmarshal([]byte(r.stdout), &dry); err != nil || !dry.Valid || dry.Revision != 2 {
-		t.Errorf("dry run JSON: %v %+v", err, dry)
-	}
-	cli(t, env, "apply", "-f", file, "--dry-run").want(t, 0, file+": valid (1 zones, 1 services, 2 checks); dry run, nothing changed (revision 2)\n", "")
-	if b.Revision() != 2 {
-		t.Errorf("a dry run changed the revision to %d", b.Revision())
-	}
-
-	// A stale --if-match.
-	cli(t, env, "apply", "-f", file, "--if-match", "1").
-		want(t, 1, "", `gtmd apply: If-Match "1": the stored revision is 2; fetch the document again and apply your change to it`)
-	cli(t, env, "apply", "-f", file, "--if-match", "2").want(t, 0, "applied as revision 3", "")
-
-	// An invalid document is refused here, with its place, and not sent.
-	bad := writeFile(t, dir, "bad.yaml", strings.Replace(admintest.TrafficYAML, "check: us-web", "check: nope", 1))
-	cli(t, env, "apply", "-f", bad).want(t, 1, "", "gtmd apply: "+bad+" is invalid, nothing was sent:\n"+bad+":13:")
-	cli(t, env, "apply", "-f", filepath.Join(dir, "none.yaml")).want(t, 1, "", "reading traffic document")
-	if b.Revision() != 3 {
-		t.Errorf("revision %d after refusals, want 3", b.Revision())
-	}
-
-	// Usage errors.
-	cli(t, env, "apply").want(t, 2, "", "gtmd apply: -f FILE is required\nUsage: gtmd apply -f FILE")
-	cli(t, env, "apply", "-f", file, "extra").want(t, 2, "", "gtmd apply: want no arguments, got 1 argument(s): extra")
-	cli(t, env, "apply", "-f", file, "--wait", "--dry-run").want(t, 2, "", "--wait and --dry-run do not go together")
-	cli(t, env, "apply", "-f", file, "--wait-timeout", "1s").want(t, 2, "", "--wait-timeout needs --wait")
-	cli(t, env, "apply", "-f", file, "--bogus").want(t, 2, "", "flag provided but not defined: -bogus")
-	cli(t, env, "apply", "-f", file, "-o", "yaml").want(t, 2, "", "-o yaml: want table or json")
-	r = cli(t, env, "apply", "-h")
-	r.want(t, 0, "", "Usage: gtmd apply -f FILE")
-	if !strings.Contains(r.stderr, "-wait-timeout") {
-		t.Errorf("help lacks the flags:\n%s", r.stderr)
-	}
-}
-
-func hasRecord(doc *config.Traffic, name string) bool {
-	for _, r := range doc.Zones[0].Records {
-		if strings.HasPrefix(r.Name, name) {
-			return true
-		}
-	}
-	return false
-}
-
-func TestCLIApplyWait(t *testing.T) {
-	b, env := testNode(t, admin.Options{})
-	b.AddMember(admin.Member{ID: "n2"})
-	file := writeFile(t, t.TempDir(), "traffic.yaml", admintest.TrafficYAML)
-
-	cli(t, env, "apply", "-f", file, "--wait").want(t, 0, "applied as revision 2, INSYNC (2 of 2 nodes serve it)", "")
-
-	b.SetLagging("n2", true)
-	cli(t, env, "apply", "--wait", "--wait-timeout", "50ms", "-f", file).
-		want(t, 1, "applied as revision 3, PENDING (1 of 2 nodes serve it)\n  n2 serves revision 2\n", "gtmd apply: revision 3 is stored, but n2 did not serve it within")
-	// Without --wait, PENDING is no failure.
-	cli(t, env, "apply", "-f", file).want(t, 0, "PENDING", "")
-}
-
-func TestCLIGetConfig(t *testing.T) {
-	_, env := testNode(t, admin.Options{})
-	r := cli(t, env, "get", "config")
-	r.want(t, 0, "# revision 1\nzones:\n", "")
-	if _, err := config.ParseTraffic("out", []byte(r.stdout), ""); err != nil {
-		t.Errorf("the YAML printed does not parse: %v", err)
-	}
-	r = cli(t, env, "get", "-o", "json", "config")
-	r.want(t, 0, `"zones": [`, "")
-	if !json.Valid([]byte(r.stdout)) {
-		t.Errorf("-o json is not JSON:\n%s", r.stdout)
-	}
-	cli(t, env, "get", "config", "-o", "table").want(t, 2, "", "-o table: want yaml or json")
-	cli(t, env, "get", "health").want(t, 2, "", "gtmd get health: the only thing to get is config")
-	cli(t, env, "get").want(t, 2, "", "want what to get: config, got 0 argument(s)")
-}
-
-func TestCLIHealthAndMembers(t *testing.T) {
-	b, env := testNode(t, admin.Options{})
-	b.AddMember(admin.Member{ID: "n2", Region: "eu", Admin: "http://192.0.2.2:8300", DNS: []string{"192.0.2.2:53"}})
-
-	r := cli(t, env, "health")
-	r.want(t, 0, "SERVICE           ENDPOINT  STATUS   SINCE  OVERRIDE  REASON", "")
-	if !strings.Contains(r.stdout, "www.example.com.  us-east   healthy") || !strings.Contains(r.stdout, "n1:up(1ms) n2:up(1ms)") {
-		t.Errorf("health table:\n%s", r.stdout)
-	}
-	r = cli(t, env, "health", "-o", "json")
-	var hl admin.HealthList
-	if err := json.Unmarshal([]byte(r.stdout), &hl); err != nil || len(hl.Endpoints) != 2 {
-		t.Errorf("health JSON: %v\n%s", err, r.stdout)
-	}
-
-	r = cli(t, env, "members")
-	r.want(t, 0, "ID  REGION  REVISION  VERSION  DNS", "")
-	if !strings.Contains(r.stdout, "n2  eu      1         -        192.0.2.2:53  http://192.0.2.2:8300") {
-		t.Errorf("members table:\n%s", r.stdout)
-	}
-	r = cli(t, env, "members", "-o", "json")
-	var ml admin.MemberList
-	if err := json.Unmarshal([]byte(r.stdout), &ml); err != nil || len(ml.Members) != 2 {
-		t.Errorf("members JSON: %v\n%s", err, r.stdout)
-	}
-	cli(t, env, "members", "n2").want(t, 2, "", "gtmd members: want no arguments, got 1 argument(s): n2")
-}
-
-func TestCLIDrainUndrain(t *testing.T) {
-	b, env := testNode(t, admin.Options{})
-
-	// Flags after the arguments.
-	cli(t, env, "drain", "www.example.com", "us-east", "--reason", "maintenance").
-		want(t, 0, "drained us-east of www.example.com.: every node leaves it out of its answers until gtmd undrain\n", "")
-	if o, ok := b.Override("www.example.com.", "us-east"); !ok || o.State != "down" || o.Reason != "maintenance" {
-		t.Errorf("override: %+v %v", o, ok)
-	}
-	r := cli(t, env, "health")
-	if !strings.Contains(r.stdout, "us-east   UNHEALTHY  -      down      override down: maintenance") {
-		t.Errorf("health after drain:\n%s", r.stdout)
-	}
-	// Flags before the arguments.
-	cli(t, env, "drain", "--reason=x", "-o", "json", "www.example.com.", "eu-west").want(t, 0, `"state": "down"`, "")
-
-	cli(t, env, "undrain", "www.example.com", "us-east").want(t, 0, "undrained us-east of www.example.com.: its health checks decide again\n", "")
-	if _, ok := b.Override("www.example.com.", "us-east"); ok {
-		t.Error("override not cleared")
-	}
-	cli(t, env, "undrain", "www.example.com", "us-east").
-		want(t, 1, "", "gtmd undrain: endpoint us-east of service www.example.com. has no override: not found\n")
-	cli(t, env, "drain", "www.example.com", "ap-south").
-		want(t, 1, "", "gtmd drain: service www.example.com. has no endpoint ap-south: not found\n")
-	cli(t, env, "drain", "www.example.com").want(t, 2, "", "gtmd drain: want SERVICE ENDPOINT, got 1 argument(s): www.example.com")
-}
-
-func TestCLIExplain(t *testing.T) {
-	// Two other nodes, listed as this node's peers; n3 drains us-east
-	// below, so the nodes disagree.
-	b2, b3 := admintest.New("n2", nil), admintest.New("n3", nil)
-	s2, s3 := admintest.NewServer(t, b2, admin.Options{}), admintest.NewServer(t, b3, admin.Options{})
-	peers, err := admin.NewPeers([]string{s2.URL, s3.URL}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, env := testNode(t, admin.Options{Peers: peers})
-	r := cli(t, env, "explain", "www.example.com", "--client", "192.0.2.9", "A")
-	r.want(t, 0, "node:       n1\nquery:      www.example.com. A\nclient:     192.0.2.9, not located\nrcode:      NOERROR\nservice:    www.example.com.\nrule:       failover: priority 1\n", "")
-	for _, want := range []string{"answer:\n  www.example.com. 30 IN A 198.51.100.10\n", "endpoints:\n  us-east  healthy\n", "steps:\n  1.  candidate"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("explain lacks %q:\n%s", want, r.stdout)
-		}
-	}
-	r = cli(t, env, "explain", "-o", "json", "--ecs", "198.51.100.0/24", "--", "www.example.com")
-	var ex admin.Explanation
-	if err := json.Unmarshal([]byte(r.stdout), &ex); err != nil || ex.Client.Subnet != "198.51.100.0/24" {
-		t.Errorf("explain JSON: %v\n%s", err, r.stdout)
-	}
-	cli(t, env, "explain", "www.example.com", "BOGUS").want(t, 1, "", `gtmd explain: type "BOGUS" is not a DNS type such as A, AAAA or TXT`)
-	cli(t, env, "explain").want(t, 2, "", "want NAME [TYPE]")
-
-	b.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
-	b.AddMember(admin.Member{ID: "n3", Admin: s3.URL})
-	r = cli(t, env, "explain", "www.example.com", "--all-nodes")
-	r.want(t, 0, "NODE  RCODE    RULE                  ANSWER\nn1    NOERROR  failover: priority 1  198.51.100.10\nn2 ", "")
-	if !strings.HasSuffix(r.stdout, "agree: yes\n") {
-		t.Errorf("agreement:\n%s", r.stdout)
-	}
-	if err := b3.SetOverride(context.Background(), "www.example.com.", "us-east", admin.Override{State: "down"}); err != nil {
-		t.Fatal(err)
-	}
-	r = cli(t, env, "explain", "www.example.com", "--all-nodes")
-	r.want(t, 1, "n3    NOERROR  failover: priority 2  203.0.113.10\nagree: NO: n1 answers", "gtmd explain: the nodes disagree: n1 answers")
-	cli(t, env, "explain", "--all-nodes", "-o", "json", "www.example.com").want(t, 1, `"agree": false`, "the nodes disagree")
-}
-
-func TestCLITokens(t *testing.T) {
-	dir := t.TempDir()
-	tokens := writeFile(t, dir, "tokens", "viewer read "+admin.HashToken("read-token")+"\nops write "+admin.HashToken("write-token")+"\n")
-	b, env := testNode(t, admin.Options{TokensFile: tokens})
-	readFile := writeFile(t, dir, "read", "read-token\n")
-	writeTok := writeFile(t, dir, "write", "  write-token\n\n")
-
-	cli(t, env, "members").want(t, 1, "", "gtmd members: this call needs a token: send Authorization: Bearer TOKEN\n")
-	cli(t, env, "members", "--token-file", readFile).want(t, 0, "ID", "")
-	cli(t, env, "drain", "--token-file", readFile, "www.example.com", "us-east").
-		want(t, 1, "", "gtmd drain: PUT /v1/overrides/{service}/{endpoint} changes the cluster and needs a token with the write role; token viewer has the read role\n")
-	if _, ok := b.Override("www.example.com.", "us-east"); ok {
-		t.Error("a read token drained an endpoint")
-	}
-	// The token file from the environment; the flag wins over it.
-	env[envTokenFile] = writeTok
-	cli(t, env, "drain", "www.example.com", "us-east").want(t, 0, "drained", "")
-	cli(t, env, "undrain", "www.example.com", "us-east", "--token-file", readFile).want(t, 1, "", "needs a token with the write role")
-
-	bad := writeFile(t, dir, "bad", "wrong-token")
-	cli(t, env, "members", "--token-file", bad).want(t, 1, "", "gtmd members: the token is not one of this node's tokens\n")
-	empty := writeFile(t, dir, "empty", "\n")
-	cli(t, env, "members", "--token-file", empty).want(t, 1, "", "gtmd members: the token file "+empty+" is empty\n")
-	cli(t, env, "members", "--token-file", filepath.Join(dir, "none")).want(t, 1, "", "gtmd members: reading the token file: open ")
-}
-
-func TestCLIAdminURL(t *testing.T) {
-	_, env := testNode(t, admin.Options{})
-	// --admin wins over the environment.
-	cli(t, map[string]string{envAdmin: "http://127.0.0.1:1"}, "members", "--admin", env[envAdmin]).want(t, 0, "ID", "")
-	// Without a scheme, http is meant.
-	cli(t, nil, "members", "--admin", strings.TrimPrefix(env[envAdmin], "http://")).want(t, 0, "ID", "")
-
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
-	cli(t, map[string]string{envAdmin: closed.URL}, "health").want(t, 1, "", "gtmd health: cannot reach the admin API at "+closed.URL+": ")
-	cli(t, nil, "health", "--admin", "ftp://x").want(t, 2, "", `gtmd health: --admin "ftp://x": want a URL such as http://127.0.0.1:8300`)
-
-	// Something that is not gtmd answers.
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "teapot", http.StatusTeapot)
-	}))
-	t.Cleanup(other.Close)
-	cli(t, nil, "health", "--admin", other.URL).want(t, 1, "", "gtmd health: 418 I'm a teapot from "+other.URL+"\n")
-}
-
-func TestCLIEnvironment(t *testing.T) {
-	_, env := testNode(t, admin.Options{})
-	t.Setenv(envAdmin, env[envAdmin])
-	t.Setenv(envTokenFile, "")
-	var out, errOut bytes.Buffer
-	handled, code := runCLI(t.Context(), "members", nil, &out, &errOut)
-	if !handled || code != 0 || !strings.HasPrefix(out.String(), "ID") {
-		t.Errorf("runCLI with GTMD_ADMIN: %v %d %s %s", handled, code, out.String(), errOut.String())
-	}
-}
-
-func TestParseWithArgs(t *testing.T) {
-	for _, tc := range []struct {
-		args []string
-		pos  string
-		o    string
-	}{
-		{[]string{"a", "-o", "json", "b"}, "a b", "json"},
-		{[]string{"-o", "json", "a", "b"}, "a b", "json"},
-		{[]string{"a", "b", "-o=json"}, "a b", "json"},
-		{[]string{"a", "--", "-o", "json"}, "a -o json", "table"},
-		{[]string{"--", "a"}, "a", "table"},
-		{nil, "", "table"},
-	} {
-		fs := flag.NewFlagSet("test", flag.ContinueOnError)
-		o := fs.String("o", "table", "")
-		pos, err := parseWithArgs(fs, tc.args)
-		if err != nil || strings.Join(pos, " ") != tc.pos || *o != tc.o {
-			t.Errorf("%q: %q %q %v", tc.args, pos, *o, err)
+// TestCLIDispatch checks that run hands the operator subcommands their
+// arguments and the process environment, and refuses what is no command.
+func TestCLIDispatch(t *testing.T) {
+	srv := admintest.NewServer(t, admintest.New("n1", nil), admin.Options{})
+	cli(t, map[string]string{envAdmin: srv.URL}, "members", "-o", "json").want(t, 0, `"id": "n1"`, "")
+	cli(t, nil, "bogus").want(t, 2, "", "gtmd: unknown command \"bogus\"\n\nUsage: gtmd COMMAND")
+	r := cli(t, nil, "help")
+	r.want(t, 0, "  serve ", "")
+	for _, c := range []string{"validate", "apply", "explain"} {
+		if !strings.Contains(r.stdout, "\n  "+c+" ") {
+			t.Errorf("help lacks %s:\n%s", c, r.stdout)
 		}
 	}
 }

@@ -45,7 +45,7 @@ func TestRaiseFileLimitProcess(t *testing.T) {
 		os.Exit(3)
 	}
 	soft, hard, err := raiseFileLimit()
-	fmt.Printf("lowered=%d soft=%d hard=%d current=%d err=%v\n", low.Cur, soft, hard, fileLimit(), err)
+	fmt.Printf("lowered=%d soft=%d hard=%d current=%d err=%v\n", low.Cur, soft, hard, currentFileLimit(), err)
 	os.Exit(0)
 }
 
@@ -223,4 +223,13 @@ log: {level: info}
 			t.Errorf("the log lacks %s", want)
 		}
 	}
+}
+
+// currentFileLimit is the soft limit of open descriptors now.
+func currentFileLimit() uint64 {
+	var l syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
+		return 0
+	}
+	return uint64(l.Cur)
 }

@@ -1,5 +1,6 @@
 // Command gtmd is gtmd's one binary: `gtmd serve` runs a node, and the
-// other subcommands operate a running cluster or check documents offline.
+// other subcommands (package internal/cli) operate a running cluster or
+// check documents offline.
 package main
 
 import (
@@ -9,6 +10,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// Imported under another name: the tests here have a helper cli.
+	operator "github.com/gtmd/gtmd/internal/cli"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -32,29 +36,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, rest := args[0], args[1:]
-	var err error
 	switch cmd {
 	case "serve":
-		err = serve(ctx, rest, stderr)
-	case "validate":
-		err = validate(rest, stdout)
+		if err := serve(ctx, rest, stderr); err != nil {
+			fmt.Fprintf(stderr, "gtmd %s: %v\n", cmd, err)
+			return 1
+		}
+		return 0
 	case "version":
 		fmt.Fprintf(stdout, "gtmd %s\n", version)
+		return 0
 	case "help", "-h", "--help":
 		usage(stdout)
-	default:
-		if handled, code := runCLI(ctx, cmd, rest, stdout, stderr); handled {
-			return code
-		}
-		fmt.Fprintf(stderr, "gtmd: unknown command %q\n\n", cmd)
-		usage(stderr)
-		return 2
+		return 0
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "gtmd %s: %v\n", cmd, err)
-		return 1
+	env := operator.Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv, Version: version}
+	if handled, code := operator.Run(ctx, env, cmd, rest); handled {
+		return code
 	}
-	return 0
+	fmt.Fprintf(stderr, "gtmd: unknown command %q\n\n", cmd)
+	usage(stderr)
+	return 2
 }
 
 func usage(w io.Writer) {
@@ -62,9 +64,8 @@ func usage(w io.Writer) {
 
 Commands:
   serve      run a node: gtmd serve --config gtmd.yaml
-  validate   check a traffic document offline: gtmd validate -f traffic.yaml
   version    print the version
-`+cliUsage+`
+`+operator.Usage+`
 Run 'gtmd COMMAND -h' for a command's flags.
 `)
 }

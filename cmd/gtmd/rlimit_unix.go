@@ -26,12 +26,3 @@ func raiseFileLimit() (soft, hard uint64, err error) {
 	}
 	return uint64(l.Cur), uint64(l.Max), nil
 }
-
-// fileLimit is the soft limit of open descriptors; 0 if unknown.
-func fileLimit() uint64 {
-	var l syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l); err != nil {
-		return 0
-	}
-	return uint64(l.Cur)
-}

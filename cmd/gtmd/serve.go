@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/gtmd/gtmd/internal/flagx"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/node"
 )
@@ -29,9 +30,9 @@ type serveFlags struct {
 	config      string
 	nodeID      string
 	region      string
-	dnsListen   listFlag
+	dnsListen   flagx.List
 	adminListen string
-	etcd        listFlag
+	etcd        flagx.List
 	dataDir     string
 	traffic     string
 }
@@ -47,7 +48,7 @@ func parseServeFlags(args []string) (*config.Node, error) {
 	fs.Var(&f.etcd, "etcd", "etcd endpoint URLs, repeatable or comma-separated (store.etcd_endpoints)")
 	fs.StringVar(&f.dataDir, "data-dir", "", "data directory (data_dir)")
 	fs.StringVar(&f.traffic, "traffic", "", "traffic document applied when the store holds none (traffic_file)")
-	if err := parseInterspersed(fs, args); err != nil {
+	if err := flagx.ParseNoArgs(fs, args); err != nil {
 		return nil, err
 	}
 	n, err := config.LoadNode(f.config)
@@ -63,14 +64,14 @@ func parseServeFlags(args []string) (*config.Node, error) {
 	if f.region != "" {
 		n.Node.Region = f.region
 	}
-	if f.dnsListen.set {
-		n.DNS.Listen = f.dnsListen.values
+	if f.dnsListen.Given {
+		n.DNS.Listen = f.dnsListen.Values
 	}
 	if f.adminListen != "" {
 		n.Admin.Listen = f.adminListen
 	}
-	if f.etcd.set {
-		n.Store.EtcdEndpoints = f.etcd.values
+	if f.etcd.Given {
+		n.Store.EtcdEndpoints = f.etcd.Values
 	}
 	if f.dataDir != "" {
 		n.DataDir = f.dataDir
