@@ -125,7 +125,9 @@ func TestCutOffNodeExpires(t *testing.T) {
 	b := openNode(t, eps, "b")
 	a.Observe("us-web", Observation{Status: health.Down, At: time.Now()})
 	b.states.wait(t, 5*time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Down))
-	a.states.wait(t, 5*time.Second, "a sees b", hasMember("b"))
+	a.states.wait(t, 5*time.Second, "a sees b and its own observation", func(s *State) bool {
+		return hasMember("b")(s) && hasObservation("a", "us-web", health.Down)(s)
+	})
 	a.waitConn(t, 5*time.Second, true)
 
 	proxy.Cut()
