@@ -1,0 +1,144 @@
+package node
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// embedder is a node as a program embeds it: no listener of its own, its
+// DNS handler on the program's UDP socket and its API in the program's
+// HTTP server.
+type embedder struct {
+	n     *Node
+	dns   *dns.Server
+	addr  string
+	admin *httptest.Server
+}
+
+// embed makes and starts a node "id" on etcd with dataDir, serving its
+// handlers as an embedding program would.
+func embed(t *testing.T, id string, etcd []string, trafficFile, dataDir string) *embedder {
+	t.Helper()
+	c := config.DefaultNode()
+	c.Node.ID, c.Node.Region = id, "test"
+	c.DNS.Listen, c.Admin.Listen = nil, ""
+	c.Store.EtcdEndpoints, c.Store.Prefix = etcd, "/gtmd-test/"
+	c.DataDir, c.TrafficFile = dataDir, trafficFile
+	n, err := New(Options{Config: &c, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatalf("starting %s: %v", id, err)
+	}
+	if n.DNSAddrs() != nil || n.AdminAddr() != "" {
+		t.Errorf("%s bound DNS %v and admin %q with no listen address", id, n.DNSAddrs(), n.AdminAddr())
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &embedder{n: n, addr: pc.LocalAddr().String(), admin: httptest.NewServer(n.AdminHandler())}
+	started := make(chan struct{})
+	e.dns = &dns.Server{PacketConn: pc, Handler: n.DNSHandler(), NotifyStartedFunc: func() { close(started) }}
+	go func() { _ = e.dns.ActivateAndServe() }()
+	<-started
+	return e
+}
+
+// close stops the program's servers, then the node.
+func (e *embedder) close(t *testing.T) {
+	t.Helper()
+	_ = e.dns.Shutdown()
+	e.admin.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.n.Shutdown(ctx); err != nil {
+		t.Errorf("Shutdown: %v", err)
+	}
+	if _, open := <-e.n.Err(); open {
+		t.Error("Err is still open after Shutdown")
+	}
+}
+
+func (e *embedder) answersWith(t *testing.T, ip string) bool {
+	got, _ := answer(t, e.addr, "www.gtm.test.")
+	return len(got) == 1 && got[0] == ip
+}
+
+// TestEmbeddedNodes is the library as an embedding program uses it: two
+// nodes on one etcd, each serving its handlers on the program's sockets.
+// A drain through one node's admin handler reaches the other's answers;
+// both keep answering when etcd dies, and restart on their kept copies
+// while it is down; and once they are shut down, every goroutine they
+// started has ended.
+func TestEmbeddedNodes(t *testing.T) {
+	etcd := clustertest.StartCluster(t, 1)
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
+	dirs := []string{t.TempDir(), t.TempDir()}
+	before := runtime.NumGoroutine()
+
+	a := embed(t, "a", etcd.Endpoints(), file, dirs[0])
+	b := embed(t, "b", etcd.Endpoints(), "", dirs[1])
+	for _, e := range []*embedder{a, b} {
+		eventually(t, 10*time.Second, e.n.id+" answers us-east", func() bool { return e.answersWith(t, "192.0.2.1") })
+	}
+	req, err := http.NewRequest(http.MethodPut, a.admin.URL+"/v1/overrides/www.gtm.test./us-east", strings.NewReader(`{"state": "down", "reason": "maintenance"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("drain through a's admin handler: %s", resp.Status)
+	}
+	eventually(t, 10*time.Second, "b answers eu-west after the drain through a", func() bool { return b.answersWith(t, "192.0.2.2") })
+
+	etcd.Stop(0)
+	for _, e := range []*embedder{a, b} {
+		eventually(t, 10*time.Second, e.n.id+" degraded", func() bool { _, why := e.n.Ready(); return why != "" })
+		if !e.answersWith(t, "192.0.2.2") {
+			t.Errorf("%s stopped answering, or forgot the drain, when etcd died", e.n.id)
+		}
+	}
+
+	a.close(t)
+	b.close(t)
+	a = embed(t, "a", etcd.Endpoints(), "", dirs[0])
+	b = embed(t, "b", etcd.Endpoints(), "", dirs[1])
+	for _, e := range []*embedder{a, b} {
+		// The kept copy answers at once; the drain, stored in etcd, is
+		// not known until it returns.
+		if !e.answersWith(t, "192.0.2.1") {
+			t.Errorf("%s restarted while etcd was down does not answer from its kept copy", e.n.id)
+		}
+	}
+	a.close(t)
+	b.close(t)
+
+	// Stopped goroutines may take a moment to be gone from the count.
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before+3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before+3 {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines before the nodes, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
