@@ -7,7 +7,7 @@
 //	go run ./examples/embed/cluster -config examples/quickstart/gtmd.yaml \
 //	  -dns 127.0.0.1:5355 -admin 127.0.0.1:8355
 //	curl -s 127.0.0.1:8355/gtmd/v1/health
-//	dig @127.0.0.1 -p 5355 www.gtm.test +short
+//	dig @127.0.0.1 -p 5355 www.example.test +short
 package main
 
 import (
