@@ -14,19 +14,26 @@ type Trust struct {
 	connected bool
 	// wasConnected is set once the store has answered.
 	wasConnected bool
+	// since is the store revision when it last became reachable, as told.
+	since int64
 	// after is the store revision at the last return from an outage.
 	after int64
 }
 
-// Connected is the Trust after the store became reachable (ok) or not.
-// storeRevision is the store's revision when it answered; it matters only
-// on a return from an outage. Being told the same twice changes nothing.
-func (t Trust) Connected(ok bool, storeRevision int64) Trust {
-	if ok && !t.connected && t.wasConnected {
-		t.after = storeRevision
+// Connected is the Trust after a report of the store: reachable (ok) or
+// not, and, when reachable, its revision when it last became so. A
+// reachable store whose revision differs from the last one told came back
+// in between, however short the outage; the same report twice changes
+// nothing.
+func (t Trust) Connected(ok bool, since int64) Trust {
+	if !ok {
+		t.connected = false
+		return t
 	}
-	t.connected = ok
-	t.wasConnected = t.wasConnected || ok
+	if t.wasConnected && (!t.connected || since != t.since) {
+		t.after = since
+	}
+	t.connected, t.wasConnected, t.since = true, true, since
 	return t
 }
 
