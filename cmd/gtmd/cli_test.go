@@ -228,7 +228,7 @@ func TestCLIExplain(t *testing.T) {
 	// below, so the nodes disagree.
 	b2, b3 := admintest.New("n2", nil), admintest.New("n3", nil)
 	s2, s3 := admintest.NewServer(t, b2, admin.Options{}), admintest.NewServer(t, b3, admin.Options{})
-	peers, err := peerClient(config.Admin{Peers: []string{s2.URL, s3.URL}})
+	peers, err := admin.NewPeers([]string{s2.URL, s3.URL}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

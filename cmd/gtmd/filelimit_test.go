@@ -24,6 +24,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/internal/testlog"
+	"github.com/gtmd/gtmd/internal/testport"
 )
 
 // TestRaiseFileLimitProcess lowers its own soft descriptor limit and
@@ -96,7 +97,7 @@ func TestAdminCannotExhaustDescriptors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	urls := freeLoopbackURLs(t, 2)
+	urls := testport.LoopbackURLs(t, 2)
 	cfg := filepath.Join(t.TempDir(), "gtmd.yaml")
 	src := fmt.Sprintf(`node: {id: fd, region: test}
 dns: {listen: ["127.0.0.1:0"], udp_listeners: 1}

@@ -46,7 +46,7 @@ type lazy func() string
 
 func (l lazy) String() string { return l() }
 
-// states records the states a store hands to OnState and lets a test wait
+// states records the states a store reports and lets a test wait
 // for one that satisfies a condition, woken by each new state.
 type states struct {
 	mu      sync.Mutex
@@ -105,7 +105,7 @@ func describe(s *State) string {
 	return b.String()
 }
 
-// connEvent is one call of OnConnected.
+// connEvent is one change of connection an update reported.
 type connEvent struct {
 	connected bool
 	reason    string
@@ -211,14 +211,7 @@ func openNode(t testing.TB, endpoints []string, id string, edit ...func(*Options
 		Self:          Member{ID: id, Region: "region-" + id, DNS: []string{"127.0.0.1:53"}, Admin: "http://127.0.0.1:8080", Version: "test"},
 		LeaseTTL:      5 * time.Second,
 		ProbeInterval: 100 * time.Millisecond,
-		OnState:       n.states.on,
-		OnConnected: func(ok bool, reason string) {
-			select {
-			case n.conn <- connEvent{ok, reason}:
-			default:
-			}
-		},
-		Logger: slog.New(n.logs.handler()),
+		Logger:        slog.New(n.logs.handler()),
 	}
 	for _, e := range edit {
 		e(&opts)
@@ -227,12 +220,34 @@ func openNode(t testing.TB, endpoints []string, id string, edit ...func(*Options
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
-	t.Cleanup(func() { s.Close() })
+	done := make(chan struct{})
+	go n.follow(s.Updates(), done)
+	t.Cleanup(func() {
+		s.Close()
+		<-done
+	})
 	n.Store = s
 	return n
 }
 
-// waitConn waits for an OnConnected call that says connected.
+// follow reads the store's updates until Close ends them, recording each
+// state and each change of connection.
+func (n *node) follow(updates <-chan Update, done chan<- struct{}) {
+	defer close(done)
+	connected, since := false, int64(0)
+	for u := range updates {
+		n.states.on(u.State)
+		if u.Connected != connected || (u.Connected && u.ConnectedRevision != since) {
+			connected, since = u.Connected, u.ConnectedRevision
+			select {
+			case n.conn <- connEvent{u.Connected, u.Reason}:
+			default:
+			}
+		}
+	}
+}
+
+// waitConn waits for a change of connection to connected.
 func (n *node) waitConn(t testing.TB, timeout time.Duration, connected bool) connEvent {
 	t.Helper()
 	timer := time.NewTimer(timeout)
@@ -244,7 +259,7 @@ func (n *node) waitConn(t testing.TB, timeout time.Duration, connected bool) con
 				return ev
 			}
 		case <-timer.C:
-			t.Fatalf("node %s: OnConnected(%v) not called within %v", n.opts.Self.ID, connected, timeout)
+			t.Fatalf("node %s: no update with connected %v within %v", n.opts.Self.ID, connected, timeout)
 		}
 	}
 }

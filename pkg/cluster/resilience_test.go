@@ -210,7 +210,7 @@ func testEtcdStopRestart(t *testing.T, stop func(*clustertest.Cluster)) {
 	ev := a.waitConn(t, 5*time.Second, false)
 	t.Logf("a noticed etcd had stopped after %v: %s", time.Since(stopped), ev.reason)
 	if a.Connected() || !strings.Contains(a.Degraded(), "etcd unreachable") || ev.reason != a.Degraded() {
-		t.Errorf("while etcd is down: connected %v, degraded %q, OnConnected reason %q", a.Connected(), a.Degraded(), ev.reason)
+		t.Errorf("while etcd is down: connected %v, degraded %q, reported reason %q", a.Connected(), a.Degraded(), ev.reason)
 	}
 	// Fail-static: the last state stays.
 	if st := a.State(); st.TrafficRevision != rev1 || !hasMember("b")(st) {
@@ -419,7 +419,7 @@ func TestOpenUnreachable(t *testing.T) {
 	if a.Connected() || a.Degraded() == "" {
 		t.Errorf("just opened: connected %v, degraded %q", a.Connected(), a.Degraded())
 	}
-	// The store starts disconnected, so OnConnected is not called until
+	// The store starts disconnected, so no update says connected until
 	// it connects; Degraded says why it is not.
 	eventually(t, 5*time.Second, func() bool { return strings.Contains(a.Degraded(), "etcd unreachable") }, "Degraded names the probe's failure: %v", lazy(a.Degraded))
 	if a.Connected() {

@@ -48,13 +48,9 @@ type Options struct {
 	AlarmInterval time.Duration
 	// Recover, when set, frees space after a NOSPACE alarm and disarms
 	// it (Embedded.Recover); without it the operator is told what to run.
-	Recover func(context.Context) error
-	// OnState receives every new state, in order, from one goroutine.
-	OnState func(*State)
-	// OnConnected is told when the store becomes reachable or not.
-	OnConnected func(connected bool, reason string)
-	Logger      *slog.Logger
-	Registerer  prometheus.Registerer
+	Recover    func(context.Context) error
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -93,6 +89,12 @@ type Store struct {
 	// writtenRevision is the serving revision in the stored member entry.
 	writtenRevision int64
 	state           *State
+
+	// reportMu orders the reports on updates (see report).
+	reportMu     sync.Mutex
+	latest       Update
+	updates      chan Update
+	reportClosed bool
 }
 
 // Open connects to etcd and starts watching, registering and publishing in
@@ -150,11 +152,12 @@ func Open(opts Options) (*Store, error) {
 		opts: opts, keys: keys{opts.Prefix}, client: client, log: opts.Logger, now: opts.Now,
 		metrics: m, publishWake: make(chan struct{}, 1), alarmWake: alarmWake,
 		self: opts.Self, observed: map[string]health.Observation{}, written: map[string]health.Observation{},
-		state: newState(),
+		state: newState(), updates: make(chan Update, 1),
 	}
 	s.self.StartedAt = s.now()
 	reason := "not connected yet"
 	s.degraded.Store(&reason)
+	s.latest = Update{State: s.state, Reason: reason}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Add(4)
 	go s.watchLoop()
@@ -177,6 +180,7 @@ func (s *Store) Close() error {
 		_, _ = s.client.Revoke(ctx, lease)
 		cancel()
 	}
+	s.closeUpdates()
 	return s.client.Close()
 }
 
@@ -184,7 +188,7 @@ func (s *Store) Close() error {
 func (s *Store) Connected() bool { return s.degraded.Load() == nil }
 
 // ProbeRevision is the store's revision when it last answered a probe;
-// read in OnConnected(true), it marks the moment the store came back.
+// Update.ConnectedRevision is this value when the store came back.
 func (s *Store) ProbeRevision() int64 { return s.probeRevision.Load() }
 
 // Degraded returns why the store is unreachable or refuses writes (an
@@ -255,9 +259,13 @@ func (s *Store) setConnected(err error) {
 		} else {
 			s.log.Warn("cluster store unreachable; serving the last state and this node's own checks", "err", err)
 		}
-		if s.opts.OnConnected != nil {
-			s.opts.OnConnected(ok, reason)
-		}
+		rev := s.probeRevision.Load()
+		s.report(func(u *Update) {
+			u.Connected, u.Reason = ok, reason
+			if ok {
+				u.ConnectedRevision = rev
+			}
+		})
 	}
 }
 

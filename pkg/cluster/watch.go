@@ -101,9 +101,7 @@ func (s *Store) publish(st *State) {
 	} else {
 		s.metrics.rejectedRevision.Set(0)
 	}
-	if s.opts.OnState != nil {
-		s.opts.OnState(st)
-	}
+	s.report(func(u *Update) { u.State = st })
 }
 
 // applyPut records one key's value in st. A value that cannot be read is

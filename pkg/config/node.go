@@ -187,9 +187,6 @@ func (n *Node) validate(l *faultList) {
 	} else if strings.ContainsAny(n.Node.ID, "/ \t\n") {
 		l.addf("node.id", "%q must not contain '/' or white space", n.Node.ID)
 	}
-	if len(n.DNS.Listen) == 0 {
-		l.addf("dns.listen", "needs at least one address")
-	}
 	for i, a := range n.DNS.Listen {
 		if _, err := netip.ParseAddrPort(a); err != nil {
 			l.addf(fmt.Sprintf("dns.listen[%d]", i), "%q is not an IP:port address", a)

@@ -128,8 +128,6 @@ func TestParseNodeFaults(t *testing.T) {
 			`n.yaml:1:12: node.id: must not be empty`},
 		{"node id with a slash", "node: {id: us/1}\n",
 			`n.yaml:1:12: node.id: "us/1" must not contain '/' or white space`},
-		{"no dns listen address", "dns: {listen: []}\n",
-			`n.yaml:1:15: dns.listen: needs at least one address`},
 		{"dns listen not IP:port", "dns:\n  listen: [\"localhost:53\", \"127.0.0.1\", \":53\", \"[::1]:53\"]\n",
 			`n.yaml:2:12: dns.listen[0]: "localhost:53" is not an IP:port address
 n.yaml:2:28: dns.listen[1]: "127.0.0.1" is not an IP:port address
@@ -290,5 +288,18 @@ func TestNodeResolvePaths(t *testing.T) {
 		if tc.got != tc.want {
 			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)
 		}
+	}
+}
+
+// TestNodeWithoutListeners: an empty dns.listen and an admin.listen of
+// "" are valid and bind nothing, for a program that embeds a node and
+// serves its handlers itself.
+func TestNodeWithoutListeners(t *testing.T) {
+	n, err := ParseNode("n.yaml", []byte("dns: {listen: []}\nadmin: {listen: \"\"}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.DNS.Listen) != 0 || n.Admin.Listen != "" {
+		t.Errorf("dns.listen %q, admin.listen %q; want none", n.DNS.Listen, n.Admin.Listen)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"crypto/tls"
@@ -63,19 +63,23 @@ func adminConnCap(configured int, limit uint64) int {
 	return int(min(int64(configured), max(share, adminConnFloor)))
 }
 
-// startAdmin builds the API on nd, with its metrics in reg, and serves
-// it on l (see serveAdmin).
-func startAdmin(l net.Listener, n *config.Node, tc *tls.Config, nd *node, peers *admin.Peers, reg *prometheus.Registry, log *slog.Logger) (*http.Server, error) {
+// newAPI builds the admin API on b, with its metrics in reg and the
+// node file's tokens, limits and peers.
+func newAPI(n *config.Node, b admin.Backend, g prometheus.Gatherer, reg prometheus.Registerer, log *slog.Logger) (http.Handler, *admin.Metrics, error) {
+	peers, err := peerClient(n.Admin)
+	if err != nil {
+		return nil, nil, err
+	}
 	m, err := admin.NewMetrics(reg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	api, err := admin.New(admin.Options{Backend: backend{nd}, Gatherer: reg, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, Peers: peers,
+	api, err := admin.New(admin.Options{Backend: b, Gatherer: g, TokensFile: n.Admin.TokensFile, Logger: log, NodeID: n.Node.ID, Peers: peers,
 		Limits: n.Admin.Limits, MetricsToken: n.Admin.MetricsToken, Metrics: m})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return serveAdmin(l, n.Admin, tc, api, m, log), nil
+	return api, m, nil
 }
 
 // serveAdmin serves the API on l, over HTTPS when tc is set, within the

@@ -1,8 +1,8 @@
-package main
+package node
 
 import (
+	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
@@ -11,7 +11,8 @@ import (
 
 // embeddedOptions are the embedded etcd's settings from the node file.
 // Its password stays in data_dir, beside the data it protects.
-func embeddedOptions(n *config.Node, log *slog.Logger) cluster.EmbeddedOptions {
+// fatal is told when the embedded etcd has failed for good.
+func embeddedOptions(n *config.Node, log *slog.Logger, fatal func(error)) cluster.EmbeddedOptions {
 	u := n.Store.Embedded.Upkeep
 	return cluster.EmbeddedOptions{
 		Dir:          filepath.Join(n.DataDir, "etcd"),
@@ -25,15 +26,9 @@ func embeddedOptions(n *config.Node, log *slog.Logger) cluster.EmbeddedOptions {
 			DefragInterval: u.DefragInterval.Std(),
 			QuotaBytes:     u.QuotaBytes,
 		},
-		OnFatal: func(err error) { exitOnFault(log, err) },
+		// A full disk, a WAL write error, no descriptors left: the store
+		// is gone and its goroutines may hold locks; the node reports it
+		// on Err for its owner to end the process.
+		OnFatal: func(err error) { fatal(fmt.Errorf("embedded etcd failed: %w", err)) },
 	}
-}
-
-// exitOnFault ends the process when the embedded etcd has failed for
-// good (a full disk, a WAL write error, no descriptors left): the store
-// is gone and its goroutines may hold locks, so there is nothing to shut
-// down gracefully. It says why in one line, which etcd itself would not.
-func exitOnFault(log *slog.Logger, err error) {
-	log.Error("embedded etcd failed; exiting", "err", err)
-	os.Exit(1)
 }

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 
 // startWithTrafficFile starts a node on etcd with traffic_file set,
 // logging into logs; the node is stopped at the end of the test.
-func startWithTrafficFile(t *testing.T, etcd []string, file string, logs *testlog.Buffer) (*running, error) {
+func startWithTrafficFile(t *testing.T, etcd []string, file string, logs *testlog.Buffer) (*Node, error) {
 	t.Helper()
 	n := config.DefaultNode()
 	n.Node.ID, n.Node.Region = "tf", "test"
@@ -98,7 +98,7 @@ func TestTrafficFileAtStart(t *testing.T) {
 			if got := logs.String(); !strings.Contains(got, "level=WARN msg=\"traffic_file cannot be applied; serving the document the store holds\" file="+c.file) {
 				t.Errorf("no warning naming the file; logged:\n%s", got)
 			}
-			eventually(t, 10*time.Second, "the stored document served", func() bool { return r.node.handler.Snapshot() != nil })
+			eventually(t, 10*time.Second, "the stored document served", func() bool { return r.handler.Snapshot() != nil })
 		})
 	}
 }

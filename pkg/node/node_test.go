@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -12,7 +12,6 @@ import (
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
-	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
 // TestRemovedCheckNotPublished: a status change of a check that the served
@@ -22,31 +21,25 @@ import (
 // later document brought the check back.
 func TestRemovedCheckNotPublished(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
-	sched := health.NewScheduler(health.Options{})
-	t.Cleanup(sched.Close)
-	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), sched: sched, events: newBroadcaster(time.Now),
-		log: slog.New(slog.DiscardHandler), now: time.Now, storeSet: make(chan struct{})}
-	store, err := cluster.Open(cluster.Options{Endpoints: etcd, Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}, OnState: nd.stateChanged, OnConnected: nd.connectedChanged})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	nd.setStore(store)
+	nd := newIdleNode(t, slog.New(slog.DiscardHandler))
+	store := openStore(t, nd, etcd)
 
 	// The scheduler still runs "old"; the served document has only "kept".
-	ext := func(name string) config.Check { return config.Check{Name: name, Type: config.CheckExternal} }
-	sched.Apply([]config.Check{ext("old"), ext("kept")})
-	for _, c := range []string{"old", "kept"} {
-		if err := sched.SetExternal(c, false, time.Hour); err != nil {
-			t.Fatal(err)
-		}
+	// Both probe a closed port, so both go down.
+	down := func(name string) config.Check {
+		return config.Check{Name: name, Type: config.CheckTCP, Address: "127.0.0.1:1", Interval: config.Duration(50 * time.Millisecond), Timeout: config.Duration(50 * time.Millisecond), Rise: 1, Fall: 1}
 	}
+	nd.sched.Apply([]config.Check{down("old"), down("kept")})
+	eventually(t, 10*time.Second, "both checks down", func() bool {
+		return nd.sched.Status("old") == health.Down && nd.sched.Status("kept") == health.Down
+	})
 	nd.mu.Lock()
-	nd.traffic = &config.Traffic{Checks: []config.Check{ext("kept")}}
+	nd.traffic = &config.Traffic{Checks: []config.Check{down("kept")}}
 	nd.mu.Unlock()
 
-	nd.healthChanged(health.Change{Check: "old", To: health.Down})
-	nd.healthChanged(health.Change{Check: "kept", To: health.Down})
+	nd.checkChanged(health.Change{Check: "old", To: health.Down})
+	nd.checkChanged(health.Change{Check: "kept", To: health.Down})
+	nd.publishChecks()
 
 	// What the store holds, as its watch delivers it.
 	var stored map[string]cluster.Observation
@@ -66,14 +59,8 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 // the error, not retried in silence.
 func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 	var logs testlog.Buffer
-	nd := &node{id: "n1", handler: resolver.NewHandler(resolver.Options{}), events: newBroadcaster(time.Now),
-		log: slog.New(slog.NewTextHandler(&logs, nil)), now: time.Now, storeSet: make(chan struct{})}
-	store, err := cluster.Open(cluster.Options{Endpoints: clustertest.StartEtcd(t), Prefix: "/gtmd-test/", Self: cluster.Member{ID: "n1"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	nd.setStore(store)
+	nd := newIdleNode(t, slog.New(slog.NewTextHandler(&logs, nil)))
+	openStore(t, nd, clustertest.StartEtcd(t))
 	// About 2.6 MB of TXT strings: valid, but more than an etcd request
 	// may carry.
 	var big strings.Builder
@@ -99,4 +86,31 @@ func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 		got := logs.String()
 		return strings.Contains(got, "traffic_file not applied") && strings.Contains(got, file) && strings.Contains(got, "storing the traffic document")
 	})
+}
+
+// newIdleNode makes a node "n1" that binds nothing and is not started:
+// a test drives its parts by hand.
+func newIdleNode(t *testing.T, log *slog.Logger) *Node {
+	t.Helper()
+	c := config.DefaultNode()
+	c.Node.ID = "n1"
+	c.DNS.Listen, c.Admin.Listen, c.DataDir = nil, "", t.TempDir()
+	n, err := New(Options{Config: &c, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Shutdown(context.Background()) })
+	return n
+}
+
+// openStore gives n a store on etcd, as Start would.
+func openStore(t *testing.T, n *Node, etcd []string) *cluster.Store {
+	t.Helper()
+	store, err := cluster.Open(cluster.Options{Endpoints: etcd, Prefix: "/gtmd-test/", Self: cluster.Member{ID: n.id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	n.store = store
+	return store
 }

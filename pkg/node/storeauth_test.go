@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"bytes"
@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/testcert"
+	"github.com/gtmd/gtmd/internal/testport"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -50,7 +50,7 @@ func TestStoreTLSAndAuth(t *testing.T) {
 	endpoints := []string{endpoint}
 
 	// Turn authentication on with the node's own TLS settings.
-	opts, err := storeOptions(&n, endpoints)
+	opts, err := storeOptions(&n, endpoints, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,26 +106,6 @@ func writeCert(t *testing.T, dir, name string, ca *testcert.CA, hosts ...string)
 	}
 }
 
-// freeLoopbackURLs returns n http:// URLs on 127.0.0.1 ports that were
-// free a moment ago.
-func freeLoopbackURLs(t *testing.T, n int) []string {
-	t.Helper()
-	var urls []string
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		urls = append(urls, "http://"+l.Addr().String())
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return urls
-}
-
 // embeddedNode is a node file for a node on its embedded store, with
 // everything on free loopback ports.
 func embeddedNode(t *testing.T, dataDir string) config.Node {
@@ -135,7 +115,7 @@ func embeddedNode(t *testing.T, dataDir string) config.Node {
 	n.DNS.Listen = []string{"127.0.0.1:0"}
 	n.DNS.UDPListeners = 1
 	n.Admin.Listen = "127.0.0.1:0"
-	urls := freeLoopbackURLs(t, 2)
+	urls := testport.LoopbackURLs(t, 2)
 	n.Store.Embedded.ClientURL, n.Store.Embedded.PeerURL = urls[0], urls[1]
 	n.DataDir = dataDir
 	if err := n.Validate(); err != nil {

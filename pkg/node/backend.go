@@ -1,9 +1,10 @@
-package main
+package node
 
 import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,12 +18,21 @@ import (
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
-// backend is the admin API's view of the node.
+// backend is the admin API's view of the node. Before Start, and
+// after Shutdown, what needs the store answers ErrUnavailable.
 type backend struct {
-	n *node
+	n *Node
 }
 
 var _ admin.Backend = backend{}
+
+// store is the node's store once Start has opened it.
+func (b backend) store() (*cluster.Store, error) {
+	if s := b.n.liveStore.Load(); s != nil {
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w: the node has not started", admin.ErrUnavailable)
+}
 
 // storeErr maps a store failure to what the API reports.
 func storeErr(err error) error {
@@ -42,9 +52,13 @@ func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 }
 
 func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
+	s, err := b.store()
+	if err != nil {
+		return nil, 0, err
+	}
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	t, rev, err := b.n.store.Traffic(ctx)
+	t, rev, err := s.Traffic(ctx)
 	if errors.Is(err, cluster.ErrNoDocument) {
 		return nil, 0, admin.ErrNotFound
 	}
@@ -52,6 +66,10 @@ func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
 }
 
 func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
+	s, err := b.store()
+	if err != nil {
+		return 0, err
+	}
 	if dryRun {
 		// The document was validated when it was parsed; a dry run also
 		// says whether If-Match still holds, for which the stored
@@ -60,7 +78,7 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 		// document that would replace it.
 		ctx, cancel := storeCtx(ctx)
 		defer cancel()
-		rev, err := b.n.store.TrafficRevision(ctx)
+		rev, err := s.TrafficRevision(ctx)
 		if err != nil {
 			return 0, storeErr(err)
 		}
@@ -75,7 +93,7 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	}
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	rev, err := b.n.store.ApplyTraffic(ctx, doc, cond)
+	rev, err := s.ApplyTraffic(ctx, doc, cond)
 	var mismatch *cluster.RevisionMismatchError
 	if errors.As(err, &mismatch) {
 		return mismatch.Current, admin.ErrRevisionMismatch
@@ -84,7 +102,11 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 }
 
 func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, error) {
-	st := b.n.store.State()
+	s, err := b.store()
+	if err != nil {
+		return nil, err
+	}
+	st := s.State()
 	out := []admin.MemberSync{}
 	for _, m := range st.Members {
 		if m.ID == b.n.id {
@@ -170,15 +192,23 @@ func (b backend) SetOverride(ctx context.Context, service, endpoint string, o ad
 	if !b.endpointExists(service, endpoint) {
 		return admin.ErrNotFound
 	}
+	s, err := b.store()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	return storeErr(b.n.store.SetOverride(ctx, service, endpoint, cluster.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
+	return storeErr(s.SetOverride(ctx, service, endpoint, cluster.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
 }
 
 func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) error {
+	s, err := b.store()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	found, err := b.n.store.DeleteOverride(ctx, dns.CanonicalName(service), endpoint)
+	found, err := s.DeleteOverride(ctx, dns.CanonicalName(service), endpoint)
 	if err != nil {
 		return storeErr(err)
 	}
@@ -205,14 +235,22 @@ func (b backend) SetExternal(ctx context.Context, check string, healthy bool, tt
 	case c.Type != config.CheckExternal:
 		return admin.ErrNotExternal
 	}
+	s, err := b.store()
+	if err != nil {
+		return err
+	}
 	now := b.n.now()
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	return storeErr(b.n.store.SetExternal(ctx, check, cluster.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
+	return storeErr(s.SetExternal(ctx, check, cluster.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
 }
 
 func (b backend) Members(context.Context) ([]admin.Member, error) {
-	st := b.n.store.State()
+	s, err := b.store()
+	if err != nil {
+		return nil, err
+	}
+	st := s.State()
 	out := make([]admin.Member, 0, len(st.Members))
 	for _, m := range st.Members {
 		out = append(out, admin.Member{ID: m.ID, Region: m.Region, DNS: m.DNS, Admin: m.Admin, Version: m.Version, Revision: m.Revision, StartedAt: m.StartedAt, LastSeen: m.LastSeen})

@@ -1,11 +1,9 @@
-package main
+package node
 
 import (
 	"fmt"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
-	"github.com/gtmd/gtmd/pkg/config"
-	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
 // keepCookieSecrets hands the cluster's shared cookie secrets to the
@@ -13,13 +11,14 @@ import (
 // good at every other. Until the store answers, the handler keeps the
 // random secret it started with, which makes cookies good at this node
 // only.
-func keepCookieSecrets(store *cluster.Store, c config.Cookies, h *resolver.Handler) error {
+func (n *Node) keepCookieSecrets() error {
+	c := n.cfg.Cookies
 	if !c.Enabled {
 		return nil
 	}
-	err := store.KeepCookieSecrets(cluster.CookieSecretOptions{
+	err := n.store.KeepCookieSecrets(cluster.CookieSecretOptions{
 		Rotation: c.SecretRotation.Std(),
-		OnChange: func(cs cluster.CookieSecrets) { h.SetCookieSecrets(cs.Current, cs.Previous) },
+		OnChange: func(cs cluster.CookieSecrets) { n.handler.SetCookieSecrets(cs.Current, cs.Previous) },
 	})
 	if err != nil {
 		return fmt.Errorf("keeping the cookie secret: %w", err)

@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"encoding/json"
@@ -22,7 +22,10 @@ type cachedDocument struct {
 	Traffic  json.RawMessage `json:"traffic"`
 }
 
-// saveDocument writes the copy whole or not at all.
+// saveDocument writes the copy whole or not at all, and durably: the new
+// file's data reaches the disk before the rename makes it the copy, and
+// the rename itself before saveDocument returns, so a power cut leaves
+// the old copy or the new one, never an empty file.
 func saveDocument(dir string, revision int64, t *config.Traffic) error {
 	doc, err := json.Marshal(t)
 	if err != nil {
@@ -35,22 +38,40 @@ func saveDocument(dir string, revision int64, t *config.Traffic) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("keeping the served document: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, cacheFile+".*")
-	if err != nil {
-		return fmt.Errorf("keeping the served document: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("keeping the served document: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("keeping the served document: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), filepath.Join(dir, cacheFile)); err != nil {
+	if err := writeDurably(dir, cacheFile, b); err != nil {
 		return fmt.Errorf("keeping the served document: %w", err)
 	}
 	return nil
+}
+
+// writeDurably replaces dir/name with data: write a temporary file,
+// fsync it, rename it over name, fsync the directory.
+func writeDurably(dir, name string, data []byte) error {
+	tmp, err := os.CreateTemp(dir, name+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }
 
 // loadDocument reads the copy; os.ErrNotExist when there is none.

@@ -1,7 +1,8 @@
-package main
+package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -52,4 +53,37 @@ func loadForStore(path string) (*config.Traffic, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// bootstrapTraffic applies t, the node file's traffic_file at path, when
+// the store holds no document, retrying while the store is away, and
+// gives up once some document is stored.
+func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traffic) {
+	var lastErr string
+	for {
+		if st := n.store.State(); st != nil && st.Traffic != nil {
+			return
+		}
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		rev, err := n.store.ApplyTraffic(actx, t, cluster.NoDocument)
+		cancel()
+		var mismatch *cluster.RevisionMismatchError
+		switch {
+		case err == nil:
+			n.log.Info("traffic_file applied to the empty store", "file", path, "revision", rev)
+			return
+		case errors.As(err, &mismatch), ctx.Err() != nil:
+			return
+		}
+		// Said once per kind of failure, not every second of an outage.
+		if err.Error() != lastErr {
+			lastErr = err.Error()
+			n.log.Warn("traffic_file not applied yet; trying again", "file", path, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }

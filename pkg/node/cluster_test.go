@@ -1,4 +1,4 @@
-package main
+package node
 
 import (
 	"context"
@@ -62,7 +62,7 @@ func startTarget(t *testing.T) *regiontarget.Target {
 
 // liveNode is a node started as serve starts one.
 type liveNode struct {
-	*running
+	*Node
 	id string
 }
 
@@ -102,7 +102,7 @@ func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, d
 		t.Fatalf("starting node %s: %v", id, err)
 	}
 	t.Cleanup(r.stop)
-	return &liveNode{running: r, id: id}
+	return &liveNode{Node: r, id: id}
 }
 
 // answer asks a node for name A and returns the addresses, "" rcode

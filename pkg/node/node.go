@@ -1,0 +1,194 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gtmd/gtmd/geo"
+	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+	"github.com/gtmd/gtmd/pkg/resolver"
+)
+
+// Node is one gtmd node. Make it with New, run it with Start, stop it
+// with Shutdown; it is not restarted once stopped.
+type Node struct {
+	cfg     *config.Node
+	id      string
+	version string
+	log     *slog.Logger
+	reg     prometheus.Registerer
+	gather  prometheus.Gatherer
+	now     func() time.Time
+
+	// geo is the database the node opened itself (nil when Options gave
+	// a Locator); locator is what the handler places clients with.
+	geo     *geo.Provider
+	locator geo.Locator
+
+	handler *resolver.Handler
+	sched   *health.Scheduler
+	gauge   *health.EndpointGauge
+	events  *broadcaster
+	api     http.Handler
+	apiM    *admin.Metrics
+
+	// Set by Start, read after it returns.
+	dns       *resolver.Server
+	adminSrv  *http.Server
+	adminAddr string
+	store     *cluster.Store
+	embed     *cluster.Embedded
+	// liveStore is store for the API, which an embedder may serve before
+	// Start has returned.
+	liveStore atomic.Pointer[cluster.Store]
+
+	// checksChanged holds the checks whose status moved since the run
+	// loop last looked; checksWake tells it there are some.
+	changedMu     sync.Mutex
+	checksChanged map[string]bool
+	checksWake    chan struct{}
+
+	// life: Start once, Shutdown once; errs carries fatal errors and is
+	// closed by Shutdown once every goroutine has ended.
+	lifeMu   sync.Mutex
+	started  bool
+	stopping bool
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	errs     chan error
+	stopOnce sync.Once
+
+	mu sync.Mutex
+	served
+}
+
+// New builds a node from opts without starting anything: no socket is
+// bound and no goroutine runs until Start. DNSHandler and AdminHandler
+// are ready at once (the API answers 503 until Start).
+func New(opts Options) (n *Node, err error) {
+	if opts.Config == nil {
+		return nil, errors.New("node: Options.Config is nil")
+	}
+	c := opts.Config
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("node: invalid settings:\n%w", err)
+	}
+	n = &Node{
+		cfg: c, id: c.Node.ID, version: opts.Version, log: opts.Logger, now: time.Now,
+		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
+		events: newBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
+		errs: make(chan error, 4),
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.reg == nil && n.gather == nil {
+		r := prometheus.NewRegistry()
+		n.reg, n.gather = r, r
+	} else if g, ok := n.reg.(prometheus.Gatherer); ok && n.gather == nil {
+		n.gather = g
+	}
+	defer func() {
+		if err != nil && n.geo != nil {
+			_ = n.geo.Close()
+		}
+	}()
+	if n.locator == nil {
+		if err := n.openGeo(); err != nil {
+			return nil, err
+		}
+	}
+	if n.handler, err = newHandler(c, n.locator, n.reg, n.log); err != nil {
+		return nil, err
+	}
+	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
+		return nil, err
+	}
+	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged})
+	if n.api, n.apiM, err = newAPI(c, backend{n}, n.gather, n.reg, n.log); err != nil {
+		n.sched.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// DNSHandler is the node's DNS handler, for an embedder's own servers;
+// it answers REFUSED until a document is served.
+func (n *Node) DNSHandler() dns.Handler { return n.handler }
+
+// AdminHandler is the node's admin API, for an embedder's own server,
+// with the node file's tokens and limits.
+func (n *Node) AdminHandler() http.Handler { return n.api }
+
+// DNSAddrs are the addresses the DNS listeners are bound to, once Start
+// has returned; none when dns.listen is empty.
+func (n *Node) DNSAddrs() []netip.AddrPort {
+	if n.dns == nil {
+		return nil
+	}
+	var out []netip.AddrPort
+	for _, a := range n.dns.Addrs() {
+		if ap, err := netip.ParseAddrPort(a); err == nil {
+			out = append(out, ap)
+		}
+	}
+	return out
+}
+
+// AdminAddr is the address the admin API is bound to once Start has
+// returned, "" when admin.listen is "".
+func (n *Node) AdminAddr() string { return n.adminAddr }
+
+// Err carries the errors that end the node (a DNS listener that fails,
+// an embedded etcd that fails for good), never a store outage, which the
+// node rides out. It is closed once Shutdown has finished.
+func (n *Node) Err() <-chan error { return n.errs }
+
+// fatal reports an error that ends the node on Err.
+func (n *Node) fatal(err error) {
+	n.lifeMu.Lock()
+	defer n.lifeMu.Unlock()
+	if n.stopping {
+		return
+	}
+	select {
+	case n.errs <- err:
+	default:
+		// Errs holds some already: the first is what the caller acts on.
+	}
+}
+
+// Ready reports whether the node serves a document, and why it is
+// degraded if it is.
+func (n *Node) Ready() (ready bool, degraded string) {
+	s := n.liveStore.Load()
+	if s == nil {
+		return n.handler.Snapshot() != nil, "not started"
+	}
+	return n.handler.Snapshot() != nil, degradedReason(s.Degraded(), s.State())
+}
+
+// Subscribe delivers the node's events (health changes, documents
+// applied, members joining and leaving) until ctx ends or the node
+// stops.
+func (n *Node) Subscribe(ctx context.Context) (<-chan admin.Event, error) {
+	return backend{n}.Subscribe(ctx)
+}
+
+// Explain answers q as this node would and says why.
+func (n *Node) Explain(ctx context.Context, q admin.ExplainQuery) (*admin.Explanation, error) {
+	return backend{n}.Explain(ctx, q)
+}

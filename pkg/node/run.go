@@ -1,0 +1,224 @@
+package node
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
+	"github.com/gtmd/gtmd/pkg/resolver"
+)
+
+// observationRefresh is how often a node republishes its latest check
+// results (latency, error, time) when their status has not changed.
+const observationRefresh = 5 * time.Second
+
+// externalExpiry is how often health is computed again while the
+// document has external checks, so a pushed status that expires takes
+// its endpoints out of the answers on time.
+const externalExpiry = time.Second
+
+// run is the node's one loop: it takes the store's updates and this
+// node's check results, publishes snapshots, and owns every ticker. It
+// ends when ctx does or the store's updates end.
+func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
+	n.mu.Lock()
+	n.storeOpenedLocked()
+	n.mu.Unlock()
+	refresh := time.NewTicker(observationRefresh)
+	defer refresh.Stop()
+	expire := time.NewTicker(externalExpiry)
+	defer expire.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case u, ok := <-updates:
+			if !ok {
+				return
+			}
+			n.update(u)
+		case <-n.checksWake:
+			n.publishChecks()
+		case <-expire.C:
+			n.mu.Lock()
+			if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(c config.Check) bool { return c.Type == config.CheckExternal }) {
+				n.publishLocked()
+			}
+			n.mu.Unlock()
+		case <-refresh.C:
+			// Each node's latest latency, error and time reach the
+			// others (GET /v1/health) at a heartbeat's pace; status
+			// changes go at once. The store writes only what differs.
+			n.mu.Lock()
+			n.observeAllLocked()
+			n.mu.Unlock()
+		}
+	}
+}
+
+// storeOpenedLocked tells the store what a node serving a cached
+// document serves, with the results its checks have had so far.
+func (n *Node) storeOpenedLocked() {
+	if n.traffic != nil {
+		n.store.SetServing(n.revision)
+		n.observeAllLocked()
+	}
+}
+
+// update takes in one report of the store.
+func (n *Node) update(u cluster.Update) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.connectionLocked(u)
+	if u.State != n.state {
+		n.stateLocked(u.State)
+	}
+	n.publishLocked()
+}
+
+// connectionLocked follows the store's connection: cut off from the
+// store, the node answers from its own results (fail-static).
+func (n *Node) connectionLocked(u cluster.Update) {
+	back := u.Connected && (!n.connected || u.ConnectedRevision != n.connectedRevision)
+	if back && n.wasConnected {
+		// Back after an outage: what the other nodes said before it may
+		// be stale (a region that failed meanwhile), so their results
+		// count again only once they have written since.
+		n.trustAfter = u.ConnectedRevision
+	}
+	n.connected = u.Connected
+	if u.Connected {
+		n.wasConnected = true
+		n.connectedRevision = u.ConnectedRevision
+	}
+}
+
+// stateLocked takes in a new state of the store: a new traffic document
+// is built and served, and checks follow it.
+func (n *Node) stateLocked(st *cluster.State) {
+	prev := n.state
+	n.state = st
+	n.memberEvents(prev, st)
+	if st.Traffic == nil || st.TrafficRevision == n.revision {
+		return
+	}
+	s, err := resolver.Build(st.Traffic, uint32(st.TrafficRevision))
+	if err != nil {
+		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", st.TrafficRevision, "err", err)
+		return
+	}
+	old := n.traffic
+	n.traffic, n.revision, n.base = st.Traffic, st.TrafficRevision, s
+	n.forgetRemovedChecks(old, st.Traffic)
+	n.sched.Apply(st.Traffic.Checks)
+	n.store.SetServing(st.TrafficRevision)
+	if err := saveDocument(n.cfg.DataDir, st.TrafficRevision, st.Traffic); err != nil {
+		n.log.Warn("cannot keep a copy of the traffic document; a restart while etcd is away will not answer", "err", err)
+	}
+	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
+	n.events.send("config", map[string]int64{"revision": st.TrafficRevision})
+}
+
+// memberEvents sends an event for each node that joined or left.
+func (n *Node) memberEvents(prev, cur *cluster.State) {
+	if prev == nil {
+		return
+	}
+	for id, m := range cur.Members {
+		if _, ok := prev.Members[id]; !ok {
+			n.events.send("member_join", m)
+		}
+	}
+	for id, m := range prev.Members {
+		if _, ok := cur.Members[id]; !ok {
+			n.events.send("member_leave", m)
+		}
+	}
+}
+
+// forgetRemovedChecks drops from the store this node's results for checks
+// the new document no longer has.
+func (n *Node) forgetRemovedChecks(old, cur *config.Traffic) {
+	if old == nil {
+		return
+	}
+	keep := map[string]bool{}
+	for _, c := range cur.Checks {
+		keep[c.Name] = true
+	}
+	for _, c := range old.Checks {
+		if !keep[c.Name] {
+			n.store.Forget(c.Name)
+		}
+	}
+}
+
+// checkChanged is the scheduler's OnChange. It only notes the check and
+// wakes the run loop, so a burst of changes costs one publication.
+func (n *Node) checkChanged(c health.Change) {
+	n.changedMu.Lock()
+	n.checksChanged[c.Check] = true
+	n.changedMu.Unlock()
+	select {
+	case n.checksWake <- struct{}{}:
+	default:
+	}
+}
+
+// publishChecks hands the checks that changed to the store for the other
+// nodes, and into this node's answers at once.
+func (n *Node) publishChecks() {
+	n.changedMu.Lock()
+	changed := n.checksChanged
+	n.checksChanged = map[string]bool{}
+	n.changedMu.Unlock()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.traffic != nil {
+		// Only checks of the served document: a change queued before a
+		// new document reached the scheduler must not bring back a check
+		// that forgetRemovedChecks has just forgotten.
+		for _, c := range n.traffic.Checks {
+			if changed[c.Name] {
+				n.observeLocked(c.Name)
+			}
+		}
+	}
+	n.publishLocked()
+}
+
+// observeAllLocked hands the store this node's latest result for every
+// check of the served document.
+func (n *Node) observeAllLocked() {
+	if n.traffic == nil {
+		return
+	}
+	for _, c := range n.traffic.Checks {
+		n.observeLocked(c.Name)
+	}
+}
+
+// observeLocked hands this node's latest result for check to the store.
+func (n *Node) observeLocked(check string) {
+	if st, ok := n.sched.State(check); ok && st.Status != health.Unknown {
+		n.store.Observe(check, observationOf(st))
+	}
+}
+
+// serveCached serves a document kept from an earlier run until the store
+// delivers one, so a node restarted while etcd is unreachable answers.
+func (n *Node) serveCached(t *config.Traffic, revision int64) error {
+	s, err := resolver.Build(t, uint32(revision))
+	if err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.traffic, n.revision, n.base = t, revision, s
+	n.publishLocked()
+	n.sched.Apply(t.Checks)
+	return nil
+}

@@ -1,0 +1,55 @@
+package node
+
+import (
+	"context"
+	"errors"
+)
+
+// Shutdown stops the node: DNS first so queries in flight finish, then
+// the event streams and the API, the run loop, the checks, the store
+// (its lease is revoked, so its member entry and results leave at once),
+// the embedded etcd and the GeoIP databases it opened. ctx bounds the
+// wait for queries and API requests in flight. Every goroutine the node
+// started has ended when it returns, and Err is closed.
+func (n *Node) Shutdown(ctx context.Context) error {
+	var errs []error
+	n.stopOnce.Do(func() {
+		n.lifeMu.Lock()
+		n.stopping = true
+		cancel := n.cancel
+		n.lifeMu.Unlock()
+		if n.dns != nil {
+			if err := n.dns.Shutdown(ctx); err != nil {
+				errs = append(errs, err)
+				n.log.Warn("dns shutdown", "err", err)
+			}
+		}
+		// Event streams never go idle; ending them lets the API shut down
+		// at once rather than at the end of the grace.
+		n.events.close()
+		if n.adminSrv != nil {
+			if err := n.adminSrv.Shutdown(ctx); err != nil {
+				n.log.Warn("admin API shutdown; closing the connections left", "err", err)
+				_ = n.adminSrv.Close()
+			}
+		}
+		if cancel != nil {
+			cancel()
+		}
+		n.sched.Close()
+		if n.store != nil {
+			if err := n.store.Close(); err != nil && !errors.Is(err, context.Canceled) {
+				errs = append(errs, err)
+			}
+		}
+		n.wg.Wait()
+		if n.embed != nil {
+			n.embed.Close()
+		}
+		if n.geo != nil {
+			_ = n.geo.Close()
+		}
+		close(n.errs)
+	})
+	return errors.Join(errs...)
+}

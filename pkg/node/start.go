@@ -1,0 +1,204 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+
+	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/resolver"
+)
+
+// Start starts every part of the node: the served-document copy from the
+// last run, the DNS listeners, the admin API, the store (embedded etcd
+// unless endpoints are given) and the health checks. It returns once
+// they serve, also when etcd is unreachable: the node then answers from
+// its kept copy and its own checks (fail-static) and joins the cluster
+// when etcd answers. ctx bounds the start only; the node runs until
+// Shutdown. On error everything started is stopped again.
+func (n *Node) Start(ctx context.Context) (err error) {
+	n.lifeMu.Lock()
+	if n.started || n.stopping {
+		n.lifeMu.Unlock()
+		return errors.New("node: Start called twice or after Shutdown")
+	}
+	n.started = true
+	runCtx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.lifeMu.Unlock()
+	defer func() {
+		if err != nil {
+			_ = n.Shutdown(context.Background())
+		}
+	}()
+	c := n.cfg
+	n.log.Info("starting node", "version", n.version, "node", c.Node.ID, "region", c.Node.Region)
+	n.serveKeptDocument()
+
+	// DNS and the API bind first, so the member entry carries the
+	// addresses they got; DNS answers REFUSED until the first document.
+	if err := n.startDNS(runCtx); err != nil {
+		return err
+	}
+	adminTLSConfig, err := adminTLS(c.Admin)
+	if err != nil {
+		return err
+	}
+	// The API is bound now but served once the store is open: requests
+	// wait in the listen queue meanwhile.
+	adminLn, err := listenAdmin(c.Admin)
+	if err != nil {
+		return err
+	}
+	if adminLn != nil {
+		n.adminAddr = adminLn.Addr().String()
+		defer func() {
+			if err != nil && n.adminSrv == nil {
+				adminLn.Close()
+			}
+		}()
+	}
+	if err := n.openStore(); err != nil {
+		return err
+	}
+	if err := n.keepCookieSecrets(); err != nil {
+		return err
+	}
+	var bootstrap *config.Traffic
+	if c.TrafficFile != "" {
+		if bootstrap, err = checkTrafficFile(ctx, n.store, c.TrafficFile, n.log); err != nil {
+			return err
+		}
+	}
+	if adminLn != nil {
+		n.adminSrv = serveAdmin(adminLn, c.Admin, adminTLSConfig, n.api, n.apiM, n.log)
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.run(runCtx, n.store.Updates())
+	}()
+	if bootstrap != nil {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			n.bootstrapTraffic(runCtx, c.TrafficFile, bootstrap)
+		}()
+	}
+	n.log.Info("gtmd listening", "dns", n.DNSAddrs(), "admin", n.adminAddr)
+	return nil
+}
+
+// serveKeptDocument serves the document kept from the last run, if any,
+// until the store delivers one.
+func (n *Node) serveKeptDocument() {
+	switch t, rev, err := loadDocument(n.cfg.DataDir); {
+	case err == nil:
+		if err := n.serveCached(t, rev); err != nil {
+			n.log.Warn("the kept copy of the traffic document cannot be served", "err", err)
+		} else {
+			n.log.Info("serving the document kept from the last run until the store answers", "revision", rev)
+		}
+	case !errors.Is(err, os.ErrNotExist):
+		n.log.Warn("the kept copy of the traffic document is unreadable; waiting for the store", "err", err)
+	}
+}
+
+// startDNS binds dns.listen, if any, and reports a listener that fails
+// later, until ctx ends, on Err.
+func (n *Node) startDNS(ctx context.Context) error {
+	c := n.cfg
+	if len(c.DNS.Listen) == 0 {
+		return nil
+	}
+	tcpMetrics, err := resolver.NewTCPMetrics(n.reg)
+	if err != nil {
+		return err
+	}
+	srv := resolver.NewServer(resolver.ServerOptions{
+		Addrs:                      c.DNS.Listen,
+		UDPListeners:               c.DNS.UDPListeners,
+		TCPIdleTimeout:             c.DNS.TCPIdleTimeout.Std(),
+		TCPBusyIdleTimeout:         c.DNS.TCPBusyIdleTimeout.Std(),
+		TCPMaxConnections:          dnsTCPMaxConnections(c, fileLimit(), n.log),
+		TCPMaxConnectionsPerSource: c.DNS.TCPMaxConnectionsPerSource,
+		TCPMaxQueries:              c.DNS.TCPMaxQueries,
+		TCPMetrics:                 tcpMetrics,
+		Handler:                    n.handler,
+		Logger:                     n.log,
+	})
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	n.dns = srv
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		select {
+		case err := <-srv.Err():
+			n.fatal(fmt.Errorf("dns listener failed: %w", err))
+		case <-ctx.Done():
+		}
+	}()
+	return nil
+}
+
+// openStore starts the embedded etcd when no endpoints are given, and
+// opens the store.
+func (n *Node) openStore() error {
+	c := n.cfg
+	endpoints := c.Store.EtcdEndpoints
+	if len(endpoints) == 0 {
+		e, err := cluster.StartEmbedded(embeddedOptions(c, n.log, n.fatal))
+		if err != nil {
+			return err
+		}
+		n.embed = e
+		endpoints = e.Endpoints()
+	}
+	opts, err := storeOptions(c, endpoints, n.version)
+	if err != nil {
+		return err
+	}
+	for _, a := range n.DNSAddrs() {
+		opts.Self.DNS = append(opts.Self.DNS, a.String())
+	}
+	if len(c.DNS.Listen) == 0 {
+		opts.Self.DNS = nil
+	}
+	if n.adminAddr != "" {
+		opts.Self.Admin = adminURL(c.Admin, n.adminAddr)
+	}
+	opts.Logger, opts.Registerer = n.log, n.reg
+	if n.embed != nil {
+		opts.Username, opts.Password = n.embed.Credentials()
+		opts.Recover = n.embed.Recover
+	}
+	s, err := cluster.Open(opts)
+	if err != nil {
+		return err
+	}
+	n.store = s
+	n.liveStore.Store(s)
+	return nil
+}
+
+// adminURL is the base URL other nodes reach this node's API at, from
+// the address it is bound to.
+func adminURL(a config.Admin, bound string) string {
+	scheme := "http"
+	if a.TLSCert != "" {
+		scheme = "https"
+	}
+	host, port, err := net.SplitHostPort(bound)
+	if err == nil && (host == "" || host == "0.0.0.0" || host == "::") {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+		return scheme + "://" + net.JoinHostPort(host, port)
+	}
+	return scheme + "://" + bound
+}
