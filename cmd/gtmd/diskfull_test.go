@@ -16,6 +16,7 @@ import (
 	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/internal/testport"
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // TestServeProcess is `gtmd serve` in a process of its own, started by
@@ -158,7 +159,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 	}
 	filler.Close()
 
-	big := cluster.Override{State: "drain", Reason: strings.Repeat("x", 1<<20)}
+	big := health.Override{State: "drain", Reason: strings.Repeat("x", 1<<20)}
 	for i := 0; i < 100 && cmd.ProcessState == nil; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err := s.SetOverride(ctx, "svc", fmt.Sprintf("e%d", i), big)

@@ -132,11 +132,17 @@ func Start(c Config) (*App, error) {
 }
 
 // healthChanged is the Scheduler's OnChange. It recomputes every
-// endpoint from every check's current status, not only the one that
+// endpoint from every check's current result, not only the one that
 // changed; the Scheduler logs the change itself (Options.Logger).
 func (a *App) healthChanged(health.Change) {
-	// No operator overrides in this program: nil.
-	healthy := health.EndpointHealth(a.traffic, a.sched.Status, nil)
+	// One node: its own results are the only ones that count. No operator
+	// overrides and no external checks in this program.
+	ev := health.Evaluate(health.Inputs{
+		Traffic:      a.traffic,
+		Observations: map[string]map[string]health.Observation{"self": a.sched.Observations()},
+		Now:          time.Now(),
+	})
+	healthy := ev.Healthy()
 	a.handler.Swap(a.base.WithHealth(func(service, endpoint string) bool {
 		up, ok := healthy[health.EndpointKey{Service: service, Endpoint: endpoint}]
 		return !ok || up

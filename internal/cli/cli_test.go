@@ -15,6 +15,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // cliResult is what one run printed and returned.
@@ -257,7 +258,7 @@ func TestCLIExplain(t *testing.T) {
 	if !strings.HasSuffix(r.stdout, "agree: yes\n") {
 		t.Errorf("agreement:\n%s", r.stdout)
 	}
-	if err := b3.SetOverride(context.Background(), "www.example.com.", "us-east", admin.Override{State: "down"}); err != nil {
+	if err := b3.SetOverride(context.Background(), "www.example.com.", "us-east", health.Override{State: "down"}); err != nil {
 		t.Fatal(err)
 	}
 	r = cli(t, env, "explain", "www.example.com", "--all-nodes")
@@ -347,7 +348,7 @@ func TestCLIValidate(t *testing.T) {
 func TestCLIJSONIsTheAPIs(t *testing.T) {
 	b, env := testNode(t, admin.Options{})
 	b.AddMember(admin.Member{ID: "n2", Region: "eu", DNS: []string{"192.0.2.2:53"}})
-	if err := b.SetOverride(t.Context(), "www.example.com.", "us-east", admin.Override{State: "down", Reason: "r"}); err != nil {
+	if err := b.SetOverride(t.Context(), "www.example.com.", "us-east", health.Override{State: "down", Reason: "r"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

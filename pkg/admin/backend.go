@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
 )
 
@@ -26,7 +27,7 @@ type Backend interface {
 	Health(ctx context.Context) ([]EndpointStatus, error)
 	// SetOverride forces an endpoint down or up; ErrNotFound when the
 	// service or endpoint does not exist.
-	SetOverride(ctx context.Context, service, endpoint string, o Override) error
+	SetOverride(ctx context.Context, service, endpoint string, o health.Override) error
 	// DeleteOverride clears it; ErrNotFound when there was none.
 	DeleteOverride(ctx context.Context, service, endpoint string) error
 	// SetExternal records an external check's status; ErrNotFound for an
@@ -51,13 +52,6 @@ var (
 	ErrUnavailable      = errors.New("the store is unreachable")
 )
 
-// Override is an operator's decision on an endpoint.
-type Override struct {
-	State  string    `json:"state"` // down | up
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at,omitzero"`
-}
-
 // MemberSync is whether one member serves a revision.
 type MemberSync struct {
 	ID       string `json:"id"`
@@ -77,14 +71,14 @@ type Observation struct {
 
 // EndpointStatus is an endpoint's health as the cluster sees it.
 type EndpointStatus struct {
-	Service      string        `json:"service"`
-	Endpoint     string        `json:"endpoint"`
-	Check        string        `json:"check,omitempty"`
-	Healthy      bool          `json:"healthy"`
-	Since        time.Time     `json:"since,omitzero"`
-	Reason       string        `json:"reason"`
-	Override     *Override     `json:"override,omitempty"`
-	Observations []Observation `json:"observations,omitempty"`
+	Service      string           `json:"service"`
+	Endpoint     string           `json:"endpoint"`
+	Check        string           `json:"check,omitempty"`
+	Healthy      bool             `json:"healthy"`
+	Since        time.Time        `json:"since,omitzero"`
+	Reason       string           `json:"reason"`
+	Override     *health.Override `json:"override,omitempty"`
+	Observations []Observation    `json:"observations,omitempty"`
 }
 
 // Member is a live node.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 func TestExplain(t *testing.T) {
@@ -90,7 +91,7 @@ func TestExplainAllNodes(t *testing.T) {
 
 	// n2 drained us-east: the nodes disagree, and say how.
 	ctx := t.Context()
-	if err := b2.SetOverride(ctx, "www.example.com.", "us-east", admin.Override{State: "down"}); err != nil {
+	if err := b2.SetOverride(ctx, "www.example.com.", "us-east", health.Override{State: "down"}); err != nil {
 		t.Fatal(err)
 	}
 	a.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)

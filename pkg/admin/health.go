@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // HealthList is the answer to GET /v1/health.
@@ -31,9 +33,9 @@ type OverrideRequest struct {
 // OverrideResult is the answer to PUT and DELETE of an override; Override
 // is null once cleared.
 type OverrideResult struct {
-	Service  string    `json:"service"`
-	Endpoint string    `json:"endpoint"`
-	Override *Override `json:"override"`
+	Service  string           `json:"service"`
+	Endpoint string           `json:"endpoint"`
+	Override *health.Override `json:"override"`
 }
 
 // CheckStatusRequest is the body of PUT /v1/checks/{name}/status.
@@ -88,11 +90,11 @@ func (s *server) putOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	state := strings.ToLower(strings.TrimSpace(req.State))
-	if state != "down" && state != "up" {
+	if state != health.OverrideDown && state != health.OverrideUp {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("state %q: want down (drain) or up (force up)", req.State))
 		return
 	}
-	o := Override{State: state, Reason: req.Reason, At: time.Now().UTC()}
+	o := health.Override{State: state, Reason: req.Reason, At: time.Now().UTC()}
 	if err := s.backend.SetOverride(r.Context(), service, endpoint, o); err != nil {
 		s.fail(w, r, "endpoint "+endpoint+" of service "+service, err)
 		return

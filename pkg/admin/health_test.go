@@ -1,7 +1,10 @@
 package admin_test
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +30,7 @@ func TestHealthAndOverrides(t *testing.T) {
 	if or.Service != "www.example.com." || or.Endpoint != "us-east" || or.Override == nil || or.Override.State != "down" || or.Override.Reason != "maintenance" || or.Override.At.IsZero() {
 		t.Errorf("override result: %+v", or)
 	}
+	overrideKeys(t, r.body, "at", "reason", "state")
 	if o, ok := b.Override("www.example.com.", "us-east"); !ok || o.State != "down" {
 		t.Errorf("backend override: %+v %v", o, ok)
 	}
@@ -40,6 +44,7 @@ func TestHealthAndOverrides(t *testing.T) {
 	if or.Override.State != "up" {
 		t.Errorf("force up: %+v", or)
 	}
+	overrideKeys(t, r.body, "at", "state")
 
 	r = a.do(http.MethodDelete, "/v1/overrides/www.example.com/us-east", "")
 	r.decode(t, 200, &or)
@@ -122,5 +127,20 @@ func TestMembers(t *testing.T) {
 	a.get("/v1/members").decode(t, 200, &ml)
 	if len(ml.Members) != 2 || ml.Members[1].ID != "n2" || ml.Members[1].Region != "eu" || ml.Members[1].Revision != 1 || !ml.Members[1].LastSeen.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
 		t.Errorf("members: %+v", ml)
+	}
+}
+
+// overrideKeys checks the fields of the override an answer carries, as
+// clients of the API read them.
+func overrideKeys(t *testing.T, body []byte, want ...string) {
+	t.Helper()
+	var res struct {
+		Override map[string]json.RawMessage `json:"override"`
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		t.Fatal(err)
+	}
+	if got := slices.Sorted(maps.Keys(res.Override)); !slices.Equal(got, want) {
+		t.Errorf("override fields %v, want %v: %s", got, want, body)
 	}
 }

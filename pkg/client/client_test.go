@@ -14,6 +14,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/client"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // node serves the admin API over an in-memory backend on loopback and
@@ -218,7 +219,7 @@ func TestExplain(t *testing.T) {
 	b1 := admintest.New("n1", nil)
 	c = newClient(t, client.Options{URL: admintest.NewServer(t, b1, admin.Options{Peers: peers}).URL})
 	b1.AddMember(admin.Member{ID: "n2", Admin: s2.URL})
-	if err := b2.SetOverride(t.Context(), "www.example.com.", "us-east", admin.Override{State: "down"}); err != nil {
+	if err := b2.SetOverride(t.Context(), "www.example.com.", "us-east", health.Override{State: "down"}); err != nil {
 		t.Fatal(err)
 	}
 	all, err := c.ExplainAll(t.Context(), client.ExplainQuery{Name: "www.example.com"})

@@ -10,9 +10,10 @@
 //
 // A Store watches the whole prefix from a known revision and hands every
 // change to its owner as a new immutable State; on a compacted or broken
-// watch it reads everything again and resumes. Aggregate turns a State into
-// the same health verdict on every node. The query path never calls into
-// this package: the node builds resolver snapshots from States.
+// watch it reads everything again and resumes. The values it keeps are
+// pkg/health's (Observation, Override, External), and health.Evaluate
+// turns them into the same verdicts on every node. The query path never
+// calls into this package: the node builds resolver snapshots from States.
 //
 // A node without etcd endpoints runs its store on an embedded etcd,
 // started by package embedded (pkg/cluster/embedded), the only package

@@ -46,7 +46,7 @@ func TestTwoNodesShareMembersAndObservations(t *testing.T) {
 	// An observation on a reaches b within a second.
 	at := time.Now().UTC()
 	start := time.Now()
-	a.Observe("us-web", Observation{Status: health.Up, Latency: 3 * time.Millisecond, At: at})
+	a.Observe("us-web", health.Observation{Status: health.Up, Latency: 3 * time.Millisecond, At: at})
 	sb = b.states.wait(t, 5*time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Up))
 	t.Logf("an observation reached the other node in %v", time.Since(start))
 	if got := sb.Observations["a"]["us-web"]; got.Latency != 3*time.Millisecond || !got.At.Equal(at) {
@@ -54,7 +54,7 @@ func TestTwoNodesShareMembersAndObservations(t *testing.T) {
 	}
 
 	// The quorum rule on the shared state: a says up, b says down.
-	b.Observe("us-web", Observation{Status: health.Down, Error: "connection refused", At: at})
+	b.Observe("us-web", health.Observation{Status: health.Down, Error: "connection refused", At: at})
 	cond := func(s *State) bool {
 		return s.Traffic != nil && hasObservation("a", "us-web", health.Up)(s) && hasObservation("b", "us-web", health.Down)(s)
 	}
@@ -64,16 +64,22 @@ func TestTwoNodesShareMembersAndObservations(t *testing.T) {
 	}
 	sa = a.states.wait(t, 5*time.Second, "a sees both observations and the document", cond)
 	sb = b.states.wait(t, 5*time.Second, "b sees both observations and the document", cond)
+	now := time.Now()
+	evaluate := func(s *State, quorum float64) health.Evaluation {
+		doc := *s.Traffic
+		doc.Settings.HealthQuorum = quorum
+		return health.Evaluate(health.Inputs{Traffic: &doc, Observations: s.Observations, Overrides: s.Overrides, External: s.External, Now: now})
+	}
 	for _, c := range []struct {
 		quorum float64
 		want   health.Status
 	}{{0.5, health.Up}, {0.75, health.Down}} {
-		va, vb := Aggregate(sa, c.quorum, time.Now())["us-web"], Aggregate(sb, c.quorum, time.Now())["us-web"]
+		va, vb := evaluate(sa, c.quorum).Checks["us-web"], evaluate(sb, c.quorum).Checks["us-web"]
 		if va.Status != c.want || vb.Status != c.want {
 			t.Errorf("quorum %g: a computes %s (%s), b computes %s (%s), want %s", c.quorum, va.Status, va.Reason, vb.Status, vb.Reason, c.want)
 		}
 	}
-	if !reflect.DeepEqual(Aggregate(sa, 0.5, time.Now()), Aggregate(sb, 0.5, time.Now())) {
+	if !reflect.DeepEqual(evaluate(sa, 0.5), evaluate(sb, 0.5)) {
 		t.Error("a and b compute different verdicts from the same observations")
 	}
 
@@ -100,8 +106,8 @@ func TestCloseRevokesLease(t *testing.T) {
 	// A long lease: only the revocation can make a's entries leave in time.
 	a := openNode(t, eps, "a", func(o *Options) { o.LeaseTTL = time.Minute })
 	b := openNode(t, eps, "b")
-	a.Observe("us-web", Observation{Status: health.Up, At: time.Now()})
-	a.Observe("eu-web", Observation{Status: health.Down, At: time.Now()})
+	a.Observe("us-web", health.Observation{Status: health.Up, At: time.Now()})
+	a.Observe("eu-web", health.Observation{Status: health.Down, At: time.Now()})
 	b.states.wait(t, 5*time.Second, "b sees a and its observations", func(s *State) bool {
 		return hasMember("a")(s) && len(s.Observations["a"]) == 2
 	})
@@ -123,7 +129,7 @@ func TestCutOffNodeExpires(t *testing.T) {
 	proxy := clustertest.StartProxy(t, eps[0])
 	a := openNode(t, []string{proxy.Endpoint()}, "a", func(o *Options) { o.LeaseTTL = time.Second })
 	b := openNode(t, eps, "b")
-	a.Observe("us-web", Observation{Status: health.Down, At: time.Now()})
+	a.Observe("us-web", health.Observation{Status: health.Down, At: time.Now()})
 	b.states.wait(t, 5*time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Down))
 	a.states.wait(t, 5*time.Second, "a sees b and its own observation", func(s *State) bool {
 		return hasMember("b")(s) && hasObservation("a", "us-web", health.Down)(s)
@@ -146,7 +152,7 @@ func TestCutOffNodeExpires(t *testing.T) {
 	}
 
 	// Back again, it registers anew and writes its observations again.
-	a.Observe("eu-web", Observation{Status: health.Up, At: time.Now()})
+	a.Observe("eu-web", health.Observation{Status: health.Up, At: time.Now()})
 	proxy.Restore()
 	b.states.wait(t, 10*time.Second, "a is back with both observations", func(s *State) bool {
 		return hasMember("a")(s) && hasObservation("a", "us-web", health.Down)(s) && hasObservation("a", "eu-web", health.Up)(s)
@@ -163,7 +169,7 @@ func TestOverridesAndExternal(t *testing.T) {
 	key := health.EndpointKey{Service: "www.example.com.", Endpoint: "us-east"}
 	now := time.Now().UTC()
 
-	drain := Override{State: health.OverrideDown, Reason: "maintenance", At: now}
+	drain := health.Override{State: health.OverrideDown, Reason: "maintenance", At: now}
 	if err := a.SetOverride(ctx, key.Service, key.Endpoint, drain); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +177,7 @@ func TestOverridesAndExternal(t *testing.T) {
 	if got := st.Overrides[key]; !reflect.DeepEqual(got, drain) {
 		t.Errorf("override %+v, want %+v", got, drain)
 	}
-	forceUp := Override{State: health.OverrideUp, At: now.Add(time.Second)}
+	forceUp := health.Override{State: health.OverrideUp, At: now.Add(time.Second)}
 	if err := b.SetOverride(ctx, key.Service, key.Endpoint, forceUp); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +191,7 @@ func TestOverridesAndExternal(t *testing.T) {
 	}
 	b.states.wait(t, 5*time.Second, "b sees the override cleared", func(s *State) bool { return len(s.Overrides) == 0 })
 
-	for _, e := range []External{
+	for _, e := range []health.External{
 		{Healthy: true, At: now, Expires: now.Add(time.Minute)},
 		{Healthy: false, At: now.Add(time.Second), Expires: now.Add(2 * time.Minute)},
 	} {

@@ -80,8 +80,8 @@ func TestCompactionDuringWatch(t *testing.T) {
 			if _, err := w.ApplyTraffic(ctx, loadTraffic(t), NoDocument); err != nil {
 				t.Fatal(err)
 			}
-			w.Observe("us-web", Observation{Status: health.Up, At: time.Now()})
-			a.Observe("us-web", Observation{Status: health.Down, At: time.Now()})
+			w.Observe("us-web", health.Observation{Status: health.Up, At: time.Now()})
+			a.Observe("us-web", health.Observation{Status: health.Down, At: time.Now()})
 			a.states.wait(t, 5*time.Second, "a sees the writer's observation", hasObservation("writer", "us-web", health.Up))
 			if cutOff {
 				proxy.Cut()
@@ -91,12 +91,12 @@ func TestCompactionDuringWatch(t *testing.T) {
 			write := func(from, to int, quorum float64) {
 				for i := from; i < to; i++ {
 					svc, ep := override(i)
-					if err := w.SetOverride(ctx, svc, ep, Override{State: health.OverrideDown, At: time.Unix(int64(i), 0).UTC()}); err != nil {
+					if err := w.SetOverride(ctx, svc, ep, health.Override{State: health.OverrideDown, At: time.Unix(int64(i), 0).UTC()}); err != nil {
 						t.Fatal(err)
 					}
 					if i%3 == 0 {
 						check := fmt.Sprintf("ext%d", i)
-						if err := w.SetExternal(ctx, check, External{Healthy: i%2 == 0, At: time.Unix(int64(i), 0).UTC(), Expires: time.Unix(int64(i)+60, 0).UTC()}); err != nil {
+						if err := w.SetExternal(ctx, check, health.External{Healthy: i%2 == 0, At: time.Unix(int64(i), 0).UTC(), Expires: time.Unix(int64(i)+60, 0).UTC()}); err != nil {
 							t.Fatal(err)
 						}
 					}
@@ -107,7 +107,7 @@ func TestCompactionDuringWatch(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				w.Observe(fmt.Sprintf("check%d", from), Observation{Status: health.Down, At: time.Unix(int64(from), 0).UTC()})
+				w.Observe(fmt.Sprintf("check%d", from), health.Observation{Status: health.Down, At: time.Unix(int64(from), 0).UTC()})
 				if _, err := w.ApplyTraffic(ctx, loadTraffic(t, withQuorum(quorum)), AnyRevision); err != nil {
 					t.Fatal(err)
 				}
@@ -195,7 +195,7 @@ func testEtcdStopRestart(t *testing.T, stop func(*clustertest.Cluster)) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.Observe("us-web", Observation{Status: health.Up, At: time.Now()})
+	a.Observe("us-web", health.Observation{Status: health.Up, At: time.Now()})
 	b.states.wait(t, 5*time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Up))
 	a.states.wait(t, 5*time.Second, "a sees the document and b", func(s *State) bool { return s.TrafficRevision == rev1 && hasMember("b")(s) })
 	a.waitConn(t, 5*time.Second, true)
@@ -220,7 +220,7 @@ func testEtcdStopRestart(t *testing.T, stop func(*clustertest.Cluster)) {
 		t.Error("ApplyTraffic succeeded while etcd is down")
 	}
 	// The node keeps checking; etcd hears of it on its return.
-	a.Observe("eu-web", Observation{Status: health.Down, At: time.Now()})
+	a.Observe("eu-web", health.Observation{Status: health.Down, At: time.Now()})
 	// Down longer than the lease: the node gives its lease up and must
 	// register under a new one.
 	a.logs.wait(t, 10*time.Second, "starting a new lease", "lease lost")
@@ -297,16 +297,16 @@ func TestThreeMembersOneStopped(t *testing.T) {
 		return err
 	})
 	b.states.wait(t, 5*time.Second, "b sees the document", func(s *State) bool { return s.TrafficRevision == rev })
-	b.Observe("us-web", Observation{Status: health.Down, At: time.Now()})
+	b.Observe("us-web", health.Observation{Status: health.Down, At: time.Now()})
 	a.states.wait(t, 5*time.Second, "a sees b's observation", hasObservation("b", "us-web", health.Down))
 	retry(t, 10*time.Second, "an override with a member stopped", func(ctx context.Context) error {
-		return a.SetOverride(ctx, "www.example.com.", "us-east", Override{State: health.OverrideDown})
+		return a.SetOverride(ctx, "www.example.com.", "us-east", health.Override{State: health.OverrideDown})
 	})
 	b.states.wait(t, 5*time.Second, "b sees the override", func(s *State) bool { return len(s.Overrides) == 1 })
 	eventually(t, 5*time.Second, func() bool { return a.Connected() && b.Connected() }, "both connected with a member stopped")
 
 	c.Restart(leader)
-	b.Observe("us-web", Observation{Status: health.Up, At: time.Now()})
+	b.Observe("us-web", health.Observation{Status: health.Up, At: time.Now()})
 	a.states.wait(t, 5*time.Second, "a sees b's observation after the member returns", hasObservation("b", "us-web", health.Up))
 }
 
@@ -331,14 +331,14 @@ func TestPartitionedNodeCatchesUp(t *testing.T) {
 
 	c.Stop(0)
 	a.waitConn(t, 5*time.Second, false)
-	a.Observe("us-web", Observation{Status: health.Down, At: time.Now()})
+	a.Observe("us-web", health.Observation{Status: health.Down, At: time.Now()})
 	var rev2 int64
 	retry(t, 10*time.Second, "applying while a is cut off", func(ctx context.Context) error {
 		var err error
 		rev2, err = b.ApplyTraffic(ctx, loadTraffic(t, withQuorum(0.6)), rev1)
 		return err
 	})
-	b.Observe("us-web", Observation{Status: health.Up, At: time.Now()})
+	b.Observe("us-web", health.Observation{Status: health.Up, At: time.Now()})
 	// Cut off longer than its lease: the others drop it, and it gives the
 	// lease up.
 	b.states.wait(t, 10*time.Second, "a's lease expires", noMember("a"))

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // Observe records this node's latest result for a check; the store writes
 // it under the node's lease when it differs from what is stored, so etcd
 // sees writes in proportion to changes.
-func (s *Store) Observe(check string, o Observation) {
+func (s *Store) Observe(check string, o health.Observation) {
 	s.mu.Lock()
 	s.observed[check] = o
 	s.mu.Unlock()
@@ -78,7 +80,7 @@ func (s *Store) session() error {
 	}
 	s.mu.Lock()
 	s.lease = lease.ID
-	s.written = map[string]Observation{}
+	s.written = map[string]health.Observation{}
 	s.mu.Unlock()
 	heartbeat := time.NewTicker(heartbeatInterval)
 	defer heartbeat.Stop()
@@ -132,7 +134,7 @@ func (s *Store) flush(lease clientv3.LeaseID, member bool) error {
 	// it serves moves, not with every observation.
 	member = member || self.Revision != s.writtenRevision
 	var puts, dels []string
-	vals := map[string]Observation{}
+	vals := map[string]health.Observation{}
 	for check, o := range s.observed {
 		if w, ok := s.written[check]; !ok || w != o {
 			puts = append(puts, check)

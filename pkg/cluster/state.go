@@ -22,28 +22,6 @@ type Member struct {
 	LastSeen  time.Time `json:"last_seen"`
 }
 
-// Observation is one node's latest result for one check.
-type Observation struct {
-	Status  health.Status `json:"status"`
-	Latency time.Duration `json:"latency_ns,omitempty"`
-	Error   string        `json:"error,omitempty"`
-	At      time.Time     `json:"at"`
-}
-
-// Override is an operator's decision on an endpoint: down (drain) or up.
-type Override struct {
-	State  string    `json:"state"`
-	Reason string    `json:"reason,omitempty"`
-	At     time.Time `json:"at"`
-}
-
-// External is the pushed status of an external check.
-type External struct {
-	Healthy bool      `json:"healthy"`
-	Expires time.Time `json:"expires"`
-	At      time.Time `json:"at"`
-}
-
 // State is what the store holds, as of one etcd revision. It is never
 // changed once handed out.
 type State struct {
@@ -56,13 +34,13 @@ type State struct {
 	// TrafficError says why a stored document could not be read.
 	TrafficError error
 	Members      map[string]Member
-	Observations map[string]map[string]Observation // node → check → result
+	Observations map[string]map[string]health.Observation // node → check → result
 	// Written is, per node, the latest revision at which it wrote its
 	// member entry or an observation: a reader that was cut off can tell
 	// which nodes have spoken since it came back.
 	Written   map[string]int64
-	Overrides map[health.EndpointKey]Override
-	External  map[string]External
+	Overrides map[health.EndpointKey]health.Override
+	External  map[string]health.External
 }
 
 // clone copies the maps so the copy can change while s is being read.
@@ -70,7 +48,7 @@ func (s *State) clone() *State {
 	c := *s
 	c.Members = maps.Clone(s.Members)
 	c.Written = maps.Clone(s.Written)
-	c.Observations = make(map[string]map[string]Observation, len(s.Observations))
+	c.Observations = make(map[string]map[string]health.Observation, len(s.Observations))
 	for n, obs := range s.Observations {
 		c.Observations[n] = maps.Clone(obs)
 	}
@@ -83,8 +61,8 @@ func newState() *State {
 	return &State{
 		Members:      map[string]Member{},
 		Written:      map[string]int64{},
-		Observations: map[string]map[string]Observation{},
-		Overrides:    map[health.EndpointKey]Override{},
-		External:     map[string]External{},
+		Observations: map[string]map[string]health.Observation{},
+		Overrides:    map[health.EndpointKey]health.Override{},
+		External:     map[string]health.External{},
 	}
 }

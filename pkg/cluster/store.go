@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 
+	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -82,9 +83,9 @@ type Store struct {
 
 	mu       sync.Mutex
 	self     Member
-	observed map[string]Observation // this node's own results, by check
+	observed map[string]health.Observation // this node's own results, by check
 	lease    clientv3.LeaseID
-	written  map[string]Observation // what the store holds under the lease
+	written  map[string]health.Observation // what the store holds under the lease
 	// writtenRevision is the serving revision in the stored member entry.
 	writtenRevision int64
 	state           *State
@@ -150,7 +151,7 @@ func Open(opts Options) (*Store, error) {
 	s := &Store{
 		opts: opts, keys: keys{opts.Prefix}, client: client, log: opts.Logger, now: opts.Now,
 		metrics: m, publishWake: make(chan struct{}, 1), alarmWake: alarmWake,
-		self: opts.Self, observed: map[string]Observation{}, written: map[string]Observation{},
+		self: opts.Self, observed: map[string]health.Observation{}, written: map[string]health.Observation{},
 		state: newState(), updates: make(chan Update, 1),
 	}
 	s.self.StartedAt = s.now()

@@ -125,22 +125,22 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		}
 	case dirObservations:
 		node, check, ok := strings.Cut(rest, "/")
-		var o Observation
+		var o health.Observation
 		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
 			if st.Observations[node] == nil {
-				st.Observations[node] = map[string]Observation{}
+				st.Observations[node] = map[string]health.Observation{}
 			}
 			st.Observations[node][check] = o
 			st.Written[node] = max(st.Written[node], kv.ModRevision)
 		}
 	case dirOverrides:
 		svc, ep, ok := strings.Cut(rest, "/")
-		var o Override
+		var o health.Override
 		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
 			st.Overrides[health.EndpointKey{Service: svc, Endpoint: ep}] = o
 		}
 	case dirExternal:
-		var e External
+		var e health.External
 		if err = json.Unmarshal(kv.Value, &e); err == nil {
 			st.External[rest] = e
 		}

@@ -9,6 +9,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // RevisionMismatchError is returned when a document was applied against a
@@ -84,7 +85,7 @@ func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 }
 
 // SetOverride stores an operator override of an endpoint.
-func (s *Store) SetOverride(ctx context.Context, service, endpoint string, o Override) error {
+func (s *Store) SetOverride(ctx context.Context, service, endpoint string, o health.Override) error {
 	b, _ := json.Marshal(o)
 	if _, err := s.client.Put(ctx, s.keys.override(service, endpoint), string(b)); err != nil {
 		return fmt.Errorf("storing the override of %s/%s: %w", service, endpoint, err)
@@ -102,7 +103,7 @@ func (s *Store) DeleteOverride(ctx context.Context, service, endpoint string) (b
 }
 
 // SetExternal stores the pushed status of an external check.
-func (s *Store) SetExternal(ctx context.Context, check string, e External) error {
+func (s *Store) SetExternal(ctx context.Context, check string, e health.External) error {
 	b, _ := json.Marshal(e)
 	if _, err := s.client.Put(ctx, s.keys.external(check), string(b)); err != nil {
 		return fmt.Errorf("storing the status of check %s: %w", check, err)

@@ -2,11 +2,7 @@ package health
 
 import (
 	"fmt"
-	"slices"
 	"strings"
-	"time"
-
-	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // CalculatedStatus is the status of a calculated check from its children's
@@ -43,62 +39,5 @@ func CalculatedStatus(children []string, minHealthy int, status func(check strin
 		return Up, reason
 	default:
 		return Unknown, reason
-	}
-}
-
-// recompute sets a calculated check's status from its children and
-// reports the status it had. Called with s.mu held.
-func (s *Scheduler) recompute(e *entry, at time.Time) (from Status, changed bool) {
-	st, reason := CalculatedStatus(e.cfg.Children, e.cfg.MinHealthy, s.statusLocked)
-	from = e.state.Status
-	changed = e.state.set(st, reason, at)
-	e.state.Reason = reason
-	e.state.LastAt = at
-	return from, changed
-}
-
-// recomputeAll recomputes every calculated check, children before
-// parents, so a change is reported once. Called with s.mu held.
-func (s *Scheduler) recomputeAll(at time.Time) {
-	done := map[string]bool{}
-	var visit func(e *entry)
-	visit = func(e *entry) {
-		if done[e.cfg.Name] {
-			return
-		}
-		// Marked before the children: a cycle (which validation rejects)
-		// ends here instead of looping.
-		done[e.cfg.Name] = true
-		for _, name := range e.cfg.Children {
-			if c, ok := s.checks[name]; ok && c.cfg.Type == config.CheckCalculated {
-				visit(c)
-			}
-		}
-		if from, changed := s.recompute(e, at); changed {
-			s.changed(e, from, false)
-		}
-	}
-	for _, e := range s.checks {
-		if e.cfg.Type == config.CheckCalculated {
-			visit(e)
-		}
-	}
-}
-
-// recomputeDependents recomputes the calculated checks with child among
-// their children, and theirs in turn. depth stops a cycle, which
-// validation rejects anyway. Called with s.mu held.
-func (s *Scheduler) recomputeDependents(child string, at time.Time, depth int) {
-	if depth > len(s.checks) {
-		return
-	}
-	for _, e := range s.checks {
-		if e.cfg.Type != config.CheckCalculated || !slices.Contains(e.cfg.Children, child) {
-			continue
-		}
-		if from, changed := s.recompute(e, at); changed {
-			s.changed(e, from, false)
-			s.recomputeDependents(e.cfg.Name, at, depth+1)
-		}
 	}
 }

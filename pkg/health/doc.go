@@ -1,12 +1,17 @@
-// Package health observes the endpoints of a traffic document: it probes
-// them with http, https, tcp and dns checkers, derives calculated checks from
-// their children, accepts pushed status for external checks, and turns raw
-// results into a status with rise/fall hysteresis.
+// Package health holds gtmd's health rules. A Scheduler probes the http,
+// https, tcp and dns checks of a traffic document and turns raw results
+// into a status with rise/fall hysteresis. Evaluate, a pure function, is
+// the one rule that turns results into verdicts: the results of the nodes
+// that count, operator overrides, pushed statuses of external checks and
+// the quorum give every check a verdict (calculated checks from their
+// children's) and every endpoint its health. Trust says whose results
+// count: a node's own always, other nodes' only while the store is
+// reachable and once they have spoken since it came back.
 //
-// The package only observes. It never talks to etcd and never touches DNS
-// answers: a Scheduler reports each status change through Options.OnChange
-// and its States, and EndpointHealth turns statuses and operator overrides
-// into per-endpoint health bits for whoever builds the answer snapshot.
+// The package never talks to etcd and never touches DNS answers: the
+// caller carries results to and from the store and hands the endpoint
+// health to whoever builds the answer snapshot. Observation, External and
+// Override are the forms the store keeps and the admin API shows.
 //
 // Status rules: a check is Unknown until its first result, and Unknown
 // counts as healthy. From Unknown the first success makes it Up, and fall

@@ -16,7 +16,7 @@ type metrics struct {
 }
 
 // checkMetrics are one check's children, cached so a probe does no label
-// lookup. The probe ones are nil for checks that are not probed.
+// lookup.
 type checkMetrics struct {
 	ok, fail prometheus.Counter
 	duration prometheus.Observer
@@ -60,14 +60,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 }
 
 // forCheck returns the children of one check and marks it healthy.
-func (m *metrics) forCheck(name string, probed bool) checkMetrics {
-	cm := checkMetrics{up: m.up.WithLabelValues(name)}
-	cm.up.Set(1)
-	if probed {
-		cm.ok = m.checks.WithLabelValues(name, "ok")
-		cm.fail = m.checks.WithLabelValues(name, "fail")
-		cm.duration = m.duration.WithLabelValues(name)
+func (m *metrics) forCheck(name string) checkMetrics {
+	cm := checkMetrics{
+		ok:       m.checks.WithLabelValues(name, "ok"),
+		fail:     m.checks.WithLabelValues(name, "fail"),
+		duration: m.duration.WithLabelValues(name),
+		up:       m.up.WithLabelValues(name),
 	}
+	cm.up.Set(1)
 	return cm
 }
 

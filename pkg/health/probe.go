@@ -107,7 +107,7 @@ func (s *Scheduler) observe(e *entry, err error, latency time.Duration, at time.
 	}
 	from := e.state.Status
 	if e.state.observe(err, latency, at, max(e.cfg.Rise, 1), max(e.cfg.Fall, 1)) {
-		s.changed(e, from, true)
+		s.changed(e, from)
 	}
 }
 

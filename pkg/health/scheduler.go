@@ -3,7 +3,6 @@ package health
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"reflect"
@@ -19,16 +18,6 @@ import (
 // Options.MaxConcurrent is not set.
 const DefaultMaxConcurrent = 32
 
-// Errors of SetExternal, for callers that map them to API statuses.
-var (
-	// ErrUnknownCheck means no check has the name.
-	ErrUnknownCheck = errors.New("no such check")
-	// ErrNotExternal means the check exists but is not an external one.
-	ErrNotExternal = errors.New("not an external check")
-	// ErrClosed means the Scheduler has been closed.
-	ErrClosed = errors.New("health scheduler closed")
-)
-
 // Rand is the source of the jitter that spreads checks over their
 // interval. The Scheduler calls it with its lock held, so it need not be
 // safe for concurrent use; *math/rand/v2.Rand fits.
@@ -40,7 +29,7 @@ type Rand interface {
 // Options configure a Scheduler. The zero value works: real clock, random
 // jitter, no logs, no metrics.
 type Options struct {
-	// Clock drives intervals, jitter and external expiry; nil is RealClock.
+	// Clock drives intervals and jitter; nil is RealClock.
 	Clock Clock
 	// Rand is the jitter source; nil uses math/rand/v2.
 	Rand Rand
@@ -59,14 +48,16 @@ type Options struct {
 	NewChecker func(c config.Check) (Checker, error)
 	// OnChange, when set, is called on every status change, in order, from
 	// one goroutine of the Scheduler that holds no lock: it may call
-	// States, State, Status, SetExternal and Apply, but not Close. It
+	// States, State, Status, Observations and Apply, but not Close. It
 	// should return quickly; changes queue up behind it.
 	OnChange func(Change)
 }
 
-// Scheduler runs the checks of a traffic document, each on its own
-// goroutine and interval, and keeps their status. Create it with
-// NewScheduler, feed it with Apply, and stop it with Close.
+// Scheduler runs the probed checks (http, https, tcp, dns) of a traffic
+// document, each on its own goroutine and interval, and keeps their
+// status after rise/fall. External and calculated checks are not probed:
+// Evaluate decides them. Create it with NewScheduler, feed it with Apply,
+// and stop it with Close.
 type Scheduler struct {
 	clock      Clock
 	rand       Rand
@@ -91,22 +82,10 @@ type entry struct {
 	ctx    context.Context // done when the entry is stopped
 	cancel context.CancelFunc
 	m      checkMetrics
-	// External checks only. All but the rearm channel are guarded by s.mu.
-	expires time.Time
-	ttl     time.Duration
-	timer   Timer      // expiry of the latest push
-	rearm   chan Timer // hands the goroutine the new expiry timer
 }
 
-// stop ends the entry's goroutine and in-flight probe. Called with s.mu
-// held.
-func (e *entry) stop() {
-	e.cancel()
-	if e.timer != nil {
-		e.timer.Stop()
-		e.timer = nil
-	}
-}
+// stop ends the entry's goroutine and in-flight probe.
+func (e *entry) stop() { e.cancel() }
 
 // NewScheduler returns a Scheduler with no checks. It starts one goroutine
 // (the OnChange deliverer); Close releases it.
@@ -146,11 +125,11 @@ func NewScheduler(opts Options) *Scheduler {
 	return s
 }
 
-// Apply makes the running checks those of checks: it starts new checks,
-// stops removed ones, restarts changed ones (back to Unknown, reported as
-// a change) and leaves unchanged ones running with their state and
-// counters. Calculated checks are recomputed. Apply after Close does
-// nothing.
+// Apply makes the running checks the probed ones of checks: it starts new
+// checks, stops removed ones, restarts changed ones (their status kept
+// until new results decide) and leaves unchanged ones running with their
+// state and counters. External and calculated checks are left out: they
+// are evaluated, not probed. Apply after Close does nothing.
 func (s *Scheduler) Apply(checks []config.Check) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -158,6 +137,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 		return
 	}
 	now := s.clock.Now()
+	checks = slices.DeleteFunc(slices.Clone(checks), func(c config.Check) bool { return !Probed(c.Type) })
 	want := make(map[string]bool, len(checks))
 	for _, c := range checks {
 		want[c.Name] = true
@@ -179,10 +159,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 		s.checks[c.Name] = e
 		if old != nil {
 			old.stop()
-			if old.cfg.Type == config.CheckCalculated && c.Type == config.CheckCalculated {
-				// Recomputed below; only a real change is reported.
-				e.state = old.state
-			} else if old.state.Status != Unknown {
+			if old.state.Status != Unknown {
 				// The status stands until the new settings' results
 				// decide (fall failures or rise successes, counted
 				// afresh): a region that is down stays out of the
@@ -191,10 +168,17 @@ func (s *Scheduler) Apply(checks []config.Check) {
 				e.state.Reason = "check configuration changed; status kept until new results decide"
 			}
 		}
-		s.start(e)
+		first, second := s.jitter(interval(c))
+		s.wg.Add(1)
+		go s.runProbes(e, first, second)
 		s.log.Debug("health check started", "check", c.Name, "type", c.Type)
 	}
-	s.recomputeAll(now)
+}
+
+// Probed reports whether checks of type t are probed by a Scheduler;
+// the others (external, calculated) are decided by Evaluate.
+func Probed(t string) bool {
+	return t != config.CheckCalculated && t != config.CheckExternal
 }
 
 // newEntry returns the entry of a check that has not run yet.
@@ -202,35 +186,18 @@ func (s *Scheduler) newEntry(c config.Check, now time.Time) *entry {
 	c.ExpectStatus = slices.Clone(c.ExpectStatus)
 	c.Children = slices.Clone(c.Children)
 	ctx, cancel := context.WithCancel(context.Background())
-	probed := c.Type != config.CheckCalculated && c.Type != config.CheckExternal
 	return &entry{
 		cfg:    c,
 		state:  State{Check: c.Name, Status: Unknown, Since: now, Reason: "no result yet"},
 		ctx:    ctx,
 		cancel: cancel,
-		m:      s.metrics.forCheck(c.Name, probed),
+		m:      s.metrics.forCheck(c.Name),
 	}
 }
 
-// start launches the goroutine of a new entry, if its type has one.
-func (s *Scheduler) start(e *entry) {
-	switch e.cfg.Type {
-	case config.CheckCalculated:
-	case config.CheckExternal:
-		e.rearm = make(chan Timer, 1)
-		s.wg.Add(1)
-		go s.runExternal(e)
-	default:
-		first, second := s.jitter(interval(e.cfg))
-		s.wg.Add(1)
-		go s.runProbes(e, first, second)
-	}
-}
-
-// changed accounts for a status change already made to e.state: metrics,
-// the OnChange queue and, when propagate is set, the calculated checks
-// that depend on e. Called with s.mu held.
-func (s *Scheduler) changed(e *entry, from Status, propagate bool) {
+// changed accounts for a status change already made to e.state: metrics
+// and the OnChange queue. Called with s.mu held.
+func (s *Scheduler) changed(e *entry, from Status) {
 	st := e.state
 	if st.Status.Healthy() {
 		e.m.up.Set(1)
@@ -239,9 +206,6 @@ func (s *Scheduler) changed(e *entry, from Status, propagate bool) {
 	}
 	s.metrics.changes.WithLabelValues(st.Check, st.Status.String()).Inc()
 	s.notify.push(Change{Check: st.Check, From: from, To: st.Status, Reason: st.Reason, At: st.Since})
-	if propagate {
-		s.recomputeDependents(st.Check, st.Since, 0)
-	}
 }
 
 // States returns a copy of every check's state, by check name.
@@ -266,19 +230,26 @@ func (s *Scheduler) State(check string) (State, bool) {
 	return e.state, true
 }
 
-// Status returns a check's status, Unknown when there is no such check. It
-// fits EndpointHealth's status argument.
+// Status returns a check's status, Unknown when there is no such check.
 func (s *Scheduler) Status(check string) Status {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.statusLocked(check)
-}
-
-func (s *Scheduler) statusLocked(check string) Status {
 	if e, ok := s.checks[check]; ok {
 		return e.state.Status
 	}
 	return Unknown
+}
+
+// Observations returns every check's latest result as other nodes see
+// it: this node's own results, the form Trust.Counted and Evaluate take.
+func (s *Scheduler) Observations() map[string]Observation {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]Observation, len(s.checks))
+	for name, e := range s.checks {
+		out[name] = e.state.Observation()
+	}
+	return out
 }
 
 // Close stops every check, waits for their goroutines, delivers the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -434,5 +435,49 @@ func TestApplyKeepsDownThroughAChange(t *testing.T) {
 	b.send(t, nil)
 	if c := h.next(t); c.From != health.Down || c.To != health.Up {
 		t.Errorf("change = %+v, want down → up after rise successes", c)
+	}
+}
+
+// TestSchedulerLeavesEvaluatedChecks: external and calculated checks are
+// decided by Evaluate; the Scheduler neither runs, reports nor keeps them,
+// and a probed check whose type becomes one of theirs stops.
+func TestSchedulerLeavesEvaluatedChecks(t *testing.T) {
+	h := newHarness(t, nil)
+	web := h.fleet.target("web")
+	other := h.fleet.target("other")
+	ext := config.Check{Name: "ext", Type: config.CheckExternal}
+	calc := config.Check{Name: "calc", Type: config.CheckCalculated, Children: []string{"web"}, MinHealthy: 1}
+	h.s.Apply([]config.Check{ext, probed("web", 1, 1), calc, probed("other", 1, 1)})
+	web.send(t, nil)
+	other.send(t, errBoom)
+	h.block(t, 2)
+	got := map[string]health.Status{}
+	for i := 0; i < 2; i++ {
+		c := h.next(t)
+		got[c.Check] = c.To
+	}
+	if want := map[string]health.Status{"web": health.Up, "other": health.Down}; !maps.Equal(got, want) {
+		t.Errorf("changes %v, want %v: a calculated parent is not the scheduler's", got, want)
+	}
+	states := h.s.States()
+	if _, ok := states["ext"]; ok || len(states) != 2 {
+		t.Errorf("states %v, want web and other only", states)
+	}
+	obs := h.s.Observations()
+	if o := obs["other"]; len(obs) != 2 || o.Status != health.Down || o.Error != "boom" || !o.At.Equal(epoch) {
+		t.Errorf("observations %+v", obs)
+	}
+	if o, st := obs["web"], h.state(t, "web"); o != st.Observation() {
+		t.Errorf("observation %+v is not the state's %+v", o, st.Observation())
+	}
+
+	// "other" becomes an external check: its probes stop.
+	h.s.Apply([]config.Check{ext, probed("web", 1, 1), calc, {Name: "other", Type: config.CheckExternal}})
+	h.block(t, 1)
+	if _, ok := h.s.State("other"); ok {
+		t.Error("a check turned external is still probed")
+	}
+	if rest := h.drain(); len(rest) != 0 {
+		t.Errorf("more changes: %v", rest)
 	}
 }

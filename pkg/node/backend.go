@@ -133,17 +133,21 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 	if n.traffic == nil {
 		return out, nil
 	}
-	v := n.view()
+	counted := n.countedLocked()
+	var overrides map[health.EndpointKey]health.Override
+	if n.state != nil {
+		overrides = n.state.Overrides
+	}
 	for _, svc := range n.traffic.Services {
 		for _, e := range svc.Endpoints {
 			k := health.EndpointKey{Service: svc.Name, Endpoint: e.ID}
 			es := n.endpoints[k]
 			st := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: e.Check, Healthy: es.healthy, Since: es.since, Reason: es.reason}
-			if o, ok := v.Overrides[k]; ok {
-				st.Override = &admin.Override{State: o.State, Reason: o.Reason, At: o.At}
+			if o, ok := overrides[k]; ok {
+				st.Override = &o
 			}
 			if e.Check != "" {
-				st.Observations = observations(v, e.Check)
+				st.Observations = observations(counted, e.Check)
 			}
 			out = append(out, st)
 		}
@@ -154,10 +158,11 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 	return out, nil
 }
 
-// observations lists each node's latest result for check, by node.
-func observations(v *cluster.State, check string) []admin.Observation {
+// observations lists each counted node's latest result for check, by
+// node.
+func observations(counted map[string]map[string]health.Observation, check string) []admin.Observation {
 	var out []admin.Observation
-	for node, obs := range v.Observations {
+	for node, obs := range counted {
 		o, ok := obs[check]
 		if !ok {
 			continue
@@ -187,7 +192,7 @@ func (b backend) endpointExists(service, endpoint string) bool {
 	return false
 }
 
-func (b backend) SetOverride(ctx context.Context, service, endpoint string, o admin.Override) error {
+func (b backend) SetOverride(ctx context.Context, service, endpoint string, o health.Override) error {
 	service = dns.CanonicalName(service)
 	if !b.endpointExists(service, endpoint) {
 		return admin.ErrNotFound
@@ -198,7 +203,7 @@ func (b backend) SetOverride(ctx context.Context, service, endpoint string, o ad
 	}
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	return storeErr(s.SetOverride(ctx, service, endpoint, cluster.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
+	return storeErr(s.SetOverride(ctx, service, endpoint, health.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
 }
 
 func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) error {
@@ -242,7 +247,7 @@ func (b backend) SetExternal(ctx context.Context, check string, healthy bool, tt
 	now := b.n.now()
 	ctx, cancel := storeCtx(ctx)
 	defer cancel()
-	return storeErr(s.SetExternal(ctx, check, cluster.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
+	return storeErr(s.SetExternal(ctx, check, health.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
 }
 
 func (b backend) Members(context.Context) ([]admin.Member, error) {

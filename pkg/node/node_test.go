@@ -42,7 +42,7 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 	nd.publishChecks()
 
 	// What the store holds, as its watch delivers it.
-	var stored map[string]cluster.Observation
+	var stored map[string]health.Observation
 	eventually(t, 10*time.Second, "kept's observation stored", func() bool {
 		stored = store.State().Observations["n1"]
 		return len(stored) > 0

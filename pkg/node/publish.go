@@ -13,19 +13,14 @@ import (
 // served is what the node answers from and what it has published, kept
 // under Node.mu: the run loop changes it, the API reads it.
 type served struct {
-	// state is the store's latest; connected whether it answers.
+	// state is the store's latest; trust follows its connection and
+	// says whose results count.
 	state     *cluster.State
-	connected bool
-	// wasConnected is set once the store has answered; trustAfter is the
-	// store revision at the last return from an outage, and
-	// connectedRevision the one the store reported then.
-	wasConnected      bool
-	trustAfter        int64
-	connectedRevision int64
-	traffic           *config.Traffic
-	revision          int64
-	base              *resolver.Snapshot
-	endpoints         map[health.EndpointKey]endpointState
+	trust     health.Trust
+	traffic   *config.Traffic
+	revision  int64
+	base      *resolver.Snapshot
+	endpoints map[health.EndpointKey]endpointState
 	// publishedBase and publishedHealth are what the served snapshot was
 	// made of.
 	publishedBase   *resolver.Snapshot
@@ -49,56 +44,38 @@ func (n *Node) republish() {
 	n.publishLocked()
 }
 
-// view is the state health is computed from: the cluster's, with this
-// node's own results, which are always the freshest, in place of what the
-// store holds for it. Cut off from the store, only this node's results
-// count, with the overrides and external statuses last seen; back from an
-// outage, another node's results count once it has written since.
-func (n *Node) view() *cluster.State {
-	v := &cluster.State{Traffic: n.traffic, TrafficRevision: n.revision, Members: map[string]cluster.Member{}, Observations: map[string]map[string]cluster.Observation{}}
+// countedLocked returns the results that count (health.Trust): this
+// node's own, which are always the freshest, and while the store answers
+// those of the live members that have written since it came back.
+func (n *Node) countedLocked() map[string]map[string]health.Observation {
+	own := n.sched.Observations()
+	st := n.state
+	if st == nil {
+		return n.trust.Counted(n.id, own, nil, nil, nil)
+	}
+	live := func(id string) bool { _, ok := st.Members[id]; return ok }
+	return n.trust.Counted(n.id, own, st.Observations, st.Written, live)
+}
+
+// evaluateLocked applies the one health rule to what this node knows. Cut
+// off from the store, the overrides and external statuses last seen
+// still hold.
+func (n *Node) evaluateLocked() health.Evaluation {
+	in := health.Inputs{Traffic: n.traffic, Observations: n.countedLocked(), Now: n.now()}
 	if st := n.state; st != nil {
-		v.Overrides, v.External = st.Overrides, st.External
-		if n.connected {
-			maps.Copy(v.Members, st.Members)
-			for node, obs := range st.Observations {
-				if st.Written[node] > n.trustAfter {
-					v.Observations[node] = obs
-				}
-			}
-		}
+		in.Overrides, in.External = st.Overrides, st.External
 	}
-	own := map[string]cluster.Observation{}
-	for check, s := range n.sched.States() {
-		own[check] = observationOf(s)
-	}
-	v.Members[n.id] = cluster.Member{ID: n.id}
-	v.Observations[n.id] = own
-	return v
-}
-
-// observationOf is a check's state as the cluster records it.
-func observationOf(s health.State) cluster.Observation {
-	return cluster.Observation{Status: s.Status, Latency: s.LastLatency, Error: s.LastError, At: s.LastAt}
-}
-
-// verdictsLocked aggregates the view.
-func (n *Node) verdictsLocked() (map[string]cluster.Verdict, *cluster.State) {
-	v := n.view()
-	return cluster.Aggregate(v, n.traffic.Settings.HealthQuorum, n.now()), v
+	return health.Evaluate(in)
 }
 
 // publishLocked swaps in the current document's snapshot with the health
-// the cluster's view gives, and reports every endpoint that changed.
+// the one health rule gives, and reports every endpoint that changed.
 func (n *Node) publishLocked() {
 	if n.base == nil {
 		return
 	}
-	verdicts, v := n.verdictsLocked()
-	overrides := map[health.EndpointKey]health.Override{}
-	for k, o := range v.Overrides {
-		overrides[k] = health.Override{State: o.State, Reason: o.Reason}
-	}
-	h := health.EndpointHealth(n.traffic, func(check string) health.Status { return verdicts[check].Status }, overrides)
+	ev := n.evaluateLocked()
+	h := ev.Healthy()
 	// Most states (a member's heartbeat, a result that changes nothing)
 	// leave every endpoint as it was: the served snapshot, and the
 	// decisions it remembers, stay.
@@ -110,28 +87,18 @@ func (n *Node) publishLocked() {
 		n.publishedBase, n.publishedHealth = n.base, h
 	}
 	n.gauge.Set(h)
-	n.trackEndpoints(h, verdicts, overrides)
+	n.trackEndpoints(ev)
 }
 
 // trackEndpoints remembers since when each endpoint has its health, and
 // logs and sends an event for each change.
-func (n *Node) trackEndpoints(h map[health.EndpointKey]bool, verdicts map[string]cluster.Verdict, overrides map[health.EndpointKey]health.Override) {
+func (n *Node) trackEndpoints(ev health.Evaluation) {
 	now := n.now()
-	next := make(map[health.EndpointKey]endpointState, len(h))
+	next := make(map[health.EndpointKey]endpointState, len(ev.Endpoints))
 	for _, svc := range n.traffic.Services {
 		for _, e := range svc.Endpoints {
 			k := health.EndpointKey{Service: svc.Name, Endpoint: e.ID}
-			up := h[k]
-			reason := "no check: always healthy"
-			switch o, ok := overrides[k]; {
-			case ok:
-				reason = "override " + o.State
-				if o.Reason != "" {
-					reason += ": " + o.Reason
-				}
-			case e.Check != "":
-				reason = "check " + e.Check + ": " + verdicts[e.Check].Reason
-			}
+			up, reason := ev.Endpoints[k].Healthy, ev.Endpoints[k].Reason
 			prev, seen := n.endpoints[k]
 			es := endpointState{healthy: up, since: now, reason: reason}
 			if seen && prev.healthy == up {

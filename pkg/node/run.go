@@ -80,20 +80,11 @@ func (n *Node) update(u cluster.Update) {
 }
 
 // connectionLocked follows the store's connection: cut off from the
-// store, the node answers from its own results (fail-static).
+// store, the node answers from its own results (fail-static), and back
+// from an outage it counts another node's results once that node has
+// written since (health.Trust).
 func (n *Node) connectionLocked(u cluster.Update) {
-	back := u.Connected && (!n.connected || u.ConnectedRevision != n.connectedRevision)
-	if back && n.wasConnected {
-		// Back after an outage: what the other nodes said before it may
-		// be stale (a region that failed meanwhile), so their results
-		// count again only once they have written since.
-		n.trustAfter = u.ConnectedRevision
-	}
-	n.connected = u.Connected
-	if u.Connected {
-		n.wasConnected = true
-		n.connectedRevision = u.ConnectedRevision
-	}
+	n.trust = n.trust.Connected(u.Connected, u.ConnectedRevision)
 }
 
 // stateLocked takes in a new state of the store: a new traffic document
@@ -204,7 +195,7 @@ func (n *Node) observeAllLocked() {
 // observeLocked hands this node's latest result for check to the store.
 func (n *Node) observeLocked(check string) {
 	if st, ok := n.sched.State(check); ok && st.Status != health.Unknown {
-		n.store.Observe(check, observationOf(st))
+		n.store.Observe(check, st.Observation())
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -165,7 +166,7 @@ func TestEmbeddedStoreAuth(t *testing.T) {
 		if _, _, err := s.Traffic(ctx); err != nil {
 			return err
 		}
-		return s.SetOverride(ctx, "www.gtm.test.", "us-east", cluster.Override{State: "drain", Reason: "intruder"})
+		return s.SetOverride(ctx, "www.gtm.test.", "us-east", health.Override{State: "drain", Reason: "intruder"})
 	}
 	for _, c := range []struct {
 		name, user, password string

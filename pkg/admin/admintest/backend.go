@@ -21,6 +21,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
 )
 
@@ -55,7 +56,7 @@ type Backend struct {
 	rev       int64
 	members   []admin.Member
 	lagging   map[string]bool
-	overrides map[[2]string]admin.Override
+	overrides map[[2]string]health.Override
 	external  map[string]externalStatus
 	subs      map[chan admin.Event]struct{}
 	err       error
@@ -88,7 +89,7 @@ func New(nodeID string, doc *config.Traffic) *Backend {
 		doc:       doc,
 		rev:       1,
 		lagging:   map[string]bool{},
-		overrides: map[[2]string]admin.Override{},
+		overrides: map[[2]string]health.Override{},
 		external:  map[string]externalStatus{},
 		subs:      map[chan admin.Event]struct{}{},
 		ready:     true,
@@ -194,7 +195,7 @@ func (b *Backend) Applies() int {
 }
 
 // Override returns the override of an endpoint, if any.
-func (b *Backend) Override(service, endpoint string) (admin.Override, bool) {
+func (b *Backend) Override(service, endpoint string) (health.Override, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	o, ok := b.overrides[[2]string{service, endpoint}]
@@ -355,7 +356,7 @@ func (b *Backend) findLocked(service, endpoint string) (config.Endpoint, error) 
 }
 
 // SetOverride implements admin.Backend.
-func (b *Backend) SetOverride(_ context.Context, service, endpoint string, o admin.Override) error {
+func (b *Backend) SetOverride(_ context.Context, service, endpoint string, o health.Override) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {

@@ -1,0 +1,113 @@
+package health
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// Verdict is what the counted results say about one check.
+type Verdict struct {
+	Status Status
+	// Up and Down count the observations of each kind that decided a
+	// probed check; zero for external and calculated checks.
+	Up, Down int
+	Reason   string
+}
+
+// verdicts decides checks by name, each once, children before parents.
+type verdicts struct {
+	in       *Inputs
+	quorum   float64
+	checks   map[string]*config.Check
+	out      map[string]Verdict
+	visiting map[string]bool
+}
+
+func newVerdicts(in *Inputs) *verdicts {
+	v := &verdicts{
+		in:       in,
+		quorum:   in.Traffic.Settings.HealthQuorum,
+		checks:   make(map[string]*config.Check, len(in.Traffic.Checks)),
+		out:      make(map[string]Verdict, len(in.Traffic.Checks)),
+		visiting: map[string]bool{},
+	}
+	if v.quorum <= 0 {
+		// A document that was not validated: the default validation sets.
+		v.quorum = config.DefaultHealthQuorum
+	}
+	for i := range in.Traffic.Checks {
+		v.checks[in.Traffic.Checks[i].Name] = &in.Traffic.Checks[i]
+	}
+	return v
+}
+
+// of returns the verdict of one check, deciding it on first use.
+func (v *verdicts) of(name string) Verdict {
+	if got, ok := v.out[name]; ok {
+		return got
+	}
+	c := v.checks[name]
+	var got Verdict
+	switch {
+	case c == nil:
+		got = Verdict{Status: Unknown, Reason: "no such check"}
+	case v.visiting[name]:
+		// Validation rejects cycles; an unvalidated document ends here
+		// rather than looping.
+		return Verdict{Status: Unknown, Reason: "calculated checks form a cycle"}
+	case c.Type == config.CheckExternal:
+		got = externalVerdict(v.in.External[name], v.in.Now)
+	case c.Type == config.CheckCalculated:
+		v.visiting[name] = true
+		st, reason := CalculatedStatus(c.Children, c.MinHealthy, func(child string) Status { return v.of(child).Status })
+		delete(v.visiting, name)
+		got = Verdict{Status: st, Reason: reason}
+	default:
+		got = observedVerdict(v.in.Observations, name, v.quorum)
+	}
+	v.out[name] = got
+	return got
+}
+
+// externalVerdict is the pushed status while it holds, Down once expired.
+func externalVerdict(e External, now time.Time) Verdict {
+	switch {
+	case e.At.IsZero():
+		return Verdict{Status: Unknown, Reason: "no status pushed yet"}
+	case !now.Before(e.Expires):
+		return Verdict{Status: Down, Reason: fmt.Sprintf("pushed status expired at %s", e.Expires.UTC().Format(time.RFC3339))}
+	case e.Healthy:
+		return Verdict{Status: Up, Reason: "pushed healthy"}
+	default:
+		return Verdict{Status: Down, Reason: "pushed unhealthy"}
+	}
+}
+
+// observedVerdict applies the quorum rule to the counted observations:
+// healthy when at least quorum of the nodes that have a result say so.
+func observedVerdict(obs map[string]map[string]Observation, check string, quorum float64) Verdict {
+	var v Verdict
+	for _, byCheck := range obs {
+		switch byCheck[check].Status {
+		case Up:
+			v.Up++
+		case Down:
+			v.Down++
+		}
+	}
+	total := v.Up + v.Down
+	if total == 0 {
+		v.Status, v.Reason = Unknown, "no node has a result yet"
+		return v
+	}
+	v.Reason = fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
+	// The epsilon makes 1 of 2 against 0.5 a tie despite float rounding,
+	// and ties lean healthy as Route 53 does.
+	v.Status = Down
+	if float64(v.Up) >= quorum*float64(total)-1e-9 {
+		v.Status = Up
+	}
+	return v
+}
