@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
@@ -34,7 +35,7 @@ type Backend interface {
 	// unknown check, ErrNotExternal for a check of another type.
 	SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error
 	// Members lists the live nodes.
-	Members(ctx context.Context) ([]Member, error)
+	Members(ctx context.Context) ([]cluster.Member, error)
 	// Explain answers a query as this node would and says why.
 	Explain(ctx context.Context, q ExplainQuery) (*Explanation, error)
 	// Subscribe delivers events until ctx ends.
@@ -81,18 +82,6 @@ type EndpointStatus struct {
 	Observations []Observation    `json:"observations,omitempty"`
 }
 
-// Member is a live node.
-type Member struct {
-	ID        string    `json:"id"`
-	Region    string    `json:"region"`
-	DNS       []string  `json:"dns"`
-	Admin     string    `json:"admin"` // base URL of its admin API
-	Version   string    `json:"version"`
-	Revision  int64     `json:"revision"`
-	StartedAt time.Time `json:"started_at,omitzero"`
-	LastSeen  time.Time `json:"last_seen,omitzero"`
-}
-
 // ExplainQuery is what GET /v1/explain asks.
 type ExplainQuery struct {
 	Name   string
@@ -131,14 +120,4 @@ type ExplainClient struct {
 type ExplainEndpoint struct {
 	ID      string `json:"id"`
 	Healthy bool   `json:"healthy"`
-}
-
-// Event is one entry of GET /v1/events.
-type Event struct {
-	// Type is health, config, member_join or member_leave.
-	Type string    `json:"type"`
-	At   time.Time `json:"at"`
-	// Data is the event's detail: an EndpointStatus, {"revision": N}, a
-	// Member.
-	Data any `json:"data"`
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -20,7 +21,7 @@ type HealthList struct {
 
 // MemberList is the answer to GET /v1/members.
 type MemberList struct {
-	Members []Member `json:"members"`
+	Members []cluster.Member `json:"members"`
 }
 
 // OverrideRequest is the body of PUT /v1/overrides/{service}/{endpoint}.
@@ -75,7 +76,7 @@ func (s *server) getMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ms == nil {
-		ms = []Member{}
+		ms = []cluster.Member{}
 	}
 	writeJSON(w, http.StatusOK, MemberList{Members: ms})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
+	"github.com/gtmd/gtmd/pkg/cluster"
 )
 
 // peerClient is the client of a node whose admin.peers are urls.
@@ -139,7 +140,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 				pool = ca.Pool
 			}
 			b := admintest.New("n1", nil)
-			b.AddMember(admin.Member{ID: "n2", Admin: tc.advertise(u)})
+			b.AddMember(cluster.Member{ID: "n2", Admin: tc.advertise(u)})
 			a := newAPI(t, b, admin.Options{Tokens: tok, Peers: peerClient(t, pool, peers...)})
 			a.token = token
 
@@ -190,7 +191,7 @@ func TestExplainPeerRedirect(t *testing.T) {
 	}), nil)
 
 	b := admintest.New("n1", nil)
-	b.AddMember(admin.Member{ID: "n2", Admin: peer.URL})
+	b.AddMember(cluster.Member{ID: "n2", Admin: peer.URL})
 	// Both are listed: even so, a redirect is not a peer's answer.
 	a := newAPI(t, b, admin.Options{Tokens: tok, Peers: peerClient(t, nil, peer.URL, targetSrv.URL)})
 	a.token = token

@@ -18,8 +18,8 @@ type Member struct {
 	Version string `json:"version"`
 	// Revision is the traffic document revision the node serves.
 	Revision  int64     `json:"revision"`
-	StartedAt time.Time `json:"started_at"`
-	LastSeen  time.Time `json:"last_seen"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	LastSeen  time.Time `json:"last_seen,omitzero"`
 }
 
 // State is what the store holds, as of one etcd revision. It is never

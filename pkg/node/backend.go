@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -250,17 +251,13 @@ func (b backend) SetExternal(ctx context.Context, check string, healthy bool, tt
 	return storeErr(s.SetExternal(ctx, check, health.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
 }
 
-func (b backend) Members(context.Context) ([]admin.Member, error) {
+func (b backend) Members(context.Context) ([]cluster.Member, error) {
 	s, err := b.store()
 	if err != nil {
 		return nil, err
 	}
-	st := s.State()
-	out := make([]admin.Member, 0, len(st.Members))
-	for _, m := range st.Members {
-		out = append(out, admin.Member{ID: m.ID, Region: m.Region, DNS: m.DNS, Admin: m.Admin, Version: m.Version, Revision: m.Revision, StartedAt: m.StartedAt, LastSeen: m.LastSeen})
-	}
-	slices.SortFunc(out, func(a, b admin.Member) int { return strings.Compare(a.ID, b.ID) })
+	out := slices.Collect(maps.Values(s.State().Members))
+	slices.SortFunc(out, func(a, b cluster.Member) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -295,29 +292,7 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 }
 
 func (b backend) Subscribe(ctx context.Context) (<-chan admin.Event, error) {
-	ch, cancel := b.n.events.subscribe()
-	out := make(chan admin.Event)
-	go func() {
-		defer cancel()
-		defer close(out)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case ev, ok := <-ch:
-				if !ok {
-					// The node is stopping.
-					return
-				}
-				select {
-				case out <- ev:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}
-	}()
-	return out, nil
+	return b.n.events.Subscribe(ctx.Done()), nil
 }
 
 func (b backend) Ready() (bool, string) { return b.n.Ready() }

@@ -42,7 +42,7 @@ type Node struct {
 	handler *resolver.Handler
 	sched   *health.Scheduler
 	gauge   *health.EndpointGauge
-	events  *broadcaster
+	events  *admin.Broadcaster
 	api     http.Handler
 	apiM    *admin.Metrics
 
@@ -90,7 +90,7 @@ func New(opts Options) (n *Node, err error) {
 	n = &Node{
 		cfg: c, id: c.Node.ID, version: opts.Version, log: opts.Logger, now: time.Now,
 		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
-		events: newBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
+		events: admin.NewBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
 		errs: make(chan error, 4),
 	}
 	if n.log == nil {

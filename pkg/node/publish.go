@@ -4,6 +4,7 @@ import (
 	"maps"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -107,7 +108,13 @@ func (n *Node) trackEndpoints(ev health.Evaluation) {
 			next[k] = es
 			if seen && prev.healthy != up {
 				n.log.Info("endpoint health changed", "service", k.Service, "endpoint", k.Endpoint, "healthy", up, "reason", reason)
-				n.events.send("health", map[string]any{"service": k.Service, "endpoint": k.Endpoint, "healthy": up, "reason": reason})
+				status := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: e.Check, Healthy: up, Since: now, Reason: reason}
+				if n.state != nil {
+					if o, ok := n.state.Overrides[k]; ok {
+						status.Override = &o
+					}
+				}
+				n.events.Send(status)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -110,7 +111,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 		n.log.Warn("cannot keep a copy of the traffic document; a restart while etcd is away will not answer", "err", err)
 	}
 	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
-	n.events.send("config", map[string]int64{"revision": st.TrafficRevision})
+	n.events.Send(admin.ConfigApplied{Revision: st.TrafficRevision})
 }
 
 // memberEvents sends an event for each node that joined or left.
@@ -120,12 +121,12 @@ func (n *Node) memberEvents(prev, cur *cluster.State) {
 	}
 	for id, m := range cur.Members {
 		if _, ok := prev.Members[id]; !ok {
-			n.events.send("member_join", m)
+			n.events.Send(admin.MemberJoined{Member: m})
 		}
 	}
 	for id, m := range prev.Members {
 		if _, ok := cur.Members[id]; !ok {
-			n.events.send("member_leave", m)
+			n.events.Send(admin.MemberLeft{Member: m})
 		}
 	}
 }

@@ -26,7 +26,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		}
 		// Event streams never go idle; ending them lets the API shut down
 		// at once rather than at the end of the grace.
-		n.events.close()
+		n.events.Close()
 		if n.adminSrv != nil {
 			if err := n.adminSrv.Shutdown(ctx); err != nil {
 				n.log.Warn("admin API shutdown; closing the connections left", "err", err)

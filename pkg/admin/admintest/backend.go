@@ -20,6 +20,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
@@ -54,11 +55,11 @@ type Backend struct {
 	nodeID    string
 	doc       *config.Traffic
 	rev       int64
-	members   []admin.Member
+	members   []cluster.Member
 	lagging   map[string]bool
 	overrides map[[2]string]health.Override
 	external  map[string]externalStatus
-	subs      map[chan admin.Event]struct{}
+	events    *admin.Broadcaster
 	err       error
 	ready     bool
 	degraded  string
@@ -91,10 +92,10 @@ func New(nodeID string, doc *config.Traffic) *Backend {
 		lagging:   map[string]bool{},
 		overrides: map[[2]string]health.Override{},
 		external:  map[string]externalStatus{},
-		subs:      map[chan admin.Event]struct{}{},
+		events:    admin.NewBroadcaster(func() time.Time { return time.Now().UTC() }),
 		ready:     true,
 	}
-	b.members = []admin.Member{{ID: nodeID, Region: "test", DNS: []string{"127.0.0.1:53"}, Version: "test", Revision: 1}}
+	b.members = []cluster.Member{{ID: nodeID, Region: "test", DNS: []string{"127.0.0.1:53"}, Version: "test", Revision: 1}}
 	return b
 }
 
@@ -116,7 +117,7 @@ func NewServer(tb testing.TB, b *Backend, opts admin.Options) *httptest.Server {
 }
 
 // AddMember adds a live member at the current revision.
-func (b *Backend) AddMember(m admin.Member) {
+func (b *Backend) AddMember(m cluster.Member) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if m.Revision == 0 {
@@ -211,31 +212,11 @@ func (b *Backend) External(check string) (healthy bool, ttl time.Duration, ok bo
 }
 
 // Subscribers returns how many event subscriptions are open.
-func (b *Backend) Subscribers() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.subs)
-}
+func (b *Backend) Subscribers() int { return b.events.Subscribers() }
 
-// Publish sends ev to every subscriber, dropping it for those whose
-// buffer is full.
-func (b *Backend) Publish(ev admin.Event) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.publishLocked(ev)
-}
-
-func (b *Backend) publishLocked(ev admin.Event) {
-	if ev.At.IsZero() {
-		ev.At = time.Now().UTC()
-	}
-	for ch := range b.subs {
-		select {
-		case ch <- ev:
-		default:
-		}
-	}
-}
+// Publish sends an event saying data to every subscriber, dropping it
+// for those whose buffer is full.
+func (b *Backend) Publish(data admin.EventData) { b.events.Send(data) }
 
 // Config implements admin.Backend.
 func (b *Backend) Config(context.Context) (*config.Traffic, int64, error) {
@@ -271,7 +252,7 @@ func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision
 			b.members[i].Revision = b.rev
 		}
 	}
-	b.publishLocked(admin.Event{Type: "config", Data: map[string]int64{"revision": b.rev}})
+	b.events.Send(admin.ConfigApplied{Revision: b.rev})
 	return b.rev, nil
 }
 
@@ -367,7 +348,7 @@ func (b *Backend) SetOverride(_ context.Context, service, endpoint string, o hea
 		return err
 	}
 	b.overrides[[2]string{service, endpoint}] = o
-	b.publishLocked(admin.Event{Type: "health", Data: b.statusLocked(service, e)})
+	b.events.Send(b.statusLocked(service, e))
 	return nil
 }
 
@@ -387,7 +368,7 @@ func (b *Backend) DeleteOverride(_ context.Context, service, endpoint string) er
 		return fmt.Errorf("endpoint %s of service %s has no override: %w", endpoint, service, admin.ErrNotFound)
 	}
 	delete(b.overrides, k)
-	b.publishLocked(admin.Event{Type: "health", Data: b.statusLocked(service, e)})
+	b.events.Send(b.statusLocked(service, e))
 	return nil
 }
 
@@ -410,7 +391,7 @@ func (b *Backend) SetExternal(_ context.Context, check string, healthy bool, ttl
 }
 
 // Members implements admin.Backend.
-func (b *Backend) Members(context.Context) ([]admin.Member, error) {
+func (b *Backend) Members(context.Context) ([]cluster.Member, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
@@ -479,16 +460,7 @@ func (b *Backend) Subscribe(ctx context.Context) (<-chan admin.Event, error) {
 	if b.err != nil {
 		return nil, b.err
 	}
-	ch := make(chan admin.Event, 16)
-	b.subs[ch] = struct{}{}
-	go func() {
-		<-ctx.Done()
-		b.mu.Lock()
-		delete(b.subs, ch)
-		b.mu.Unlock()
-		close(ch)
-	}()
-	return ch, nil
+	return b.events.Subscribe(ctx.Done()), nil
 }
 
 // Ready implements admin.Backend.
