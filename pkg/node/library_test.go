@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/testport"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -140,5 +141,76 @@ func TestEmbeddedNodes(t *testing.T) {
 	if after := runtime.NumGoroutine(); after > before+3 {
 		buf := make([]byte, 1<<20)
 		t.Errorf("%d goroutines before the nodes, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// TestShutdownJoinsEverything: a node with its own DNS and admin
+// listeners, an open event stream and a subscriber, on an external etcd
+// and on its embedded one, leaves no goroutine behind once Shutdown has
+// returned.
+func TestShutdownJoinsEverything(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
+	for _, tc := range []struct {
+		name string
+		etcd []string
+	}{
+		{"external etcd", etcd},
+		{"embedded etcd", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			http.DefaultClient.CloseIdleConnections()
+			before := runtime.NumGoroutine()
+			c := config.DefaultNode()
+			c.Node.ID = "n1"
+			c.DNS.Listen, c.DNS.UDPListeners, c.Admin.Listen = []string{"127.0.0.1:0"}, 2, "127.0.0.1:0"
+			c.Store.EtcdEndpoints, c.DataDir, c.TrafficFile = tc.etcd, t.TempDir(), file
+			if tc.etcd == nil {
+				urls := testport.LoopbackURLs(t, 2)
+				c.Store.Embedded.ClientURL, c.Store.Embedded.PeerURL = urls[0], urls[1]
+			}
+			n, err := New(Options{Config: &c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := n.Start(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			dnsAddr := n.DNSAddrs()[0].String()
+			eventually(t, 20*time.Second, "the node answers", func() bool {
+				got, _ := answer(t, dnsAddr, "www.gtm.test.")
+				return len(got) == 1
+			})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sub, err := n.Subscribe(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := http.Get("http://" + n.AdminAddr() + "/v1/events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer scancel()
+			if err := n.Shutdown(sctx); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			if _, open := <-sub; open {
+				t.Error("a subscription is open after Shutdown")
+			}
+			resp.Body.Close()
+			http.DefaultClient.CloseIdleConnections()
+			deadline := time.Now().Add(2 * time.Second)
+			for runtime.NumGoroutine() > before+3 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if after := runtime.NumGoroutine(); after > before+3 {
+				buf := make([]byte, 1<<20)
+				t.Errorf("%d goroutines before the node, %d after Shutdown:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+			}
+		})
 	}
 }
