@@ -182,6 +182,10 @@ func TestShutdownJoinsEverything(t *testing.T) {
 				got, _ := answer(t, dnsAddr, "www.gtm.test.")
 				return len(got) == 1
 			})
+			eventually(t, 10*time.Second, "its member entry lists the DNS address it is bound to", func() bool {
+				m, ok := n.store.State().Members["n1"]
+				return ok && len(m.DNS) == 1 && m.DNS[0] == dnsAddr && m.Admin == "http://"+n.AdminAddr()
+			})
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			sub, err := n.Subscribe(ctx)

@@ -164,11 +164,10 @@ func (n *Node) openStore() error {
 	if err != nil {
 		return err
 	}
+	// The addresses DNS is bound to, ports chosen by the kernel included.
+	opts.Self.DNS = nil
 	for _, a := range n.DNSAddrs() {
 		opts.Self.DNS = append(opts.Self.DNS, a.String())
-	}
-	if len(c.DNS.Listen) == 0 {
-		opts.Self.DNS = nil
 	}
 	if n.adminAddr != "" {
 		opts.Self.Admin = adminURL(c.Admin, n.adminAddr)
