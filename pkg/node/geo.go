@@ -37,10 +37,10 @@ func (n *Node) ReloadGeo() error {
 	default:
 		r, _ = n.locator.(reloader)
 	}
-	if r != nil {
-		if err := r.Reload(); err != nil {
-			return fmt.Errorf("reloading the geoip database; the current one stays: %w", err)
-		}
+	if r == nil {
+		n.log.Info("no geoip database to reload; remembered answers dropped")
+	} else if err := r.Reload(); err != nil {
+		return fmt.Errorf("reloading the geoip database; the current one stays: %w", err)
 	}
 	n.republish()
 	if n.geo != nil {
