@@ -16,18 +16,6 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// mergeBombYAML is a service whose endpoints each merge ten copies of the
-// one before, twelve levels deep: hours of CPU before merges were bounded.
-// Its first endpoint is on line 4.
-func mergeBombYAML() string {
-	var b strings.Builder
-	b.WriteString("services:\n  - name: www.gtm.test.\n    endpoints:\n      - &e0 {id: a}\n")
-	for l := 1; l <= 12; l++ {
-		fmt.Fprintf(&b, "      - &e%d {<<: [%s]}\n", l, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*e%d, ", l-1), 10), ", "))
-	}
-	return b.String()
-}
-
 // TestValidateBoundsAndCeiling checks that `gtmd validate -f` refuses
 // bombs with the place and a document the store could not hold with its
 // size, and says how much of the ceiling a good one takes.
@@ -44,7 +32,7 @@ func TestValidateBoundsAndCeiling(t *testing.T) {
 			fmt.Sprintf(": ok (1 zones, 0 services, 0 checks; %d of 1500000 bytes stored)\n", len(under.Stored)), ""},
 		{"just over the ceiling", string(over.Source), "",
 			fmt.Sprintf(" cannot be applied: the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of 1500000 bytes: the cluster store (etcd) refuses a write over 1.5 MiB", len(over.Stored))},
-		{"merge bomb", mergeBombYAML(), "",
+		{"merge bomb", sizeddoc.MergeBomb(), "",
 			":8:34: services[0].endpoints[4].<<: aliases expand the document past 10920 values, the most a document of 920 bytes may stand for; write out fewer values through anchors"},
 		{"merge cycle", "services:\n  - &x {<<: *x}\n", "",
 			":2:13: services[0].<<: alias *x is inside the value it names, which would repeat without end"},
@@ -90,7 +78,7 @@ func TestCLIApplyBoundsAndCeiling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bomb := writeFile(t, dir, "bomb.yaml", mergeBombYAML())
+	bomb := writeFile(t, dir, "bomb.yaml", sizeddoc.MergeBomb())
 	cli(t, env, "apply", "-f", bomb).want(t, 1, "", "gtmd apply: "+bomb+" is invalid, nothing was sent:\n"+bomb+":8:34: services[0].endpoints[4].<<: aliases expand the document past")
 	big := writeFile(t, dir, "big.json", string(over.Source))
 	why := fmt.Sprintf("the document is %d bytes as stored (JSON, zone files merged, defaults filled in), over the limit of 1500000 bytes: the cluster store (etcd) refuses a write over 1.5 MiB", len(over.Stored))

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
+	"github.com/gtmd/gtmd/internal/testport"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 )
 
@@ -24,7 +24,7 @@ func startEmbedded(t *testing.T, dir string, ports []int, edit ...func(*embedded
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		if ports == nil {
-			ports = freeLoopbackPorts(t, 2)
+			ports = testport.Ports(t, 2)
 		}
 		o := embedded.Options{
 			Dir:          dir,
@@ -113,24 +113,4 @@ func rawClient(t *testing.T, endpoints []string, user, password string) (*client
 		t.Cleanup(func() { cli.Close() })
 	}
 	return cli, err
-}
-
-// freeLoopbackPorts returns n distinct ports free on 127.0.0.1 a moment
-// ago.
-func freeLoopbackPorts(t testing.TB, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	var ls []net.Listener
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
 }

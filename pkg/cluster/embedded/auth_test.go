@@ -24,6 +24,7 @@ import (
 
 	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/internal/testlog"
+	"github.com/gtmd/gtmd/internal/testport"
 )
 
 // rawClient connects to endpoints as user (none when ""), as any local
@@ -108,7 +109,7 @@ func TestRefusesStrangers(t *testing.T) {
 // authentication, and writes what an intruder would have.
 func startOpenEtcd(t *testing.T, dir string) {
 	t.Helper()
-	ports := freeLoopbackPorts(t, 2)
+	ports := testport.Ports(t, 2)
 	cfg := embed.NewConfig()
 	cfg.Name, cfg.Dir = "node1", dir
 	cu := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", ports[0])}

@@ -2,11 +2,12 @@ package embedded
 
 import (
 	"fmt"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gtmd/gtmd/internal/testport"
 )
 
 func TestStartRejectsNonLoopback(t *testing.T) {
@@ -51,7 +52,7 @@ func tryStart(t *testing.T, dir string, ports []int, edit ...func(*Options)) (*E
 	t.Helper()
 	for attempt := 0; ; attempt++ {
 		if ports == nil {
-			ports = freeLoopbackPorts(t, 2)
+			ports = testport.Ports(t, 2)
 		}
 		o := Options{
 			Dir:          dir,
@@ -69,26 +70,6 @@ func tryStart(t *testing.T, dir string, ports []int, edit ...func(*Options)) (*E
 		}
 		ports = nil
 	}
-}
-
-// freeLoopbackPorts returns n distinct ports free on 127.0.0.1 a moment
-// ago.
-func freeLoopbackPorts(t testing.TB, n int) []int {
-	t.Helper()
-	ports := make([]int, n)
-	var ls []net.Listener
-	for i := range ports {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports[i] = l.Addr().(*net.TCPAddr).Port
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
 }
 
 // BenchmarkStart times Start on a new data directory, which starts etcd
@@ -122,7 +103,7 @@ func BenchmarkStart(b *testing.B) {
 
 func startBench(b *testing.B, dir string) *Etcd {
 	b.Helper()
-	ports := freeLoopbackPorts(b, 2)
+	ports := testport.Ports(b, 2)
 	e, err := Start(Options{
 		Dir: dir, Name: "node1",
 		ClientURL: fmt.Sprintf("http://127.0.0.1:%d", ports[0]), PeerURL: fmt.Sprintf("http://localhost:%d", ports[1]),

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gtmd/gtmd/internal/testport"
 )
 
 // hammer writes a key without credentials to an etcd client port over
@@ -95,7 +97,7 @@ func TestFirstStartNeverOpen(t *testing.T) {
 			var e *Etcd
 			var h *hammer
 			for attempt := 0; ; attempt++ {
-				ports := freeLoopbackPorts(t, 2)
+				ports := testport.Ports(t, 2)
 				h = startHammer(ports[0], key)
 				for h.unreachable.Load()+h.refused.Load()+h.written.Load() == 0 {
 					time.Sleep(time.Millisecond) // until the hammer is at the port
