@@ -32,7 +32,7 @@ func (b backend) store() (*cluster.Store, error) {
 	if s := b.n.liveStore.Load(); s != nil {
 		return s, nil
 	}
-	return nil, fmt.Errorf("%w: the node has not started", admin.ErrUnavailable)
+	return nil, fmt.Errorf("%w: the node is not running", admin.ErrUnavailable)
 }
 
 // storeErr maps a store failure to what the API reports.

@@ -218,3 +218,44 @@ func TestShutdownJoinsEverything(t *testing.T) {
 		})
 	}
 }
+
+// TestAdminHandlerOutsideTheNodesLife: an embedder may serve the admin
+// handler before Start and after Shutdown; what needs the store answers
+// 503 then, not a crash or a call to a closed store.
+func TestAdminHandlerOutsideTheNodesLife(t *testing.T) {
+	c := config.DefaultNode()
+	c.Node.ID = "n1"
+	c.DNS.Listen, c.Admin.Listen = nil, ""
+	c.Store.EtcdEndpoints, c.Store.Prefix, c.DataDir = clustertest.StartEtcd(t), "/gtmd-test/", t.TempDir()
+	n, err := New(Options{Config: &c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(n.AdminHandler())
+	defer api.Close()
+	status := func(path string) int {
+		resp, err := http.Get(api.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for _, path := range []string{"/v1/config", "/v1/members"} {
+		if got := status(path); got != http.StatusServiceUnavailable {
+			t.Errorf("GET %s before Start: %d, want 503", path, got)
+		}
+	}
+	if err := n.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, "members answered once started", func() bool { return status("/v1/members") == http.StatusOK })
+	if err := n.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/v1/config", "/v1/members"} {
+		if got := status(path); got != http.StatusServiceUnavailable {
+			t.Errorf("GET %s after Shutdown: %d, want 503", path, got)
+		}
+	}
+}

@@ -37,6 +37,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 			cancel()
 		}
 		n.sched.Close()
+		// The API, when an embedder serves it, answers 503 from now on
+		// rather than call a closed store.
+		n.liveStore.Store(nil)
 		if n.store != nil {
 			if err := n.store.Close(); err != nil && !errors.Is(err, context.Canceled) {
 				errs = append(errs, err)
