@@ -8,9 +8,10 @@
 //	<prefix>external/<check>            pushed statuses of external checks, durable
 //	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
 //
-// A Store watches the whole prefix from a known revision and hands every
-// change to its owner as a new immutable State; on a compacted or broken
-// watch it reads everything again and resumes. The values it keeps are
+// A Store watches the whole prefix from a known revision and reports each
+// new immutable State, with whether etcd answers, on one channel
+// (Updates) that keeps only the latest report a reader has not taken; on
+// a compacted or broken watch it reads everything again and resumes. The values it keeps are
 // pkg/health's (Observation, Override, External), and health.Evaluate
 // turns them into the same verdicts on every node. The query path never
 // calls into this package: the node builds resolver snapshots from States.
