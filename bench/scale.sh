@@ -7,7 +7,10 @@
 # at once → every node, the way back, and the costs: etcd puts and watch
 # events per second, CPU and RSS per node, phase by phase.
 #
-#   bench/scale.sh [nodes] [services] [steady-seconds] [flips]
+#   bench/scale.sh [nodes] [services] [steady-seconds] [flips] [target-delay]
+#
+# target-delay (a Go duration, default 0s) is how long every probe's answer
+# takes, as a distant region's would.
 #
 # 3 × 1,000 takes a few minutes when the cluster keeps up. Not part of
 # .ci/run: it measures speed, on whatever else the machine is doing.
@@ -19,6 +22,7 @@ count=${1:-3}
 services=${2:-1000}
 steady=${3:-60}
 flips=${4:-5}
+delay=${5:-0s}
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -73,7 +77,7 @@ done
 join() { local IFS=,; echo "$*"; }
 "$work/scale" -dns "$(join "${dns[@]}")" -admin "$(join "${admin[@]}")" -pids "$(join "${node_pids[@]}")" \
   -etcd-pid "$etcd_pid" -etcd-metrics http://127.0.0.1:23791/metrics -clk-tck "$(getconf CLK_TCK)" \
-  -services "$services" -steady "${steady}s" -flips "$flips" || {
+  -services "$services" -steady "${steady}s" -flips "$flips" -target-delay "$delay" || {
   status=$?
   for i in $(seq 1 "$count"); do echo "--- node$i log"; tail -20 "$work/node$i.log"; done
   exit $status

@@ -35,6 +35,7 @@ type settings struct {
 	interval      time.Duration
 	timeout       string
 	rise, fall    int
+	targetDelay   time.Duration
 }
 
 func main() {
@@ -45,6 +46,7 @@ func main() {
 	etcdMetrics := flag.String("etcd-metrics", "http://127.0.0.1:23791/metrics", "etcd's metrics URL")
 	targetAddr := flag.String("target", "127.0.0.1:18090", "where the stand-in target of every check listens")
 	var s settings
+	flag.DurationVar(&s.targetDelay, "target-delay", 0, "how long the target takes to answer each probe")
 	flag.IntVar(&s.services, "services", 1000, "failover services, two endpoints and two http checks each")
 	flag.IntVar(&s.flips, "flips", 5, "single flips right after the first results, and as many again after the steady window")
 	flag.DurationVar(&s.steady, "steady", 60*time.Second, "the window without changes over which steady-state costs are measured")
@@ -70,7 +72,7 @@ func main() {
 	if s.services < 1 || s.services > 65536 {
 		log.Fatalf("scale: -services %d: between 1 and 65536", s.services)
 	}
-	t, err := startTarget(*targetAddr, s.services)
+	t, err := startTarget(*targetAddr, s.services, s.targetDelay)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -104,8 +106,8 @@ func run(ctx context.Context, s settings, t *target, m *meter) error {
 		return err
 	}
 	doc := document(t, s.services, s.interval.String(), s.timeout, s.rise, s.fall)
-	fmt.Printf("%d nodes × %d failover services (%d http checks a node), interval %s, rise %d, fall %d; document %d bytes\n",
-		len(s.dns), s.services, 2*s.services, s.interval, s.rise, s.fall, len(doc))
+	fmt.Printf("%d node(s) × %d failover services (%d http checks a node), interval %s, rise %d, fall %d, target answers after %s; document %d bytes\n",
+		len(s.dns), s.services, 2*s.services, s.interval, s.rise, s.fall, t.delay, len(doc))
 
 	var r report
 	r.goalFlip = time.Duration(s.fall)*s.interval + time.Second

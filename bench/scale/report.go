@@ -19,8 +19,8 @@ type report struct {
 
 func (r *report) print(w io.Writer, s settings) {
 	nodes := len(s.dns)
-	fmt.Fprintf(w, "\n== %d nodes × %d services (%d checks a node), interval %s, rise %d, fall %d\n",
-		nodes, s.services, 2*s.services, s.interval, s.rise, s.fall)
+	fmt.Fprintf(w, "\n== %d node(s) × %d services (%d checks a node), interval %s, rise %d, fall %d, target answers after %s\n",
+		nodes, s.services, 2*s.services, s.interval, s.rise, s.fall, s.targetDelay)
 	first := time.Duration(0)
 	if !slices.Contains(r.firstResults, 0) {
 		first = slices.Max(r.firstResults)

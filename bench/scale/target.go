@@ -19,15 +19,18 @@ type target struct {
 	requests atomic.Int64
 	srv      *http.Server
 	addr     string
+	// delay is how long every answer takes, as a distant region's would.
+	delay time.Duration
 }
 
-// startTarget serves the target for services on addr.
-func startTarget(addr string, services int) (*target, error) {
+// startTarget serves the target for services on addr, each answer
+// after delay.
+func startTarget(addr string, services int, delay time.Duration) (*target, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("starting the stand-in target on %s: %w", addr, err)
 	}
-	t := &target{down: make([]atomic.Bool, services), addr: l.Addr().String()}
+	t := &target{down: make([]atomic.Bool, services), addr: l.Addr().String(), delay: delay}
 	t.srv = &http.Server{Handler: t, ReadHeaderTimeout: time.Second}
 	go func() { _ = t.srv.Serve(l) }()
 	return t, nil
@@ -36,6 +39,7 @@ func startTarget(addr string, services int) (*target, error) {
 // ServeHTTP answers a check: 200 unless it is a primary taken down.
 func (t *target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	t.requests.Add(1)
+	time.Sleep(t.delay)
 	role, num, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	i, err := strconv.Atoi(num)
 	if err != nil || i < 0 || i >= len(t.down) || (role != "p" && role != "b") {
