@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -27,6 +28,8 @@ type sample struct {
 	etcd   etcdCounters
 	procs  []procUsage
 	probes int64
+	// busy and total are the machine's CPU ticks, every core together.
+	busy, total int64
 }
 
 func (m *meter) take(ctx context.Context) sample {
@@ -34,6 +37,9 @@ func (m *meter) take(ctx context.Context) sample {
 	var err error
 	if s.etcd, err = readEtcd(ctx, m.etcdURL); err != nil {
 		m.log.Warn("etcd's counters unreadable", "err", err)
+	}
+	if s.busy, s.total, err = readMachine(); err != nil {
+		m.log.Warn("machine CPU unreadable", "err", err)
 	}
 	for i, pid := range m.pids {
 		if s.procs[i], err = readProc(pid); err != nil {
@@ -53,6 +59,9 @@ type phase struct {
 	rss          []int64
 	dbBytes      float64
 	etcdOK       bool
+	// others is the CPU the rest of the machine took, the benchmark's own
+	// process included, in % of one core.
+	others float64
 }
 
 func (m *meter) phase(name string, a, b sample) phase {
@@ -61,17 +70,25 @@ func (m *meter) phase(name string, a, b sample) phase {
 	p.puts = (b.etcd.puts - a.etcd.puts) / secs
 	p.events = (b.etcd.events - a.etcd.events) / secs
 	p.probes = float64(b.probes-a.probes) / secs
+	ours := 0.0
 	for i := range m.pids {
 		p.cpu = append(p.cpu, float64(b.procs[i].ticks-a.procs[i].ticks)/m.ticksPerSecond/secs*100)
 		p.rss = append(p.rss, b.procs[i].rss)
+		ours += p.cpu[i]
+	}
+	if b.total > a.total {
+		cores := float64(runtime.NumCPU())
+		p.others = max(0, float64(b.busy-a.busy)/float64(b.total-a.total)*cores*100-ours)
 	}
 	return p
 }
 
-// printPhases writes one line per phase; the last process is etcd.
+// printPhases writes one line per phase; the last process is etcd, and
+// other% is what the rest of the machine took (this program, the target
+// and the DNS polling included), in % of one core.
 func printPhases(w io.Writer, nodes int, ps []phase) {
-	fmt.Fprintf(w, "%-22s %7s %9s %10s %9s  %-*s %6s  %-*s %7s\n", "phase", "secs", "puts/s", "events/s", "probes/s",
-		7*nodes, "CPU % per node", "etcd%", 7*nodes, "RSS MB per node", "db MB")
+	fmt.Fprintf(w, "%-22s %7s %9s %10s %9s  %-*s %6s %7s  %-*s %7s\n", "phase", "secs", "puts/s", "events/s", "probes/s",
+		7*nodes, "CPU % per node", "etcd%", "other%", 7*nodes, "RSS MB per node", "db MB")
 	for _, p := range ps {
 		var cpu, rss strings.Builder
 		for i := range nodes {
@@ -82,7 +99,7 @@ func printPhases(w io.Writer, nodes int, ps []phase) {
 		if !p.etcdOK {
 			puts, events = fmt.Sprintf("%9s", "?"), fmt.Sprintf("%10s", "?")
 		}
-		fmt.Fprintf(w, "%-22s %7.1f %s %s %9.0f  %-*s %6.1f  %-*s %7.1f\n", p.name, p.wall.Seconds(), puts, events, p.probes,
-			7*nodes, cpu.String(), p.cpu[nodes], 7*nodes, rss.String(), p.dbBytes/(1<<20))
+		fmt.Fprintf(w, "%-22s %7.1f %s %s %9.0f  %-*s %6.1f %7.1f  %-*s %7.1f\n", p.name, p.wall.Seconds(), puts, events, p.probes,
+			7*nodes, cpu.String(), p.cpu[nodes], p.others, 7*nodes, rss.String(), p.dbBytes/(1<<20))
 	}
 }

@@ -51,3 +51,31 @@ func readProc(pid int) (procUsage, error) {
 	}
 	return u, nil
 }
+
+// readMachine reads the whole machine's busy and total CPU time in clock
+// ticks from /proc/stat, so a phase can say how much of the CPU processes
+// other than the benchmark's took.
+func readMachine() (busy, total int64, err error) {
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, fmt.Errorf("reading the machine's CPU time: %w", err)
+	}
+	line, _, _ := strings.Cut(string(stat), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat starts with %q, not the cpu line", line)
+	}
+	for i, v := range f[1:] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: cpu field %d %q: %w", i+1, v, err)
+		}
+		total += n
+		// idle and iowait are fields 4 and 5; guest time is already
+		// counted in user.
+		if i != 3 && i != 4 && i < 8 {
+			busy += n
+		}
+	}
+	return busy, total, nil
+}

@@ -36,8 +36,8 @@ func (r *report) print(w io.Writer, s settings) {
 		show(r.up.worst()), show(r.up.median), r.goalUp)
 	for _, p := range r.phases {
 		if p.name == "steady (no changes)" {
-			fmt.Fprintf(w, "steady state over %.0f s: etcd %.1f puts/s, %.1f watch events/s, target %.0f probes/s; CPU per node %s%%, etcd %.1f%%; RSS per node %s MB; etcd db %.1f MB\n",
-				p.wall.Seconds(), p.puts, p.events, p.probes, percents(p.cpu[:nodes]), p.cpu[nodes], megabytes(p.rss[:nodes]), p.dbBytes/(1<<20))
+			fmt.Fprintf(w, "steady state over %.0f s: etcd %.1f puts/s, %.1f watch events/s, target %.0f probes/s; CPU per node %s%%, etcd %.1f%%, the rest of the machine %.0f%%; RSS per node %s MB; etcd db %.1f MB\n",
+				p.wall.Seconds(), p.puts, p.events, p.probes, percents(p.cpu[:nodes]), p.cpu[nodes], p.others, megabytes(p.rss[:nodes]), p.dbBytes/(1<<20))
 		}
 	}
 	fmt.Fprintln(w)
