@@ -12,8 +12,8 @@ import (
 	"github.com/gtmd/gtmd/pkg/policy"
 )
 
-// Backend is the node the API operates: cmd/gtmd implements it over the
-// cluster store, the health scheduler and the resolver.
+// Backend is the node the API operates: pkg/node implements it over the
+// cluster store, the health checks and the resolver.
 type Backend interface {
 	// Config returns the traffic document and the revision that stored it.
 	Config(ctx context.Context) (*config.Traffic, int64, error)
