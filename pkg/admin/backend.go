@@ -6,7 +6,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
@@ -35,7 +35,7 @@ type Backend interface {
 	// unknown check, ErrNotExternal for a check of another type.
 	SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error
 	// Members lists the live nodes.
-	Members(ctx context.Context) ([]cluster.Member, error)
+	Members(ctx context.Context) ([]member.Member, error)
 	// Explain answers a query as this node would and says why.
 	Explain(ctx context.Context, q ExplainQuery) (*Explanation, error)
 	// Subscribe delivers events until ctx ends.
