@@ -41,6 +41,8 @@ type State struct {
 	Written   map[string]int64
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
+	// details holds each node's detail key as stored (see Details).
+	details map[string][]byte
 }
 
 // clone copies the maps so the copy can change while s is being read.
@@ -54,6 +56,7 @@ func (s *State) clone() *State {
 	}
 	c.Overrides = maps.Clone(s.Overrides)
 	c.External = maps.Clone(s.External)
+	c.details = maps.Clone(s.details)
 	return &c
 }
 
@@ -64,5 +67,6 @@ func newState() *State {
 		Observations: map[string]map[string]health.Observation{},
 		Overrides:    map[health.EndpointKey]health.Override{},
 		External:     map[string]health.External{},
+		details:      map[string][]byte{},
 	}
 }

@@ -144,6 +144,10 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		if err = json.Unmarshal(kv.Value, &e); err == nil {
 			st.External[rest] = e
 		}
+	case dirDetails:
+		// Kept as stored: decoded only when asked for (State.Details).
+		st.details[rest] = kv.Value
+		st.Written[rest] = max(st.Written[rest], kv.ModRevision)
 	}
 	if err != nil {
 		s.log.Warn("unreadable value in the cluster store", "key", key, "err", err)
@@ -196,5 +200,7 @@ func (s *Store) applyDelete(st *State, key string) {
 		delete(st.Overrides, health.EndpointKey{Service: svc, Endpoint: ep})
 	case dirExternal:
 		delete(st.External, rest)
+	case dirDetails:
+		delete(st.details, rest)
 	}
 }
