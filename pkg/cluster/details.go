@@ -47,7 +47,7 @@ type detailState struct {
 	// writtenAt is the last attempt, zero when none was made under the
 	// current lease.
 	writtenAt time.Time
-	trimmed         bool // the last encoding was trimmed (logged once)
+	trimmed   bool // the last encoding was trimmed (logged once)
 }
 
 // SetDetails records this node's latest probe of every check; the store
@@ -119,11 +119,12 @@ func encodeDetails(d map[string]Detail, limit int) ([]byte, int) {
 	for i, c := range checks {
 		k, _ := json.Marshal(c)
 		v, _ := json.Marshal(d[c])
-		if buf.Len()+len(k)+len(v)+3 > limit {
+		comma := min(buf.Len()-1, 1)
+		if buf.Len()+comma+len(k)+1+len(v)+1 > limit {
 			buf.WriteByte('}')
 			return buf.Bytes(), len(checks) - i
 		}
-		if buf.Len() > 1 {
+		if comma > 0 {
 			buf.WriteByte(',')
 		}
 		buf.Write(k)
