@@ -52,6 +52,10 @@ type Options struct {
 	// DetailInterval is the least time between two writes of the node's
 	// probe detail (default 30s; details.go).
 	DetailInterval time.Duration
+	// DetailBytesPerSecond bounds the detail a node adds to etcd's
+	// history, on average (default 4 KiB): a detail key too large to
+	// write every DetailInterval within it is written less often.
+	DetailBytesPerSecond int
 	// HistoryLimit is how many revisions of history etcd may keep before
 	// the store reports that it is not compacted (default 100,000;
 	// history.go), checked at start and every HistoryInterval (default 1h).
@@ -132,6 +136,9 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.DetailInterval <= 0 {
 		opts.DetailInterval = 30 * time.Second
+	}
+	if opts.DetailBytesPerSecond <= 0 {
+		opts.DetailBytesPerSecond = 4 << 10
 	}
 	if opts.HistoryLimit <= 0 {
 		opts.HistoryLimit = 100_000

@@ -156,79 +156,101 @@ func currentRevision(t *testing.T, cli *clientv3.Client) int64 {
 // while their probes go on (new latency and time every round, handed to
 // the store as the old 5s refresh did): etcd sees no observation written,
 // and the puts and revisions it does see are bounded by the heartbeat and
-// the detail interval — the formula of details.go — not by the checks.
+// the detail key's pace — the formula of details.go — not by the checks.
 func TestStableChecksWriteOnlyHeartbeats(t *testing.T) {
 	t.Parallel()
 	const (
 		checks    = 500
 		heartbeat = 200 * time.Millisecond
-		detail    = 700 * time.Millisecond
 		rounds    = 40
 	)
-	eps := clustertest.StartEtcd(t)
-	cli := clustertest.Client(t, eps)
-	n := openNode(t, eps, "steady", func(o *Options) { o.HeartbeatInterval, o.DetailInterval = heartbeat, detail })
-	since := time.Now().Add(-time.Hour).UTC()
-	probe := func(round int) map[string]Detail {
-		d := make(map[string]Detail, checks)
-		for i := range checks {
-			name := fmt.Sprintf("check-%03d", i)
-			o := health.Observation{Status: health.Up, Since: since, Latency: time.Duration(round*1000 + i), At: time.Now()}
-			n.Observe(name, o)
-			d[name] = Detail{Latency: o.Latency, At: o.At}
-		}
-		return d
+	cases := []struct {
+		name      string
+		detail    time.Duration
+		perSecond int
+		minDetail int
+	}{
+		// No byte budget: the detail interval alone paces the key.
+		{"paced by the detail interval", 700 * time.Millisecond, 1 << 30, 1},
+		// About 30 KB at 4 KiB/s: one every ~8 s, not every 100ms.
+		{"paced by the byte budget", 100 * time.Millisecond, 4 << 10, 0},
 	}
-	n.SetDetails(probe(0))
-	n.states.wait(t, 20*time.Second, "every observation stored", func(s *State) bool {
-		return len(s.Observations["steady"]) == checks && s.details["steady"] != nil
-	})
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			eps := clustertest.StartEtcd(t)
+			cli := clustertest.Client(t, eps)
+			n := openNode(t, eps, "steady", func(o *Options) {
+				o.HeartbeatInterval, o.DetailInterval, o.DetailBytesPerSecond = heartbeat, c.detail, c.perSecond
+			})
+			since := time.Now().Add(-time.Hour).UTC()
+			probe := func(round int) map[string]Detail {
+				d := make(map[string]Detail, checks)
+				for i := range checks {
+					name := fmt.Sprintf("check-%03d", i)
+					o := health.Observation{Status: health.Up, Since: since, Latency: time.Duration(round*1000 + i), At: time.Now()}
+					n.Observe(name, o)
+					d[name] = Detail{Latency: o.Latency, At: o.At}
+				}
+				return d
+			}
+			first := probe(0)
+			n.SetDetails(first)
+			n.states.wait(t, 20*time.Second, "every observation stored", func(s *State) bool {
+				return len(s.Observations["steady"]) == checks && s.details["steady"] != nil
+			})
 
-	from := currentRevision(t, cli)
-	counter := countPuts(t, cli, from)
-	start := time.Now()
-	tick := time.NewTicker(50 * time.Millisecond)
-	var last map[string]Detail
-	for r := 1; r <= rounds; r++ {
-		<-tick.C
-		last = probe(r)
-		n.SetDetails(last)
-	}
-	tick.Stop()
-	elapsed := time.Since(start)
-	to := currentRevision(t, cli)
-	puts := counter.until(t, cli, to)
+			from := currentRevision(t, cli)
+			counter := countPuts(t, cli, from)
+			start := time.Now()
+			tick := time.NewTicker(50 * time.Millisecond)
+			var last map[string]Detail
+			for r := 1; r <= rounds; r++ {
+				<-tick.C
+				last = probe(r)
+				n.SetDetails(last)
+			}
+			tick.Stop()
+			elapsed := time.Since(start)
+			to := currentRevision(t, cli)
+			puts := counter.until(t, cli, to)
 
-	// The bound is the formula for the time the rounds took, plus one of
-	// each for a write already due at the start and one for the time
-	// between the last round and reading the revision.
-	maxMember := int(elapsed/heartbeat) + 2
-	maxDetail := int(elapsed/detail) + 2
-	t.Logf("%d checks, %d rounds of new results in %v: %d revisions, puts %v (bound: %d member, %d detail)", checks, rounds, elapsed, to-from, puts, maxMember, maxDetail)
-	if puts["observations"] != 0 {
-		t.Errorf("%d observations written while every status held, want 0", puts["observations"])
-	}
-	if puts["members"] > maxMember {
-		t.Errorf("%d member entries written in %v, want at most %d (one a heartbeat of %v)", puts["members"], elapsed, maxMember, heartbeat)
-	}
-	if puts["details"] > maxDetail || puts["details"] == 0 {
-		t.Errorf("%d detail keys written in %v, want 1 to %d (one per %v)", puts["details"], elapsed, maxDetail, detail)
-	}
-	if got := int(to - from); got > maxMember+maxDetail {
-		t.Errorf("etcd advanced %d revisions, want at most %d", got, maxMember+maxDetail)
-	}
-
-	// The detail key ends with the last round's results.
-	final := n.states.wait(t, 5*time.Second, "the last detail stored", func(s *State) bool {
-		d, err := s.Details("steady")
-		return err == nil && d["check-007"].Latency == last["check-007"].Latency
-	})
-	d, err := final.Details("steady")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(d) != checks {
-		t.Errorf("the detail key holds %d checks, want %d", len(d), checks)
+			// The bound is the formula for the time the rounds took, plus
+			// one of each for a write already due at the start and one for
+			// the time between the last round and reading the revision.
+			b, _ := encodeDetails(first, maxDetailBytes)
+			every := max(c.detail, time.Duration(len(b))*time.Second/time.Duration(c.perSecond))
+			maxMember := int(elapsed/heartbeat) + 2
+			maxDetail := int(elapsed/every) + 2
+			t.Logf("%d checks, %d rounds of new results in %v: %d revisions, puts %v (bound: %d member, %d detail of %d bytes every %v)", checks, rounds, elapsed, to-from, puts, maxMember, maxDetail, len(b), every)
+			if puts["observations"] != 0 {
+				t.Errorf("%d observations written while every status held, want 0", puts["observations"])
+			}
+			if puts["members"] > maxMember {
+				t.Errorf("%d member entries written in %v, want at most %d (one a heartbeat of %v)", puts["members"], elapsed, maxMember, heartbeat)
+			}
+			if puts["details"] > maxDetail || puts["details"] < c.minDetail {
+				t.Errorf("%d detail keys written in %v, want %d to %d (one per %v)", puts["details"], elapsed, c.minDetail, maxDetail, every)
+			}
+			if got := int(to - from); got > maxMember+maxDetail {
+				t.Errorf("etcd advanced %d revisions, want at most %d", got, maxMember+maxDetail)
+			}
+			if c.minDetail == 0 {
+				return
+			}
+			// The detail key ends with the last round's results.
+			final := n.states.wait(t, 5*time.Second, "the last detail stored", func(s *State) bool {
+				d, err := s.Details("steady")
+				return err == nil && d["check-007"].Latency == last["check-007"].Latency
+			})
+			d, err := final.Details("steady")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(d) != checks {
+				t.Errorf("the detail key holds %d checks, want %d", len(d), checks)
+			}
+		})
 	}
 }
 
@@ -304,5 +326,25 @@ func TestEncodeDetails(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDetailEvery: a small detail key is written at the interval, a large
+// one as often as Options.DetailBytesPerSecond (here its default) allows.
+func TestDetailEvery(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		size int
+		want time.Duration
+	}{
+		{0, 30 * time.Second},
+		{2000 * 80, 39062500 * time.Microsecond},
+		{10000 * 80, 195312500 * time.Microsecond},
+		{maxDetailBytes, 256 * time.Second},
+	}
+	for _, c := range cases {
+		if got := detailEvery(30*time.Second, 4<<10, c.size); got != c.want {
+			t.Errorf("a detail key of %d bytes: every %v, want %v", c.size, got, c.want)
+		}
 	}
 }
