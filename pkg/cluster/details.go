@@ -59,6 +59,7 @@ type detailState struct {
 // SetDetails records this node's latest probe of every check; the store
 // writes them in its detail key when due (at most every
 // Options.DetailInterval, less often when large) and only if they changed.
+// The store keeps d: the caller hands over a new map each time.
 func (s *Store) SetDetails(d map[string]Detail) {
 	s.mu.Lock()
 	s.details.latest = d

@@ -116,16 +116,17 @@ func (s *Store) session() error {
 		}
 		// A failed write is tried again soon, so results made while etcd
 		// was away reach it as soon as it is back.
-		var retry <-chan time.Time
+		var retry, details <-chan time.Time
 		if err := s.flush(lease.ID, memberDue); err != nil {
 			s.log.Debug("writing to the cluster store", "err", err)
 			retry = time.After(250 * time.Millisecond)
 		} else {
 			memberDue = false
-		}
-		var details <-chan time.Time
-		if wait := s.flushDetails(lease.ID); wait > 0 {
-			details = time.After(wait)
+			// The detail waits for the statuses: while etcd fails
+			// them, it would only hold up their next try.
+			if wait := s.flushDetails(lease.ID); wait > 0 {
+				details = time.After(wait)
+			}
 		}
 		select {
 		case <-s.ctx.Done():

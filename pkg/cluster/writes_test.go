@@ -91,7 +91,7 @@ type put struct {
 }
 
 // countPuts watches the prefix from the revision after from.
-func countPuts(t *testing.T, cli *clientv3.Client, from int64) *putCounter {
+func countPuts(t testing.TB, cli *clientv3.Client, from int64) *putCounter {
 	t.Helper()
 	c := &putCounter{rev: from}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -120,7 +120,7 @@ func countPuts(t *testing.T, cli *clientv3.Client, from int64) *putCounter {
 
 // until waits for the watch to have reported revision rev, and returns
 // the puts up to it, by directory.
-func (c *putCounter) until(t *testing.T, cli *clientv3.Client, rev int64) map[string]int {
+func (c *putCounter) until(t testing.TB, cli *clientv3.Client, rev int64) map[string]int {
 	t.Helper()
 	// A put of its own makes the watch report at least this far.
 	if _, err := cli.Put(ctxT(t), testPrefix+"sentinel", "x"); err != nil {
@@ -143,7 +143,7 @@ func (c *putCounter) until(t *testing.T, cli *clientv3.Client, rev int64) map[st
 }
 
 // currentRevision reads etcd's revision.
-func currentRevision(t *testing.T, cli *clientv3.Client) int64 {
+func currentRevision(t testing.TB, cli *clientv3.Client) int64 {
 	t.Helper()
 	resp, err := cli.Get(ctxT(t), testPrefix, clientv3.WithPrefix(), clientv3.WithCountOnly())
 	if err != nil {
