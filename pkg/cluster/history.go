@@ -77,6 +77,7 @@ func (s *Store) setHistory(reason string) {
 		p = &reason
 	}
 	prev := s.history.Swap(p)
+	s.metrics.historyUncompacted.Set(boolGauge(p != nil))
 	switch {
 	case prev == nil && p != nil:
 		s.log.Warn("cluster store history is not compacted", "reason", reason)

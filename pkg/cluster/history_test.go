@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 )
 
@@ -17,7 +20,16 @@ func TestHistoryNotCompacted(t *testing.T) {
 	const limit = 50
 	eps := clustertest.StartEtcd(t)
 	cli := clustertest.Client(t, eps)
-	n := openNode(t, eps, "history", func(o *Options) { o.HistoryLimit, o.HistoryInterval = limit, 50*time.Millisecond })
+	reg := prometheus.NewRegistry()
+	n := openNode(t, eps, "history", func(o *Options) {
+		o.HistoryLimit, o.HistoryInterval, o.Registerer = limit, 50*time.Millisecond, reg
+	})
+	gauge := func(want string) error {
+		return testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP gtmd_cluster_store_history_uncompacted 1 while etcd keeps more history than gtmd's limit (100,000 revisions by default): run it with --auto-compaction-retention, or it runs out of space.
+# TYPE gtmd_cluster_store_history_uncompacted gauge
+gtmd_cluster_store_history_uncompacted `+want+"\n"), "gtmd_cluster_store_history_uncompacted")
+	}
 	n.logs.wait(t, 5*time.Second, "cluster store reachable")
 	n.states.wait(t, 5*time.Second, "the node registered", hasMember("history"))
 	if rev := currentRevision(t, cli); rev > limit {
@@ -37,10 +49,16 @@ func TestHistoryNotCompacted(t *testing.T) {
 		t.Errorf("degraded %q, want the etcd and the flag to run it with", d)
 	}
 	n.logs.wait(t, time.Second, "history is not compacted")
+	if err := gauge("1"); err != nil {
+		t.Error(err)
+	}
 
 	clustertest.Compact(t, eps)
 	eventually(t, 5*time.Second, func() bool { return n.Degraded() == "" }, "the history reason cleared: %q", lazy(n.Degraded))
 	n.logs.wait(t, time.Second, "history is compacted again")
+	if err := gauge("0"); err != nil {
+		t.Error(err)
+	}
 	if got := countLogs(n.logs, "history is not compacted"); got != 1 {
 		t.Errorf("the history warning was logged %d times, want once", got)
 	}
