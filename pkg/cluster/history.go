@@ -65,7 +65,7 @@ func (s *Store) checkHistory() error {
 	case err != nil:
 		return fmt.Errorf("reading revision %d: %w", old, err)
 	}
-	s.setHistory(fmt.Sprintf("the etcd at %v keeps all history (revision %d of %d still readable): run it with --auto-compaction-retention=1h, or it runs out of space and refuses writes (see docs/hardening.md)", s.opts.Endpoints, old, current))
+	s.setHistory(fmt.Sprintf("the etcd at %v keeps more than %d revisions of history (revision %d of %d is still readable): run it with --auto-compaction-retention=1h, or it runs out of space and refuses writes", s.opts.Endpoints, s.opts.HistoryLimit, old, current))
 	return nil
 }
 

@@ -44,7 +44,7 @@ gtmd_cluster_store_history_uncompacted `+want+"\n"), "gtmd_cluster_store_history
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 5*time.Second, func() bool { return strings.Contains(n.Degraded(), "keeps all history") }, "degraded by history: %q", lazy(n.Degraded))
+	eventually(t, 5*time.Second, func() bool { return strings.Contains(n.Degraded(), "keeps more than 50 revisions of history") }, "degraded by history: %q", lazy(n.Degraded))
 	if d := n.Degraded(); !strings.Contains(d, "--auto-compaction-retention") || !strings.Contains(d, eps[0]) {
 		t.Errorf("degraded %q, want the etcd and the flag to run it with", d)
 	}
