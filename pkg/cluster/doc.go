@@ -29,5 +29,7 @@
 // started by package embedded (pkg/cluster/embedded), the only package
 // that links etcd's server; this one links only its client. Any Store
 // lists etcd's alarms (alarm.go), since a store out of space still
-// answers reads, and frees the space itself when given Options.Recover.
+// answers reads, and frees the space itself when given Options.Recover;
+// and it says when etcd does not compact its history (history.go), which
+// would end in the same refusal.
 package cluster
