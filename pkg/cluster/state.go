@@ -26,8 +26,8 @@ type State struct {
 	Members      map[string]Member
 	Observations map[string]map[string]health.Observation // node → check → result
 	// Written is, per node, the latest revision at which it wrote its
-	// member entry, an observation or its probe detail: a reader that was cut off can tell
-	// which nodes have spoken since it came back.
+	// member entry, an observation or its probe detail: a reader that was
+	// cut off can tell which nodes have spoken since it came back.
 	Written   map[string]int64
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
