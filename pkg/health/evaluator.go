@@ -86,8 +86,14 @@ func NewEvaluator(in Inputs) *Evaluator {
 		e.external = map[string]External{}
 	}
 	for node, byCheck := range in.Observations {
+		m := make(map[string]Status, len(byCheck))
 		for check, o := range byCheck {
-			e.store(node, check, o.Status)
+			if o.Status == Up || o.Status == Down {
+				m[check] = o.Status
+			}
+		}
+		if len(m) > 0 {
+			e.obs[node] = m
 		}
 	}
 	if in.Traffic == nil {
@@ -103,7 +109,7 @@ func NewEvaluator(in Inputs) *Evaluator {
 		}
 	}
 	e.whole = e.hasCycle()
-	e.decideAll()
+	e.decide(in.Observations)
 	clear(e.changed)
 	e.scheduleExpiries()
 	return e
@@ -185,8 +191,11 @@ func (e *Evaluator) hasCycle() bool {
 
 // decideAll decides every check and endpoint as Evaluate does, in its
 // order, and notes the endpoints that changed.
-func (e *Evaluator) decideAll() {
-	in := Inputs{Traffic: e.traffic, Observations: e.observations(), Overrides: e.overrides, External: e.external, Now: e.now}
+func (e *Evaluator) decideAll() { e.decide(e.observations()) }
+
+// decide is decideAll over observations that hold what obs does.
+func (e *Evaluator) decide(obs map[string]map[string]Observation) {
+	in := Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Now: e.now}
 	v := newVerdicts(&in)
 	for _, c := range e.traffic.Checks {
 		v.of(c.Name)

@@ -155,7 +155,7 @@ func (e *Evaluator) refresh(cn *checkNode) {
 		e.decideAll()
 		return
 	}
-	v := e.decide(cn)
+	v := e.decideCheck(cn)
 	if v == cn.verdict {
 		return
 	}
@@ -171,9 +171,9 @@ func (e *Evaluator) refresh(cn *checkNode) {
 	}
 }
 
-// decide is Evaluate's rule for one check, from its children's verdicts
+// decideCheck is Evaluate's rule for one check, from its children's verdicts
 // and the counts kept.
-func (e *Evaluator) decide(cn *checkNode) Verdict {
+func (e *Evaluator) decideCheck(cn *checkNode) Verdict {
 	switch {
 	case cn.cfg == nil:
 		return Verdict{Status: Unknown, Reason: "no such check"}
