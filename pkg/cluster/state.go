@@ -41,20 +41,48 @@ type State struct {
 	Written   map[string]int64
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
+
+	// changes and log are what ChangesSince reads (changes.go).
+	changes []Change
+	log     *changeLog
+	// owned names the nodes whose observations this state copied while
+	// a batch is applied to it; nil once published, and in a state read
+	// whole, which owns every map.
+	owned map[string]bool
 }
 
-// clone copies the maps so the copy can change while s is being read.
+// clone copies the state for the next batch of changes. Each node's
+// observations stay shared until the batch writes one of them
+// (observationsOf), so a batch costs what it changes, not what the store
+// holds.
 func (s *State) clone() *State {
 	c := *s
 	c.Members = maps.Clone(s.Members)
 	c.Written = maps.Clone(s.Written)
-	c.Observations = make(map[string]map[string]health.Observation, len(s.Observations))
-	for n, obs := range s.Observations {
-		c.Observations[n] = maps.Clone(obs)
-	}
+	c.Observations = maps.Clone(s.Observations)
+	c.owned = map[string]bool{}
 	c.Overrides = maps.Clone(s.Overrides)
 	c.External = maps.Clone(s.External)
+	if len(c.changes) >= changeLogLimit {
+		// Readers that are further behind read the state whole.
+		c.changes, c.log = nil, &changeLog{}
+	}
 	return &c
+}
+
+// observationsOf returns node's observations for writing, copying them
+// first when the state shares them with the one before.
+func (s *State) observationsOf(node string) map[string]health.Observation {
+	obs := s.Observations[node]
+	if s.owned != nil && !s.owned[node] {
+		obs = maps.Clone(obs)
+		s.owned[node] = true
+	}
+	if obs == nil {
+		obs = map[string]health.Observation{}
+	}
+	s.Observations[node] = obs
+	return obs
 }
 
 func newState() *State {
@@ -64,5 +92,6 @@ func newState() *State {
 		Observations: map[string]map[string]health.Observation{},
 		Overrides:    map[health.EndpointKey]health.Override{},
 		External:     map[string]health.External{},
+		log:          &changeLog{},
 	}
 }
