@@ -18,7 +18,7 @@ import (
 // Every endpoint starts healthy; derive a snapshot with real health
 // through WithHealth.
 func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
-	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial}
+	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial, byName: make(map[string][]int, len(t.Services))}
 	for i := range t.Zones {
 		z, err := buildZone(&t.Zones[i], serial)
 		if err != nil {
@@ -33,6 +33,7 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 	for i := range t.Services {
 		svc := &t.Services[i]
 		sn := buildService(svc, len(s.services))
+		s.byName[sn.name] = append(s.byName[sn.name], sn.index)
 		s.services = append(s.services, sn)
 		s.zones[config.ZoneOf(sn.name, names)].ensure(sn.name).service = sn
 	}

@@ -13,7 +13,11 @@ type Snapshot struct {
 	serial uint32
 	// services lists every service node, indexed by serviceNode.index.
 	services []*serviceNode
-	// health holds, per service index, each endpoint's health.
+	// byName indexes services by name, for WithHealthChanges.
+	byName map[string][]int
+	// health holds, per service index, each endpoint's health; a
+	// service's slice may be shared with other snapshots, so it is
+	// never written once handed out.
 	health [][]bool
 	// decisions remembers policy choices under this health; nil when the
 	// snapshot has no service.
