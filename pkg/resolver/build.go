@@ -52,14 +52,7 @@ func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snap
 	if len(s.services) > 0 {
 		next.decisions = new(decisionTable)
 	}
-	next.health = make([][]bool, len(s.services))
-	for i, sn := range s.services {
-		h := make([]bool, len(sn.endpoints))
-		for j := range sn.endpoints {
-			h[j] = healthy(sn.name, sn.endpoints[j].id)
-		}
-		next.health[i] = h
-	}
+	next.health = newHealthTable(s.services, healthy)
 	return &next
 }
 

@@ -15,10 +15,9 @@ type Snapshot struct {
 	services []*serviceNode
 	// byName indexes services by name, for WithHealthChanges.
 	byName map[string][]int
-	// health holds, per service index, each endpoint's health; a
-	// service's slice may be shared with other snapshots, so it is
-	// never written once handed out.
-	health [][]bool
+	// health holds, per service index, each endpoint's health, shared
+	// in part with other snapshots.
+	health healthTable
 	// decisions remembers policy choices under this health; nil when the
 	// snapshot has no service.
 	decisions *decisionTable
