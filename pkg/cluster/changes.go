@@ -33,8 +33,9 @@ type Change struct {
 	Endpoint health.EndpointKey
 }
 
-// changeLogLimit is how many changes states share before the log starts
-// again; a reader further behind than that reads the state whole.
+// changeLogLimit is how many changes a state keeps; past it the older
+// half goes, and a reader further behind than what is kept reads the
+// state whole.
 const changeLogLimit = 1 << 16
 
 // changeLog identifies the states whose changes line up: a full read of
@@ -44,15 +45,30 @@ type changeLog struct{ _ byte }
 
 // ChangesSince returns what changed from prev to s, in order, and false
 // when it cannot tell: prev is nil, was read before the store was read
-// whole again, or is too far behind. The slice is shared: do not change
-// it.
+// whole again, or is further behind than s keeps. The slice is shared:
+// do not change it.
 func (s *State) ChangesSince(prev *State) ([]Change, bool) {
-	if prev == nil || s.log == nil || prev.log != s.log || len(prev.changes) > len(s.changes) {
+	if prev == nil || s.log == nil || prev.log != s.log {
 		return nil, false
 	}
-	return s.changes[len(prev.changes):len(s.changes):len(s.changes)], true
+	from, to := prev.changesBase+len(prev.changes)-s.changesBase, len(s.changes)
+	if from < 0 || from > to {
+		return nil, false
+	}
+	return s.changes[from:to:to], true
 }
 
 // record lists one change of the state being built. The log is only
 // appended to, past what any published state sees.
 func (s *State) record(c Change) { s.changes = append(s.changes, c) }
+
+// trimChanges keeps the newer half of a log that reached its limit, in
+// an array of its own, so states before still see theirs.
+func (s *State) trimChanges() {
+	if len(s.changes) < changeLogLimit {
+		return
+	}
+	drop := len(s.changes) - changeLogLimit/2
+	s.changes = append([]Change(nil), s.changes[drop:]...)
+	s.changesBase += drop
+}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"log/slog"
 	"slices"
 	"testing"
@@ -130,4 +131,43 @@ func sameMap(a, b map[string]health.Observation) bool {
 	_, same := b[probe]
 	delete(a, probe)
 	return same
+}
+
+// TestChangesSinceTrimmed: past the limit a state keeps the newer half of
+// the log; a reader within it still gets its changes, one further behind
+// is told to read the state whole.
+func TestChangesSinceTrimmed(t *testing.T) {
+	t.Parallel()
+	first := newState()
+	prev, st := first, first
+	var recent, before *State
+	for i := range changeLogLimit + 10 {
+		before = prev
+		st = prev.clone()
+		st.record(Change{Kind: ChangeMember, Node: fmt.Sprint(i)})
+		st.owned = nil
+		if i == changeLogLimit-100 {
+			recent = st
+		}
+		prev = st
+	}
+	cases := []struct {
+		name string
+		prev *State
+		n    int // changes told; -1: cannot tell
+		last string
+	}{
+		{"a reader within the kept half", recent, 109, fmt.Sprint(changeLogLimit + 9)},
+		{"a reader one change behind", before, 1, fmt.Sprint(changeLogLimit + 9)},
+		{"a reader further behind than kept", first, -1, ""},
+	}
+	for _, tc := range cases {
+		got, ok := st.ChangesSince(tc.prev)
+		switch {
+		case tc.n < 0 && ok:
+			t.Errorf("%s: told %d changes, want none", tc.name, len(got))
+		case tc.n >= 0 && (!ok || len(got) != tc.n || got[len(got)-1].Node != tc.last):
+			t.Errorf("%s: %d changes (%v), want %d ending with %s", tc.name, len(got), ok, tc.n, tc.last)
+		}
+	}
 }

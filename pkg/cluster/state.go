@@ -42,9 +42,11 @@ type State struct {
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
 
-	// changes and log are what ChangesSince reads (changes.go).
-	changes []Change
-	log     *changeLog
+	// changes, changesBase (the place of changes[0] in the log) and
+	// log are what ChangesSince reads (changes.go).
+	changes     []Change
+	changesBase int
+	log         *changeLog
 	// owned names the nodes whose observations this state copied while
 	// a batch is applied to it; nil once published, and in a state read
 	// whole, which owns every map.
@@ -63,10 +65,7 @@ func (s *State) clone() *State {
 	c.owned = map[string]bool{}
 	c.Overrides = maps.Clone(s.Overrides)
 	c.External = maps.Clone(s.External)
-	if len(c.changes) >= changeLogLimit {
-		// Readers that are further behind read the state whole.
-		c.changes, c.log = nil, &changeLog{}
-	}
+	c.trimChanges()
 	return &c
 }
 
