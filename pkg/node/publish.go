@@ -29,6 +29,8 @@ type served struct {
 	published     *resolver.Snapshot
 	publishedBase *resolver.Snapshot
 	evaluation
+	// saved is what the data directory's copy holds (cache.go).
+	saved kept
 }
 
 // endpointState is an endpoint's published health and since when.
