@@ -3,6 +3,8 @@ package cluster
 import (
 	"fmt"
 	"log/slog"
+	"maps"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -90,7 +92,16 @@ func TestChangesSinceBatches(t *testing.T) {
 			[]Change{{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: "s.", Endpoint: "e"}}, {Kind: ChangeExternal, Check: "x"}}},
 		{"a member gone", []func(*State){del("members/a")},
 			[]Change{{Kind: ChangeMember, Node: "a"}}},
+		{"a status pushed, the override cleared", []func(*State){put("external/x", `{"healthy":true}`), del("overrides/s./e")},
+			[]Change{{Kind: ChangeExternal, Check: "x"}, {Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: "s.", Endpoint: "e"}}}},
 	}
+	type frozen struct {
+		state *State
+		obs   map[string]map[string]health.Observation
+		ovr   map[health.EndpointKey]health.Override
+		ext   map[string]health.External
+	}
+	var states []frozen
 	first := newState()
 	prev := first
 	var all []Change
@@ -112,6 +123,16 @@ func TestChangesSinceBatches(t *testing.T) {
 		}
 		all = append(all, tc.want...)
 		prev = st
+		f := frozen{state: st, obs: map[string]map[string]health.Observation{}, ovr: maps.Clone(st.Overrides), ext: maps.Clone(st.External)}
+		for node, m := range st.Observations {
+			f.obs[node] = maps.Clone(m)
+		}
+		states = append(states, f)
+	}
+	for i, f := range states {
+		if !reflect.DeepEqual(f.state.Observations, f.obs) || !reflect.DeepEqual(f.state.Overrides, f.ovr) || !reflect.DeepEqual(f.state.External, f.ext) {
+			t.Errorf("the state after %q changed once later batches were applied", cases[i].name)
+		}
 	}
 	if got, ok := prev.ChangesSince(first); !ok || !slices.Equal(got, all) {
 		t.Errorf("changes since the first state: %+v, %v; want %+v", got, ok, all)

@@ -37,24 +37,23 @@ type State struct {
 	changes     []Change
 	changesBase int
 	log         *changeLog
-	// owned names the nodes whose observations this state copied while
-	// a batch is applied to it; nil once published, and in a state read
-	// whole, which owns every map.
-	owned map[string]bool
+	// owned says which maps this state copied while a batch is applied
+	// to it; nil once published, and in a state read whole, which owns
+	// every map.
+	owned *owned
 }
 
 // clone copies the state for the next batch of changes. Each node's
-// observations stay shared until the batch writes one of them
-// (observationsOf), so a batch costs what it changes, not what the store
-// holds.
+// observations, the overrides and the pushed statuses stay shared until
+// the batch writes them (observationsOf, overridesForWrite,
+// externalForWrite), so a batch costs what it changes, not what the
+// store holds.
 func (s *State) clone() *State {
 	c := *s
 	c.Members = maps.Clone(s.Members)
 	c.Written = maps.Clone(s.Written)
 	c.Observations = maps.Clone(s.Observations)
-	c.owned = map[string]bool{}
-	c.Overrides = maps.Clone(s.Overrides)
-	c.External = maps.Clone(s.External)
+	c.owned = &owned{observations: map[string]bool{}}
 	c.trimChanges()
 	return &c
 }
@@ -63,15 +62,41 @@ func (s *State) clone() *State {
 // first when the state shares them with the one before.
 func (s *State) observationsOf(node string) map[string]health.Observation {
 	obs := s.Observations[node]
-	if s.owned != nil && !s.owned[node] {
+	if s.owned != nil && !s.owned.observations[node] {
 		obs = maps.Clone(obs)
-		s.owned[node] = true
+		s.owned.observations[node] = true
 	}
 	if obs == nil {
 		obs = map[string]health.Observation{}
 	}
 	s.Observations[node] = obs
 	return obs
+}
+
+// owned is what a state being built has copied from the one before.
+type owned struct {
+	observations        map[string]bool
+	overrides, external bool
+}
+
+// overridesForWrite returns the overrides for writing, copying them
+// first when the state shares them with the one before.
+func (s *State) overridesForWrite() map[health.EndpointKey]health.Override {
+	if s.owned != nil && !s.owned.overrides {
+		s.Overrides = maps.Clone(s.Overrides)
+		s.owned.overrides = true
+	}
+	return s.Overrides
+}
+
+// externalForWrite returns the pushed statuses for writing, copying them
+// first when the state shares them with the one before.
+func (s *State) externalForWrite() map[string]health.External {
+	if s.owned != nil && !s.owned.external {
+		s.External = maps.Clone(s.External)
+		s.owned.external = true
+	}
+	return s.External
 }
 
 func newState() *State {

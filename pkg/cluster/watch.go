@@ -140,13 +140,13 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		svc, ep, ok := strings.Cut(rest, "/")
 		var o health.Override
 		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
-			st.Overrides[health.EndpointKey{Service: svc, Endpoint: ep}] = o
+			st.overridesForWrite()[health.EndpointKey{Service: svc, Endpoint: ep}] = o
 			st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
 		}
 	case dirExternal:
 		var e health.External
 		if err = json.Unmarshal(kv.Value, &e); err == nil {
-			st.External[rest] = e
+			st.externalForWrite()[rest] = e
 			st.record(Change{Kind: ChangeExternal, Check: rest})
 		}
 	}
@@ -201,10 +201,10 @@ func (s *Store) applyDelete(st *State, key string) {
 		}
 	case dirOverrides:
 		svc, ep, _ := strings.Cut(rest, "/")
-		delete(st.Overrides, health.EndpointKey{Service: svc, Endpoint: ep})
+		delete(st.overridesForWrite(), health.EndpointKey{Service: svc, Endpoint: ep})
 		st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
 	case dirExternal:
-		delete(st.External, rest)
+		delete(st.externalForWrite(), rest)
 		st.record(Change{Kind: ChangeExternal, Check: rest})
 	}
 }
