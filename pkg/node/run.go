@@ -198,6 +198,7 @@ func (n *Node) publishChecks() {
 	n.changedMu.Unlock()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.ownChangedLocked(changed)
 	if n.traffic != nil {
 		// Only checks of the served document: a change queued before a
 		// new document reached the scheduler must not bring back a check
