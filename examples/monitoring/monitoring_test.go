@@ -27,6 +27,7 @@ var exported = []string{
 	"gtmd_cluster_config_revision",
 	"gtmd_cluster_members",
 	"gtmd_cluster_store_alarm",
+	"gtmd_cluster_store_history_uncompacted",
 	"gtmd_cluster_document_rejected_total",
 	"gtmd_cluster_document_rejected_revision",
 	"gtmd_cluster_cookie_secret_rotated_timestamp_seconds",

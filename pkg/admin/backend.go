@@ -62,9 +62,11 @@ type MemberSync struct {
 
 // Observation is one node's latest result for a check.
 type Observation struct {
-	Node    string    `json:"node"`
-	Healthy bool      `json:"healthy"`
-	Status  string    `json:"status"` // up | down | unknown
+	Node    string `json:"node"`
+	Healthy bool   `json:"healthy"`
+	Status  string `json:"status"` // up | down | unknown
+	// Since is when the node's status of the check last changed.
+	Since   time.Time `json:"since,omitzero"`
 	Latency string    `json:"latency,omitempty"`
 	Error   string    `json:"error,omitempty"`
 	At      time.Time `json:"at,omitzero"`

@@ -3,10 +3,19 @@
 //
 //	<prefix>traffic                     the traffic document (JSON)
 //	<prefix>members/<node>              each live node, under its lease
-//	<prefix>observations/<node>/<check> each node's latest result per check, under its lease
+//	<prefix>observations/<node>/<check> each node's status of a check and since when, under its lease
+//	<prefix>details/<node>              each node's latest latency and error per check, under its lease
 //	<prefix>overrides/<service>/<id>    operator overrides, durable
 //	<prefix>external/<check>            pushed statuses of external checks, durable
 //	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
+//
+// A node writes an observation only when its status changes (and all of
+// them when it takes a new lease); its liveness is the lease and the
+// member entry's heartbeat. The detail of its latest probes, which no
+// verdict needs, goes in one key at most every Options.DetailInterval.
+// At steady state a cluster's writes per second are thus
+// members/HeartbeatInterval + members/DetailInterval, whatever the number
+// of checks (details.go).
 //
 // A Store watches the whole prefix from a known revision and reports each
 // new immutable State, with whether etcd answers, on one channel
@@ -20,5 +29,7 @@
 // started by package embedded (pkg/cluster/embedded), the only package
 // that links etcd's server; this one links only its client. Any Store
 // lists etcd's alarms (alarm.go), since a store out of space still
-// answers reads, and frees the space itself when given Options.Recover.
+// answers reads, and frees the space itself when given Options.Recover;
+// and it says when etcd does not compact its history (history.go), which
+// would end in the same refusal.
 package cluster

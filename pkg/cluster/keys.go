@@ -9,6 +9,7 @@ const (
 	dirObservations = "observations/"
 	dirOverrides    = "overrides/"
 	dirExternal     = "external/"
+	dirDetails      = "details/"
 	// keyCookieSecret holds the cluster's DNS cookie secrets
 	// (cookiesecret.go); the state's watch passes it by.
 	keyCookieSecret = "cookie-secret"
@@ -29,6 +30,7 @@ func (k keys) override(service, endpoint string) string {
 	return k.prefix + dirOverrides + service + "/" + endpoint
 }
 func (k keys) external(check string) string { return k.prefix + dirExternal + check }
+func (k keys) details(node string) string   { return k.prefix + dirDetails + node }
 func (k keys) cookieSecret() string         { return k.prefix + keyCookieSecret }
 
 // split returns the directory and the rest of a key below the prefix.
@@ -40,7 +42,7 @@ func (k keys) split(key string) (dir, rest string, ok bool) {
 	if rel == keyTraffic {
 		return keyTraffic, "", true
 	}
-	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirExternal} {
+	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirExternal, dirDetails} {
 		if r, ok := strings.CutPrefix(rel, d); ok {
 			return d, r, true
 		}

@@ -46,11 +46,13 @@ func TestTwoNodesShareMembersAndObservations(t *testing.T) {
 	// An observation on a reaches b within a second.
 	at := time.Now().UTC()
 	start := time.Now()
-	a.Observe("us-web", health.Observation{Status: health.Up, Latency: 3 * time.Millisecond, At: at})
+	a.Observe("us-web", health.Observation{Status: health.Up, Since: at, Latency: 3 * time.Millisecond, At: at})
 	sb = b.states.wait(t, 5*time.Second, "b sees a's observation", hasObservation("a", "us-web", health.Up))
 	t.Logf("an observation reached the other node in %v", time.Since(start))
-	if got := sb.Observations["a"]["us-web"]; got.Latency != 3*time.Millisecond || !got.At.Equal(at) {
-		t.Errorf("observation as b sees it: %+v", got)
+	// The status and since when are shared; the probe's detail is not
+	// (it goes with SetDetails).
+	if got := sb.Observations["a"]["us-web"]; !got.Since.Equal(at) || got.Latency != 0 || !got.At.IsZero() {
+		t.Errorf("observation as b sees it: %+v, want up since %v and no detail", got, at)
 	}
 
 	// The quorum rule on the shared state: a says up, b says down.

@@ -12,14 +12,27 @@ import (
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
-// Observe records this node's latest result for a check; the store writes
-// it under the node's lease when it differs from what is stored, so etcd
-// sees writes in proportion to changes.
+// Observe records this node's latest result for a check. The store keeps
+// its status and since-when, and writes them under the node's lease when
+// they differ from what is stored: a first result or a status change.
+// Its latency, error and time go with SetDetails.
 func (s *Store) Observe(check string, o health.Observation) {
 	s.mu.Lock()
-	s.observed[check] = o
+	s.observed[check] = storedObservation{Status: o.Status, Since: o.Since.Round(0)}
 	s.mu.Unlock()
 	s.wake()
+}
+
+// storedObservation is what the store holds of a node's result: what
+// other nodes need to decide, which changes only with the status. It
+// decodes as a health.Observation.
+type storedObservation struct {
+	Status health.Status `json:"status"`
+	Since  time.Time     `json:"since,omitzero"`
+}
+
+func (o storedObservation) equal(p storedObservation) bool {
+	return o.Status == p.Status && o.Since.Equal(p.Since)
 }
 
 // Forget removes this node's result for a check that no longer exists.
@@ -80,9 +93,10 @@ func (s *Store) session() error {
 	}
 	s.mu.Lock()
 	s.lease = lease.ID
-	s.written = map[string]health.Observation{}
+	s.written = map[string]storedObservation{}
+	s.details.written, s.details.writtenAt = nil, time.Time{}
 	s.mu.Unlock()
-	heartbeat := time.NewTicker(heartbeatInterval)
+	heartbeat := time.NewTicker(s.opts.HeartbeatInterval)
 	defer heartbeat.Stop()
 	memberDue := true
 	for {
@@ -102,17 +116,23 @@ func (s *Store) session() error {
 		}
 		// A failed write is tried again soon, so results made while etcd
 		// was away reach it as soon as it is back.
-		var retry <-chan time.Time
+		var retry, details <-chan time.Time
 		if err := s.flush(lease.ID, memberDue); err != nil {
 			s.log.Debug("writing to the cluster store", "err", err)
 			retry = time.After(250 * time.Millisecond)
 		} else {
 			memberDue = false
+			// The detail waits for the statuses: while etcd fails
+			// them, it would only hold up their next try.
+			if wait := s.flushDetails(lease.ID); wait > 0 {
+				details = time.After(wait)
+			}
 		}
 		select {
 		case <-s.ctx.Done():
 			return s.ctx.Err()
 		case <-retry:
+		case <-details:
 		case _, ok := <-ka:
 			if !ok {
 				return errors.New("lease lost")
@@ -134,9 +154,9 @@ func (s *Store) flush(lease clientv3.LeaseID, member bool) error {
 	// it serves moves, not with every observation.
 	member = member || self.Revision != s.writtenRevision
 	var puts, dels []string
-	vals := map[string]health.Observation{}
+	vals := map[string]storedObservation{}
 	for check, o := range s.observed {
-		if w, ok := s.written[check]; !ok || w != o {
+		if w, ok := s.written[check]; !ok || !w.equal(o) {
 			puts = append(puts, check)
 			vals[check] = o
 		}

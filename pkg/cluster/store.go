@@ -17,7 +17,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/backoff"
 
-	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -46,6 +45,22 @@ type Options struct {
 	// listed (default 10s); a write refused for lack of space lists them
 	// at once.
 	AlarmInterval time.Duration
+	// HeartbeatInterval is how often the member entry is rewritten with
+	// its last-seen time (default 5s): with the lease, the node's only
+	// regular write while its checks keep their status.
+	HeartbeatInterval time.Duration
+	// DetailInterval is the least time between two writes of the node's
+	// probe detail (default 30s; details.go).
+	DetailInterval time.Duration
+	// DetailBytesPerSecond bounds the detail a node adds to etcd's
+	// history, on average (default 4 KiB): a detail key too large to
+	// write every DetailInterval within it is written less often.
+	DetailBytesPerSecond int
+	// HistoryLimit is how many revisions of history etcd may keep before
+	// the store reports that it is not compacted (default 100,000;
+	// history.go), checked at start and every HistoryInterval (default 1h).
+	HistoryLimit    int64
+	HistoryInterval time.Duration
 	// Recover, when set, frees space after a NOSPACE alarm and disarms
 	// it ((*embedded.Etcd).Recover); without it the operator is told what to run.
 	Recover    func(context.Context) error
@@ -54,10 +69,6 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
-
-// heartbeatInterval is how often the member entry is rewritten with its
-// last-seen time.
-const heartbeatInterval = 5 * time.Second
 
 // Store is a node's connection to the cluster's etcd.
 type Store struct {
@@ -76,6 +87,9 @@ type Store struct {
 	// alarm says why etcd refuses writes, nil while it takes them.
 	alarm     atomic.Pointer[string]
 	alarmWake chan struct{}
+	// history says that etcd keeps its whole history, nil while it
+	// compacts (history.go).
+	history atomic.Pointer[string]
 	// probeRevision is the store's revision at the last successful probe.
 	probeRevision atomic.Int64
 	metrics       *metrics
@@ -83,9 +97,10 @@ type Store struct {
 
 	mu       sync.Mutex
 	self     Member
-	observed map[string]health.Observation // this node's own results, by check
+	observed map[string]storedObservation // this node's own results, by check
 	lease    clientv3.LeaseID
-	written  map[string]health.Observation // what the store holds under the lease
+	written  map[string]storedObservation // what the store holds under the lease
+	details  detailState
 	// writtenRevision is the serving revision in the stored member entry.
 	writtenRevision int64
 	state           *State
@@ -115,6 +130,21 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.AlarmInterval <= 0 {
 		opts.AlarmInterval = 10 * time.Second
+	}
+	if opts.HeartbeatInterval <= 0 {
+		opts.HeartbeatInterval = 5 * time.Second
+	}
+	if opts.DetailInterval <= 0 {
+		opts.DetailInterval = 30 * time.Second
+	}
+	if opts.DetailBytesPerSecond <= 0 {
+		opts.DetailBytesPerSecond = 4 << 10
+	}
+	if opts.HistoryLimit <= 0 {
+		opts.HistoryLimit = 100_000
+	}
+	if opts.HistoryInterval <= 0 {
+		opts.HistoryInterval = time.Hour
 	}
 	if !strings.HasSuffix(opts.Prefix, "/") {
 		return nil, fmt.Errorf("cluster: prefix %q must end in '/'", opts.Prefix)
@@ -151,7 +181,7 @@ func Open(opts Options) (*Store, error) {
 	s := &Store{
 		opts: opts, keys: keys{opts.Prefix}, client: client, log: opts.Logger, now: opts.Now,
 		metrics: m, publishWake: make(chan struct{}, 1), alarmWake: alarmWake,
-		self: opts.Self, observed: map[string]health.Observation{}, written: map[string]health.Observation{},
+		self: opts.Self, observed: map[string]storedObservation{}, written: map[string]storedObservation{},
 		state: newState(), updates: make(chan Update, 1),
 	}
 	s.self.StartedAt = s.now()
@@ -159,11 +189,12 @@ func Open(opts Options) (*Store, error) {
 	s.degraded.Store(&reason)
 	s.latest = Update{State: s.state, Reason: reason}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(4)
+	s.wg.Add(5)
 	go s.watchLoop()
 	go s.probeLoop()
 	go s.sessionLoop()
 	go s.alarmLoop()
+	go s.historyLoop()
 	return s, nil
 }
 
@@ -191,16 +222,19 @@ func (s *Store) Connected() bool { return s.degraded.Load() == nil }
 // Update.ConnectedRevision is this value when the store came back.
 func (s *Store) ProbeRevision() int64 { return s.probeRevision.Load() }
 
-// Degraded returns why the store is unreachable or refuses writes (an
-// etcd alarm), "" when it is neither.
+// Degraded returns why the store is unreachable, or else why it refuses
+// writes (an etcd alarm) or will (history never compacted), "" when none.
 func (s *Store) Degraded() string {
 	if r := s.degraded.Load(); r != nil {
 		return *r
 	}
-	if r := s.alarm.Load(); r != nil {
-		return *r
+	var reasons []string
+	for _, r := range []*string{s.alarm.Load(), s.history.Load()} {
+		if r != nil {
+			reasons = append(reasons, *r)
+		}
 	}
-	return ""
+	return strings.Join(reasons, "; ")
 }
 
 // State returns the latest state seen.

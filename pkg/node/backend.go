@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -128,6 +129,13 @@ func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, 
 
 func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 	n := b.n
+	// Decoded before taking the node's lock: at thousands of checks the
+	// other nodes' detail is large, and the run loop must not wait on it.
+	n.mu.Lock()
+	st := n.state
+	n.mu.Unlock()
+	details := peerDetails(st, n.id, n.log)
+
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	out := []admin.EndpointStatus{}
@@ -148,7 +156,7 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 				st.Override = &o
 			}
 			if e.Check != "" {
-				st.Observations = observations(counted, e.Check)
+				st.Observations = observations(counted, details, e.Check)
 			}
 			out = append(out, st)
 		}
@@ -159,16 +167,42 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 	return out, nil
 }
 
+// peerDetails decodes the probe detail every other node has published; a
+// node whose detail cannot be read is shown without it.
+func peerDetails(st *cluster.State, self string, log *slog.Logger) map[string]map[string]cluster.Detail {
+	out := map[string]map[string]cluster.Detail{}
+	if st == nil {
+		return out
+	}
+	for node := range st.Members {
+		if node == self {
+			continue
+		}
+		d, err := st.Details(node)
+		if err != nil {
+			log.Warn("unreadable probe detail in the cluster store", "err", err)
+			continue
+		}
+		out[node] = d
+	}
+	return out
+}
+
 // observations lists each counted node's latest result for check, by
-// node.
-func observations(counted map[string]map[string]health.Observation, check string) []admin.Observation {
+// node. Its latency, error and time come from the freshest source: this
+// node's own scheduler for itself, the other nodes' published detail (or,
+// from a node that still stores them with each result, the result).
+func observations(counted map[string]map[string]health.Observation, details map[string]map[string]cluster.Detail, check string) []admin.Observation {
 	var out []admin.Observation
 	for node, obs := range counted {
 		o, ok := obs[check]
 		if !ok {
 			continue
 		}
-		ao := admin.Observation{Node: node, Healthy: o.Status.Healthy(), Status: o.Status.String(), Error: o.Error, At: o.At}
+		if d, ok := details[node][check]; ok && d.At.After(o.At) {
+			o.Latency, o.Error, o.At = d.Latency, d.Error, d.At
+		}
+		ao := admin.Observation{Node: node, Healthy: o.Status.Healthy(), Status: o.Status.String(), Since: o.Since, Error: o.Error, At: o.At}
 		if o.Latency > 0 {
 			ao.Latency = o.Latency.String()
 		}

@@ -12,9 +12,11 @@ import (
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
-// observationRefresh is how often a node republishes its latest check
-// results (latency, error, time) when their status has not changed.
-const observationRefresh = 5 * time.Second
+// detailRefresh is how often a node hands the store the latency, error
+// and time of its latest probes, for GET /v1/health on the other nodes.
+// Statuses go to the store as they change (publishChecks); the store
+// writes the detail only when it changed, at most this often.
+const detailRefresh = 30 * time.Second
 
 // externalExpiry is how often health is computed again while the
 // document has external checks, so a pushed status that expires takes
@@ -28,8 +30,8 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 	n.mu.Lock()
 	n.storeOpenedLocked()
 	n.mu.Unlock()
-	refresh := time.NewTicker(observationRefresh)
-	defer refresh.Stop()
+	details := time.NewTicker(detailRefresh)
+	defer details.Stop()
 	expire := time.NewTicker(externalExpiry)
 	defer expire.Stop()
 	for {
@@ -49,13 +51,8 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 				n.publishLocked()
 			}
 			n.mu.Unlock()
-		case <-refresh.C:
-			// Each node's latest latency, error and time reach the
-			// others (GET /v1/health) at a heartbeat's pace; status
-			// changes go at once. The store writes only what differs.
-			n.mu.Lock()
-			n.observeAllLocked()
-			n.mu.Unlock()
+		case <-details.C:
+			n.store.SetDetails(n.probeDetails())
 		}
 	}
 }
@@ -66,7 +63,20 @@ func (n *Node) storeOpenedLocked() {
 	if n.traffic != nil {
 		n.store.SetServing(n.revision)
 		n.observeAllLocked()
+		n.store.SetDetails(n.probeDetails())
 	}
+}
+
+// probeDetails is the latest probe of every check that has had one.
+func (n *Node) probeDetails() map[string]cluster.Detail {
+	obs := n.sched.Observations()
+	out := make(map[string]cluster.Detail, len(obs))
+	for check, o := range obs {
+		if !o.At.IsZero() {
+			out[check] = cluster.Detail{Latency: o.Latency, Error: o.Error, At: o.At.Round(0)}
+		}
+	}
+	return out
 }
 
 // update takes in one report of the store, and keeps a new copy of what
@@ -188,6 +198,7 @@ func (n *Node) publishChecks() {
 	n.changedMu.Unlock()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.ownChangedLocked(changed)
 	if n.traffic != nil {
 		// Only checks of the served document: a change queued before a
 		// new document reached the scheduler must not bring back a check

@@ -204,6 +204,10 @@ func (n *Node) openStore() error {
 	if n.embed != nil {
 		opts.Username, opts.Password = n.embed.Credentials()
 		opts.Recover = n.embed.Recover
+		// The embedded etcd compacts itself to keep_revisions; a node
+		// file that keeps more must not be told to set an external
+		// etcd's flag.
+		opts.HistoryLimit = max(100_000, 10*int64(c.Store.Embedded.Upkeep.KeepRevisions))
 	}
 	s, err := cluster.Open(opts)
 	if err != nil {
