@@ -23,43 +23,46 @@ func (s *Scheduler) jitter(interval time.Duration) (first, second time.Duration)
 	return first, second
 }
 
-// runProbes is the goroutine of a probed check: wait, take a slot of the
-// semaphore, probe under the timeout, record, repeat.
-func (s *Scheduler) runProbes(e *entry, first, second time.Duration) {
+// runProbes is the goroutine of a probed check: wait for the probe's due
+// time, take a slot, probe under the timeout, record, repeat. Probes are
+// due at fixed times (first after applied+first, the second gap later,
+// then every interval), so the time a probe takes or waits for a slot
+// does not move the ones after it. A probe that came due while the one
+// before it still ran (waiting for a slot, then slow) starts as soon as
+// that one ends; missed probes are not made up for.
+func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Duration) {
 	defer s.wg.Done()
 	c, err := s.newChecker(e.cfg)
 	if err != nil {
 		s.log.Warn("health check cannot probe", "check", e.cfg.Name, "err", err)
 		c = failing{err}
 	}
-	iv, timeout := interval(e.cfg), e.cfg.Timeout.Std()
-	if timeout <= 0 || timeout > iv {
-		timeout = iv
-	}
-	delay := first
+	iv, timeout := interval(e.cfg), probeTimeout(e.cfg)
+	due := applied.Add(first)
 	for n := 0; ; n++ {
-		if !s.sleep(e.ctx, delay) {
+		if !s.sleep(e.ctx, due.Sub(s.clock.Now())) {
 			return
 		}
-		select {
-		case s.sem <- struct{}{}:
-		case <-e.ctx.Done():
+		if !s.slots.acquire(e.ctx) {
 			return
 		}
+		s.metrics.inFlight.Inc()
 		start := s.clock.Now()
 		err := runProbe(e.ctx, c, timeout)
 		end := s.clock.Now()
-		<-s.sem
+		s.metrics.inFlight.Dec()
+		s.slots.release()
 		if e.ctx.Err() != nil {
 			return
 		}
-		latency := end.Sub(start)
-		s.observe(e, err, latency, end)
+		s.observe(e, err, end.Sub(start), max(start.Sub(due), 0), end)
 		next := iv
 		if n == 0 {
 			next = second
 		}
-		delay = next - latency
+		if due = due.Add(next); due.Before(end) {
+			due = end
+		}
 	}
 }
 
@@ -92,8 +95,11 @@ func runProbe(ctx context.Context, c Checker, timeout time.Duration) (err error)
 	return err
 }
 
-// observe records one probe result.
-func (s *Scheduler) observe(e *entry, err error, latency time.Duration, at time.Time) {
+// observe records one probe result: how it went, how long it took and
+// how late it started.
+func (s *Scheduler) observe(e *entry, err error, latency, lag time.Duration, at time.Time) {
+	s.metrics.lag.Observe(lag.Seconds())
+	e.m.lag.Set(lag.Seconds())
 	if err == nil {
 		e.m.ok.Inc()
 	} else {
