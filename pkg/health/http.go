@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -27,21 +29,37 @@ const (
 	MaxRedirects = 5
 	// UserAgent is the User-Agent of http checks.
 	UserAgent = "gtmd-health/1"
+	// ConnMaxAge is how long an http check keeps probing over one
+	// connection before it dials a new one.
+	ConnMaxAge = 30 * time.Second
 )
 
 // HTTPChecker is the Checker of http and https checks: a GET whose status
 // must be one of the expected ones and whose body, when expect_body is set,
 // must contain it within its first MaxBodyScan bytes.
 //
-// Each HTTPChecker has its own client and transport with keep-alives off,
-// so every probe opens a fresh connection (and measures it) and none is
-// left behind. It uses no proxy.
+// Each HTTPChecker has its own client and transport, which keeps one
+// connection alive between probes: at a short interval a probe costs a
+// request, not a TCP and TLS handshake. A connection serves the probes of
+// at most ConnMaxAge, and then the next probe dials afresh, so a target
+// that stops accepting connections is found out even while an old one
+// still answers; at intervals of ConnMaxAge or more every probe dials. A
+// response is left on its connection only when it was read to its end
+// (its Content-Length at most MaxBodyScan, or expect_body scanned to the
+// end); otherwise the connection is closed. It uses no proxy.
 type HTTPChecker struct {
 	url          string
 	host         string
 	expectStatus []int
 	expectBody   []byte
 	client       *http.Client
+	transport    *http.Transport
+
+	// reuse is how many probes one connection serves; probes counts
+	// those since the idle connections were last closed.
+	mu     sync.Mutex
+	reuse  int
+	probes int
 }
 
 var _ Checker = (*HTTPChecker)(nil)
@@ -69,12 +87,19 @@ func NewHTTPChecker(c config.Check, rootCAs *x509.CertPool) (*HTTPChecker, error
 	if c.Host != "" {
 		tlsConf.ServerName = hostOnly(c.Host)
 	}
+	iv := interval(c)
+	reuse := max(int(ConnMaxAge/iv), 1)
 	transport := &http.Transport{
-		Proxy:                  nil, // never one from the environment
-		DialContext:            (&net.Dialer{}).DialContext,
-		TLSClientConfig:        tlsConf,
-		DisableKeepAlives:      true,
-		DisableCompression:     true,
+		Proxy:              nil, // never one from the environment
+		DialContext:        (&net.Dialer{}).DialContext,
+		TLSClientConfig:    tlsConf,
+		DisableKeepAlives:  reuse == 1,
+		DisableCompression: true,
+		// One connection for the check's target, one for where it
+		// redirects; kept across a probe's interval, not much longer.
+		MaxIdleConns:           2,
+		MaxIdleConnsPerHost:    1,
+		IdleConnTimeout:        2 * iv,
 		MaxResponseHeaderBytes: MaxBodyScan,
 	}
 	follow := c.FollowRedirects
@@ -99,6 +124,8 @@ func NewHTTPChecker(c config.Check, rootCAs *x509.CertPool) (*HTTPChecker, error
 		host:         c.Host,
 		expectStatus: expect,
 		client:       client,
+		transport:    transport,
+		reuse:        reuse,
 	}
 	if c.ExpectBody != "" {
 		h.expectBody = []byte(c.ExpectBody)
@@ -116,6 +143,7 @@ func (h *HTTPChecker) Check(ctx context.Context) error {
 		req.Host = h.host
 	}
 	req.Header.Set("User-Agent", UserAgent)
+	h.renew()
 	resp, err := h.client.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -126,12 +154,40 @@ func (h *HTTPChecker) Check(ctx context.Context) error {
 	}
 	defer resp.Body.Close()
 	if !slices.Contains(h.expectStatus, resp.StatusCode) {
+		drain(resp)
 		return fmt.Errorf("status %d, want %s", resp.StatusCode, statusList(h.expectStatus))
 	}
 	if h.expectBody == nil {
+		drain(resp)
 		return nil
 	}
 	return scanBody(resp.Body, h.expectBody)
+}
+
+// CloseIdleConnections closes the connection kept for the next probe;
+// the Scheduler calls it when the check stops.
+func (h *HTTPChecker) CloseIdleConnections() { h.transport.CloseIdleConnections() }
+
+// renew closes the idle connection once it has served reuse probes, so
+// this probe dials afresh.
+func (h *HTTPChecker) renew() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.probes >= h.reuse {
+		h.transport.CloseIdleConnections()
+		h.probes = 0
+	}
+	h.probes++
+}
+
+// drain reads a body that said its length, at most MaxBodyScan, so its
+// connection can serve the next probe. A body of unknown length is left
+// unread (its connection then closes with it): it could trickle until
+// the timeout, delaying a verdict already made.
+func drain(resp *http.Response) {
+	if n := resp.ContentLength; n > 0 && n <= MaxBodyScan {
+		_, _ = io.CopyN(io.Discard, resp.Body, n)
+	}
 }
 
 // scanBody reads at most MaxBodyScan bytes of body and returns nil as soon

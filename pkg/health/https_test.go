@@ -101,3 +101,46 @@ func TestHTTPSRootCAsThroughScheduler(t *testing.T) {
 		t.Fatal("no result")
 	}
 }
+
+// TestHTTPSConnectionReuse: at a short interval an https check does one
+// TLS handshake, not one a probe, and keeps its server name on the
+// connection it reuses.
+func TestHTTPSConnectionReuse(t *testing.T) {
+	ca := testcert.NewCA(t, "gtmd test CA")
+	var handshakes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || r.TLS.ServerName != "www.example.test" {
+			http.Error(w, "wrong server name", http.StatusMisdirectedRequest)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{ca.Leaf(t, "www.example.test")},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			handshakes.Add(1)
+			return nil, nil
+		},
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	hc, err := health.NewHTTPChecker(config.Check{
+		Name: "web", Type: config.CheckHTTPS, URL: srv.URL, Host: "www.example.test",
+		ExpectStatus: []int{200}, Interval: config.Duration(time.Second),
+	}, ca.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := hc.Check(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("probe %d: %v", i, err)
+		}
+	}
+	if got := handshakes.Load(); got != 1 {
+		t.Errorf("5 probes made %d TLS handshakes, want 1", got)
+	}
+}

@@ -37,6 +37,9 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 		s.log.Warn("health check cannot probe", "check", e.cfg.Name, "err", err)
 		c = failing{err}
 	}
+	if ic, ok := c.(idleCloser); ok {
+		defer ic.CloseIdleConnections()
+	}
 	iv, timeout := interval(e.cfg), probeTimeout(e.cfg)
 	due := applied.Add(first)
 	for n := 0; ; n++ {
@@ -125,6 +128,10 @@ func interval(c config.Check) time.Duration {
 	}
 	return config.DefaultInterval.Std()
 }
+
+// idleCloser is a Checker that keeps connections between probes, to be
+// closed when its check stops.
+type idleCloser interface{ CloseIdleConnections() }
 
 // failing is the Checker of a check whose own could not be built.
 type failing struct{ err error }
