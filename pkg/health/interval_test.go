@@ -185,11 +185,14 @@ func TestProbeLagMeasured(t *testing.T) {
 	h := newHarness(t, func(o *health.Options) {
 		o.Registerer, o.MaxConcurrent, o.Rand = reg, 1, rnd
 	})
-	a, b := h.fleet.target("a"), h.fleet.target("b")
+	a := &gate{entered: make(chan struct{}, 1), release: make(chan struct{})}
+	h.fleet.add("a", a)
+	b := h.fleet.target("b")
 	h.s.Apply([]config.Check{probed("a", 1, 1), probed("b", 1, 1)})
-	h.block(t, 1)                  // b's timer; a is probing, holding the only slot
+	<-a.entered                    // a is probing, holding the only slot
+	h.block(t, 1)                  // b's timer
 	h.clk.Advance(5 * time.Second) // b comes due and waits for the slot
-	a.send(t, nil)
+	a.release <- struct{}{}
 	b.send(t, nil)
 	h.block(t, 2)
 	want := `
@@ -223,7 +226,8 @@ gtmd_health_check_lag_seconds{check="b"} 4.999
 
 	// a is due at one interval, b 1ms later, not 5s later.
 	h.clk.Advance(ival - 5*time.Second)
-	a.send(t, nil)
+	<-a.entered
+	a.release <- struct{}{}
 	h.block(t, 2)
 	h.clk.Advance(time.Millisecond - 1)
 	if n := b.callsOf(1); n != 1 {
