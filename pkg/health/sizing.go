@@ -9,9 +9,8 @@ import (
 
 const (
 	// DefaultMaxConcurrent is the ceiling on probes in flight when
-	// Options.MaxConcurrent is not set: room for 2,000 checks whose
-	// targets all hang until a timeout as long as their interval.
-	DefaultMaxConcurrent = 2048
+	// Options.MaxConcurrent is not set, the node file's default.
+	DefaultMaxConcurrent = config.DefaultMaxConcurrentProbes
 	// MinProbeSlots is the fewest probes a Scheduler lets run at once
 	// (the ceiling permitting), so a handful of checks never queue.
 	MinProbeSlots = 16

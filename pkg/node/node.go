@@ -118,7 +118,8 @@ func New(opts Options) (n *Node, err error) {
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
 		return nil, err
 	}
-	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged})
+	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged,
+		MaxConcurrent: c.Health.MaxConcurrentProbes})
 	if n.api, n.apiM, err = newAPI(c, backend{n}, n.gather, n.reg, n.log); err != nil {
 		n.sched.Close()
 		return nil, err
