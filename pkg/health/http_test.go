@@ -260,7 +260,7 @@ func (c *connCounter) track(_ net.Conn, s http.ConnState) {
 }
 
 // TestHTTPConnectionReuse: an http check probes over one kept-alive
-// connection for up to ConnMaxAge, then dials afresh; responses it
+// connection (its age is TestHTTPConnectionAgeAndSharing's); responses it
 // cannot finish reading cost their connection, never the verdict.
 func TestHTTPConnectionReuse(t *testing.T) {
 	tests := []struct {
@@ -272,7 +272,7 @@ func TestHTTPConnectionReuse(t *testing.T) {
 		wantConns int32
 	}{
 		{"1s interval: one connection", time.Second, "/ok", "", false, 1},
-		{"10s interval: a new connection every 3 probes", 10 * time.Second, "/ok", "", false, 3},
+		{"10s interval: one connection", 10 * time.Second, "/ok", "", false, 1},
 		{"interval of ConnMaxAge: a connection a probe", health.ConnMaxAge, "/ok", "", false, 7},
 		{"unexpected status keeps the connection", time.Second, "/fail", "", false, 1},
 		{"body scanned to its end keeps the connection", time.Second, "/ok", "ok", false, 1},
@@ -368,5 +368,56 @@ func TestHTTPConnectionClosedWhenCheckStops(t *testing.T) {
 	case <-closed:
 	case <-time.After(waitLimit):
 		t.Fatal("the kept connection outlived its check")
+	}
+}
+
+// TestHTTPConnectionAgeAndSharing: a Scheduler's http checks of one
+// target share their connections, and a connection is retired after the
+// probe that finds it ConnMaxAge old (on the Scheduler's clock).
+func TestHTTPConnectionAgeAndSharing(t *testing.T) {
+	var conns connCounter
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ConnState = conns.track
+	srv.Start()
+	t.Cleanup(srv.Close)
+	clk := healthtest.NewFakeClock(epoch)
+	// a probes at 0s, 10s, ...; b 1ms after a, so they never overlap.
+	rnd := &seqRand{values: []time.Duration{0, 0, time.Millisecond, 0}}
+	changes := make(chan health.Change, 10)
+	s := health.NewScheduler(health.Options{Clock: clk, Rand: rnd, OnChange: func(c health.Change) { changes <- c }})
+	t.Cleanup(s.Close)
+	check := func(name string) config.Check {
+		return config.Check{Name: name, Type: config.CheckHTTP, URL: srv.URL + "/" + name, ExpectStatus: []int{200},
+			Interval: config.Duration(10 * time.Second), Timeout: config.Duration(time.Second), Rise: 1, Fall: 1}
+	}
+	s.Apply([]config.Check{check("a"), check("b")})
+	block := func() {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		if err := clk.BlockUntilContext(ctx, 2); err != nil {
+			t.Fatalf("checks did not come back to their timers: %v", err)
+		}
+	}
+	block() // a probed at 0; b waits for 1ms
+	// Probes at 0s, 10s, 20s, 30s ride the first connection, which the
+	// 30s probes retire; those at 40s, 50s, 60s a second one.
+	steps := []time.Duration{time.Millisecond}
+	for range 6 {
+		steps = append(steps, 10*time.Second-time.Millisecond, time.Millisecond)
+	}
+	for _, d := range steps {
+		clk.Advance(d)
+		block()
+	}
+	for _, name := range []string{"a", "b"} {
+		st, _ := s.State(name)
+		if st.Status != health.Up || !st.LastAt.After(epoch.Add(time.Minute-time.Second)) {
+			t.Errorf("%s: %+v, want up, probed at 60s", name, st)
+		}
+	}
+	if got := conns.n.Load(); got != 2 {
+		t.Errorf("14 probes of two checks opened %d connections, want 2", got)
 	}
 }

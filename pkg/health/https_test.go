@@ -144,3 +144,52 @@ func TestHTTPSConnectionReuse(t *testing.T) {
 		t.Errorf("5 probes made %d TLS handshakes, want 1", got)
 	}
 }
+
+// TestHTTPSChecksShareOnlyWithTheirServerName: https checks of one
+// address but different host names never share a connection, so each
+// probe speaks to the server name its check names.
+func TestHTTPSChecksShareOnlyWithTheirServerName(t *testing.T) {
+	ca := testcert.NewCA(t, "gtmd test CA")
+	var handshakes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if want, _, _ := strings.Cut(r.Host, ":"); r.TLS.ServerName != want {
+			http.Error(w, "server name "+r.TLS.ServerName+" for host "+r.Host, http.StatusMisdirectedRequest)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{ca.Leaf(t, "www.example.test", "api.example.test")},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			handshakes.Add(1)
+			return nil, nil
+		},
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ts := health.NewTransports(ca.Pool, nil)
+	var checkers []*health.HTTPChecker
+	for _, host := range []string{"www.example.test", "api.example.test", "www.example.test"} {
+		hc, err := ts.NewHTTPChecker(config.Check{Name: host, Type: config.CheckHTTPS, URL: srv.URL, Host: host,
+			ExpectStatus: []int{200}, Interval: config.Duration(time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(hc.Release)
+		checkers = append(checkers, hc)
+	}
+	for round := range 3 {
+		for i, hc := range checkers {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := hc.Check(ctx)
+			cancel()
+			if err != nil {
+				t.Fatalf("round %d, checker %d: %v", round, i, err)
+			}
+		}
+	}
+	if got := handshakes.Load(); got != 2 {
+		t.Errorf("9 probes of 3 checks under 2 names made %d TLS handshakes, want 2", got)
+	}
+}

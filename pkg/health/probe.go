@@ -37,8 +37,8 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 		s.log.Warn("health check cannot probe", "check", e.cfg.Name, "err", err)
 		c = failing{err}
 	}
-	if ic, ok := c.(idleCloser); ok {
-		defer ic.CloseIdleConnections()
+	if r, ok := c.(releaser); ok {
+		defer r.Release()
 	}
 	iv, timeout := interval(e.cfg), probeTimeout(e.cfg)
 	due := applied.Add(first)
@@ -129,9 +129,9 @@ func interval(c config.Check) time.Duration {
 	return config.DefaultInterval.Std()
 }
 
-// idleCloser is a Checker that keeps connections between probes, to be
-// closed when its check stops.
-type idleCloser interface{ CloseIdleConnections() }
+// releaser is a Checker that holds connections between probes, to be
+// given back when its check stops.
+type releaser interface{ Release() }
 
 // failing is the Checker of a check whose own could not be built.
 type failing struct{ err error }

@@ -40,7 +40,8 @@ type Options struct {
 	// RootCAs, when not nil, replaces the system roots of https checks.
 	RootCAs *x509.CertPool
 	// NewChecker builds the Checker of each probed (http, https, tcp, dns)
-	// check when it starts; nil uses NewChecker with RootCAs. A check whose
+	// check when it starts; nil uses NewChecker with RootCAs, its http
+	// and https checks sharing one Transports. A check whose
 	// Checker cannot be built fails every probe with the error. It is
 	// called from the check's goroutine, with no lock held.
 	NewChecker func(c config.Check) (Checker, error)
@@ -107,8 +108,10 @@ func NewScheduler(opts Options) *Scheduler {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.newChecker == nil {
-		roots := opts.RootCAs
-		s.newChecker = func(c config.Check) (Checker, error) { return NewChecker(c, roots) }
+		// One set of transports, so checks of one target share their
+		// connections.
+		ts := NewTransports(opts.RootCAs, s.clock.Now)
+		s.newChecker = func(c config.Check) (Checker, error) { return newChecker(c, ts) }
 	}
 	s.ceiling = opts.MaxConcurrent
 	if s.ceiling <= 0 {
