@@ -77,7 +77,7 @@ func (ts *Transports) NewHTTPChecker(c config.Check) (*HTTPChecker, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("check %q: %q is not an absolute http or https URL", c.Name, c.URL)
 	}
-	k := transportKey{keepAlive: interval(c) < ConnMaxAge}
+	k := transportKey{keepAlive: interval(c) < ConnMaxAge, timeout: probeTimeout(c)}
 	if u.Scheme == "https" || c.FollowRedirects {
 		// TLS settings matter only where TLS may be spoken.
 		k.insecure = c.InsecureSkipVerify

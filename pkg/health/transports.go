@@ -12,11 +12,10 @@ import (
 
 // Transports shares HTTP transports, and so kept-alive connections,
 // between the http and https checks of a Scheduler that dial alike: the
-// same TLS server name and verification, the same keep-alive. Checks of
-// one target (many services behind one load balancer, or one check per
-// endpoint on one host) then hold a few connections between them, as
-// many as their probes overlap, rather than one each, and a node starting
-// thousands of checks does not open thousands of connections at once.
+// same TLS server name and verification, keep-alive and timeout. Checks
+// of one target (many services behind one load balancer, or one check
+// per endpoint on one host) then hold about as many connections between
+// them as their probes overlap, rather than one each.
 //
 // A connection is closed after the probe that finds it ConnMaxAge old,
 // so a target that stops accepting connections is found out even while
@@ -36,6 +35,11 @@ type transportKey struct {
 	keepAlive  bool
 	serverName string
 	insecure   bool
+	// timeout bounds a dial and a TLS handshake. The transport goes on
+	// with a dial after the probe that started it has given up (for the
+	// next probe's sake), so without it each probe of a target that
+	// never answers a SYN would leave a dial behind for minutes.
+	timeout time.Duration
 }
 
 type sharedTransport struct {
@@ -86,7 +90,7 @@ func (ts *Transports) newTransport(k transportKey) *http.Transport {
 		InsecureSkipVerify: k.insecure, //nolint:gosec // opt-in per check
 		MinVersion:         tls.VersionTLS12,
 	}
-	dialer := &net.Dialer{}
+	dialer := &net.Dialer{Timeout: k.timeout}
 	return &http.Transport{
 		Proxy: nil, // never one from the environment
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -96,9 +100,10 @@ func (ts *Transports) newTransport(k transportKey) *http.Transport {
 			}
 			return &agedConn{Conn: c, born: ts.now()}, nil
 		},
-		TLSClientConfig:    tlsConf,
-		DisableKeepAlives:  !k.keepAlive,
-		DisableCompression: true,
+		TLSClientConfig:     tlsConf,
+		TLSHandshakeTimeout: k.timeout,
+		DisableKeepAlives:   !k.keepAlive,
+		DisableCompression:  true,
 		// As many idle connections as the checks' probes overlap; they
 		// close once unused for ConnMaxAge.
 		MaxIdleConns:           0,
