@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -92,15 +91,9 @@ func (ts *Transports) newTransport(k transportKey) *http.Transport {
 		MinVersion:         tls.VersionTLS12,
 	}
 	dialer := &net.Dialer{Timeout: k.timeout}
-	dials := newDialLimit(maxDialsPerTarget, k.timeout)
 	return &http.Transport{
 		Proxy: nil, // never one from the environment
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			release, err := dials.acquire(ctx, addr)
-			if err != nil {
-				return nil, err
-			}
-			defer release()
 			c, err := dialer.DialContext(ctx, network, addr)
 			if err != nil {
 				return nil, err
@@ -134,52 +127,5 @@ func (ts *Transports) retireIfOld(c net.Conn) {
 	}
 	if ac, ok := c.(*agedConn); ok && ts.now().Sub(ac.born) >= ConnMaxAge {
 		_ = ac.Close()
-	}
-}
-
-// maxDialsPerTarget is how many connections a transport opens to one
-// address at once. Probes beyond wait for a connection to come free or
-// for their turn to dial: a node starting thousands of checks of one
-// target, or one short of CPU, grows its pool at the pace connections
-// open, instead of opening one per probe and timing them all out.
-const maxDialsPerTarget = 16
-
-// dialLimit bounds the dials in progress to each address.
-type dialLimit struct {
-	n    int
-	wait time.Duration
-
-	mu   sync.Mutex
-	sems map[string]chan struct{}
-}
-
-func newDialLimit(n int, wait time.Duration) *dialLimit {
-	return &dialLimit{n: n, wait: wait, sems: map[string]chan struct{}{}}
-}
-
-// acquire waits for a turn to dial addr, at most the limit's wait (the
-// transport's dial context has no deadline), and returns its release.
-func (d *dialLimit) acquire(ctx context.Context, addr string) (func(), error) {
-	d.mu.Lock()
-	sem := d.sems[addr]
-	if sem == nil {
-		sem = make(chan struct{}, d.n)
-		d.sems[addr] = sem
-	}
-	d.mu.Unlock()
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	default:
-	}
-	t := time.NewTimer(d.wait)
-	defer t.Stop()
-	select {
-	case sem <- struct{}{}:
-		return func() { <-sem }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
-		return nil, fmt.Errorf("dialling %s: %d dials already in progress for %v", addr, d.n, d.wait)
 	}
 }
