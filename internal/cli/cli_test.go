@@ -14,7 +14,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
@@ -143,7 +143,7 @@ func hasRecord(doc *config.Traffic, name string) bool {
 
 func TestCLIApplyWait(t *testing.T) {
 	b, env := testNode(t, admin.Options{})
-	b.AddMember(cluster.Member{ID: "n2"})
+	b.AddMember(member.Member{ID: "n2"})
 	file := writeFile(t, t.TempDir(), "traffic.yaml", admintest.TrafficYAML)
 
 	cli(t, env, "apply", "-f", file, "--wait").want(t, 0, "applied as revision 2, INSYNC (2 of 2 nodes serve it)", "")
@@ -174,7 +174,7 @@ func TestCLIGetConfig(t *testing.T) {
 
 func TestCLIHealthAndMembers(t *testing.T) {
 	b, env := testNode(t, admin.Options{})
-	b.AddMember(cluster.Member{ID: "n2", Region: "eu", Admin: "http://192.0.2.2:8300", DNS: []string{"192.0.2.2:53"}})
+	b.AddMember(member.Member{ID: "n2", Region: "eu", Admin: "http://192.0.2.2:8300", DNS: []string{"192.0.2.2:53"}})
 
 	r := cli(t, env, "health")
 	r.want(t, 0, "SERVICE           ENDPOINT  STATUS   SINCE  OVERRIDE  REASON", "")
@@ -252,8 +252,8 @@ func TestCLIExplain(t *testing.T) {
 	cli(t, env, "explain", "www.example.com", "BOGUS").want(t, 1, "", `gtmd explain: type "BOGUS" is not a DNS type such as A, AAAA or TXT`)
 	cli(t, env, "explain").want(t, 2, "", "want NAME [TYPE]")
 
-	b.AddMember(cluster.Member{ID: "n2", Admin: s2.URL})
-	b.AddMember(cluster.Member{ID: "n3", Admin: s3.URL})
+	b.AddMember(member.Member{ID: "n2", Admin: s2.URL})
+	b.AddMember(member.Member{ID: "n3", Admin: s3.URL})
 	r = cli(t, env, "explain", "www.example.com", "--all-nodes")
 	r.want(t, 0, "NODE  RCODE    RULE                  ANSWER\nn1    NOERROR  failover: priority 1  198.51.100.10\nn2 ", "")
 	if !strings.HasSuffix(r.stdout, "agree: yes\n") {
@@ -348,7 +348,7 @@ func TestCLIValidate(t *testing.T) {
 // byte for byte, so that scripts read the API's own format.
 func TestCLIJSONIsTheAPIs(t *testing.T) {
 	b, env := testNode(t, admin.Options{})
-	b.AddMember(cluster.Member{ID: "n2", Region: "eu", DNS: []string{"192.0.2.2:53"}})
+	b.AddMember(member.Member{ID: "n2", Region: "eu", DNS: []string{"192.0.2.2:53"}})
 	if err := b.SetOverride(t.Context(), "www.example.com.", "us-east", health.Override{State: "down", Reason: "r"}); err != nil {
 		t.Fatal(err)
 	}

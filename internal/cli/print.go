@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 // Tables for people; -o json prints the API's answer instead.
@@ -47,7 +47,7 @@ func printHealth(w io.Writer, eps []admin.EndpointStatus, now time.Time) error {
 	return tw.Flush()
 }
 
-func printMembers(w io.Writer, ms []cluster.Member, now time.Time) error {
+func printMembers(w io.Writer, ms []member.Member, now time.Time) error {
 	tw := newTable(w)
 	fmt.Fprintln(tw, "ID\tREGION\tREVISION\tVERSION\tDNS\tADMIN\tUP\tLAST SEEN")
 	for _, m := range ms {

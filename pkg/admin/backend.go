@@ -6,14 +6,14 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
 )
 
-// Backend is the node the API operates: cmd/gtmd implements it over the
-// cluster store, the health scheduler and the resolver.
+// Backend is the node the API operates: pkg/node implements it over the
+// cluster store, the health checks and the resolver.
 type Backend interface {
 	// Config returns the traffic document and the revision that stored it.
 	Config(ctx context.Context) (*config.Traffic, int64, error)
@@ -35,7 +35,7 @@ type Backend interface {
 	// unknown check, ErrNotExternal for a check of another type.
 	SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error
 	// Members lists the live nodes.
-	Members(ctx context.Context) ([]cluster.Member, error)
+	Members(ctx context.Context) ([]member.Member, error)
 	// Explain answers a query as this node would and says why.
 	Explain(ctx context.Context, q ExplainQuery) (*Explanation, error)
 	// Subscribe delivers events until ctx ends.

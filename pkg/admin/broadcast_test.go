@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/gtmd/gtmd/pkg/admin"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -32,8 +32,8 @@ func TestBroadcaster(t *testing.T) {
 	sent := []admin.EventData{
 		admin.EndpointStatus{Service: "www.example.com.", Endpoint: "us-east", Reason: "override down"},
 		admin.ConfigApplied{Revision: 7},
-		admin.MemberJoined{Member: cluster.Member{ID: "n2"}},
-		admin.MemberLeft{Member: cluster.Member{ID: "n2"}},
+		admin.MemberJoined{Member: member.Member{ID: "n2"}},
+		admin.MemberLeft{Member: member.Member{ID: "n2"}},
 	}
 	wantTypes := []string{"health", "config", "member_join", "member_leave"}
 	for range 100 {
@@ -87,8 +87,8 @@ func TestEventsMatchOpenAPI(t *testing.T) {
 	}{
 		{"EndpointStatus", admin.EndpointStatus{Service: "s.", Endpoint: "e", Check: "c", Healthy: true, Since: now, Reason: "r", Override: &health.Override{State: "down", At: now}}},
 		{"ConfigApplied", admin.ConfigApplied{Revision: 3}},
-		{"Member", admin.MemberJoined{Member: cluster.Member{ID: "n", Region: "r", DNS: []string{"127.0.0.1:53"}, Admin: "http://127.0.0.1:8300", Version: "v", Revision: 1, StartedAt: now, LastSeen: now}}},
-		{"Member", admin.MemberLeft{Member: cluster.Member{ID: "n", Region: "r", DNS: []string{}, Admin: "a", Version: "v", Revision: 1, StartedAt: now, LastSeen: now}}},
+		{"Member", admin.MemberJoined{Member: member.Member{ID: "n", Region: "r", DNS: []string{"127.0.0.1:53"}, Admin: "http://127.0.0.1:8300", Version: "v", Revision: 1, StartedAt: now, LastSeen: now}}},
+		{"Member", admin.MemberLeft{Member: member.Member{ID: "n", Region: "r", DNS: []string{}, Admin: "a", Version: "v", Revision: 1, StartedAt: now, LastSeen: now}}},
 	} {
 		b, err := json.Marshal(admin.NewEvent(now, tc.data))
 		if err != nil {

@@ -14,7 +14,7 @@ import (
 	"github.com/gtmd/gtmd/internal/sizeddoc"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -114,7 +114,7 @@ func TestPutConfig(t *testing.T) {
 	r.decode(t, 200, &res)
 
 	// A member that lags: PENDING without waiting.
-	b.AddMember(cluster.Member{ID: "n2"})
+	b.AddMember(member.Member{ID: "n2"})
 	b.SetLagging("n2", true)
 	r = a.do(http.MethodPut, "/v1/config", changed, "Content-Type", "application/yaml")
 	r.decode(t, 200, &res)
@@ -246,7 +246,7 @@ func TestPutConfigMediaTypeAndSize(t *testing.T) {
 
 func TestPutConfigWaitInSync(t *testing.T) {
 	b := admintest.New("n1", nil)
-	b.AddMember(cluster.Member{ID: "n2"})
+	b.AddMember(member.Member{ID: "n2"})
 	b.SetLagging("n2", true)
 	a := newAPI(t, b, admin.Options{WaitTimeout: 50 * time.Millisecond})
 

@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 // Event is one entry of GET /v1/events. Make one with NewEvent, which
@@ -44,14 +44,14 @@ func (ConfigApplied) EventType() string { return "config" }
 
 // MemberJoined is a node that joined the cluster; its JSON is the
 // member's.
-type MemberJoined struct{ cluster.Member }
+type MemberJoined struct{ member.Member }
 
 // EventType is "member_join".
 func (MemberJoined) EventType() string { return "member_join" }
 
 // MemberLeft is a node that left the cluster (stopped, or cut off for
 // longer than its lease).
-type MemberLeft struct{ cluster.Member }
+type MemberLeft struct{ member.Member }
 
 // EventType is "member_leave".
 func (MemberLeft) EventType() string { return "member_leave" }

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 // sseEvent is one event of a stream.
@@ -74,7 +74,7 @@ func TestEvents(t *testing.T) {
 	// The headers came after Subscribe: what happens now is streamed.
 	a.putJSON("/v1/overrides/www.example.com/us-east", `{"state":"down","reason":"test"}`)
 	a.do(http.MethodPut, "/v1/config", changed, "Content-Type", "application/yaml")
-	b.Publish(admin.MemberJoined{Member: cluster.Member{ID: "n2"}})
+	b.Publish(admin.MemberJoined{Member: member.Member{ID: "n2"}})
 
 	want := []struct{ typ, contains string }{
 		{"health", `"endpoint":"us-east"`},

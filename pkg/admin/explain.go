@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"io"
 	"net/http"
 	"net/netip"
@@ -144,10 +144,10 @@ func parsePrefix(s string) (netip.Prefix, error) {
 
 // explainAll explains eq on this node and asks every other member that
 // is a peer the same question, with the caller's credentials.
-func (s *server) explainAll(ctx context.Context, eq ExplainQuery, members []cluster.Member, auth string) ExplainAll {
+func (s *server) explainAll(ctx context.Context, eq ExplainQuery, members []member.Member, auth string) ExplainAll {
 	members = slices.Clone(members)
-	slices.SortFunc(members, func(a, b cluster.Member) int { return strings.Compare(a.ID, b.ID) })
-	self := slices.IndexFunc(members, func(m cluster.Member) bool { return s.nodeID != "" && m.ID == s.nodeID })
+	slices.SortFunc(members, func(a, b member.Member) int { return strings.Compare(a.ID, b.ID) })
+	self := slices.IndexFunc(members, func(m member.Member) bool { return s.nodeID != "" && m.ID == s.nodeID })
 	nodes := make([]NodeExplanation, len(members))
 	var wg sync.WaitGroup
 	for i, m := range members {

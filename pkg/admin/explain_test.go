@@ -9,7 +9,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -68,8 +68,8 @@ func TestExplainAllNodes(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
 	peers := peerClient(t, nil, s2.URL, s3.URL, closed.URL)
-	b1.AddMember(cluster.Member{ID: "n3", Admin: s3.URL + "/"})
-	b1.AddMember(cluster.Member{ID: "n2", Admin: s2.URL})
+	b1.AddMember(member.Member{ID: "n3", Admin: s3.URL + "/"})
+	b1.AddMember(member.Member{ID: "n2", Admin: s2.URL})
 	a := newAPI(t, b1, admin.Options{Tokens: tok, Peers: peers})
 	a.token = readToken
 
@@ -179,7 +179,7 @@ func TestExplainAgreement(t *testing.T) {
 			b1.SetExplain(tc.n1)
 			b2.SetExplain(tc.n2)
 			s2 := admintest.NewServer(t, b2, admin.Options{})
-			b1.AddMember(cluster.Member{ID: "n2", Admin: s2.URL})
+			b1.AddMember(member.Member{ID: "n2", Admin: s2.URL})
 			a := newAPI(t, b1, admin.Options{Peers: peerClient(t, nil, s2.URL)})
 			var all admin.ExplainAll
 			a.get("/v1/explain?name=x.example.com&all_nodes=1").decode(t, 200, &all)
@@ -197,7 +197,7 @@ func TestExplainAllNodesWrongMember(t *testing.T) {
 	other := admintest.New("n1", nil)
 	otherSrv := admintest.NewServer(t, other, admin.Options{NodeID: "n1"})
 	b := admintest.New("n1", nil)
-	b.AddMember(cluster.Member{ID: "n2", Admin: otherSrv.URL})
+	b.AddMember(member.Member{ID: "n2", Admin: otherSrv.URL})
 	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1", Peers: peerClient(t, nil, otherSrv.URL)})
 	resp, err := http.Get(srv.URL + "/v1/explain?name=www.example.com&all_nodes=1")
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -21,7 +21,7 @@ type HealthList struct {
 
 // MemberList is the answer to GET /v1/members.
 type MemberList struct {
-	Members []cluster.Member `json:"members"`
+	Members []member.Member `json:"members"`
 }
 
 // OverrideRequest is the body of PUT /v1/overrides/{service}/{endpoint}.
@@ -76,7 +76,7 @@ func (s *server) getMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ms == nil {
-		ms = []cluster.Member{}
+		ms = []member.Member{}
 	}
 	writeJSON(w, http.StatusOK, MemberList{Members: ms})
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 func TestHealthAndOverrides(t *testing.T) {
@@ -122,7 +122,7 @@ func TestCheckStatus(t *testing.T) {
 
 func TestMembers(t *testing.T) {
 	b := admintest.New("n1", nil)
-	b.AddMember(cluster.Member{ID: "n2", Region: "eu", Admin: "http://192.0.2.2:8300", LastSeen: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
+	b.AddMember(member.Member{ID: "n2", Region: "eu", Admin: "http://192.0.2.2:8300", LastSeen: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)})
 	a := newAPI(t, b, admin.Options{})
 	var ml admin.MemberList
 	a.get("/v1/members").decode(t, 200, &ml)

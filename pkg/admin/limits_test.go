@@ -9,7 +9,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -257,7 +257,7 @@ func TestEventStreamOutlivesTimeouts(t *testing.T) {
 // longer than the write timeout and still answer.
 func TestWaitOutlivesWriteTimeout(t *testing.T) {
 	b := admintest.New("n1", nil)
-	b.AddMember(cluster.Member{ID: "n2"})
+	b.AddMember(member.Member{ID: "n2"})
 	b.SetLagging("n2", true)
 	lim := config.AdminLimits{WriteTimeout: config.Duration(100 * time.Millisecond)}
 	a := serveLimited(t, b, lim, admin.Options{}, admin.ServerOptions{})

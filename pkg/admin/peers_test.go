@@ -15,7 +15,7 @@ import (
 	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 // peerClient is the client of a node whose admin.peers are urls.
@@ -88,7 +88,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 	}
 	ca, otherCA := testcert.NewCA(t, "peers"), testcert.NewCA(t, "someone else")
 
-	type member struct {
+	type peerCase struct {
 		name string
 		// serve starts the member's listener and returns its admin URL.
 		serve func(t *testing.T, h http.Handler) string
@@ -110,7 +110,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 	}
 	same := func(u string) string { return u }
 	notPeer := "is not in admin.peers; the token is not sent to unlisted addresses"
-	for _, tc := range []member{
+	for _, tc := range []peerCase{
 		{name: "stranger on another loopback address", serve: plain("127.0.0.3:0"), advertise: same, wantError: notPeer},
 		{name: "stranger on this node's loopback address", serve: plain("127.0.0.1:0"), advertise: same, wantError: notPeer},
 		{name: "listed peer", serve: plain("127.0.0.2:0"), advertise: same, listed: true, wantToken: true},
@@ -140,7 +140,7 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 				pool = ca.Pool
 			}
 			b := admintest.New("n1", nil)
-			b.AddMember(cluster.Member{ID: "n2", Admin: tc.advertise(u)})
+			b.AddMember(member.Member{ID: "n2", Admin: tc.advertise(u)})
 			a := newAPI(t, b, admin.Options{Tokens: tok, Peers: peerClient(t, pool, peers...)})
 			a.token = token
 
@@ -191,7 +191,7 @@ func TestExplainPeerRedirect(t *testing.T) {
 	}), nil)
 
 	b := admintest.New("n1", nil)
-	b.AddMember(cluster.Member{ID: "n2", Admin: peer.URL})
+	b.AddMember(member.Member{ID: "n2", Admin: peer.URL})
 	// Both are listed: even so, a redirect is not a peer's answer.
 	a := newAPI(t, b, admin.Options{Tokens: tok, Peers: peerClient(t, nil, peer.URL, targetSrv.URL)})
 	a.token = token

@@ -14,7 +14,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/client"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -140,7 +140,7 @@ func TestConfigAndApply(t *testing.T) {
 
 func TestApplyWait(t *testing.T) {
 	b, c := node(t, admin.Options{}, "")
-	b.AddMember(cluster.Member{ID: "n2"})
+	b.AddMember(member.Member{ID: "n2"})
 	res, err := c.Apply(t.Context(), []byte(admintest.TrafficYAML), client.ApplyOptions{ContentType: client.YAML, Wait: true})
 	if err != nil || !res.InSync || len(res.Members) != 2 || res.Waited == "" {
 		t.Fatalf("Apply with Wait: %v %+v", err, res)
@@ -155,7 +155,7 @@ func TestApplyWait(t *testing.T) {
 func TestHealthMembersOverrides(t *testing.T) {
 	b, c := node(t, admin.Options{}, "")
 	ctx := t.Context()
-	b.AddMember(cluster.Member{ID: "n2", Region: "eu"})
+	b.AddMember(member.Member{ID: "n2", Region: "eu"})
 
 	ms, err := c.Members(ctx)
 	if err != nil || len(ms) != 2 {
@@ -219,7 +219,7 @@ func TestExplain(t *testing.T) {
 	}
 	b1 := admintest.New("n1", nil)
 	c = newClient(t, client.Options{URL: admintest.NewServer(t, b1, admin.Options{Peers: peers}).URL})
-	b1.AddMember(cluster.Member{ID: "n2", Admin: s2.URL})
+	b1.AddMember(member.Member{ID: "n2", Admin: s2.URL})
 	if err := b2.SetOverride(t.Context(), "www.example.com.", "us-east", health.Override{State: "down"}); err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 // Health returns every service endpoint's health as the cluster sees it,
@@ -21,7 +21,7 @@ func (c *Client) Health(ctx context.Context) ([]admin.EndpointStatus, error) {
 }
 
 // Members returns the live nodes.
-func (c *Client) Members(ctx context.Context) ([]cluster.Member, error) {
+func (c *Client) Members(ctx context.Context) ([]member.Member, error) {
 	var ml admin.MemberList
 	if err := c.getJSON(ctx, "/v1/members", nil, &ml); err != nil {
 		return nil, err

@@ -2,25 +2,15 @@ package cluster
 
 import (
 	"maps"
-	"time"
 
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
-// Member is one live node, as it registers itself.
-type Member struct {
-	ID     string   `json:"id"`
-	Region string   `json:"region"`
-	DNS    []string `json:"dns"`
-	// Admin is the base URL of the node's admin API.
-	Admin   string `json:"admin"`
-	Version string `json:"version"`
-	// Revision is the traffic document revision the node serves.
-	Revision  int64     `json:"revision"`
-	StartedAt time.Time `json:"started_at,omitzero"`
-	LastSeen  time.Time `json:"last_seen,omitzero"`
-}
+// Member is a node's entry in the store; the type is package member's,
+// which the admin API shares without linking etcd.
+type Member = member.Member
 
 // State is what the store holds, as of one etcd revision. It is never
 // changed once handed out.

@@ -83,19 +83,24 @@ func newAPI(n *config.Node, b admin.Backend, g prometheus.Gatherer, reg promethe
 }
 
 // serveAdmin serves the API on l, over HTTPS when tc is set, within the
-// node file's admin.limits.
-func serveAdmin(l net.Listener, a config.Admin, tc *tls.Config, h http.Handler, m *admin.Metrics, log *slog.Logger) *http.Server {
+// node file's admin.limits. A server that stops on its own ends the node
+// (Err): it would otherwise run on without its API.
+func (n *Node) serveAdmin(l net.Listener, tc *tls.Config) {
+	a := n.cfg.Admin
 	if a.MetricsToken && a.TokensFile == "" {
-		log.Warn("admin.metrics_token is set but there is no admin.tokens_file: /metrics stays open")
+		n.log.Warn("admin.metrics_token is set but there is no admin.tokens_file: /metrics stays open")
 	}
 	lim := a.Limits
 	limit := fileLimit()
 	if c := adminConnCap(lim.MaxConnections, limit); c != lim.MaxConnections {
-		log.Warn("admin.limits.max_connections lowered to leave descriptors to the rest of the node", "max_connections", lim.MaxConnections, "lowered_to", c, "descriptor_limit", limit)
+		n.log.Warn("admin.limits.max_connections lowered to leave descriptors to the rest of the node", "max_connections", lim.MaxConnections, "lowered_to", c, "descriptor_limit", limit)
 		lim.MaxConnections = c
 	}
-	srv, l := admin.NewHTTPServer(h, l, admin.ServerOptions{Limits: lim, TLS: tc, Logger: log, Metrics: m, FileLimit: limit})
+	srv, l := admin.NewHTTPServer(n.api, l, admin.ServerOptions{Limits: lim, TLS: tc, Logger: n.log, Metrics: n.apiM, FileLimit: limit})
+	n.adminSrv = srv
+	n.wg.Add(1)
 	go func() {
+		defer n.wg.Done()
 		var err error
 		if tc != nil {
 			err = srv.ServeTLS(l, "", "")
@@ -103,9 +108,8 @@ func serveAdmin(l net.Listener, a config.Admin, tc *tls.Config, h http.Handler, 
 			err = srv.Serve(l)
 		}
 		if err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("admin API stopped", "err", err)
+			n.fatal(fmt.Errorf("admin API stopped: %w", err))
 		}
 	}()
-	log.Info("admin API listening", "addr", l.Addr().String(), "tls", tc != nil, "max_connections", lim.MaxConnections)
-	return srv
+	n.log.Info("admin API listening", "addr", l.Addr().String(), "tls", tc != nil, "max_connections", lim.MaxConnections)
 }

@@ -3,35 +3,69 @@ package node
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
-// The last document a node served is kept in its data directory. A node
-// restarted while etcd is unreachable answers from it, with its own health
-// checks, until the store answers (fail-static across restarts, not only
-// across outages); the store's document replaces it as soon as it comes.
+// A node keeps in its data directory what it needs to answer as it did
+// if it is restarted while etcd is unreachable: the document it served,
+// and the operators' overrides (drains) and pushed external statuses it
+// last saw, which a restart must not lift. It answers from them, with
+// its own health checks, until the store answers (fail-static across
+// restarts, not only across outages); the store's state replaces them as
+// soon as it comes.
 
 // cacheFile is the copy's name in the data directory.
 const cacheFile = "traffic-served.json"
 
-type cachedDocument struct {
-	Revision int64           `json:"revision"`
-	Traffic  json.RawMessage `json:"traffic"`
+// kept is what the copy holds.
+type kept struct {
+	Revision  int64
+	Traffic   *config.Traffic
+	Overrides map[health.EndpointKey]health.Override
+	External  map[string]health.External
 }
 
-// saveDocument writes the copy whole or not at all, and durably: the new
+// same reports whether k and o would write the same copy. The maps are
+// the store's immutable ones, so equal contents are compared, not
+// pointers.
+func (k kept) same(o kept) bool {
+	return k.Revision == o.Revision && k.Traffic == o.Traffic &&
+		maps.Equal(k.Overrides, o.Overrides) && maps.Equal(k.External, o.External)
+}
+
+// keptFile is the copy's JSON form.
+type keptFile struct {
+	Revision  int64                      `json:"revision"`
+	Traffic   json.RawMessage            `json:"traffic"`
+	Overrides []keptOverride             `json:"overrides,omitempty"`
+	External  map[string]health.External `json:"external,omitempty"`
+}
+
+type keptOverride struct {
+	Service  string          `json:"service"`
+	Endpoint string          `json:"endpoint"`
+	Override health.Override `json:"override"`
+}
+
+// saveKept writes the copy whole or not at all, and durably: the new
 // file's data reaches the disk before the rename makes it the copy, and
-// the rename itself before saveDocument returns, so a power cut leaves
-// the old copy or the new one, never an empty file.
-func saveDocument(dir string, revision int64, t *config.Traffic) error {
-	doc, err := json.Marshal(t)
+// the rename itself before saveKept returns, so a power cut leaves the
+// old copy or the new one, never an empty file.
+func saveKept(dir string, k kept) error {
+	doc, err := json.Marshal(k.Traffic)
 	if err != nil {
 		return fmt.Errorf("encoding the served document: %w", err)
 	}
-	b, err := json.Marshal(cachedDocument{Revision: revision, Traffic: doc})
+	f := keptFile{Revision: k.Revision, Traffic: doc, External: k.External}
+	for key, o := range k.Overrides {
+		f.Overrides = append(f.Overrides, keptOverride{Service: key.Service, Endpoint: key.Endpoint, Override: o})
+	}
+	b, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encoding the served document: %w", err)
 	}
@@ -74,20 +108,25 @@ func writeDurably(dir, name string, data []byte) error {
 	return d.Sync()
 }
 
-// loadDocument reads the copy; os.ErrNotExist when there is none.
-func loadDocument(dir string) (*config.Traffic, int64, error) {
+// loadKept reads the copy; os.ErrNotExist when there is none. A copy
+// written before overrides were kept has none.
+func loadKept(dir string) (kept, error) {
 	path := filepath.Join(dir, cacheFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, 0, err
+		return kept{}, err
 	}
-	var c cachedDocument
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, 0, fmt.Errorf("reading %s: %w", path, err)
+	var f keptFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		return kept{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	t, err := config.ParseTraffic(path, c.Traffic, "")
+	t, err := config.ParseTraffic(path, f.Traffic, "")
 	if err != nil {
-		return nil, 0, err
+		return kept{}, err
 	}
-	return t, c.Revision, nil
+	k := kept{Revision: f.Revision, Traffic: t, Overrides: map[health.EndpointKey]health.Override{}, External: f.External}
+	for _, o := range f.Overrides {
+		k.Overrides[health.EndpointKey{Service: o.Service, Endpoint: o.Endpoint}] = o.Override
+	}
+	return k, nil
 }

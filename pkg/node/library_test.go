@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gtmd/gtmd/internal/testport"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
@@ -36,21 +37,26 @@ func embed(t *testing.T, id string, etcd []string, trafficFile, dataDir string) 
 	c.DNS.Listen, c.Admin.Listen = nil, ""
 	c.Store.EtcdEndpoints, c.Store.Prefix = etcd, "/gtmd-test/"
 	c.DataDir, c.TrafficFile = dataDir, trafficFile
-	n, err := New(Options{Config: &c, Version: "test"})
+	// The program binds its sockets first, so the node can advertise
+	// them in its member entry.
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	api := httptest.NewUnstartedServer(nil)
+	n, err := New(Options{Config: &c, Version: "test", AdvertiseDNS: []string{pc.LocalAddr().String()}, AdvertiseAdmin: "http://" + api.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api.Config.Handler = n.AdminHandler()
+	api.Start()
 	if err := n.Start(context.Background()); err != nil {
 		t.Fatalf("starting %s: %v", id, err)
 	}
 	if n.DNSAddrs() != nil || n.AdminAddr() != "" {
 		t.Errorf("%s bound DNS %v and admin %q with no listen address", id, n.DNSAddrs(), n.AdminAddr())
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &embedder{n: n, addr: pc.LocalAddr().String(), admin: httptest.NewServer(n.AdminHandler())}
+	e := &embedder{n: n, addr: pc.LocalAddr().String(), admin: api}
 	started := make(chan struct{})
 	e.dns = &dns.Server{PacketConn: pc, Handler: n.DNSHandler(), NotifyStartedFunc: func() { close(started) }}
 	go func() { _ = e.dns.ActivateAndServe() }()
@@ -82,8 +88,8 @@ func (e *embedder) answersWith(t *testing.T, ip string) bool {
 // nodes on one etcd, each serving its handlers on the program's sockets.
 // A drain through one node's admin handler reaches the other's answers;
 // both keep answering when etcd dies, and restart on their kept copies
-// while it is down; and once they are shut down, every goroutine they
-// started has ended.
+// (the drain included) while it is down; and once they are shut down,
+// every goroutine they started has ended.
 func TestEmbeddedNodes(t *testing.T) {
 	etcd := clustertest.StartCluster(t, 1)
 	target := startTarget(t)
@@ -96,6 +102,10 @@ func TestEmbeddedNodes(t *testing.T) {
 	for _, e := range []*embedder{a, b} {
 		eventually(t, 10*time.Second, e.n.id+" answers us-east", func() bool { return e.answersWith(t, "192.0.2.1") })
 	}
+	eventually(t, 10*time.Second, "a lists b at the addresses b's program advertises", func() bool {
+		m, ok := a.n.store.State().Members["b"]
+		return ok && len(m.DNS) == 1 && m.DNS[0] == b.addr && m.Admin == b.admin.URL
+	})
 	req, err := http.NewRequest(http.MethodPut, a.admin.URL+"/v1/overrides/www.gtm.test./us-east", strings.NewReader(`{"state": "down", "reason": "maintenance"}`))
 	if err != nil {
 		t.Fatal(err)
@@ -124,10 +134,10 @@ func TestEmbeddedNodes(t *testing.T) {
 	a = embed(t, "a", etcd.Endpoints(), "", dirs[0])
 	b = embed(t, "b", etcd.Endpoints(), "", dirs[1])
 	for _, e := range []*embedder{a, b} {
-		// The kept copy answers at once; the drain, stored in etcd, is
-		// not known until it returns.
-		if !e.answersWith(t, "192.0.2.1") {
-			t.Errorf("%s restarted while etcd was down does not answer from its kept copy", e.n.id)
+		// The kept copy answers at once, with the drain last seen: a
+		// restart does not lift it.
+		if !e.answersWith(t, "192.0.2.2") {
+			t.Errorf("%s restarted while etcd was down does not answer from its kept copy with the drain", e.n.id)
 		}
 	}
 	a.close(t)
@@ -258,4 +268,83 @@ func TestAdminHandlerOutsideTheNodesLife(t *testing.T) {
 			t.Errorf("GET %s after Shutdown: %d, want 503", path, got)
 		}
 	}
+}
+
+// TestShutdownDuringStart: a Shutdown that comes while Start is still
+// starting the embedded etcd (a signal during start-up) cuts the start
+// short or waits for it; either way, once both have returned nothing of
+// the node is left running.
+func TestShutdownDuringStart(t *testing.T) {
+	for _, delay := range []time.Duration{0, 20 * time.Millisecond, 200 * time.Millisecond} {
+		t.Run(delay.String(), func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			c := config.DefaultNode()
+			c.Node.ID = "n1"
+			c.DNS.Listen, c.DNS.UDPListeners, c.Admin.Listen, c.DataDir = []string{"127.0.0.1:0"}, 1, "127.0.0.1:0", t.TempDir()
+			urls := testport.LoopbackURLs(t, 2)
+			c.Store.Embedded.ClientURL, c.Store.Embedded.PeerURL = urls[0], urls[1]
+			n, err := New(Options{Config: &c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			started := make(chan error, 1)
+			go func() { started <- n.Start(context.Background()) }()
+			time.Sleep(delay)
+			if err := n.Shutdown(context.Background()); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			err = <-started
+			t.Logf("Start returned %v", err)
+			if _, open := <-n.Err(); open {
+				t.Error("Err is open after Shutdown")
+			}
+			if err := n.Start(context.Background()); err == nil {
+				t.Error("a node started again after Shutdown")
+			}
+			deadline := time.Now().Add(2 * time.Second)
+			for runtime.NumGoroutine() > before+3 && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if after := runtime.NumGoroutine(); after > before+3 {
+				buf := make([]byte, 1<<20)
+				t.Errorf("%d goroutines before, %d after:\n%s", before, after, buf[:runtime.Stack(buf, true)])
+			}
+		})
+	}
+}
+
+// TestNewRefusesWhatCannotWork: a Gatherer without a Registerer, or a
+// Registerer that is not a Gatherer and no Gatherer, would leave /metrics
+// without the node's metrics, and advertised addresses other nodes could
+// not use: New says so rather than panic or run on.
+func TestNewRefusesWhatCannotWork(t *testing.T) {
+	c := config.DefaultNode()
+	c.DNS.Listen, c.Admin.Listen, c.DataDir = nil, "", t.TempDir()
+	reg := prometheus.NewRegistry()
+	for _, tc := range []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"gatherer alone", Options{Config: &c, Gatherer: reg}, "Gatherer is set without a Registerer"},
+		{"registerer not a gatherer", Options{Config: &c, Registerer: prometheus.WrapRegistererWithPrefix("x_", reg)}, "Registerer is not a Gatherer"},
+		{"advertised DNS not IP:port", Options{Config: &c, AdvertiseDNS: []string{"dns.example:53"}}, `AdvertiseDNS[0] "dns.example:53" is not an IP:port`},
+		{"advertised API not a URL", Options{Config: &c, AdvertiseAdmin: "127.0.0.1:8300"}, `AdvertiseAdmin "127.0.0.1:8300" is not an http:// or https:// base URL`},
+		{"advertised API under a path", Options{Config: &c, AdvertiseAdmin: "http://127.0.0.1:8300/gtmd"}, `AdvertiseAdmin "http://127.0.0.1:8300/gtmd" is not an http:// or https:// base URL`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n, err := New(tc.opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("New: %v, want an error saying %q", err, tc.want)
+			}
+			if n != nil {
+				_ = n.Shutdown(context.Background())
+			}
+		})
+	}
+	n, err := New(Options{Config: &c, Registerer: reg})
+	if err != nil {
+		t.Fatalf("a registry as Registerer alone: %v", err)
+	}
+	_ = n.Shutdown(context.Background())
 }

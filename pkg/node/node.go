@@ -46,6 +46,11 @@ type Node struct {
 	api     http.Handler
 	apiM    *admin.Metrics
 
+	// advertiseDNS and advertiseAdmin stand in the member entry for
+	// listeners the node does not bind (Options).
+	advertiseDNS   []string
+	advertiseAdmin string
+
 	// Set by Start, read after it returns.
 	dns       *resolver.Server
 	adminSrv  *http.Server
@@ -63,22 +68,26 @@ type Node struct {
 	checksWake    chan struct{}
 
 	// life: Start once, Shutdown once; errs carries fatal errors and is
-	// closed by Shutdown once every goroutine has ended.
-	lifeMu   sync.Mutex
-	started  bool
-	stopping bool
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	errs     chan error
-	stopOnce sync.Once
+	// closed by Shutdown once every goroutine has ended. startMu is held
+	// while Start runs, and startCancel cuts it short.
+	lifeMu      sync.Mutex
+	started     bool
+	stopping    bool
+	startMu     sync.Mutex
+	startCancel context.CancelCauseFunc
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	errs        chan error
+	stopOnce    sync.Once
 
 	mu sync.Mutex
 	served
 }
 
 // New builds a node from opts without starting anything: no socket is
-// bound and no goroutine runs until Start. DNSHandler and AdminHandler
-// are ready at once (the API answers 503 until Start).
+// bound and no goroutine runs until Start (New opens the GeoIP databases,
+// which Shutdown closes). DNSHandler and AdminHandler are ready at once;
+// the API answers 503 for what needs the store until Start.
 func New(opts Options) (n *Node, err error) {
 	if opts.Config == nil {
 		return nil, errors.New("node: Options.Config is nil")
@@ -90,17 +99,26 @@ func New(opts Options) (n *Node, err error) {
 	n = &Node{
 		cfg: c, id: c.Node.ID, version: opts.Version, log: opts.Logger, now: time.Now,
 		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
+		advertiseDNS: opts.AdvertiseDNS, advertiseAdmin: opts.AdvertiseAdmin,
 		events: admin.NewBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
 		errs: make(chan error, 4),
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
-	if n.reg == nil && n.gather == nil {
+	if err := checkAdvertised(opts); err != nil {
+		return nil, err
+	}
+	switch g, isGatherer := n.reg.(prometheus.Gatherer); {
+	case n.reg == nil && n.gather == nil:
 		r := prometheus.NewRegistry()
 		n.reg, n.gather = r, r
-	} else if g, ok := n.reg.(prometheus.Gatherer); ok && n.gather == nil {
+	case n.reg == nil:
+		return nil, errors.New("node: Options.Gatherer is set without a Registerer: the node's metrics would not be in it")
+	case n.gather == nil && isGatherer:
 		n.gather = g
+	case n.gather == nil:
+		return nil, errors.New("node: Options.Registerer is not a Gatherer: set Options.Gatherer to what serves its metrics")
 	}
 	defer func() {
 		if err != nil && n.geo != nil {
@@ -118,10 +136,7 @@ func New(opts Options) (n *Node, err error) {
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
 		return nil, err
 	}
-	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged,
-		MaxConcurrent: c.Health.MaxConcurrentProbes})
 	if n.api, n.apiM, err = newAPI(c, backend{n}, n.gather, n.reg, n.log); err != nil {
-		n.sched.Close()
 		return nil, err
 	}
 	return n, nil
@@ -178,7 +193,7 @@ func (n *Node) fatal(err error) {
 func (n *Node) Ready() (ready bool, degraded string) {
 	s := n.liveStore.Load()
 	if s == nil {
-		return n.handler.Snapshot() != nil, "not started"
+		return n.handler.Snapshot() != nil, "not running"
 	}
 	return n.handler.Snapshot() != nil, degradedReason(s.Degraded(), s.State())
 }

@@ -88,8 +88,8 @@ func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 	})
 }
 
-// newIdleNode makes a node "n1" that binds nothing and is not started:
-// a test drives its parts by hand.
+// newIdleNode makes a node "n1" that binds nothing and is not started,
+// with its health scheduler: a test drives its parts by hand.
 func newIdleNode(t *testing.T, log *slog.Logger) *Node {
 	t.Helper()
 	c := config.DefaultNode()
@@ -99,6 +99,8 @@ func newIdleNode(t *testing.T, log *slog.Logger) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Start would make it; Shutdown closes it.
+	n.sched = health.NewScheduler(health.Options{Logger: log, OnChange: n.checkChanged})
 	t.Cleanup(func() { _ = n.Shutdown(context.Background()) })
 	return n
 }

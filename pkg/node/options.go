@@ -1,7 +1,10 @@
 package node
 
 import (
+	"fmt"
 	"log/slog"
+	"net/netip"
+	"net/url"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,4 +32,28 @@ type Options struct {
 	// Version is what the node reports as its version in its member
 	// entry.
 	Version string
+	// AdvertiseDNS and AdvertiseAdmin are what the member entry lists as
+	// the node's DNS addresses (IP:port) and its admin API's base URL
+	// (scheme://host:port: other nodes call the API at its root) when the program serves DNSHandler and AdminHandler itself
+	// (dns.listen empty, admin.listen ""): other nodes reach its API
+	// there (explain on every node), and `gtmd members` shows them. The
+	// addresses of listeners the node binds itself are listed instead.
+	AdvertiseDNS   []string
+	AdvertiseAdmin string
+}
+
+// checkAdvertised refuses advertised addresses other nodes could not use.
+func checkAdvertised(o Options) error {
+	for i, a := range o.AdvertiseDNS {
+		if _, err := netip.ParseAddrPort(a); err != nil {
+			return fmt.Errorf("node: Options.AdvertiseDNS[%d] %q is not an IP:port address", i, a)
+		}
+	}
+	if a := o.AdvertiseAdmin; a != "" {
+		u, err := url.Parse(a)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return fmt.Errorf("node: Options.AdvertiseAdmin %q is not an http:// or https:// base URL (scheme://host:port, the API at its root)", a)
+		}
+	}
+	return nil
 }

@@ -26,6 +26,8 @@ type served struct {
 	// made of.
 	publishedBase   *resolver.Snapshot
 	publishedHealth map[health.EndpointKey]bool
+	// saved is what the data directory's copy holds (cache.go).
+	saved kept
 }
 
 // endpointState is an endpoint's published health and since when.

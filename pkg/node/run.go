@@ -69,15 +69,35 @@ func (n *Node) storeOpenedLocked() {
 	}
 }
 
-// update takes in one report of the store.
+// update takes in one report of the store, and keeps a new copy of what
+// a restart needs (see cache.go) once the node's lock is released: an
+// fsync on a slow disk must not hold up the API.
 func (n *Node) update(u cluster.Update) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	n.connectionLocked(u)
 	if u.State != n.state {
 		n.stateLocked(u.State)
 	}
 	n.publishLocked()
+	var save *kept
+	if k := n.keptLocked(); !k.same(n.saved) {
+		n.saved, save = k, &k
+	}
+	n.mu.Unlock()
+	if save != nil {
+		if err := saveKept(n.cfg.DataDir, *save); err != nil {
+			n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
+		}
+	}
+}
+
+// keptLocked is what a restart needs now.
+func (n *Node) keptLocked() kept {
+	k := kept{Revision: n.revision, Traffic: n.traffic}
+	if n.state != nil {
+		k.Overrides, k.External = n.state.Overrides, n.state.External
+	}
+	return k
 }
 
 // connectionLocked follows the store's connection: cut off from the
@@ -107,16 +127,15 @@ func (n *Node) stateLocked(st *cluster.State) {
 	n.forgetRemovedChecks(old, st.Traffic)
 	n.sched.Apply(st.Traffic.Checks)
 	n.store.SetServing(st.TrafficRevision)
-	if err := saveDocument(n.cfg.DataDir, st.TrafficRevision, st.Traffic); err != nil {
-		n.log.Warn("cannot keep a copy of the traffic document; a restart while etcd is away will not answer", "err", err)
-	}
 	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
 	n.events.Send(admin.ConfigApplied{Revision: st.TrafficRevision})
 }
 
-// memberEvents sends an event for each node that joined or left.
+// memberEvents sends an event for each node that joined or left. The
+// first state read from the store (or the one kept from the last run)
+// says who was there, not who joined.
 func (n *Node) memberEvents(prev, cur *cluster.State) {
-	if prev == nil {
+	if prev == nil || prev.Revision == 0 {
 		return
 	}
 	for id, m := range cur.Members {
@@ -200,17 +219,22 @@ func (n *Node) observeLocked(check string) {
 	}
 }
 
-// serveCached serves a document kept from an earlier run until the store
-// delivers one, so a node restarted while etcd is unreachable answers.
-func (n *Node) serveCached(t *config.Traffic, revision int64) error {
-	s, err := resolver.Build(t, uint32(revision))
+// serveCached serves what was kept from an earlier run until the store
+// delivers its state, so a node restarted while etcd is unreachable
+// answers, with the drains and pushed statuses it last saw.
+func (n *Node) serveCached(k kept) error {
+	s, err := resolver.Build(k.Traffic, uint32(k.Revision))
 	if err != nil {
 		return err
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.traffic, n.revision, n.base = t, revision, s
+	n.traffic, n.revision, n.base = k.Traffic, k.Revision, s
+	// A state of revision 0: not read from the store, so its (empty)
+	// members are not taken for nodes that left.
+	n.state = &cluster.State{Overrides: k.Overrides, External: k.External}
+	n.saved = k
 	n.publishLocked()
-	n.sched.Apply(t.Checks)
+	n.sched.Apply(k.Traffic.Checks)
 	return nil
 }

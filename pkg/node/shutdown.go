@@ -8,10 +8,26 @@ import (
 // Shutdown stops the node: DNS first so queries in flight finish, then
 // the event streams and the API, the run loop, the checks, the store
 // (its lease is revoked, so its member entry and results leave at once),
-// the embedded etcd and the GeoIP databases it opened. ctx bounds the
+// the embedded etcd and the GeoIP databases it opened. Called while
+// Start runs, it cuts the start short and waits for it. ctx bounds the
 // wait for queries and API requests in flight. Every goroutine the node
-// started has ended when it returns, and Err is closed.
+// started has ended when it returns, and Err is closed. Call it also
+// for a node never started: New may have opened GeoIP databases.
 func (n *Node) Shutdown(ctx context.Context) error {
+	n.lifeMu.Lock()
+	n.stopping = true
+	if n.startCancel != nil {
+		n.startCancel(errors.New("Shutdown was called"))
+	}
+	n.lifeMu.Unlock()
+	// Start holds startMu until it has returned.
+	n.startMu.Lock()
+	defer n.startMu.Unlock()
+	return n.teardown(ctx)
+}
+
+// teardown stops whatever has been started, once.
+func (n *Node) teardown(ctx context.Context) error {
 	var errs []error
 	n.stopOnce.Do(func() {
 		n.lifeMu.Lock()
@@ -36,7 +52,9 @@ func (n *Node) Shutdown(ctx context.Context) error {
 		if cancel != nil {
 			cancel()
 		}
-		n.sched.Close()
+		if n.sched != nil {
+			n.sched.Close()
+		}
 		// The API, when an embedder serves it, answers 503 from now on
 		// rather than call a closed store.
 		n.liveStore.Store(nil)

@@ -10,6 +10,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
@@ -18,8 +19,10 @@ import (
 // unless endpoints are given) and the health checks. It returns once
 // they serve, also when etcd is unreachable: the node then answers from
 // its kept copy and its own checks (fail-static) and joins the cluster
-// when etcd answers. ctx bounds the start only; the node runs until
-// Shutdown. On error everything started is stopped again.
+// when etcd answers. ctx, or a Shutdown meanwhile, cuts the start short
+// between its steps (an embedded etcd being started is waited for); once
+// Start has returned the node runs until Shutdown. On error everything
+// started is stopped again, and the node cannot be started again.
 func (n *Node) Start(ctx context.Context) (err error) {
 	n.lifeMu.Lock()
 	if n.started || n.stopping {
@@ -27,16 +30,22 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return errors.New("node: Start called twice or after Shutdown")
 	}
 	n.started = true
+	ctx, n.startCancel = context.WithCancelCause(ctx)
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
+	// Shutdown waits for this to be unlocked before tearing down.
+	n.startMu.Lock()
 	n.lifeMu.Unlock()
+	defer n.startMu.Unlock()
 	defer func() {
 		if err != nil {
-			_ = n.Shutdown(context.Background())
+			_ = n.teardown(context.Background())
 		}
 	}()
 	c := n.cfg
 	n.log.Info("starting node", "version", n.version, "node", c.Node.ID, "region", c.Node.Region)
+	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged,
+		MaxConcurrent: c.Health.MaxConcurrentProbes})
 	n.serveKeptDocument()
 
 	// DNS and the API bind first, so the member entry carries the
@@ -62,6 +71,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			}
 		}()
 	}
+	if err := startStep(ctx); err != nil {
+		return err
+	}
 	if err := n.openStore(); err != nil {
 		return err
 	}
@@ -74,8 +86,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if err := startStep(ctx); err != nil {
+		return err
+	}
 	if adminLn != nil {
-		n.adminSrv = serveAdmin(adminLn, c.Admin, adminTLSConfig, n.api, n.apiM, n.log)
+		n.serveAdmin(adminLn, adminTLSConfig)
 	}
 	n.wg.Add(1)
 	go func() {
@@ -93,15 +108,24 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	return nil
 }
 
+// startStep says why Start stops here, if it must: its context ended or
+// Shutdown was called.
+func startStep(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("node: start cut short: %w", context.Cause(ctx))
+	}
+	return nil
+}
+
 // serveKeptDocument serves the document kept from the last run, if any,
 // until the store delivers one.
 func (n *Node) serveKeptDocument() {
-	switch t, rev, err := loadDocument(n.cfg.DataDir); {
+	switch k, err := loadKept(n.cfg.DataDir); {
 	case err == nil:
-		if err := n.serveCached(t, rev); err != nil {
+		if err := n.serveCached(k); err != nil {
 			n.log.Warn("the kept copy of the traffic document cannot be served", "err", err)
 		} else {
-			n.log.Info("serving the document kept from the last run until the store answers", "revision", rev)
+			n.log.Info("serving the document kept from the last run until the store answers", "revision", k.Revision, "overrides", len(k.Overrides))
 		}
 	case !errors.Is(err, os.ErrNotExist):
 		n.log.Warn("the kept copy of the traffic document is unreadable; waiting for the store", "err", err)
@@ -164,11 +188,16 @@ func (n *Node) openStore() error {
 	if err != nil {
 		return err
 	}
-	// The addresses DNS is bound to, ports chosen by the kernel included.
-	opts.Self.DNS = nil
-	for _, a := range n.DNSAddrs() {
-		opts.Self.DNS = append(opts.Self.DNS, a.String())
+	// The addresses DNS is bound to, ports chosen by the kernel included;
+	// where the program serves the handlers, what it advertises.
+	opts.Self.DNS = n.advertiseDNS
+	if n.dns != nil {
+		opts.Self.DNS = nil
+		for _, a := range n.DNSAddrs() {
+			opts.Self.DNS = append(opts.Self.DNS, a.String())
+		}
 	}
+	opts.Self.Admin = n.advertiseAdmin
 	if n.adminAddr != "" {
 		opts.Self.Admin = adminURL(c.Admin, n.adminAddr)
 	}

@@ -34,7 +34,13 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 		svc := &t.Services[i]
 		sn := buildService(svc, len(s.services))
 		s.services = append(s.services, sn)
-		s.zones[config.ZoneOf(sn.name, names)].ensure(sn.name).service = sn
+		z := s.zones[config.ZoneOf(sn.name, names)]
+		if z == nil {
+			// Validation refuses this with its place; a document built in
+			// code and not validated gets an error rather than a panic.
+			return nil, fmt.Errorf("service %s is in no zone of the document (was it validated?)", sn.name)
+		}
+		z.ensure(sn.name).service = sn
 	}
 	for _, z := range s.zones {
 		z.linkAdditional()

@@ -87,8 +87,8 @@ func waitAnswer(t *testing.T, n *Node, want string) {
 }
 
 // TestDrainReachesTheOtherNode: two programs embed a node each on one
-// etcd; a drain sent to the first one's admin API, under the program's
-// /gtmd/, moves the second one's answer.
+// etcd; a drain sent to the first one's admin API, served by the
+// program, moves the second one's answer.
 func TestDrainReachesTheOtherNode(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target, err := regiontarget.Start("127.0.0.1:0")
@@ -106,7 +106,7 @@ func TestDrainReachesTheOtherNode(t *testing.T) {
 	waitAnswer(t, second, "192.0.2.1")
 
 	drain := func(method string) {
-		req, err := http.NewRequest(method, "http://"+first.AdminAddr+"/gtmd/v1/overrides/www.gtm.test./us-east", strings.NewReader(`{"state": "down", "reason": "maintenance"}`))
+		req, err := http.NewRequest(method, "http://"+first.AdminAddr+"/v1/overrides/www.gtm.test./us-east", strings.NewReader(`{"state": "down", "reason": "maintenance"}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestDrainReachesTheOtherNode(t *testing.T) {
 	drain(http.MethodDelete)
 	waitAnswer(t, second, "192.0.2.1")
 
-	resp, err := http.Get("http://" + second.AdminAddr + "/")
+	resp, err := http.Get("http://" + second.AdminAddr + "/mytool/")
 	if err != nil {
 		t.Fatal(err)
 	}

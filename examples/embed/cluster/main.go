@@ -6,7 +6,7 @@
 //
 //	go run ./examples/embed/cluster -config examples/quickstart/gtmd.yaml \
 //	  -dns 127.0.0.1:5355 -admin 127.0.0.1:8355
-//	curl -s 127.0.0.1:8355/gtmd/v1/health
+//	curl -s 127.0.0.1:8355/v1/health
 //	dig @127.0.0.1 -p 5355 www.example.test +short
 package main
 
@@ -27,7 +27,7 @@ import (
 func main() {
 	path := flag.String("config", "", "node file (gtmd.yaml); its dns.listen and admin.listen are ignored")
 	dnsAddr := flag.String("dns", "127.0.0.1:5355", "DNS address (UDP and TCP)")
-	adminAddr := flag.String("admin", "127.0.0.1:8355", "HTTP address; the admin API is under /gtmd/")
+	adminAddr := flag.String("admin", "127.0.0.1:8355", "HTTP address of the admin API (and of this program's page, /mytool/)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -46,7 +46,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cluster:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("dns on %s, admin API on http://%s/gtmd/\n", n.DNSAddr, n.AdminAddr)
+	fmt.Printf("dns on %s, admin API on http://%s/\n", n.DNSAddr, n.AdminAddr)
 	code := 0
 	select {
 	case <-ctx.Done():

@@ -20,7 +20,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/pkg/admin"
-	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/policy"
@@ -55,7 +55,7 @@ type Backend struct {
 	nodeID    string
 	doc       *config.Traffic
 	rev       int64
-	members   []cluster.Member
+	members   []member.Member
 	lagging   map[string]bool
 	overrides map[[2]string]health.Override
 	external  map[string]externalStatus
@@ -95,7 +95,7 @@ func New(nodeID string, doc *config.Traffic) *Backend {
 		events:    admin.NewBroadcaster(func() time.Time { return time.Now().UTC() }),
 		ready:     true,
 	}
-	b.members = []cluster.Member{{ID: nodeID, Region: "test", DNS: []string{"127.0.0.1:53"}, Version: "test", Revision: 1}}
+	b.members = []member.Member{{ID: nodeID, Region: "test", DNS: []string{"127.0.0.1:53"}, Version: "test", Revision: 1}}
 	return b
 }
 
@@ -117,7 +117,7 @@ func NewServer(tb testing.TB, b *Backend, opts admin.Options) *httptest.Server {
 }
 
 // AddMember adds a live member at the current revision.
-func (b *Backend) AddMember(m cluster.Member) {
+func (b *Backend) AddMember(m member.Member) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if m.Revision == 0 {
@@ -391,7 +391,7 @@ func (b *Backend) SetExternal(_ context.Context, check string, healthy bool, ttl
 }
 
 // Members implements admin.Backend.
-func (b *Backend) Members(context.Context) ([]cluster.Member, error) {
+func (b *Backend) Members(context.Context) ([]member.Member, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
