@@ -112,61 +112,81 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 }
 
 // TestFirstProbesWithinOneInterval: checks applied together, with real
-// random jitter, each have a first result within one interval (and
-// within MaxFirstDelay), however many there are.
+// random jitter, each have a first result within one interval: within
+// MaxFirstDelay, or, when so many start that their first probes would
+// come faster than MinStartRate and the checks' steady rate, spread over
+// as long as that takes.
 func TestFirstProbesWithinOneInterval(t *testing.T) {
-	intervals := []time.Duration{500 * time.Millisecond, time.Second, 10 * time.Second, time.Minute}
-	const perInterval = 250
-	h := newHarness(t, func(o *health.Options) { o.Rand = rand.New(rand.NewPCG(1, 2)) })
-	var cs []config.Check
-	want := map[string]time.Duration{}
-	for _, iv := range intervals {
-		for i := range perInterval {
-			name := fmt.Sprintf("c%v-%d", iv, i)
-			h.fleet.add(name, okChecker{})
-			c := probed(name, 1, 1)
-			c.Interval, c.Timeout = config.Duration(iv), config.Duration(iv)
-			cs = append(cs, c)
-			want[name] = min(iv, health.MaxFirstDelay)
-		}
+	mixedRate := 250 * (2 + 1 + 0.1 + 1.0/60) // probes a second
+	tests := []struct {
+		name      string
+		intervals []time.Duration
+		each      int
+		window    time.Duration // what the first probes spread over
+		step      time.Duration
+	}{
+		// 1,000 checks probing 779 times a second: 1.28s.
+		{"mixed intervals", []time.Duration{500 * time.Millisecond, time.Second, 10 * time.Second, time.Minute}, 250,
+			time.Duration(1000 / mixedRate * float64(time.Second)), 10 * time.Millisecond},
+		{"few slow checks start within a second", []time.Duration{time.Minute}, 100, health.MaxFirstDelay, 10 * time.Millisecond},
+		// 2,000 checks at 10s probe 200 times a second: their start
+		// takes their interval, at the steady state's rate.
+		{"many slow checks spread over their interval", []time.Duration{10 * time.Second}, 2000, 10 * time.Second, 100 * time.Millisecond},
 	}
-	h.s.Apply(cs)
-	// Each check arms one timer at a time; step through the longest
-	// first delay, 10ms at a time.
-	const step = 10 * time.Millisecond
-	h.block(t, len(cs))
-	for elapsed := time.Duration(0); elapsed < health.MaxFirstDelay; elapsed += step {
-		h.clk.Advance(step)
-		h.block(t, len(cs))
-	}
-	first := map[string]time.Duration{}
-	for len(first) < len(cs) {
-		c := h.next(t)
-		if c.From != health.Unknown || c.To != health.Up {
-			t.Fatalf("change %+v, want unknown → up", c)
-		}
-		first[c.Check] = c.At.Sub(epoch)
-	}
-	var late []string
-	for name, at := range first {
-		if at > want[name] {
-			late = append(late, fmt.Sprintf("%s at %v", name, at))
-		}
-	}
-	if len(late) > 0 {
-		t.Errorf("%d first probes late: %s", len(late), strings.Join(late[:min(5, len(late))], ", "))
-	}
-	// Spread, not bunched: every tenth of the first window has some.
-	var tenths [10]int
-	for name, at := range first {
-		if want[name] == health.MaxFirstDelay {
-			tenths[min(9, at*10/health.MaxFirstDelay)]++
-		}
-	}
-	for i, n := range tenths {
-		if n == 0 {
-			t.Errorf("no first probe in tenth %d of the first second: %v", i, tenths)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, func(o *health.Options) { o.Rand = rand.New(rand.NewPCG(1, 2)) })
+			var cs []config.Check
+			want := map[string]time.Duration{}
+			for _, iv := range tt.intervals {
+				for i := range tt.each {
+					name := fmt.Sprintf("c%v-%d", iv, i)
+					h.fleet.add(name, okChecker{})
+					c := probed(name, 1, 1)
+					c.Interval, c.Timeout = config.Duration(iv), config.Duration(iv)
+					cs = append(cs, c)
+					want[name] = min(iv, tt.window)
+				}
+			}
+			h.s.Apply(cs)
+			// Each check arms one timer at a time; step through the
+			// window.
+			h.block(t, len(cs))
+			for elapsed := time.Duration(0); elapsed < tt.window; elapsed += tt.step {
+				h.clk.Advance(tt.step)
+				h.block(t, len(cs))
+			}
+			first := map[string]time.Duration{}
+			for len(first) < len(cs) {
+				c := h.next(t)
+				if c.From != health.Unknown || c.To != health.Up {
+					t.Fatalf("change %+v, want unknown → up", c)
+				}
+				first[c.Check] = c.At.Sub(epoch)
+			}
+			// A probe shows at the end of the step it fell in.
+			var late []string
+			for name, at := range first {
+				if at >= want[name]+tt.step {
+					late = append(late, fmt.Sprintf("%s at %v", name, at))
+				}
+			}
+			if len(late) > 0 {
+				t.Errorf("%d first probes late: %s", len(late), strings.Join(late[:min(5, len(late))], ", "))
+			}
+			// Spread, not bunched: every tenth of the window has some.
+			var tenths [10]int
+			for name, at := range first {
+				if want[name] == tt.window {
+					tenths[min(9, at*10/tt.window)]++
+				}
+			}
+			for i, n := range tenths {
+				if n == 0 {
+					t.Errorf("no first probe in tenth %d of the first %v: %v", i, tt.window, tenths)
+				}
+			}
+		})
 	}
 }
 

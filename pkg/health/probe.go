@@ -9,16 +9,39 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// MaxFirstDelay bounds the random delay before a new check's first probe.
+// MaxFirstDelay bounds the random delay before a new check's first
+// probe, unless so many checks start at once that their first probes
+// would come faster than MinStartRate and the steady rate of all checks
+// (see startWindow).
 const MaxFirstDelay = time.Second
 
+// MinStartRate is a rate of first probes (per second) that an Apply may
+// always reach: below it, new checks start within MaxFirstDelay however
+// slow their intervals.
+const MinStartRate = 200
+
+// startWindow is how long the first probes of started checks, of the
+// probed checks applied, spread over: MaxFirstDelay, or longer when that
+// would run them faster than both MinStartRate and the rate all checks
+// probe at once started (a node starting 10,000 checks at 10s spreads
+// them over 10s, the load of its steady state, not over one second, ten
+// times that). Each check's own window is at most its interval.
+func startWindow(checks []config.Check, started int) time.Duration {
+	var rate float64
+	for _, c := range checks {
+		rate += float64(time.Second) / float64(interval(c))
+	}
+	spread := time.Duration(float64(started) / max(rate, MinStartRate) * float64(time.Second))
+	return max(MaxFirstDelay, spread)
+}
+
 // jitter returns the delay before a new check's first probe, in
-// [0, min(interval, MaxFirstDelay)), and the gap between its first and
-// second probes, in (0, interval]. The first is short so a starting node
-// learns fast; the second puts the check at a random phase of its
-// interval, so checks started together spread out. Called with s.mu held.
-func (s *Scheduler) jitter(interval time.Duration) (first, second time.Duration) {
-	first = time.Duration(s.rand.Int64N(int64(min(interval, MaxFirstDelay))))
+// [0, min(interval, window)), and the gap between its first and second
+// probes, in (0, interval]. The first is short so a starting node learns
+// fast; the second puts the check at a random phase of its interval, so
+// checks started together spread out. Called with s.mu held.
+func (s *Scheduler) jitter(interval, window time.Duration) (first, second time.Duration) {
+	first = time.Duration(s.rand.Int64N(int64(min(interval, window))))
 	second = interval - time.Duration(s.rand.Int64N(int64(interval)))
 	return first, second
 }

@@ -155,6 +155,13 @@ func (s *Scheduler) Apply(checks []config.Check) {
 			s.log.Debug("health check removed", "check", name)
 		}
 	}
+	started := 0
+	for _, c := range checks {
+		if old := s.checks[c.Name]; old == nil || !sameCheck(old.cfg, c) {
+			started++
+		}
+	}
+	window := startWindow(checks, started)
 	for _, c := range checks {
 		old := s.checks[c.Name]
 		if old != nil && sameCheck(old.cfg, c) {
@@ -173,7 +180,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 				e.state.Reason = "check configuration changed; status kept until new results decide"
 			}
 		}
-		first, second := s.jitter(interval(c))
+		first, second := s.jitter(interval(c), window)
 		s.wg.Add(1)
 		go s.runProbes(e, now, first, second)
 		s.log.Debug("health check started", "check", c.Name, "type", c.Type)
