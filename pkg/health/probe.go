@@ -20,12 +20,13 @@ const MaxFirstDelay = time.Second
 // slow their intervals.
 const MinStartRate = 200
 
-// startWindow is how long the first probes of started checks, of the
-// probed checks applied, spread over: MaxFirstDelay, or longer when that
-// would run them faster than both MinStartRate and the rate all checks
-// probe at once started (a node starting 10,000 checks at 10s spreads
-// them over 10s, the load of its steady state, not over one second, ten
-// times that). Each check's own window is at most its interval.
+// startWindow is how long the first probes of the started checks an
+// Apply starts (of checks, all the probed checks applied) spread over:
+// MaxFirstDelay, or longer when within it they would come faster than
+// both MinStartRate and the steady rate of all the checks. A node
+// starting 10,000 checks at 10s thus spreads them over 10s, its steady
+// load, not over one second at ten times that. A check's own window is
+// at most its interval.
 func startWindow(checks []config.Check, started int) time.Duration {
 	var rate float64
 	for _, c := range checks {
