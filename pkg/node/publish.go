@@ -18,12 +18,16 @@ import (
 type served struct {
 	// state is the store's latest; trust follows its connection and
 	// says whose results count.
-	state     *cluster.State
-	trust     health.Trust
-	traffic   *config.Traffic
-	revision  int64
-	base      *resolver.Snapshot
-	endpoints map[health.EndpointKey]endpointState
+	state   *cluster.State
+	trust   health.Trust
+	traffic *config.Traffic
+	// checkNames are the names of traffic's checks; hasExternal says
+	// whether one is external, whose pushed status may expire.
+	checkNames  map[string]bool
+	hasExternal bool
+	revision    int64
+	base        *resolver.Snapshot
+	endpoints   map[health.EndpointKey]endpointState
 	// published is the served snapshot and publishedBase the one it was
 	// derived from.
 	published     *resolver.Snapshot
