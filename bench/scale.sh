@@ -25,7 +25,12 @@ flips=${4:-5}
 delay=${5:-0s}
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+# SCALE_KEEP=1 keeps the work directory (node files, logs, etcd's data).
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -n "${SCALE_KEEP:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
 trap cleanup EXIT
 
 command -v etcd >/dev/null || { echo "scale.sh: etcd not found (apt-get install -y etcd-server)" >&2; exit 1; }
