@@ -109,6 +109,9 @@ func (n *Node) trackEndpoints(ev health.Evaluation) {
 			}
 			next[k] = es
 			if seen && prev.healthy != up {
+				if !up {
+					n.endpointDownLocked(k, e.Check)
+				}
 				n.log.Info("endpoint health changed", "service", k.Service, "endpoint", k.Endpoint, "healthy", up, "reason", reason)
 				status := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: e.Check, Healthy: up, Since: now, Reason: reason}
 				if n.state != nil {

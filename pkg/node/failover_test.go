@@ -1,0 +1,138 @@
+package node
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
+)
+
+// TestFailoverPropagationPercentile: the p99 is the nearest rank over the
+// latest failoverRing samples, the oldest dropped first.
+func TestFailoverPropagationPercentile(t *testing.T) {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	tests := []struct {
+		name    string
+		samples []time.Duration
+		want    admin.Propagation
+	}{
+		{"none", nil, admin.Propagation{}},
+		{"one", []time.Duration{ms(40)}, admin.Propagation{P99: ms(40), Samples: 1}},
+		{"a hundred: the largest but one", seq(100, 0), admin.Propagation{P99: ms(99), Samples: 100}},
+		{"two hundred: the second largest", seq(200, 0), admin.Propagation{P99: ms(198), Samples: 200}},
+		// 300 samples 1..300 ms: the ring keeps 45..300, whose p99 (rank
+		// 254 of 256) is 298 ms.
+		{"past the ring", seq(300, 0), admin.Propagation{P99: ms(298), Samples: failoverRing}},
+		// The slow ones are the oldest and fall out of the ring.
+		{"slow ones forgotten", append(seq(10, 5000), seq(failoverRing, 0)...), admin.Propagation{P99: ms(254), Samples: failoverRing}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := newFailovers(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range tc.samples {
+				f.record("www.example.com.", d+time.Second, d)
+			}
+			if got := f.propagation(); got != tc.want {
+				t.Errorf("propagation %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// seq is n samples of 1..n ms, each plus base ms.
+func seq(n, base int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = time.Duration(base+i+1) * time.Millisecond
+	}
+	return out
+}
+
+// TestFailoverMeasured: a region that goes dark under two real nodes is a
+// sample of gtmd_failover_seconds on each, and the failover bound they
+// publish turns from assumed to measured; a drain is no failover of the
+// checks and adds no sample.
+func TestFailoverMeasured(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	file := writeTraffic(t, clusterTraffic(target.Addr()))
+	nodes := []*liveNode{startTestNode(t, "n1", etcd, file), startTestNode(t, "n2", etcd, "")}
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+	var fb admin.FailoverBound
+	if code := api(t, "GET", nodes[0].adminBase()+"/v1/services/www.gtm.test/failover", "", "", &fb); code != 200 {
+		t.Fatalf("failover bound: %d", code)
+	}
+	if fb.Samples != 0 || fb.PropagationP99 != nil || len(fb.Endpoints) != 2 || fb.Endpoints[0].PropagationMeasured {
+		t.Fatalf("before any failover: %+v", fb)
+	}
+	// fall 2 × interval 200ms + timeout 150ms, 1 s assumed, TTL 5 s.
+	if e := fb.Endpoints[0]; e.ID != "us-east" || *e.DetectionSeconds != 0.55 || *e.WorstCaseSeconds != 0.55+1+5 {
+		t.Errorf("us-east: %+v", e)
+	}
+
+	target.Down()
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
+	}
+	for _, n := range nodes {
+		count, sum := failoverHistogram(t, n, "www.gtm.test.")
+		if count != 1 {
+			t.Fatalf("%s: %d failovers recorded, want 1", n.id, count)
+		}
+		t.Logf("%s: failover measured at %.3fs (detection bound 0.55s)", n.id, sum)
+		if code := api(t, "GET", n.adminBase()+"/v1/services/www.gtm.test./failover", "", "", &fb); code != 200 {
+			t.Fatalf("%s failover bound: %d", n.id, code)
+		}
+		e := fb.Endpoints[0]
+		if fb.Samples != 1 || fb.PropagationP99 == nil || !e.PropagationMeasured || e.PropagationP99 != *fb.PropagationP99 ||
+			fmt.Sprintf("%.6f", *e.WorstCaseSeconds) != fmt.Sprintf("%.6f", 0.55+e.PropagationP99+5) {
+			t.Errorf("%s after a failover: %+v %+v", n.id, fb, e)
+		}
+		if *fb.PropagationP99 > sum {
+			t.Errorf("%s: propagation %.3fs is more than the whole failover, %.3fs", n.id, *fb.PropagationP99, sum)
+		}
+	}
+
+	upTarget(t, target)
+	for _, n := range nodes {
+		eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
+	}
+	if code := api(t, "PUT", nodes[0].adminBase()+"/v1/overrides/www.gtm.test/us-east", "application/json", `{"state":"down"}`, nil); code != 200 {
+		t.Fatalf("drain: %d", code)
+	}
+	for _, n := range nodes {
+		eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
+		if count, _ := failoverHistogram(t, n, "www.gtm.test."); count != 1 {
+			t.Errorf("%s: %d failovers after a drain, want still 1", n.id, count)
+		}
+	}
+}
+
+// failoverHistogram reads a node's gtmd_failover_seconds for service.
+func failoverHistogram(t *testing.T, n *liveNode, service string) (count uint64, sum float64) {
+	t.Helper()
+	mfs, err := n.gather.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "gtmd_failover_seconds" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "service" && l.GetValue() == service {
+					return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
+				}
+			}
+		}
+	}
+	return 0, 0
+}
