@@ -1,0 +1,21 @@
+package client
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/gtmd/gtmd/pkg/admin"
+)
+
+// Failover returns the failover bound of service's endpoints: for each,
+// the worst case from its region going dark to every resolver having
+// stopped using it, with the detection, propagation and TTL it adds up
+// from. Service is taken with or without its trailing dot; an unknown
+// one is an *APIError of status 404.
+func (c *Client) Failover(ctx context.Context, service string) (*admin.FailoverBound, error) {
+	var fb admin.FailoverBound
+	if err := c.getJSON(ctx, "/v1/services/"+url.PathEscape(service)+"/failover", nil, &fb); err != nil {
+		return nil, err
+	}
+	return &fb, nil
+}
