@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 )
@@ -41,6 +44,29 @@ func TestFailoverPropagationPercentile(t *testing.T) {
 				t.Errorf("propagation %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestFailoverMetricLint: the histogram passes promlint, and a second
+// node on the same registry shares it rather than failing.
+func TestFailoverMetricLint(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f, err := newFailovers(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.record("www.example.com.", 2*time.Second, 300*time.Millisecond)
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %+v", err, problems)
+	}
+	g, err := newFailovers(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.record("www.example.com.", time.Second, 0)
+	if n := testutil.CollectAndCount(reg, "gtmd_failover_seconds"); n != 1 {
+		t.Errorf("%d series, want the one both nodes observe into", n)
 	}
 }
 
