@@ -33,21 +33,74 @@ type State struct {
 	External  map[string]health.External
 	// details holds each node's detail key as stored (see Details).
 	details map[string][]byte
+
+	// changes, changesBase (the place of changes[0] in the log) and
+	// log are what ChangesSince reads (changes.go).
+	changes     []Change
+	changesBase int
+	log         *changeLog
+	// owned says which maps this state copied while a batch is applied
+	// to it; nil once published, and in a state read whole, which owns
+	// every map.
+	owned *owned
 }
 
-// clone copies the maps so the copy can change while s is being read.
+// clone copies the state for the next batch of changes. Each node's
+// observations, the overrides and the pushed statuses stay shared until
+// the batch writes them (observationsOf, overridesForWrite,
+// externalForWrite), so a batch costs what it changes, not what the
+// store holds.
 func (s *State) clone() *State {
 	c := *s
 	c.Members = maps.Clone(s.Members)
 	c.Written = maps.Clone(s.Written)
-	c.Observations = make(map[string]map[string]health.Observation, len(s.Observations))
-	for n, obs := range s.Observations {
-		c.Observations[n] = maps.Clone(obs)
-	}
-	c.Overrides = maps.Clone(s.Overrides)
-	c.External = maps.Clone(s.External)
+	c.Observations = maps.Clone(s.Observations)
+	// One entry per node, the bytes shared: cheap to copy whole.
 	c.details = maps.Clone(s.details)
+	c.owned = &owned{observations: map[string]bool{}}
+	c.trimChanges()
 	return &c
+}
+
+// observationsOf returns node's observations for writing, copying them
+// first when the state shares them with the one before.
+func (s *State) observationsOf(node string) map[string]health.Observation {
+	obs := s.Observations[node]
+	if s.owned != nil && !s.owned.observations[node] {
+		obs = maps.Clone(obs)
+		s.owned.observations[node] = true
+	}
+	if obs == nil {
+		obs = map[string]health.Observation{}
+	}
+	s.Observations[node] = obs
+	return obs
+}
+
+// owned is what a state being built has copied from the one before.
+type owned struct {
+	observations        map[string]bool
+	overrides, external bool
+}
+
+// overridesForWrite returns the overrides for writing, copying them
+// first when the state shares them with the one before.
+func (s *State) overridesForWrite() map[health.EndpointKey]health.Override {
+	if s.owned != nil && !s.owned.overrides {
+		s.Overrides = maps.Clone(s.Overrides)
+		s.owned.overrides = true
+	}
+	return s.Overrides
+}
+
+// externalForWrite returns the pushed statuses for writing, copying them
+// first when the state shares them with the one before.
+func (s *State) externalForWrite() map[string]health.External {
+	if s.owned != nil && !s.owned.external {
+		s.External = maps.Clone(s.External)
+		s.owned.external = true
+	}
+	return s.External
 }
 
 func newState() *State {
@@ -58,5 +111,6 @@ func newState() *State {
 		Overrides:    map[health.EndpointKey]health.Override{},
 		External:     map[string]health.External{},
 		details:      map[string][]byte{},
+		log:          &changeLog{},
 	}
 }

@@ -59,6 +59,9 @@ func (s *Store) resync() (int64, error) {
 		st.Traffic, st.TrafficRevision = nil, 0
 	}
 	st.Revision = resp.Header.Revision
+	// A state read whole starts a new log (ChangesSince): what it
+	// changed is everything.
+	st.changes = nil
 	s.publish(st)
 	return st.Revision, nil
 }
@@ -84,6 +87,7 @@ func (s *Store) watch(rev int64) error {
 			}
 		}
 		st.Revision = wr.Header.Revision
+		st.owned = nil
 		s.publish(st)
 	}
 	return errors.New("watch channel closed")
@@ -122,32 +126,36 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		if err = json.Unmarshal(kv.Value, &m); err == nil {
 			st.Members[rest] = m
 			st.Written[rest] = max(st.Written[rest], kv.ModRevision)
+			st.record(Change{Kind: ChangeMember, Node: rest})
 		}
 	case dirObservations:
 		node, check, ok := strings.Cut(rest, "/")
 		var o health.Observation
 		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
-			if st.Observations[node] == nil {
-				st.Observations[node] = map[string]health.Observation{}
-			}
-			st.Observations[node][check] = o
+			st.observationsOf(node)[check] = o
 			st.Written[node] = max(st.Written[node], kv.ModRevision)
+			st.record(Change{Kind: ChangeObservation, Node: node, Check: check})
 		}
 	case dirOverrides:
 		svc, ep, ok := strings.Cut(rest, "/")
 		var o health.Override
 		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
-			st.Overrides[health.EndpointKey{Service: svc, Endpoint: ep}] = o
+			st.overridesForWrite()[health.EndpointKey{Service: svc, Endpoint: ep}] = o
+			st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
 		}
 	case dirExternal:
 		var e health.External
 		if err = json.Unmarshal(kv.Value, &e); err == nil {
-			st.External[rest] = e
+			st.externalForWrite()[rest] = e
+			st.record(Change{Kind: ChangeExternal, Check: rest})
 		}
 	case dirDetails:
 		// Kept as stored: decoded only when asked for (State.Details).
+		// A node that writes counts again after an outage (Written):
+		// followers recount it as for its member entry.
 		st.details[rest] = kv.Value
 		st.Written[rest] = max(st.Written[rest], kv.ModRevision)
+		st.record(Change{Kind: ChangeMember, Node: rest})
 	}
 	if err != nil {
 		s.log.Warn("unreadable value in the cluster store", "key", key, "err", err)
@@ -187,19 +195,24 @@ func (s *Store) applyDelete(st *State, key string) {
 	case dirMembers:
 		delete(st.Members, rest)
 		delete(st.Written, rest)
+		st.record(Change{Kind: ChangeMember, Node: rest})
 	case dirObservations:
 		node, check, _ := strings.Cut(rest, "/")
-		if obs := st.Observations[node]; obs != nil {
+		if _, ok := st.Observations[node][check]; ok {
+			obs := st.observationsOf(node)
 			delete(obs, check)
 			if len(obs) == 0 {
 				delete(st.Observations, node)
 			}
+			st.record(Change{Kind: ChangeObservation, Node: node, Check: check})
 		}
 	case dirOverrides:
 		svc, ep, _ := strings.Cut(rest, "/")
-		delete(st.Overrides, health.EndpointKey{Service: svc, Endpoint: ep})
+		delete(st.overridesForWrite(), health.EndpointKey{Service: svc, Endpoint: ep})
+		st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
 	case dirExternal:
-		delete(st.External, rest)
+		delete(st.externalForWrite(), rest)
+		st.record(Change{Kind: ChangeExternal, Check: rest})
 	case dirDetails:
 		delete(st.details, rest)
 	}

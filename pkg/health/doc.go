@@ -4,7 +4,11 @@
 // the one rule that turns results into verdicts: the results of the nodes
 // that count, operator overrides, pushed statuses of external checks and
 // the quorum give every check a verdict (calculated checks from their
-// children's) and every endpoint its health. Trust says whose results
+// children's) and every endpoint its health. Evaluator keeps that rule's
+// result current one change at a time (a node's result, a node counted or
+// not, an override, a pushed status, time passing), deciding again only
+// the checks and endpoints that depend on the change; a differential test
+// holds it to Evaluate. Trust says whose results
 // count: a node's own always, other nodes' only while the store is
 // reachable and once they have spoken since it came back.
 //

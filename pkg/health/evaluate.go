@@ -72,7 +72,7 @@ func Evaluate(in Inputs) Evaluation {
 	for _, svc := range in.Traffic.Services {
 		for _, ep := range svc.Endpoints {
 			k := EndpointKey{Service: svc.Name, Endpoint: ep.ID}
-			ev.Endpoints[k] = endpointVerdict(ep, in.Overrides[k], v)
+			ev.Endpoints[k] = endpointVerdict(ep, in.Overrides[k], v.of)
 		}
 	}
 	ev.Checks = v.out
@@ -81,7 +81,7 @@ func Evaluate(in Inputs) Evaluation {
 
 // endpointVerdict decides one endpoint; the reasons are those the API and
 // the events show.
-func endpointVerdict(ep config.Endpoint, o Override, v *verdicts) EndpointVerdict {
+func endpointVerdict(ep config.Endpoint, o Override, check func(name string) Verdict) EndpointVerdict {
 	switch {
 	case o.decides():
 		reason := "override " + o.State
@@ -92,7 +92,7 @@ func endpointVerdict(ep config.Endpoint, o Override, v *verdicts) EndpointVerdic
 	case ep.Check == "":
 		return EndpointVerdict{Healthy: true, Reason: "no check: always healthy"}
 	default:
-		cv := v.of(ep.Check)
+		cv := check(ep.Check)
 		return EndpointVerdict{Healthy: cv.Status.Healthy(), Reason: "check " + ep.Check + ": " + cv.Reason}
 	}
 }

@@ -139,3 +139,16 @@ func (g *EndpointGauge) Set(health map[EndpointKey]bool) {
 		g.last[k] = struct{}{}
 	}
 }
+
+// SetOne publishes one endpoint's health and leaves the others as they
+// are: what a change costs, where Set costs every endpoint.
+func (g *EndpointGauge) SetOne(k EndpointKey, healthy bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	v := 0.0
+	if healthy {
+		v = 1
+	}
+	g.gauge.WithLabelValues(k.Service, k.Endpoint).Set(v)
+	g.last[k] = struct{}{}
+}

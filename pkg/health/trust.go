@@ -49,9 +49,14 @@ func (t Trust) Counted(self string, own map[string]Observation, stored map[strin
 		return out
 	}
 	for node, obs := range stored {
-		if node != self && live(node) && written[node] > t.after {
+		if node != self && live(node) && t.Counts(written[node]) {
 			out[node] = obs
 		}
 	}
 	return out
 }
+
+// Counts reports whether the results of another live node whose latest
+// write was at revision written count: Counted's rule for one node, for
+// a reader that follows nodes one change at a time.
+func (t Trust) Counts(written int64) bool { return t.connected && written > t.after }

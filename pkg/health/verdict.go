@@ -28,19 +28,24 @@ type verdicts struct {
 func newVerdicts(in *Inputs) *verdicts {
 	v := &verdicts{
 		in:       in,
-		quorum:   in.Traffic.Settings.HealthQuorum,
+		quorum:   quorumOf(in.Traffic),
 		checks:   make(map[string]*config.Check, len(in.Traffic.Checks)),
 		out:      make(map[string]Verdict, len(in.Traffic.Checks)),
 		visiting: map[string]bool{},
-	}
-	if v.quorum <= 0 {
-		// A document that was not validated: the default validation sets.
-		v.quorum = config.DefaultHealthQuorum
 	}
 	for i := range in.Traffic.Checks {
 		v.checks[in.Traffic.Checks[i].Name] = &in.Traffic.Checks[i]
 	}
 	return v
+}
+
+// quorumOf is the document's health quorum; a document that was not
+// validated gets the default validation sets.
+func quorumOf(t *config.Traffic) float64 {
+	if q := t.Settings.HealthQuorum; q > 0 {
+		return q
+	}
+	return config.DefaultHealthQuorum
 }
 
 // of returns the verdict of one check, deciding it on first use.
@@ -88,15 +93,22 @@ func externalVerdict(e External, now time.Time) Verdict {
 // observedVerdict applies the quorum rule to the counted observations:
 // healthy when at least quorum of the nodes that have a result say so.
 func observedVerdict(obs map[string]map[string]Observation, check string, quorum float64) Verdict {
-	var v Verdict
+	var up, down int
 	for _, byCheck := range obs {
 		switch byCheck[check].Status {
 		case Up:
-			v.Up++
+			up++
 		case Down:
-			v.Down++
+			down++
 		}
 	}
+	return quorumVerdict(up, down, quorum)
+}
+
+// quorumVerdict is the quorum rule over counts of nodes that see a check
+// up and down; Evaluator keeps the counts rather than recounting them.
+func quorumVerdict(up, down int, quorum float64) Verdict {
+	v := Verdict{Up: up, Down: down}
 	total := v.Up + v.Down
 	if total == 0 {
 		v.Status, v.Reason = Unknown, "no node has a result yet"

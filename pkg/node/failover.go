@@ -38,11 +38,7 @@ func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 			return
 		}
 	}
-	checks := make(map[string]*config.Check, len(n.traffic.Checks))
-	for i := range n.traffic.Checks {
-		checks[n.traffic.Checks[i].Name] = &n.traffic.Checks[i]
-	}
-	f, ok := n.failureLocked(checks, check, n.countedOthersLocked(), map[string]bool{})
+	f, ok := n.failureLocked(n.failover.checksOf(n.traffic), check, n.countedOthersLocked(), map[string]bool{})
 	if !ok {
 		return
 	}

@@ -1,7 +1,9 @@
 package node
 
 import (
-	"maps"
+	"cmp"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
@@ -16,16 +18,21 @@ import (
 type served struct {
 	// state is the store's latest; trust follows its connection and
 	// says whose results count.
-	state     *cluster.State
-	trust     health.Trust
-	traffic   *config.Traffic
-	revision  int64
-	base      *resolver.Snapshot
-	endpoints map[health.EndpointKey]endpointState
-	// publishedBase and publishedHealth are what the served snapshot was
-	// made of.
-	publishedBase   *resolver.Snapshot
-	publishedHealth map[health.EndpointKey]bool
+	state   *cluster.State
+	trust   health.Trust
+	traffic *config.Traffic
+	// checkNames are the names of traffic's checks; hasExternal says
+	// whether one is external, whose pushed status may expire.
+	checkNames  map[string]bool
+	hasExternal bool
+	revision    int64
+	base        *resolver.Snapshot
+	endpoints   map[health.EndpointKey]endpointState
+	// published is the served snapshot and publishedBase the one it was
+	// derived from.
+	published     *resolver.Snapshot
+	publishedBase *resolver.Snapshot
+	evaluation
 	// saved is what the data directory's copy holds (cache.go).
 	saved kept
 }
@@ -35,6 +42,7 @@ type endpointState struct {
 	healthy bool
 	since   time.Time
 	reason  string
+	check   string
 }
 
 // republish swaps in a fresh snapshot even when health has not moved:
@@ -60,37 +68,84 @@ func (n *Node) countedLocked() map[string]map[string]health.Observation {
 	return n.trust.Counted(n.id, own, st.Observations, st.Written, live)
 }
 
-// evaluateLocked applies the one health rule to what this node knows. Cut
-// off from the store, the overrides and external statuses last seen
-// still hold.
-func (n *Node) evaluateLocked() health.Evaluation {
-	in := health.Inputs{Traffic: n.traffic, Observations: n.countedLocked(), Now: n.now()}
-	if st := n.state; st != nil {
-		in.Overrides, in.External = st.Overrides, st.External
-	}
-	return health.Evaluate(in)
-}
-
-// publishLocked swaps in the current document's snapshot with the health
-// the one health rule gives, and reports every endpoint that changed.
+// publishLocked brings health up to date with what changed and publishes
+// it: a new document (or a store read whole, or a new GeoIP database) is
+// published whole; otherwise only the endpoints whose health moved are
+// swapped into a snapshot derived from the served one, so a change costs
+// what it touches. However many changes arrived since the last call, it
+// swaps at most one snapshot.
 func (n *Node) publishLocked() {
 	if n.base == nil {
 		return
 	}
-	ev := n.evaluateLocked()
+	whole := n.followLocked()
+	n.eval.Advance(n.now())
+	changes := n.eval.Changes()
+	if whole || n.base != n.publishedBase {
+		n.publishWholeLocked()
+		return
+	}
+	keys := make([]health.EndpointKey, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b health.EndpointKey) int {
+		return cmp.Or(strings.Compare(a.Service, b.Service), strings.Compare(a.Endpoint, b.Endpoint))
+	})
+	now := n.now()
+	var moved []resolver.HealthChange
+	for _, k := range keys {
+		v := changes[k]
+		prev, seen := n.endpoints[k]
+		if !seen {
+			// Endpoints come with a document, which is published whole.
+			continue
+		}
+		es := endpointState{healthy: v.Healthy, since: prev.since, reason: v.Reason, check: prev.check}
+		if prev.healthy != v.Healthy {
+			es.since = now
+			moved = append(moved, resolver.HealthChange{Service: k.Service, Endpoint: k.Endpoint, Healthy: v.Healthy})
+			n.gauge.SetOne(k, v.Healthy)
+			n.endpointChanged(k, es)
+		}
+		n.endpoints[k] = es
+	}
+	if len(moved) > 0 {
+		n.published = n.published.WithHealthChanges(moved)
+		n.handler.Swap(n.published)
+	}
+}
+
+// publishWholeLocked publishes every endpoint's health. Most states (a
+// member's heartbeat, a result that changes nothing) leave every
+// endpoint as it was: then the served snapshot, and the decisions it
+// remembers, stay.
+func (n *Node) publishWholeLocked() {
+	ev := n.eval.Evaluation()
 	h := ev.Healthy()
-	// Most states (a member's heartbeat, a result that changes nothing)
-	// leave every endpoint as it was: the served snapshot, and the
-	// decisions it remembers, stay.
-	if n.base != n.publishedBase || !maps.Equal(h, n.publishedHealth) {
-		n.handler.Swap(n.base.WithHealth(func(service, endpoint string) bool {
+	if n.base != n.publishedBase || !n.samePublishedLocked(h) {
+		n.published = n.base.WithHealth(func(service, endpoint string) bool {
 			up, ok := h[health.EndpointKey{Service: service, Endpoint: endpoint}]
 			return !ok || up
-		}))
-		n.publishedBase, n.publishedHealth = n.base, h
+		})
+		n.handler.Swap(n.published)
+		n.publishedBase = n.base
 	}
 	n.gauge.Set(h)
 	n.trackEndpoints(ev)
+}
+
+// samePublishedLocked reports whether h is the health last published.
+func (n *Node) samePublishedLocked(h map[health.EndpointKey]bool) bool {
+	if len(h) != len(n.endpoints) {
+		return false
+	}
+	for k, up := range h {
+		if es, ok := n.endpoints[k]; !ok || es.healthy != up {
+			return false
+		}
+	}
+	return true
 }
 
 // trackEndpoints remembers since when each endpoint has its health, and
@@ -103,25 +158,31 @@ func (n *Node) trackEndpoints(ev health.Evaluation) {
 			k := health.EndpointKey{Service: svc.Name, Endpoint: e.ID}
 			up, reason := ev.Endpoints[k].Healthy, ev.Endpoints[k].Reason
 			prev, seen := n.endpoints[k]
-			es := endpointState{healthy: up, since: now, reason: reason}
+			es := endpointState{healthy: up, since: now, reason: reason, check: e.Check}
 			if seen && prev.healthy == up {
 				es.since = prev.since
 			}
 			next[k] = es
 			if seen && prev.healthy != up {
-				if !up {
-					n.endpointDownLocked(k, e.Check)
-				}
-				n.log.Info("endpoint health changed", "service", k.Service, "endpoint", k.Endpoint, "healthy", up, "reason", reason)
-				status := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: e.Check, Healthy: up, Since: now, Reason: reason}
-				if n.state != nil {
-					if o, ok := n.state.Overrides[k]; ok {
-						status.Override = &o
-					}
-				}
-				n.events.Send(status)
+				n.endpointChanged(k, es)
 			}
 		}
 	}
 	n.endpoints = next
+}
+
+// endpointChanged logs an endpoint's change of health and sends its
+// event; a drop is a failover to measure (failover.go).
+func (n *Node) endpointChanged(k health.EndpointKey, es endpointState) {
+	if !es.healthy {
+		n.endpointDownLocked(k, es.check)
+	}
+	n.log.Info("endpoint health changed", "service", k.Service, "endpoint", k.Endpoint, "healthy", es.healthy, "reason", es.reason)
+	status := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: es.check, Healthy: es.healthy, Since: es.since, Reason: es.reason}
+	if n.state != nil {
+		if o, ok := n.state.Overrides[k]; ok {
+			status.Override = &o
+		}
+	}
+	n.events.Send(status)
 }

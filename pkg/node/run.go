@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
@@ -47,7 +46,7 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 			n.publishChecks()
 		case <-expire.C:
 			n.mu.Lock()
-			if n.traffic != nil && slices.ContainsFunc(n.traffic.Checks, func(c config.Check) bool { return c.Type == config.CheckExternal }) {
+			if n.hasExternal {
 				n.publishLocked()
 			}
 			n.mu.Unlock()
@@ -133,7 +132,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 		return
 	}
 	old := n.traffic
-	n.traffic, n.revision, n.base = st.Traffic, st.TrafficRevision, s
+	n.serveLocked(st.Traffic, st.TrafficRevision, s)
 	n.forgetRemovedChecks(old, st.Traffic)
 	n.sched.Apply(st.Traffic.Checks)
 	n.store.SetServing(st.TrafficRevision)
@@ -198,13 +197,14 @@ func (n *Node) publishChecks() {
 	n.changedMu.Unlock()
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.ownChangedLocked(changed)
 	if n.traffic != nil {
 		// Only checks of the served document: a change queued before a
 		// new document reached the scheduler must not bring back a check
 		// that forgetRemovedChecks has just forgotten.
-		for _, c := range n.traffic.Checks {
-			if changed[c.Name] {
-				n.observeLocked(c.Name)
+		for name := range changed {
+			if n.checkNames[name] {
+				n.observeLocked(name)
 			}
 		}
 	}
@@ -239,7 +239,7 @@ func (n *Node) serveCached(k kept) error {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.traffic, n.revision, n.base = k.Traffic, k.Revision, s
+	n.serveLocked(k.Traffic, k.Revision, s)
 	// A state of revision 0: not read from the store, so its (empty)
 	// members are not taken for nodes that left.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External}
@@ -247,4 +247,16 @@ func (n *Node) serveCached(k kept) error {
 	n.publishLocked()
 	n.sched.Apply(k.Traffic.Checks)
 	return nil
+}
+
+// serveLocked makes t, stored at revision and built into s, the served
+// document.
+func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
+	n.traffic, n.revision, n.base = t, revision, s
+	n.checkNames = make(map[string]bool, len(t.Checks))
+	n.hasExternal = false
+	for _, c := range t.Checks {
+		n.checkNames[c.Name] = true
+		n.hasExternal = n.hasExternal || c.Type == config.CheckExternal
+	}
 }

@@ -18,7 +18,7 @@ import (
 // Every endpoint starts healthy; derive a snapshot with real health
 // through WithHealth.
 func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
-	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial}
+	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial, byName: make(map[string][]int, len(t.Services))}
 	for i := range t.Zones {
 		z, err := buildZone(&t.Zones[i], serial)
 		if err != nil {
@@ -33,6 +33,7 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 	for i := range t.Services {
 		svc := &t.Services[i]
 		sn := buildService(svc, len(s.services))
+		s.byName[sn.name] = append(s.byName[sn.name], sn.index)
 		s.services = append(s.services, sn)
 		z := s.zones[config.ZoneOf(sn.name, names)]
 		if z == nil {
@@ -57,14 +58,7 @@ func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snap
 	if len(s.services) > 0 {
 		next.decisions = new(decisionTable)
 	}
-	next.health = make([][]bool, len(s.services))
-	for i, sn := range s.services {
-		h := make([]bool, len(sn.endpoints))
-		for j := range sn.endpoints {
-			h[j] = healthy(sn.name, sn.endpoints[j].id)
-		}
-		next.health[i] = h
-	}
+	next.health = newHealthTable(s.services, healthy)
 	return &next
 }
 

@@ -52,7 +52,7 @@ func (h *Handler) Explain(name string, qtype uint16, client netip.Addr, ecs neti
 	if sn := st.req.explained; sn != nil {
 		ex.Service = sn.name
 		for i, e := range sn.endpoints {
-			ex.Endpoints = append(ex.Endpoints, EndpointHealth{ID: e.id, Healthy: st.req.snap.health[sn.index][i]})
+			ex.Endpoints = append(ex.Endpoints, EndpointHealth{ID: e.id, Healthy: st.req.snap.health.of(sn.index)[i]})
 		}
 	}
 	return ex

@@ -29,7 +29,7 @@ func (h *Handler) decide(s *Snapshot, sn *serviceNode, r *request) []int {
 	if r.trace != nil {
 		r.explained, r.snap = sn, s
 	}
-	chosen, scope := sn.policy.Select(s.health[sn.index], &r.client, h.rand, r.chosen[:0], r.trace)
+	chosen, scope := sn.policy.Select(s.health.of(sn.index), &r.client, h.rand, r.chosen[:0], r.trace)
 	if cache {
 		s.decisions.put(sn.index, r.clientPrefix, chosen, scope)
 	}

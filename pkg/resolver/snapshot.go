@@ -13,8 +13,11 @@ type Snapshot struct {
 	serial uint32
 	// services lists every service node, indexed by serviceNode.index.
 	services []*serviceNode
-	// health holds, per service index, each endpoint's health.
-	health [][]bool
+	// byName indexes services by name, for WithHealthChanges.
+	byName map[string][]int
+	// health holds, per service index, each endpoint's health, shared
+	// in part with other snapshots.
+	health healthTable
 	// decisions remembers policy choices under this health; nil when the
 	// snapshot has no service.
 	decisions *decisionTable
