@@ -2,6 +2,7 @@ package node
 
 import (
 	"cmp"
+	"slices"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -17,7 +18,8 @@ const staleFailure = 10 * time.Minute
 
 // failure is when a check's failure began, as the counted results tell.
 type failure struct {
-	// firstDown is the earliest a counted node turned the check down.
+	// firstDown is the earliest a counted node turned the check down in
+	// this failure.
 	firstDown time.Time
 	// firstProbe estimates the first failed probe: fall − 1 intervals
 	// before firstDown.
@@ -63,7 +65,7 @@ func (n *Node) countedOthersLocked() map[string]map[string]health.Observation {
 }
 
 // failureLocked says when check's failure began. A probed check's began
-// with the earliest down among this node's result and others; a
+// with the earliest down of the nodes that took it down (episodeStart); a
 // calculated check's with its latest failed child's, the one that tipped
 // it. External checks are not probed: their failures have no start here.
 func (n *Node) failureLocked(checks map[string]*config.Check, name string, others map[string]map[string]health.Observation, seen map[string]bool) (failure, bool) {
@@ -86,22 +88,62 @@ func (n *Node) failureLocked(checks map[string]*config.Check, name string, other
 		}
 		return last, found
 	}
-	var first time.Time
-	down := func(o health.Observation) {
-		if o.Status == health.Down && !o.Since.IsZero() && (first.IsZero() || o.Since.Before(first)) {
-			first = o.Since
+	var downs []time.Time
+	up := 0
+	count := func(o health.Observation) {
+		switch {
+		case o.Status == health.Up:
+			up++
+		case o.Status == health.Down && !o.Since.IsZero():
+			downs = append(downs, o.Since)
 		}
 	}
 	if st, ok := n.sched.State(name); ok {
-		down(st.Observation())
+		count(st.Observation())
 	}
 	for _, obs := range others {
-		down(obs[name])
+		count(obs[name])
 	}
-	if first.IsZero() {
+	first, ok := episodeStart(downs, up, quorumOf(n.traffic), cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())+cmp.Or(c.Timeout.Std(), config.DefaultTimeout.Std()))
+	if !ok {
 		return failure{}, false
 	}
 	interval := cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())
 	fall := cmp.Or(c.Fall, config.DefaultFall)
 	return failure{firstDown: first, firstProbe: first.Add(-time.Duration(fall-1) * interval)}, true
+}
+
+// episodeStart picks, among the times the nodes that see a check down
+// turned it so, the start of the failure that took it down: the down that
+// tipped the quorum (with up nodes seeing it up), and the earliest down
+// within window (an interval and a timeout: how far apart probes of one
+// failure land) before it. A node that has seen the check down for long,
+// outvoted until now, started no part of this failure.
+func episodeStart(downs []time.Time, up int, quorum float64, window time.Duration) (time.Time, bool) {
+	if len(downs) == 0 {
+		return time.Time{}, false
+	}
+	slices.SortFunc(downs, func(a, b time.Time) int { return a.Compare(b) })
+	total := up + len(downs)
+	tip := len(downs) - 1
+	for k := 1; k <= len(downs); k++ {
+		// The quorum rule of health.Evaluate: down once fewer than the
+		// quorum of the nodes with a result see it up.
+		if float64(total-k) < quorum*float64(total)-1e-9 {
+			tip = k - 1
+			break
+		}
+	}
+	from := downs[tip].Add(-window)
+	i, _ := slices.BinarySearchFunc(downs, from, func(a, b time.Time) int { return a.Compare(b) })
+	return downs[i], true
+}
+
+// quorumOf is the document's health quorum, defaulted as validation
+// does.
+func quorumOf(t *config.Traffic) float64 {
+	if q := t.Settings.HealthQuorum; q > 0 {
+		return q
+	}
+	return config.DefaultHealthQuorum
 }

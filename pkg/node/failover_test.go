@@ -162,3 +162,36 @@ func failoverHistogram(t *testing.T, n *liveNode, service string) (count uint64,
 	}
 	return 0, 0
 }
+
+// TestEpisodeStart: a failure starts with the earliest down near the one
+// that tipped the quorum; a node outvoted for long started none of it.
+func TestEpisodeStart(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	window := 1200 * time.Millisecond // interval 1s + timeout 200ms
+	tests := []struct {
+		name   string
+		downs  []time.Time
+		up     int
+		quorum float64
+		want   time.Time
+		ok     bool
+	}{
+		{"none down", nil, 3, 0.5, time.Time{}, false},
+		{"one node alone", []time.Time{at(500)}, 0, 0.5, at(500), true},
+		{"three at once: the earliest", []time.Time{at(900), at(100), at(400)}, 0, 0.5, at(100), true},
+		{"one outvoted for an hour, then two more", []time.Time{at(-3_600_000), at(300), at(800)}, 0, 0.5, at(300), true},
+		{"outvoted one and the tipping one", []time.Time{at(-3_600_000), at(300)}, 1, 0.5, at(300), true},
+		{"tipped by the second, third later", []time.Time{at(0), at(600), at(5000)}, 0, 0.5, at(0), true},
+		{"quorum 1: the first down tips", []time.Time{at(-3_600_000), at(300)}, 2, 1, at(-3_600_000), true},
+		{"not down by the quorum: the latest", []time.Time{at(0), at(5000)}, 2, 0.5, at(5000), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := episodeStart(tc.downs, tc.up, tc.quorum, window)
+			if ok != tc.ok || !got.Equal(tc.want) {
+				t.Errorf("episodeStart = %v, %v; want %v, %v", got.Sub(t0), ok, tc.want.Sub(t0), tc.ok)
+			}
+		})
+	}
+}
