@@ -11,7 +11,8 @@ type FailoverBound struct {
 	// keep an answer that still holds the endpoint.
 	TTL uint32 `json:"ttl"`
 	// PropagationP99 is the 99th percentile of the measured times from
-	// the first node seeing a check fail to this node serving without its
+	// the cluster's verdict on a check turning down (the node whose result
+	// tipped the quorum turning it down) to this node serving without its
 	// endpoint, over the recent samples of every service; null before the
 	// first sample.
 	PropagationP99 *float64 `json:"propagation_p99_seconds"`

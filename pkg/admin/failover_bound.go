@@ -10,8 +10,8 @@ import (
 
 // AssumedPropagation stands for the propagation part of a failover bound
 // until a node has measured one: the time the cluster takes, at the 99th
-// percentile, from the first node seeing a check fail to the last
-// serving without its endpoint.
+// percentile, from the cluster's verdict on a check turning down to the
+// last node serving without its endpoint.
 const AssumedPropagation = time.Second
 
 // Propagation is what a node has measured of its failovers: the 99th

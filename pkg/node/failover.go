@@ -18,19 +18,20 @@ const staleFailure = 10 * time.Minute
 
 // failure is when a check's failure began, as the counted results tell.
 type failure struct {
-	// firstDown is the earliest a counted node turned the check down in
-	// this failure.
-	firstDown time.Time
+	// tipped is when the node whose result tipped the quorum turned the
+	// check down: from then on the cluster's verdict is down, and what
+	// remains is propagation.
+	tipped time.Time
 	// firstProbe estimates the first failed probe: fall − 1 intervals
-	// before firstDown.
+	// before the earliest down of this failure.
 	firstProbe time.Time
 }
 
 // endpointDownLocked measures a failover: this node has just stopped
 // serving k, an endpoint with check. It records the time from the
 // check's first failed probe on any counted node to now, and the
-// propagation part from that node's verdict of down, unless no probe
-// decided it (an override, an external or missing check).
+// propagation part from the cluster's verdict turning down, unless no
+// probe decided it (an override, an external or missing check).
 func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 	if check == "" || n.traffic == nil {
 		return
@@ -45,7 +46,7 @@ func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 		return
 	}
 	now := n.now()
-	propagation := max(now.Sub(f.firstDown), 0)
+	propagation := max(now.Sub(f.tipped), 0)
 	if propagation > staleFailure {
 		return
 	}
@@ -64,10 +65,9 @@ func (n *Node) countedOthersLocked() map[string]map[string]health.Observation {
 	return counted
 }
 
-// failureLocked says when check's failure began. A probed check's began
-// with the earliest down of the nodes that took it down (episodeStart); a
-// calculated check's with its latest failed child's, the one that tipped
-// it. External checks are not probed: their failures have no start here.
+// failureLocked says when check's failure began (episodeStart for a
+// probed check); a calculated check's is its latest failed child's, the
+// one that tipped it. External checks are not probed: their failures have no start here.
 func (n *Node) failureLocked(checks map[string]*config.Check, name string, others map[string]map[string]health.Observation, seen map[string]bool) (failure, bool) {
 	c := checks[name]
 	if c == nil || seen[name] {
@@ -104,24 +104,24 @@ func (n *Node) failureLocked(checks map[string]*config.Check, name string, other
 	for _, obs := range others {
 		count(obs[name])
 	}
-	first, ok := episodeStart(downs, up, quorumOf(n.traffic), cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())+cmp.Or(c.Timeout.Std(), config.DefaultTimeout.Std()))
+	first, tipped, ok := episodeStart(downs, up, quorumOf(n.traffic), cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())+cmp.Or(c.Timeout.Std(), config.DefaultTimeout.Std()))
 	if !ok {
 		return failure{}, false
 	}
 	interval := cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())
 	fall := cmp.Or(c.Fall, config.DefaultFall)
-	return failure{firstDown: first, firstProbe: first.Add(-time.Duration(fall-1) * interval)}, true
+	return failure{tipped: tipped, firstProbe: first.Add(-time.Duration(fall-1) * interval)}, true
 }
 
 // episodeStart picks, among the times the nodes that see a check down
-// turned it so, the start of the failure that took it down: the down that
-// tipped the quorum (with up nodes seeing it up), and the earliest down
-// within window (an interval and a timeout: how far apart probes of one
+// turned it so, the failure that took it down: the down that tipped the
+// quorum (with up nodes seeing it up), and the earliest down within window
+// (an interval and a timeout: how far apart the nodes' probes of one
 // failure land) before it. A node that has seen the check down for long,
 // outvoted until now, started no part of this failure.
-func episodeStart(downs []time.Time, up int, quorum float64, window time.Duration) (time.Time, bool) {
+func episodeStart(downs []time.Time, up int, quorum float64, window time.Duration) (first, tipped time.Time, ok bool) {
 	if len(downs) == 0 {
-		return time.Time{}, false
+		return time.Time{}, time.Time{}, false
 	}
 	slices.SortFunc(downs, func(a, b time.Time) int { return a.Compare(b) })
 	total := up + len(downs)
@@ -136,7 +136,7 @@ func episodeStart(downs []time.Time, up int, quorum float64, window time.Duratio
 	}
 	from := downs[tip].Add(-window)
 	i, _ := slices.BinarySearchFunc(downs, from, func(a, b time.Time) int { return a.Compare(b) })
-	return downs[i], true
+	return downs[i], downs[tip], true
 }
 
 // quorumOf is the document's health quorum, defaulted as validation

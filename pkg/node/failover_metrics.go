@@ -64,7 +64,7 @@ func newFailovers(reg prometheus.Registerer) (*failovers, error) {
 }
 
 // record takes in one failover of service: total from the first failed
-// probe, propagation from the first node's verdict of down.
+// probe, propagation from the cluster's verdict turning down.
 func (f *failovers) record(service string, total, propagation time.Duration) {
 	f.seconds.WithLabelValues(service).Observe(total.Seconds())
 	f.mu.Lock()

@@ -112,11 +112,11 @@ func TestFailoverMeasured(t *testing.T) {
 		if count != 1 {
 			t.Fatalf("%s: %d failovers recorded, want 1", n.id, count)
 		}
-		t.Logf("%s: failover measured at %.3fs (detection bound 0.55s)", n.id, sum)
 		if code := api(t, "GET", n.adminBase()+"/v1/services/www.gtm.test./failover", "", "", &fb); code != 200 {
 			t.Fatalf("%s failover bound: %d", n.id, code)
 		}
 		e := fb.Endpoints[0]
+		t.Logf("%s: failover measured at %.3fs, propagation %.3fs (detection bound 0.55s)", n.id, sum, e.PropagationP99)
 		if fb.Samples != 1 || fb.PropagationP99 == nil || !e.PropagationMeasured || e.PropagationP99 != *fb.PropagationP99 ||
 			fmt.Sprintf("%.6f", *e.WorstCaseSeconds) != fmt.Sprintf("%.6f", 0.55+e.PropagationP99+5) {
 			t.Errorf("%s after a failover: %+v %+v", n.id, fb, e)
@@ -174,23 +174,25 @@ func TestEpisodeStart(t *testing.T) {
 		downs  []time.Time
 		up     int
 		quorum float64
-		want   time.Time
+		first  time.Time
+		tipped time.Time
 		ok     bool
 	}{
-		{"none down", nil, 3, 0.5, time.Time{}, false},
-		{"one node alone", []time.Time{at(500)}, 0, 0.5, at(500), true},
-		{"three at once: the earliest", []time.Time{at(900), at(100), at(400)}, 0, 0.5, at(100), true},
-		{"one outvoted for an hour, then two more", []time.Time{at(-3_600_000), at(300), at(800)}, 0, 0.5, at(300), true},
-		{"outvoted one and the tipping one", []time.Time{at(-3_600_000), at(300)}, 1, 0.5, at(300), true},
-		{"tipped by the second, third later", []time.Time{at(0), at(600), at(5000)}, 0, 0.5, at(0), true},
-		{"quorum 1: the first down tips", []time.Time{at(-3_600_000), at(300)}, 2, 1, at(-3_600_000), true},
-		{"not down by the quorum: the latest", []time.Time{at(0), at(5000)}, 2, 0.5, at(5000), true},
+		{"none down", nil, 3, 0.5, time.Time{}, time.Time{}, false},
+		{"one node alone", []time.Time{at(500)}, 0, 0.5, at(500), at(500), true},
+		// Three nodes, quorum 0.5: the second down tips it.
+		{"three at once", []time.Time{at(900), at(100), at(400)}, 0, 0.5, at(100), at(400), true},
+		{"one outvoted for an hour, then two more", []time.Time{at(-3_600_000), at(300), at(800)}, 0, 0.5, at(300), at(300), true},
+		{"outvoted one and the tipping one", []time.Time{at(-3_600_000), at(300)}, 1, 0.5, at(300), at(300), true},
+		{"tipped by the second, third later", []time.Time{at(0), at(600), at(5000)}, 0, 0.5, at(0), at(600), true},
+		{"quorum 1: the first down tips", []time.Time{at(-3_600_000), at(300)}, 2, 1, at(-3_600_000), at(-3_600_000), true},
+		{"not down by the quorum: the latest", []time.Time{at(0), at(5000)}, 2, 0.5, at(5000), at(5000), true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := episodeStart(tc.downs, tc.up, tc.quorum, window)
-			if ok != tc.ok || !got.Equal(tc.want) {
-				t.Errorf("episodeStart = %v, %v; want %v, %v", got.Sub(t0), ok, tc.want.Sub(t0), tc.ok)
+			first, tipped, ok := episodeStart(tc.downs, tc.up, tc.quorum, window)
+			if ok != tc.ok || !first.Equal(tc.first) || !tipped.Equal(tc.tipped) {
+				t.Errorf("episodeStart = %v, %v, %v; want %v, %v, %v", first.Sub(t0), tipped.Sub(t0), ok, tc.first.Sub(t0), tc.tipped.Sub(t0), tc.ok)
 			}
 		})
 	}
