@@ -63,11 +63,13 @@ func dnsTCPMaxConnections(n *config.Node, limit uint64, log *slog.Logger) int {
 		adminCap = adminConnCap(n.Admin.Limits.MaxConnections, limit)
 		sockets++
 	}
+	// Each probe in flight holds a connection to its target.
+	sockets += n.Health.MaxConcurrentProbes
 	configured := n.DNS.TCPMaxConnections
 	c := dnsTCPConnCap(configured, limit, adminCap, addrs, sockets)
 	if c != configured {
 		log.Warn("dns.tcp_max_connections lowered to leave descriptors to the rest of the node",
-			"tcp_max_connections", configured, "lowered_to", c, "descriptor_limit", limit, "addresses", addrs, "admin_max_connections", adminCap)
+			"tcp_max_connections", configured, "lowered_to", c, "descriptor_limit", limit, "addresses", addrs, "admin_max_connections", adminCap, "probe_ceiling", n.Health.MaxConcurrentProbes)
 	}
 	return c
 }
