@@ -19,8 +19,8 @@ import (
 // nodeDescriptorReserve is what the DNS TCP budget leaves to the parts
 // of the node it does not count: the embedded etcd's files (WAL segments,
 // snapshots, the database, more while it purges) and connections, the
-// store client, health check probes, the runtime's own. An idle node
-// holds about 25.
+// store client, the runtime's own (probes in flight are counted apart,
+// up to health.max_concurrent_probes). An idle node holds about 25.
 const nodeDescriptorReserve = 100
 
 // dnsTCPFloor is the least a DNS address is given however low the limit:
