@@ -23,6 +23,10 @@ var exported = []string{
 	"gtmd_health_check_up",
 	"gtmd_health_state_changes_total",
 	"gtmd_health_endpoint_up",
+	"gtmd_health_probe_lag_seconds",
+	"gtmd_health_check_lag_seconds",
+	"gtmd_health_probe_slots",
+	"gtmd_health_probes_in_flight",
 	"gtmd_cluster_store_connected",
 	"gtmd_cluster_config_revision",
 	"gtmd_cluster_members",
@@ -44,7 +48,7 @@ var exported = []string{
 
 // histograms are the exported histograms, whose series carry the
 // _bucket, _sum and _count suffixes.
-var histograms = []string{"gtmd_dns_request_duration_seconds", "gtmd_health_check_duration_seconds"}
+var histograms = []string{"gtmd_dns_request_duration_seconds", "gtmd_health_check_duration_seconds", "gtmd_health_probe_lag_seconds"}
 
 // prometheusOwn are series Prometheus itself makes, which rules may use.
 var prometheusOwn = []string{"up"}

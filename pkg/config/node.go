@@ -23,6 +23,7 @@ type Node struct {
 	Log         Log          `yaml:"log" json:"log"`
 	RRL         RRL          `yaml:"rrl" json:"rrl"`
 	Cookies     Cookies      `yaml:"cookies" json:"cookies"`
+	Health      NodeHealth   `yaml:"health" json:"health"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -141,6 +142,7 @@ func DefaultNode() Node {
 		Log:     Log{Level: "info", Format: "text"},
 		RRL:     defaultRRL(),
 		Cookies: defaultCookies(),
+		Health:  defaultNodeHealth(),
 	}
 }
 
@@ -251,6 +253,7 @@ func (n *Node) validate(l *faultList) {
 		l.addf("log.format", "%q is not one of text, json", n.Log.Format)
 	}
 	n.validateHardening(l)
+	n.validateHealth(l)
 }
 
 // ResolvePaths makes the node file's relative paths relative to dir, the

@@ -28,6 +28,7 @@ func TestNodeDefaults(t *testing.T) {
 		Log:     Log{Level: "info", Format: "text"},
 		RRL:     RRL{ResponsesPerSecond: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, TableSize: 65536},
 		Cookies: Cookies{Enabled: true, SecretRotation: Duration(24 * time.Hour)},
+		Health:  NodeHealth{MaxConcurrentProbes: 512},
 	}
 	if got := DefaultNode(); !reflect.DeepEqual(got, want) {
 		diffJSON(t, got, want)
@@ -93,6 +94,7 @@ func TestLoadNodeFull(t *testing.T) {
 		Log:         Log{Level: "debug", Format: "json"},
 		RRL:         RRL{ResponsesPerSecond: 50, Slip: 3, IPv4Prefix: 28, IPv6Prefix: 64, TableSize: 4096},
 		Cookies:     Cookies{Enabled: true, Require: true, SecretRotation: Duration(6 * time.Hour)},
+		Health:      NodeHealth{MaxConcurrentProbes: 512},
 	}
 	if !reflect.DeepEqual(n, want) {
 		diffJSON(t, n, want)
@@ -168,6 +170,11 @@ n.yaml:2:62: store.embedded.peer_url: "" is not an http:// URL`},
 			`n.yaml:1:11: data_dir: must not be empty`},
 		{"ASN database alone", "geoip: {asn_database: asn.mmdb}\n",
 			`n.yaml:1:23: geoip.asn_database: needs geoip.database as well`},
+		{"probe ceiling", "health: {max_concurrent_probes: 0}\n",
+			`n.yaml:1:33: health.max_concurrent_probes: 0 must be between 1 and 65536`},
+		{"probe ceiling too high", "health:\n  max_concurrent_probes: 100000\n",
+			`n.yaml:2:26: health.max_concurrent_probes: 100000 must be between 1 and 65536`},
+		{"probe ceiling of one", "health: {max_concurrent_probes: 1}\n", ""},
 		{"tcp limits per source", "dns: {tcp_max_connections_per_source: 0, tcp_idle_timeout: 5s, tcp_busy_idle_timeout: 6s}\n",
 			`n.yaml:1:39: dns.tcp_max_connections_per_source: must be positive
 n.yaml:1:87: dns.tcp_busy_idle_timeout: 6s must be positive and at most dns.tcp_idle_timeout`},

@@ -20,9 +20,15 @@ type Checker interface {
 // check. rootCAs, when not nil, replaces the system roots for https.
 // Calculated and external checks are not probed and have no Checker.
 func NewChecker(c config.Check, rootCAs *x509.CertPool) (Checker, error) {
+	return newChecker(c, NewTransports(rootCAs, nil))
+}
+
+// newChecker builds the built-in Checker of c, an http or https one on
+// the transports ts.
+func newChecker(c config.Check, ts *Transports) (Checker, error) {
 	switch c.Type {
 	case config.CheckHTTP, config.CheckHTTPS:
-		return NewHTTPChecker(c, rootCAs)
+		return ts.NewHTTPChecker(c)
 	case config.CheckTCP:
 		return NewTCPChecker(c)
 	case config.CheckDNS:

@@ -3,17 +3,18 @@ package health
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -27,33 +28,48 @@ const (
 	MaxRedirects = 5
 	// UserAgent is the User-Agent of http checks.
 	UserAgent = "gtmd-health/1"
+	// ConnMaxAge is how long http checks keep probing over one
+	// connection before they dial a new one.
+	ConnMaxAge = 30 * time.Second
 )
 
 // HTTPChecker is the Checker of http and https checks: a GET whose status
 // must be one of the expected ones and whose body, when expect_body is set,
 // must contain it within its first MaxBodyScan bytes.
 //
-// Each HTTPChecker has its own client and transport with keep-alives off,
-// so every probe opens a fresh connection (and measures it) and none is
-// left behind. It uses no proxy.
+// Its connections come from a Transports, which keeps them alive between
+// probes (see Transports for their age and sharing). A response is left
+// on its connection only when it was read to its end (its Content-Length
+// at most MaxBodyScan, or expect_body scanned to the end); otherwise the
+// connection is closed. It uses no proxy.
 type HTTPChecker struct {
 	url          string
 	host         string
 	expectStatus []int
 	expectBody   []byte
 	client       *http.Client
+	transports   *Transports
+	release      func()
 }
 
 var _ Checker = (*HTTPChecker)(nil)
 
-// NewHTTPChecker builds the checker of an http or https check. The check's
-// host, when set, is sent as the Host header and as the TLS server name
-// (SNI), against which the certificate is verified unless
-// insecure_skip_verify is set. rootCAs, when not nil, replaces the system
-// roots. Redirects are not followed (the redirect's own status is judged)
-// unless follow_redirects is set, and then at most MaxRedirects of them
-// (the TLS server name stays the check's host across them).
+// NewHTTPChecker builds the checker of an http or https check, with
+// transports of its own. The check's host, when set, is sent as the Host
+// header and as the TLS server name (SNI), against which the certificate
+// is verified unless insecure_skip_verify is set. rootCAs, when not nil,
+// replaces the system roots. Redirects are not followed (the redirect's
+// own status is judged) unless follow_redirects is set, and then at most
+// MaxRedirects of them (the TLS server name stays the check's host across
+// them).
 func NewHTTPChecker(c config.Check, rootCAs *x509.CertPool) (*HTTPChecker, error) {
+	return NewTransports(rootCAs, nil).NewHTTPChecker(c)
+}
+
+// NewHTTPChecker builds the checker of an http or https check, as the
+// function of that name does, on a transport shared with the other checks
+// of ts that dial alike.
+func (ts *Transports) NewHTTPChecker(c config.Check) (*HTTPChecker, error) {
 	u, err := url.Parse(c.URL)
 	if err != nil {
 		return nil, fmt.Errorf("check %q: %w", c.Name, err)
@@ -61,22 +77,15 @@ func NewHTTPChecker(c config.Check, rootCAs *x509.CertPool) (*HTTPChecker, error
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("check %q: %q is not an absolute http or https URL", c.Name, c.URL)
 	}
-	tlsConf := &tls.Config{
-		RootCAs:            rootCAs,
-		InsecureSkipVerify: c.InsecureSkipVerify, //nolint:gosec // opt-in per check
-		MinVersion:         tls.VersionTLS12,
+	k := transportKey{keepAlive: interval(c) < ConnMaxAge, timeout: probeTimeout(c)}
+	if u.Scheme == "https" || c.FollowRedirects {
+		// TLS settings matter only where TLS may be spoken.
+		k.insecure = c.InsecureSkipVerify
+		if c.Host != "" {
+			k.serverName = hostOnly(c.Host)
+		}
 	}
-	if c.Host != "" {
-		tlsConf.ServerName = hostOnly(c.Host)
-	}
-	transport := &http.Transport{
-		Proxy:                  nil, // never one from the environment
-		DialContext:            (&net.Dialer{}).DialContext,
-		TLSClientConfig:        tlsConf,
-		DisableKeepAlives:      true,
-		DisableCompression:     true,
-		MaxResponseHeaderBytes: MaxBodyScan,
-	}
+	transport, release := ts.get(k)
 	follow := c.FollowRedirects
 	client := &http.Client{
 		Transport: transport,
@@ -99,12 +108,19 @@ func NewHTTPChecker(c config.Check, rootCAs *x509.CertPool) (*HTTPChecker, error
 		host:         c.Host,
 		expectStatus: expect,
 		client:       client,
+		transports:   ts,
+		release:      release,
 	}
 	if c.ExpectBody != "" {
 		h.expectBody = []byte(c.ExpectBody)
 	}
 	return h, nil
 }
+
+// Release gives back the checker's share of its transport; the last
+// checker of a transport closes its idle connections. The Scheduler
+// calls it when the check stops.
+func (h *HTTPChecker) Release() { h.release() }
 
 // Check sends the GET and judges the response.
 func (h *HTTPChecker) Check(ctx context.Context) error {
@@ -116,6 +132,15 @@ func (h *HTTPChecker) Check(ctx context.Context) error {
 		req.Host = h.host
 	}
 	req.Header.Set("User-Agent", UserAgent)
+	var conn net.Conn
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { conn = info.Conn },
+	}))
+	defer func() {
+		if conn != nil {
+			h.transports.retireIfOld(conn)
+		}
+	}()
 	resp, err := h.client.Do(req)
 	if err != nil {
 		var ue *url.Error
@@ -126,12 +151,24 @@ func (h *HTTPChecker) Check(ctx context.Context) error {
 	}
 	defer resp.Body.Close()
 	if !slices.Contains(h.expectStatus, resp.StatusCode) {
+		drain(resp)
 		return fmt.Errorf("status %d, want %s", resp.StatusCode, statusList(h.expectStatus))
 	}
 	if h.expectBody == nil {
+		drain(resp)
 		return nil
 	}
 	return scanBody(resp.Body, h.expectBody)
+}
+
+// drain reads a body that said its length, at most MaxBodyScan, so its
+// connection can serve the next probe. A body of unknown length is left
+// unread (its connection then closes with it): it could trickle until
+// the timeout, delaying a verdict already made.
+func drain(resp *http.Response) {
+	if n := resp.ContentLength; n > 0 && n <= MaxBodyScan {
+		_, _ = io.CopyN(io.Discard, resp.Body, n)
+	}
 }
 
 // scanBody reads at most MaxBodyScan bytes of body and returns nil as soon

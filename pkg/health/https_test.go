@@ -101,3 +101,95 @@ func TestHTTPSRootCAsThroughScheduler(t *testing.T) {
 		t.Fatal("no result")
 	}
 }
+
+// TestHTTPSConnectionReuse: at a short interval an https check does one
+// TLS handshake, not one a probe, and keeps its server name on the
+// connection it reuses.
+func TestHTTPSConnectionReuse(t *testing.T) {
+	ca := testcert.NewCA(t, "gtmd test CA")
+	var handshakes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || r.TLS.ServerName != "www.example.test" {
+			http.Error(w, "wrong server name", http.StatusMisdirectedRequest)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{ca.Leaf(t, "www.example.test")},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			handshakes.Add(1)
+			return nil, nil
+		},
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	hc, err := health.NewHTTPChecker(config.Check{
+		Name: "web", Type: config.CheckHTTPS, URL: srv.URL, Host: "www.example.test",
+		ExpectStatus: []int{200}, Interval: config.Duration(time.Second),
+	}, ca.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := hc.Check(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("probe %d: %v", i, err)
+		}
+	}
+	if got := handshakes.Load(); got != 1 {
+		t.Errorf("5 probes made %d TLS handshakes, want 1", got)
+	}
+}
+
+// TestHTTPSChecksShareOnlyWithTheirServerName: https checks of one
+// address but different host names never share a connection, so each
+// probe speaks to the server name its check names.
+func TestHTTPSChecksShareOnlyWithTheirServerName(t *testing.T) {
+	ca := testcert.NewCA(t, "gtmd test CA")
+	var handshakes atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if want, _, _ := strings.Cut(r.Host, ":"); r.TLS.ServerName != want {
+			http.Error(w, "server name "+r.TLS.ServerName+" for host "+r.Host, http.StatusMisdirectedRequest)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.TLS = &tls.Config{
+		Certificates: []tls.Certificate{ca.Leaf(t, "www.example.test", "api.example.test")},
+		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
+			handshakes.Add(1)
+			return nil, nil
+		},
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ts := health.NewTransports(ca.Pool, nil)
+	var checkers []*health.HTTPChecker
+	for _, host := range []string{"www.example.test", "api.example.test", "www.example.test"} {
+		hc, err := ts.NewHTTPChecker(config.Check{Name: host, Type: config.CheckHTTPS, URL: srv.URL, Host: host,
+			ExpectStatus: []int{200}, Interval: config.Duration(time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(hc.Release)
+		checkers = append(checkers, hc)
+	}
+	for round := range 3 {
+		for i, hc := range checkers {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			err := hc.Check(ctx)
+			cancel()
+			if err != nil {
+				t.Fatalf("round %d, checker %d: %v", round, i, err)
+			}
+		}
+	}
+	if got := handshakes.Load(); got != 2 {
+		t.Errorf("9 probes of 3 checks under 2 names made %d TLS handshakes, want 2", got)
+	}
+}

@@ -9,57 +9,87 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// MaxFirstDelay bounds the random delay before a new check's first probe.
+// MaxFirstDelay bounds the random delay before a new check's first
+// probe, unless so many checks start at once that their first probes
+// would come faster than MinStartRate and the steady rate of all checks
+// (see startWindow).
 const MaxFirstDelay = time.Second
 
+// MinStartRate is a rate of first probes (per second) that an Apply may
+// always reach: below it, new checks start within MaxFirstDelay however
+// slow their intervals.
+const MinStartRate = 200
+
+// startWindow is how long the first probes of the started checks an
+// Apply starts (of checks, all the probed checks applied) spread over:
+// MaxFirstDelay, or longer when within it they would come faster than
+// both MinStartRate and the steady rate of all the checks. A node
+// starting 10,000 checks at 10s thus spreads them over 10s, its steady
+// load, not over one second at ten times that. A check's own window is
+// at most its interval.
+func startWindow(checks []config.Check, started int) time.Duration {
+	var rate float64
+	for _, c := range checks {
+		rate += float64(time.Second) / float64(interval(c))
+	}
+	spread := time.Duration(float64(started) / max(rate, MinStartRate) * float64(time.Second))
+	return max(MaxFirstDelay, spread)
+}
+
 // jitter returns the delay before a new check's first probe, in
-// [0, min(interval, MaxFirstDelay)), and the gap between its first and
-// second probes, in (0, interval]. The first is short so a starting node
-// learns fast; the second puts the check at a random phase of its
-// interval, so checks started together spread out. Called with s.mu held.
-func (s *Scheduler) jitter(interval time.Duration) (first, second time.Duration) {
-	first = time.Duration(s.rand.Int64N(int64(min(interval, MaxFirstDelay))))
+// [0, min(interval, window)), and the gap between its first and second
+// probes, in (0, interval]. The first is short so a starting node learns
+// fast; the second puts the check at a random phase of its interval, so
+// checks started together spread out. Called with s.mu held.
+func (s *Scheduler) jitter(interval, window time.Duration) (first, second time.Duration) {
+	first = time.Duration(s.rand.Int64N(int64(min(interval, window))))
 	second = interval - time.Duration(s.rand.Int64N(int64(interval)))
 	return first, second
 }
 
-// runProbes is the goroutine of a probed check: wait, take a slot of the
-// semaphore, probe under the timeout, record, repeat.
-func (s *Scheduler) runProbes(e *entry, first, second time.Duration) {
+// runProbes is the goroutine of a probed check: wait for the probe's due
+// time, take a slot, probe under the timeout, record, repeat. Probes are
+// due at fixed times (first after applied+first, the second gap later,
+// then every interval), so the time a probe takes or waits for a slot
+// does not move the ones after it. A probe that came due while the one
+// before it still ran (waiting for a slot, then slow) starts as soon as
+// that one ends; missed probes are not made up for.
+func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Duration) {
 	defer s.wg.Done()
 	c, err := s.newChecker(e.cfg)
 	if err != nil {
 		s.log.Warn("health check cannot probe", "check", e.cfg.Name, "err", err)
 		c = failing{err}
 	}
-	iv, timeout := interval(e.cfg), e.cfg.Timeout.Std()
-	if timeout <= 0 || timeout > iv {
-		timeout = iv
+	if r, ok := c.(releaser); ok {
+		defer r.Release()
 	}
-	delay := first
+	iv, timeout := interval(e.cfg), probeTimeout(e.cfg)
+	due := applied.Add(first)
 	for n := 0; ; n++ {
-		if !s.sleep(e.ctx, delay) {
+		if !s.sleep(e.ctx, due.Sub(s.clock.Now())) {
 			return
 		}
-		select {
-		case s.sem <- struct{}{}:
-		case <-e.ctx.Done():
+		if !s.slots.acquire(e.ctx) {
 			return
 		}
+		s.metrics.inFlight.Inc()
 		start := s.clock.Now()
 		err := runProbe(e.ctx, c, timeout)
 		end := s.clock.Now()
-		<-s.sem
+		s.metrics.inFlight.Dec()
+		s.slots.release()
 		if e.ctx.Err() != nil {
 			return
 		}
-		latency := end.Sub(start)
-		s.observe(e, err, latency, end)
+		s.observe(e, err, end.Sub(start), max(start.Sub(due), 0), end)
 		next := iv
 		if n == 0 {
 			next = second
 		}
-		delay = next - latency
+		if due = due.Add(next); due.Before(end) {
+			due = end
+		}
 	}
 }
 
@@ -92,8 +122,11 @@ func runProbe(ctx context.Context, c Checker, timeout time.Duration) (err error)
 	return err
 }
 
-// observe records one probe result.
-func (s *Scheduler) observe(e *entry, err error, latency time.Duration, at time.Time) {
+// observe records one probe result: how it went, how long it took and
+// how late it started.
+func (s *Scheduler) observe(e *entry, err error, latency, lag time.Duration, at time.Time) {
+	s.metrics.lag.Observe(lag.Seconds())
+	e.m.lag.Set(lag.Seconds())
 	if err == nil {
 		e.m.ok.Inc()
 	} else {
@@ -119,6 +152,10 @@ func interval(c config.Check) time.Duration {
 	}
 	return config.DefaultInterval.Std()
 }
+
+// releaser is a Checker that holds connections between probes, to be
+// given back when its check stops.
+type releaser interface{ Release() }
 
 // failing is the Checker of a check whose own could not be built.
 type failing struct{ err error }

@@ -14,10 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// DefaultMaxConcurrent is how many probes a Scheduler runs at once when
-// Options.MaxConcurrent is not set.
-const DefaultMaxConcurrent = 32
-
 // Rand is the source of the jitter that spreads checks over their
 // interval. The Scheduler calls it with its lock held, so it need not be
 // safe for concurrent use; *math/rand/v2.Rand fits.
@@ -37,12 +33,15 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer receives the gtmd_health_* metrics; nil registers none.
 	Registerer prometheus.Registerer
-	// MaxConcurrent bounds the probes in flight; 0 is DefaultMaxConcurrent.
+	// MaxConcurrent is the ceiling on probes in flight; 0 is
+	// DefaultMaxConcurrent. Within it, Apply sizes the bound from the
+	// checks' timeouts and intervals (ProbeSlots).
 	MaxConcurrent int
 	// RootCAs, when not nil, replaces the system roots of https checks.
 	RootCAs *x509.CertPool
 	// NewChecker builds the Checker of each probed (http, https, tcp, dns)
-	// check when it starts; nil uses NewChecker with RootCAs. A check whose
+	// check when it starts; nil uses NewChecker with RootCAs, its http
+	// and https checks sharing one Transports. A check whose
 	// Checker cannot be built fails every probe with the error. It is
 	// called from the check's goroutine, with no lock held.
 	NewChecker func(c config.Check) (Checker, error)
@@ -63,7 +62,8 @@ type Scheduler struct {
 	rand       Rand
 	log        *slog.Logger
 	metrics    *metrics
-	sem        chan struct{}
+	slots      *slots
+	ceiling    int
 	newChecker func(config.Check) (Checker, error)
 	notify     *notifier
 	wg         sync.WaitGroup
@@ -72,6 +72,7 @@ type Scheduler struct {
 	mu     sync.Mutex
 	checks map[string]*entry
 	closed bool
+	short  bool // the ceiling is below what hanging targets would hold
 }
 
 // entry is one running check. Apply replaces the entry of a changed
@@ -107,19 +108,22 @@ func NewScheduler(opts Options) *Scheduler {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.newChecker == nil {
-		roots := opts.RootCAs
-		s.newChecker = func(c config.Check) (Checker, error) { return NewChecker(c, roots) }
+		// One set of transports, so checks of one target share their
+		// connections.
+		ts := NewTransports(opts.RootCAs, s.clock.Now)
+		s.newChecker = func(c config.Check) (Checker, error) { return newChecker(c, ts) }
 	}
-	n := opts.MaxConcurrent
-	if n <= 0 {
-		n = DefaultMaxConcurrent
+	s.ceiling = opts.MaxConcurrent
+	if s.ceiling <= 0 {
+		s.ceiling = DefaultMaxConcurrent
 	}
-	s.sem = make(chan struct{}, n)
+	s.slots = newSlots(min(MinProbeSlots, s.ceiling))
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		s.log.Error("health metrics not registered", "err", err)
 	}
 	s.metrics = m
+	s.metrics.slots.Set(float64(min(MinProbeSlots, s.ceiling)))
 	s.notify = newNotifier(s.log, opts.OnChange)
 	go s.notify.run()
 	return s
@@ -138,6 +142,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 	}
 	now := s.clock.Now()
 	checks = slices.DeleteFunc(slices.Clone(checks), func(c config.Check) bool { return !Probed(c.Type) })
+	s.resize(checks)
 	want := make(map[string]bool, len(checks))
 	for _, c := range checks {
 		want[c.Name] = true
@@ -150,6 +155,13 @@ func (s *Scheduler) Apply(checks []config.Check) {
 			s.log.Debug("health check removed", "check", name)
 		}
 	}
+	started := 0
+	for _, c := range checks {
+		if old := s.checks[c.Name]; old == nil || !sameCheck(old.cfg, c) {
+			started++
+		}
+	}
+	window := startWindow(checks, started)
 	for _, c := range checks {
 		old := s.checks[c.Name]
 		if old != nil && sameCheck(old.cfg, c) {
@@ -168,9 +180,9 @@ func (s *Scheduler) Apply(checks []config.Check) {
 				e.state.Reason = "check configuration changed; status kept until new results decide"
 			}
 		}
-		first, second := s.jitter(interval(c))
+		first, second := s.jitter(interval(c), window)
 		s.wg.Add(1)
-		go s.runProbes(e, first, second)
+		go s.runProbes(e, now, first, second)
 		s.log.Debug("health check started", "check", c.Name, "type", c.Type)
 	}
 }

@@ -44,7 +44,8 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	}()
 	c := n.cfg
 	n.log.Info("starting node", "version", n.version, "node", c.Node.ID, "region", c.Node.Region)
-	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged})
+	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged,
+		MaxConcurrent: c.Health.MaxConcurrentProbes})
 	n.serveKeptDocument()
 
 	// DNS and the API bind first, so the member entry carries the
