@@ -45,7 +45,7 @@ func newFailovers(reg prometheus.Registerer) (*failovers, error) {
 		Help: "Time from an endpoint's first failed probe, on any node, to this node serving without it, by service.",
 		// From a sub-second check to a minute: the bound's detection,
 		// propagation and a slow cluster's backlog.
-		Buckets: []float64{.5, 1, 1.5, 2, 3, 4, 5, 7.5, 10, 15, 20, 30, 45, 60, 120},
+		Buckets: []float64{.5, 1, 1.5, 2, 3, 4, 6, 10, 20, 30, 60, 120},
 	}, []string{"service"})
 	if reg != nil {
 		if err := reg.Register(h); err != nil {
