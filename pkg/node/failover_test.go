@@ -112,7 +112,7 @@ func TestFailoverMeasured(t *testing.T) {
 		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
 	}
 	for _, n := range nodes {
-		count, sum := failoverHistogram(t, n, "www.gtm.test.")
+		count, sum := histogramOf(t, n.Node, "www.gtm.test.")
 		if count != 1 {
 			t.Fatalf("%s: %d failovers recorded, want 1", n.id, count)
 		}
@@ -139,32 +139,10 @@ func TestFailoverMeasured(t *testing.T) {
 	}
 	for _, n := range nodes {
 		eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
-		if count, _ := failoverHistogram(t, n, "www.gtm.test."); count != 1 {
+		if count, _ := histogramOf(t, n.Node, "www.gtm.test."); count != 1 {
 			t.Errorf("%s: %d failovers after a drain, want still 1", n.id, count)
 		}
 	}
-}
-
-// failoverHistogram reads a node's gtmd_failover_seconds for service.
-func failoverHistogram(t *testing.T, n *liveNode, service string) (count uint64, sum float64) {
-	t.Helper()
-	mfs, err := n.gather.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "gtmd_failover_seconds" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "service" && l.GetValue() == service {
-					return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
-				}
-			}
-		}
-	}
-	return 0, 0
 }
 
 // TestEpisodeStart: a failure starts with the earliest down near the one
