@@ -67,7 +67,8 @@ func (n *Node) countedOthersLocked() map[string]map[string]health.Observation {
 
 // failureLocked says when check's failure began (episodeStart for a
 // probed check); a calculated check's is its latest failed child's, the
-// one that tipped it. External checks are not probed: their failures have no start here.
+// one that tipped it. External checks are not probed: their failures
+// have no start here.
 func (n *Node) failureLocked(checks map[string]*config.Check, name string, others map[string]map[string]health.Observation, seen map[string]bool) (failure, bool) {
 	c := checks[name]
 	if c == nil || seen[name] {
