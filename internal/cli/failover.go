@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -8,12 +9,20 @@ import (
 	"github.com/gtmd/gtmd/pkg/admin"
 )
 
+func failoverFlags(fs *flag.FlagSet, r *run) {
+	fs.BoolVar(&r.allNodes, "all-nodes", false, "take the propagation every node measured, the slowest node's p99")
+}
+
 // runFailover shows the failover bound of a service's endpoints.
 func runFailover(r *run, args []string) error {
 	if err := wantArgs(args, 1, 1, "SERVICE"); err != nil {
 		return err
 	}
-	fb, err := r.api.Failover(r.ctx, args[0])
+	get := r.api.Failover
+	if r.allNodes {
+		get = r.api.FailoverAll
+	}
+	fb, err := get(r.ctx, args[0])
 	if err != nil {
 		return err
 	}
@@ -27,10 +36,27 @@ func runFailover(r *run, args []string) error {
 // part rests on.
 func printFailover(w io.Writer, fb *admin.FailoverBound) error {
 	fmt.Fprintf(w, "service:      %s (ttl %ds)\n", fb.Service, fb.TTL)
+	where := "this node"
+	if fb.Nodes != nil {
+		where = "the nodes"
+	}
 	if fb.PropagationP99 != nil {
-		fmt.Fprintf(w, "propagation:  p99 %s over the last %d failovers this node measured\n", seconds(*fb.PropagationP99), fb.Samples)
+		fmt.Fprintf(w, "propagation:  p99 %s over the last %d failovers %s measured\n", seconds(*fb.PropagationP99), fb.Samples, where)
+		if fb.Note != "" {
+			fmt.Fprintf(w, "note:         %s\n", fb.Note)
+		}
 	} else {
 		fmt.Fprintf(w, "propagation:  %s assumed: %s\n", seconds(admin.AssumedPropagation.Seconds()), fb.Note)
+	}
+	for _, n := range fb.Nodes {
+		switch {
+		case n.Error != "":
+			fmt.Fprintf(w, "  %s: %s\n", n.Node, cell(n.Error))
+		case n.PropagationP99 == nil:
+			fmt.Fprintf(w, "  %s: no failover measured\n", n.Node)
+		default:
+			fmt.Fprintf(w, "  %s: p99 %s over %d\n", n.Node, seconds(*n.PropagationP99), n.Samples)
+		}
 	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "ENDPOINT\tCHECK\tDETECTION\t+ PROPAGATION\t+ TTL\t= WORST CASE\tDETECTED BY")

@@ -38,6 +38,9 @@ func TestCLIFailover(t *testing.T) {
 		t.Errorf("failover JSON: %v\n%s", err, r.stdout)
 	}
 
+	r = cli(t, env, "failover", "--all-nodes", "www.example.com")
+	r.want(t, 0, "propagation:  p99 1.234s over the last 9 failovers the nodes measured\n  n1: p99 1.234s over 9\n", "")
+
 	cli(t, env, "failover", "nope.example.com").want(t, 1, "", "gtmd failover: no service nope.example.com. in the served document: not found")
 	cli(t, env, "failover").want(t, 2, "", "gtmd failover: want SERVICE, got 0 argument(s)")
 	cli(t, env, "failover", "a", "b").want(t, 2, "", "want SERVICE")

@@ -43,31 +43,44 @@ func NewFailoverBound(doc *config.Traffic, service string, p Propagation) (*Fail
 	if svc.TTL != nil {
 		ttl = *svc.TTL
 	}
-	fb := &FailoverBound{Service: svc.Name, TTL: ttl, Samples: p.Samples, Endpoints: []FailoverEndpoint{}}
-	prop := AssumedPropagation
-	if p.Samples > 0 {
-		prop = p.P99
-		v := p.P99.Seconds()
-		fb.PropagationP99 = &v
-	} else {
-		fb.Note = fmt.Sprintf("no failover measured on this node yet: propagation is assumed to be %v", AssumedPropagation)
-	}
+	fb := &FailoverBound{Service: svc.Name, TTL: ttl, Endpoints: []FailoverEndpoint{}}
 	checks := make(map[string]*config.Check, len(doc.Checks))
 	for i := range doc.Checks {
 		checks[doc.Checks[i].Name] = &doc.Checks[i]
 	}
 	for _, e := range svc.Endpoints {
-		fe := FailoverEndpoint{ID: e.ID, Check: e.Check, PropagationP99: prop.Seconds(), PropagationMeasured: p.Samples > 0, TTLSeconds: ttl}
+		fe := FailoverEndpoint{ID: e.ID, Check: e.Check, TTLSeconds: ttl}
 		d, how, ok := detection(checks, e.Check, map[string]bool{})
 		fe.Detection = how
 		if ok {
 			ds := d.Seconds()
-			worst := (d + prop + time.Duration(ttl)*time.Second).Seconds()
-			fe.DetectionSeconds, fe.WorstCaseSeconds = &ds, &worst
+			fe.DetectionSeconds = &ds
 		}
 		fb.Endpoints = append(fb.Endpoints, fe)
 	}
+	fb.setPropagation(p, "on this node")
 	return fb, nil
+}
+
+// setPropagation adds p, measured where says, to every endpoint's bound.
+func (fb *FailoverBound) setPropagation(p Propagation, where string) {
+	prop := AssumedPropagation
+	fb.Samples, fb.PropagationP99, fb.Note = p.Samples, nil, ""
+	if p.Samples > 0 {
+		prop = p.P99
+		v := p.P99.Seconds()
+		fb.PropagationP99 = &v
+	} else {
+		fb.Note = fmt.Sprintf("no failover measured %s yet: propagation is assumed to be %v", where, AssumedPropagation)
+	}
+	for i := range fb.Endpoints {
+		fe := &fb.Endpoints[i]
+		fe.PropagationP99, fe.PropagationMeasured, fe.WorstCaseSeconds = prop.Seconds(), p.Samples > 0, nil
+		if fe.DetectionSeconds != nil {
+			worst := *fe.DetectionSeconds + prop.Seconds() + float64(fe.TTLSeconds)
+			fe.WorstCaseSeconds = &worst
+		}
+	}
 }
 
 // detection is the longest a region can be dark before check turns

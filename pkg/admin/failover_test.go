@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"cmp"
 	"errors"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/admin/admintest"
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -168,4 +170,63 @@ func TestFailoverRoute(t *testing.T) {
 	if r := a.get("/v1/services/www.example.com/failover"); r.status != 503 {
 		t.Errorf("store away: %d", r.status)
 	}
+}
+
+// TestFailoverAllNodes: with ?all_nodes=1 the bound takes the slowest
+// node's measured propagation; a node with none measured adds nothing, and
+// one that cannot be asked is listed with why.
+func TestFailoverAllNodes(t *testing.T) {
+	b1, b2, b3 := admintest.New("n1", nil), admintest.New("n2", nil), admintest.New("n3", nil)
+	s2, s3 := admintest.NewServer(t, b2, admin.Options{}), admintest.NewServer(t, b3, admin.Options{})
+	peers := peerClient(t, nil, s2.URL, s3.URL)
+	b1.AddMember(member.Member{ID: "n2", Admin: s2.URL})
+	b1.AddMember(member.Member{ID: "n3", Admin: s3.URL})
+	a := newAPI(t, b1, admin.Options{Peers: peers})
+	secs := func(f float64) *float64 { return &f }
+
+	tests := []struct {
+		name       string
+		p1, p2, p3 admin.Propagation
+		n3Admin    string
+		p99        *float64
+		samples    int
+		n3Error    string
+	}{
+		{name: "none measured"},
+		{name: "the slowest node's p99", p1: admin.Propagation{P99: 200 * time.Millisecond, Samples: 3}, p2: admin.Propagation{P99: 900 * time.Millisecond, Samples: 2},
+			p99: secs(0.9), samples: 5},
+		{name: "a node not asked", p2: admin.Propagation{P99: 400 * time.Millisecond, Samples: 1}, p3: admin.Propagation{P99: 5 * time.Second, Samples: 9},
+			n3Admin: "http://192.0.2.1:8300", p99: secs(0.4), samples: 1, n3Error: "not asked: http://192.0.2.1:8300 is not in admin.peers"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b1.SetPropagation(tc.p1)
+			b2.SetPropagation(tc.p2)
+			b3.SetPropagation(tc.p3)
+			b1.SetMemberAdmin("n3", cmp.Or(tc.n3Admin, s3.URL))
+			var fb admin.FailoverBound
+			a.get("/v1/services/www.example.com/failover?all_nodes=1").decode(t, 200, &fb)
+			if len(fb.Nodes) != 3 || fb.Nodes[0].Node != "n1" || fb.Nodes[1].Node != "n2" || fb.Nodes[2].Node != "n3" {
+				t.Fatalf("nodes: %+v", fb.Nodes)
+			}
+			if !sameSeconds(fb.PropagationP99, tc.p99) || fb.Samples != tc.samples {
+				t.Errorf("propagation %v over %d, want %v over %d", show(fb.PropagationP99), fb.Samples, show(tc.p99), tc.samples)
+			}
+			e := fb.Endpoints[0]
+			wantProp := 1.0
+			if tc.p99 != nil {
+				wantProp = *tc.p99
+			}
+			if e.PropagationMeasured != (tc.p99 != nil) || !sameSeconds(e.WorstCaseSeconds, secs(22+wantProp+30)) {
+				t.Errorf("us-east: %+v (worst %v)", e, show(e.WorstCaseSeconds))
+			}
+			if !strings.HasPrefix(fb.Nodes[2].Error, tc.n3Error) || (tc.n3Error == "") != (fb.Nodes[2].Error == "") {
+				t.Errorf("n3: %+v, want error %q", fb.Nodes[2], tc.n3Error)
+			}
+			if tc.n3Error != "" && !strings.Contains(fb.Note, "n3 gave no figure") {
+				t.Errorf("note: %q", fb.Note)
+			}
+		})
+	}
+	a.get("/v1/services/www.example.com/failover?all_nodes=maybe").refused(t, 400, `all_nodes="maybe": want 1 or 0`)
 }

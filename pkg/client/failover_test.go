@@ -32,7 +32,11 @@ func TestFailover(t *testing.T) {
 			}
 		})
 	}
-	_, err := c.Failover(t.Context(), "nope.example.com")
+	fb, err := c.FailoverAll(t.Context(), "www.example.com.")
+	if err != nil || len(fb.Nodes) != 1 || fb.Nodes[0].Node != "n1" || fb.Samples != 3 {
+		t.Errorf("all nodes: %+v, %v", fb, err)
+	}
+	_, err = c.Failover(t.Context(), "nope.example.com")
 	if ae := apiError(t, err); ae.Status != 404 {
 		t.Errorf("unknown service: %v", err)
 	}
