@@ -42,6 +42,7 @@ const Usage = `  validate   check a traffic document offline: gtmd validate -f t
   apply      replace the traffic document: gtmd apply -f traffic.yaml [--dry-run] [--wait]
   get        print the traffic document: gtmd get config [-o yaml|json]
   health     every endpoint's health: gtmd health
+  failover   how long a service's endpoints take to fail over, at worst: gtmd failover SERVICE [--all-nodes]
   members    the live nodes: gtmd members
   drain      force an endpoint down: gtmd drain SERVICE ENDPOINT [--reason R]
   undrain    clear an endpoint's override: gtmd undrain SERVICE ENDPOINT
@@ -77,6 +78,7 @@ func lookup(name string) (*command, bool) {
 		"apply":    {args: "-f FILE [--dry-run] [--wait [--wait-timeout D]] [--if-match REV]", summary: "Replace the traffic document, after checking it here.", outputs: []string{"table", "json"}, flags: applyFlags, run: runApply},
 		"get":      {args: "config", summary: "Print the traffic document.", outputs: []string{"yaml", "json"}, run: runGet},
 		"health":   {summary: "Show every service endpoint's health and each node's observations.", outputs: []string{"table", "json"}, run: runHealth},
+		"failover": {args: "SERVICE [--all-nodes]", summary: "Show, per endpoint of a service, the worst case from its region going dark to every resolver having stopped using it: detection + propagation + TTL; with --all-nodes, the slowest node's propagation.", outputs: []string{"table", "json"}, flags: failoverFlags, run: runFailover},
 		"members":  {summary: "Show the live nodes.", outputs: []string{"table", "json"}, run: runMembers},
 		"drain":    {args: "SERVICE ENDPOINT [--reason R]", summary: "Force an endpoint down on every node, whatever its checks say.", outputs: []string{"table", "json"}, flags: drainFlags, run: runDrain},
 		"undrain":  {args: "SERVICE ENDPOINT", summary: "Clear an endpoint's override: its checks decide again.", outputs: []string{"table", "json"}, run: runUndrain},

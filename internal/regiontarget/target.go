@@ -56,7 +56,10 @@ func (t *Target) Up() error {
 		_, _ = w.Write([]byte("ok\n"))
 	}), ReadHeaderTimeout: time.Second}
 	t.srv.SetKeepAlivesEnabled(false)
-	go func() { _ = t.srv.Serve(l) }()
+	// The server, not the field: Down may clear the field before the
+	// goroutine runs.
+	srv := t.srv
+	go func() { _ = srv.Serve(l) }()
 	return nil
 }
 

@@ -34,6 +34,9 @@ type Backend interface {
 	// SetExternal records an external check's status; ErrNotFound for an
 	// unknown check, ErrNotExternal for a check of another type.
 	SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error
+	// Failover returns the published failover bound of a service's
+	// endpoints; ErrNotFound when the served document has no such service.
+	Failover(ctx context.Context, service string) (*FailoverBound, error)
 	// Members lists the live nodes.
 	Members(ctx context.Context) ([]member.Member, error)
 	// Explain answers a query as this node would and says why.

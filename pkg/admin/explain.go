@@ -2,12 +2,8 @@ package admin
 
 import (
 	"context"
-	"crypto/tls"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"github.com/gtmd/gtmd/pkg/cluster/member"
-	"io"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -182,23 +178,8 @@ func (s *server) explainLocal(ctx context.Context, eq ExplainQuery, n *NodeExpla
 	}
 }
 
-// explainRemote asks one member, if it is a peer (see Peers): a member
-// entry anyone with access to the store could have written is listed
-// with why it was not asked, and is sent nothing.
+// explainRemote asks one member, if it is a peer (askPeer).
 func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string, n *NodeExplanation) {
-	if n.Admin == "" {
-		n.Error = "the member publishes no admin address"
-		return
-	}
-	base, err := peerOrigin(n.Admin)
-	if err != nil {
-		n.Error = "not asked: its admin address " + err.Error()
-		return
-	}
-	if s.peers == nil {
-		n.Error = fmt.Sprintf("not asked: %s is %v", n.Admin, errNotPeer)
-		return
-	}
 	v := url.Values{}
 	v.Set("name", eq.Name)
 	v.Set("type", dns.Type(eq.QType).String())
@@ -208,52 +189,9 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 	if eq.ECS.IsValid() {
 		v.Set("ecs", eq.ECS.String())
 	}
-	// The request goes to the origin that was checked, not to the text
-	// the member wrote.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1/explain?"+v.Encode(), nil)
-	if err != nil {
-		n.Error = err.Error()
-		return
-	}
-	if err := s.peers.admit(req.URL); err != nil {
-		n.Error = fmt.Sprintf("not asked: %s is %v", n.Admin, err)
-		return
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	req.Header.Set("Accept", mediaJSON)
-	resp, err := s.client.Do(req)
-	if err != nil {
-		if cve := (*tls.CertificateVerificationError)(nil); errors.As(err, &cve) {
-			n.Error = fmt.Sprintf("not asked: the certificate of %s does not verify against admin.peer_ca: %v", n.Admin, cve.Err)
-			return
-		}
-		n.Error = err.Error()
-		return
-	}
-	defer resp.Body.Close()
-	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 {
-		n.Error = fmt.Sprintf("%s to %q: not followed, as the token goes to admin.peers only", resp.Status, loc)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
-	if err != nil {
-		n.Error = "reading the answer: " + err.Error()
-		return
-	}
-	if resp.StatusCode != http.StatusOK {
-		var e ErrorBody
-		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			n.Error = fmt.Sprintf("%s: %s", resp.Status, e.Error)
-		} else {
-			n.Error = resp.Status
-		}
-		return
-	}
 	var ex Explanation
-	if err := json.Unmarshal(body, &ex); err != nil {
-		n.Error = "the answer is not an explanation: " + err.Error()
+	if err := s.askPeer(ctx, n.Admin, "/v1/explain?"+v.Encode(), auth, "an explanation", &ex); err != nil {
+		n.Error = err.Error()
 		return
 	}
 	if ex.Node != "" && ex.Node != n.Node {

@@ -31,6 +31,7 @@ var routes = []Route{
 	{Method: http.MethodGet, Path: "/v1/config", Auth: true, handle: (*server).getConfig},
 	{Method: http.MethodPut, Path: "/v1/config", Auth: true, Write: true, handle: (*server).putConfig},
 	{Method: http.MethodGet, Path: "/v1/health", Auth: true, handle: (*server).getHealth},
+	{Method: http.MethodGet, Path: "/v1/services/{service}/failover", Auth: true, handle: (*server).getFailover},
 	{Method: http.MethodPut, Path: "/v1/overrides/{service}/{endpoint}", Auth: true, Write: true, handle: (*server).putOverride},
 	{Method: http.MethodDelete, Path: "/v1/overrides/{service}/{endpoint}", Auth: true, Write: true, handle: (*server).deleteOverride},
 	{Method: http.MethodPut, Path: "/v1/checks/{name}/status", Auth: true, Write: true, handle: (*server).putCheckStatus},

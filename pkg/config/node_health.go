@@ -5,9 +5,11 @@ package config
 // what one machine can afford in probes at once is its own.
 
 // DefaultMaxConcurrentProbes is the ceiling on probes in flight when the
-// node file does not set health.max_concurrent_probes: room for 2,000
-// checks whose targets all hang until a timeout as long as their interval.
-const DefaultMaxConcurrentProbes = 2048
+// node file does not set health.max_concurrent_probes: five times what
+// 2,000 checks at 1s of 50 ms targets keep in flight, and low enough that
+// a start on a host short of CPU does not run thousands of probes at once
+// so slowly that they all pass their timeout (bench/RESULTS.md).
+const DefaultMaxConcurrentProbes = 512
 
 // maxConcurrentProbesLimit bounds the setting: each probe in flight holds
 // a socket, and a node beyond this would run out of ports to one target.

@@ -28,7 +28,7 @@ func TestNodeDefaults(t *testing.T) {
 		Log:     Log{Level: "info", Format: "text"},
 		RRL:     RRL{ResponsesPerSecond: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, TableSize: 65536},
 		Cookies: Cookies{Enabled: true, SecretRotation: Duration(24 * time.Hour)},
-		Health:  NodeHealth{MaxConcurrentProbes: 2048},
+		Health:  NodeHealth{MaxConcurrentProbes: 512},
 	}
 	if got := DefaultNode(); !reflect.DeepEqual(got, want) {
 		diffJSON(t, got, want)

@@ -285,6 +285,13 @@ func (b backend) SetExternal(ctx context.Context, check string, healthy bool, tt
 	return storeErr(s.SetExternal(ctx, check, health.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
 }
 
+func (b backend) Failover(_ context.Context, service string) (*admin.FailoverBound, error) {
+	b.n.mu.Lock()
+	doc := b.n.traffic
+	b.n.mu.Unlock()
+	return admin.NewFailoverBound(doc, service, b.n.failover.propagation())
+}
+
 func (b backend) Members(context.Context) ([]cluster.Member, error) {
 	s, err := b.store()
 	if err != nil {

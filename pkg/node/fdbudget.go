@@ -19,8 +19,8 @@ import (
 // nodeDescriptorReserve is what the DNS TCP budget leaves to the parts
 // of the node it does not count: the embedded etcd's files (WAL segments,
 // snapshots, the database, more while it purges) and connections, the
-// store client, health check probes, the runtime's own. An idle node
-// holds about 25.
+// store client, the runtime's own (probes in flight are counted apart,
+// up to health.max_concurrent_probes). An idle node holds about 25.
 const nodeDescriptorReserve = 100
 
 // dnsTCPFloor is the least a DNS address is given however low the limit:
@@ -63,11 +63,13 @@ func dnsTCPMaxConnections(n *config.Node, limit uint64, log *slog.Logger) int {
 		adminCap = adminConnCap(n.Admin.Limits.MaxConnections, limit)
 		sockets++
 	}
+	// Each probe in flight holds a connection to its target.
+	sockets += n.Health.MaxConcurrentProbes
 	configured := n.DNS.TCPMaxConnections
 	c := dnsTCPConnCap(configured, limit, adminCap, addrs, sockets)
 	if c != configured {
 		log.Warn("dns.tcp_max_connections lowered to leave descriptors to the rest of the node",
-			"tcp_max_connections", configured, "lowered_to", c, "descriptor_limit", limit, "addresses", addrs, "admin_max_connections", adminCap)
+			"tcp_max_connections", configured, "lowered_to", c, "descriptor_limit", limit, "addresses", addrs, "admin_max_connections", adminCap, "probe_ceiling", n.Health.MaxConcurrentProbes)
 	}
 	return c
 }

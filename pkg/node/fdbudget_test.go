@@ -93,7 +93,7 @@ func TestDNSTCPMaxConnections(t *testing.T) {
 	if got := dnsTCPMaxConnections(n, 2048, log); got != 842 {
 		t.Errorf("with 2048 descriptors: %d, want 842", got)
 	}
-	want := `level=WARN msg="dns.tcp_max_connections lowered to leave descriptors to the rest of the node" tcp_max_connections=1000 lowered_to=842 descriptor_limit=2048 addresses=2 admin_max_connections=256`
+	want := `level=WARN msg="dns.tcp_max_connections lowered to leave descriptors to the rest of the node" tcp_max_connections=1000 lowered_to=842 descriptor_limit=2048 addresses=2 admin_max_connections=256 probe_ceiling=0`
 	if got := out.String(); strings.Count(got, "\n") != 1 || !strings.Contains(got, want) {
 		t.Errorf("log:\n%s\nwant one line with\n%s", got, want)
 	}
@@ -106,6 +106,14 @@ func TestDNSTCPMaxConnections(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "admin_max_connections=50") {
 		t.Errorf("log %q does not count the admin API's lowered cap", out.String())
+	}
+
+	// Probes in flight hold descriptors too: 2048 - 256 - 7 - 100 - 512
+	// = 1173, 586 each.
+	out.Reset()
+	n.Health.MaxConcurrentProbes = 512
+	if got := dnsTCPMaxConnections(n, 2048, log); got != 586 {
+		t.Errorf("with 2048 descriptors and 512 probes: %d, want 586", got)
 	}
 
 	out.Reset()

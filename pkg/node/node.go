@@ -46,6 +46,9 @@ type Node struct {
 	api     http.Handler
 	apiM    *admin.Metrics
 
+	// failover measures the node's failovers (failover.go).
+	failover *failovers
+
 	// advertiseDNS and advertiseAdmin stand in the member entry for
 	// listeners the node does not bind (Options).
 	advertiseDNS   []string
@@ -134,6 +137,9 @@ func New(opts Options) (n *Node, err error) {
 		return nil, err
 	}
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
+		return nil, err
+	}
+	if n.failover, err = newFailovers(n.reg); err != nil {
 		return nil, err
 	}
 	if n.api, n.apiM, err = newAPI(c, backend{n}, n.gather, n.reg, n.log); err != nil {

@@ -172,8 +172,11 @@ func (n *Node) trackEndpoints(ev health.Evaluation) {
 }
 
 // endpointChanged logs an endpoint's change of health and sends its
-// event.
+// event; a drop is a failover to measure (failover.go).
 func (n *Node) endpointChanged(k health.EndpointKey, es endpointState) {
+	if !es.healthy {
+		n.endpointDownLocked(k, es.check)
+	}
 	n.log.Info("endpoint health changed", "service", k.Service, "endpoint", k.Endpoint, "healthy", es.healthy, "reason", es.reason)
 	status := admin.EndpointStatus{Service: k.Service, Endpoint: k.Endpoint, Check: es.check, Healthy: es.healthy, Since: es.since, Reason: es.reason}
 	if n.state != nil {

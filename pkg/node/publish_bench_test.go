@@ -1,6 +1,7 @@
 package node
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -46,10 +47,12 @@ func benchNode(b *testing.B, checks int) (*Node, []string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(n.sched.Close)
+	// Start would make the scheduler; Shutdown closes it.
+	n.sched = health.NewScheduler(health.Options{})
+	b.Cleanup(func() { _ = n.Shutdown(context.Background()) })
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.traffic, n.revision, n.base = t, 1, base
+	n.serveLocked(t, 1, base)
 	n.publishLocked()
 	up := make(map[string]health.Observation, len(names))
 	for _, c := range names {

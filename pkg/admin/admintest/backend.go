@@ -67,6 +67,7 @@ type Backend struct {
 	explainFn func(admin.ExplainQuery) (*admin.Explanation, error)
 	inSyncN   int
 	applies   int
+	prop      admin.Propagation
 }
 
 type externalStatus struct {
@@ -388,6 +389,25 @@ func (b *Backend) SetExternal(_ context.Context, check string, healthy bool, ttl
 	}
 	b.external[check] = externalStatus{healthy: healthy, ttl: ttl}
 	return nil
+}
+
+// SetPropagation sets what Failover reports as measured (the zero
+// Propagation: nothing measured yet).
+func (b *Backend) SetPropagation(p admin.Propagation) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.prop = p
+}
+
+// Failover implements admin.Backend: the bound the document and the
+// propagation set by SetPropagation give.
+func (b *Backend) Failover(_ context.Context, service string) (*admin.FailoverBound, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return nil, b.err
+	}
+	return admin.NewFailoverBound(b.doc, service, b.prop)
 }
 
 // Members implements admin.Backend.

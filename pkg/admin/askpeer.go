@@ -1,0 +1,68 @@
+package admin
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// askPeer sends GET pathQuery to the member whose admin URL is adminURL,
+// if it is a peer (see Peers), with the caller's credentials, and decodes
+// its JSON answer into out. A member entry anyone with access to the
+// store could have written is sent nothing: the error says why it was not
+// asked, or what failed; what is names the answer expected.
+func (s *server) askPeer(ctx context.Context, adminURL, pathQuery, auth, what string, out any) error {
+	if adminURL == "" {
+		return errors.New("the member publishes no admin address")
+	}
+	base, err := peerOrigin(adminURL)
+	if err != nil {
+		return errors.New("not asked: its admin address " + err.Error())
+	}
+	if s.peers == nil {
+		return fmt.Errorf("not asked: %s is %v", adminURL, errNotPeer)
+	}
+	// The request goes to the origin that was checked, not to the text
+	// the member wrote.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+pathQuery, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.peers.admit(req.URL); err != nil {
+		return fmt.Errorf("not asked: %s is %v", adminURL, err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	req.Header.Set("Accept", mediaJSON)
+	resp, err := s.client.Do(req)
+	if err != nil {
+		if cve := (*tls.CertificateVerificationError)(nil); errors.As(err, &cve) {
+			return fmt.Errorf("not asked: the certificate of %s does not verify against admin.peer_ca: %v", adminURL, cve.Err)
+		}
+		return err
+	}
+	defer resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 {
+		return fmt.Errorf("%s to %q: not followed, as the token goes to admin.peers only", resp.Status, loc)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
+	if err != nil {
+		return errors.New("reading the answer: " + err.Error())
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e ErrorBody
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			return fmt.Errorf("%s: %s", resp.Status, e.Error)
+		}
+		return errors.New(resp.Status)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("the answer is not %s: %v", what, err)
+	}
+	return nil
+}
