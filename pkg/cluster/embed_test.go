@@ -88,11 +88,13 @@ func TestEmbeddedRestartReauthenticates(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Close()
-	n.waitConn(t, 10*time.Second, false)
+	// Generous: under the race detector on a loaded machine, two probes
+	// that time out can take a while to be seen.
+	n.waitConn(t, 30*time.Second, false)
 
 	e, _ = startEmbedded(t, dir, ports)
 	t.Cleanup(e.Close)
-	n.waitConn(t, 10*time.Second, true)
+	n.waitConn(t, 30*time.Second, true)
 	eventuallyNil(t, 10*time.Second, "a write with the token from before the restart", func() error {
 		_, err := n.ApplyTraffic(ctxTimeout(t, 2*time.Second), loadTraffic(t), AnyRevision)
 		return err
