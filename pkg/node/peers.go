@@ -2,8 +2,6 @@ package node
 
 import (
 	"crypto/x509"
-	"fmt"
-	"os"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -15,13 +13,9 @@ import (
 func peerClient(c config.Admin) (*admin.Peers, error) {
 	var pool *x509.CertPool
 	if c.PeerCA != "" {
-		b, err := os.ReadFile(c.PeerCA)
-		if err != nil {
-			return nil, fmt.Errorf("reading admin.peer_ca: %w", err)
-		}
-		pool = x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("admin.peer_ca %s holds no PEM certificate", c.PeerCA)
+		var err error
+		if pool, err = readCAPool("admin.peer_ca", c.PeerCA); err != nil {
+			return nil, err
 		}
 	}
 	return admin.NewPeers(c.Peers, pool)

@@ -14,13 +14,9 @@ import (
 func storeTLS(c config.StoreTLS) (*tls.Config, error) {
 	t := &tls.Config{MinVersion: tls.VersionTLS12}
 	if c.CA != "" {
-		pem, err := os.ReadFile(c.CA)
+		pool, err := readCAPool("store.tls.ca", c.CA)
 		if err != nil {
-			return nil, fmt.Errorf("reading store.tls.ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("store.tls.ca %s holds no PEM certificate", c.CA)
+			return nil, err
 		}
 		t.RootCAs = pool
 	}
@@ -32,4 +28,18 @@ func storeTLS(c config.StoreTLS) (*tls.Config, error) {
 		t.Certificates = []tls.Certificate{cert}
 	}
 	return t, nil
+}
+
+// readCAPool reads the PEM certificates at path, which the node file's
+// key names, as a pool to verify servers with.
+func readCAPool(key, path string) (*x509.CertPool, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", key, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s %s holds no PEM certificate", key, path)
+	}
+	return pool, nil
 }
