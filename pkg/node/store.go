@@ -16,9 +16,8 @@ func storeOptions(n *config.Node, endpoints []string, version string) (cluster.O
 		Prefix:    n.Store.Prefix,
 		Username:  n.Store.Username,
 		LeaseTTL:  n.Store.LeaseTTL.Std(),
-		Self: cluster.Member{
-			ID: n.Node.ID, Region: n.Node.Region, DNS: n.DNS.Listen, Version: version,
-		},
+		// Where it answers is known once it has bound (openStore).
+		Self: cluster.Member{ID: n.Node.ID, Region: n.Node.Region, Version: version},
 	}
 	if n.Store.PasswordFile != "" {
 		b, err := os.ReadFile(n.Store.PasswordFile)
