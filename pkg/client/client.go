@@ -159,13 +159,18 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, []byte, err
 	return resp, data, nil
 }
 
-// getJSON calls GET path and decodes the answer into out.
-func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
-	_, data, err := c.do(ctx, request{method: http.MethodGet, path: path, query: query})
+// call sends req and decodes the answer into out.
+func (c *Client) call(ctx context.Context, req request, out any) error {
+	_, data, err := c.do(ctx, req)
 	if err != nil {
 		return err
 	}
 	return decodeAnswer(data, out)
+}
+
+// getJSON calls GET path and decodes the answer into out.
+func (c *Client) getJSON(ctx context.Context, path string, query url.Values, out any) error {
+	return c.call(ctx, request{method: http.MethodGet, path: path, query: query}, out)
 }
 
 // sendJSON calls method path with in as a JSON body (none when nil) and
@@ -178,11 +183,7 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any)
 			return fmt.Errorf("encoding the body of %s %s: %w", method, path, err)
 		}
 	}
-	_, data, err := c.do(ctx, request{method: method, path: path, body: body, contentType: "application/json"})
-	if err != nil {
-		return err
-	}
-	return decodeAnswer(data, out)
+	return c.call(ctx, request{method: method, path: path, body: body, contentType: "application/json"}, out)
 }
 
 func decodeAnswer(data []byte, out any) error {

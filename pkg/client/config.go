@@ -124,12 +124,3 @@ func putConfig(doc []byte, o ApplyOptions) request {
 	}
 	return req
 }
-
-// call sends req and decodes the answer into out.
-func (c *Client) call(ctx context.Context, req request, out any) error {
-	_, data, err := c.do(ctx, req)
-	if err != nil {
-		return err
-	}
-	return decodeAnswer(data, out)
-}
