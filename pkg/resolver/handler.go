@@ -62,9 +62,6 @@ type Handler struct {
 	cookiesRequired bool
 	nsid            string
 	now             func() time.Time
-	// clocked is set when queries need the time: for cookies or rate
-	// limiting.
-	clocked bool
 }
 
 var _ dns.Handler = (*Handler)(nil)
@@ -77,7 +74,6 @@ func NewHandler(opts Options) *Handler {
 		rrl: opts.RateLimiter, cookiesEnabled: opts.Cookies.Enabled, cookiesRequired: opts.Cookies.Enabled && opts.Cookies.Require,
 		nsid: nsidOf(opts.NSID), now: opts.Now,
 	}
-	h.clocked = h.rrl != nil || h.cookiesEnabled
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -130,9 +126,6 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	remote := w.RemoteAddr()
 	_, st.req.tcp = remote.(*net.TCPAddr)
 	st.req.source = addrOf(remote)
-	if h.clocked {
-		st.req.now = h.now()
-	}
 	h.resolve(q, st)
 	if st.req.cookie != cookieNone {
 		h.metrics.cookie(st.req.cookie)
@@ -175,9 +168,6 @@ func (h *Handler) Resolve(q *dns.Msg, source netip.Addr, tcp bool) *dns.Msg {
 func (h *Handler) resolveUnpacked(q *dns.Msg, source netip.Addr, tcp bool, trace *policy.Trace) *queryState {
 	st := new(queryState)
 	st.req.source, st.req.tcp, st.req.trace = source.Unmap(), tcp, trace
-	if h.clocked {
-		st.req.now = h.now()
-	}
 	h.resolve(q, st)
 	if opt := st.req.optRR(); opt != nil {
 		st.resp.Extra = append(st.resp.Extra, opt)
@@ -188,6 +178,11 @@ func (h *Handler) resolveUnpacked(q *dns.Msg, source netip.Addr, tcp bool, trace
 // resolve fills st.resp for q.
 func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	r, resp := &st.req, &st.resp
+	// Only cookies and rate limiting need the time; without them the
+	// query path does not read the clock.
+	if h.rrl != nil || h.cookiesEnabled {
+		r.now = h.now()
+	}
 	resp.MsgHdr = dns.MsgHdr{
 		Id:                 q.Id,
 		Response:           true,
