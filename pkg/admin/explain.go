@@ -3,7 +3,6 @@ package admin
 import (
 	"context"
 	"fmt"
-	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -13,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/cluster/member"
 )
 
 // ExplainAll is the answer to GET /v1/explain?all_nodes=1: every member's
