@@ -56,9 +56,8 @@ func (w *tcpWriter) Write(m []byte) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	timeout := w.table.currentTimeout()
 	if w.keepalive {
-		m = withKeepalive(m, timeout)
+		m = withKeepalive(m, w.table.currentTimeout())
 	}
 	if len(m) > dns.MaxMsgSize {
 		return 0, errors.New("dns: message too large")
