@@ -67,7 +67,7 @@ type endpoint struct {
 // of it again. cfg must not change afterwards.
 func Compile(cfg *config.Service) *Service {
 	s := &Service{cfg: cfg, policy: policyOf(cfg.Policy), maxAnswers: cfg.MaxAnswers, eps: make([]endpoint, len(cfg.Endpoints))}
-	nets, ids := make([][]string, len(cfg.Endpoints)), make([]string, len(cfg.Endpoints))
+	nets := make([][]string, len(cfg.Endpoints))
 	for i := range cfg.Endpoints {
 		e := &cfg.Endpoints[i]
 		ep := endpoint{id: e.ID, priority: e.Priority, weight: e.EffectiveWeight(), bias: e.Bias, biasFactor: 1 - float64(e.Bias)/100}
@@ -76,9 +76,9 @@ func Compile(cfg *config.Service) *Service {
 			ep.point = toPoint(ep.lat, ep.lon)
 		}
 		s.eps[i] = ep
-		nets[i], ids[i] = e.Networks, e.ID
+		nets[i] = e.Networks
 	}
-	s.allDown, s.allDownEP = allDownOf(cfg.WhenAllDown, ids)
+	s.allDown, s.allDownEP = allDownOf(cfg.WhenAllDown, cfg.Endpoints)
 	s.byPriority = make([]int, len(s.eps))
 	for i := range s.byPriority {
 		s.byPriority[i] = i
@@ -107,15 +107,15 @@ func policyOf(p string) policyKind {
 }
 
 // allDownOf decodes a validated when_all_down: all, none or the id of one
-// of ids, whose index it also returns.
-func allDownOf(w string, ids []string) (allDownMode, int) {
+// of eps, whose index it also returns.
+func allDownOf(w string, eps []config.Endpoint) (allDownMode, int) {
 	switch w {
 	case config.AllDownAll:
 		return allDownAll, 0
 	case config.AllDownNone:
 		return allDownNone, 0
 	}
-	if i := slices.Index(ids, w); i >= 0 {
+	if i := slices.IndexFunc(eps, func(e config.Endpoint) bool { return e.ID == w }); i >= 0 {
 		return allDownEndpoint, i
 	}
 	return allDownAll, 0
