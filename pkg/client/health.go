@@ -8,6 +8,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster/member"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // Health returns every service endpoint's health as the cluster sees it,
@@ -43,7 +44,7 @@ func (c *Client) SetOverride(ctx context.Context, service, endpoint string, o ad
 // Drain forces an endpoint down on every node: SetOverride with state
 // down.
 func (c *Client) Drain(ctx context.Context, service, endpoint, reason string) (*admin.OverrideResult, error) {
-	return c.SetOverride(ctx, service, endpoint, admin.OverrideRequest{State: "down", Reason: reason})
+	return c.SetOverride(ctx, service, endpoint, admin.OverrideRequest{State: health.OverrideDown, Reason: reason})
 }
 
 // ClearOverride undoes SetOverride or Drain: the endpoint's checks decide

@@ -313,7 +313,7 @@ func (b *Backend) statusLocked(service string, e config.Endpoint) admin.Endpoint
 	if o, ok := b.overrides[[2]string{service, e.ID}]; ok {
 		oc := o
 		st.Override = &oc
-		st.Healthy = o.State == "up"
+		st.Healthy = o.State == health.OverrideUp
 		st.Reason = "override " + o.State
 		if o.Reason != "" {
 			st.Reason += ": " + o.Reason
