@@ -28,12 +28,24 @@ type backend struct {
 
 var _ admin.Backend = backend{}
 
-// store is the node's store once Start has opened it.
-func (b backend) store() (*cluster.Store, error) {
+// running is the node's store once Start has opened it, until Shutdown.
+func (b backend) running() (*cluster.Store, error) {
 	if s := b.n.liveStore.Load(); s != nil {
 		return s, nil
 	}
 	return nil, fmt.Errorf("%w: the node is not running", admin.ErrUnavailable)
+}
+
+// store is running's store with ctx bounded for one call to it, so that
+// an API call fails rather than hangs while etcd is away. Call cancel
+// when done, whatever the error.
+func (b backend) store(ctx context.Context) (*cluster.Store, context.Context, context.CancelFunc, error) {
+	s, err := b.running()
+	if err != nil {
+		return nil, ctx, func() {}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	return s, ctx, cancel, nil
 }
 
 // storeErr maps a store failure to what the API reports.
@@ -47,19 +59,12 @@ func storeErr(err error) error {
 	return err
 }
 
-// storeCtx bounds a store call, so an API call fails rather than hangs
-// while etcd is away.
-func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, 5*time.Second)
-}
-
 func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
-	s, err := b.store()
+	s, ctx, cancel, err := b.store(ctx)
+	defer cancel()
 	if err != nil {
 		return nil, 0, err
 	}
-	ctx, cancel := storeCtx(ctx)
-	defer cancel()
 	t, rev, err := s.Traffic(ctx)
 	if errors.Is(err, cluster.ErrNoDocument) {
 		return nil, 0, admin.ErrNotFound
@@ -68,7 +73,8 @@ func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
 }
 
 func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
-	s, err := b.store()
+	s, ctx, cancel, err := b.store(ctx)
+	defer cancel()
 	if err != nil {
 		return 0, err
 	}
@@ -78,8 +84,6 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 		// document's revision is enough. It is not parsed: a refused one
 		// (written straight into etcd) must not fail the dry run of the
 		// document that would replace it.
-		ctx, cancel := storeCtx(ctx)
-		defer cancel()
 		rev, err := s.TrafficRevision(ctx)
 		if err != nil {
 			return 0, storeErr(err)
@@ -93,8 +97,6 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	if ifRevision > 0 {
 		cond = ifRevision
 	}
-	ctx, cancel := storeCtx(ctx)
-	defer cancel()
 	rev, err := s.ApplyTraffic(ctx, doc, cond)
 	var mismatch *cluster.RevisionMismatchError
 	if errors.As(err, &mismatch) {
@@ -104,7 +106,7 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 }
 
 func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, error) {
-	s, err := b.store()
+	s, err := b.running()
 	if err != nil {
 		return nil, err
 	}
@@ -232,22 +234,20 @@ func (b backend) SetOverride(ctx context.Context, service, endpoint string, o he
 	if !b.endpointExists(service, endpoint) {
 		return admin.ErrNotFound
 	}
-	s, err := b.store()
+	s, ctx, cancel, err := b.store(ctx)
+	defer cancel()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := storeCtx(ctx)
-	defer cancel()
 	return storeErr(s.SetOverride(ctx, service, endpoint, health.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
 }
 
 func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) error {
-	s, err := b.store()
+	s, ctx, cancel, err := b.store(ctx)
+	defer cancel()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := storeCtx(ctx)
-	defer cancel()
 	found, err := s.DeleteOverride(ctx, dns.CanonicalName(service), endpoint)
 	if err != nil {
 		return storeErr(err)
@@ -275,13 +275,12 @@ func (b backend) SetExternal(ctx context.Context, check string, healthy bool, tt
 	case c.Type != config.CheckExternal:
 		return admin.ErrNotExternal
 	}
-	s, err := b.store()
+	s, ctx, cancel, err := b.store(ctx)
+	defer cancel()
 	if err != nil {
 		return err
 	}
 	now := b.n.now()
-	ctx, cancel := storeCtx(ctx)
-	defer cancel()
 	return storeErr(s.SetExternal(ctx, check, health.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
 }
 
@@ -293,7 +292,7 @@ func (b backend) Failover(_ context.Context, service string) (*admin.FailoverBou
 }
 
 func (b backend) Members(context.Context) ([]cluster.Member, error) {
-	s, err := b.store()
+	s, err := b.running()
 	if err != nil {
 		return nil, err
 	}
