@@ -189,25 +189,22 @@ func (e *Evaluator) hasCycle() bool {
 	return false
 }
 
-// decideAll decides every check and endpoint as Evaluate does, in its
-// order, and notes the endpoints that changed.
+// decideAll decides every check and endpoint with Evaluate itself, and
+// notes the endpoints that changed.
 func (e *Evaluator) decideAll() { e.decide(e.observations()) }
 
 // decide is decideAll over observations that hold what obs does.
 func (e *Evaluator) decide(obs map[string]map[string]Observation) {
-	in := Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Now: e.now}
-	v := newVerdicts(&in)
-	for _, c := range e.traffic.Checks {
-		v.of(c.Name)
+	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Now: e.now})
+	for k, v := range ev.Endpoints {
+		e.setEndpoint(e.endpoints[k], v)
 	}
-	for _, svc := range e.traffic.Services {
-		for _, ep := range svc.Endpoints {
-			k := EndpointKey{Service: svc.Name, Endpoint: ep.ID}
-			e.setEndpoint(e.endpoints[k], endpointVerdict(ep, e.overrides[k], v.of))
-		}
-	}
+	// A name Evaluate did not meet is one the document lacks and nothing
+	// decides: it keeps the "no such check" verdict node gave it.
 	for name, cn := range e.checks {
-		cn.verdict = v.of(name)
+		if v, ok := ev.Checks[name]; ok {
+			cn.verdict = v
+		}
 	}
 }
 
