@@ -133,7 +133,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	}
 	old := n.traffic
 	n.serveLocked(st.Traffic, st.TrafficRevision, s)
-	n.forgetRemovedChecks(old, st.Traffic)
+	n.forgetRemovedChecksLocked(old)
 	n.sched.Apply(st.Traffic.Checks)
 	n.store.SetServing(st.TrafficRevision)
 	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
@@ -159,18 +159,14 @@ func (n *Node) memberEvents(prev, cur *cluster.State) {
 	}
 }
 
-// forgetRemovedChecks drops from the store this node's results for checks
-// the new document no longer has.
-func (n *Node) forgetRemovedChecks(old, cur *config.Traffic) {
+// forgetRemovedChecksLocked drops from the store this node's results for
+// the checks of old that the served document no longer has.
+func (n *Node) forgetRemovedChecksLocked(old *config.Traffic) {
 	if old == nil {
 		return
 	}
-	keep := map[string]bool{}
-	for _, c := range cur.Checks {
-		keep[c.Name] = true
-	}
 	for _, c := range old.Checks {
-		if !keep[c.Name] {
+		if !n.checkNames[c.Name] {
 			n.store.Forget(c.Name)
 		}
 	}
@@ -198,14 +194,12 @@ func (n *Node) publishChecks() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.ownChangedLocked(changed)
-	if n.traffic != nil {
-		// Only checks of the served document: a change queued before a
-		// new document reached the scheduler must not bring back a check
-		// that forgetRemovedChecks has just forgotten.
-		for name := range changed {
-			if n.checkNames[name] {
-				n.observeLocked(name)
-			}
+	// Only checks of the served document: a change queued before a new
+	// document reached the scheduler must not bring back a check that
+	// forgetRemovedChecksLocked has just forgotten.
+	for name := range changed {
+		if n.checkNames[name] {
+			n.observeLocked(name)
 		}
 	}
 	n.publishLocked()
