@@ -1,6 +1,12 @@
 package cluster
 
-import "fmt"
+import (
+	"fmt"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
 
 // RejectedDocumentError is a stored traffic document that this node read
 // and refused (invalid, or past the parsing limits). Anyone who can write
@@ -22,4 +28,16 @@ type RejectedDocumentError struct {
 // request (400) when the caller only read.
 func (e *RejectedDocumentError) Error() string {
 	return fmt.Sprintf("the traffic document stored at %s (revision %d) is refused; the previous one is still served: %v", e.Key, e.Revision, e.Err)
+}
+
+// parseStored reads the traffic document of a stored key, the one place
+// that turns a refusal into a *RejectedDocumentError, so the watch and
+// Traffic refuse a document alike. The error is typed so the watch can
+// log the parser's own words; it is nil when the document is read.
+func parseStored(kv *mvccpb.KeyValue) (*config.Traffic, *RejectedDocumentError) {
+	t, err := config.ParseTraffic(string(kv.Key), kv.Value, "")
+	if err != nil {
+		return nil, &RejectedDocumentError{Key: string(kv.Key), Revision: kv.ModRevision, Err: err}
+	}
+	return t, nil
 }

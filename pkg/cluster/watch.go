@@ -11,7 +11,6 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
@@ -168,19 +167,18 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 // *RejectedDocumentError; it is logged once per revision, as a resync
 // reads it again.
 func (s *Store) applyTraffic(st *State, kv *mvccpb.KeyValue) {
-	key := string(kv.Key)
-	t, err := config.ParseTraffic(key, kv.Value, "")
-	if err == nil {
+	t, rej := parseStored(kv)
+	if rej == nil {
 		st.Traffic, st.TrafficRevision, st.TrafficError = t, kv.ModRevision, nil
 		return
 	}
-	st.TrafficError = &RejectedDocumentError{Key: key, Revision: kv.ModRevision, Err: err}
+	st.TrafficError = rej
 	s.metrics.documentRejected.Inc()
 	var prev *RejectedDocumentError
 	if cur := s.State(); cur != nil && errors.As(cur.TrafficError, &prev) && prev.Revision == kv.ModRevision {
 		return
 	}
-	s.log.Error("stored traffic document refused; still serving the previous one", "key", key, "revision", kv.ModRevision, "bytes", len(kv.Value), "err", err)
+	s.log.Error("stored traffic document refused; still serving the previous one", "key", string(kv.Key), "revision", kv.ModRevision, "bytes", len(kv.Value), "err", rej.Err)
 }
 
 // applyDelete removes one key from st.

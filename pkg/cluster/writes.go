@@ -77,9 +77,9 @@ func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 		return nil, 0, ErrNoDocument
 	}
 	kv := resp.Kvs[0]
-	t, err := config.ParseTraffic(string(kv.Key), kv.Value, "")
-	if err != nil {
-		return nil, 0, &RejectedDocumentError{Key: string(kv.Key), Revision: kv.ModRevision, Err: err}
+	t, rej := parseStored(kv)
+	if rej != nil {
+		return nil, 0, rej
 	}
 	return t, kv.ModRevision, nil
 }
