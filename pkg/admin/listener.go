@@ -112,20 +112,22 @@ func (l *connLimiter) admit(c net.Conn) (net.Conn, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for !l.closed && len(l.conns) >= l.max {
-		if !l.evictLocked("max_connections") {
-			// A new connection may come of age to be evicted before any
-			// closes or goes idle: wake up for it.
-			if wait, ok := l.nextNewEvictableLocked(); ok {
-				t := time.AfterFunc(wait, func() {
-					l.mu.Lock()
-					l.cond.Broadcast()
-					l.mu.Unlock()
-				})
-				l.cond.Wait()
-				t.Stop()
-				continue
-			}
-			l.cond.Wait()
+		if l.evictLocked("max_connections") {
+			continue
+		}
+		// A new connection may come of age to be evicted before any
+		// closes or goes idle: wake up for it.
+		var t *time.Timer
+		if wait, ok := l.nextNewEvictableLocked(); ok {
+			t = time.AfterFunc(wait, func() {
+				l.mu.Lock()
+				l.cond.Broadcast()
+				l.mu.Unlock()
+			})
+		}
+		l.cond.Wait()
+		if t != nil {
+			t.Stop()
 		}
 	}
 	if l.closed {
