@@ -169,12 +169,7 @@ func (g *EndpointGauge) Set(health map[EndpointKey]bool) {
 		}
 	}
 	for k, ok := range health {
-		v := 0.0
-		if ok {
-			v = 1
-		}
-		g.gauge.WithLabelValues(k.Service, k.Endpoint).Set(v)
-		g.last[k] = struct{}{}
+		g.setLocked(k, ok)
 	}
 }
 
@@ -183,6 +178,12 @@ func (g *EndpointGauge) Set(health map[EndpointKey]bool) {
 func (g *EndpointGauge) SetOne(k EndpointKey, healthy bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.setLocked(k, healthy)
+}
+
+// setLocked publishes one endpoint and remembers it, so a later Set
+// deletes its series when it is gone. Called with g.mu held.
+func (g *EndpointGauge) setLocked(k EndpointKey, healthy bool) {
 	v := 0.0
 	if healthy {
 		v = 1
