@@ -34,6 +34,7 @@ const (
 	numCloseReasons
 )
 
+// String names the reason as the metrics label does.
 func (r closeReason) String() string {
 	return [...]string{"client", "per_source", "evicted", "idle", "max_queries", "write_timeout", "handler", "shutdown"}[r]
 }
