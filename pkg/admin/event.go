@@ -3,7 +3,6 @@ package admin
 import (
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/cluster/member"
@@ -68,26 +67,34 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	var data EventData
+	var decode func(json.RawMessage) (EventData, error)
 	switch raw.Type {
 	case EndpointStatus{}.EventType():
-		data = new(EndpointStatus)
+		decode = decodeEventData[EndpointStatus]
 	case ConfigApplied{}.EventType():
-		data = new(ConfigApplied)
+		decode = decodeEventData[ConfigApplied]
 	case MemberJoined{}.EventType():
-		data = new(MemberJoined)
+		decode = decodeEventData[MemberJoined]
 	case MemberLeft{}.EventType():
-		data = new(MemberLeft)
+		decode = decodeEventData[MemberLeft]
 	default:
 		*e = Event{Type: raw.Type, At: raw.At, Data: UnknownEvent{Name: raw.Type, Raw: raw.Data}}
 		return nil
 	}
-	if err := json.Unmarshal(raw.Data, data); err != nil {
+	data, err := decode(raw.Data)
+	if err != nil {
 		return fmt.Errorf("reading the data of a %s event: %w", raw.Type, err)
 	}
-	// The data is held by value, as NewEvent holds it.
-	*e = Event{Type: raw.Type, At: raw.At, Data: reflect.ValueOf(data).Elem().Interface().(EventData)}
+	*e = Event{Type: raw.Type, At: raw.At, Data: data}
 	return nil
+}
+
+// decodeEventData reads an event's data as a T, held by value, as
+// NewEvent holds it.
+func decodeEventData[T EventData](b json.RawMessage) (EventData, error) {
+	var d T
+	err := json.Unmarshal(b, &d)
+	return d, err
 }
 
 // UnknownEvent is the data of an event of a type this version does not
