@@ -15,6 +15,7 @@ import (
 	"github.com/gtmd/gtmd/internal/testdisk"
 	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/internal/testport"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/health"
 )
@@ -130,7 +131,7 @@ func TestDiskFullWhileRunning(t *testing.T) {
 	cfg := diskNodeFile(t, disk)
 	cmd, stderr := serveProcess(t, cfg)
 	passwordFile := filepath.Join(disk, "data", "etcd-root.password")
-	eventually(t, time.Minute, "the node listening", func() bool { return strings.Contains(stderr.String(), "gtmd listening") })
+	testwait.Eventually(t, time.Minute, "the node listening", func() bool { return strings.Contains(stderr.String(), "gtmd listening") })
 	pw, err := os.ReadFile(passwordFile)
 	if err != nil {
 		t.Fatal(err)

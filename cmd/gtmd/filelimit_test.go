@@ -25,6 +25,7 @@ import (
 
 	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/internal/testport"
+	"github.com/gtmd/gtmd/internal/testwait"
 )
 
 // TestRaiseFileLimitProcess lowers its own soft descriptor limit and
@@ -138,7 +139,7 @@ log: {level: info}
 	adminRe := regexp.MustCompile(`msg="admin API listening" addr=(\S+)`)
 	dnsRe := regexp.MustCompile(`msg="dns listening" addr=(\S+)`)
 	var adminAddr, dnsAddr string
-	eventually(t, 60*time.Second, "the node to listen", func() bool {
+	testwait.Eventually(t, 60*time.Second, "the node to listen", func() bool {
 		if !alive() {
 			t.Fatalf("the node exited at start: %v\n%s", exitErr, logs.String())
 		}
@@ -152,7 +153,7 @@ log: {level: info}
 		return adminAddr != "" && dnsAddr != ""
 	})
 	client := &http.Client{Timeout: 30 * time.Second}
-	eventually(t, 60*time.Second, "the node to be ready", func() bool {
+	testwait.Eventually(t, 60*time.Second, "the node to be ready", func() bool {
 		resp, err := client.Get("http://" + adminAddr + "/readyz")
 		if err != nil {
 			return false

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -25,7 +26,7 @@ func TestStoreBombAndCeilingOnANode(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target := startTarget(t)
 	n := startTestNode(t, "n1", etcd, writeTraffic(t, clusterTraffic(target.Addr())))
-	eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, n, "192.0.2.1") })
 	serial := soaSerial(t, n)
 	get := func(path string) string {
 		resp, err := http.Get(n.adminBase() + path)
@@ -43,7 +44,7 @@ func TestStoreBombAndCeilingOnANode(t *testing.T) {
 	}
 	bad := put.Header.Revision
 	want := fmt.Sprintf("200 degraded: the traffic document stored at revision %d is refused (invalid; see the log); the one before is served\n", bad)
-	eventually(t, 10*time.Second, "/readyz names the refused revision", func() bool { return get("/readyz") == want })
+	testwait.Eventually(t, 10*time.Second, "/readyz names the refused revision", func() bool { return get("/readyz") == want })
 	if !strings.Contains(get("/metrics"), fmt.Sprintf("gtmd_cluster_document_rejected_revision %d\n", bad)) {
 		t.Errorf("/metrics does not name revision %d as refused", bad)
 	}
@@ -79,7 +80,7 @@ func TestStoreBombAndCeilingOnANode(t *testing.T) {
 	if code := api(t, "PUT", n.adminBase()+"/v1/config", "application/json", string(under.Source), &applied); code != 200 || applied.Revision <= bad {
 		t.Fatalf("apply just under the ceiling: %d %+v", code, applied)
 	}
-	eventually(t, 10*time.Second, "the document under the ceiling is served", func() bool { return get("/readyz") == "200 ready\n" })
+	testwait.Eventually(t, 10*time.Second, "the document under the ceiling is served", func() bool { return get("/readyz") == "200 ready\n" })
 	if !strings.Contains(get("/metrics"), "gtmd_cluster_document_rejected_revision 0\n") {
 		t.Error("/metrics still names a refused revision")
 	}

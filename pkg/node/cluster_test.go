@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/internal/regiontarget"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -124,19 +125,6 @@ func answer(t *testing.T, server, name string) ([]string, *dns.Msg) {
 	return out, resp
 }
 
-// eventually polls cond every 10 ms until it holds or the time is up.
-func eventually(t *testing.T, limit time.Duration, what string, cond func() bool) time.Duration {
-	t.Helper()
-	start := time.Now()
-	for !cond() {
-		if time.Since(start) > limit {
-			t.Fatalf("%s: not within %v", what, limit)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return time.Since(start)
-}
-
 func answersWith(t *testing.T, n *liveNode, ip string) bool {
 	got, _ := answer(t, n.dnsAddr(), "www.gtm.test.")
 	return slices.Equal(got, []string{ip})
@@ -199,7 +187,7 @@ func TestNodesShareTheDocument(t *testing.T) {
 		startTestNode(t, "n3", etcd, ""),
 	}
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" answers", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 	serial := soaSerial(t, nodes[0])
 	for _, n := range nodes[1:] {
@@ -214,7 +202,7 @@ func TestNodesShareTheDocument(t *testing.T) {
 			Admin    string `json:"admin"`
 		} `json:"members"`
 	}
-	eventually(t, 5*time.Second, "three members", func() bool {
+	testwait.Eventually(t, 5*time.Second, "three members", func() bool {
 		api(t, "GET", nodes[2].adminBase()+"/v1/members", "", "", &members)
 		return len(members.Members) == 3
 	})
@@ -273,7 +261,7 @@ func TestHealthAcrossNodes(t *testing.T) {
 	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	nodes := []*liveNode{startTestNode(t, "n1", etcd, file), startTestNode(t, "n2", etcd, ""), startTestNode(t, "n3", etcd, "")}
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 
 	// Timings are logged, not asserted (the machines are shared); the
@@ -281,7 +269,7 @@ func TestHealthAcrossNodes(t *testing.T) {
 	target.Down()
 	start := time.Now()
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
+		testwait.Eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
 	}
 	t.Logf("every node dropped us-east %v after its target failed (goal fall × interval + 1s = 1.4s)", time.Since(start))
 	var health struct {
@@ -294,7 +282,7 @@ func TestHealthAcrossNodes(t *testing.T) {
 			} `json:"observations"`
 		} `json:"endpoints"`
 	}
-	eventually(t, 5*time.Second, "three down observations", func() bool {
+	testwait.Eventually(t, 5*time.Second, "three down observations", func() bool {
 		api(t, "GET", nodes[0].adminBase()+"/v1/health", "", "", &health)
 		for _, e := range health.Endpoints {
 			if e.Endpoint == "us-east" {
@@ -312,7 +300,7 @@ func TestHealthAcrossNodes(t *testing.T) {
 
 	upTarget(t, target)
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 
 	// A drain through n3 reaches n1 and n2 within a second.
@@ -321,14 +309,14 @@ func TestHealthAcrossNodes(t *testing.T) {
 	}
 	start = time.Now()
 	for _, n := range nodes {
-		eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
+		testwait.Eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
 	}
 	t.Logf("the drain reached every node in %v (goal 1s)", time.Since(start))
 	if code := api(t, "DELETE", nodes[0].adminBase()+"/v1/overrides/www.gtm.test./us-east", "", "", nil); code != 200 && code != 204 {
 		t.Fatalf("undrain: %d", code)
 	}
 	for _, n := range nodes {
-		eventually(t, 5*time.Second, n.id+" undrained", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 5*time.Second, n.id+" undrained", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 }
 
@@ -343,7 +331,7 @@ func TestFailStatic(t *testing.T) {
 	connected := startTestNode(t, "n1", etcd, file)
 	cut := startTestNode(t, "n2", []string{proxy.Endpoint()}, "")
 	for _, n := range []*liveNode{connected, cut} {
-		eventually(t, 10*time.Second, n.id+" answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" answers", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 
 	proxy.Cut()
@@ -356,16 +344,16 @@ func TestFailStatic(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return fmt.Sprintf("%d %s", resp.StatusCode, b)
 	}
-	eventually(t, 10*time.Second, "n2 degraded", func() bool { return strings.HasPrefix(readyz(), "200 degraded: ") })
+	testwait.Eventually(t, 10*time.Second, "n2 degraded", func() bool { return strings.HasPrefix(readyz(), "200 degraded: ") })
 	if !answersWith(t, cut, "192.0.2.1") {
 		t.Fatal("n2 stopped answering when etcd went away")
 	}
 
 	// The region fails while n2 is cut off: n2 drops it on its own.
 	target.Down()
-	eventually(t, 5*time.Second, "n2 applies its own check", func() bool { return answersWith(t, cut, "192.0.2.2") })
+	testwait.Eventually(t, 5*time.Second, "n2 applies its own check", func() bool { return answersWith(t, cut, "192.0.2.2") })
 	upTarget(t, target)
-	eventually(t, 5*time.Second, "n2 takes the region back", func() bool { return answersWith(t, cut, "192.0.2.1") })
+	testwait.Eventually(t, 5*time.Second, "n2 takes the region back", func() bool { return answersWith(t, cut, "192.0.2.1") })
 
 	// A document applied meanwhile through n1 reaches n2 once it is back.
 	// (The region's address changes; its health is left alone, since n2's
@@ -374,14 +362,14 @@ func TestFailStatic(t *testing.T) {
 	if code := api(t, "PUT", connected.adminBase()+"/v1/config", "application/yaml", doc, nil); code != 200 {
 		t.Fatalf("apply: %d", code)
 	}
-	eventually(t, 5*time.Second, "n1 serves the new document", func() bool { return answersWith(t, connected, "192.0.2.11") })
+	testwait.Eventually(t, 5*time.Second, "n1 serves the new document", func() bool { return answersWith(t, connected, "192.0.2.11") })
 	if !answersWith(t, cut, "192.0.2.1") {
 		t.Fatal("n2 saw a document while cut off")
 	}
 	proxy.Restore()
-	took := eventually(t, 15*time.Second, "n2 catches up", func() bool { return answersWith(t, cut, "192.0.2.11") })
+	took := testwait.Eventually(t, 15*time.Second, "n2 catches up", func() bool { return answersWith(t, cut, "192.0.2.11") })
 	t.Logf("n2 served the document applied during the outage %v after etcd came back", took)
-	eventually(t, 5*time.Second, "n2 ready again", func() bool { return readyz() == "200 ready\n" })
+	testwait.Eventually(t, 5*time.Second, "n2 ready again", func() bool { return readyz() == "200 ready\n" })
 }
 
 // TestDeadNodeVoteLeaves: two nodes, and the one that says a region is up
@@ -397,7 +385,7 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 	survivor := startTestNode(t, "eu", etcd, file)
 	doomed := startTestNode(t, "us", []string{proxy.Endpoint()}, "")
 	for _, n := range []*liveNode{survivor, doomed} {
-		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 	var health struct {
 		Endpoints []struct {
@@ -408,7 +396,7 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 			} `json:"observations"`
 		} `json:"endpoints"`
 	}
-	eventually(t, 5*time.Second, "both nodes vote up", func() bool {
+	testwait.Eventually(t, 5*time.Second, "both nodes vote up", func() bool {
 		api(t, "GET", survivor.adminBase()+"/v1/health", "", "", &health)
 		for _, e := range health.Endpoints {
 			if e.Endpoint == "us-east" {
@@ -421,7 +409,7 @@ func TestDeadNodeVoteLeaves(t *testing.T) {
 	proxy.Cut()
 	target.Down()
 	// Well short of the ten seconds a longer lease would hold the tie.
-	took := eventually(t, 8*time.Second, "the survivor drops us-east", func() bool { return answersWith(t, survivor, "192.0.2.2") })
+	took := testwait.Eventually(t, 8*time.Second, "the survivor drops us-east", func() bool { return answersWith(t, survivor, "192.0.2.2") })
 	t.Logf("the survivor dropped the dark region %v after it went dark (lease TTL 2s)", took)
 }
 
@@ -434,7 +422,7 @@ func TestRestartWhileEtcdDown(t *testing.T) {
 	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	dir := t.TempDir()
 	first := startTestNodeIn(t, "n1", etcd.Endpoints(), file, dir)
-	eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, first, "192.0.2.1") })
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, first, "192.0.2.1") })
 	serial := soaSerial(t, first)
 	first.stop()
 	etcd.Stop(0)
@@ -457,12 +445,12 @@ func TestRestartWhileEtcdDown(t *testing.T) {
 	}
 	// Its own checks still decide.
 	target.Down()
-	eventually(t, 5*time.Second, "the restarted node follows its own check", func() bool { return answersWith(t, again, "192.0.2.2") })
+	testwait.Eventually(t, 5*time.Second, "the restarted node follows its own check", func() bool { return answersWith(t, again, "192.0.2.2") })
 	upTarget(t, target)
 
 	etcd.Restart(0)
-	eventually(t, 15*time.Second, "ready once etcd is back", func() bool { return readyz() == "200 ready\n" })
-	eventually(t, 5*time.Second, "answers after etcd is back", func() bool { return answersWith(t, again, "192.0.2.1") })
+	testwait.Eventually(t, 15*time.Second, "ready once etcd is back", func() bool { return readyz() == "200 ready\n" })
+	testwait.Eventually(t, 5*time.Second, "answers after etcd is back", func() bool { return answersWith(t, again, "192.0.2.1") })
 }
 
 func upTarget(t *testing.T, tg *regiontarget.Target) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 )
 
@@ -44,14 +45,14 @@ func TestCookiesAcrossNodes(t *testing.T) {
 	n1 := startTestNode(t, "n1", etcd, file)
 	n2 := startTestNode(t, "n2", etcd, "")
 	for _, n := range []*liveNode{n1, n2} {
-		eventually(t, 10*time.Second, n.id+" serves the zone", func() bool { return soaSerial(t, n) != 0 })
+		testwait.Eventually(t, 10*time.Second, n.id+" serves the zone", func() bool { return soaSerial(t, n) != 0 })
 	}
 
 	const client = "0102030405060708"
 	// Until both have the cluster's secret, each has a random one of its
 	// own; the store brings them together within moments.
 	var fromN1 string
-	eventually(t, 10*time.Second, "n2 keeps the cookie n1 gave", func() bool {
+	testwait.Eventually(t, 10*time.Second, "n2 keeps the cookie n1 gave", func() bool {
 		rcode, c := askWithCookie(t, n1.dnsAddr(), "www.gtm.test.", client)
 		if rcode != dns.RcodeSuccess || len(c) != 2*24 || c[:16] != client {
 			t.Fatalf("n1 answered %s with cookie %q; want NOERROR with a 16-byte server cookie for our client cookie", dns.RcodeToString[rcode], c)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/health"
 )
@@ -55,7 +56,7 @@ func TestIncrementalHealthFollowsTheRule(t *testing.T) {
 		t.Helper()
 		for _, n := range nodes {
 			var why string
-			eventually(t, 10*time.Second, step+": "+n.id+" follows the rule ("+fmt.Sprint(&why)+")", func() bool {
+			testwait.Eventually(t, 10*time.Second, step+": "+n.id+" follows the rule ("+fmt.Sprint(&why)+")", func() bool {
 				ok, w := n.ruleHolds()
 				why = w
 				return ok
@@ -63,13 +64,13 @@ func TestIncrementalHealthFollowsTheRule(t *testing.T) {
 		}
 	}
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 	holds("started")
 
 	target.Down()
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
+		testwait.Eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
 	}
 	holds("region down")
 
@@ -78,12 +79,12 @@ func TestIncrementalHealthFollowsTheRule(t *testing.T) {
 		t.Fatalf("drain: %d", code)
 	}
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
+		testwait.Eventually(t, 10*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
 	}
 	holds("region up, drained")
 
 	proxy.Cut()
-	eventually(t, 10*time.Second, "n3 degraded", func() bool {
+	testwait.Eventually(t, 10*time.Second, "n3 degraded", func() bool {
 		resp, err := http.Get(nodes[2].adminBase() + "/readyz")
 		if err != nil {
 			return false
@@ -95,10 +96,10 @@ func TestIncrementalHealthFollowsTheRule(t *testing.T) {
 	if code := api(t, "DELETE", nodes[0].adminBase()+"/v1/overrides/www.gtm.test./us-east", "", "", nil); code != 200 && code != 204 {
 		t.Fatalf("undrain: %d", code)
 	}
-	eventually(t, 10*time.Second, "n1 undrained", func() bool { return answersWith(t, nodes[0], "192.0.2.1") })
+	testwait.Eventually(t, 10*time.Second, "n1 undrained", func() bool { return answersWith(t, nodes[0], "192.0.2.1") })
 	holds("n3 cut off, undrained")
 
 	proxy.Restore()
-	eventually(t, 15*time.Second, "n3 undrained once back", func() bool { return answersWith(t, nodes[2], "192.0.2.1") })
+	testwait.Eventually(t, 15*time.Second, "n3 undrained once back", func() bool { return answersWith(t, nodes[2], "192.0.2.1") })
 	holds("n3 back")
 }

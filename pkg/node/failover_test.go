@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
@@ -93,7 +94,7 @@ func TestFailoverMeasured(t *testing.T) {
 	file := writeTraffic(t, clusterTraffic(target.Addr()))
 	nodes := []*liveNode{startTestNode(t, "n1", etcd, file), startTestNode(t, "n2", etcd, "")}
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" answers us-east", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 	var fb admin.FailoverBound
 	if code := api(t, "GET", nodes[0].adminBase()+"/v1/services/www.gtm.test/failover", "", "", &fb); code != 200 {
@@ -109,7 +110,7 @@ func TestFailoverMeasured(t *testing.T) {
 
 	target.Down()
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
+		testwait.Eventually(t, 10*time.Second, n.id+" drops us-east", func() bool { return answersWith(t, n, "192.0.2.2") })
 	}
 	for _, n := range nodes {
 		count, sum := histogramOf(t, n.Node, "www.gtm.test.")
@@ -132,13 +133,13 @@ func TestFailoverMeasured(t *testing.T) {
 
 	upTarget(t, target)
 	for _, n := range nodes {
-		eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, n.id+" takes us-east back", func() bool { return answersWith(t, n, "192.0.2.1") })
 	}
 	if code := api(t, "PUT", nodes[0].adminBase()+"/v1/overrides/www.gtm.test/us-east", "application/json", `{"state":"down"}`, nil); code != 200 {
 		t.Fatalf("drain: %d", code)
 	}
 	for _, n := range nodes {
-		eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
+		testwait.Eventually(t, 5*time.Second, n.id+" drained", func() bool { return answersWith(t, n, "192.0.2.2") })
 		if count, _ := histogramOf(t, n.Node, "www.gtm.test."); count != 1 {
 			t.Errorf("%s: %d failovers after a drain, want still 1", n.id, count)
 		}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
@@ -82,13 +83,13 @@ func TestHealthShowsPeerDetail(t *testing.T) {
 		}
 		return out
 	}
-	eventually(t, 10*time.Second, "both nodes' results counted on n1", func() bool {
+	testwait.Eventually(t, 10*time.Second, "both nodes' results counted on n1", func() bool {
 		obs := byNode()
 		return obs["n1"].Status == "up" && obs["n2"].Status == "up" && !obs["n1"].At.IsZero()
 	})
 	// What the run loop does every detailRefresh.
 	n2.store.SetDetails(n2.probeDetails())
-	eventually(t, 10*time.Second, "n2's latency on n1", func() bool {
+	testwait.Eventually(t, 10*time.Second, "n2's latency on n1", func() bool {
 		o := byNode()["n2"]
 		return o.Latency != "" && !o.At.IsZero() && !o.Since.IsZero()
 	})

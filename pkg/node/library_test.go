@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gtmd/gtmd/internal/testport"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -100,9 +101,9 @@ func TestEmbeddedNodes(t *testing.T) {
 	a := embed(t, "a", etcd.Endpoints(), file, dirs[0])
 	b := embed(t, "b", etcd.Endpoints(), "", dirs[1])
 	for _, e := range []*embedder{a, b} {
-		eventually(t, 10*time.Second, e.n.id+" answers us-east", func() bool { return e.answersWith(t, "192.0.2.1") })
+		testwait.Eventually(t, 10*time.Second, e.n.id+" answers us-east", func() bool { return e.answersWith(t, "192.0.2.1") })
 	}
-	eventually(t, 10*time.Second, "a lists b at the addresses b's program advertises", func() bool {
+	testwait.Eventually(t, 10*time.Second, "a lists b at the addresses b's program advertises", func() bool {
 		m, ok := a.n.store.State().Members["b"]
 		return ok && len(m.DNS) == 1 && m.DNS[0] == b.addr && m.Admin == b.admin.URL
 	})
@@ -119,11 +120,11 @@ func TestEmbeddedNodes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("drain through a's admin handler: %s", resp.Status)
 	}
-	eventually(t, 10*time.Second, "b answers eu-west after the drain through a", func() bool { return b.answersWith(t, "192.0.2.2") })
+	testwait.Eventually(t, 10*time.Second, "b answers eu-west after the drain through a", func() bool { return b.answersWith(t, "192.0.2.2") })
 
 	etcd.Stop(0)
 	for _, e := range []*embedder{a, b} {
-		eventually(t, 10*time.Second, e.n.id+" degraded", func() bool { _, why := e.n.Ready(); return why != "" })
+		testwait.Eventually(t, 10*time.Second, e.n.id+" degraded", func() bool { _, why := e.n.Ready(); return why != "" })
 		if !e.answersWith(t, "192.0.2.2") {
 			t.Errorf("%s stopped answering, or forgot the drain, when etcd died", e.n.id)
 		}
@@ -188,11 +189,11 @@ func TestShutdownJoinsEverything(t *testing.T) {
 				t.Fatal(err)
 			}
 			dnsAddr := n.DNSAddrs()[0].String()
-			eventually(t, 20*time.Second, "the node answers", func() bool {
+			testwait.Eventually(t, 20*time.Second, "the node answers", func() bool {
 				got, _ := answer(t, dnsAddr, "www.gtm.test.")
 				return len(got) == 1
 			})
-			eventually(t, 10*time.Second, "its member entry lists the DNS address it is bound to", func() bool {
+			testwait.Eventually(t, 10*time.Second, "its member entry lists the DNS address it is bound to", func() bool {
 				m, ok := n.store.State().Members["n1"]
 				return ok && len(m.DNS) == 1 && m.DNS[0] == dnsAddr && m.Admin == "http://"+n.AdminAddr()
 			})
@@ -259,7 +260,7 @@ func TestAdminHandlerOutsideTheNodesLife(t *testing.T) {
 	if err := n.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "members answered once started", func() bool { return status("/v1/members") == http.StatusOK })
+	testwait.Eventually(t, 10*time.Second, "members answered once started", func() bool { return status("/v1/members") == http.StatusOK })
 	if err := n.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/testlog"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -30,7 +31,7 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 		return config.Check{Name: name, Type: config.CheckTCP, Address: "127.0.0.1:1", Interval: config.Duration(50 * time.Millisecond), Timeout: config.Duration(50 * time.Millisecond), Rise: 1, Fall: 1}
 	}
 	nd.sched.Apply([]config.Check{down("old"), down("kept")})
-	eventually(t, 10*time.Second, "both checks down", func() bool {
+	testwait.Eventually(t, 10*time.Second, "both checks down", func() bool {
 		return nd.sched.Status("old") == health.Down && nd.sched.Status("kept") == health.Down
 	})
 	nd.mu.Lock()
@@ -43,7 +44,7 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 
 	// What the store holds, as its watch delivers it.
 	var stored map[string]health.Observation
-	eventually(t, 10*time.Second, "kept's observation stored", func() bool {
+	testwait.Eventually(t, 10*time.Second, "kept's observation stored", func() bool {
 		stored = store.State().Observations["n1"]
 		return len(stored) > 0
 	})
@@ -82,7 +83,7 @@ func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 		t.Fatal(err)
 	}
 	go nd.bootstrapTraffic(ctx, file, doc)
-	eventually(t, 10*time.Second, "the failure logged", func() bool {
+	testwait.Eventually(t, 10*time.Second, "the failure logged", func() bool {
 		got := logs.String()
 		return strings.Contains(got, "traffic_file not applied") && strings.Contains(got, file) && strings.Contains(got, "storing the traffic document")
 	})

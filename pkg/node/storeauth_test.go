@@ -18,6 +18,7 @@ import (
 
 	"github.com/gtmd/gtmd/internal/testcert"
 	"github.com/gtmd/gtmd/internal/testport"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -137,7 +138,7 @@ func TestEmbeddedStoreAuth(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.stop)
-	eventually(t, 10*time.Second, "the node's store takes the traffic_file", func() bool {
+	testwait.Eventually(t, 10*time.Second, "the node's store takes the traffic_file", func() bool {
 		st := r.store.State()
 		return st != nil && st.Traffic != nil
 	})
@@ -229,14 +230,14 @@ func TestEmbeddedFirstStartClosed(t *testing.T) {
 	}()
 	halt := sync.OnceFunc(func() { close(stop); wg.Wait() })
 	t.Cleanup(halt)
-	eventually(t, 10*time.Second, "the writer is at the port", func() bool { return unreachable.Load() > 0 })
+	testwait.Eventually(t, 10*time.Second, "the writer is at the port", func() bool { return unreachable.Load() > 0 })
 
 	r, err := startNode(context.Background(), &n, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.stop)
-	eventually(t, 10*time.Second, "etcd answers the writer over TCP", func() bool { return refused.Load()+written.Load() >= 10 })
+	testwait.Eventually(t, 10*time.Second, "etcd answers the writer over TCP", func() bool { return refused.Load()+written.Load() >= 10 })
 	halt()
 	t.Logf("writes without credentials: %d accepted, %d refused, %d found no listener", written.Load(), refused.Load(), unreachable.Load())
 	if written.Load() != 0 {
@@ -245,7 +246,7 @@ func TestEmbeddedFirstStartClosed(t *testing.T) {
 	if unreachable.Load() == 0 {
 		t.Error("the writer never tried before the client URL opened")
 	}
-	eventually(t, 10*time.Second, "the node's store takes the traffic_file", func() bool {
+	testwait.Eventually(t, 10*time.Second, "the node's store takes the traffic_file", func() bool {
 		st := r.store.State()
 		return st != nil && st.Traffic != nil
 	})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gtmd/gtmd/internal/sizeddoc"
 	"github.com/gtmd/gtmd/internal/testlog"
+	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -86,7 +87,7 @@ func TestTrafficFileAtStart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 10*time.Second, "the file applied", func() bool { st := r.store.State(); return st != nil && st.Traffic != nil })
+		testwait.Eventually(t, 10*time.Second, "the file applied", func() bool { st := r.store.State(); return st != nil && st.Traffic != nil })
 	})
 	for _, c := range []struct{ name, file string }{{"misspelled", missing}, {"invalid", invalid}, {"over the document ceiling", big}} {
 		t.Run("store with a document, "+c.name, func(t *testing.T) {
@@ -98,7 +99,7 @@ func TestTrafficFileAtStart(t *testing.T) {
 			if got := logs.String(); !strings.Contains(got, "level=WARN msg=\"traffic_file cannot be applied; serving the document the store holds\" file="+c.file) {
 				t.Errorf("no warning naming the file; logged:\n%s", got)
 			}
-			eventually(t, 10*time.Second, "the stored document served", func() bool { return r.handler.Snapshot() != nil })
+			testwait.Eventually(t, 10*time.Second, "the stored document served", func() bool { return r.handler.Snapshot() != nil })
 		})
 	}
 }
