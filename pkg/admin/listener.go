@@ -144,19 +144,16 @@ func (l *connLimiter) admit(c net.Conn) (net.Conn, error) {
 // oldest one still without a whole request header after newConnGrace,
 // and reports whether it did.
 func (l *connLimiter) evictLocked(why string) bool {
-	var idle, silent *limitedConn
-	now := l.now()
+	var victim *limitedConn
 	for c := range l.conns {
-		switch {
-		case c.state == connIdle && (idle == nil || c.idleSince.Before(idle.idleSince)):
-			idle = c
-		case c.state == connNew && now.Sub(c.opened) >= newConnGrace && (silent == nil || c.opened.Before(silent.opened)):
-			silent = c
+		if c.state == connIdle && (victim == nil || c.idleSince.Before(victim.idleSince)) {
+			victim = c
 		}
 	}
-	victim := idle
 	if victim == nil {
-		victim = silent
+		if c := l.oldestNewLocked(); c != nil && l.now().Sub(c.opened) >= newConnGrace {
+			victim = c
+		}
 	}
 	if victim == nil {
 		return false
@@ -173,16 +170,23 @@ func (l *connLimiter) evictLocked(why string) bool {
 // nextNewEvictableLocked is how long until the oldest new connection
 // passes newConnGrace, if there is one.
 func (l *connLimiter) nextNewEvictableLocked() (time.Duration, bool) {
+	oldest := l.oldestNewLocked()
+	if oldest == nil {
+		return 0, false
+	}
+	return max(newConnGrace-l.now().Sub(oldest.opened), time.Millisecond), true
+}
+
+// oldestNewLocked is the connection open longest without a whole request
+// header, if any: the first to pass newConnGrace.
+func (l *connLimiter) oldestNewLocked() *limitedConn {
 	var oldest *limitedConn
 	for c := range l.conns {
 		if c.state == connNew && (oldest == nil || c.opened.Before(oldest.opened)) {
 			oldest = c
 		}
 	}
-	if oldest == nil {
-		return 0, false
-	}
-	return max(newConnGrace-l.now().Sub(oldest.opened), time.Millisecond), true
+	return oldest
 }
 
 func (l *connLimiter) releaseLocked(c *limitedConn) {
