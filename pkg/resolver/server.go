@@ -185,10 +185,7 @@ func (s *Server) serve(srv *dns.Server) {
 		defer s.wg.Done()
 		defer close(done)
 		if err := srv.ActivateAndServe(); err != nil && !isClosed(err) {
-			select {
-			case s.errs <- err:
-			default:
-			}
+			s.report(err)
 		}
 	}()
 	select {
@@ -243,12 +240,18 @@ func (s *Server) serveTCP(t *tcpServer) {
 	go func() {
 		defer s.wg.Done()
 		if err := t.serve(); err != nil {
-			select {
-			case s.errs <- err:
-			default:
-			}
+			s.report(err)
 		}
 	}()
+}
+
+// report hands Err the error a listener stopped with. Err delivers only
+// the first: a listener never waits for a caller that is not reading.
+func (s *Server) report(err error) {
+	select {
+	case s.errs <- err:
+	default:
+	}
 }
 
 func isClosed(err error) bool { return errors.Is(err, net.ErrClosed) }
