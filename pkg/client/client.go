@@ -103,7 +103,7 @@ type request struct {
 	// body, when not nil, is sent with contentType.
 	body        []byte
 	contentType string
-	accept      string // default application/json
+	accept      string // default JSON
 	ifMatch     string
 	timeout     time.Duration // added to the client's timeout
 }
@@ -129,7 +129,7 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, []byte, err
 		req.Header.Set("Content-Type", r.contentType)
 	}
 	if r.accept == "" {
-		r.accept = "application/json"
+		r.accept = JSON
 	}
 	req.Header.Set("Accept", r.accept)
 	if r.ifMatch != "" {
@@ -183,7 +183,7 @@ func (c *Client) sendJSON(ctx context.Context, method, path string, in, out any)
 			return fmt.Errorf("encoding the body of %s %s: %w", method, path, err)
 		}
 	}
-	return c.call(ctx, request{method: method, path: path, body: body, contentType: "application/json"}, out)
+	return c.call(ctx, request{method: method, path: path, body: body, contentType: JSON}, out)
 }
 
 func decodeAnswer(data []byte, out any) error {
