@@ -115,11 +115,17 @@ func quorumVerdict(up, down int, quorum float64) Verdict {
 		return v
 	}
 	v.Reason = fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
-	// The epsilon makes 1 of 2 against 0.5 a tie despite float rounding,
-	// and ties lean healthy as Route 53 does.
 	v.Status = Down
-	if float64(v.Up) >= quorum*float64(total)-1e-9 {
+	if QuorumUp(v.Up, total, quorum) {
 		v.Status = Up
 	}
 	return v
+}
+
+// QuorumUp is the quorum rule: a probed check is healthy when at least
+// quorum of the total results that count say so. The epsilon makes 1 of
+// 2 against 0.5 a tie despite float rounding, and ties lean healthy as
+// Route 53 does.
+func QuorumUp(up, total int, quorum float64) bool {
+	return float64(up) >= quorum*float64(total)-1e-9
 }

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"cmp"
 	"slices"
 	"time"
 
@@ -105,13 +104,13 @@ func (n *Node) failureLocked(checks map[string]*config.Check, name string, other
 	for _, obs := range others {
 		count(obs[name])
 	}
-	first, tipped, ok := episodeStart(downs, up, quorumOf(n.traffic), cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())+cmp.Or(c.Timeout.Std(), config.DefaultTimeout.Std()))
+	// The document was validated, its defaults filled in.
+	interval := c.Interval.Std()
+	first, tipped, ok := episodeStart(downs, up, n.traffic.Settings.HealthQuorum, interval+c.Timeout.Std())
 	if !ok {
 		return failure{}, false
 	}
-	interval := cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())
-	fall := cmp.Or(c.Fall, config.DefaultFall)
-	return failure{tipped: tipped, firstProbe: first.Add(-time.Duration(fall-1) * interval)}, true
+	return failure{tipped: tipped, firstProbe: first.Add(-time.Duration(c.Fall-1) * interval)}, true
 }
 
 // episodeStart picks, among the times the nodes that see a check down
@@ -128,9 +127,8 @@ func episodeStart(downs []time.Time, up int, quorum float64, window time.Duratio
 	total := up + len(downs)
 	tip := len(downs) - 1
 	for k := 1; k <= len(downs); k++ {
-		// The quorum rule of health.Evaluate: down once fewer than the
-		// quorum of the nodes with a result see it up.
-		if float64(total-k) < quorum*float64(total)-1e-9 {
+		// Down once the k earliest downs leave too few up.
+		if !health.QuorumUp(total-k, total, quorum) {
 			tip = k - 1
 			break
 		}
@@ -138,13 +136,4 @@ func episodeStart(downs []time.Time, up int, quorum float64, window time.Duratio
 	from := downs[tip].Add(-window)
 	i, _ := slices.BinarySearchFunc(downs, from, func(a, b time.Time) int { return a.Compare(b) })
 	return downs[i], downs[tip], true
-}
-
-// quorumOf is the document's health quorum, defaulted as validation
-// does.
-func quorumOf(t *config.Traffic) float64 {
-	if q := t.Settings.HealthQuorum; q > 0 {
-		return q
-	}
-	return config.DefaultHealthQuorum
 }
