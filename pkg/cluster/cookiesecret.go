@@ -117,34 +117,37 @@ func (k *cookieKeeper) sync() (int64, error) {
 		return 0, fmt.Errorf("reading the cookie secret %s: %w", k.key, err)
 	}
 	now := k.s.now()
+	// What is stored decides which secret stays valid beside the new
+	// one, and what the write is conditional on.
+	var (
+		cond     clientv3.Cmp
+		previous [16]byte
+		how      string
+	)
 	if len(resp.Kvs) == 0 {
 		// None yet, or deleted: the first to create it wins. After a
 		// deletion, this node's current secret stays valid a while.
-		next, err := k.fresh(now, k.heldCurrent())
-		if err != nil {
-			return 0, err
+		cond, previous, how = clientv3.Compare(clientv3.CreateRevision(k.key), "=", 0), k.heldCurrent(), "created"
+	} else {
+		kv := resp.Kvs[0]
+		stored, err := decodeCookieSecrets(kv.Value)
+		switch {
+		case err != nil:
+			k.s.log.Warn("the stored cookie secret is unreadable; replacing it", "key", k.key, "revision", kv.ModRevision, "err", err)
+			previous, how = k.heldCurrent(), "replaced"
+		case k.due(stored, now):
+			previous, how = stored.Current, "rotated"
+		default:
+			k.take(stored)
+			return resp.Header.Revision, nil
 		}
-		return k.swap(ctx, clientv3.Compare(clientv3.CreateRevision(k.key), "=", 0), next, "created")
+		cond = clientv3.Compare(clientv3.ModRevision(k.key), "=", kv.ModRevision)
 	}
-	kv := resp.Kvs[0]
-	stored, err := decodeCookieSecrets(kv.Value)
-	switch {
-	case err != nil:
-		k.s.log.Warn("the stored cookie secret is unreadable; replacing it", "key", k.key, "revision", kv.ModRevision, "err", err)
-		next, ferr := k.fresh(now, k.heldCurrent())
-		if ferr != nil {
-			return 0, ferr
-		}
-		return k.swap(ctx, clientv3.Compare(clientv3.ModRevision(k.key), "=", kv.ModRevision), next, "replaced")
-	case k.due(stored, now):
-		next, err := k.fresh(now, stored.Current)
-		if err != nil {
-			return 0, err
-		}
-		return k.swap(ctx, clientv3.Compare(clientv3.ModRevision(k.key), "=", kv.ModRevision), next, "rotated")
+	next, err := k.fresh(now, previous)
+	if err != nil {
+		return 0, err
 	}
-	k.take(stored)
-	return resp.Header.Revision, nil
+	return k.swap(ctx, cond, next, how)
 }
 
 // swap writes next if cond still holds; if another node wrote first, its
