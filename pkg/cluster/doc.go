@@ -20,10 +20,11 @@
 // A Store watches the whole prefix from a known revision and reports each
 // new immutable State, with whether etcd answers, on one channel
 // (Updates) that keeps only the latest report a reader has not taken; on
-// a compacted or broken watch it reads everything again and resumes. The values it keeps are
-// pkg/health's (Observation, Override, External), and health.Evaluate
-// turns them into the same verdicts on every node. The query path never
-// calls into this package: the node builds resolver snapshots from States.
+// a compacted or broken watch it reads everything again and resumes. The
+// values it keeps are pkg/health's (Observation, Override, External), and
+// health.Evaluate turns them into the same verdicts on every node. The
+// query path never calls into this package: the node builds resolver
+// snapshots from States.
 //
 // A node without etcd endpoints runs its store on an embedded etcd,
 // started by package embedded (pkg/cluster/embedded), the only package

@@ -2,8 +2,9 @@ package health
 
 import "time"
 
-// Clock is the time source of a Scheduler: it schedules probes. Probe timeouts are real deadlines on real I/O and do not
-// go through the Clock.
+// Clock is the time source of a Scheduler: it schedules probes. Probe
+// timeouts are real deadlines on real I/O and do not go through the
+// Clock.
 type Clock interface {
 	// Now returns the current time.
 	Now() time.Time

@@ -27,14 +27,15 @@
 // min(interval, 1s), so a node starting up learns fast while its checks do
 // not all fire at once (when so many start that this would probe faster
 // than both 200 a second and the rate of all checks, the first probes
-// spread over as long as that takes, never more than the interval); the gap between the first and second probe is
-// random in (0, interval], which spreads the checks evenly over the
-// interval; after that each check runs once per interval. Probes are due
-// at fixed times, so neither a probe's duration nor its wait for a slot
-// moves the next one. The probes in flight are bounded by a semaphore
-// sized from the checks (twice the sum of timeout/interval, ProbeSlots)
-// within a ceiling (Options.MaxConcurrent), so a hanging target holds its
-// own slot and nobody else's; each probe is bounded by its timeout.
+// spread over as long as that takes, never more than the interval); the
+// gap between the first and second probe is random in (0, interval], which
+// spreads the checks evenly over the interval; after that each check runs
+// once per interval. Probes are due at fixed times, so neither a probe's
+// duration nor its wait for a slot moves the next one. The probes in
+// flight are bounded by a semaphore sized from the checks (twice the sum
+// of timeout/interval, ProbeSlots) within a ceiling
+// (Options.MaxConcurrent), so a hanging target holds its own slot and
+// nobody else's; each probe is bounded by its timeout.
 //
 // The package keeps no package-level state. Time, jitter, logging and
 // metrics are injected through Options; healthtest provides a fake clock.
