@@ -260,14 +260,7 @@ func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) e
 
 func (b backend) SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error {
 	b.n.mu.Lock()
-	var c *config.Check
-	if b.n.traffic != nil {
-		for i := range b.n.traffic.Checks {
-			if b.n.traffic.Checks[i].Name == check {
-				c = &b.n.traffic.Checks[i]
-			}
-		}
-	}
+	c := b.n.checks[check]
 	b.n.mu.Unlock()
 	switch {
 	case c == nil:

@@ -40,7 +40,7 @@ func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 			return
 		}
 	}
-	f, ok := n.failureLocked(n.failover.checksOf(n.traffic), check, n.countedOthersLocked(), map[string]bool{})
+	f, ok := n.failureLocked(n.checks, check, n.countedOthersLocked(), map[string]bool{})
 	if !ok {
 		return
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gtmd/gtmd/pkg/admin"
-	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // failoverRing is how many recent failovers the published propagation
@@ -24,11 +23,6 @@ const failoverRing = 256
 // use: the run loop records, the API reads.
 type failovers struct {
 	seconds *prometheus.HistogramVec
-
-	// checks indexes the checks of traffic by name, kept under Node.mu
-	// (checksOf): a mass failover looks up a check per endpoint.
-	traffic *config.Traffic
-	checks  map[string]*config.Check
 
 	mu sync.Mutex
 	// ring holds the propagation part of the latest failovers, the
@@ -89,17 +83,4 @@ func (f *failovers) propagation() admin.Propagation {
 	slices.Sort(sorted)
 	rank := (len(sorted)*99 + 99) / 100 // ceil(0.99 n)
 	return admin.Propagation{P99: sorted[rank-1], Samples: len(sorted)}
-}
-
-// checksOf returns the checks of doc by name, indexed once per document.
-// The caller holds Node.mu.
-func (f *failovers) checksOf(doc *config.Traffic) map[string]*config.Check {
-	if doc != f.traffic {
-		f.checks = make(map[string]*config.Check, len(doc.Checks))
-		for i := range doc.Checks {
-			f.checks[doc.Checks[i].Name] = &doc.Checks[i]
-		}
-		f.traffic = doc
-	}
-	return f.checks
 }

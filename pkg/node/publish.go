@@ -21,9 +21,9 @@ type served struct {
 	state   *cluster.State
 	trust   health.Trust
 	traffic *config.Traffic
-	// checkNames are the names of traffic's checks; hasExternal says
-	// whether one is external, whose pushed status may expire.
-	checkNames  map[string]bool
+	// checks indexes traffic's checks by name; hasExternal says whether
+	// one is external, whose pushed status may expire.
+	checks      map[string]*config.Check
 	hasExternal bool
 	revision    int64
 	base        *resolver.Snapshot

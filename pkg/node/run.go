@@ -166,7 +166,7 @@ func (n *Node) forgetRemovedChecksLocked(old *config.Traffic) {
 		return
 	}
 	for _, c := range old.Checks {
-		if !n.checkNames[c.Name] {
+		if n.checks[c.Name] == nil {
 			n.store.Forget(c.Name)
 		}
 	}
@@ -198,7 +198,7 @@ func (n *Node) publishChecks() {
 	// document reached the scheduler must not bring back a check that
 	// forgetRemovedChecksLocked has just forgotten.
 	for name := range changed {
-		if n.checkNames[name] {
+		if n.checks[name] != nil {
 			n.observeLocked(name)
 		}
 	}
@@ -247,10 +247,11 @@ func (n *Node) serveCached(k kept) error {
 // document.
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
 	n.traffic, n.revision, n.base = t, revision, s
-	n.checkNames = make(map[string]bool, len(t.Checks))
+	n.checks = make(map[string]*config.Check, len(t.Checks))
 	n.hasExternal = false
-	for _, c := range t.Checks {
-		n.checkNames[c.Name] = true
+	for i := range t.Checks {
+		c := &t.Checks[i]
+		n.checks[c.Name] = c
 		n.hasExternal = n.hasExternal || c.Type == config.CheckExternal
 	}
 }
