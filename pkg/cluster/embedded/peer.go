@@ -33,9 +33,21 @@ const peerCertValidity = 10 * 365 * 24 * time.Hour
 // dir (mode 0600) and returns the peer TLS settings and the peer URL on
 // https.
 func sealPeer(dir string, peer *url.URL) (transport.TLSInfo, *url.URL, error) {
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	info, err := writePeerCerts(dir, peer)
 	if err != nil {
 		return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+	}
+	sealed := *peer
+	sealed.Scheme = "https"
+	return info, &sealed, nil
+}
+
+// writePeerCerts makes the throwaway CA and the member's certificate for
+// sealPeer, writes them to dir and returns the TLS settings naming them.
+func writePeerCerts(dir string, peer *url.URL) (transport.TLSInfo, error) {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return transport.TLSInfo{}, err
 	}
 	now := time.Now()
 	ca := &x509.Certificate{
@@ -45,11 +57,11 @@ func sealPeer(dir string, peer *url.URL) (transport.TLSInfo, *url.URL, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
 	if err != nil {
-		return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+		return transport.TLSInfo{}, err
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+		return transport.TLSInfo{}, err
 	}
 	leaf := &x509.Certificate{
 		SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "gtmd embedded etcd peer"},
@@ -63,14 +75,14 @@ func sealPeer(dir string, peer *url.URL) (transport.TLSInfo, *url.URL, error) {
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
 	if err != nil {
-		return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+		return transport.TLSInfo{}, err
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+		return transport.TLSInfo{}, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+		return transport.TLSInfo{}, err
 	}
 	info := transport.TLSInfo{
 		CertFile: filepath.Join(dir, "peer.pem"), KeyFile: filepath.Join(dir, "peer-key.pem"),
@@ -81,10 +93,8 @@ func sealPeer(dir string, peer *url.URL) (transport.TLSInfo, *url.URL, error) {
 		der       []byte
 	}{{info.CertFile, "CERTIFICATE", leafDER}, {info.KeyFile, "EC PRIVATE KEY", keyDER}, {info.TrustedCAFile, "CERTIFICATE", caDER}} {
 		if err := os.WriteFile(f.path, pem.EncodeToMemory(&pem.Block{Type: f.typ, Bytes: f.der}), 0o600); err != nil {
-			return transport.TLSInfo{}, nil, fmt.Errorf("sealing the embedded etcd's peer port: %w", err)
+			return transport.TLSInfo{}, err
 		}
 	}
-	sealed := *peer
-	sealed.Scheme = "https"
-	return info, &sealed, nil
+	return info, nil
 }
