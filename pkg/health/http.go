@@ -124,6 +124,12 @@ func (h *HTTPChecker) Release() { h.release() }
 
 // Check sends the GET and judges the response.
 func (h *HTTPChecker) Check(ctx context.Context) error {
+	// The trace names the connection the probe used, to retire it once
+	// old; it rides on the request's context, redirects included.
+	var conn net.Conn
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GotConn: func(info httptrace.GotConnInfo) { conn = info.Conn },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, h.url, nil)
 	if err != nil {
 		return err
@@ -132,10 +138,6 @@ func (h *HTTPChecker) Check(ctx context.Context) error {
 		req.Host = h.host
 	}
 	req.Header.Set("User-Agent", UserAgent)
-	var conn net.Conn
-	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn: func(info httptrace.GotConnInfo) { conn = info.Conn },
-	}))
 	defer func() {
 		if conn != nil {
 			h.transports.retireIfOld(conn)
