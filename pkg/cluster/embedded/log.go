@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -176,12 +177,7 @@ func attrsOf(fields []zapcore.Field) []slog.Attr {
 	for _, f := range fields {
 		enc := zapcore.NewMapObjectEncoder()
 		f.AddTo(enc)
-		keys := make([]string, 0, len(enc.Fields))
-		for k := range enc.Fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(enc.Fields)) {
 			v := enc.Fields[k]
 			if k == "error" {
 				k = "err"
