@@ -94,15 +94,15 @@ func Start(o Options) (*Etcd, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	dir := filepath.Clean(o.Dir)
 	if o.PasswordFile == "" {
-		o.PasswordFile = filepath.Join(filepath.Dir(filepath.Clean(o.Dir)), "etcd-root.password")
+		o.PasswordFile = filepath.Join(filepath.Dir(dir), "etcd-root.password")
 	}
 	o.Upkeep = o.Upkeep.withDefaults()
 	e := &Etcd{
 		clientURL: cu.String(), passwordFile: o.PasswordFile, log: o.Logger, onFatal: o.OnFatal, upkeep: o.Upkeep,
 		dead: make(chan struct{}), errc: make(chan error, 1), stop: make(chan struct{}),
 	}
-	dir := filepath.Clean(o.Dir)
 	peerTLS, pu, err := sealPeer(filepath.Join(filepath.Dir(dir), "etcd-peer"), pu)
 	if err != nil {
 		return nil, err
