@@ -219,7 +219,8 @@ func BenchmarkEndpointDown(b *testing.B) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.traffic, n.state, n.trust = doc, st, health.Trust{}.Connected(true, 1)
+	n.serveLocked(doc, 1, nil)
+	n.state, n.trust = st, health.Trust{}.Connected(true, 1)
 	k := health.EndpointKey{Service: "s7.example.", Endpoint: "a"}
 	b.ReportAllocs()
 	for b.Loop() {
