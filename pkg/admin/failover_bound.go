@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"cmp"
 	"fmt"
 	"time"
 
@@ -23,7 +22,7 @@ type Propagation struct {
 }
 
 // NewFailoverBound states the failover bound of service's endpoints under
-// doc, with the propagation measured (AssumedPropagation when none was);
+// doc, a validated document, with the propagation measured (AssumedPropagation when none was);
 // ErrNotFound when doc has no such service. It is the one place the
 // bound is defined, for every Backend.
 func NewFailoverBound(doc *config.Traffic, service string, p Propagation) (*FailoverBound, error) {
@@ -118,9 +117,8 @@ func detection(checks map[string]*config.Check, name string, seen map[string]boo
 		}
 		return d, fmt.Sprintf("calculated check %s: its slowest child, %s", name, slowest), true
 	}
-	interval := cmp.Or(c.Interval.Std(), config.DefaultInterval.Std())
-	timeout := cmp.Or(c.Timeout.Std(), config.DefaultTimeout.Std())
-	fall := cmp.Or(c.Fall, config.DefaultFall)
+	// doc was validated: its checks' defaults are filled in.
+	interval, timeout, fall := c.Interval.Std(), c.Timeout.Std(), c.Fall
 	d = time.Duration(fall)*interval + timeout
 	return d, fmt.Sprintf("check %s: fall %d × interval %v + timeout %v", name, fall, interval, timeout), true
 }
