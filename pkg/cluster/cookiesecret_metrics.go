@@ -1,6 +1,10 @@
 package cluster
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gtmd/gtmd/internal/promreg"
+)
 
 // cookieMetrics show that the cluster's cookie secret is kept: an
 // operator alerts when the rotation time falls more than two rotations
@@ -16,10 +20,10 @@ func newCookieMetrics(reg prometheus.Registerer) (*cookieMetrics, error) {
 		writes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "gtmd_cluster_cookie_secret_writes_total", Help: "DNS cookie secrets this node wrote to the store: the first one, rotations and replacements of an unreadable one."}),
 	}
 	var err error
-	if m.rotatedAt, err = registerOnce(reg, m.rotatedAt); err != nil {
+	if m.rotatedAt, err = promreg.Register(reg, m.rotatedAt); err != nil {
 		return nil, err
 	}
-	if m.writes, err = registerOnce(reg, m.writes); err != nil {
+	if m.writes, err = promreg.Register(reg, m.writes); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -1,9 +1,9 @@
 package cluster
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gtmd/gtmd/internal/promreg"
 )
 
 type metrics struct {
@@ -35,37 +35,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		rejectedRevision: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gtmd_cluster_document_rejected_revision", Help: "The store revision of the traffic document this node refuses, 0 when it serves the stored one."}),
 	}
 	var err error
-	if m.alarm, err = registerOnce(reg, m.alarm); err != nil {
+	if m.alarm, err = promreg.Register(reg, m.alarm); err != nil {
 		return nil, err
 	}
-	if m.documentRejected, err = registerOnce(reg, m.documentRejected); err != nil {
+	if m.documentRejected, err = promreg.Register(reg, m.documentRejected); err != nil {
 		return nil, err
 	}
 	for _, g := range []*prometheus.Gauge{&m.connected, &m.revision, &m.members, &m.rejectedRevision, &m.historyUncompacted} {
-		if *g, err = registerOnce(reg, *g); err != nil {
+		if *g, err = promreg.Register(reg, *g); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
-}
-
-// registerOnce registers c, or returns the collector already registered
-// under its name, as several stores of one process (tests) share a
-// registry.
-func registerOnce[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	if reg == nil {
-		return c, nil
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if !errors.As(err, &are) {
-			return c, err
-		}
-		existing, ok := are.ExistingCollector.(C)
-		if !ok {
-			return c, err
-		}
-		return existing, nil
-	}
-	return c, nil
 }

@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gtmd/gtmd/internal/promreg"
 )
 
 // metrics are the Scheduler's collectors.
@@ -76,21 +78,21 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	var errs []error
 	var err error
-	m.checks, err = register(reg, m.checks)
+	m.checks, err = promreg.Register(reg, m.checks)
 	errs = append(errs, err)
-	m.duration, err = register(reg, m.duration)
+	m.duration, err = promreg.Register(reg, m.duration)
 	errs = append(errs, err)
-	m.up, err = register(reg, m.up)
+	m.up, err = promreg.Register(reg, m.up)
 	errs = append(errs, err)
-	m.changes, err = register(reg, m.changes)
+	m.changes, err = promreg.Register(reg, m.changes)
 	errs = append(errs, err)
-	m.checkLag, err = register(reg, m.checkLag)
+	m.checkLag, err = promreg.Register(reg, m.checkLag)
 	errs = append(errs, err)
-	m.lag, err = register(reg, m.lag)
+	m.lag, err = promreg.Register(reg, m.lag)
 	errs = append(errs, err)
-	m.slots, err = register(reg, m.slots)
+	m.slots, err = promreg.Register(reg, m.slots)
 	errs = append(errs, err)
-	m.inFlight, err = register(reg, m.inFlight)
+	m.inFlight, err = promreg.Register(reg, m.inFlight)
 	errs = append(errs, err)
 	return m, errors.Join(errs...)
 }
@@ -118,24 +120,6 @@ func (m *metrics) forget(name string) {
 	m.checkLag.DeletePartialMatch(l)
 }
 
-// register registers c on reg, or returns the collector of the same
-// description already there.
-func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
-	if reg == nil {
-		return c, nil
-	}
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(T); ok {
-				return existing, nil
-			}
-		}
-		return c, err
-	}
-	return c, nil
-}
-
 // EndpointGauge publishes gtmd_health_endpoint_up{service,endpoint}: 1 for
 // a healthy endpoint, 0 for an unhealthy one. Each Set replaces the whole
 // set of endpoints, deleting the series of endpoints no longer present.
@@ -147,7 +131,7 @@ type EndpointGauge struct {
 
 // NewEndpointGauge registers the gauge on reg (nil: not registered).
 func NewEndpointGauge(reg prometheus.Registerer) (*EndpointGauge, error) {
-	g, err := register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	g, err := promreg.Register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "gtmd_health_endpoint_up",
 		Help: "Whether a service endpoint is healthy as this node answers: 1 healthy, 0 not.",
 	}, []string{"service", "endpoint"}))

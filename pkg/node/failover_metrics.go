@@ -1,7 +1,6 @@
 package node
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gtmd/gtmd/internal/promreg"
 	"github.com/gtmd/gtmd/pkg/admin"
 )
 
@@ -41,18 +41,9 @@ func newFailovers(reg prometheus.Registerer) (*failovers, error) {
 		// propagation and a slow cluster's backlog.
 		Buckets: []float64{.5, 1, 1.5, 2, 3, 4, 6, 10, 20, 30, 60, 120},
 	}, []string{"service"})
-	if reg != nil {
-		if err := reg.Register(h); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if !errors.As(err, &are) {
-				return nil, fmt.Errorf("node: registering gtmd_failover_seconds: %w", err)
-			}
-			shared, ok := are.ExistingCollector.(*prometheus.HistogramVec)
-			if !ok {
-				return nil, fmt.Errorf("node: registering gtmd_failover_seconds: another collector has its name: %w", err)
-			}
-			h = shared
-		}
+	h, err := promreg.Register(reg, h)
+	if err != nil {
+		return nil, fmt.Errorf("node: registering gtmd_failover_seconds: %w", err)
 	}
 	return &failovers{seconds: h, ring: make([]time.Duration, 0, failoverRing)}, nil
 }
