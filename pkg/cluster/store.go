@@ -70,6 +70,10 @@ type Options struct {
 	Now func() time.Time
 }
 
+// DefaultHistoryLimit is Options.HistoryLimit's default: an etcd that
+// keeps more revisions than this is not compacting its history.
+const DefaultHistoryLimit = 100_000
+
 // Store is a node's connection to the cluster's etcd.
 type Store struct {
 	opts   Options
@@ -141,7 +145,7 @@ func Open(opts Options) (*Store, error) {
 		opts.DetailBytesPerSecond = 4 << 10
 	}
 	if opts.HistoryLimit <= 0 {
-		opts.HistoryLimit = 100_000
+		opts.HistoryLimit = DefaultHistoryLimit
 	}
 	if opts.HistoryInterval <= 0 {
 		opts.HistoryInterval = time.Hour

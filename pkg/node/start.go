@@ -208,7 +208,7 @@ func (n *Node) openStore() error {
 		// The embedded etcd compacts itself to keep_revisions; a node
 		// file that keeps more must not be told to set an external
 		// etcd's flag.
-		opts.HistoryLimit = max(100_000, 10*int64(c.Store.Embedded.Upkeep.KeepRevisions))
+		opts.HistoryLimit = max(cluster.DefaultHistoryLimit, 10*int64(c.Store.Embedded.Upkeep.KeepRevisions))
 	}
 	s, err := cluster.Open(opts)
 	if err != nil {
