@@ -35,7 +35,7 @@ func (e *RejectedDocumentError) Error() string {
 // Traffic refuse a document alike. The error is typed so the watch can
 // log the parser's own words; it is nil when the document is read.
 func parseStored(kv *mvccpb.KeyValue) (*config.Traffic, *RejectedDocumentError) {
-	t, err := config.ParseTraffic(string(kv.Key), kv.Value, "")
+	t, err := config.ParseStored(string(kv.Key), kv.Value)
 	if err != nil {
 		return nil, &RejectedDocumentError{Key: string(kv.Key), Revision: kv.ModRevision, Err: err}
 	}

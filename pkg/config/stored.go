@@ -1,8 +1,11 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 )
 
 // MaxDocumentBytes is the largest traffic document the cluster can store:
@@ -39,4 +42,45 @@ func EncodeStored(t *Traffic) ([]byte, error) {
 		return nil, &DocumentTooLargeError{Size: len(b)}
 	}
 	return b, nil
+}
+
+// ParseStored reads the stored form of a traffic document (EncodeStored's
+// JSON) as ParseTraffic would, about four times faster: every node reads
+// the document again at each apply, in the seconds in which it starts the
+// document's checks. It decodes with encoding/json and validates; a form
+// that does not decode that way (a syntax error, an unknown field, a zone
+// file to merge) goes through ParseTraffic, whose faults say where.
+//
+// encoding/json matches keys without regard to case and keeps the last
+// of duplicate keys, where ParseTraffic refuses both; EncodeStored writes
+// neither, so only a document put into the store by hand can tell.
+func ParseStored(file string, src []byte) (*Traffic, error) {
+	if t, ok := decodeStoredJSON(src); ok {
+		if err := t.Validate(); err != nil {
+			// Validate's faults carry no line: ParseTraffic's do.
+			return ParseTraffic(file, src, "")
+		}
+		return t, nil
+	}
+	return ParseTraffic(file, src, "")
+}
+
+// decodeStoredJSON decodes one JSON object of known fields and nothing
+// after it, or reports false.
+func decodeStoredJSON(src []byte) (*Traffic, bool) {
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.DisallowUnknownFields()
+	var t Traffic
+	if err := dec.Decode(&t); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, false
+	}
+	for _, z := range t.Zones {
+		if z.ZoneFile != "" {
+			return nil, false
+		}
+	}
+	return &t, true
 }

@@ -120,7 +120,7 @@ func loadKept(dir string) (kept, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return kept{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	t, err := config.ParseTraffic(path, f.Traffic, "")
+	t, err := config.ParseStored(path, f.Traffic)
 	if err != nil {
 		return kept{}, err
 	}
