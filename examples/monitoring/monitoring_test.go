@@ -20,6 +20,7 @@ var exported = []string{
 	"gtmd_policy_decisions_total",
 	"gtmd_health_checks_total",
 	"gtmd_health_check_duration_seconds",
+	"gtmd_health_probe_duration_seconds",
 	"gtmd_health_check_up",
 	"gtmd_health_state_changes_total",
 	"gtmd_health_endpoint_up",
@@ -48,7 +49,7 @@ var exported = []string{
 
 // histograms are the exported histograms, whose series carry the
 // _bucket, _sum and _count suffixes.
-var histograms = []string{"gtmd_dns_request_duration_seconds", "gtmd_health_check_duration_seconds", "gtmd_health_probe_lag_seconds"}
+var histograms = []string{"gtmd_dns_request_duration_seconds", "gtmd_health_probe_duration_seconds", "gtmd_health_probe_lag_seconds"}
 
 // prometheusOwn are series Prometheus itself makes, which rules may use.
 var prometheusOwn = []string{"up"}

@@ -11,26 +11,28 @@ import (
 
 // metrics are the Scheduler's collectors.
 type metrics struct {
-	checks   *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	up       *prometheus.GaugeVec
-	changes  *prometheus.CounterVec
-	// checkLag is each check's last lag: which checks fall behind.
-	// lag, without labels, is the distribution over every probe, for
-	// alerts on a percentile; a per-check histogram would be 16 series a
-	// check (160,000 at 10,000 checks) for what the gauge and the
-	// duration histogram already tell.
-	checkLag *prometheus.GaugeVec
-	lag      prometheus.Histogram
-	slots    prometheus.Gauge
-	inFlight prometheus.Gauge
+	checks  *prometheus.CounterVec
+	up      *prometheus.GaugeVec
+	changes *prometheus.CounterVec
+	// checkDuration and checkLag are each check's last probe: which
+	// checks are slow or fall behind. duration and lag, without labels,
+	// are the distributions over every probe, for alerts on a
+	// percentile. Per-check histograms would be 15 series a check
+	// (150,000 at 10,000 checks, each gathered at every scrape) for what
+	// the gauges and these tell.
+	checkDuration *prometheus.GaugeVec
+	checkLag      *prometheus.GaugeVec
+	duration      prometheus.Histogram
+	lag           prometheus.Histogram
+	slots         prometheus.Gauge
+	inFlight      prometheus.Gauge
 }
 
 // checkMetrics are one check's children, cached so a probe does no label
 // lookup.
 type checkMetrics struct {
 	ok, fail prometheus.Counter
-	duration prometheus.Observer
+	duration prometheus.Gauge
 	up       prometheus.Gauge
 	lag      prometheus.Gauge
 }
@@ -43,12 +45,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "gtmd_health_checks_total",
 			Help: "Health probes run, by check and result (ok or fail).",
 		}, []string{"check", "result"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		checkDuration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gtmd_health_check_duration_seconds",
-			Help: "Time taken by health probes, by check.",
+			Help: "Time taken by the last probe of a check, by check.",
+		}, []string{"check"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "gtmd_health_probe_duration_seconds",
+			Help: "Time taken by health probes, over all checks.",
 			// From a fast local probe to a timed-out one.
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"check"}),
+		}),
 		up: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gtmd_health_check_up",
 			Help: "Whether a check counts as healthy on this node: 1 when up or unknown, 0 when down.",
@@ -80,6 +86,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	var err error
 	m.checks, err = promreg.Register(reg, m.checks)
 	errs = append(errs, err)
+	m.checkDuration, err = promreg.Register(reg, m.checkDuration)
+	errs = append(errs, err)
 	m.duration, err = promreg.Register(reg, m.duration)
 	errs = append(errs, err)
 	m.up, err = promreg.Register(reg, m.up)
@@ -102,7 +110,7 @@ func (m *metrics) forCheck(name string) checkMetrics {
 	cm := checkMetrics{
 		ok:       m.checks.WithLabelValues(name, "ok"),
 		fail:     m.checks.WithLabelValues(name, "fail"),
-		duration: m.duration.WithLabelValues(name),
+		duration: m.checkDuration.WithLabelValues(name),
 		up:       m.up.WithLabelValues(name),
 		lag:      m.checkLag.WithLabelValues(name),
 	}
@@ -114,7 +122,7 @@ func (m *metrics) forCheck(name string) checkMetrics {
 func (m *metrics) forget(name string) {
 	l := prometheus.Labels{"check": name}
 	m.checks.DeletePartialMatch(l)
-	m.duration.DeletePartialMatch(l)
+	m.checkDuration.DeletePartialMatch(l)
 	m.up.DeletePartialMatch(l)
 	m.changes.DeletePartialMatch(l)
 	m.checkLag.DeletePartialMatch(l)

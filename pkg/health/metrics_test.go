@@ -53,12 +53,14 @@ gtmd_health_state_changes_total{check="web",to="up"} 1
 	if err != nil {
 		t.Fatal(err)
 	}
+	var probes uint64
 	for _, mf := range mfs {
-		if mf.GetName() == "gtmd_health_check_duration_seconds" {
-			if n := mf.GetMetric()[0].GetHistogram().GetSampleCount(); n != 3 {
-				t.Errorf("duration samples %d, want 3", n)
-			}
+		if mf.GetName() == "gtmd_health_probe_duration_seconds" {
+			probes = mf.GetMetric()[0].GetHistogram().GetSampleCount()
 		}
+	}
+	if probes != 3 {
+		t.Errorf("gtmd_health_probe_duration_seconds counts %d probes, want 3", probes)
 	}
 	if n := testutil.CollectAndCount(reg, "gtmd_health_check_duration_seconds"); n != 1 {
 		t.Errorf("%d duration series, want web's only", n)

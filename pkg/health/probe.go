@@ -132,7 +132,8 @@ func (s *Scheduler) observe(e *entry, err error, latency, lag time.Duration, at 
 	} else {
 		e.m.fail.Inc()
 	}
-	e.m.duration.Observe(latency.Seconds())
+	s.metrics.duration.Observe(latency.Seconds())
+	e.m.duration.Set(latency.Seconds())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.checks[e.cfg.Name] != e {
