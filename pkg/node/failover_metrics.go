@@ -25,6 +25,9 @@ type failovers struct {
 	seconds *prometheus.HistogramVec
 
 	mu sync.Mutex
+	// services are those with a series, so the ones a new document no
+	// longer has can be deleted (retain).
+	services map[string]bool
 	// ring holds the propagation part of the latest failovers, the
 	// oldest overwritten first at next.
 	ring []time.Duration
@@ -45,21 +48,36 @@ func newFailovers(reg prometheus.Registerer) (*failovers, error) {
 	if err != nil {
 		return nil, fmt.Errorf("node: registering gtmd_failover_seconds: %w", err)
 	}
-	return &failovers{seconds: h, ring: make([]time.Duration, 0, failoverRing)}, nil
+	return &failovers{seconds: h, services: map[string]bool{}, ring: make([]time.Duration, 0, failoverRing)}, nil
 }
 
 // record takes in one failover of service: total from the first failed
 // probe, propagation from the cluster's verdict turning down.
 func (f *failovers) record(service string, total, propagation time.Duration) {
-	f.seconds.WithLabelValues(service).Observe(total.Seconds())
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.seconds.WithLabelValues(service).Observe(total.Seconds())
+	f.services[service] = true
 	if len(f.ring) < failoverRing {
 		f.ring = append(f.ring, propagation)
 		return
 	}
 	f.ring[f.next] = propagation
 	f.next = (f.next + 1) % failoverRing
+}
+
+// retain deletes the series of the services has no longer reports: a
+// removed service's failovers are history, and with services added and
+// removed over months the series would pile up until a restart.
+func (f *failovers) retain(has func(service string) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for s := range f.services {
+		if !has(s) {
+			f.seconds.DeleteLabelValues(s)
+			delete(f.services, s)
+		}
+	}
 }
 
 // propagation is the 99th percentile of the recent propagation parts

@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -72,6 +73,37 @@ func TestFailoverMetricLint(t *testing.T) {
 	g.record("www.example.com.", time.Second, 0)
 	if n := testutil.CollectAndCount(reg, "gtmd_failover_seconds"); n != 1 {
 		t.Errorf("%d series, want the one both nodes observe into", n)
+	}
+}
+
+// TestFailoverSeriesOfRemovedServices: a service the document no longer
+// has loses its series; the others keep theirs.
+func TestFailoverSeriesOfRemovedServices(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f, err := newFailovers(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.record("kept.example.com.", 2*time.Second, 0)
+	f.record("removed.example.com.", 2*time.Second, 0)
+	f.retain(func(s string) bool { return s == "kept.example.com." })
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			left = append(left, m.GetLabel()[0].GetValue())
+		}
+	}
+	if !slices.Equal(left, []string{"kept.example.com."}) {
+		t.Errorf("series left %v, want kept.example.com.'s only", left)
+	}
+	// A service recorded again after removal gets a series again.
+	f.record("removed.example.com.", time.Second, 0)
+	if n := testutil.CollectAndCount(reg, "gtmd_failover_seconds"); n != 2 {
+		t.Errorf("%d series, want 2", n)
 	}
 }
 

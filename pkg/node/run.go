@@ -133,6 +133,11 @@ func (n *Node) stateLocked(st *cluster.State) {
 	}
 	old := n.traffic
 	n.serveLocked(st.Traffic, st.TrafficRevision, s)
+	services := make(map[string]bool, len(st.Traffic.Services))
+	for _, svc := range st.Traffic.Services {
+		services[svc.Name] = true
+	}
+	n.failover.retain(func(service string) bool { return services[service] })
 	n.forgetRemovedChecksLocked(old)
 	n.sched.Apply(st.Traffic.Checks)
 	n.store.SetServing(st.TrafficRevision)
