@@ -82,6 +82,7 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	neg := dns.Copy(soa)
 	neg.Header().Ttl = min(ttl, cz.SOA.Minimum)
 	z.negSOA = []dns.RR{neg}
+	z.negSOAWire, _ = packRRs(z.negSOA)
 
 	apex := z.ensure(name)
 	apex.add(dns.TypeSOA, []dns.RR{soa})

@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"sync/atomic"
+
 	"github.com/miekg/dns"
 )
 
@@ -36,6 +38,12 @@ type zone struct {
 	// negSOA is the apex SOA with the negative TTL, for the authority
 	// section of NXDOMAIN and NODATA answers (RFC 2308 §3).
 	negSOA []dns.RR
+	// negSOAWire is negSOA packed, the authority section of a service's
+	// NODATA answer on the fast path.
+	negSOAWire []byte
+	// nx is the zone's NXDOMAIN answer for the fast path, made on first
+	// use (fastNXDomain).
+	nx atomic.Pointer[fastAnswer]
 }
 
 // node is one owner name of a zone: its RRsets, or none for an empty
@@ -53,6 +61,9 @@ type node struct {
 	// service is set when the name is a service whose addresses a policy
 	// chooses.
 	service *serviceNode
+	// fast holds the node's precomputed answers, made on first use
+	// (fastNodeOf).
+	fast atomic.Pointer[fastNode]
 }
 
 // rrset is the records of one type at one name, and the additional
