@@ -29,12 +29,15 @@ func (s *Snapshot) fastZone(name []byte) *zone {
 }
 
 // fastCut returns the delegation point at or above name, as cutAbove
-// does.
-func (z *zone) fastCut(name []byte) *node {
-	if !z.hasCuts {
+// does; n is the node of name itself, already looked up, or nil.
+func (z *zone) fastCut(name []byte, n *node) *node {
+	if !z.hasCuts || len(name) <= len(z.name) {
 		return nil
 	}
-	for off := 0; len(name)-off > len(z.name); off = nextLabel(name, off) {
+	if n != nil && n.cut {
+		return n
+	}
+	for off := nextLabel(name, 0); len(name)-off > len(z.name); off = nextLabel(name, off) {
 		if n := z.nodes[string(name[off:])]; n != nil && n.cut {
 			return n
 		}
@@ -59,12 +62,12 @@ func (z *zone) fastEncloser(name []byte) *node {
 // service answered with a CNAME, or an answer a policy takes part in
 // past a CNAME.
 func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (*fastAnswer, *serviceNode) {
-	if cut := z.fastCut(name); cut != nil && !(len(cut.name) == len(name) && qtype == dns.TypeDS) {
+	n := z.nodes[string(name)]
+	if cut := z.fastCut(name, n); cut != nil && !(len(cut.name) == len(name) && qtype == dns.TypeDS) {
 		// Every type but DS at the cut itself gets the referral, the
 		// answer the cut precomputes for types it does not treat apart.
 		return h.fastNodeOf(s, z, cut).other, nil
 	}
-	n := z.nodes[string(name)]
 	if n == nil {
 		if z.fastEncloser(name).wildcard != nil {
 			return nil, nil

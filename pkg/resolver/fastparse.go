@@ -141,11 +141,11 @@ func (q *fastQuery) readName(b []byte, off int) (int, bool) {
 			return 0, false
 		}
 		for _, c := range b[off : off+l] {
-			switch {
-			case 'A' <= c && c <= 'Z':
-				c += 'a' - 'A'
-			case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '-', c == '_', c == '*':
-			default:
+			// c|0x20 is the lower case of a letter, and of nothing else
+			// that is a letter.
+			if lc := c | 0x20; 'a' <= lc && lc <= 'z' {
+				c = lc
+			} else if !('0' <= c && c <= '9' || c == '-' || c == '_' || c == '*') {
 				return 0, false
 			}
 			q.name[n] = c

@@ -33,7 +33,6 @@ func (h *Handler) AnswerPacket(query []byte, source netip.AddrPort, out []byte) 
 	}
 	st := h.pool.Get().(*queryState)
 	resp, ok := h.answerFast(st, query, source, out, start)
-	st.req.reset()
 	h.pool.Put(st)
 	return resp, ok
 }
