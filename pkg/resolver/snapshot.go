@@ -20,9 +20,12 @@ type Snapshot struct {
 	// health holds, per service index, each endpoint's health, shared
 	// in part with other snapshots.
 	health healthTable
-	// decisions remembers policy choices under this health; nil when the
-	// snapshot has no service.
-	decisions *decisionTable
+	// decisions remembers policy choices under this health, keyed by
+	// healthTable.key; nil when the snapshot has no service. Snapshots
+	// WithHealthChanges derives share it, and decisionGen, which numbers
+	// their changes.
+	decisions   *decisionTable
+	decisionGen *atomic.Int64
 }
 
 // Serial is the SOA serial the snapshot's zones carry.
