@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"encoding/binary"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -31,25 +32,18 @@ type fastAnswer struct {
 	class   ResponseClass
 	keyName string
 	keyType uint16
+	// decline marks a type the fast path leaves to the full path.
+	decline bool
 }
 
-// fastNode is a node's precomputed answers: one per type that is the
-// node's own or that the full path treats apart, and other for every
-// remaining type. A nil answer means the fast path declines that type.
+// fastNode is a node's precomputed answers, each made the first time its
+// type is asked, so that a node costs memory for the types asked only:
+// one slot per RRset of the node (in the node's order), then one per
+// type the full path treats apart (fastSpecialTypes), then other, for
+// every remaining type.
 type fastNode struct {
-	types   []uint16
-	answers []*fastAnswer
-	other   *fastAnswer
-}
-
-// answer returns the precomputed answer for qtype, or nil.
-func (f *fastNode) answer(qtype uint16) *fastAnswer {
-	for i, t := range f.types {
-		if t == qtype {
-			return f.answers[i]
-		}
-	}
-	return f.other
+	answers []atomic.Pointer[fastAnswer]
+	other   atomic.Pointer[fastAnswer]
 }
 
 // fastSpecialTypes are the types the full path answers other than by
@@ -59,34 +53,58 @@ func fastSpecialTypes() [5]uint16 {
 	return [5]uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeANY, dns.TypeDS}
 }
 
-// fastNodeOf returns n's precomputed answers, making them on first use.
-// Two queries that race both make them; the first stored stays.
-func (h *Handler) fastNodeOf(s *Snapshot, z *zone, n *node) *fastNode {
-	if f := n.fast.Load(); f != nil {
-		return f
-	}
-	f := &fastNode{}
-	for _, set := range n.rrsets {
-		f.types = append(f.types, set.rrtype)
-	}
-	for _, t := range fastSpecialTypes() {
-		if n.lookup(t) == nil {
-			f.types = append(f.types, t)
+// fastAnswerOf returns the precomputed answer to qtype at n in z, making
+// it on first use, or nil when the fast path declines it. Two queries
+// that race both make it; the first stored stays.
+func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fastAnswer {
+	f := n.fast.Load()
+	if f == nil {
+		f = &fastNode{answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
+		if !n.fast.CompareAndSwap(nil, f) {
+			f = n.fast.Load()
 		}
 	}
-	f.answers = make([]*fastAnswer, len(f.types))
-	for i, t := range f.types {
-		f.answers[i] = h.precompute(s, z, n.name, t)
+	slot, t := f.slot(n, qtype)
+	if a := slot.Load(); a != nil {
+		return a.usable()
 	}
-	// Past a CNAME the answer depends on the types at the targets; only
-	// the types above are precomputed there.
-	if n.lookup(dns.TypeCNAME) == nil {
-		if other := h.precompute(s, z, n.name, unheldType(n)); other != nil && other.class != ClassAnswer {
-			f.other = other
+	a := h.precompute(s, z, n.name, t)
+	switch {
+	case a == nil:
+		a = &fastAnswer{decline: true}
+	case slot == &f.other && (a.class == ClassAnswer || n.lookup(dns.TypeCNAME) != nil):
+		// Past a CNAME the answer depends on the types at the targets, so
+		// one answer cannot stand for every other type.
+		a = &fastAnswer{decline: true}
+	}
+	if !slot.CompareAndSwap(nil, a) {
+		a = slot.Load()
+	}
+	return a.usable()
+}
+
+// slot returns where the answer to qtype at n is kept, and the type to
+// precompute it with.
+func (f *fastNode) slot(n *node, qtype uint16) (*atomic.Pointer[fastAnswer], uint16) {
+	for i := range n.rrsets {
+		if n.rrsets[i].rrtype == qtype {
+			return &f.answers[i], qtype
 		}
 	}
-	n.fast.CompareAndSwap(nil, f)
-	return n.fast.Load()
+	for i, t := range fastSpecialTypes() {
+		if t == qtype {
+			return &f.answers[len(n.rrsets)+i], qtype
+		}
+	}
+	return &f.other, unheldType(n)
+}
+
+// usable returns a, or nil when it stands for "decline".
+func (a *fastAnswer) usable() *fastAnswer {
+	if a.decline {
+		return nil
+	}
+	return a
 }
 
 // unheldType is a type the node holds no RRset of and the full path

@@ -66,7 +66,7 @@ func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (*
 	if cut := z.fastCut(name, n); cut != nil && !(len(cut.name) == len(name) && qtype == dns.TypeDS) {
 		// Every type but DS at the cut itself gets the referral, the
 		// answer the cut precomputes for types it does not treat apart.
-		return h.fastNodeOf(s, z, cut).other, nil
+		return h.fastAnswerOf(s, z, cut, unheldType(cut)), nil
 	}
 	if n == nil {
 		if z.fastEncloser(name).wildcard != nil {
@@ -82,5 +82,5 @@ func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (*
 			return nil, sn
 		}
 	}
-	return h.fastNodeOf(s, z, n).answer(qtype), nil
+	return h.fastAnswerOf(s, z, n, qtype), nil
 }

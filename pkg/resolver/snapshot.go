@@ -65,7 +65,7 @@ type node struct {
 	// chooses.
 	service *serviceNode
 	// fast holds the node's precomputed answers, made on first use
-	// (fastNodeOf).
+	// (fastAnswerOf).
 	fast atomic.Pointer[fastNode]
 }
 
