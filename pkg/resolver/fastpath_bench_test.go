@@ -109,7 +109,7 @@ func TestFastPathAllocs(t *testing.T) {
 // each, in one zone.
 func manyServices(n int) string {
 	var b strings.Builder
-	b.WriteString("zones:\n  - name: many.test.\n    soa: {mname: ns1.many.test., rname: hostmaster.many.test., minimum: 30}\n    ns: [ns1.many.test.]\n    records:\n      - {name: ns1, type: A, data: [\"192.0.2.53\"]}\nservices:\n")
+	b.WriteString(zoneDoc("many.test."))
 	for i := range n {
 		fmt.Fprintf(&b, "  - name: s%d.many.test.\n    policy: failover\n    endpoints:\n      - {id: primary, priority: 1, a: [198.51.%d.%d]}\n      - {id: backup, priority: 2, a: [203.0.%d.%d]}\n", i, i/250, i%250+1, i/250, i%250+1)
 	}

@@ -186,16 +186,17 @@ func testLocator(tb testing.TB) geo.Locator {
 	return p
 }
 
+// zoneDoc is a traffic document's zone name with its name server, which
+// the services that follow (the document's services section) stand in.
+func zoneDoc(zone string) string {
+	return "zones:\n  - {name: " + zone + ", soa: {mname: ns1." + zone + ", rname: hostmaster." + zone + ", minimum: 30}, ns: [ns1." + zone +
+		"], records: [{name: ns1, type: A, data: [192.0.2.53]}]}\nservices:\n"
+}
+
 // randomPolicies has services the policies of testdata do not: weighted,
 // multivalue, an endpoint without AAAA, and all down answered with none.
-const randomPolicies = `
-zones:
-  - name: rnd.test.
-    soa: {mname: ns1.rnd.test., rname: hostmaster.rnd.test., minimum: 30}
-    ns: [ns1.rnd.test.]
-    records:
-      - {name: ns1, type: A, data: ["192.0.2.53"]}
-services:
+func randomPolicies() string {
+	return zoneDoc("rnd.test.") + `
   - name: weighted.rnd.test.
     policy: weighted
     endpoints:
@@ -215,6 +216,7 @@ services:
     endpoints:
       - {id: only, priority: 1, a: [192.0.2.21]}
 `
+}
 
 // diffSetups are the snapshots of the DNS semantics tests (the test
 // document, the policies document with GeoIP), each with health
@@ -235,7 +237,7 @@ func diffSetups(tb testing.TB) []diffSetup {
 	}
 	withGeo := base
 	withGeo.locator = testLocator(tb)
-	rnd := snapshotFrom(tb, randomPolicies)
+	rnd := snapshotFrom(tb, randomPolicies())
 	return []diffSetup{
 		{"test document", test, base},
 		{"test document, primaries down", test.WithHealthChanges([]resolver.HealthChange{
