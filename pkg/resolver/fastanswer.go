@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"encoding/binary"
+	"strings"
 	"sync/atomic"
 
 	"github.com/miekg/dns"
@@ -34,6 +35,12 @@ type fastAnswer struct {
 	keyType uint16
 	// decline marks a type the fast path leaves to the full path.
 	decline bool
+	// At a wildcard node, answerEnds are the offsets in body where each
+	// answer record ends, and ownerLen the length of their owner, which
+	// an answer synthesized from the wildcard replaces with the query
+	// name (RFC 4592 §2.1).
+	answerEnds []int
+	ownerLen   int
 }
 
 // fastNode is a node's precomputed answers, each made the first time its
@@ -157,7 +164,29 @@ func (h *Handler) precompute(s *Snapshot, z *zone, name string, qtype uint16) *f
 	a := &fastAnswer{rcode: resp.Rcode, zone: z.name, body: wire[hdrLen+wireNameLen(name)+4:]}
 	copy(a.hdr[:], wire)
 	a.class, a.keyName, a.keyType = classify(r, resp)
+	if strings.HasPrefix(name, "*.") && !a.markAnswers(resp) {
+		return nil
+	}
 	return a
+}
+
+// markAnswers notes where the answer records end in the body, for
+// answers synthesized from a wildcard; it reports false when they are
+// not all owned by the wildcard, so that replacing the owners would not
+// give what the full path gives.
+func (a *fastAnswer) markAnswers(resp *dns.Msg) bool {
+	off := 0
+	for _, rr := range resp.Answer {
+		owner := wireNameLen(dns.CanonicalName(rr.Header().Name))
+		if !strings.HasPrefix(rr.Header().Name, "*.") || a.ownerLen != 0 && a.ownerLen != owner {
+			return false
+		}
+		a.ownerLen = owner
+		n := dns.Len(rr)
+		a.answerEnds = append(a.answerEnds, off+n)
+		off += n
+	}
+	return true
 }
 
 // wireNameLen is the length on the wire of a fully qualified name in

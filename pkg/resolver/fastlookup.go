@@ -57,30 +57,37 @@ func (z *zone) fastEncloser(name []byte) *node {
 }
 
 // fastLookup finds the answer to name and qtype in z: a precomputed
-// answer, or the service whose policy decides it. Both nil means the
-// fast path declines: a wildcard (whose owner is the query name), a
-// service answered with a CNAME, or an answer a policy takes part in
-// past a CNAME.
-func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (*fastAnswer, *serviceNode) {
+// answer, or the service whose policy decides it; wild is set when the
+// answer is the wildcard's, whose answer records take the query name as
+// owner. Both nil means the fast path declines: a wildcard CNAME or
+// service, a service answered with a CNAME, or an answer a policy takes
+// part in past a CNAME.
+func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (a *fastAnswer, sn *serviceNode, wild bool) {
 	n := z.nodes[string(name)]
 	if cut := z.fastCut(name, n); cut != nil && !(len(cut.name) == len(name) && qtype == dns.TypeDS) {
 		// Every type but DS at the cut itself gets the referral, the
 		// answer the cut precomputes for types it does not treat apart.
-		return h.fastAnswerOf(s, z, cut, unheldType(cut)), nil
+		return h.fastAnswerOf(s, z, cut, unheldType(cut)), nil, false
 	}
 	if n == nil {
-		if z.fastEncloser(name).wildcard != nil {
-			return nil, nil
+		w := z.fastEncloser(name).wildcard
+		switch {
+		case w == nil:
+			return h.fastNXDomain(s, z, name), nil, false
+		case w.cut || w.service != nil || w.lookup(dns.TypeCNAME) != nil:
+			// A chain from a wildcard may come back to the query name,
+			// which the full path notices by owner; left to it.
+			return nil, nil, false
 		}
-		return h.fastNXDomain(s, z, name), nil
+		return h.fastAnswerOf(s, z, w, qtype), nil, true
 	}
 	if sn := n.service; sn != nil {
 		if sn.isCNAME() || !sn.packed {
-			return nil, nil
+			return nil, nil, false
 		}
 		if (qtype == dns.TypeA || qtype == dns.TypeAAAA) && n.lookup(dns.TypeCNAME) == nil {
-			return nil, sn
+			return nil, sn, false
 		}
 	}
-	return h.fastAnswerOf(s, z, n, qtype), nil
+	return h.fastAnswerOf(s, z, n, qtype), nil, false
 }

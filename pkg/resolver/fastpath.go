@@ -48,11 +48,20 @@ type fastResponse struct {
 	qtype   uint16
 	// bodyLen is the length of the records after the question.
 	bodyLen int
-	rcode   int
-	zone    string
-	class   ResponseClass
-	keyName string
-	keyType uint16
+	// wild, when set, is the query name in lower case: the answer is a
+	// wildcard's, whose answer records take it as owner (body holds them
+	// with the wildcard's name, answerEnds and ownerLen say where).
+	wild       []byte
+	answerEnds []int
+	ownerLen   int
+	// keyBytes, when set, is the rate limiting key's name (the query
+	// name of a wildcard answer), in place of keyName.
+	keyBytes []byte
+	rcode    int
+	zone     string
+	class    ResponseClass
+	keyName  string
+	keyType  uint16
 }
 
 // answerFast is AnswerPacket with the pooled state.
@@ -96,7 +105,11 @@ func (h *Handler) answerFast(st *queryState, query []byte, source netip.AddrPort
 	}
 	act := ActionAllow
 	if h.rrl != nil && r.cookie != cookieValid {
-		act = h.rrl.Allow(r.source, fr.class, h.rrl.Key(fr.keyName, fr.keyType), r.now)
+		key := h.rrl.Key(fr.keyName, fr.keyType)
+		if fr.keyBytes != nil {
+			key = h.rrl.keyBytes(fr.keyBytes, fr.keyType)
+		}
+		act = h.rrl.Allow(r.source, fr.class, key, r.now)
 	}
 	if act != ActionAllow {
 		h.metrics.limited(act)
@@ -153,11 +166,19 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 		fr.hdr, fr.rcode, fr.class = refusedHeader(), dns.RcodeRefused, ClassError
 		return true
 	}
-	a, sn := h.fastLookup(s, z, name, q.qtype)
+	a, sn, wild := h.fastLookup(s, z, name, q.qtype)
 	switch {
 	case a != nil:
 		fr.hdr, fr.body, fr.bodyLen, fr.rcode = a.hdr, a.body, len(a.body), a.rcode
 		fr.zone, fr.class, fr.keyName, fr.keyType = a.zone, a.class, a.keyName, a.keyType
+		if wild && len(a.answerEnds) > 0 {
+			fr.wild, fr.answerEnds, fr.ownerLen = name, a.answerEnds, a.ownerLen
+			fr.bodyLen += len(a.answerEnds) * (q.qend - 4 - hdrLen - a.ownerLen)
+			if fr.class == ClassAnswer {
+				// The full path keys a positive answer by the query name.
+				fr.keyBytes = name
+			}
+		}
 		return true
 	case sn == nil:
 		return false
@@ -190,6 +211,15 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 
 // appendBody appends the records after the question.
 func (fr *fastResponse) appendBody(out []byte) []byte {
+	if fr.wild != nil {
+		start := 0
+		for _, end := range fr.answerEnds {
+			out = appendWireName(out, fr.wild)
+			out = append(out, fr.body[start+fr.ownerLen:end]...)
+			start = end
+		}
+		return append(out, fr.body[start:]...)
+	}
 	if fr.body != nil || fr.service == nil {
 		return append(out, fr.body...)
 	}
@@ -202,4 +232,18 @@ func (fr *fastResponse) appendBody(out []byte) []byte {
 		}
 	}
 	return out
+}
+
+// appendWireName appends a fully qualified name in presentation form
+// without escapes in wire form.
+func appendWireName(out, name []byte) []byte {
+	for off := 0; off < len(name); {
+		end := nextLabel(name, off)
+		if end-off > 1 {
+			out = append(out, byte(end-off-1))
+			out = append(out, name[off:end-1]...)
+		}
+		off = end
+	}
+	return append(out, 0)
 }

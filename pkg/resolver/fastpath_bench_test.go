@@ -29,7 +29,7 @@ type fastCase struct {
 }
 
 // fastCases are the queries the fast path is held to 0 allocations on:
-// static answers, services with and without a client subnet (the
+// static answers (a wildcard's too), services with and without a client subnet (the
 // decision table warm), and a valid cookie.
 func fastCases(tb testing.TB) []fastCase {
 	tb.Helper()
@@ -48,6 +48,7 @@ func fastCases(tb testing.TB) []fastCase {
 		{"staticA", static, packEdited(tb, "host.example.test.", dns.TypeA, nil)},
 		{"staticAEDNS", static, packEdited(tb, "host.example.test.", dns.TypeA, withOPT(1232, false))},
 		{"NXDOMAIN", static, packEdited(tb, "nope.example.test.", dns.TypeA, withOPT(1232, false))},
+		{"wildcard", static, packEdited(tb, "foo.wild.example.test.", dns.TypeA, withOPT(1232, false))},
 		{"serviceFailover", static, packEdited(tb, "www.example.test.", dns.TypeA, withOPT(1232, false))},
 		{"latencyWithECS", ps.handler, packEdited(tb, "latency.gtm.test.", dns.TypeA, withOPT(1232, false, subnet))},
 		{"geoWithECS", ps.handler, packEdited(tb, "geo.gtm.test.", dns.TypeA, withOPT(1232, false, subnet))},

@@ -136,7 +136,8 @@ func diffTypes() []uint16 {
 func diffNames(snap *resolver.Snapshot) []string {
 	names := resolver.NodeNames(snap)
 	for _, z := range resolver.ZoneNames(snap) {
-		names = append(names, "nope."+z, "a.b.nope."+z, "x.child."+z, "a.b.outdeleg."+z, "foo.wild."+z, "foo.wcname."+z)
+		names = append(names, "nope."+z, "a.b.nope."+z, "x.child."+z, "a.b.outdeleg."+z, "foo.wild."+z, "foo.wcname."+z,
+			"q.multi."+z, "a.b.c.multi."+z, "x.mail."+z, "s.a-rather-long-label-for-a-wildcard-owner.x."+z, "y.deleg."+z)
 	}
 	names = append(names, "www.example.com.", ".", "nope.")
 	for _, n := range names[:len(names):len(names)] {
@@ -218,6 +219,27 @@ func randomPolicies() string {
 `
 }
 
+// wildcards is a zone of wildcards of several records, one spelt in
+// capitals, one with additional records, one under a delegation and one
+// whose owner is longer than most names asked.
+const wildcards = `
+zones:
+  - name: w.test.
+    soa: {mname: ns1.w.test., rname: hostmaster.w.test., minimum: 30}
+    ns: [ns1.w.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+      - {name: "*.Multi", type: A, data: ["192.0.2.1", "192.0.2.2", "192.0.2.3"]}
+      - {name: "*.Multi", type: AAAA, data: ["2001:db8::1"]}
+      - {name: "*.mail", type: MX, data: ["10 mx.w.test.", "20 mx2.w.test."]}
+      - {name: mx, type: A, data: ["192.0.2.25"]}
+      - {name: mx2, type: AAAA, data: ["2001:db8::25"]}
+      - {name: "*.a-rather-long-label-for-a-wildcard-owner.x", type: TXT, data: ['"long"']}
+      - {name: deleg, type: NS, data: ["ns.deleg.w.test."]}
+      - {name: ns.deleg, type: A, data: ["192.0.2.54"]}
+      - {name: "*.deleg", type: A, data: ["192.0.2.55"]}
+`
+
 // diffSetups are the snapshots of the DNS semantics tests (the test
 // document, the policies document with GeoIP), each with health
 // changed, and a document of random policies; with cookies, NSID and
@@ -250,6 +272,7 @@ func diffSetups(tb testing.TB) []diffSetup {
 			{Service: "latency.gtm.test.", Endpoint: "eu-west"}, {Service: "geo.gtm.test.", Endpoint: "eu"},
 			{Service: "failover.gtm.test.", Endpoint: "primary"}, {Service: "failover.gtm.test.", Endpoint: "backup"},
 		}), withGeo},
+		{"wildcards", snapshotFrom(tb, wildcards), base},
 		{"random policies", rnd, base},
 		{"random policies, down", rnd.WithHealthChanges([]resolver.HealthChange{{Service: "gone.rnd.test.", Endpoint: "only"}, {Service: "multi.rnd.test.", Endpoint: "a"}}), base},
 	}
@@ -364,8 +387,8 @@ func mutate(r *rand.Rand, wire []byte) []byte {
 
 // TestFastPathTakes: the queries the fast path exists for are answered
 // by it, not declined: static A, AAAA and CNAME at the name, SOA and NS
-// at the apex, NXDOMAIN, NODATA, a referral, REFUSED, services with and
-// without a client subnet, a valid cookie, NSID.
+// at the apex, NXDOMAIN, NODATA, a referral, REFUSED, wildcards,
+// services with and without a client subnet, a valid cookie, NSID.
 func TestFastPathTakes(t *testing.T) {
 	setups := diffSetups(t)
 	geoSetup := setups[3]
@@ -390,6 +413,8 @@ func TestFastPathTakes(t *testing.T) {
 		{"NODATA", p, "host.example.test.", dns.TypeMX, nil},
 		{"referral", p, "www.child.example.test.", dns.TypeA, nil},
 		{"REFUSED", p, "www.example.com.", dns.TypeA, nil},
+		{"wildcard", p, "Foo.Bar.wild.example.test.", dns.TypeA, withOPT(1232, false)},
+		{"wildcard NODATA", p, "foo.wild.example.test.", dns.TypeMX, nil},
 		{"service", p, "www.example.test.", dns.TypeA, nil},
 		{"service AAAA with ECS", p, "www.example.test.", dns.TypeAAAA, withOPT(1232, false, ecs4("192.0.2.0", 24))},
 		{"pinned service with ECS", p, "pinned.example.test.", dns.TypeA, withOPT(1232, false, ecs4("203.0.113.0", 24))},
@@ -417,7 +442,7 @@ func TestFastPathTakes(t *testing.T) {
 // TestFastPathRateLimits: a flood of answers of several kinds from one
 // network gets the same allow, drop and slip verdicts on both paths (the
 // same name asked for two types counts in two buckets, NXDOMAIN for two
-// types in one), and a client with a valid cookie is exempt on both.
+// types in one, two names of one wildcard in two), and a client with a valid cookie is exempt on both.
 func TestFastPathRateLimits(t *testing.T) {
 	c := rrlConfig(3, 2)
 	snap := testSnapshot(t)
@@ -429,6 +454,8 @@ func TestFastPathRateLimits(t *testing.T) {
 		packEdited(t, "host.example.test.", dns.TypeMX, nil),
 		packEdited(t, "nope.example.test.", dns.TypeA, withOPT(1232, false)),
 		packEdited(t, "nope.example.test.", dns.TypeTXT, withOPT(1232, false)),
+		packEdited(t, "foo.wild.example.test.", dns.TypeA, nil),
+		packEdited(t, "bar.wild.example.test.", dns.TypeA, nil),
 		packEdited(t, "www.example.test.", dns.TypeA, withOPT(1232, false, ecs4("198.51.100.0", 24))),
 		packEdited(t, "www.child.example.test.", dns.TypeA, nil),
 		packEdited(t, "www.example.com.", dns.TypeA, withOPT(1232, false)),
