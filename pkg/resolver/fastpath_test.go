@@ -28,6 +28,8 @@ import (
 var (
 	srcV4 = netip.MustParseAddrPort("192.0.2.1:53535")
 	srcV6 = netip.MustParseAddrPort("[2001:db8:200::7]:5353")
+	// srcMapped is srcV4 as a dual-stack socket reports it.
+	srcMapped = netip.MustParseAddrPort("[::ffff:192.0.2.1]:53535")
 )
 
 // queryEdit is one shape of a query: its flags and OPT record.
@@ -307,6 +309,7 @@ func diffQueries(tb testing.TB, p *fastPair, snap *resolver.Snapshot) (wires [][
 			pack(name, qtype, edits[0], srcV4)
 			pack(name, qtype, full, srcV6)
 		}
+		pack(name, dns.TypeA, full, srcMapped)
 		for _, qtype := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeTXT} {
 			for _, e := range edits {
 				pack(name, qtype, e, srcV4)
@@ -480,8 +483,9 @@ func TestFastPathRateLimits(t *testing.T) {
 	}
 }
 
-// FuzzFastPath: for any packet, the fast path declines, or sends what
-// the full path sends (nothing included), byte for byte.
+// FuzzFastPath: for any packet, from an IPv4 or an IPv6 client, the fast
+// path declines, or sends what the full path sends (nothing included),
+// byte for byte.
 //
 //	go test -run=^$ -fuzz=FuzzFastPath -fuzztime=60s ./pkg/resolver
 func FuzzFastPath(f *testing.F) {
@@ -489,10 +493,10 @@ func FuzzFastPath(f *testing.F) {
 	p := newFastPair(f, snap, pairOptions{rrl: highRate(), cookies: config.Cookies{Enabled: true}, nsid: "node-1.example"})
 	valid := mintCookie(f, p, snap, srcV4)
 	for _, b := range fuzzSeeds(f) {
-		f.Add(b)
+		f.Add(b, false)
 	}
 	for _, b := range validQueries(f) {
-		f.Add(b)
+		f.Add(b, true)
 	}
 	for _, e := range queryEdits(func(netip.AddrPort) []byte { return valid }) {
 		for _, name := range []string{"host.example.test.", "www.example.test.", "pinned.example.test.", "nope.example.test.", "www.child.example.test."} {
@@ -502,11 +506,15 @@ func FuzzFastPath(f *testing.F) {
 			if err != nil {
 				f.Fatal(err)
 			}
-			f.Add(b)
+			f.Add(b, false)
 		}
 	}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		p.exchange(t, b, srcV4)
+	f.Fuzz(func(t *testing.T, b []byte, v6 bool) {
+		src := srcV4
+		if v6 {
+			src = srcV6
+		}
+		p.exchange(t, b, src)
 	})
 }
 
