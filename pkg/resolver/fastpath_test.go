@@ -251,14 +251,7 @@ func diffSetups(tb testing.TB) []diffSetup {
 	base := pairOptions{rrl: highRate(), cookies: config.Cookies{Enabled: true}, nsid: "node-1.example"}
 	required := pairOptions{cookies: config.Cookies{Enabled: true, Require: true}}
 	test := testSnapshot(tb)
-	tr, err := config.LoadTraffic("testdata/policies.yaml")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	policies, err := resolver.Build(tr, 7)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	policies := newPolicySetup(tb, false).snap
 	withGeo := base
 	withGeo.locator = testLocator(tb)
 	rnd := snapshotFrom(tb, randomPolicies())
