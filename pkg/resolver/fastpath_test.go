@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,11 +190,12 @@ func testLocator(tb testing.TB) geo.Locator {
 	return p
 }
 
-// zoneDoc is a traffic document's zone name with its name server, which
-// the services that follow (the document's services section) stand in.
-func zoneDoc(zone string) string {
+// zoneDoc is a traffic document's zone with its name server and the
+// records given (flow mappings), which the services that follow (the
+// document's services section) stand in.
+func zoneDoc(zone string, records ...string) string {
 	return "zones:\n  - {name: " + zone + ", soa: {mname: ns1." + zone + ", rname: hostmaster." + zone + ", minimum: 30}, ns: [ns1." + zone +
-		"], records: [{name: ns1, type: A, data: [192.0.2.53]}]}\nservices:\n"
+		"], records: [" + strings.Join(append([]string{"{name: ns1, type: A, data: [192.0.2.53]}"}, records...), ", ") + "]}\nservices:\n"
 }
 
 // randomPolicies has services the policies of testdata do not: weighted,
@@ -224,23 +226,18 @@ func randomPolicies() string {
 // wildcards is a zone of wildcards of several records, one spelt in
 // capitals, one with additional records, one under a delegation and one
 // whose owner is longer than most names asked.
-const wildcards = `
-zones:
-  - name: w.test.
-    soa: {mname: ns1.w.test., rname: hostmaster.w.test., minimum: 30}
-    ns: [ns1.w.test.]
-    records:
-      - {name: ns1, type: A, data: ["192.0.2.53"]}
-      - {name: "*.Multi", type: A, data: ["192.0.2.1", "192.0.2.2", "192.0.2.3"]}
-      - {name: "*.Multi", type: AAAA, data: ["2001:db8::1"]}
-      - {name: "*.mail", type: MX, data: ["10 mx.w.test.", "20 mx2.w.test."]}
-      - {name: mx, type: A, data: ["192.0.2.25"]}
-      - {name: mx2, type: AAAA, data: ["2001:db8::25"]}
-      - {name: "*.a-rather-long-label-for-a-wildcard-owner.x", type: TXT, data: ['"long"']}
-      - {name: deleg, type: NS, data: ["ns.deleg.w.test."]}
-      - {name: ns.deleg, type: A, data: ["192.0.2.54"]}
-      - {name: "*.deleg", type: A, data: ["192.0.2.55"]}
-`
+func wildcards() string {
+	return zoneDoc("w.test.",
+		`{name: "*.Multi", type: A, data: ["192.0.2.1", "192.0.2.2", "192.0.2.3"]}`,
+		`{name: "*.Multi", type: AAAA, data: ["2001:db8::1"]}`,
+		`{name: "*.mail", type: MX, data: ["10 mx.w.test.", "20 mx2.w.test."]}`,
+		`{name: mx, type: A, data: ["192.0.2.25"]}`,
+		`{name: mx2, type: AAAA, data: ["2001:db8::25"]}`,
+		`{name: "*.a-rather-long-label-for-a-wildcard-owner.x", type: TXT, data: ['"long"']}`,
+		`{name: deleg, type: NS, data: ["ns.deleg.w.test."]}`,
+		`{name: ns.deleg, type: A, data: ["192.0.2.54"]}`,
+		`{name: "*.deleg", type: A, data: ["192.0.2.55"]}`)
+}
 
 // diffSetups are the snapshots of the DNS semantics tests (the test
 // document, the policies document with GeoIP), each with health
@@ -267,7 +264,7 @@ func diffSetups(tb testing.TB) []diffSetup {
 			{Service: "latency.gtm.test.", Endpoint: "eu-west"}, {Service: "geo.gtm.test.", Endpoint: "eu"},
 			{Service: "failover.gtm.test.", Endpoint: "primary"}, {Service: "failover.gtm.test.", Endpoint: "backup"},
 		}), withGeo},
-		{"wildcards", snapshotFrom(tb, wildcards), base},
+		{"wildcards", snapshotFrom(tb, wildcards()), base},
 		{"random policies", rnd, base},
 		{"random policies, down", rnd.WithHealthChanges([]resolver.HealthChange{{Service: "gone.rnd.test.", Endpoint: "only"}, {Service: "multi.rnd.test.", Endpoint: "a"}}), base},
 	}
