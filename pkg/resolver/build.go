@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -56,7 +57,7 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snapshot {
 	next := *s
 	if len(s.services) > 0 {
-		next.decisions = new(decisionTable)
+		next.decisions, next.decisionGen = new(decisionTable), new(atomic.Int64)
 	}
 	next.health = newHealthTable(s.services, healthy)
 	return &next
@@ -82,6 +83,7 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	neg := dns.Copy(soa)
 	neg.Header().Ttl = min(ttl, cz.SOA.Minimum)
 	z.negSOA = []dns.RR{neg}
+	z.negSOAWire, _ = packRRs(z.negSOA)
 
 	apex := z.ensure(name)
 	apex.add(dns.TypeSOA, []dns.RR{soa})

@@ -14,8 +14,10 @@ const decisionSlots = 1 << 13
 // decisionTable remembers, for one snapshot, which endpoints a service's
 // policy chose for a client network, so repeated queries from the same
 // resolver are a lookup rather than a geo lookup and a distance ranking.
-// A snapshot's health never changes, so neither do its decisions; a new
-// snapshot starts with an empty table. It is direct-mapped and lock-free:
+// A snapshot's health never changes, so neither do its decisions. A
+// snapshot WithHealthChanges derives shares the table, keyed anew for the
+// services whose health changed (healthTable.key); any other new snapshot
+// starts with an empty table. It is direct-mapped and lock-free:
 // a colliding decision simply replaces the old one.
 type decisionTable struct {
 	slots [decisionSlots]atomic.Pointer[decision]
@@ -23,6 +25,7 @@ type decisionTable struct {
 
 // decision is one remembered choice.
 type decision struct {
+	// service is the service's key (healthTable.key).
 	service int
 	client  netip.Prefix
 	scope   int

@@ -108,6 +108,8 @@ type queryState struct {
 	// buf is used at its full length: PackBuffer allocates anew when the
 	// length, not the capacity, is short.
 	buf []byte
+	// fast is the query as the fast path reads it (AnswerPacket).
+	fast fastQuery
 }
 
 // packBufferSize fits any UDP response; TCP answers that need more grow

@@ -3,14 +3,12 @@ package resolver_test
 import (
 	"net"
 	"net/netip"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
 
-	"github.com/gtmd/gtmd/geo"
 	"github.com/gtmd/gtmd/geo/testdb"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/policy"
@@ -36,16 +34,7 @@ func newPolicySetup(tb testing.TB, withGeo bool) *policySetup {
 	}
 	opts := resolver.Options{}
 	if withGeo {
-		path := filepath.Join(tb.TempDir(), "city.mmdb")
-		if err := testdb.WriteCity(path); err != nil {
-			tb.Fatal(err)
-		}
-		p, err := geo.NewProvider(path, "", geo.ProviderOptions{})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { p.Close() })
-		opts.Locator = p
+		opts.Locator = testLocator(tb)
 	}
 	h := resolver.NewHandler(opts)
 	h.Swap(snap)

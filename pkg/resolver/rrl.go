@@ -117,8 +117,17 @@ func NewRateLimiter(c config.RRL) (*RateLimiter, error) {
 // handler keeps it) and, for positive answers, the query type; 0 for
 // the classes that are not per type.
 func (l *RateLimiter) Key(name string, qtype uint16) uint64 {
-	return maphash.String(l.seed, name) ^ uint64(qtype)*0x9e3779b97f4a7c15
+	return keyOf(maphash.String(l.seed, name), qtype)
 }
+
+// keyBytes is Key of a name held as bytes, without making a string of
+// it: maphash hashes the same bytes alike either way.
+func (l *RateLimiter) keyBytes(name []byte, qtype uint16) uint64 {
+	return keyOf(maphash.Bytes(l.seed, name), qtype)
+}
+
+// keyOf mixes a name's hash with the query type.
+func keyOf(name uint64, qtype uint16) uint64 { return name ^ uint64(qtype)*0x9e3779b97f4a7c15 }
 
 // Allow counts one answer of class for key to client (the packet's
 // source address; the limiter masks it to the configured prefix, and

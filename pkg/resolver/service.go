@@ -20,6 +20,9 @@ type serviceNode struct {
 	// deterministic is set when the policy's choice can be remembered per
 	// client network (see decisionTable).
 	deterministic bool
+	// packed is set when every endpoint's records packed, so the fast
+	// path can answer from aWire and aaaaWire.
+	packed bool
 	// counters are the decision counters, made on the first answer; they
 	// go away with the service (Metrics.decided).
 	counters atomic.Pointer[serviceCounters]
@@ -31,6 +34,9 @@ type endpointAnswer struct {
 	a     []dns.RR
 	aaaa  []dns.RR
 	cname dns.RR
+	// aWire and aaaaWire are a and aaaa packed (uncompressed), which the
+	// fast path puts answers together from.
+	aWire, aaaaWire []byte
 }
 
 // buildService compiles a service that config validation has passed: its
@@ -42,7 +48,7 @@ func buildService(s *config.Service, index int) *serviceNode {
 	if s.TTL != nil {
 		ttl = *s.TTL
 	}
-	sn := &serviceNode{index: index, name: name, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: !p.Random()}
+	sn := &serviceNode{index: index, name: name, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: !p.Random(), packed: true}
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
 		ea := endpointAnswer{id: e.ID}
@@ -58,9 +64,29 @@ func buildService(s *config.Service, index int) *serviceNode {
 		if e.CNAME != "" {
 			ea.cname = &dns.CNAME{Hdr: hdr(dns.TypeCNAME), Target: dns.Fqdn(e.CNAME)}
 		}
+		var okA, okAAAA bool
+		ea.aWire, okA = packRRs(ea.a)
+		ea.aaaaWire, okAAAA = packRRs(ea.aaaa)
+		sn.packed = sn.packed && okA && okAAAA
 		sn.endpoints[i] = ea
 	}
 	return sn
+}
+
+// packRRs packs rrs one after another, uncompressed, as they appear in a
+// packed message. It reports false when one does not pack: the fast path
+// then declines, and the full path reports the error.
+func packRRs(rrs []dns.RR) ([]byte, bool) {
+	var out []byte
+	for _, rr := range rrs {
+		buf := make([]byte, dns.Len(rr))
+		n, err := dns.PackRR(rr, buf, 0, nil, false)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, buf[:n]...)
+	}
+	return out, true
 }
 
 // addrBytes is an address as an A or AAAA record holds it: 4 or 16 bytes.

@@ -19,8 +19,9 @@ func (h *Handler) selectEndpoints(s *Snapshot, sn *serviceNode, r *request) []in
 func (h *Handler) decide(s *Snapshot, sn *serviceNode, r *request) []int {
 	r.setClientPrefix()
 	cache := sn.deterministic && r.trace == nil
+	key := s.health.key(sn.index)
 	if cache {
-		if d := s.decisions.get(sn.index, r.clientPrefix); d != nil {
+		if d := s.decisions.get(key, r.clientPrefix); d != nil {
 			r.scope = max(r.scope, d.scope)
 			return r.chosen[:copy(r.chosen[:], d.chosen[:d.n])]
 		}
@@ -31,7 +32,7 @@ func (h *Handler) decide(s *Snapshot, sn *serviceNode, r *request) []int {
 	}
 	chosen, scope := sn.policy.Select(s.health.of(sn.index), &r.client, h.rand, r.chosen[:0], r.trace)
 	if cache {
-		s.decisions.put(sn.index, r.clientPrefix, chosen, scope)
+		s.decisions.put(key, r.clientPrefix, chosen, scope)
 	}
 	r.scope = max(r.scope, scope)
 	return chosen

@@ -1,6 +1,8 @@
 package resolver
 
 import (
+	"sync/atomic"
+
 	"github.com/miekg/dns"
 )
 
@@ -18,9 +20,12 @@ type Snapshot struct {
 	// health holds, per service index, each endpoint's health, shared
 	// in part with other snapshots.
 	health healthTable
-	// decisions remembers policy choices under this health; nil when the
-	// snapshot has no service.
-	decisions *decisionTable
+	// decisions remembers policy choices under this health, keyed by
+	// healthTable.key; nil when the snapshot has no service. Snapshots
+	// WithHealthChanges derives share it, and decisionGen, which numbers
+	// their changes.
+	decisions   *decisionTable
+	decisionGen *atomic.Int64
 }
 
 // Serial is the SOA serial the snapshot's zones carry.
@@ -36,6 +41,12 @@ type zone struct {
 	// negSOA is the apex SOA with the negative TTL, for the authority
 	// section of NXDOMAIN and NODATA answers (RFC 2308 §3).
 	negSOA []dns.RR
+	// negSOAWire is negSOA packed, the authority section of a service's
+	// NODATA answer on the fast path.
+	negSOAWire []byte
+	// nx is the zone's NXDOMAIN answer for the fast path, made on first
+	// use (fastNXDomain).
+	nx atomic.Pointer[fastAnswer]
 }
 
 // node is one owner name of a zone: its RRsets, or none for an empty
@@ -53,6 +64,9 @@ type node struct {
 	// service is set when the name is a service whose addresses a policy
 	// chooses.
 	service *serviceNode
+	// fast holds the node's precomputed answers, made on first use
+	// (fastAnswerOf).
+	fast atomic.Pointer[fastNode]
 }
 
 // rrset is the records of one type at one name, and the additional

@@ -1,0 +1,221 @@
+package resolver
+
+import (
+	"encoding/binary"
+	"strings"
+	"sync/atomic"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/policy"
+)
+
+// Precomputed answers. A static answer (one no policy takes part in) is
+// the same bytes for every client and every health, so the fast path
+// keeps it packed: made once, by the full path itself, the first time a
+// node is asked, and kept on the node. Nodes belong to one Build and are
+// shared by every snapshot WithHealth or WithHealthChanges derives from
+// it, so a health change rebuilds nothing here; a new document builds new
+// nodes, which start without answers.
+
+// fastAnswer is one packed response but for its question: the question
+// is the query's own, copied from its bytes, so its case and type are
+// the client's.
+type fastAnswer struct {
+	// hdr is the header with ID 0 and RD and CD clear.
+	hdr [hdrLen]byte
+	// body is everything after the question, without an OPT record.
+	body []byte
+	// rcode, zone, and the rate limiting class and key, as the full
+	// path works them out for this answer.
+	rcode   int
+	zone    string
+	class   ResponseClass
+	keyName string
+	keyType uint16
+	// decline marks a type the fast path leaves to the full path.
+	decline bool
+	// At a wildcard node, answerEnds are the offsets in body where each
+	// answer record ends, and ownerLen the length of their owner, which
+	// an answer synthesized from the wildcard replaces with the query
+	// name (RFC 4592 §2.1).
+	answerEnds []int
+	ownerLen   int
+}
+
+// fastNode is a node's precomputed answers, each made the first time its
+// type is asked, so that a node costs memory for the types asked only:
+// one slot per RRset of the node (in the node's order), then one per
+// type the full path treats apart (fastSpecialTypes), then other, for
+// every remaining type.
+type fastNode struct {
+	answers []atomic.Pointer[fastAnswer]
+	other   atomic.Pointer[fastAnswer]
+}
+
+// fastSpecialTypes are the types the full path answers other than by
+// looking the type up at the node: addresses (services), CNAME and ANY
+// (which a CNAME matches, and ANY's first RRset), and DS (at a cut).
+func fastSpecialTypes() [5]uint16 {
+	return [5]uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeANY, dns.TypeDS}
+}
+
+// fastAnswerOf returns the precomputed answer to qtype at n in z, making
+// it on first use, or nil when the fast path declines it. Two queries
+// that race both make it; the first stored stays.
+func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fastAnswer {
+	f := n.fast.Load()
+	if f == nil {
+		f = &fastNode{answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
+		if !n.fast.CompareAndSwap(nil, f) {
+			f = n.fast.Load()
+		}
+	}
+	slot, t := f.slot(n, qtype)
+	if a := slot.Load(); a != nil {
+		return a.usable()
+	}
+	a := h.precompute(s, z, n.name, t)
+	switch {
+	case a == nil:
+		a = &fastAnswer{decline: true}
+	case slot == &f.other && (a.class == ClassAnswer || n.lookup(dns.TypeCNAME) != nil):
+		// Past a CNAME the answer depends on the types at the targets, so
+		// one answer cannot stand for every other type.
+		a = &fastAnswer{decline: true}
+	}
+	if !slot.CompareAndSwap(nil, a) {
+		a = slot.Load()
+	}
+	return a.usable()
+}
+
+// slot returns where the answer to qtype at n is kept, and the type to
+// precompute it with.
+func (f *fastNode) slot(n *node, qtype uint16) (*atomic.Pointer[fastAnswer], uint16) {
+	for i := range n.rrsets {
+		if n.rrsets[i].rrtype == qtype {
+			return &f.answers[i], qtype
+		}
+	}
+	for i, t := range fastSpecialTypes() {
+		if t == qtype {
+			return &f.answers[len(n.rrsets)+i], qtype
+		}
+	}
+	return &f.other, unheldType(n)
+}
+
+// usable returns a, or nil when it stands for "decline".
+func (a *fastAnswer) usable() *fastAnswer {
+	if a.decline {
+		return nil
+	}
+	return a
+}
+
+// unheldType is a type the node holds no RRset of and the full path
+// treats like any data type, to precompute the answer every such type
+// gets: NODATA or a referral.
+func unheldType(n *node) uint16 {
+	t := uint16(0xff00) // private use (RFC 6895 §3.1)
+	for n.lookup(t) != nil {
+		t++
+	}
+	return t
+}
+
+// fastNXDomain returns z's NXDOMAIN answer, the same for every missing
+// name without a wildcard, making it from name on first use.
+func (h *Handler) fastNXDomain(s *Snapshot, z *zone, name []byte) *fastAnswer {
+	if a := z.nx.Load(); a != nil {
+		return a
+	}
+	a := h.precompute(s, z, string(name), dns.TypeA)
+	if a == nil || a.rcode != dns.RcodeNameError {
+		return nil
+	}
+	z.nx.CompareAndSwap(nil, a)
+	return z.nx.Load()
+}
+
+// precompute answers name and qtype in z through the full path and packs
+// the response as the full path does when it fits (uncompressed). It
+// returns nil when a service's policy takes part, which makes the answer
+// depend on the client and health.
+func (h *Handler) precompute(s *Snapshot, z *zone, name string, qtype uint16) *fastAnswer {
+	st := new(queryState)
+	r, resp := &st.req, &st.resp
+	// A trace keeps the policy from counting or caching decisions, and
+	// marks the answers a service took part in.
+	r.trace = new(policy.Trace)
+	r.name, r.qtype, r.zone, r.size = name, qtype, z.name, minUDPSize
+	resp.MsgHdr = dns.MsgHdr{Response: true, Authoritative: true}
+	resp.Question = []dns.Question{{Name: name, Qtype: qtype, Qclass: dns.ClassINET}}
+	h.answerZone(s, z, r, resp)
+	if r.explained != nil {
+		return nil
+	}
+	wire, err := resp.Pack()
+	if err != nil {
+		h.log.Warn("cannot pack a precomputed answer", "name", name, "qtype", qtype, "err", err)
+		return nil
+	}
+	a := &fastAnswer{rcode: resp.Rcode, zone: z.name, body: wire[hdrLen+wireNameLen(name)+4:]}
+	copy(a.hdr[:], wire)
+	a.class, a.keyName, a.keyType = classify(r, resp)
+	if strings.HasPrefix(name, "*.") && !a.markAnswers(resp) {
+		return nil
+	}
+	return a
+}
+
+// markAnswers notes where the answer records end in the body, for
+// answers synthesized from a wildcard; it reports false when they are
+// not all owned by the wildcard, so that replacing the owners would not
+// give what the full path gives.
+func (a *fastAnswer) markAnswers(resp *dns.Msg) bool {
+	off := 0
+	for _, rr := range resp.Answer {
+		owner := wireNameLen(dns.CanonicalName(rr.Header().Name))
+		if !strings.HasPrefix(rr.Header().Name, "*.") || a.ownerLen != 0 && a.ownerLen != owner {
+			return false
+		}
+		a.ownerLen = owner
+		n := dns.Len(rr)
+		a.answerEnds = append(a.answerEnds, off+n)
+		off += n
+	}
+	return true
+}
+
+// wireNameLen is the length on the wire of a fully qualified name in
+// presentation form without escapes.
+func wireNameLen(name string) int {
+	if name == "." {
+		return 1
+	}
+	return len(name) + 1
+}
+
+// fastHeader is the header of an answer the fast path puts together:
+// QR and AA set, rcode NOERROR, one question, an answers and ns
+// authority records.
+func fastHeader(an, ns int) [hdrLen]byte {
+	var h [hdrLen]byte
+	h[2] = flagQR | flagAA
+	binary.BigEndian.PutUint16(h[4:], 1)
+	binary.BigEndian.PutUint16(h[6:], uint16(an))
+	binary.BigEndian.PutUint16(h[8:], uint16(ns))
+	return h
+}
+
+// refusedHeader is the header of REFUSED, the answer for names outside
+// every zone served.
+func refusedHeader() [hdrLen]byte {
+	var h [hdrLen]byte
+	h[2] = flagQR
+	h[3] = dns.RcodeRefused
+	binary.BigEndian.PutUint16(h[4:], 1)
+	return h
+}

@@ -1,0 +1,249 @@
+package resolver
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// PacketAnswerer answers a query straight from its wire bytes.
+type PacketAnswerer interface {
+	// AnswerPacket appends to out[:0] the response to query, received over
+	// UDP from source, and returns it with ok true; a nil response with ok
+	// true means "send nothing" (RRL drop, a response/QR packet); ok false
+	// means the fast path declines and the caller must take the full
+	// miekg/dns path (Handler.ServeDNS). It must not retain query or out.
+	AnswerPacket(query []byte, source netip.AddrPort, out []byte) (resp []byte, ok bool)
+}
+
+var _ PacketAnswerer = (*Handler)(nil)
+
+// AnswerPacket is the fast path: for the common query over UDP it reads
+// the packet's bytes, finds the answer precomputed (or, for a service,
+// put together from its endpoints' packed records), and writes the
+// response into out, without unpacking the query into a dns.Msg and
+// without allocating. It gives the full path's bytes, cookie and rate
+// limiting verdicts and metrics, or declines.
+func (h *Handler) AnswerPacket(query []byte, source netip.AddrPort, out []byte) ([]byte, bool) {
+	var start time.Time
+	if h.metrics != nil {
+		start = time.Now()
+	}
+	st := h.pool.Get().(*queryState)
+	resp, ok := h.answerFast(st, query, source, out, start)
+	h.pool.Put(st)
+	return resp, ok
+}
+
+// fastResponse is the answer the fast path sends, before the query's
+// ID, flags and question are put in: a header, then body, or service's
+// endpoints' records when service is set.
+type fastResponse struct {
+	hdr     [hdrLen]byte
+	body    []byte
+	service *serviceNode
+	chosen  []int
+	qtype   uint16
+	// bodyLen is the length of the records after the question.
+	bodyLen int
+	// wild, when set, is the query name in lower case: the answer is a
+	// wildcard's, whose answer records take it as owner (body holds them
+	// with the wildcard's name, answerEnds and ownerLen say where).
+	wild       []byte
+	answerEnds []int
+	ownerLen   int
+	// keyBytes, when set, is the rate limiting key's name (the query
+	// name of a wildcard answer), in place of keyName.
+	keyBytes []byte
+	rcode    int
+	zone     string
+	class    ResponseClass
+	keyName  string
+	keyType  uint16
+}
+
+// answerFast is AnswerPacket with the pooled state.
+func (h *Handler) answerFast(st *queryState, query []byte, source netip.AddrPort, out []byte, start time.Time) ([]byte, bool) {
+	q := &st.fast
+	*q = fastQuery{}
+	switch parseFastQuery(query, q) {
+	case fastIgnore:
+		return nil, true
+	case fastDecline:
+		return nil, false
+	}
+	s := h.snap.Load()
+	if s == nil {
+		return nil, false
+	}
+	r := &st.req
+	r.reset()
+	q.fill(r, source)
+	// As in resolve: only cookies and rate limiting need the time.
+	if h.rrl != nil || h.cookiesEnabled {
+		r.now = h.now()
+	}
+	if h.checkCookie(r) != dns.RcodeSuccess {
+		return nil, false
+	}
+	h.answerNSID(r)
+	var fr fastResponse
+	if !h.findFast(s, q, r, &fr) {
+		return nil, false
+	}
+	if hdrLen+(q.qend-hdrLen)+fr.bodyLen+r.optLen() > r.size {
+		// The full path compresses or truncates this one.
+		return nil, false
+	}
+	if fr.service != nil {
+		h.metrics.decided(fr.service, fr.chosen)
+	}
+	if r.cookie != cookieNone {
+		h.metrics.cookie(r.cookie)
+	}
+	act := ActionAllow
+	if h.rrl != nil && r.cookie != cookieValid {
+		key := h.rrl.Key(fr.keyName, fr.keyType)
+		if fr.keyBytes != nil {
+			key = h.rrl.keyBytes(fr.keyBytes, fr.keyType)
+		}
+		act = h.rrl.Allow(r.source, fr.class, key, r.now)
+	}
+	if act != ActionAllow {
+		h.metrics.limited(act)
+		if act == ActionDrop {
+			return nil, true
+		}
+	}
+	out = append(out[:0], fr.hdr[:]...)
+	binary.BigEndian.PutUint16(out, q.id)
+	out[2] |= q.rd
+	out[3] |= q.cd
+	out = append(out, query[hdrLen:q.qend]...)
+	if act == ActionSlip {
+		// As slip does: TC set, the sections emptied.
+		out[2] |= flagTC
+		clear(out[6:hdrLen])
+	} else {
+		out = fr.appendBody(out)
+	}
+	if r.edns {
+		out = r.appendOPT(out, 0)
+	}
+	h.metrics.observe(fr.zone, q.qtype, fr.rcode, start)
+	return out, true
+}
+
+// fill sets the request fields the full path's parseEDNS would from the
+// same query, received from source over UDP.
+func (q *fastQuery) fill(r *request, source netip.AddrPort) {
+	r.source = source.Addr().Unmap()
+	r.qtype = q.qtype
+	r.size = minUDPSize
+	if !q.edns {
+		return
+	}
+	r.edns, r.do = true, q.do
+	r.size = int(max(min(q.udpSize, DefaultUDPSize), minUDPSize))
+	r.ecs, r.ecsFamily, r.ecsBits, r.ecsAddr = q.ecs, q.family, q.bits, q.addr
+	if q.cookie != nil {
+		r.cookieSeen = true
+		r.cookieInLen = uint8(copy(r.cookieIn[:], q.cookie))
+	}
+	r.nsidAsked = q.nsid
+}
+
+// findFast finds the answer to q in s into fr, or reports false to
+// decline. For a service it runs the policy (decide), which the full
+// path would run the same way; counting the decision waits until the
+// answer is sure to go out.
+func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastResponse) bool {
+	name := q.name[:q.nameLen]
+	z := s.fastZone(name)
+	if z == nil {
+		fr.hdr, fr.rcode, fr.class = refusedHeader(), dns.RcodeRefused, ClassError
+		return true
+	}
+	a, sn, wild := h.fastLookup(s, z, name, q.qtype)
+	switch {
+	case a != nil:
+		fr.hdr, fr.body, fr.bodyLen, fr.rcode = a.hdr, a.body, len(a.body), a.rcode
+		fr.zone, fr.class, fr.keyName, fr.keyType = a.zone, a.class, a.keyName, a.keyType
+		if wild && len(a.answerEnds) > 0 {
+			fr.wild, fr.answerEnds, fr.ownerLen = name, a.answerEnds, a.ownerLen
+			fr.bodyLen += len(a.answerEnds) * (q.qend - 4 - hdrLen - a.ownerLen)
+			if fr.class == ClassAnswer {
+				// The full path keys a positive answer by the query name.
+				fr.keyBytes = name
+			}
+		}
+		return true
+	case sn == nil:
+		return false
+	}
+	r.zone = z.name
+	chosen := h.decide(s, sn, r)
+	n, size := 0, 0
+	for _, i := range chosen {
+		e := &sn.endpoints[i]
+		if q.qtype == dns.TypeA {
+			n, size = n+len(e.a), size+len(e.aWire)
+		} else {
+			n, size = n+len(e.aaaa), size+len(e.aaaaWire)
+		}
+	}
+	fr.service, fr.chosen, fr.qtype, fr.zone = sn, chosen, q.qtype, z.name
+	if n == 0 {
+		// NODATA, with the zone's SOA as answerZone gives it.
+		if z.negSOAWire == nil {
+			return false
+		}
+		fr.hdr, fr.body, fr.bodyLen = fastHeader(0, 1), z.negSOAWire, len(z.negSOAWire)
+		fr.class, fr.keyName = ClassNoData, z.name
+		return true
+	}
+	fr.hdr, fr.bodyLen = fastHeader(n, 0), size
+	fr.class, fr.keyName, fr.keyType = ClassAnswer, sn.name, q.qtype
+	return true
+}
+
+// appendBody appends the records after the question.
+func (fr *fastResponse) appendBody(out []byte) []byte {
+	if fr.wild != nil {
+		start := 0
+		for _, end := range fr.answerEnds {
+			out = appendWireName(out, fr.wild)
+			out = append(out, fr.body[start+fr.ownerLen:end]...)
+			start = end
+		}
+		return append(out, fr.body[start:]...)
+	}
+	if fr.body != nil || fr.service == nil {
+		return append(out, fr.body...)
+	}
+	for _, i := range fr.chosen {
+		e := &fr.service.endpoints[i]
+		if fr.qtype == dns.TypeA {
+			out = append(out, e.aWire...)
+		} else {
+			out = append(out, e.aaaaWire...)
+		}
+	}
+	return out
+}
+
+// appendWireName appends a fully qualified name in presentation form
+// without escapes in wire form.
+func appendWireName(out, name []byte) []byte {
+	for off := 0; off < len(name); {
+		end := nextLabel(name, off)
+		if end-off > 1 {
+			out = append(out, byte(end-off-1))
+			out = append(out, name[off:end-1]...)
+		}
+		off = end
+	}
+	return append(out, 0)
+}
