@@ -64,7 +64,7 @@ func (e *Evaluator) store(node, check string, st Status) *checkNode {
 		byCheck[check] = st
 	}
 	cn := e.checks[check]
-	if cn == nil {
+	if cn == nil || !cn.counts(node) {
 		return nil
 	}
 	cn.count(old, -1)

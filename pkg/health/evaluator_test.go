@@ -139,7 +139,7 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 	statuses := []health.Status{health.Unknown, health.Up, health.Down}
 	svc := doc.Services[r.IntN(len(doc.Services))]
 	key := health.EndpointKey{Service: svc.Name, Endpoint: fmt.Sprintf("e%d", r.IntN(4))}
-	switch n := r.IntN(20); {
+	switch n := r.IntN(22); {
 	case n < 10:
 		st := statuses[r.IntN(3)]
 		if m.in.Observations[node] == nil {
@@ -192,13 +192,37 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 			e.SetExternal(check, x)
 		}
 		return fmt.Sprintf("external %s %+v", check, x)
-	default:
+	case n < 20:
 		// Mostly forward, sometimes back.
 		m.in.Now = m.in.Now.Add(time.Duration(r.IntN(4000)-500) * time.Millisecond)
 		if e != nil {
 			e.Advance(m.in.Now)
 		}
 		return fmt.Sprintf("time %s", m.in.Now)
+	default:
+		// A member joined or left: the check's vantage points moved, or
+		// it is no longer sharded (nil), or nobody of those given counts.
+		var vs []string
+		if r.IntN(4) > 0 {
+			vs = []string{}
+			for _, n := range nodes {
+				if r.IntN(2) == 0 {
+					vs = append(vs, n)
+				}
+			}
+		}
+		if m.in.Vantages == nil {
+			m.in.Vantages = map[string][]string{}
+		}
+		if vs == nil {
+			delete(m.in.Vantages, check)
+		} else {
+			m.in.Vantages[check] = vs
+		}
+		if e != nil {
+			e.SetVantages(check, vs)
+		}
+		return fmt.Sprintf("vantages of %s: %v", check, vs)
 	}
 }
 

@@ -143,6 +143,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 	now := s.clock.Now()
 	checks = slices.DeleteFunc(slices.Clone(checks), func(c config.Check) bool { return !Probed(c.Type) })
 	s.resize(checks)
+	s.metrics.probed.Set(float64(len(checks)))
 	want := make(map[string]bool, len(checks))
 	for _, c := range checks {
 		want[c.Name] = true

@@ -2,6 +2,7 @@ package health
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -70,7 +71,7 @@ func (v *verdicts) of(name string) Verdict {
 		delete(v.visiting, name)
 		got = Verdict{Status: st, Reason: reason}
 	default:
-		got = observedVerdict(v.in.Observations, name, v.quorum)
+		got = observedVerdict(v.in.Observations, v.in.Vantages, name, v.quorum)
 	}
 	v.out[name] = got
 	return got
@@ -91,15 +92,27 @@ func externalVerdict(e External, now time.Time) Verdict {
 }
 
 // observedVerdict applies the quorum rule to the counted observations:
-// healthy when at least quorum of the nodes that have a result say so.
-func observedVerdict(obs map[string]map[string]Observation, check string, quorum float64) Verdict {
+// healthy when at least quorum of the nodes that have a result say so,
+// counting only a sharded check's vantage points.
+func observedVerdict(obs map[string]map[string]Observation, vantages map[string][]string, check string, quorum float64) Verdict {
 	var up, down int
-	for _, byCheck := range obs {
-		switch byCheck[check].Status {
+	count := func(st Status) {
+		switch st {
 		case Up:
 			up++
 		case Down:
 			down++
+		}
+	}
+	if vs, sharded := vantages[check]; sharded {
+		for i, node := range vs {
+			if !slices.Contains(vs[:i], node) { // a node listed twice votes once
+				count(obs[node][check].Status)
+			}
+		}
+	} else {
+		for _, byCheck := range obs {
+			count(byCheck[check].Status)
 		}
 	}
 	return quorumVerdict(up, down, quorum)
