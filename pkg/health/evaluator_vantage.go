@@ -50,3 +50,13 @@ func sameSet(a, b map[string]bool) bool {
 	}
 	return true
 }
+
+// Check returns a check's verdict, and false for a check the document
+// lacks.
+func (e *Evaluator) Check(name string) (Verdict, bool) {
+	cn := e.checks[name]
+	if cn == nil || cn.cfg == nil {
+		return Verdict{}, false
+	}
+	return cn.verdict, true
+}
