@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/testwait"
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -239,4 +240,36 @@ func TestVantageSharding(t *testing.T) {
 		return slices.Equal(nodes["eu-a"].usObservers(t), []string{"eu-a", spare})
 	})
 	flip("chosen us node gone", rest)
+}
+
+// TestMemberView: a node chooses vantage points only from a view it can
+// trust; without one it probes everything.
+func TestMemberView(t *testing.T) {
+	members := map[string]cluster.Member{"us-a": {ID: "us-a", Region: "us"}, "eu-a": {ID: "eu-a", Region: "eu"}}
+	reachable := health.Trust{}.Connected(true, 1)
+	tests := []struct {
+		name  string
+		state *cluster.State
+		trust health.Trust
+		want  []health.VantageNode
+	}{
+		{"no state yet", nil, reachable, nil},
+		{"a state not read from the store (kept from the last run)", &cluster.State{Members: members}, reachable, nil},
+		{"store unreachable", &cluster.State{Revision: 9, Members: members}, reachable.Connected(false, 0), nil},
+		{"own entry gone: lease lost", &cluster.State{Revision: 9, Members: map[string]cluster.Member{"eu-a": members["eu-a"]}}, reachable, nil},
+		{"a view", &cluster.State{Revision: 9, Members: members}, reachable, []health.VantageNode{{ID: "eu-a", Region: "eu"}, {ID: "us-a", Region: "us"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := &Node{id: "us-a"}
+			n.state, n.trust = tt.state, tt.trust
+			got, key := n.memberViewLocked()
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("view %v, want %v", got, tt.want)
+			}
+			if (key == "") != (tt.want == nil) {
+				t.Errorf("key %q for view %v", key, got)
+			}
+		})
+	}
 }
