@@ -1,5 +1,7 @@
 package health
 
+import "slices"
+
 // SetVantages takes the nodes chosen to probe a sharded check now (see
 // Vantages); nil makes it count every node again. A member joining or
 // leaving moves the vantage points of some checks: only those are
@@ -13,42 +15,34 @@ func (e *Evaluator) SetVantages(check string, nodes []string) {
 		delete(e.vantages, check)
 		cn.vantage = nil
 	} else {
-		set := setOf(nodes)
-		if sameSet(set, cn.vantage) {
+		vs := vantageList(nodes)
+		if cn.vantage != nil && slices.Equal(vs, cn.vantage) {
 			return
 		}
-		e.vantages[check] = append([]string(nil), nodes...)
-		cn.vantage = set
+		e.vantages[check] = vs
+		cn.vantage = vs
 	}
 	cn.up, cn.down = 0, 0
-	for node, byCheck := range e.obs {
-		if st, ok := byCheck[check]; ok && cn.counts(node) {
-			cn.count(st, 1)
+	if cn.vantage == nil {
+		for _, byCheck := range e.obs {
+			cn.count(byCheck[check], 1)
+		}
+	} else {
+		// Only the vantage points vote: a few lookups, not one a node.
+		for _, node := range cn.vantage {
+			cn.count(e.obs[node][check], 1)
 		}
 	}
 	e.refresh(cn)
 }
 
-// setOf is nodes as a set; never nil, so an empty list counts nobody.
-func setOf(nodes []string) map[string]bool {
-	set := make(map[string]bool, len(nodes))
-	for _, n := range nodes {
-		set[n] = true
-	}
-	return set
-}
-
-// sameSet reports whether a vantage set is b; nil (every node) is no set.
-func sameSet(a, b map[string]bool) bool {
-	if b == nil || len(a) != len(b) {
-		return false
-	}
-	for n := range a {
-		if !b[n] {
-			return false
-		}
-	}
-	return true
+// vantageList is nodes sorted, each once, in a list of its own; never
+// nil, so an empty choice counts nobody.
+func vantageList(nodes []string) []string {
+	vs := make([]string, len(nodes))
+	copy(vs, nodes)
+	slices.Sort(vs)
+	return slices.Compact(vs)
 }
 
 // Check returns a check's verdict, and false for a check the document
