@@ -56,9 +56,10 @@ func (n *Node) probeLocked() {
 	var vantages map[string][]string
 	if members != nil {
 		vantages = map[string][]string{}
+		fleet := health.NewFleet(members)
 		for _, c := range n.traffic.Checks {
 			if c.Vantage != nil && health.Probed(c.Type) {
-				vantages[c.Name] = health.Vantages(c.Name, c.Vantage.PerRegion, members)
+				vantages[c.Name] = fleet.Vantages(c.Name, c.Vantage.PerRegion)
 			}
 		}
 	}
