@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
@@ -164,6 +165,17 @@ func (n *Node) followVantagesLocked() {
 		}
 	}
 	n.evalVantages, n.evalVantagesGen = n.vantages, n.vantagesGen
+}
+
+// votingLocked keeps, of a sharded check's results, those of its vantage
+// points: a node that probed it before the choice moved has no vote, so
+// the API does not show it as one.
+func (n *Node) votingLocked(check string, obs []admin.Observation) []admin.Observation {
+	vs, sharded := n.vantages[check]
+	if !sharded {
+		return obs
+	}
+	return slices.DeleteFunc(obs, func(o admin.Observation) bool { return !slices.Contains(vs, o.Node) })
 }
 
 // sameVantages reports whether two choices are the same; nil (no view)
