@@ -108,8 +108,9 @@ func (n *liveNode) usObservers(t *testing.T) []string {
 // TestVantageSharding runs three nodes, two in us and one in eu, on a
 // check probed from one node per region, and checks that only the
 // chosen nodes probe it while every node answers by their results; that
-// a node cut off from etcd probes it itself again; and that when the
-// chosen us node leaves, the other takes over.
+// a node cut off from etcd probes it itself again, without putting back
+// a failing region meanwhile; and that when the chosen us node goes
+// dark (its lease expires), the other takes over until it is back.
 func TestVantageSharding(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	proxy := clustertest.StartProxy(t, strings.TrimPrefix(etcd[0], "http://"))
@@ -137,11 +138,12 @@ func TestVantageSharding(t *testing.T) {
 	in := func(region string) func(*config.Node) {
 		return func(c *config.Node) { c.Node.Region = region }
 	}
+	// The us nodes reach etcd through proxies the test cuts.
+	darkProxy := clustertest.StartProxy(t, strings.TrimPrefix(etcd[0], "http://"))
 	nodes := map[string]*liveNode{
 		"eu-a":   startTestNodeIn(t, "eu-a", etcd, file, t.TempDir(), in("eu")),
-		usChosen: startTestNodeIn(t, usChosen, etcd, "", t.TempDir(), in("us")),
-		// The spare reaches etcd through a proxy the test cuts.
-		spare: startTestNodeIn(t, spare, []string{proxy.Endpoint()}, "", t.TempDir(), in("us")),
+		usChosen: startTestNodeIn(t, usChosen, []string{darkProxy.Endpoint()}, "", t.TempDir(), in("us")),
+		spare:    startTestNodeIn(t, spare, []string{proxy.Endpoint()}, "", t.TempDir(), in("us")),
 	}
 	all := func(ids ...string) []*liveNode {
 		var out []*liveNode
@@ -231,15 +233,23 @@ func TestVantageSharding(t *testing.T) {
 	probing("spare back", map[string]float64{spare: 0, usChosen: 1, "eu-a": 1})
 	agree("spare back", everyone)
 
-	// The chosen us node leaves: the spare takes over, and statuses still
-	// reach every node.
-	nodes[usChosen].stop()
-	probing("chosen us node gone", map[string]float64{spare: 1, "eu-a": 1})
-	rest := all("eu-a", spare)
+	// The chosen us node goes dark: once its lease expires the spare
+	// takes over, and statuses still reach every node, the dark one by
+	// its own probes.
+	darkProxy.Cut()
+	probing("chosen us node dark", map[string]float64{spare: 1, "eu-a": 1, usChosen: 1})
 	testwait.Eventually(t, 10*time.Second, "the spare's results are shown", func() bool {
 		return slices.Equal(nodes["eu-a"].usObservers(t), []string{"eu-a", spare})
 	})
-	flip("chosen us node gone", rest)
+	flip("chosen us node dark", everyone)
+
+	// Back, it takes its share again and the spare stands down.
+	darkProxy.Restore()
+	probing("chosen us node back", map[string]float64{spare: 0, "eu-a": 1, usChosen: 1})
+	testwait.Eventually(t, 10*time.Second, "the chosen nodes' results are shown again", func() bool {
+		return slices.Equal(nodes["eu-a"].usObservers(t), chosen)
+	})
+	flip("chosen us node back", everyone)
 }
 
 // TestMemberView: a node chooses vantage points only from a view it can
