@@ -45,40 +45,43 @@ func (ct *countingTarget) addr() string { return strings.TrimPrefix(ct.srv.URL, 
 // gtmd_health_checks_total (none once it stopped probing it, since a
 // check the scheduler drops takes its series along).
 func (n *liveNode) probeCount(t *testing.T, check string) float64 {
-	t.Helper()
-	mfs, err := n.gather.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
 	sum := 0.0
-	for _, mf := range mfs {
-		if mf.GetName() != "gtmd_health_checks_total" {
-			continue
+	n.eachSeries(t, "gtmd_health_checks_total", func(labels map[string]string, v float64) {
+		if labels["check"] == check {
+			sum += v
 		}
-		for _, m := range mf.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "check" && l.GetValue() == check {
-					sum += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
+	})
 	return sum
 }
 
-// probed is the node's gtmd_health_checks_probed.
+// probed is the node's gtmd_health_checks_probed, -1 when it has none.
 func (n *liveNode) probed(t *testing.T) float64 {
+	got := -1.0
+	n.eachSeries(t, "gtmd_health_checks_probed", func(_ map[string]string, v float64) { got = v })
+	return got
+}
+
+// eachSeries calls f with the labels and value of every series of a
+// counter or gauge in the node's registry.
+func (n *liveNode) eachSeries(t *testing.T, name string, f func(labels map[string]string, v float64)) {
 	t.Helper()
 	mfs, err := n.gather.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() == "gtmd_health_checks_probed" {
-			return mf.GetMetric()[0].GetGauge().GetValue()
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			// The getters of the kind a metric is not give 0.
+			f(labels, m.GetCounter().GetValue()+m.GetGauge().GetValue())
 		}
 	}
-	return -1
 }
 
 // usObservers lists the nodes whose results for us-east's check the
