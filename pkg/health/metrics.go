@@ -24,9 +24,6 @@ type metrics struct {
 	lag      prometheus.Histogram
 	slots    prometheus.Gauge
 	inFlight prometheus.Gauge
-	// probed is how many checks the node probes: all of the document's
-	// probed checks, less the sharded ones other nodes probe for it.
-	probed prometheus.Gauge
 }
 
 // checkMetrics are one check's children, cached so a probe does no label
@@ -78,10 +75,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "gtmd_health_probes_in_flight",
 			Help: "Probes running now.",
 		}),
-		probed: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "gtmd_health_checks_probed",
-			Help: "Checks this node probes: the probed checks of the document, less the sharded ones (vantage) other nodes probe.",
-		}),
 	}
 	var errs []error
 	var err error
@@ -100,8 +93,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.slots, err = promreg.Register(reg, m.slots)
 	errs = append(errs, err)
 	m.inFlight, err = promreg.Register(reg, m.inFlight)
-	errs = append(errs, err)
-	m.probed, err = promreg.Register(reg, m.probed)
 	errs = append(errs, err)
 	return m, errors.Join(errs...)
 }
