@@ -20,15 +20,15 @@ func TestEvaluatorVantages(t *testing.T) {
 		want   want
 	}{
 		{"only a probes it: a's up decides", func(e *health.Evaluator) { e.SetVantages("us-web", []string{"a"}) },
-			want{usEast: {Healthy: true, Reason: "check us-web: 1 of 1 nodes see it healthy (quorum 0.5)"}}},
+			want{usEast: {Healthy: true, Reason: "check us-web: 1 of 1 vantage points see it healthy (quorum 0.5)"}}},
 		{"a node that is no vantage point does not vote", func(e *health.Evaluator) { e.SetObservation("b", "us-web", up) }, nil},
 		{"the same vantage points again change nothing", func(e *health.Evaluator) { e.SetVantages("us-web", []string{"a"}) }, nil},
 		{"a vantage point's result counts", func(e *health.Evaluator) { e.SetObservation("a", "us-web", down) },
-			want{usEast: {Healthy: false, Reason: "check us-web: 0 of 1 nodes see it healthy (quorum 0.5)"}}},
+			want{usEast: {Healthy: false, Reason: "check us-web: 0 of 1 vantage points see it healthy (quorum 0.5)"}}},
 		{"the choice moves to b and c", func(e *health.Evaluator) { e.SetVantages("us-web", []string{"b", "c"}) },
-			want{usEast: {Healthy: true, Reason: "check us-web: 1 of 2 nodes see it healthy (quorum 0.5)"}}},
+			want{usEast: {Healthy: true, Reason: "check us-web: 1 of 2 vantage points see it healthy (quorum 0.5)"}}},
 		{"a vantage point without a result yet is no vote", func(e *health.Evaluator) { e.SetVantages("us-web", []string{"d"}) },
-			want{usEast: {Healthy: true, Reason: "check us-web: no node has a result yet"}}},
+			want{usEast: {Healthy: true, Reason: "check us-web: no vantage point has a result yet"}}},
 		{"unsharded again: every node counts", func(e *health.Evaluator) { e.SetVantages("us-web", nil) },
 			want{usEast: {Healthy: false, Reason: "check us-web: 1 of 3 nodes see it healthy (quorum 0.5)"}}},
 	}
@@ -53,9 +53,9 @@ func TestEvaluateVantages(t *testing.T) {
 		want     health.Verdict
 	}{
 		{"not sharded", nil, health.Verdict{Status: down, Up: 1, Down: 2, Reason: "1 of 3 nodes see it healthy (quorum 0.5)"}},
-		{"one vantage point", map[string][]string{"us-web": {"a"}}, health.Verdict{Status: up, Up: 1, Reason: "1 of 1 nodes see it healthy (quorum 0.5)"}},
-		{"listed twice, votes once", map[string][]string{"us-web": {"a", "b", "a"}}, health.Verdict{Status: up, Up: 1, Down: 1, Reason: "1 of 2 nodes see it healthy (quorum 0.5)"}},
-		{"a vantage point with no result", map[string][]string{"us-web": {"z"}}, health.Verdict{Status: unknown, Reason: "no node has a result yet"}},
+		{"one vantage point", map[string][]string{"us-web": {"a"}}, health.Verdict{Status: up, Up: 1, Reason: "1 of 1 vantage points see it healthy (quorum 0.5)"}},
+		{"listed twice, votes once", map[string][]string{"us-web": {"a", "b", "a"}}, health.Verdict{Status: up, Up: 1, Down: 1, Reason: "1 of 2 vantage points see it healthy (quorum 0.5)"}},
+		{"a vantage point with no result", map[string][]string{"us-web": {"z"}}, health.Verdict{Status: unknown, Reason: "no vantage point has a result yet"}},
 		{"another check sharded", map[string][]string{"eu-web": {"c"}}, health.Verdict{Status: down, Up: 1, Down: 2, Reason: "1 of 3 nodes see it healthy (quorum 0.5)"}},
 	}
 	for _, c := range cases {

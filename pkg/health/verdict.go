@@ -3,6 +3,7 @@ package health
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -104,7 +105,8 @@ func observedVerdict(obs map[string]map[string]Observation, vantages map[string]
 			down++
 		}
 	}
-	if vs, sharded := vantages[check]; sharded {
+	vs, sharded := vantages[check]
+	if sharded {
 		for i, node := range vs {
 			if !slices.Contains(vs[:i], node) { // a node listed twice votes once
 				count(obs[node][check].Status)
@@ -115,19 +117,25 @@ func observedVerdict(obs map[string]map[string]Observation, vantages map[string]
 			count(byCheck[check].Status)
 		}
 	}
-	return quorumVerdict(up, down, quorum)
+	return quorumVerdict(up, down, quorum, sharded)
 }
 
 // quorumVerdict is the quorum rule over counts of nodes that see a check
 // up and down; Evaluator keeps the counts rather than recounting them.
-func quorumVerdict(up, down int, quorum float64) Verdict {
+// The reason of a sharded check says vantage points, which are what
+// voted.
+func quorumVerdict(up, down int, quorum float64, sharded bool) Verdict {
 	v := Verdict{Up: up, Down: down}
 	total := v.Up + v.Down
+	voters := "nodes"
+	if sharded {
+		voters = "vantage points"
+	}
 	if total == 0 {
-		v.Status, v.Reason = Unknown, "no node has a result yet"
+		v.Status, v.Reason = Unknown, "no "+strings.TrimSuffix(voters, "s")+" has a result yet"
 		return v
 	}
-	v.Reason = fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
+	v.Reason = fmt.Sprintf("%d of %d %s see it healthy (quorum %g)", v.Up, total, voters, quorum)
 	v.Status = Down
 	if QuorumUp(v.Up, total, quorum) {
 		v.Status = Up
