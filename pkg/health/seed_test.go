@@ -8,7 +8,8 @@ import (
 )
 
 // TestSeed: a seeded status stands until the check's own results decide
-// by rise and fall, and only a check without a result takes a seed.
+// by rise and fall, and only a check its results have not decided takes
+// a seed.
 func TestSeed(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -23,7 +24,8 @@ func TestSeed(t *testing.T) {
 		{"up stands through fewer than fall failures", health.Up, "", true, "f", health.Up},
 		{"up goes down after fall failures", health.Up, "", true, "ff", health.Down},
 		{"a check with a result keeps its own", health.Down, "o", false, "", health.Up},
-		{"a failure short of fall is a result too", health.Down, "f", false, "o", health.Up},
+		{"a failure short of fall is no decision: seeded down", health.Down, "f", true, "o", health.Down},
+		{"a seeded up counts the failure before it", health.Up, "f", true, "f", health.Down},
 		{"unknown is no seed", health.Unknown, "", false, "f", health.Unknown},
 	}
 	for _, tt := range tests {

@@ -85,11 +85,13 @@ func (n *Node) probeLocked() {
 			n.stoppedProbingLocked(name)
 		}
 	}
-	if n.probing != nil {
-		for name := range probing {
-			if !n.probing[name] {
-				n.takenOverLocked(name)
-			}
+	for name := range probing {
+		// A check newly probed here, or a sharded one this node has not
+		// decided yet (it just joined and won it): either way the
+		// results that counted until now came from elsewhere.
+		_, sharded := vantages[name]
+		if (n.probing != nil && !n.probing[name]) || sharded {
+			n.takenOverLocked(name)
 		}
 	}
 	n.probing = probing
@@ -97,8 +99,9 @@ func (n *Node) probeLocked() {
 
 // takenOverLocked starts a check this node now probes and did not
 // before (its vantage points moved here, or it lost sight of the
-// others) from the verdict it served until now, so the check does not
-// count as healthy while this node's first results come in.
+// others), or has yet to decide, from the verdict it served until now,
+// so the check does not count as healthy while this node's first
+// results come in. A check its own results decided keeps them.
 func (n *Node) takenOverLocked(check string) {
 	if n.eval == nil {
 		return
@@ -123,8 +126,11 @@ func (n *Node) stoppedProbingLocked(check string) {
 // memberViewLocked returns the live members to choose vantage points
 // from, and a key that changes when they do (a heartbeat does not
 // change it). It returns nil when the node cannot trust its view: no
-// state read from the store yet, the store unreachable, or this node
-// not among the members (its lease lost).
+// state read from the store yet, the store unreachable, this node not
+// among the members (its lease lost), or, back from an outage, a member
+// whose results do not count yet (health.Trust; each member writes its
+// entry every few seconds): until then the node's own results for every
+// check are what it can count on.
 func (n *Node) memberViewLocked() ([]health.VantageNode, string) {
 	st := n.state
 	if st == nil || st.Revision == 0 || !n.trust.Reachable() {
@@ -132,6 +138,11 @@ func (n *Node) memberViewLocked() ([]health.VantageNode, string) {
 	}
 	if _, self := st.Members[n.id]; !self {
 		return nil, ""
+	}
+	for id := range st.Members {
+		if id != n.id && !n.trust.Counts(st.Written[id]) {
+			return nil, ""
+		}
 	}
 	members := make([]health.VantageNode, 0, len(st.Members))
 	for id, m := range st.Members {

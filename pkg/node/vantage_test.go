@@ -232,9 +232,28 @@ func TestVantageSharding(t *testing.T) {
 	target.failing.Store(false)
 	answerAll("target back while the spare is cut off", "192.0.2.1", everyone)
 	flip("spare cut off", everyone)
+	// It comes back while the region fails: going back to its share, it
+	// must not count the check unknown (its own result withdrawn, the
+	// others' not counted yet), which would put the region back.
+	target.failing.Store(true)
+	answerAll("target failing before the spare is back", "192.0.2.2", everyone)
 	proxy.Restore()
+	stillOut := func() {
+		if !answersWith(t, nodes[spare], "192.0.2.2") {
+			t.Fatal("the spare, back from its outage, put the failing region back")
+		}
+	}
+	testwait.Eventually(t, 15*time.Second, "the spare back to its share", func() bool {
+		stillOut()
+		return nodes[spare].probed(t) == 0
+	})
+	for range 50 {
+		stillOut()
+	}
 	probing("spare back", map[string]float64{spare: 0, usChosen: 1, "eu-a": 1})
 	agree("spare back", everyone)
+	target.failing.Store(false)
+	answerAll("spare back, target back", "192.0.2.1", everyone)
 
 	// The chosen us node goes dark: once its lease expires the spare
 	// takes over, and statuses still reach every node, the dark one by
@@ -260,6 +279,9 @@ func TestVantageSharding(t *testing.T) {
 func TestMemberView(t *testing.T) {
 	members := map[string]cluster.Member{"us-a": {ID: "us-a", Region: "us"}, "eu-a": {ID: "eu-a", Region: "eu"}}
 	reachable := health.Trust{}.Connected(true, 1)
+	// Back at revision 5 from an outage: a member counts once it has
+	// written past 5.
+	returned := reachable.Connected(false, 0).Connected(true, 5)
 	tests := []struct {
 		name  string
 		state *cluster.State
@@ -270,7 +292,9 @@ func TestMemberView(t *testing.T) {
 		{"a state not read from the store (kept from the last run)", &cluster.State{Members: members}, reachable, nil},
 		{"store unreachable", &cluster.State{Revision: 9, Members: members}, reachable.Connected(false, 0), nil},
 		{"own entry gone: lease lost", &cluster.State{Revision: 9, Members: map[string]cluster.Member{"eu-a": members["eu-a"]}}, reachable, nil},
-		{"a view", &cluster.State{Revision: 9, Members: members}, reachable, []health.VantageNode{{ID: "eu-a", Region: "eu"}, {ID: "us-a", Region: "us"}}},
+		{"back from an outage, a member not heard from since", &cluster.State{Revision: 9, Members: members, Written: map[string]int64{"eu-a": 4, "us-a": 8}}, returned, nil},
+		{"back from an outage, every member heard from since", &cluster.State{Revision: 9, Members: members, Written: map[string]int64{"eu-a": 6, "us-a": 3}}, returned, []health.VantageNode{{ID: "eu-a", Region: "eu"}, {ID: "us-a", Region: "us"}}},
+		{"a view", &cluster.State{Revision: 9, Members: members, Written: map[string]int64{"eu-a": 2}}, reachable, []health.VantageNode{{ID: "eu-a", Region: "eu"}, {ID: "us-a", Region: "us"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
