@@ -127,6 +127,10 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	switch {
+	case t.Kind() == reflect.Int && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float":
+		// yaml cuts 1.5 to 1 without a word; a count given as 1.5 is a
+		// mistake to point at, not to round.
+		w.list.addf(path, "must be a whole number, not %s", n.Value)
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
 		w.fields(n, t, path, dup, map[string]bool{})
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:

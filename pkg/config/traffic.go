@@ -145,6 +145,19 @@ type Check struct {
 	// least MinHealthy of the children are.
 	Children   []string `yaml:"children,omitempty" json:"children,omitempty"`
 	MinHealthy int      `yaml:"min_healthy,omitempty" json:"min_healthy,omitempty"`
+	// Vantage, when set, shards a probed check: only some nodes of each
+	// region probe it and the others use their results. Nil is every
+	// node probing it.
+	Vantage *Vantage `yaml:"vantage,omitempty" json:"vantage,omitempty"`
+}
+
+// Vantage says which nodes probe a sharded check: with thousands of
+// checks and tens of nodes, every node probing every target costs the
+// targets and the store more than a few vantage points per region say.
+type Vantage struct {
+	// PerRegion is how many live nodes of each region probe the check;
+	// a region with fewer has all of its nodes probe it.
+	PerRegion int `yaml:"per_region" json:"per_region"`
 }
 
 // Settings are cluster-wide knobs.

@@ -88,7 +88,7 @@ func wantTrafficFull() *Traffic {
 				Interval: sec(5), Timeout: sec(2), Rise: 2, Fall: 2},
 			{Name: "eu-web", Type: CheckHTTPS, URL: "https://198.51.100.20/healthz", ExpectStatus: []int{200, 204},
 				Interval: sec(10), Timeout: sec(1), Rise: 3, Fall: 1},
-			{Name: "tcp-primary", Type: CheckTCP, Address: "192.0.2.80:443", Interval: sec(10), Timeout: sec(2), Rise: 2, Fall: 2},
+			{Name: "tcp-primary", Type: CheckTCP, Address: "192.0.2.80:443", Interval: sec(10), Timeout: sec(2), Rise: 2, Fall: 2, Vantage: &Vantage{PerRegion: 2}},
 			{Name: "dns-ns", Type: CheckDNS, Address: "192.0.2.53:53", Query: "www.example.com.", QType: "AAAA",
 				Interval: sec(10), Timeout: sec(2), Rise: 2, Fall: 2},
 			{Name: "both", Type: CheckCalculated, Children: []string{"us-web", "eu-web"}, MinHealthy: 1,
@@ -590,6 +590,19 @@ t.yaml:8:47: checks[0].fall: must be at least 1`},
 	{"bad expect_status", chk + "  - {name: web, type: http, url: \"http://192.0.2.1/\", expect_status: [200, 99, 600]}\n",
 		`t.yaml:8:76: checks[0].expect_status[1]: 99 is not an HTTP status
 t.yaml:8:80: checks[0].expect_status[2]: 600 is not an HTTP status`},
+
+	{"vantage per_region below 1", chk + "  - {name: web, type: http, url: \"http://192.0.2.1/\", vantage: {per_region: 0}}\n",
+		`t.yaml:8:77: checks[0].vantage.per_region: check "web": 0 must be at least 1 (leave vantage out for every node to probe it)`},
+	{"vantage without per_region", chk + "  - {name: web, type: tcp, address: \"192.0.2.1:80\", vantage: {}}\n",
+		`t.yaml:8:62: checks[0].vantage.per_region: check "web": 0 must be at least 1 (leave vantage out for every node to probe it)`},
+	{"vantage per_region not a whole number", chk + "  - {name: web, type: tcp, address: \"192.0.2.1:80\", vantage: {per_region: 1.5}}\n",
+		`t.yaml:8:75: checks[0].vantage.per_region: must be a whole number, not 1.5`},
+	{"vantage unknown key", chk + "  - {name: web, type: tcp, address: \"192.0.2.1:80\", vantage: {per_zone: 1}}\n",
+		`t.yaml:8:62: checks[0].vantage.per_region: check "web": 0 must be at least 1 (leave vantage out for every node to probe it)
+t.yaml:8:63: checks[0].vantage.per_zone: unknown field "per_zone"`},
+	{"vantage on a check nobody probes", chk + "  - {name: pushed, type: external, vantage: {per_region: 2}}\n",
+		`t.yaml:8:45: checks[0].vantage: check "pushed": external checks are not probed, so they have no vantage points`},
+	{"vantage of one per region", chk + "  - {name: web, type: dns, address: \"192.0.2.1:53\", query: example.com., vantage: {per_region: 1}}\n", ""},
 
 	// Settings.
 	{"health_quorum above 1", head + "settings: {health_quorum: 1.5}\n",

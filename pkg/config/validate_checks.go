@@ -88,6 +88,7 @@ func validateCheck(c *Check, path string, l *faultList) {
 			l.addf(fmt.Sprintf("%s.expect_status[%d]", path, i), "%d is not an HTTP status", s)
 		}
 	}
+	validateVantage(c, path, l)
 	switch c.Type {
 	case CheckHTTP, CheckHTTPS:
 		u, err := url.Parse(c.URL)
@@ -128,6 +129,21 @@ func validateCheck(c *Check, path string, l *faultList) {
 		l.addf(path+".type", "must be set (http, https, tcp, dns, calculated, external)")
 	default:
 		l.addf(path+".type", "%q is not one of http, https, tcp, dns, calculated, external", c.Type)
+	}
+}
+
+// validateVantage checks a sharded check's vantage; the check's name is
+// in the message because a list index alone is hard to find in a long
+// document.
+func validateVantage(c *Check, path string, l *faultList) {
+	if c.Vantage == nil {
+		return
+	}
+	switch {
+	case c.Type == CheckCalculated || c.Type == CheckExternal:
+		l.addf(path+".vantage", "check %q: %s checks are not probed, so they have no vantage points", c.Name, c.Type)
+	case c.Vantage.PerRegion < 1:
+		l.addf(path+".vantage.per_region", "check %q: %d must be at least 1 (leave vantage out for every node to probe it)", c.Name, c.Vantage.PerRegion)
 	}
 }
 

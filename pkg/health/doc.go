@@ -10,7 +10,11 @@
 // the checks and endpoints that depend on the change; a differential test
 // holds it to Evaluate. Trust says whose results
 // count: a node's own always, other nodes' only while the store is
-// reachable and once they have spoken since it came back.
+// reachable and once they have spoken since it came back. Vantages (and
+// Fleet, for many checks) says which live nodes probe a sharded check:
+// a rendezvous choice of a few per region that every node makes alike;
+// only those nodes' results vote on it (Inputs.Vantages,
+// Evaluator.SetVantages).
 //
 // The package never talks to etcd and never touches DNS answers: the
 // caller carries results to and from the store and hands the endpoint

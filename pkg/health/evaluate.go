@@ -20,6 +20,11 @@ type Inputs struct {
 	Overrides map[EndpointKey]Override
 	// External are the pushed statuses of external checks, by check.
 	External map[string]External
+	// Vantages holds, for each sharded check, the nodes chosen to probe
+	// it (see Vantages): only their results count toward its quorum, so
+	// a node that stopped probing it, or has yet to, does not vote. A
+	// check not in the map counts every node given.
+	Vantages map[string][]string
 	// Now decides whether a pushed status has expired.
 	Now time.Time
 }

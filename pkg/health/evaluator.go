@@ -2,6 +2,7 @@ package health
 
 import (
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -33,7 +34,9 @@ type Evaluator struct {
 	obs       map[string]map[string]Status
 	overrides map[EndpointKey]Override
 	external  map[string]External
-	now       time.Time
+	// vantages is Inputs.Vantages as it stands, for deciding whole.
+	vantages map[string][]string
+	now      time.Time
 	// expiries holds when pushed statuses expire, soonest first.
 	expiries expiryHeap
 	// changed holds the endpoints decided differently since the last
@@ -46,9 +49,14 @@ type Evaluator struct {
 type checkNode struct {
 	// cfg is nil for a name the document refers to but lacks.
 	cfg *config.Check
-	// up and down count the counted nodes that see the check so.
+	// up and down count the counted nodes that see the check so; of a
+	// sharded check, only those in vantage.
 	up, down int
-	verdict  Verdict
+	// vantage lists, sorted, the nodes whose results count for a
+	// sharded check; nil counts every node. A few per region: a list is
+	// quicker to search than a map is to build.
+	vantage []string
+	verdict Verdict
 	// parents are the calculated checks that list this one as a child.
 	parents   []*checkNode
 	endpoints []*endpointNode
@@ -76,6 +84,7 @@ func NewEvaluator(in Inputs) *Evaluator {
 		obs:       make(map[string]map[string]Status, len(in.Observations)),
 		overrides: maps.Clone(in.Overrides),
 		external:  maps.Clone(in.External),
+		vantages:  map[string][]string{},
 		now:       in.Now,
 		changed:   map[EndpointKey]EndpointVerdict{},
 	}
@@ -101,9 +110,14 @@ func NewEvaluator(in Inputs) *Evaluator {
 	}
 	e.quorum = quorumOf(in.Traffic)
 	e.index()
-	for _, byCheck := range e.obs {
+	for check, nodes := range in.Vantages {
+		vs := vantageList(nodes)
+		e.vantages[check] = vs
+		e.node(check).vantage = vs
+	}
+	for node, byCheck := range e.obs {
 		for check, st := range byCheck {
-			if cn := e.checks[check]; cn != nil {
+			if cn := e.checks[check]; cn != nil && cn.counts(node) {
 				cn.count(st, 1)
 			}
 		}
@@ -195,7 +209,7 @@ func (e *Evaluator) decideAll() { e.decide(e.observations()) }
 
 // decide is decideAll over observations that hold what obs does.
 func (e *Evaluator) decide(obs map[string]map[string]Observation) {
-	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Now: e.now})
+	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Vantages: e.vantages, Now: e.now})
 	for k, v := range ev.Endpoints {
 		e.setEndpoint(e.endpoints[k], v)
 	}
@@ -219,6 +233,15 @@ func (e *Evaluator) observations() map[string]map[string]Observation {
 		out[node] = m
 	}
 	return out
+}
+
+// counts reports whether node's results count toward the check.
+func (cn *checkNode) counts(node string) bool {
+	if cn.vantage == nil {
+		return true
+	}
+	_, ok := slices.BinarySearch(cn.vantage, node)
+	return ok
 }
 
 // count adds n observations of status st.

@@ -64,7 +64,7 @@ func (e *Evaluator) store(node, check string, st Status) *checkNode {
 		byCheck[check] = st
 	}
 	cn := e.checks[check]
-	if cn == nil {
+	if cn == nil || !cn.counts(node) {
 		return nil
 	}
 	cn.count(old, -1)
@@ -183,7 +183,7 @@ func (e *Evaluator) decideCheck(cn *checkNode) Verdict {
 		st, reason := CalculatedStatus(cn.cfg.Children, cn.cfg.MinHealthy, func(child string) Status { return e.checks[child].verdict.Status })
 		return Verdict{Status: st, Reason: reason}
 	default:
-		return quorumVerdict(cn.up, cn.down, e.quorum)
+		return quorumVerdict(cn.up, cn.down, e.quorum, cn.vantage != nil)
 	}
 }
 

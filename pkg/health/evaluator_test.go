@@ -139,7 +139,7 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 	statuses := []health.Status{health.Unknown, health.Up, health.Down}
 	svc := doc.Services[r.IntN(len(doc.Services))]
 	key := health.EndpointKey{Service: svc.Name, Endpoint: fmt.Sprintf("e%d", r.IntN(4))}
-	switch n := r.IntN(20); {
+	switch n := r.IntN(22); {
 	case n < 10:
 		st := statuses[r.IntN(3)]
 		if m.in.Observations[node] == nil {
@@ -169,11 +169,7 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 		return fmt.Sprintf("node %s with %d results", node, len(obs))
 	case n < 15:
 		o := health.Override{State: []string{health.OverrideDown, health.OverrideUp, "drain", ""}[r.IntN(4)], Reason: []string{"", "maintenance"}[r.IntN(2)]}
-		if o == (health.Override{}) {
-			delete(m.in.Overrides, key)
-		} else {
-			m.in.Overrides[key] = o
-		}
+		setOrDelete(m.in.Overrides, key, o, o == (health.Override{}))
 		if e != nil {
 			e.SetOverride(key, o)
 		}
@@ -183,22 +179,48 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 		if r.IntN(4) > 0 {
 			x = health.External{Healthy: r.IntN(2) == 0, At: m.in.Now, Expires: m.in.Now.Add(time.Duration(r.IntN(5)) * time.Second)}
 		}
-		if x == (health.External{}) {
-			delete(m.in.External, check)
-		} else {
-			m.in.External[check] = x
-		}
+		setOrDelete(m.in.External, check, x, x == (health.External{}))
 		if e != nil {
 			e.SetExternal(check, x)
 		}
 		return fmt.Sprintf("external %s %+v", check, x)
-	default:
+	case n < 20:
 		// Mostly forward, sometimes back.
 		m.in.Now = m.in.Now.Add(time.Duration(r.IntN(4000)-500) * time.Millisecond)
 		if e != nil {
 			e.Advance(m.in.Now)
 		}
 		return fmt.Sprintf("time %s", m.in.Now)
+	default:
+		// A member joined or left: the check's vantage points moved, or
+		// it is no longer sharded (nil), or nobody of those given counts.
+		var vs []string
+		if r.IntN(4) > 0 {
+			vs = []string{}
+			for _, n := range nodes {
+				if r.IntN(2) == 0 {
+					vs = append(vs, n)
+				}
+			}
+		}
+		if m.in.Vantages == nil {
+			m.in.Vantages = map[string][]string{}
+		}
+		setOrDelete(m.in.Vantages, check, vs, vs == nil)
+		if e != nil {
+			e.SetVantages(check, vs)
+		}
+		return fmt.Sprintf("vantages of %s: %v", check, vs)
+	}
+}
+
+// setOrDelete sets m[k] to v, or deletes k when del: how the model
+// keeps an input that a zero value clears.
+func setOrDelete[K comparable, V any](m map[K]V, k K, v V, del bool) {
+	if del {
+		delete(m, k)
+	} else {
+		m[k] = v
 	}
 }
 

@@ -1,6 +1,7 @@
 package health_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -65,6 +66,8 @@ gtmd_health_state_changes_total{check="web",to="up"} 1
 	if n := testutil.CollectAndCount(reg, "gtmd_health_check_duration_seconds"); n != 1 {
 		t.Errorf("%d duration series, want web's only", n)
 	}
+	// web is probed; ext is not.
+	wantProbed(t, reg, 1)
 
 	// A removed check takes its series along.
 	h.s.Apply(nil)
@@ -74,9 +77,24 @@ gtmd_health_state_changes_total{check="web",to="up"} 1
 		}
 	}
 
+	wantProbed(t, reg, 0)
+
 	// A second scheduler on the same registry shares the collectors.
 	s2 := health.NewScheduler(health.Options{Registerer: reg})
 	s2.Close()
+}
+
+// wantProbed checks gtmd_health_checks_probed.
+func wantProbed(t *testing.T, reg *prometheus.Registry, n int) {
+	t.Helper()
+	want := fmt.Sprintf(`
+# HELP gtmd_health_checks_probed Checks this node probes: the probed checks of the document, less the sharded ones (vantage) other nodes probe.
+# TYPE gtmd_health_checks_probed gauge
+gtmd_health_checks_probed %d
+`, n)
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gtmd_health_checks_probed"); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestEndpointGauge(t *testing.T) {

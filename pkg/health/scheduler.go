@@ -62,6 +62,7 @@ type Scheduler struct {
 	rand       Rand
 	log        *slog.Logger
 	metrics    *metrics
+	probed     prometheus.Gauge
 	slots      *slots
 	ceiling    int
 	newChecker func(config.Check) (Checker, error)
@@ -123,6 +124,9 @@ func NewScheduler(opts Options) *Scheduler {
 		s.log.Error("health metrics not registered", "err", err)
 	}
 	s.metrics = m
+	if s.probed, err = newProbedGauge(opts.Registerer); err != nil {
+		s.log.Error("health metrics not registered", "err", err)
+	}
 	s.metrics.slots.Set(float64(min(MinProbeSlots, s.ceiling)))
 	s.notify = newNotifier(s.log, opts.OnChange)
 	go s.notify.run()
@@ -143,6 +147,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 	now := s.clock.Now()
 	checks = slices.DeleteFunc(slices.Clone(checks), func(c config.Check) bool { return !Probed(c.Type) })
 	s.resize(checks)
+	s.probed.Set(float64(len(checks)))
 	want := make(map[string]bool, len(checks))
 	for _, c := range checks {
 		want[c.Name] = true

@@ -37,6 +37,11 @@ func (t Trust) Connected(ok bool, since int64) Trust {
 	return t
 }
 
+// Reachable reports whether the store answered at the last report: only
+// then do other nodes' results count, and only then can a node choose
+// who probes a sharded check.
+func (t Trust) Reachable() bool { return t.connected }
+
 // Counted returns the results that count, by node then check: self's own
 // results, in place of whatever the store holds for self, and, while
 // connected, those stored for every other live node that has written at a

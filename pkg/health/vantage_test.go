@@ -1,7 +1,10 @@
 package health_test
 
 import (
+	"cmp"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -126,5 +129,64 @@ func TestVantagesMoveLittle(t *testing.T) {
 	}
 	if moved != load[gone] {
 		t.Errorf("%d checks moved, want the %d %s probed", moved, load[gone], gone)
+	}
+}
+
+// referenceVantages is the rule written plainly: every node ranked by
+// FNV-1a of check, a zero byte and its id, finished with SplitMix64;
+// each region's perRegion best, ties to the lower id.
+func referenceVantages(check string, perRegion int, nodes []health.VantageNode) []string {
+	type ranked struct {
+		node health.VantageNode
+		rank uint64
+	}
+	var rs []ranked
+	for _, n := range nodes {
+		h := fnv.New64a()
+		h.Write([]byte(check))
+		h.Write([]byte{0})
+		h.Write([]byte(n.ID))
+		x := h.Sum64()
+		x ^= x >> 30
+		x *= 0xbf58476d1ce4e5b9
+		x ^= x >> 27
+		x *= 0x94d049bb133111eb
+		x ^= x >> 31
+		rs = append(rs, ranked{n, x})
+	}
+	slices.SortFunc(rs, func(a, b ranked) int {
+		return cmp.Or(cmp.Compare(a.node.Region, b.node.Region), cmp.Compare(b.rank, a.rank), cmp.Compare(a.node.ID, b.node.ID))
+	})
+	rs = slices.CompactFunc(rs, func(a, b ranked) bool { return a.node == b.node })
+	var out []string
+	taken := 0
+	for i, r := range rs {
+		if i > 0 && r.node.Region != rs[i-1].node.Region {
+			taken = 0
+		}
+		if perRegion <= 0 || taken < perRegion {
+			out = append(out, r.node.ID)
+			taken++
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// TestFleetMatchesReference: the fast choice is the plain rule's, over
+// fleets of every shape.
+func TestFleetMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 0))
+	for i := range 2000 {
+		var nodes []health.VantageNode
+		for range r.IntN(25) {
+			nodes = append(nodes, health.VantageNode{ID: fmt.Sprintf("n%d", r.IntN(30)), Region: fmt.Sprintf("r%d", r.IntN(4))})
+		}
+		check := fmt.Sprintf("check-%d", r.IntN(1000))
+		perRegion := r.IntN(6) - 1
+		want := referenceVantages(check, perRegion, nodes)
+		if got := health.NewFleet(nodes).Vantages(check, perRegion); !slices.Equal(got, want) {
+			t.Fatalf("case %d: %s, %d per region of %v: got %v, want %v", i, check, perRegion, nodes, got, want)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package health
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -70,7 +72,7 @@ func (v *verdicts) of(name string) Verdict {
 		delete(v.visiting, name)
 		got = Verdict{Status: st, Reason: reason}
 	default:
-		got = observedVerdict(v.in.Observations, name, v.quorum)
+		got = observedVerdict(v.in.Observations, v.in.Vantages, name, v.quorum)
 	}
 	v.out[name] = got
 	return got
@@ -91,30 +93,49 @@ func externalVerdict(e External, now time.Time) Verdict {
 }
 
 // observedVerdict applies the quorum rule to the counted observations:
-// healthy when at least quorum of the nodes that have a result say so.
-func observedVerdict(obs map[string]map[string]Observation, check string, quorum float64) Verdict {
+// healthy when at least quorum of the nodes that have a result say so,
+// counting only a sharded check's vantage points.
+func observedVerdict(obs map[string]map[string]Observation, vantages map[string][]string, check string, quorum float64) Verdict {
 	var up, down int
-	for _, byCheck := range obs {
-		switch byCheck[check].Status {
+	count := func(st Status) {
+		switch st {
 		case Up:
 			up++
 		case Down:
 			down++
 		}
 	}
-	return quorumVerdict(up, down, quorum)
+	vs, sharded := vantages[check]
+	if sharded {
+		for i, node := range vs {
+			if !slices.Contains(vs[:i], node) { // a node listed twice votes once
+				count(obs[node][check].Status)
+			}
+		}
+	} else {
+		for _, byCheck := range obs {
+			count(byCheck[check].Status)
+		}
+	}
+	return quorumVerdict(up, down, quorum, sharded)
 }
 
 // quorumVerdict is the quorum rule over counts of nodes that see a check
 // up and down; Evaluator keeps the counts rather than recounting them.
-func quorumVerdict(up, down int, quorum float64) Verdict {
+// The reason of a sharded check says vantage points, which are what
+// voted.
+func quorumVerdict(up, down int, quorum float64, sharded bool) Verdict {
 	v := Verdict{Up: up, Down: down}
 	total := v.Up + v.Down
+	voters := "nodes"
+	if sharded {
+		voters = "vantage points"
+	}
 	if total == 0 {
-		v.Status, v.Reason = Unknown, "no node has a result yet"
+		v.Status, v.Reason = Unknown, "no "+strings.TrimSuffix(voters, "s")+" has a result yet"
 		return v
 	}
-	v.Reason = fmt.Sprintf("%d of %d nodes see it healthy (quorum %g)", v.Up, total, quorum)
+	v.Reason = fmt.Sprintf("%d of %d %s see it healthy (quorum %g)", v.Up, total, voters, quorum)
 	v.Status = Down
 	if QuorumUp(v.Up, total, quorum) {
 		v.Status = Up

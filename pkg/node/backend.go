@@ -158,7 +158,7 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 				st.Override = &o
 			}
 			if e.Check != "" {
-				st.Observations = observations(counted, details, e.Check)
+				st.Observations = n.votingLocked(e.Check, observations(counted, details, e.Check))
 			}
 			out = append(out, st)
 		}

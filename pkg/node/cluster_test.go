@@ -78,8 +78,9 @@ func startTestNode(t *testing.T, id string, endpoints []string, trafficFile stri
 	return startTestNodeIn(t, id, endpoints, trafficFile, t.TempDir())
 }
 
-// startTestNodeIn is startTestNode with the data directory given.
-func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, dataDir string) *liveNode {
+// startTestNodeIn is startTestNode with the data directory given, and
+// the node file changed by edit.
+func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, dataDir string, edit ...func(*config.Node)) *liveNode {
 	t.Helper()
 	n := config.DefaultNode()
 	n.Node.ID, n.Node.Region = id, "test"
@@ -91,6 +92,9 @@ func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, d
 	n.DataDir = dataDir
 	n.TrafficFile = trafficFile
 	n.Log.Level = "warn"
+	for _, e := range edit {
+		e(&n)
+	}
 	if err := n.Validate(); err != nil {
 		t.Fatal(err)
 	}

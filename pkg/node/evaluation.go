@@ -17,6 +17,10 @@ type evaluation struct {
 	evalTrust   health.Trust
 	// counted names the other nodes whose results eval counts.
 	counted map[string]bool
+	// evalVantages and evalVantagesGen are the vantage points eval
+	// follows (sharding).
+	evalVantages    map[string][]string
+	evalVantagesGen uint64
 }
 
 // followLocked brings eval up to date with the node's document, the
@@ -44,6 +48,7 @@ func (n *Node) followLocked() bool {
 			n.applyLocked(c)
 		}
 	}
+	n.followVantagesLocked()
 	if n.trust != n.evalTrust {
 		n.evalTrust = n.trust
 		for node := range n.counted {
@@ -62,12 +67,13 @@ func (n *Node) followLocked() bool {
 // store's state and its own results.
 func (n *Node) rebuildLocked() {
 	counted := n.countedLocked()
-	in := health.Inputs{Traffic: n.traffic, Observations: counted, Now: n.now()}
+	in := health.Inputs{Traffic: n.traffic, Observations: counted, Vantages: n.vantages, Now: n.now()}
 	if st := n.state; st != nil {
 		in.Overrides, in.External = st.Overrides, st.External
 	}
 	n.eval = health.NewEvaluator(in)
 	n.evalTraffic, n.evalState, n.evalTrust = n.traffic, n.state, n.trust
+	n.evalVantages, n.evalVantagesGen = n.vantages, n.vantagesGen
 	n.counted = make(map[string]bool, len(counted))
 	for node := range counted {
 		if node != n.id {

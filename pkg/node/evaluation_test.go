@@ -23,7 +23,7 @@ func (n *Node) ruleHolds() (bool, string) {
 	if n.eval == nil {
 		return false, "nothing evaluated yet"
 	}
-	in := health.Inputs{Traffic: n.traffic, Observations: n.countedLocked(), Now: n.now()}
+	in := health.Inputs{Traffic: n.traffic, Observations: n.countedLocked(), Vantages: n.vantages, Now: n.now()}
 	if st := n.state; st != nil {
 		in.Overrides, in.External = st.Overrides, st.External
 	}

@@ -33,6 +33,7 @@ type served struct {
 	published     *resolver.Snapshot
 	publishedBase *resolver.Snapshot
 	evaluation
+	sharding
 	// saved is what the data directory's copy holds (cache.go).
 	saved kept
 }

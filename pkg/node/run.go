@@ -87,6 +87,7 @@ func (n *Node) update(u cluster.Update) {
 	if u.State != n.state {
 		n.stateLocked(u.State)
 	}
+	n.probeLocked()
 	n.publishLocked()
 	var save *kept
 	if k := n.keptLocked(); !k.same(n.saved) {
@@ -139,7 +140,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	}
 	n.failover.retain(func(service string) bool { return services[service] })
 	n.forgetRemovedChecksLocked(old)
-	n.sched.Apply(st.Traffic.Checks)
+	n.probeLocked()
 	n.store.SetServing(st.TrafficRevision)
 	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
 	n.events.Send(admin.ConfigApplied{Revision: st.TrafficRevision})
@@ -244,7 +245,7 @@ func (n *Node) serveCached(k kept) error {
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External}
 	n.saved = k
 	n.publishLocked()
-	n.sched.Apply(k.Traffic.Checks)
+	n.probeLocked()
 	return nil
 }
 
