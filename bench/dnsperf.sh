@@ -57,6 +57,11 @@ cleanup() {
   for p in "${pids[@]}"; do all+=($(descendants "$p")); done
   for p in "${all[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # NSD's server children leave a moment after their parent.
+  for _ in $(seq 50); do
+    for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && { sleep 0.1; continue 2; }; done
+    break
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
