@@ -65,6 +65,9 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+# A signal (Ctrl-C, a closed pipe) exits through cleanup too.
+trap 'exit 130' INT TERM HUP
+trap 'exit 141' PIPE
 
 for tool in knotd dnsperf taskset dig; do
   command -v "$tool" >/dev/null || { echo "dnsperf.sh: $tool not found (apt-get install -y knot dnsperf util-linux dnsutils)" >&2; exit 1; }
@@ -266,6 +269,8 @@ field() { awk -v k="$1" 'index($0, k) { sub(/.*: */, ""); print $1; exit }' <<<"
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "peers:   $(for n in "${names[@]}"; do printf '%s ' "$n"; done)(server on CPU $server_cpu, dnsperf -c 8 -q 500 -T 1 -l $secs on CPU $client_cpu)"
+echo "gtmd:    $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . 2>/dev/null || echo ' with uncommitted changes')"
+echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' knot nsd gdnsd pdns-server dnsperf 2>/dev/null)${coredns:+$("$coredns" -version | head -1)}"
 echo
 printf '%-10s %5s %10s %9s %8s %10s %10s %10s\n' case round QPS 'CPU us/q' 'lost %' 'mean ms' 'p99 ms' 'QPS (-v)'
 : >"$work/results"
