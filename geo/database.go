@@ -3,23 +3,24 @@ package geo
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"strings"
 	"time"
 
-	"github.com/oschwald/maxminddb-golang/v2"
+	"github.com/oschwald/geoip2-golang/v2"
 )
 
-// Database is an open set of mmdb readers: a City or Country database plus an
-// optional ASN database. Locate is safe for concurrent use; Close must not
+// Database is an open set of GeoIP2 readers: a City or Country database plus
+// an optional ASN database. Locate is safe for concurrent use; Close must not
 // run while a Locate does (Provider takes care of that when databases are
 // replaced while queries run).
 //
 // The files are memory-mapped: replace them by renaming a new file over the
 // old (as geoipupdate does), never by rewriting them in place.
 type Database struct {
-	loc *maxminddb.Reader // City or Country
-	asn *maxminddb.Reader // nil without an ASN database
+	loc *geoip2.Reader // City or Country: read with City, which serves both
+	asn *geoip2.Reader // nil without an ASN database
 }
 
 // DatabaseTypeError reports a database whose metadata database_type is not
@@ -39,18 +40,22 @@ const (
 	wantASN      = "an ASN database (GeoLite2-ASN, DBIP-ASN-Lite or GeoIP2-ISP)"
 )
 
-// isLocationType accepts City and Country databases: GeoIP2-City,
-// GeoLite2-City, GeoIP2-Country, GeoLite2-Country, DBIP-City-Lite,
-// DBIP-Country-Lite, "DBIP-Location (compat=City)", the regional GeoIP2-City
-// editions, and Enterprise editions, whose records extend the City layout.
-func isLocationType(t string) bool {
-	return strings.Contains(t, "City") || strings.Contains(t, "Country") || strings.Contains(t, "Enterprise")
+// supportsCity reports whether r answers City lookups: the GeoIP2, GeoLite2
+// and DB-IP City, Country and Enterprise types, as geoip2-golang lists them.
+// Asking for the invalid address makes geoip2 check the database type first
+// and then fail the lookup without reading a record, so the set gtmd accepts
+// is the library's own rather than a copy that could drift from it.
+func supportsCity(r *geoip2.Reader) bool {
+	_, err := r.City(netip.Addr{})
+	return !errors.As(err, new(geoip2.InvalidMethodError))
 }
 
-// isASNType accepts databases with autonomous_system_number at the top of each
-// record: GeoLite2-ASN, "DBIP-ASN-Lite (compat=GeoLite2-ASN)" and GeoIP2-ISP.
-func isASNType(t string) bool {
-	return strings.Contains(t, "ASN") || t == "GeoIP2-ISP" || t == "GeoIP2-Precision-ISP"
+// supportsASN reports whether r answers ASN lookups: GeoLite2-ASN,
+// "DBIP-ASN-Lite (compat=GeoLite2-ASN)", GeoIP2-ISP and GeoIP2-Precision-ISP
+// (see supportsCity for how).
+func supportsASN(r *geoip2.Reader) bool {
+	_, err := r.ASN(netip.Addr{})
+	return !errors.As(err, new(geoip2.InvalidMethodError))
 }
 
 // Open opens the City or Country database at path and, unless asnPath is "",
@@ -58,13 +63,13 @@ func isASNType(t string) bool {
 // missing, unreadable, not an mmdb file, or of the wrong type
 // (*DatabaseTypeError).
 func Open(path, asnPath string) (*Database, error) {
-	loc, err := openReader("City/Country", path, isLocationType, wantLocation)
+	loc, err := openReader("City/Country", path, supportsCity, wantLocation)
 	if err != nil {
 		return nil, err
 	}
 	d := &Database{loc: loc}
 	if asnPath != "" {
-		d.asn, err = openReader("ASN", asnPath, isASNType, wantASN)
+		d.asn, err = openReader("ASN", asnPath, supportsASN, wantASN)
 		if err != nil {
 			_ = loc.Close()
 			return nil, err
@@ -73,15 +78,21 @@ func Open(path, asnPath string) (*Database, error) {
 	return d, nil
 }
 
-func openReader(role, path string, accept func(string) bool, want string) (*maxminddb.Reader, error) {
+func openReader(role, path string, supports func(*geoip2.Reader) bool, want string) (*geoip2.Reader, error) {
 	if path == "" {
 		return nil, fmt.Errorf("geo: open %s database: no path given", role)
 	}
-	r, err := maxminddb.Open(path)
-	if err != nil {
+	r, err := geoip2.Open(path)
+	var unknown geoip2.UnknownDatabaseTypeError
+	switch {
+	case errors.As(err, &unknown): // the file opened, but geoip2 reads no such type
+		_ = r.Close()
+		return nil, fmt.Errorf("geo: open %s database %q: %w", role, path, &DatabaseTypeError{Got: unknown.DatabaseType, Want: want})
+	case err != nil:
 		return nil, fmt.Errorf("geo: open %s database %q: %w", role, path, err)
 	}
-	if t := r.Metadata.DatabaseType; !accept(t) {
+	if !supports(r) {
+		t := r.Metadata().DatabaseType
 		_ = r.Close()
 		return nil, fmt.Errorf("geo: open %s database %q: %w", role, path, &DatabaseTypeError{Got: t, Want: want})
 	}
@@ -90,10 +101,10 @@ func openReader(role, path string, accept func(string) bool, want string) (*maxm
 
 // Kind returns the City or Country database's type as its metadata names it,
 // e.g. "GeoLite2-City" or "DBIP-Country-Lite".
-func (d *Database) Kind() string { return d.loc.Metadata.DatabaseType }
+func (d *Database) Kind() string { return d.loc.Metadata().DatabaseType }
 
 // BuildTime returns when the City or Country database was built.
-func (d *Database) BuildTime() time.Time { return d.loc.Metadata.BuildTime() }
+func (d *Database) BuildTime() time.Time { return d.loc.Metadata().BuildTime() }
 
 // Close releases the databases. Locate must not run during or after Close.
 func (d *Database) Close() error {
@@ -124,42 +135,42 @@ func (d *Database) locate(addr netip.Addr) (Location, bool) {
 	if !addr.IsValid() {
 		return Location{}, false
 	}
-	res := d.loc.Lookup(addr)
-	if res.Err() != nil { // e.g. IPv6 in an IPv4-only database
+	// An error is a lookup that failed (IPv6 in an IPv4-only database) or a
+	// corrupt record: unknown, and not cached.
+	rec, err := d.loc.City(addr)
+	if err != nil {
 		return Location{}, false
 	}
-	network := normalizeNetwork(res.Prefix(), addr)
-	var rec cityRecord
-	if res.Found() {
-		if err := res.Decode(&rec); err != nil { // a corrupt record: unknown, not cached
-			return Location{Network: network}, false
-		}
-	}
-	loc := rec.location()
-	loc.Network = network
-	cacheable := coversCacheKey(network)
+	loc := cityLocation(rec)
+	loc.Network = normalizeNetwork(rec.Traits.Network, addr)
+	cacheable := coversCacheKey(loc.Network)
 	if d.asn != nil {
-		res := d.asn.Lookup(addr)
-		var a asnRecord
-		if res.Err() != nil || (res.Found() && res.Decode(&a) != nil) {
+		a, err := d.asn.ASN(addr)
+		if err != nil {
 			return loc, false
 		}
-		loc.ASN = a.asn
-		cacheable = cacheable && coversCacheKey(normalizeNetwork(res.Prefix(), addr))
+		if a.AutonomousSystemNumber <= math.MaxUint32 {
+			loc.ASN = uint32(a.AutonomousSystemNumber)
+		}
+		cacheable = cacheable && coversCacheKey(normalizeNetwork(a.Network, addr))
 	}
 	return loc, cacheable
 }
 
-// location turns a decoded record into a Location, filling the continent and
-// the coordinates from the country table when the record lacks them.
-func (r *cityRecord) location() Location {
+// cityLocation turns a City record into a Location, filling the continent and
+// the coordinates from the country table when the record lacks them. The
+// subdivision is the first (largest) one's ISO 3166-2 code as the database
+// writes it, without the country prefix ("CA", not "US-CA").
+func cityLocation(r *geoip2.City) Location {
 	loc := Location{
-		Country:     upperASCII(r.country),
-		Subdivision: r.subdivision,
-		Continent:   upperASCII(r.continent),
+		Country:   upperASCII(r.Country.ISOCode),
+		Continent: upperASCII(r.Continent.Code),
 	}
-	if r.hasLat && r.hasLon {
-		loc.Lat, loc.Lon, loc.HasCoords = r.lat, r.lon, true
+	if len(r.Subdivisions) > 0 {
+		loc.Subdivision = r.Subdivisions[0].ISOCode
+	}
+	if r.Location.HasCoordinates() {
+		loc.Lat, loc.Lon, loc.HasCoords = *r.Location.Latitude, *r.Location.Longitude, true
 	}
 	if f, ok := lookupCountry(loc.Country); ok {
 		if loc.Continent == "" {

@@ -174,6 +174,24 @@ func TestOpenAcceptsDatabaseTypes(t *testing.T) {
 	}
 }
 
+func TestOpenAcceptsASNTypes(t *testing.T) {
+	city, _, _ := testDBs(t)
+	dir := t.TempDir()
+	de, _ := testdb.ByName("de")
+	for i, dbType := range []string{"GeoLite2-ASN", "DBIP-ASN-Lite (compat=GeoLite2-ASN)", "GeoIP2-ISP", "GeoIP2-Precision-ISP"} {
+		t.Run(dbType, func(t *testing.T) {
+			path := filepath.Join(dir, string(rune('a'+i))+".mmdb")
+			if err := testdb.Write(path, testdb.ASNSchema, testdb.Options{DatabaseType: dbType}); err != nil {
+				t.Fatal(err)
+			}
+			db := openDB(t, city, path)
+			if got := db.Locate(de.Addr()).ASN; got != de.ASN || got == 0 {
+				t.Errorf("Locate(%s).ASN = %d, want %d", de.Addr(), got, de.ASN)
+			}
+		})
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	city, _, asn := testDBs(t)
 	dir := t.TempDir()
@@ -196,6 +214,11 @@ func TestOpenErrors(t *testing.T) {
 	}
 	other := filepath.Join(dir, "anon.mmdb")
 	if err := testdb.Write(other, testdb.CitySchema, testdb.Options{DatabaseType: "GeoIP2-Anonymous-IP"}); err != nil {
+		t.Fatal(err)
+	}
+	// A type geoip2-golang does not know, though its records are City records.
+	unknown := filepath.Join(dir, "unknown.mmdb")
+	if err := testdb.Write(unknown, testdb.CitySchema, testdb.Options{DatabaseType: "Example-City"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -223,6 +246,10 @@ func TestOpenErrors(t *testing.T) {
 			`geo: open City/Country database "` + asn + `": database type is "GeoLite2-ASN", want a City or Country database (GeoIP2, GeoLite2 or DB-IP)`, false, true},
 		{"anonymous IP as City", other, "",
 			`geo: open City/Country database "` + other + `": database type is "GeoIP2-Anonymous-IP", want a City or Country database (GeoIP2, GeoLite2 or DB-IP)`, false, true},
+		{"unknown type as City", unknown, "",
+			`geo: open City/Country database "` + unknown + `": database type is "Example-City", want a City or Country database (GeoIP2, GeoLite2 or DB-IP)`, false, true},
+		{"unknown type as ASN", city, unknown,
+			`geo: open ASN database "` + unknown + `": database type is "Example-City", want an ASN database (GeoLite2-ASN, DBIP-ASN-Lite or GeoIP2-ISP)`, false, true},
 		{"City as ASN", city, city,
 			`geo: open ASN database "` + city + `": database type is "GeoLite2-City", want an ASN database (GeoLite2-ASN, DBIP-ASN-Lite or GeoIP2-ISP)`, false, true},
 	}

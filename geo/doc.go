@@ -1,6 +1,6 @@
 // Package geo owns client location for gtmd: it opens MaxMind GeoIP2 and
 // GeoLite2 City or Country databases and their DB-IP lite equivalents (plus an
-// optional ASN database), answers where an address is, caches those answers
+// optional ASN database) with github.com/oschwald/geoip2-golang/v2, answers where an address is, caches those answers
 // per /24 and /56 without allocating, swaps databases while queries run, and
 // carries the facts gtmd needs when a database does not say: every ISO 3166-1
 // country's continent and centroid, great-circle distance, and the client
