@@ -6,6 +6,7 @@ import (
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // udpBatchSize is how many datagrams one read (recvmmsg) takes and one
@@ -23,12 +24,20 @@ const udpReadSize = dns.DefaultMsgSize
 // a buffer of its own.
 const udpOutSize = 2048
 
-// batchConn is the batched I/O of a socket: x/net's ipv4.PacketConn or
-// ipv6.PacketConn, recvmmsg and sendmmsg on Linux and one datagram per
-// call elsewhere.
+// batchConn is the batched I/O of a socket, as x/net's ipv4.PacketConn
+// and ipv6.PacketConn do it: recvmmsg and sendmmsg on Linux, one
+// datagram per call elsewhere.
 type batchConn interface {
 	ReadBatch(ms []ipv4.Message, flags int) (int, error)
 	WriteBatch(ms []ipv4.Message, flags int) (int, error)
+}
+
+// xnetConn is x/net's batched I/O on c, of c's address family.
+func xnetConn(c *net.UDPConn) batchConn {
+	if a, ok := c.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() != nil {
+		return ipv4.NewPacketConn(c)
+	}
+	return ipv6.NewPacketConn(c)
 }
 
 // udpBatch holds one socket's messages and buffers, allocated once: the

@@ -12,7 +12,6 @@ import (
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 // udpReader serves one UDP socket with one goroutine: it reads a batch
@@ -41,17 +40,17 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	if err := enablePacketInfo(conn); err != nil {
 		return nil, err
 	}
+	batch, err := newBatchConn(conn)
+	if err != nil {
+		return nil, fmt.Errorf("batching reads on udp %s: %w", conn.LocalAddr(), err)
+	}
 	u := &udpReader{
 		conn:    conn,
+		batch:   batch,
 		handler: opts.Handler,
 		log:     opts.Logger,
 		b:       newUDPBatch(),
 		done:    make(chan struct{}),
-	}
-	if a, ok := conn.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() != nil {
-		u.batch = ipv4.NewPacketConn(conn)
-	} else {
-		u.batch = ipv6.NewPacketConn(conn)
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.w.r = u
