@@ -46,6 +46,9 @@ type ServerOptions struct {
 	TCPMaxQueries int
 	// TCPMetrics counts TCP connections; nil counts nothing.
 	TCPMetrics *TCPMetrics
+	// UDPMetrics counts UDP reads and refused answers; nil counts
+	// nothing.
+	UDPMetrics *UDPMetrics
 	Handler    dns.Handler
 	Logger     *slog.Logger
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"golang.org/x/net/ipv4"
 )
 
@@ -86,6 +88,11 @@ func TestUDPFlush(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newScriptedReader(t, &scriptedConn{writes: tc.writes})
+			m, err := NewUDPMetrics(prometheus.NewPedanticRegistry())
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.metrics = m
 			client, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 			if err != nil {
 				t.Fatal(err)
@@ -116,6 +123,9 @@ func TestUDPFlush(t *testing.T) {
 			}
 			if !bytes.Equal(got, tc.want) {
 				t.Errorf("client got %v, want %v", got, tc.want)
+			}
+			if n, want := testutil.ToFloat64(m.sendErrors), float64(5-len(tc.want)); n != want {
+				t.Errorf("%v send errors counted, want %v", n, want)
 			}
 		})
 	}

@@ -28,6 +28,7 @@ type udpReader struct {
 	handler dns.Handler
 	fast    PacketAnswerer
 	log     *slog.Logger
+	metrics *UDPMetrics
 
 	b *udpBatch
 	w udpWriter
@@ -49,6 +50,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		batch:   batch,
 		handler: opts.Handler,
 		log:     opts.Logger,
+		metrics: opts.UDPMetrics,
 		b:       newUDPBatch(),
 		done:    make(chan struct{}),
 	}
@@ -73,6 +75,7 @@ func (u *udpReader) serve() error {
 			}
 			return fmt.Errorf("reading udp %s: %w", u.conn.LocalAddr(), err)
 		}
+		u.metrics.read(n)
 		for i := range n {
 			u.answer(&u.b.in[i])
 		}
@@ -128,6 +131,7 @@ func (u *udpReader) flush() {
 			}
 			// sendmmsg fails only on its first datagram; the others have
 			// not been tried.
+			u.metrics.sendFailed()
 			u.log.Debug("cannot send dns answer", "to", pending[0].Addr, "err", err)
 			n = 1
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
@@ -279,5 +281,47 @@ func TestUDPShutdownFinishesInFlight(t *testing.T) {
 			}
 			pc.Close()
 		})
+	}
+}
+
+// TestUDPMetrics: every datagram read is counted in one batch, and the
+// metrics pass the linter.
+func TestUDPMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m, err := resolver.NewUDPMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, &echoAnswerer{}, func(o *resolver.ServerOptions) { o.UDPMetrics = m })
+	const queries = 10
+	c := dialUDP(t, srv.Addrs()[0])
+	b := make([]byte, 512)
+	for i := range queries {
+		if _, err := c.Write(packQuery(t, uint16(2*i), "host.example.test.", dns.TypeA, false)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Read(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var datagrams float64
+	for _, mf := range mfs {
+		if mf.GetName() == "gtmd_dns_udp_read_batch_datagrams" {
+			datagrams = mf.GetMetric()[0].GetHistogram().GetSampleSum()
+		}
+	}
+	if datagrams != queries {
+		t.Errorf("%v datagrams counted in read batches, want %d", datagrams, queries)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("metric %s: %s", p.Metric, p.Text)
 	}
 }
