@@ -49,8 +49,14 @@ type ServerOptions struct {
 	// UDPMetrics counts UDP reads and refused answers; nil counts
 	// nothing.
 	UDPMetrics *UDPMetrics
-	Handler    dns.Handler
-	Logger     *slog.Logger
+	// Handler answers the queries; nil answers REFUSED, as an empty
+	// dns.ServeMux does. Over UDP, the ResponseWriter it is given (and
+	// its RemoteAddr) belong to the socket's batch and serve only until
+	// ServeDNS returns. A Handler that is also a PacketAnswerer is asked
+	// first for every UDP query.
+	Handler dns.Handler
+	// Logger gets the listeners' events; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Server is the set of UDP and TCP listeners of a node.
@@ -94,6 +100,9 @@ func NewServer(opts ServerOptions) *Server {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Handler == nil {
+		opts.Handler = dns.NewServeMux()
 	}
 	return &Server{opts: opts, errs: make(chan error, 1)}
 }

@@ -325,3 +325,16 @@ func TestUDPMetrics(t *testing.T) {
 		t.Errorf("metric %s: %s", p.Metric, p.Text)
 	}
 }
+
+// TestUDPNilHandler: a server without a handler answers REFUSED, as
+// miekg/dns's empty ServeMux does, rather than crash.
+func TestUDPNilHandler(t *testing.T) {
+	srv := startServer(t, nil, nil)
+	b, err := exchangeUDP(srv.Addrs()[0], packQuery(t, 5, "host.example.test.", dns.TypeA, false), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := mustUnpack(t, b); m.Id != 5 || m.Rcode != dns.RcodeRefused {
+		t.Errorf("id %d rcode %s, want 5 REFUSED", m.Id, rcodeString(m.Rcode))
+	}
+}
