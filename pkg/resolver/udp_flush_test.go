@@ -2,6 +2,8 @@ package resolver
 
 import (
 	"bytes"
+	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
 	"net"
@@ -152,5 +154,49 @@ func TestUDPReadErrors(t *testing.T) {
 	<-u.done
 	if len(script.reads) != 0 {
 		t.Errorf("%d scripted reads left: the passing failure was not retried", len(script.reads))
+	}
+}
+
+// TestUDPXNetReads: the reader works on x/net's ReadBatch too, the one
+// used outside Linux, with the source addresses it allocates.
+func TestUDPXNetReads(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		t.Run(addr, func(t *testing.T) {
+			conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr(addr), 0)))
+			if err != nil {
+				t.Skipf("cannot bind %s here: %v", addr, err)
+			}
+			u, err := newUDPReader(conn, &ServerOptions{Handler: dns.NewServeMux(), Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.batch = xnetConn(conn)
+			go u.serve()
+			defer u.shutdown(context.Background())
+			c, err := net.DialUDP("udp", nil, conn.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			q, err := new(dns.Msg).SetQuestion("example.test.", dns.TypeA).Pack()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Write(q); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			b := make([]byte, 512)
+			n, err := c.Read(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := new(dns.Msg)
+			if err := m.Unpack(b[:n]); err != nil || m.Id != binary.BigEndian.Uint16(q) || m.Rcode != dns.RcodeRefused {
+				t.Errorf("answer %v (%v), want REFUSED for id %d", m, err, binary.BigEndian.Uint16(q))
+			}
+		})
 	}
 }
