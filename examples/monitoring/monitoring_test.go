@@ -41,6 +41,8 @@ var exported = []string{
 	"gtmd_dns_cookie_queries_total",
 	"gtmd_dns_tcp_connections",
 	"gtmd_dns_tcp_connections_closed_total",
+	"gtmd_dns_udp_read_batch_datagrams",
+	"gtmd_dns_udp_send_errors_total",
 	"gtmd_admin_connections",
 	"gtmd_admin_connections_evicted_total",
 	"gtmd_admin_requests_limited_total",
@@ -49,7 +51,7 @@ var exported = []string{
 
 // histograms are the exported histograms, whose series carry the
 // _bucket, _sum and _count suffixes.
-var histograms = []string{"gtmd_dns_request_duration_seconds", "gtmd_health_probe_duration_seconds", "gtmd_health_probe_lag_seconds"}
+var histograms = []string{"gtmd_dns_request_duration_seconds", "gtmd_dns_udp_read_batch_datagrams", "gtmd_health_probe_duration_seconds", "gtmd_health_probe_lag_seconds"}
 
 // prometheusOwn are series Prometheus itself makes, which rules may use.
 var prometheusOwn = []string{"up"}

@@ -143,6 +143,10 @@ func (n *Node) startDNS(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	udpMetrics, err := resolver.NewUDPMetrics(n.reg)
+	if err != nil {
+		return err
+	}
 	srv := resolver.NewServer(resolver.ServerOptions{
 		Addrs:                      c.DNS.Listen,
 		UDPListeners:               c.DNS.UDPListeners,
@@ -152,6 +156,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 		TCPMaxConnectionsPerSource: c.DNS.TCPMaxConnectionsPerSource,
 		TCPMaxQueries:              c.DNS.TCPMaxQueries,
 		TCPMetrics:                 tcpMetrics,
+		UDPMetrics:                 udpMetrics,
 		Handler:                    n.handler,
 		Logger:                     n.log,
 	})

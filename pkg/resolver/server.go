@@ -46,18 +46,27 @@ type ServerOptions struct {
 	TCPMaxQueries int
 	// TCPMetrics counts TCP connections; nil counts nothing.
 	TCPMetrics *TCPMetrics
-	Handler    dns.Handler
-	Logger     *slog.Logger
+	// UDPMetrics counts UDP reads and refused answers; nil counts
+	// nothing.
+	UDPMetrics *UDPMetrics
+	// Handler answers the queries; nil answers REFUSED, as an empty
+	// dns.ServeMux does. Over UDP, the ResponseWriter it is given (and
+	// its RemoteAddr) belong to the socket's batch and serve only until
+	// ServeDNS returns. A Handler that is also a PacketAnswerer is asked
+	// first for every UDP query.
+	Handler dns.Handler
+	// Logger gets the listeners' events; nil logs nothing.
+	Logger *slog.Logger
 }
 
 // Server is the set of UDP and TCP listeners of a node.
 type Server struct {
-	opts    ServerOptions
-	servers []*dns.Server
-	tcp     []*tcpServer
-	bound   []string
-	wg      sync.WaitGroup
-	errs    chan error
+	opts  ServerOptions
+	udp   []*udpReader
+	tcp   []*tcpServer
+	bound []string
+	wg    sync.WaitGroup
+	errs  chan error
 
 	// mu guards the shutdown state. The first Shutdown does the work and
 	// closes stopped when it is done; any other, concurrent or later,
@@ -92,6 +101,9 @@ func NewServer(opts ServerOptions) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Handler == nil {
+		opts.Handler = dns.NewServeMux()
+	}
 	return &Server{opts: opts, errs: make(chan error, 1)}
 }
 
@@ -119,7 +131,7 @@ func (s *Server) Err() <-chan error { return s.errs }
 const portZeroTries = 10
 
 func (s *Server) listen(addr string) error {
-	var conns []net.PacketConn
+	var conns []*net.UDPConn
 	var l *net.TCPListener
 	var err error
 	for try := 1; ; try++ {
@@ -132,10 +144,22 @@ func (s *Server) listen(addr string) error {
 	if err != nil {
 		return err
 	}
+	readers := make([]*udpReader, 0, len(conns))
+	for _, pc := range conns {
+		u, err := newUDPReader(pc, &s.opts)
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			l.Close()
+			return err
+		}
+		readers = append(readers, u)
+	}
 	addr = conns[0].LocalAddr().String()
 	s.bound = append(s.bound, addr)
-	for _, pc := range conns {
-		s.serve(&dns.Server{PacketConn: pc, Handler: s.opts.Handler, UDPSize: dns.DefaultMsgSize})
+	for _, u := range readers {
+		s.serveUDP(u)
 	}
 	s.serveTCP(newTCPServer(l, &s.opts))
 	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(conns))
@@ -147,7 +171,7 @@ func (s *Server) listen(addr string) error {
 // may hand a SO_REUSEPORT socket a port another server's SO_REUSEPORT
 // sockets already share, but never a TCP port in use, so the port the TCP
 // listener gets belongs to this server alone and the UDP sockets follow it.
-func (s *Server) bind(addr string) ([]net.PacketConn, *net.TCPListener, error) {
+func (s *Server) bind(addr string) ([]*net.UDPConn, *net.TCPListener, error) {
 	ctx := context.Background()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -160,7 +184,7 @@ func (s *Server) bind(addr string) ([]net.PacketConn, *net.TCPListener, error) {
 		return nil, nil, err
 	}
 	lc := net.ListenConfig{Control: reusePort}
-	var conns []net.PacketConn
+	var conns []*net.UDPConn
 	for i := 0; i < s.opts.UDPListeners; i++ {
 		pc, err := lc.ListenPacket(ctx, "udp", bound)
 		if err != nil {
@@ -170,28 +194,21 @@ func (s *Server) bind(addr string) ([]net.PacketConn, *net.TCPListener, error) {
 			l.Close()
 			return nil, nil, fmt.Errorf("listening on udp %s (socket %d): %w", bound, i+1, err)
 		}
-		conns = append(conns, pc)
+		conns = append(conns, pc.(*net.UDPConn))
 	}
 	return conns, l, nil
 }
 
-// serve runs one dns.Server on its already bound socket.
-func (s *Server) serve(srv *dns.Server) {
-	s.servers = append(s.servers, srv)
-	started, done := make(chan struct{}), make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
+// serveUDP runs one UDP socket's reader.
+func (s *Server) serveUDP(u *udpReader) {
+	s.udp = append(s.udp, u)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer close(done)
-		if err := srv.ActivateAndServe(); err != nil && !isClosed(err) {
+		if err := u.serve(); err != nil {
 			s.report(err)
 		}
 	}()
-	select {
-	case <-started:
-	case <-done:
-	}
 }
 
 // Shutdown closes the listeners, lets queries in flight finish until ctx
@@ -219,8 +236,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // shutdown is Shutdown's work, done once.
 func (s *Server) shutdown(ctx context.Context) error {
 	var errs []error
-	for _, srv := range s.servers {
-		if err := srv.ShutdownContext(ctx); err != nil {
+	// Every socket stops reading at once; then each is waited for.
+	for _, u := range s.udp {
+		u.stop()
+	}
+	for _, u := range s.udp {
+		if err := u.shutdown(ctx); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -225,48 +225,14 @@ func (s *tcpServer) answer(w *tcpWriter, m []byte) (closeReason, bool) {
 	return 0, true
 }
 
-// serveMsg does for one message what miekg/dns's server does, so UDP and
-// TCP treat bad queries alike: a message shorter than a header gets no
-// answer (any answer could be used to amplify); the accept function
-// rejects or ignores malformed headers before unpacking; a query that
-// does not unpack is answered FORMERR.
+// serveMsg serves one message as miekg/dns's server would (see
+// acceptQuery), offering keepalive only to a query that asked for it.
 func (s *tcpServer) serveMsg(w *tcpWriter, m []byte) {
-	if len(m) < 12 {
-		return
-	}
-	dh := dns.Header{
-		Id: binary.BigEndian.Uint16(m), Bits: binary.BigEndian.Uint16(m[2:]),
-		Qdcount: binary.BigEndian.Uint16(m[4:]), Ancount: binary.BigEndian.Uint16(m[6:]),
-		Nscount: binary.BigEndian.Uint16(m[8:]), Arcount: binary.BigEndian.Uint16(m[10:]),
-	}
-	req := new(dns.Msg)
-	action := dns.DefaultMsgAcceptFunc(dh)
-	switch action {
-	case dns.MsgIgnore:
-		return
-	case dns.MsgAccept:
-		if err := req.Unpack(m); err == nil {
-			w.keepalive = wantsKeepalive(req)
-			s.handler.ServeDNS(w, req)
-			return
-		}
-		// Unpack set the header before it failed: answered FORMERR below.
-	default:
-		// The header alone, decoded as miekg/dns decodes it: a copy with
-		// no records to unpack.
-		var hdr [12]byte
-		copy(hdr[:4], m)
-		_ = req.Unpack(hdr[:])
-	}
 	w.keepalive = false
-	opcode := req.Opcode
-	req.SetRcodeFormatError(req)
-	req.Zero = false
-	if action == dns.MsgRejectNotImplemented {
-		req.Opcode, req.Rcode = opcode, dns.RcodeNotImplemented
+	if req := acceptQuery(w, m); req != nil {
+		w.keepalive = wantsKeepalive(req)
+		s.handler.ServeDNS(w, req)
 	}
-	req.Ns, req.Answer, req.Extra = nil, nil, nil
-	_ = w.WriteMsg(req)
 }
 
 // readFrame reads one length-prefixed message (RFC 1035 §4.2.2).

@@ -1,0 +1,71 @@
+//go:build linux
+
+package resolver
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"testing"
+	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
+)
+
+// TestPacketInfo: the destination read from a real datagram's control
+// messages is the address it was sent to, for both families, and the
+// source set on an answer is the control message miekg/dns sends (x/net's
+// marshalling).
+func TestPacketInfo(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		t.Run(addr, func(t *testing.T) {
+			ip := netip.MustParseAddr(addr)
+			conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+			if err != nil {
+				t.Skipf("cannot bind %s here: %v", addr, err)
+			}
+			defer conn.Close()
+			if err := enablePacketInfo(conn); err != nil {
+				t.Fatal(err)
+			}
+			c, err := net.DialUDP("udp", nil, conn.LocalAddr().(*net.UDPAddr))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if _, err := c.Write([]byte("x")); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			b, oob := make([]byte, 16), make([]byte, udpOOBSize)
+			_, oobn, _, _, err := conn.ReadMsgUDP(b, oob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dst := packetDst(oob[:oobn]); dst != ip {
+				t.Errorf("packetDst = %v, want %v", dst, ip)
+			}
+
+			var want []byte
+			if ip.Is4() {
+				want = (&ipv4.ControlMessage{Src: ip.AsSlice()}).Marshal()
+			} else {
+				want = (&ipv6.ControlMessage{Src: ip.AsSlice()}).Marshal()
+			}
+			if got := appendSource(make([]byte, udpOOBSize), ip); !bytes.Equal(got, want) {
+				t.Errorf("appendSource = % x, want % x", got, want)
+			}
+		})
+	}
+	if got := appendSource(make([]byte, udpOOBSize), netip.Addr{}); len(got) != 0 {
+		t.Errorf("appendSource without a source = % x, want nothing", got)
+	}
+	for _, bad := range [][]byte{nil, {1, 2, 3}, make([]byte, 40), bytes.Repeat([]byte{0xFF}, 40)} {
+		if dst := packetDst(bad); dst.IsValid() {
+			t.Errorf("packetDst(% x) = %v, want none", bad, dst)
+		}
+	}
+}

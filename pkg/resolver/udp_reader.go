@@ -1,0 +1,162 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/net/ipv4"
+)
+
+// udpReader serves one UDP socket with one goroutine: it reads a batch
+// of datagrams, answers each (through the handler's PacketAnswerer when
+// it has one, else as miekg/dns's server would), and sends the batch's
+// answers in one write. One goroutine per socket is enough because the
+// work is all CPU and never waits: the server opens a SO_REUSEPORT
+// socket per core and the kernel spreads datagrams over them, so each
+// core runs one reader with its buffers to itself, and no reader
+// contends with another for a socket's lock or splits its batches.
+type udpReader struct {
+	conn    *net.UDPConn
+	batch   batchConn
+	handler dns.Handler
+	fast    PacketAnswerer
+	log     *slog.Logger
+	metrics *UDPMetrics
+
+	b *udpBatch
+	w udpWriter
+
+	stopping atomic.Bool
+	done     chan struct{}
+}
+
+func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
+	if err := enablePacketInfo(conn); err != nil {
+		return nil, err
+	}
+	batch, err := newBatchConn(conn)
+	if err != nil {
+		return nil, fmt.Errorf("batching reads on udp %s: %w", conn.LocalAddr(), err)
+	}
+	u := &udpReader{
+		conn:    conn,
+		batch:   batch,
+		handler: opts.Handler,
+		log:     opts.Logger,
+		metrics: opts.UDPMetrics,
+		b:       newUDPBatch(),
+		done:    make(chan struct{}),
+	}
+	u.fast, _ = opts.Handler.(PacketAnswerer)
+	u.w.r = u
+	return u, nil
+}
+
+// serve reads and answers until the socket is shut down or fails; it
+// returns the failure, and nil on shutdown.
+func (u *udpReader) serve() error {
+	defer close(u.done)
+	defer u.conn.Close()
+	for {
+		n, err := u.batch.ReadBatch(u.b.in, 0)
+		if err != nil {
+			if u.stopping.Load() || isClosed(err) {
+				return nil
+			}
+			if temporary(err) {
+				continue
+			}
+			return fmt.Errorf("reading udp %s: %w", u.conn.LocalAddr(), err)
+		}
+		u.metrics.read(n)
+		for i := range n {
+			u.answer(&u.b.in[i])
+		}
+		u.flush()
+	}
+}
+
+// temporary reports an error a read may be retried after, as miekg/dns's
+// server does.
+func temporary(err error) bool {
+	var ne interface{ Temporary() bool }
+	return errors.As(err, &ne) && ne.Temporary()
+}
+
+// answer serves one datagram, queuing its answer if it has one.
+func (u *udpReader) answer(m *ipv4.Message) {
+	pkt := m.Buffers[0][:m.N]
+	from, ok := m.Addr.(*net.UDPAddr)
+	if len(pkt) < 12 || !ok {
+		return
+	}
+	dst := packetDst(m.OOB[:m.NN])
+	if u.fast != nil {
+		if u.b.full() {
+			u.flush()
+		}
+		// A dual-stack socket sees IPv4 clients as mapped addresses.
+		src := from.AddrPort()
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		if resp, ok := u.fast.AnswerPacket(pkt, src, u.b.slot()[:0]); ok {
+			if resp != nil {
+				u.b.queue(resp, from, dst)
+			}
+			return
+		}
+	}
+	u.w.reset(from, dst)
+	if req := acceptQuery(&u.w, pkt); req != nil {
+		u.handler.ServeDNS(&u.w, req)
+	}
+}
+
+// flush sends the queued answers. A datagram the kernel refuses (its
+// address unreachable, say) is dropped and the rest still go; a full send
+// buffer waits until it drains, as a write on the socket would.
+func (u *udpReader) flush() {
+	pending := u.b.out[:u.b.pending]
+	for len(pending) > 0 {
+		n, err := u.batch.WriteBatch(pending, 0)
+		if err != nil {
+			if isClosed(err) {
+				break
+			}
+			// sendmmsg fails only on its first datagram; the others have
+			// not been tried.
+			u.metrics.sendFailed()
+			u.log.Debug("cannot send dns answer", "to", pending[0].Addr, "err", err)
+			n = 1
+		}
+		pending = pending[max(n, 1):]
+	}
+	u.b.sent()
+}
+
+// stop ends reading: the reader answers the batch it holds and returns.
+func (u *udpReader) stop() {
+	u.stopping.Store(true)
+	// A deadline in the past ends a blocked read at once.
+	_ = u.conn.SetReadDeadline(time.Unix(1, 0))
+}
+
+// shutdown stops reading and waits for the batch being answered to be
+// sent, until ctx ends; then it closes the socket.
+func (u *udpReader) shutdown(ctx context.Context) error {
+	u.stop()
+	var err error
+	select {
+	case <-u.done:
+	case <-ctx.Done():
+		err = fmt.Errorf("shutting down udp %s: %w", u.conn.LocalAddr(), ctx.Err())
+	}
+	_ = u.conn.Close()
+	return err
+}
