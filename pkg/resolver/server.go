@@ -131,11 +131,11 @@ func (s *Server) Err() <-chan error { return s.errs }
 const portZeroTries = 10
 
 func (s *Server) listen(addr string) error {
-	var conns []*net.UDPConn
+	var readers []*udpReader
 	var l *net.TCPListener
 	var err error
 	for try := 1; ; try++ {
-		conns, l, err = s.bind(addr)
+		readers, l, err = s.bind(addr)
 		// With port 0 the port TCP picked may be taken on UDP: pick again.
 		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || !strings.HasSuffix(addr, ":0") || try == portZeroTries {
 			break
@@ -144,25 +144,13 @@ func (s *Server) listen(addr string) error {
 	if err != nil {
 		return err
 	}
-	readers := make([]*udpReader, 0, len(conns))
-	for _, pc := range conns {
-		u, err := newUDPReader(pc, &s.opts)
-		if err != nil {
-			for _, c := range conns {
-				c.Close()
-			}
-			l.Close()
-			return err
-		}
-		readers = append(readers, u)
-	}
-	addr = conns[0].LocalAddr().String()
+	addr = readers[0].sock.LocalAddr().String()
 	s.bound = append(s.bound, addr)
 	for _, u := range readers {
 		s.serveUDP(u)
 	}
 	s.serveTCP(newTCPServer(l, &s.opts))
-	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(conns))
+	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(readers))
 	return nil
 }
 
@@ -171,8 +159,7 @@ func (s *Server) listen(addr string) error {
 // may hand a SO_REUSEPORT socket a port another server's SO_REUSEPORT
 // sockets already share, but never a TCP port in use, so the port the TCP
 // listener gets belongs to this server alone and the UDP sockets follow it.
-func (s *Server) bind(addr string) ([]*net.UDPConn, *net.TCPListener, error) {
-	ctx := context.Background()
+func (s *Server) bind(addr string) ([]*udpReader, *net.TCPListener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listening on tcp %s: %w", addr, err)
@@ -183,20 +170,19 @@ func (s *Server) bind(addr string) ([]*net.UDPConn, *net.TCPListener, error) {
 		l.Close()
 		return nil, nil, err
 	}
-	lc := net.ListenConfig{Control: reusePort}
-	var conns []*net.UDPConn
+	var readers []*udpReader
 	for i := 0; i < s.opts.UDPListeners; i++ {
-		pc, err := lc.ListenPacket(ctx, "udp", bound)
+		u, err := openUDPReader(bound, &s.opts)
 		if err != nil {
-			for _, c := range conns {
-				c.Close()
+			for _, u := range readers {
+				u.sock.Close()
 			}
 			l.Close()
 			return nil, nil, fmt.Errorf("listening on udp %s (socket %d): %w", bound, i+1, err)
 		}
-		conns = append(conns, pc.(*net.UDPConn))
+		readers = append(readers, u)
 	}
-	return conns, l, nil
+	return readers, l, nil
 }
 
 // serveUDP runs one UDP socket's reader.

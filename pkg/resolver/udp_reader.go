@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync/atomic"
-	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
@@ -23,7 +23,7 @@ import (
 // core runs one reader with its buffers to itself, and no reader
 // contends with another for a socket's lock or splits its batches.
 type udpReader struct {
-	conn    *net.UDPConn
+	sock    udpSocket
 	batch   batchConn
 	handler dns.Handler
 	fast    PacketAnswerer
@@ -37,6 +37,7 @@ type udpReader struct {
 	done     chan struct{}
 }
 
+// newUDPReader serves conn through Go's netpoller.
 func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	if err := enablePacketInfo(conn); err != nil {
 		return nil, err
@@ -46,25 +47,34 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		return nil, fmt.Errorf("batching reads on udp %s: %w", conn.LocalAddr(), err)
 	}
 	u := &udpReader{
-		conn:    conn,
-		batch:   batch,
-		handler: opts.Handler,
-		log:     opts.Logger,
-		metrics: opts.UDPMetrics,
-		b:       newUDPBatch(),
-		done:    make(chan struct{}),
+		sock:  pollSocket{conn},
+		batch: batch,
 	}
+	return u.init(opts), nil
+}
+
+// init sets what every reader has, whatever its socket.
+func (u *udpReader) init(opts *ServerOptions) *udpReader {
+	u.handler, u.log, u.metrics = opts.Handler, opts.Logger, opts.UDPMetrics
+	u.b = newUDPBatch()
+	u.done = make(chan struct{})
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.w.r = u
-	return u, nil
+	return u
 }
 
 // serve reads and answers until the socket is shut down or fails; it
-// returns the failure, and nil on shutdown.
+// returns the failure, and nil on shutdown. A blocking socket's reader
+// keeps its thread: it sleeps in the kernel between batches, so no other
+// goroutine would gain from running there.
 func (u *udpReader) serve() error {
 	defer close(u.done)
-	defer u.conn.Close()
-	for {
+	defer u.sock.Close()
+	if u.sock.blocks() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+	}
+	for !u.stopping.Load() {
 		n, err := u.batch.ReadBatch(u.b.in, 0)
 		if err != nil {
 			if u.stopping.Load() || isClosed(err) {
@@ -73,7 +83,10 @@ func (u *udpReader) serve() error {
 			if temporary(err) {
 				continue
 			}
-			return fmt.Errorf("reading udp %s: %w", u.conn.LocalAddr(), err)
+			return fmt.Errorf("reading udp %s: %w", u.sock.LocalAddr(), err)
+		}
+		if n <= 0 {
+			continue
 		}
 		u.metrics.read(n)
 		for i := range n {
@@ -81,6 +94,7 @@ func (u *udpReader) serve() error {
 		}
 		u.flush()
 	}
+	return nil
 }
 
 // temporary reports an error a read may be retried after, as miekg/dns's
@@ -143,8 +157,7 @@ func (u *udpReader) flush() {
 // stop ends reading: the reader answers the batch it holds and returns.
 func (u *udpReader) stop() {
 	u.stopping.Store(true)
-	// A deadline in the past ends a blocked read at once.
-	_ = u.conn.SetReadDeadline(time.Unix(1, 0))
+	u.sock.wake()
 }
 
 // shutdown stops reading and waits for the batch being answered to be
@@ -155,8 +168,8 @@ func (u *udpReader) shutdown(ctx context.Context) error {
 	select {
 	case <-u.done:
 	case <-ctx.Done():
-		err = fmt.Errorf("shutting down udp %s: %w", u.conn.LocalAddr(), ctx.Err())
+		err = fmt.Errorf("shutting down udp %s: %w", u.sock.LocalAddr(), ctx.Err())
+		u.sock.abandon()
 	}
-	_ = u.conn.Close()
 	return err
 }
