@@ -44,8 +44,8 @@ func newBlockingConn(s *blockingSocket) *blockingConn {
 }
 
 // ReadBatch blocks until at least one datagram is read, as x/net's
-// ReadBatch does with its results. It returns 0 datagrams once the
-// socket is shut down for reading.
+// ReadBatch does with its results. Once the socket is shut down for
+// reading it returns 0 datagrams at once.
 func (c *blockingConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
 	count := c.rd.prepare(ms)
 	for {
@@ -54,8 +54,17 @@ func (c *blockingConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
 		case unix.EINTR:
 			continue
 		case 0:
-			c.rd.results(ms, int(n))
-			return int(n), nil
+			// Once the socket is shut down, the kernel "reads" empty
+			// datagrams without a source: they end the batch.
+			got := int(n)
+			for i := range got {
+				if c.rd.hs[i].hdr.Namelen == 0 {
+					got = i
+					break
+				}
+			}
+			c.rd.results(ms, got)
+			return got, nil
 		}
 		return 0, callError("recvmmsg", errno)
 	}

@@ -120,9 +120,10 @@ func (s *blockingSocket) setup(ip netip.Addr, port uint16, v6only int) error {
 func (s *blockingSocket) LocalAddr() net.Addr { return s.local }
 
 // wake shuts the socket down for reading. Linux wakes a recvmmsg
-// blocked on an unconnected UDP socket at this (it answers ENOTCONN but
-// marks the socket shut and wakes its sleepers), and every later read
-// returns at once; datagrams already queued are still read first.
+// blocked on an unconnected UDP socket at this (shutdown answers
+// ENOTCONN but marks the socket shut and wakes its sleepers), and every
+// later read returns at once with empty datagrams that have no source;
+// datagrams already queued are still read first.
 func (s *blockingSocket) wake() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
