@@ -131,11 +131,11 @@ func (s *Server) Err() <-chan error { return s.errs }
 const portZeroTries = 10
 
 func (s *Server) listen(addr string) error {
-	var readers []*udpReader
+	var conns []*net.UDPConn
 	var l *net.TCPListener
 	var err error
 	for try := 1; ; try++ {
-		readers, l, err = s.bind(addr)
+		conns, l, err = s.bind(addr)
 		// With port 0 the port TCP picked may be taken on UDP: pick again.
 		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || !strings.HasSuffix(addr, ":0") || try == portZeroTries {
 			break
@@ -144,13 +144,25 @@ func (s *Server) listen(addr string) error {
 	if err != nil {
 		return err
 	}
-	addr = readers[0].sock.LocalAddr().String()
+	readers := make([]*udpReader, 0, len(conns))
+	for _, pc := range conns {
+		u, err := newUDPReader(pc, &s.opts)
+		if err != nil {
+			for _, c := range conns {
+				c.Close()
+			}
+			l.Close()
+			return err
+		}
+		readers = append(readers, u)
+	}
+	addr = conns[0].LocalAddr().String()
 	s.bound = append(s.bound, addr)
 	for _, u := range readers {
 		s.serveUDP(u)
 	}
 	s.serveTCP(newTCPServer(l, &s.opts))
-	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(readers))
+	s.opts.Logger.Info("dns listening", "addr", addr, "udp_sockets", len(conns))
 	return nil
 }
 
@@ -159,7 +171,8 @@ func (s *Server) listen(addr string) error {
 // may hand a SO_REUSEPORT socket a port another server's SO_REUSEPORT
 // sockets already share, but never a TCP port in use, so the port the TCP
 // listener gets belongs to this server alone and the UDP sockets follow it.
-func (s *Server) bind(addr string) ([]*udpReader, *net.TCPListener, error) {
+func (s *Server) bind(addr string) ([]*net.UDPConn, *net.TCPListener, error) {
+	ctx := context.Background()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("listening on tcp %s: %w", addr, err)
@@ -170,19 +183,20 @@ func (s *Server) bind(addr string) ([]*udpReader, *net.TCPListener, error) {
 		l.Close()
 		return nil, nil, err
 	}
-	var readers []*udpReader
+	lc := net.ListenConfig{Control: reusePort}
+	var conns []*net.UDPConn
 	for i := 0; i < s.opts.UDPListeners; i++ {
-		u, err := openUDPReader(bound, &s.opts)
+		pc, err := lc.ListenPacket(ctx, "udp", bound)
 		if err != nil {
-			for _, u := range readers {
-				u.sock.Close()
+			for _, c := range conns {
+				c.Close()
 			}
 			l.Close()
 			return nil, nil, fmt.Errorf("listening on udp %s (socket %d): %w", bound, i+1, err)
 		}
-		readers = append(readers, u)
+		conns = append(conns, pc.(*net.UDPConn))
 	}
-	return readers, l, nil
+	return conns, l, nil
 }
 
 // serveUDP runs one UDP socket's reader.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -26,23 +25,15 @@ func enablePacketInfo(c *net.UDPConn) error {
 	if err != nil {
 		return fmt.Errorf("asking for the destination of datagrams on udp %s: %w", c.LocalAddr(), err)
 	}
-	var opErr error
-	if err := rc.Control(func(fd uintptr) { opErr = setPacketInfo(int(fd)) }); err != nil {
+	var err4, err6 error
+	if err := rc.Control(func(fd uintptr) {
+		err6 = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
+		err4 = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+	}); err != nil {
 		return fmt.Errorf("asking for the destination of datagrams on udp %s: %w", c.LocalAddr(), err)
 	}
-	if opErr != nil {
-		return fmt.Errorf("asking for the destination of datagrams on udp %s: %w", c.LocalAddr(), opErr)
-	}
-	return nil
-}
-
-// setPacketInfo asks for packet info on fd in both families, and fails
-// only when neither takes.
-func setPacketInfo(fd int) error {
-	err6 := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
-	err4 := unix.SetsockoptInt(fd, unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
 	if err4 != nil && err6 != nil {
-		return os.NewSyscallError("setsockopt IP_PKTINFO", err4)
+		return fmt.Errorf("asking for the destination of datagrams on udp %s: %w", c.LocalAddr(), err4)
 	}
 	return nil
 }

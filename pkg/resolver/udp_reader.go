@@ -7,8 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
@@ -23,7 +23,7 @@ import (
 // core runs one reader with its buffers to itself, and no reader
 // contends with another for a socket's lock or splits its batches.
 type udpReader struct {
-	sock    udpSocket
+	conn    *net.UDPConn
 	batch   batchConn
 	handler dns.Handler
 	fast    PacketAnswerer
@@ -37,7 +37,6 @@ type udpReader struct {
 	done     chan struct{}
 }
 
-// newUDPReader serves conn through Go's netpoller.
 func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	if err := enablePacketInfo(conn); err != nil {
 		return nil, err
@@ -47,34 +46,25 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		return nil, fmt.Errorf("batching reads on udp %s: %w", conn.LocalAddr(), err)
 	}
 	u := &udpReader{
-		sock:  pollSocket{conn},
-		batch: batch,
+		conn:    conn,
+		batch:   batch,
+		handler: opts.Handler,
+		log:     opts.Logger,
+		metrics: opts.UDPMetrics,
+		b:       newUDPBatch(),
+		done:    make(chan struct{}),
 	}
-	return u.init(opts), nil
-}
-
-// init sets what every reader has, whatever its socket.
-func (u *udpReader) init(opts *ServerOptions) *udpReader {
-	u.handler, u.log, u.metrics = opts.Handler, opts.Logger, opts.UDPMetrics
-	u.b = newUDPBatch()
-	u.done = make(chan struct{})
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.w.r = u
-	return u
+	return u, nil
 }
 
 // serve reads and answers until the socket is shut down or fails; it
-// returns the failure, and nil on shutdown. A blocking socket's reader
-// keeps its thread: it sleeps in the kernel between batches, so no other
-// goroutine would gain from running there.
+// returns the failure, and nil on shutdown.
 func (u *udpReader) serve() error {
 	defer close(u.done)
-	defer u.sock.Close()
-	if u.sock.blocks() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-	}
-	for !u.stopping.Load() {
+	defer u.conn.Close()
+	for {
 		n, err := u.batch.ReadBatch(u.b.in, 0)
 		if err != nil {
 			if u.stopping.Load() || isClosed(err) {
@@ -83,10 +73,7 @@ func (u *udpReader) serve() error {
 			if temporary(err) {
 				continue
 			}
-			return fmt.Errorf("reading udp %s: %w", u.sock.LocalAddr(), err)
-		}
-		if n <= 0 {
-			continue
+			return fmt.Errorf("reading udp %s: %w", u.conn.LocalAddr(), err)
 		}
 		u.metrics.read(n)
 		for i := range n {
@@ -94,7 +81,6 @@ func (u *udpReader) serve() error {
 		}
 		u.flush()
 	}
-	return nil
 }
 
 // temporary reports an error a read may be retried after, as miekg/dns's
@@ -157,7 +143,8 @@ func (u *udpReader) flush() {
 // stop ends reading: the reader answers the batch it holds and returns.
 func (u *udpReader) stop() {
 	u.stopping.Store(true)
-	u.sock.wake()
+	// A deadline in the past ends a blocked read at once.
+	_ = u.conn.SetReadDeadline(time.Unix(1, 0))
 }
 
 // shutdown stops reading and waits for the batch being answered to be
@@ -168,8 +155,8 @@ func (u *udpReader) shutdown(ctx context.Context) error {
 	select {
 	case <-u.done:
 	case <-ctx.Done():
-		err = fmt.Errorf("shutting down udp %s: %w", u.sock.LocalAddr(), ctx.Err())
-		u.sock.abandon()
+		err = fmt.Errorf("shutting down udp %s: %w", u.conn.LocalAddr(), ctx.Err())
 	}
+	_ = u.conn.Close()
 	return err
 }

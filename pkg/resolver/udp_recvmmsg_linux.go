@@ -21,19 +21,7 @@ import (
 type mmsgConn struct {
 	rc    syscall.RawConn
 	write batchConn
-	rd    mmsgReads
 
-	// The current call's arguments and results, so that recvF, bound
-	// once, needs no closure per read.
-	count int
-	n     int
-	errno syscall.Errno
-	recvF func(fd uintptr) bool
-}
-
-// mmsgReads holds the headers of one recvmmsg and decodes what it read,
-// whichever way the call is made (through the netpoller or blocking).
-type mmsgReads struct {
 	hs    []mmsghdr
 	names []unix.RawSockaddrInet6
 	iovs  []unix.Iovec
@@ -42,6 +30,13 @@ type mmsgReads struct {
 	// link-local client costs one interface lookup, not one per query.
 	zoneID uint32
 	zone   string
+
+	// The current call's arguments and results, so that recvF, bound
+	// once, needs no closure per read.
+	count int
+	n     int
+	errno syscall.Errno
+	recvF func(fd uintptr) bool
 }
 
 // mmsghdr is struct mmsghdr: Go lays it out as C does on every
@@ -56,76 +51,61 @@ func newBatchConn(c *net.UDPConn) (batchConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &mmsgConn{rc: rc, write: xnetConn(c), rd: newMMsgReads()}
-	m.recvF = m.recv
-	return m, nil
-}
-
-func newMMsgReads() mmsgReads {
-	r := mmsgReads{
+	m := &mmsgConn{
+		rc:    rc,
+		write: xnetConn(c),
 		hs:    make([]mmsghdr, udpBatchSize),
 		names: make([]unix.RawSockaddrInet6, udpBatchSize),
 		iovs:  make([]unix.Iovec, udpBatchSize),
 		addrs: make([]net.UDPAddr, udpBatchSize),
 	}
-	for i := range r.addrs {
-		r.addrs[i].IP = make(net.IP, net.IPv6len)
+	for i := range m.addrs {
+		m.addrs[i].IP = make(net.IP, net.IPv6len)
 	}
-	return r
+	m.recvF = m.recv
+	return m, nil
 }
 
 // ReadBatch reads up to len(ms) datagrams (at most udpBatchSize) into
 // ms's first buffer and OOB, as x/net's ReadBatch does. Each message's
 // Addr is a *net.UDPAddr owned by m: valid until the next ReadBatch.
 func (m *mmsgConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
-	m.count = m.rd.prepare(ms)
-	if err := m.rc.Read(m.recvF); err != nil {
-		return 0, err
-	}
-	if m.errno != 0 {
-		return 0, os.NewSyscallError("recvmmsg", m.errno)
-	}
-	m.rd.results(ms, m.n)
-	return m.n, nil
-}
-
-// prepare points the headers at ms's buffers and returns how many
-// datagrams one call may read.
-func (r *mmsgReads) prepare(ms []ipv4.Message) int {
-	count := min(len(ms), len(r.hs))
-	for i := range count {
+	m.count = min(len(ms), len(m.hs))
+	for i := range m.count {
 		buf := ms[i].Buffers[0]
-		r.iovs[i].Base = unsafe.SliceData(buf)
-		r.iovs[i].SetLen(len(buf))
-		h := &r.hs[i].hdr
+		m.iovs[i].Base = unsafe.SliceData(buf)
+		m.iovs[i].SetLen(len(buf))
+		h := &m.hs[i].hdr
 		*h = unix.Msghdr{}
-		h.Name = (*byte)(unsafe.Pointer(&r.names[i]))
+		h.Name = (*byte)(unsafe.Pointer(&m.names[i]))
 		h.Namelen = unix.SizeofSockaddrInet6
-		h.Iov = &r.iovs[i]
+		h.Iov = &m.iovs[i]
 		h.SetIovlen(1)
 		if len(ms[i].OOB) > 0 {
 			h.Control = unsafe.SliceData(ms[i].OOB)
 			h.SetControllen(len(ms[i].OOB))
 		}
 	}
-	return count
-}
-
-// results fills in ms's first n messages from what the call read.
-func (r *mmsgReads) results(ms []ipv4.Message, n int) {
-	for i := range n {
-		ms[i].N = int(r.hs[i].len)
-		ms[i].NN = int(r.hs[i].hdr.Controllen)
-		ms[i].Flags = int(r.hs[i].hdr.Flags)
-		ms[i].Addr = r.source(i)
+	if err := m.rc.Read(m.recvF); err != nil {
+		return 0, err
 	}
+	if m.errno != 0 {
+		return 0, os.NewSyscallError("recvmmsg", m.errno)
+	}
+	for i := range m.n {
+		ms[i].N = int(m.hs[i].len)
+		ms[i].NN = int(m.hs[i].hdr.Controllen)
+		ms[i].Flags = int(m.hs[i].hdr.Flags)
+		ms[i].Addr = m.source(i)
+	}
+	return m.n, nil
 }
 
 // recv is one recvmmsg on fd; false asks the runtime to wait until the
 // socket is readable.
 func (m *mmsgConn) recv(fd uintptr) bool {
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&m.rd.hs[0])), uintptr(m.count), 0, 0, 0)
+		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&m.hs[0])), uintptr(m.count), 0, 0, 0)
 		switch errno {
 		case unix.EINTR:
 			continue
@@ -141,9 +121,9 @@ func (m *mmsgConn) recv(fd uintptr) bool {
 }
 
 // source decodes message i's source address into its slot.
-func (r *mmsgReads) source(i int) *net.UDPAddr {
-	a := &r.addrs[i]
-	sa := &r.names[i]
+func (m *mmsgConn) source(i int) *net.UDPAddr {
+	a := &m.addrs[i]
+	sa := &m.names[i]
 	ip := a.IP[:net.IPv6len]
 	a.Zone = ""
 	switch sa.Family {
@@ -155,7 +135,7 @@ func (r *mmsgReads) source(i int) *net.UDPAddr {
 		a.IP = ip[:copy(ip, sa.Addr[:])]
 		a.Port = bigEndianPort(sa.Port)
 		if sa.Scope_id != 0 {
-			a.Zone = r.zoneName(sa.Scope_id)
+			a.Zone = m.zoneName(sa.Scope_id)
 		}
 	default:
 		a.IP, a.Port = ip[:0], 0
@@ -171,14 +151,14 @@ func bigEndianPort(p uint16) int {
 
 // zoneName names an IPv6 scope as Go's own reads do: the interface's
 // name, else the number.
-func (r *mmsgReads) zoneName(id uint32) string {
-	if id != r.zoneID || r.zone == "" {
-		r.zoneID, r.zone = id, strconv.FormatUint(uint64(id), 10)
+func (m *mmsgConn) zoneName(id uint32) string {
+	if id != m.zoneID || m.zone == "" {
+		m.zoneID, m.zone = id, strconv.FormatUint(uint64(id), 10)
 		if ifi, err := net.InterfaceByIndex(int(id)); err == nil {
-			r.zone = ifi.Name
+			m.zone = ifi.Name
 		}
 	}
-	return r.zone
+	return m.zone
 }
 
 // WriteBatch is x/net's sendmmsg, which allocates nothing.

@@ -30,7 +30,7 @@ func (w *udpWriter) reset(from *net.UDPAddr, dst netip.Addr) {
 }
 
 // LocalAddr is the socket's address.
-func (w *udpWriter) LocalAddr() net.Addr { return w.r.sock.LocalAddr() }
+func (w *udpWriter) LocalAddr() net.Addr { return w.r.conn.LocalAddr() }
 
 // RemoteAddr is the client's address, a *net.UDPAddr.
 func (w *udpWriter) RemoteAddr() net.Addr { return w.from }
