@@ -49,7 +49,9 @@ type HTTPChecker struct {
 	expectBody   []byte
 	client       *http.Client
 	transports   *Transports
-	release      func()
+	// lean, when set, probes instead of client: see leanProbe.
+	lean    *leanProbe
+	release func()
 }
 
 var _ Checker = (*HTTPChecker)(nil)
@@ -85,10 +87,10 @@ func (ts *Transports) NewHTTPChecker(c config.Check) (*HTTPChecker, error) {
 			k.serverName = hostOnly(c.Host)
 		}
 	}
-	transport, release := ts.get(k)
+	st, release := ts.get(k)
 	follow := c.FollowRedirects
 	client := &http.Client{
-		Transport: transport,
+		Transport: st.t,
 		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
 			if !follow {
 				return http.ErrUseLastResponse
@@ -114,6 +116,9 @@ func (ts *Transports) NewHTTPChecker(c config.Check) (*HTTPChecker, error) {
 	if c.ExpectBody != "" {
 		h.expectBody = []byte(c.ExpectBody)
 	}
+	if !follow {
+		h.lean = newLeanProbe(u, c.Host, k, &st.pool, st.tls, ts.now)
+	}
 	return h, nil
 }
 
@@ -124,6 +129,15 @@ func (h *HTTPChecker) Release() { h.release() }
 
 // Check sends the GET and judges the response.
 func (h *HTTPChecker) Check(ctx context.Context) error {
+	if h.lean != nil {
+		return h.lean.check(ctx, h)
+	}
+	return h.checkByClient(ctx)
+}
+
+// checkByClient probes through net/http's client, which follows
+// redirects.
+func (h *HTTPChecker) checkByClient(ctx context.Context) error {
 	// The trace names the connection the probe used, to retire it once
 	// old; it rides on the request's context, redirects included.
 	var conn net.Conn
@@ -152,15 +166,11 @@ func (h *HTTPChecker) Check(ctx context.Context) error {
 		return err
 	}
 	defer resp.Body.Close()
-	if !slices.Contains(h.expectStatus, resp.StatusCode) {
+	err = h.judge(resp, resp.Body)
+	if err != nil || h.expectBody == nil {
 		drain(resp)
-		return fmt.Errorf("status %d, want %s", resp.StatusCode, statusList(h.expectStatus))
 	}
-	if h.expectBody == nil {
-		drain(resp)
-		return nil
-	}
-	return scanBody(resp.Body, h.expectBody)
+	return err
 }
 
 // drain reads a body that said its length, at most MaxBodyScan, so its
