@@ -1,7 +1,6 @@
 package health
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -181,34 +180,6 @@ func drain(resp *http.Response) {
 	if n := resp.ContentLength; n > 0 && n <= MaxBodyScan {
 		_, _ = io.CopyN(io.Discard, resp.Body, n)
 	}
-}
-
-// scanBody reads at most MaxBodyScan bytes of body and returns nil as soon
-// as want shows up in them, so a body that trickles or never ends costs at
-// most that much.
-func scanBody(body io.Reader, want []byte) error {
-	buf := make([]byte, MaxBodyScan)
-	n := 0
-	for n < len(buf) {
-		m, err := body.Read(buf[n:])
-		// Search only where a new match can be: the new bytes and the
-		// len(want)-1 before them.
-		from := max(0, n-len(want)+1)
-		n += m
-		if bytes.Contains(buf[from:n], want) {
-			return nil
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading body: %w", err)
-		}
-	}
-	if n == len(buf) {
-		return fmt.Errorf("body does not contain %q in its first %d bytes", want, MaxBodyScan)
-	}
-	return fmt.Errorf("body does not contain %q", want)
 }
 
 func statusList(s []int) string {

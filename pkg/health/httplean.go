@@ -231,5 +231,7 @@ func (h *HTTPChecker) judge(resp *http.Response, body io.Reader) error {
 	if h.expectBody == nil {
 		return nil
 	}
-	return scanBody(body, h.expectBody)
+	buf := h.transports.scan.get(h.expectBody)
+	defer h.transports.scan.put(buf)
+	return scanBody(body, h.expectBody, *buf)
 }

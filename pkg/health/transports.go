@@ -24,6 +24,7 @@ import (
 type Transports struct {
 	rootCAs *x509.CertPool
 	now     func() time.Time
+	scan    scanBuffers
 
 	mu sync.Mutex
 	m  map[transportKey]*sharedTransport
