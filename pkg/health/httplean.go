@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"time"
 )
 
@@ -133,7 +132,8 @@ func (lp *leanProbe) checkBy(ctx context.Context, h *HTTPChecker, deadline time.
 		// again.
 		_, _ = io.Copy(io.Discard, body)
 	}
-	if body.eof && !resp.Close && lp.keepAlive && lp.now().Sub(pc.born) < ConnMaxAge && stop() {
+	// After a 101 the connection speaks another protocol.
+	if body.eof && !resp.Close && resp.StatusCode != http.StatusSwitchingProtocols && lp.keepAlive && lp.now().Sub(pc.born) < ConnMaxAge && stop() {
 		lp.pool.put(lp.addr, pc, lp.now())
 	} else {
 		_ = pc.conn.Close()
@@ -220,18 +220,4 @@ func (e *eofReader) Read(b []byte) (int, error) {
 		e.eof = true
 	}
 	return n, err
-}
-
-// judge holds the verdict on a response, whichever path fetched it:
-// status first, then the body when expect_body is set.
-func (h *HTTPChecker) judge(resp *http.Response, body io.Reader) error {
-	if !slices.Contains(h.expectStatus, resp.StatusCode) {
-		return fmt.Errorf("status %d, want %s", resp.StatusCode, statusList(h.expectStatus))
-	}
-	if h.expectBody == nil {
-		return nil
-	}
-	buf := h.transports.scan.get(h.expectBody)
-	defer h.transports.scan.put(buf)
-	return scanBody(body, h.expectBody, *buf)
 }

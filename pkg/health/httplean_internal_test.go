@@ -67,6 +67,14 @@ func leanHandler(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)
 		io.WriteString(w, "ok")
+	case "/switch":
+		c, brw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.WriteString(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: probe\r\nConnection: Upgrade\r\n\r\n")
+		io.Copy(io.Discard, brw) // until the client goes
 	case "/host":
 		io.WriteString(w, r.Host+" "+r.UserAgent()+" ["+r.Header.Get("Accept-Encoding")+"]")
 	}
@@ -97,6 +105,7 @@ func TestLeanProbe(t *testing.T) {
 			`body does not contain "needle" in its first 65536 bytes`, 5, 0},
 		{"body larger than the scan, not read", plain, "/large", nil, "", 5, 0},
 		{"1xx before the response", plain, "/early", func(c *config.Check) { c.ExpectBody = "ok" }, "", 1, 1},
+		{"101 ends the connection's HTTP", plain, "/switch", func(c *config.Check) { c.ExpectStatus = []int{101} }, "", 5, 0},
 		{"Host override, User-Agent, no Accept-Encoding", plain, "/host",
 			func(c *config.Check) { c.Host = "www.example.com"; c.ExpectBody = "www.example.com gtmd-health/1 []" }, "", 1, 1},
 		{"keep-alive off at an interval of ConnMaxAge", plain, "/ok",
