@@ -84,9 +84,10 @@ func (lp *leanProbe) check(ctx context.Context, h *HTTPChecker) error {
 		deadline = lp.now().Add(lp.dialer.Timeout)
 	}
 	err := lp.checkBy(ctx, h, deadline)
-	if err != nil && hasDeadline && errors.Is(err, os.ErrDeadlineExceeded) {
-		// The connection's deadline is the context's; let the context
-		// see it too, so the probe is reported as timed out.
+	if err != nil && hasDeadline && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(deadline) {
+		// The connection's deadline, the context's, has passed (in real
+		// time, as deadlines are): let the context see it too, so the
+		// probe is reported as timed out.
 		<-ctx.Done()
 	}
 	return err
