@@ -18,6 +18,9 @@ import (
 // their own; it is the limit the net/http transport is given too.
 const maxHeaderBytes = MaxBodyScan
 
+// maxInterim is how many 1xx interim responses a probe skips.
+const maxInterim = 5
+
 // headersTooLargeError fails a probe whose response headers go on past
 // maxHeaderBytes.
 type headersTooLargeError struct{}
@@ -164,8 +167,8 @@ func (lp *leanProbe) dial(ctx context.Context, deadline time.Time) (*pconn, erro
 }
 
 // roundTrip writes the request and reads the final response's headers,
-// bounded by maxHeaderBytes each time; 1xx interim responses
-// (but 101) are skipped.
+// bounded by maxHeaderBytes each time; up to maxInterim 1xx interim
+// responses (but 101) are skipped.
 func (lp *leanProbe) roundTrip(pc *pconn, deadline time.Time) (*http.Response, error) {
 	if err := pc.conn.SetDeadline(deadline); err != nil {
 		return nil, err
@@ -177,7 +180,7 @@ func (lp *leanProbe) roundTrip(pc *pconn, deadline time.Time) (*http.Response, e
 	if _, err := pc.br.Peek(1); err != nil {
 		return nil, &staleError{err}
 	}
-	for {
+	for interim := 0; ; interim++ {
 		resp, err := http.ReadResponse(pc.br, nil)
 		if err != nil {
 			if pc.lim.n <= 0 {
@@ -186,6 +189,11 @@ func (lp *leanProbe) roundTrip(pc *pconn, deadline time.Time) (*http.Response, e
 			return nil, err
 		}
 		if resp.StatusCode >= 100 && resp.StatusCode < 200 && resp.StatusCode != http.StatusSwitchingProtocols {
+			if interim == maxInterim {
+				// As net/http: a target cannot keep a probe reading
+				// interim headers until its timeout.
+				return nil, fmt.Errorf("more than %d 1xx informational responses", maxInterim)
+			}
 			pc.lim.n = maxHeaderBytes
 			continue
 		}

@@ -239,6 +239,16 @@ func TestLeanProbeBadServers(t *testing.T) {
 			}
 		}
 	})
+	interim := rawServer(t, func(c net.Conn) {
+		if !readRequest(c) {
+			return
+		}
+		for {
+			if _, err := io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"); err != nil {
+				return
+			}
+		}
+	})
 	silent := rawServer(t, func(c net.Conn) {
 		readRequest(c)
 		io.Copy(io.Discard, c) // never answers; gone when the client goes
@@ -251,6 +261,9 @@ func TestLeanProbeBadServers(t *testing.T) {
 	}{
 		{"endless headers", endless, 30 * time.Second, func(err error) bool {
 			return errors.As(err, new(headersTooLargeError))
+		}},
+		{"endless 1xx responses", interim, 30 * time.Second, func(err error) bool {
+			return err != nil && strings.Contains(err.Error(), "more than 5 1xx informational responses")
 		}},
 		{"never answers", silent, 200 * time.Millisecond, func(err error) bool {
 			return errors.Is(err, os.ErrDeadlineExceeded)
