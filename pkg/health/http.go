@@ -42,8 +42,8 @@ const (
 // at most MaxBodyScan, or expect_body scanned to the end); otherwise the
 // connection is closed. It uses no proxy. A check that follows redirects
 // probes through net/http's client; the others, nearly all, through a
-// leaner HTTP/1.1 path that costs a node about half the CPU a probe (see
-// leanProbe).
+// leaner HTTP/1.1 path that spends about half the user-space CPU a probe
+// (see leanProbe).
 type HTTPChecker struct {
 	url          string
 	host         string
