@@ -84,7 +84,8 @@ func newLeanProbe(u *url.URL, host string, k transportKey, pool *connPool, base 
 func (lp *leanProbe) check(ctx context.Context, h *HTTPChecker) error {
 	deadline, hasDeadline := ctx.Deadline()
 	if !hasDeadline {
-		deadline = lp.now().Add(lp.dialer.Timeout)
+		// Deadlines are in real time, whatever clock tells ages.
+		deadline = time.Now().Add(lp.dialer.Timeout)
 	}
 	err := lp.checkBy(ctx, h, deadline)
 	if err != nil && hasDeadline && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(deadline) {
@@ -108,9 +109,7 @@ func (lp *leanProbe) checkBy(ctx context.Context, h *HTTPChecker, deadline time.
 			return err
 		}
 	}
-	// The end of ctx before its deadline (the check stopping) ends the
-	// probe at once.
-	stop := context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+	stop := abortOnDone(ctx, pc.conn)
 	resp, err := lp.roundTrip(pc, deadline)
 	if err != nil && reused && isStale(err) {
 		// The server closed the idle connection: one fresh try, as
@@ -120,7 +119,7 @@ func (lp *leanProbe) checkBy(ctx context.Context, h *HTTPChecker, deadline time.
 		if pc, err = lp.dial(ctx, deadline); err != nil {
 			return err
 		}
-		stop = context.AfterFunc(ctx, func() { _ = pc.conn.SetDeadline(time.Unix(1, 0)) })
+		stop = abortOnDone(ctx, pc.conn)
 		resp, err = lp.roundTrip(pc, deadline)
 	}
 	defer stop()
@@ -143,6 +142,13 @@ func (lp *leanProbe) checkBy(ctx context.Context, h *HTTPChecker, deadline time.
 		_ = pc.conn.Close()
 	}
 	return err
+}
+
+// abortOnDone makes the end of ctx before its deadline (the check
+// stopping) end the probe on c at once; the returned function, as
+// context.AfterFunc's, reports whether it did not.
+func abortOnDone(ctx context.Context, c net.Conn) func() bool {
+	return context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
 }
 
 // dial opens a connection to the target under the probe's deadline,

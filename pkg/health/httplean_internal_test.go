@@ -317,3 +317,44 @@ func TestLeanProbeRetiresOldConnections(t *testing.T) {
 		t.Errorf("7 probes over 60s opened %d connections, want 2", got)
 	}
 }
+
+// TestLeanProbeEndsWhenCheckStops: a probe whose context ends before its
+// deadline (its check stopped) returns then, not at the deadline, and
+// leaves no connection behind.
+func TestLeanProbeEndsWhenCheckStops(t *testing.T) {
+	asked := make(chan struct{}, 1)
+	addr := rawServer(t, func(c net.Conn) {
+		if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+			return
+		}
+		asked <- struct{}{}
+		io.Copy(io.Discard, c) // never answers
+	})
+	hc, err := NewHTTPChecker(config.Check{Name: "web", Type: config.CheckHTTP, URL: "http://" + addr + "/",
+		Interval: config.Duration(time.Minute)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hc.Release()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- hc.Check(ctx) }()
+	select {
+	case <-asked:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the probe never asked")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a stopped probe passed")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the probe went on after its context ended")
+	}
+	if n := hc.lean.pool.count(); n != 0 {
+		t.Errorf("%d connections kept after a stopped probe", n)
+	}
+}
