@@ -192,15 +192,29 @@ func TestLeanProbeStaleConnectionRetried(t *testing.T) {
 	}
 }
 
-// rawServer accepts loopback connections and hands each to serve.
+// rawServer accepts loopback connections and hands each to serve; at
+// the end of the test it closes them all, so a prober that hangs fails
+// its test instead of hanging it.
 func rawServer(t *testing.T, serve func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -209,6 +223,9 @@ func rawServer(t *testing.T, serve func(net.Conn)) string {
 			if err != nil {
 				return
 			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
