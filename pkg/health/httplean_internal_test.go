@@ -237,6 +237,18 @@ func rawServer(t *testing.T, serve func(net.Conn)) string {
 	return ln.Addr().String()
 }
 
+// rawChecker is an http check of a rawServer, released with the test.
+func rawChecker(t *testing.T, addr string) *HTTPChecker {
+	t.Helper()
+	hc, err := NewHTTPChecker(config.Check{Name: "web", Type: config.CheckHTTP, URL: "http://" + addr + "/",
+		Interval: config.Duration(time.Minute)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(hc.Release)
+	return hc
+}
+
 // TestLeanProbeBadServers: targets that would hold the prober fail its
 // probe in bounded time and memory, each the way it should.
 func TestLeanProbeBadServers(t *testing.T) {
@@ -288,15 +300,10 @@ func TestLeanProbeBadServers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hc, err := NewHTTPChecker(config.Check{Name: "web", Type: config.CheckHTTP, URL: "http://" + tt.addr + "/",
-				Interval: config.Duration(time.Minute)}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer hc.Release()
+			hc := rawChecker(t, tt.addr)
 			ctx, cancel := context.WithTimeout(context.Background(), tt.timeout)
 			defer cancel()
-			err = hc.Check(ctx)
+			err := hc.Check(ctx)
 			if !tt.want(err) {
 				t.Fatalf("err %v", err)
 			}
@@ -347,12 +354,7 @@ func TestLeanProbeEndsWhenCheckStops(t *testing.T) {
 		asked <- struct{}{}
 		io.Copy(io.Discard, c) // never answers
 	})
-	hc, err := NewHTTPChecker(config.Check{Name: "web", Type: config.CheckHTTP, URL: "http://" + addr + "/",
-		Interval: config.Duration(time.Minute)}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hc.Release()
+	hc := rawChecker(t, addr)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 	defer cancel()
 	done := make(chan error, 1)
