@@ -24,6 +24,7 @@ import (
 type Transports struct {
 	rootCAs *x509.CertPool
 	now     func() time.Time
+	scan    scanBuffers
 
 	mu sync.Mutex
 	m  map[transportKey]*sharedTransport
@@ -42,8 +43,13 @@ type transportKey struct {
 	timeout time.Duration
 }
 
+// sharedTransport is what checks that dial alike share: the net/http
+// transport of those that follow redirects and the connection pool of
+// those that do not (see leanProbe).
 type sharedTransport struct {
 	t     *http.Transport
+	tls   *tls.Config
+	pool  connPool
 	users int
 }
 
@@ -60,36 +66,42 @@ func NewTransports(rootCAs *x509.CertPool, now func() time.Time) *Transports {
 // get returns the transport for checks that dial as k, and the function
 // that gives it back when the check stops; the last one to give it back
 // closes its idle connections.
-func (ts *Transports) get(k transportKey) (*http.Transport, func()) {
+func (ts *Transports) get(k transportKey) (*sharedTransport, func()) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	st := ts.m[k]
 	if st == nil {
-		st = &sharedTransport{t: ts.newTransport(k)}
+		conf := ts.tlsConfig(k)
+		st = &sharedTransport{t: ts.newTransport(k, conf), tls: conf}
 		ts.m[k] = st
 	}
 	st.users++
 	var once sync.Once
-	return st.t, func() {
+	return st, func() {
 		once.Do(func() {
 			ts.mu.Lock()
 			defer ts.mu.Unlock()
 			st.users--
 			if st.users == 0 {
 				st.t.CloseIdleConnections()
+				st.pool.close()
 				delete(ts.m, k)
 			}
 		})
 	}
 }
 
-func (ts *Transports) newTransport(k transportKey) *http.Transport {
-	tlsConf := &tls.Config{
+// tlsConfig is how checks that dial as k speak TLS, on either path.
+func (ts *Transports) tlsConfig(k transportKey) *tls.Config {
+	return &tls.Config{
 		RootCAs:            ts.rootCAs,
 		ServerName:         k.serverName,
 		InsecureSkipVerify: k.insecure, //nolint:gosec // opt-in per check
 		MinVersion:         tls.VersionTLS12,
 	}
+}
+
+func (ts *Transports) newTransport(k transportKey, tlsConf *tls.Config) *http.Transport {
 	dialer := &net.Dialer{Timeout: k.timeout}
 	return &http.Transport{
 		Proxy: nil, // never one from the environment
@@ -109,7 +121,7 @@ func (ts *Transports) newTransport(k transportKey) *http.Transport {
 		MaxIdleConns:           0,
 		MaxIdleConnsPerHost:    1 << 16,
 		IdleConnTimeout:        ConnMaxAge,
-		MaxResponseHeaderBytes: MaxBodyScan,
+		MaxResponseHeaderBytes: maxHeaderBytes,
 	}
 }
 
