@@ -40,7 +40,7 @@ func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 			return
 		}
 	}
-	f, ok := n.failureLocked(n.checks, check, n.countedOthersLocked(), map[string]bool{})
+	f, ok := n.failureLocked(check, map[string]bool{})
 	if !ok {
 		return
 	}
@@ -52,24 +52,12 @@ func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 	n.failover.record(k.Service, max(now.Sub(f.firstProbe), propagation), propagation)
 }
 
-// countedOthersLocked returns the other nodes' results that count, by
-// node then check (health.Trust), without copying this node's own.
-func (n *Node) countedOthersLocked() map[string]map[string]health.Observation {
-	counted := map[string]map[string]health.Observation{}
-	if st := n.state; st != nil {
-		live := func(id string) bool { _, ok := st.Members[id]; return ok }
-		counted = n.trust.Counted(n.id, nil, st.Observations, st.Written, live)
-	}
-	delete(counted, n.id)
-	return counted
-}
-
 // failureLocked says when check's failure began (episodeStart for a
 // probed check); a calculated check's is its latest failed child's, the
 // one that tipped it. External checks are not probed: their failures
 // have no start here.
-func (n *Node) failureLocked(checks map[string]*config.Check, name string, others map[string]map[string]health.Observation, seen map[string]bool) (failure, bool) {
-	c := checks[name]
+func (n *Node) failureLocked(name string, seen map[string]bool) (failure, bool) {
+	c := n.checks[name]
 	if c == nil || seen[name] {
 		return failure{}, false
 	}
@@ -82,7 +70,7 @@ func (n *Node) failureLocked(checks map[string]*config.Check, name string, other
 		var last failure
 		found := false
 		for _, child := range c.Children {
-			if f, ok := n.failureLocked(checks, child, others, seen); ok && (!found || f.firstProbe.After(last.firstProbe)) {
+			if f, ok := n.failureLocked(child, seen); ok && (!found || f.firstProbe.After(last.firstProbe)) {
 				last, found = f, true
 			}
 		}
@@ -101,8 +89,12 @@ func (n *Node) failureLocked(checks map[string]*config.Check, name string, other
 	if st, ok := n.sched.State(name); ok {
 		count(st.Observation())
 	}
-	for _, obs := range others {
-		count(obs[name])
+	// The other nodes whose results count, as the evaluator counts them
+	// (followLocked keeps n.counted; a node without results reads Unknown).
+	if st := n.state; st != nil {
+		for id := range n.counted {
+			count(st.Observations[id][name])
+		}
 	}
 	// The document was validated, its defaults filled in.
 	interval := c.Interval.Std()

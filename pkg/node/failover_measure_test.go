@@ -118,6 +118,7 @@ func measureNode(t *testing.T, t0 time.Time, stored map[string]map[string]health
 	}
 	n.serveLocked(doc, 1, nil)
 	n.state, n.trust = st, health.Trust{}.Connected(true, 1)
+	n.rebuildLocked()
 	return n
 }
 

@@ -253,6 +253,7 @@ func BenchmarkEndpointDown(b *testing.B) {
 	defer n.mu.Unlock()
 	n.serveLocked(doc, 1, nil)
 	n.state, n.trust = st, health.Trust{}.Connected(true, 1)
+	n.rebuildLocked()
 	k := health.EndpointKey{Service: "s7.example.", Endpoint: "a"}
 	b.ReportAllocs()
 	for b.Loop() {

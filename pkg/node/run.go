@@ -140,7 +140,6 @@ func (n *Node) stateLocked(st *cluster.State) {
 	}
 	n.failover.retain(func(service string) bool { return services[service] })
 	n.forgetRemovedChecksLocked(old)
-	n.probeLocked()
 	n.store.SetServing(st.TrafficRevision)
 	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
 	n.events.Send(admin.ConfigApplied{Revision: st.TrafficRevision})
@@ -254,10 +253,11 @@ func (n *Node) serveCached(k kept) error {
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
 	n.traffic, n.revision, n.base = t, revision, s
 	n.checks = make(map[string]*config.Check, len(t.Checks))
-	n.hasExternal = false
+	n.hasExternal, n.hasSharded = false, false
 	for i := range t.Checks {
 		c := &t.Checks[i]
 		n.checks[c.Name] = c
 		n.hasExternal = n.hasExternal || c.Type == config.CheckExternal
+		n.hasSharded = n.hasSharded || c.Vantage != nil
 	}
 }

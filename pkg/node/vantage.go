@@ -23,7 +23,8 @@ type sharding struct {
 	// (memberView's key) vantages and probing were made from.
 	shardTraffic *config.Traffic
 	shardView    string
-	// hasSharded says whether shardTraffic has a sharded check.
+	// hasSharded says whether the served document has a sharded check
+	// (serveLocked sets it).
 	hasSharded bool
 	// probing names the checks handed to the scheduler.
 	probing map[string]bool
@@ -39,9 +40,6 @@ type sharding struct {
 func (n *Node) probeLocked() {
 	if n.traffic == nil {
 		return
-	}
-	if n.traffic != n.shardTraffic {
-		n.hasSharded = slices.ContainsFunc(n.traffic.Checks, func(c config.Check) bool { return c.Vantage != nil })
 	}
 	// A document with no sharded check needs no view: members come and
 	// go without touching the scheduler.
