@@ -66,3 +66,14 @@ func (s *server) askPeer(ctx context.Context, adminURL, pathQuery, auth, what st
 	}
 	return nil
 }
+
+// answeredAs checks that the peer at adminURL, asked as node want,
+// answered as that node (got, from its answer; empty: not said). Members
+// that publish a loopback admin address all point at whichever node the
+// caller runs next to.
+func answeredAs(adminURL, want, got string) error {
+	if got != "" && got != want {
+		return fmt.Errorf("%s answered as node %q: the member's admin address does not reach it from here", adminURL, got)
+	}
+	return nil
+}

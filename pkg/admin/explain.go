@@ -195,10 +195,8 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 		n.Error = err.Error()
 		return
 	}
-	if ex.Node != "" && ex.Node != n.Node {
-		// Members that publish a loopback admin address all point at
-		// whichever node the caller runs next to.
-		n.Error = fmt.Sprintf("%s answered as node %q: the member's admin address does not reach it from here", n.Admin, ex.Node)
+	if err := answeredAs(n.Admin, n.Node, ex.Node); err != nil {
+		n.Error = err.Error()
 		return
 	}
 	n.Explanation = &ex

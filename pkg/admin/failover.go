@@ -2,7 +2,6 @@ package admin
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -126,8 +125,8 @@ func (s *server) failoverAll(ctx context.Context, fb *FailoverBound, members []m
 				n.Error = err.Error()
 				return
 			}
-			if got.Node != "" && got.Node != n.Node {
-				n.Error = fmt.Sprintf("%s answered as node %q: the member's admin address does not reach it from here", n.Admin, got.Node)
+			if err := answeredAs(n.Admin, n.Node, got.Node); err != nil {
+				n.Error = err.Error()
 				return
 			}
 			n.PropagationP99, n.Samples = got.PropagationP99, got.Samples
