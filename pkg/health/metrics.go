@@ -26,6 +26,9 @@ type metrics struct {
 	lag           prometheus.Histogram
 	slots         prometheus.Gauge
 	inFlight      prometheus.Gauge
+	// probed shows sharding at work: a node probes all of the document's
+	// probed checks less the sharded ones other nodes probe for it.
+	probed prometheus.Gauge
 }
 
 // checkMetrics are one check's children, cached so a probe does no label
@@ -77,6 +80,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "gtmd_health_probe_slots",
 			Help: "Probes allowed in flight at once: sized from the checks' timeouts and intervals, within health.max_concurrent_probes.",
 		}),
+		probed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "gtmd_health_checks_probed",
+			Help: "Checks this node probes: the probed checks of the document, less the sharded ones (vantage) other nodes probe.",
+		}),
 		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "gtmd_health_probes_in_flight",
 			Help: "Probes running now.",
@@ -101,6 +108,8 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.slots, err = promreg.Register(reg, m.slots)
 	errs = append(errs, err)
 	m.inFlight, err = promreg.Register(reg, m.inFlight)
+	errs = append(errs, err)
+	m.probed, err = promreg.Register(reg, m.probed)
 	errs = append(errs, err)
 	return m, errors.Join(errs...)
 }

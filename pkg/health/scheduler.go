@@ -62,7 +62,6 @@ type Scheduler struct {
 	rand       Rand
 	log        *slog.Logger
 	metrics    *metrics
-	probed     prometheus.Gauge
 	slots      *slots
 	ceiling    int
 	newChecker func(config.Check) (Checker, error)
@@ -124,9 +123,6 @@ func NewScheduler(opts Options) *Scheduler {
 		s.log.Error("health metrics not registered", "err", err)
 	}
 	s.metrics = m
-	if s.probed, err = newProbedGauge(opts.Registerer); err != nil {
-		s.log.Error("health metrics not registered", "err", err)
-	}
 	s.metrics.slots.Set(float64(min(MinProbeSlots, s.ceiling)))
 	s.notify = newNotifier(s.log, opts.OnChange)
 	go s.notify.run()
@@ -147,7 +143,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 	now := s.clock.Now()
 	checks = slices.DeleteFunc(slices.Clone(checks), func(c config.Check) bool { return !Probed(c.Type) })
 	s.resize(checks)
-	s.probed.Set(float64(len(checks)))
+	s.metrics.probed.Set(float64(len(checks)))
 	want := make(map[string]bool, len(checks))
 	for _, c := range checks {
 		want[c.Name] = true
@@ -160,13 +156,6 @@ func (s *Scheduler) Apply(checks []config.Check) {
 			s.log.Debug("health check removed", "check", name)
 		}
 	}
-	started := 0
-	for _, c := range checks {
-		if old := s.checks[c.Name]; old == nil || !sameCheck(old.cfg, c) {
-			started++
-		}
-	}
-	window := startWindow(checks, started)
 	// The goroutines start once every entry is made. Started one by one
 	// between entries, the checks whose first probe is due at once would
 	// run beside the loop that makes the rest (for thousands of checks,
@@ -174,11 +163,7 @@ func (s *Scheduler) Apply(checks []config.Check) {
 	// waits behind every runnable probe: an apply of 2,000 checks (50 ms
 	// of CPU) took up to 1.5 s on a busy node, delaying the last checks'
 	// first results as much.
-	type start struct {
-		e             *entry
-		first, second time.Duration
-	}
-	starts := make([]start, 0, started)
+	var started []*entry
 	for _, c := range checks {
 		old := s.checks[c.Name]
 		if old != nil && sameCheck(old.cfg, c) {
@@ -197,13 +182,14 @@ func (s *Scheduler) Apply(checks []config.Check) {
 				e.state.Reason = "check configuration changed; status kept until new results decide"
 			}
 		}
-		first, second := s.jitter(interval(c), window)
-		starts = append(starts, start{e, first, second})
+		started = append(started, e)
 		s.log.Debug("health check started", "check", c.Name, "type", c.Type)
 	}
-	s.wg.Add(len(starts))
-	for _, st := range starts {
-		go s.runProbes(st.e, now, st.first, st.second)
+	window := startWindow(checks, len(started))
+	s.wg.Add(len(started))
+	for _, e := range started {
+		first, second := s.jitter(interval(e.cfg), window)
+		go s.runProbes(e, now, first, second)
 	}
 }
 
