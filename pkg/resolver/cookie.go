@@ -103,6 +103,13 @@ func (h *Handler) SetCookieSecrets(current, previous [16]byte) {
 	h.cookieSecrets.Store(&cookieSecrets{current: cookieSecret(current), previous: cookieSecret(previous), hasPrevious: previous != [16]byte{}})
 }
 
+// validCookieLen reports whether a cookie option of n bytes is one RFC
+// 7873 §5.2.2 allows: a client cookie alone, or with a server cookie of
+// 8 to 32 bytes.
+func validCookieLen(n int) bool {
+	return n == clientCookieLen || n >= clientCookieLen+minServerCookie && n <= maxCookieOptLen
+}
+
 // readCookie keeps the raw cookie option of a query in r, or marks it
 // malformed. miekg/dns hands the option over as hex.
 func (r *request) readCookie(o *dns.EDNS0_COOKIE) {
@@ -111,7 +118,7 @@ func (r *request) readCookie(o *dns.EDNS0_COOKIE) {
 	// would the answer be about?
 	second := r.cookieSeen
 	r.cookieSeen = true
-	if second || len(o.Cookie)%2 != 0 || (n != clientCookieLen && (n < clientCookieLen+minServerCookie || n > maxCookieOptLen)) ||
+	if second || len(o.Cookie)%2 != 0 || !validCookieLen(n) ||
 		!decodeHex(r.cookieIn[:n], o.Cookie) {
 		r.cookie = cookieMalformed
 		return

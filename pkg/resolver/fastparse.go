@@ -214,13 +214,6 @@ func (q *fastQuery) readOPT(b []byte) bool {
 	return true
 }
 
-// validCookieLen reports whether a cookie option of n bytes is one RFC
-// 7873 §5.2.2 allows: a client cookie alone, or with a server cookie of
-// 8 to 32 bytes.
-func validCookieLen(n int) bool {
-	return n == clientCookieLen || n >= clientCookieLen+minServerCookie && n <= maxCookieOptLen
-}
-
 // readECS reads a client subnet option the full path would take as it
 // is: family 1 or 2, a zero scope, exactly the address bytes the source
 // prefix needs and no bits set beyond it.

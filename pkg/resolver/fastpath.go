@@ -105,9 +105,11 @@ func (h *Handler) answerFast(st *queryState, query []byte, source netip.AddrPort
 	}
 	act := ActionAllow
 	if h.rrl != nil && r.cookie != cookieValid {
-		key := h.rrl.Key(fr.keyName, fr.keyType)
+		var key uint64
 		if fr.keyBytes != nil {
 			key = h.rrl.keyBytes(fr.keyBytes, fr.keyType)
+		} else {
+			key = h.rrl.Key(fr.keyName, fr.keyType)
 		}
 		act = h.rrl.Allow(r.source, fr.class, key, r.now)
 	}
