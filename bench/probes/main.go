@@ -284,10 +284,9 @@ func targetHandler(delay time.Duration, failing *atomic.Bool, requests, conns *a
 	})
 }
 
-// serveTarget serves the target on addr until the process is killed.
-func serveTarget(addr string, delay time.Duration, failing *atomic.Bool, requests, conns *atomic.Int64) {
-	srv := &http.Server{
-		Addr:    addr,
+// targetServer is the target's server, counting the connections opened.
+func targetServer(delay time.Duration, failing *atomic.Bool, requests, conns *atomic.Int64) *http.Server {
+	return &http.Server{
 		Handler: targetHandler(delay, failing, requests, conns),
 		ConnState: func(_ net.Conn, s http.ConnState) {
 			if s == http.StateNew {
@@ -295,6 +294,12 @@ func serveTarget(addr string, delay time.Duration, failing *atomic.Bool, request
 			}
 		},
 	}
+}
+
+// serveTarget serves the target on addr until the process is killed.
+func serveTarget(addr string, delay time.Duration, failing *atomic.Bool, requests, conns *atomic.Int64) {
+	srv := targetServer(delay, failing, requests, conns)
+	srv.Addr = addr
 	log.Fatal(srv.ListenAndServe())
 }
 
@@ -307,14 +312,7 @@ func startTarget(separate bool, delay time.Duration, failing *atomic.Bool, reque
 		if err != nil {
 			log.Fatalf("probes: listening: %v", err)
 		}
-		srv := &http.Server{
-			Handler: targetHandler(delay, failing, requests, conns),
-			ConnState: func(_ net.Conn, s http.ConnState) {
-				if s == http.StateNew {
-					conns.Add(1)
-				}
-			},
-		}
+		srv := targetServer(delay, failing, requests, conns)
 		go srv.Serve(ln)
 		return ln.Addr().String(), func() { failing.Store(true) }, func() (int64, int64) { return requests.Load(), conns.Load() }, func() { srv.Close() }
 	}

@@ -117,6 +117,8 @@ func run(ctx context.Context, s settings, t *target, m *meter) error {
 	for i := range all {
 		all[i] = i
 	}
+	// Every service on every node, polled by 8 workers.
+	mass := &poller{servers: s.dns, workers: 8, pause: 100 * time.Millisecond, limit: s.limit}
 	mark := m.take(ctx)
 	next := func(name string) {
 		now := m.take(ctx)
@@ -129,7 +131,7 @@ func run(ctx context.Context, s settings, t *target, m *meter) error {
 		return fmt.Errorf("applying the document of %d services: %w", s.services, err)
 	}
 	fmt.Printf("applied in %s\n", time.Since(applied).Round(time.Millisecond))
-	r.firstResults, r.served = firstResults(ctx, s, clients, applied)
+	r.firstResults, r.served = firstResults(ctx, s, clients, mass, all, applied)
 	next("apply → first results")
 
 	early := s.flips
@@ -141,7 +143,6 @@ func run(ctx context.Context, s settings, t *target, m *meter) error {
 	r.flips = append(r.flips, flips(ctx, s, t, applied, early, early+s.flips)...)
 	next("single flips, settled")
 
-	mass := &poller{servers: s.dns, workers: 8, pause: 100 * time.Millisecond, limit: s.limit}
 	r.down = massFlip(ctx, mass, t, all, false)
 	next("all primaries down")
 	r.up = massFlip(ctx, mass, t, all, true)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // node to answer every service; it returns the first per node and the
 // second for the slowest node, zero for what did not happen within the
 // limit.
-func firstResults(ctx context.Context, s settings, clients []*client.Client, applied time.Time) ([]time.Duration, time.Duration) {
+func firstResults(ctx context.Context, s settings, clients []*client.Client, p *poller, all []int, applied time.Time) ([]time.Duration, time.Duration) {
 	probed := make([]time.Duration, len(clients))
 	var served time.Duration
 	var wg sync.WaitGroup
@@ -33,11 +34,6 @@ func firstResults(ctx context.Context, s settings, clients []*client.Client, app
 		})
 	}
 	wg.Go(func() {
-		p := &poller{servers: s.dns, workers: 8, pause: 100 * time.Millisecond, limit: s.limit}
-		all := make([]int, s.services)
-		for i := range all {
-			all[i] = i
-		}
 		if at, err := p.waitTurn(ctx, all, true); err == nil {
 			served = latest(at).Sub(applied)
 		}
@@ -191,13 +187,13 @@ func show(d time.Duration) string {
 	return fmt.Sprintf("%.3fs", d.Seconds())
 }
 
-func shows(ds []time.Duration) string {
-	out := ""
-	for i, d := range ds {
-		if i > 0 {
-			out += " "
-		}
-		out += show(d)
+func shows(ds []time.Duration) string { return joined(ds, show) }
+
+// joined formats each of v and joins them with spaces.
+func joined[T any](v []T, format func(T) string) string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = format(x)
 	}
-	return out
+	return strings.Join(out, " ")
 }

@@ -35,16 +35,17 @@ func (r *report) print(w io.Writer, s settings) {
 	fmt.Fprintf(w, "all primaries up → every node back: %s, median service %s (goal rise × interval + 2 s = %s)\n",
 		show(r.up.worst()), show(r.up.median), r.goalUp)
 	for _, p := range r.phases {
-		if p.name == "steady (no changes)" && p.probes > 0 {
+		if p.name != "steady (no changes)" {
+			continue
+		}
+		if p.probes > 0 {
 			// On a saturated machine a node's CPU share is what it got,
 			// not what it needed; per probe it is comparable.
 			fmt.Fprintf(w, "steady state: node CPU per 1,000 probes the target saw from it: %.0f ms (%.0f probes/s wanted, %.0f seen)\n",
 				sum(p.cpu[:nodes])*10/p.probes*1000, float64(nodes*2*s.services)/s.interval.Seconds(), p.probes)
 		}
-		if p.name == "steady (no changes)" {
-			fmt.Fprintf(w, "steady state over %.0f s: etcd %.1f puts/s, %.1f watch events/s, target %.0f probes/s; CPU per node %s%%, etcd %.1f%%, the rest of the machine %.0f%%; RSS per node %s MB; etcd db %.1f MB\n",
-				p.wall.Seconds(), p.puts, p.events, p.probes, percents(p.cpu[:nodes]), p.cpu[nodes], p.others, megabytes(p.rss[:nodes]), p.dbBytes/(1<<20))
-		}
+		fmt.Fprintf(w, "steady state over %.0f s: etcd %.1f puts/s, %.1f watch events/s, target %.0f probes/s; CPU per node %s%%, etcd %.1f%%, the rest of the machine %.0f%%; RSS per node %s MB; etcd db %.1f MB\n",
+			p.wall.Seconds(), p.puts, p.events, p.probes, joined(p.cpu[:nodes], func(x float64) string { return fmt.Sprintf("%.1f", x) }), p.cpu[nodes], p.others, joined(p.rss[:nodes], func(x int64) string { return fmt.Sprintf("%.0f", float64(x)/(1<<20)) }), p.dbBytes/(1<<20))
 	}
 	fmt.Fprintln(w)
 	printPhases(w, nodes, r.phases)
@@ -75,28 +76,6 @@ func flipStats(fs []flip, goal time.Duration) string {
 		show(worst[len(worst)/2]), show(worst[len(worst)-1]), fmt.Sprintf("%.3fs", slices.Max(spread).Seconds()), goal)
 	if timeouts > 0 {
 		out += fmt.Sprintf("; %d timed out", timeouts)
-	}
-	return out
-}
-
-func percents(v []float64) string {
-	out := ""
-	for i, x := range v {
-		if i > 0 {
-			out += " "
-		}
-		out += fmt.Sprintf("%.1f", x)
-	}
-	return out
-}
-
-func megabytes(v []int64) string {
-	out := ""
-	for i, x := range v {
-		if i > 0 {
-			out += " "
-		}
-		out += fmt.Sprintf("%.0f", float64(x)/(1<<20))
 	}
 	return out
 }
