@@ -34,9 +34,7 @@ type Evaluator struct {
 	obs       map[string]map[string]Status
 	overrides map[EndpointKey]Override
 	external  map[string]External
-	// vantages is Inputs.Vantages as it stands, for deciding whole.
-	vantages map[string][]string
-	now      time.Time
+	now       time.Time
 	// expiries holds when pushed statuses expire, soonest first.
 	expiries expiryHeap
 	// changed holds the endpoints decided differently since the last
@@ -84,7 +82,6 @@ func NewEvaluator(in Inputs) *Evaluator {
 		obs:       make(map[string]map[string]Status, len(in.Observations)),
 		overrides: maps.Clone(in.Overrides),
 		external:  maps.Clone(in.External),
-		vantages:  map[string][]string{},
 		now:       in.Now,
 		changed:   map[EndpointKey]EndpointVerdict{},
 	}
@@ -111,9 +108,7 @@ func NewEvaluator(in Inputs) *Evaluator {
 	e.quorum = quorumOf(in.Traffic)
 	e.index()
 	for check, nodes := range in.Vantages {
-		vs := vantageList(nodes)
-		e.vantages[check] = vs
-		e.node(check).vantage = vs
+		e.node(check).vantage = vantageList(nodes)
 	}
 	for node, byCheck := range e.obs {
 		for check, st := range byCheck {
@@ -203,13 +198,25 @@ func (e *Evaluator) hasCycle() bool {
 	return false
 }
 
+// vantages is Inputs.Vantages as it stands: the vantage points of each
+// sharded check, for deciding whole.
+func (e *Evaluator) vantages() map[string][]string {
+	out := map[string][]string{}
+	for check, cn := range e.checks {
+		if cn.vantage != nil {
+			out[check] = cn.vantage
+		}
+	}
+	return out
+}
+
 // decideAll decides every check and endpoint with Evaluate itself, and
 // notes the endpoints that changed.
 func (e *Evaluator) decideAll() { e.decide(e.observations()) }
 
 // decide is decideAll over observations that hold what obs does.
 func (e *Evaluator) decide(obs map[string]map[string]Observation) {
-	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Vantages: e.vantages, Now: e.now})
+	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Vantages: e.vantages(), Now: e.now})
 	for k, v := range ev.Endpoints {
 		e.setEndpoint(e.endpoints[k], v)
 	}

@@ -12,14 +12,12 @@ func (e *Evaluator) SetVantages(check string, nodes []string) {
 		if cn.vantage == nil {
 			return
 		}
-		delete(e.vantages, check)
 		cn.vantage = nil
 	} else {
 		vs := vantageList(nodes)
 		if cn.vantage != nil && slices.Equal(vs, cn.vantage) {
 			return
 		}
-		e.vantages[check] = vs
 		cn.vantage = vs
 	}
 	cn.up, cn.down = 0, 0
