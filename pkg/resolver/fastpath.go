@@ -41,8 +41,10 @@ func (h *Handler) AnswerPacket(query []byte, source netip.AddrPort, out []byte) 
 // ID, flags and question are put in: a header, then body, or service's
 // endpoints' records when service is set.
 type fastResponse struct {
-	hdr     [hdrLen]byte
-	body    []byte
+	// fastAnswer is the precomputed answer, or for a service the
+	// header, zone and rate limiting class put together here; its
+	// answerEnds and ownerLen count only when wild is set.
+	fastAnswer
 	service *serviceNode
 	chosen  []int
 	qtype   uint16
@@ -51,17 +53,10 @@ type fastResponse struct {
 	// wild, when set, is the query name in lower case: the answer is a
 	// wildcard's, whose answer records take it as owner (body holds them
 	// with the wildcard's name, answerEnds and ownerLen say where).
-	wild       []byte
-	answerEnds []int
-	ownerLen   int
+	wild []byte
 	// keyBytes, when set, is the rate limiting key's name (the query
 	// name of a wildcard answer), in place of keyName.
 	keyBytes []byte
-	rcode    int
-	zone     string
-	class    ResponseClass
-	keyName  string
-	keyType  uint16
 }
 
 // answerFast is AnswerPacket with the pooled state.
@@ -171,10 +166,9 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 	a, sn, wild := h.fastLookup(s, z, name, q.qtype)
 	switch {
 	case a != nil:
-		fr.hdr, fr.body, fr.bodyLen, fr.rcode = a.hdr, a.body, len(a.body), a.rcode
-		fr.zone, fr.class, fr.keyName, fr.keyType = a.zone, a.class, a.keyName, a.keyType
+		fr.fastAnswer, fr.bodyLen = *a, len(a.body)
 		if wild && len(a.answerEnds) > 0 {
-			fr.wild, fr.answerEnds, fr.ownerLen = name, a.answerEnds, a.ownerLen
+			fr.wild = name
 			fr.bodyLen += len(a.answerEnds) * (q.qend - 4 - hdrLen - a.ownerLen)
 			if fr.class == ClassAnswer {
 				// The full path keys a positive answer by the query name.
