@@ -120,7 +120,10 @@ func TestEmbeddedNodes(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("drain through a's admin handler: %s", resp.Status)
 	}
-	testwait.Eventually(t, 10*time.Second, "b answers eu-west after the drain through a", func() bool { return b.answersWith(t, "192.0.2.2") })
+	// Both, so the drain is in each one's kept copy before etcd goes.
+	for _, e := range []*embedder{a, b} {
+		testwait.Eventually(t, 10*time.Second, e.n.id+" answers eu-west after the drain through a", func() bool { return e.answersWith(t, "192.0.2.2") })
+	}
 
 	etcd.Stop(0)
 	for _, e := range []*embedder{a, b} {
