@@ -163,6 +163,14 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 		fr.hdr, fr.rcode, fr.class = refusedHeader(), dns.RcodeRefused, ClassError
 		return true
 	}
+	if s.signing != nil {
+		if _, ok := s.signing[z.name]; ok && (q.do || isKeyType(q.qtype) || s.cannotSign(z.name)) {
+			// Signed answers, the apex keys and SERVFAIL are the full
+			// path's: the fast path's answers are not signed, and its
+			// precomputed ones outlive a key change.
+			return false
+		}
+	}
 	a, sn, wild := h.fastLookup(s, z, name, q.qtype)
 	switch {
 	case a != nil:

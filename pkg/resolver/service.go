@@ -100,3 +100,21 @@ func addrBytes(a string) []byte {
 func (sn *serviceNode) isCNAME() bool {
 	return len(sn.endpoints) > 0 && sn.endpoints[0].cname != nil
 }
+
+// addressTypes lists the address types the service's endpoints hold:
+// what exists at its name whichever endpoints a policy picks.
+func (sn *serviceNode) addressTypes() []uint16 {
+	var a, aaaa bool
+	for i := range sn.endpoints {
+		a = a || len(sn.endpoints[i].a) > 0
+		aaaa = aaaa || len(sn.endpoints[i].aaaa) > 0
+	}
+	var types []uint16
+	if a {
+		types = append(types, dns.TypeA)
+	}
+	if aaaa {
+		types = append(types, dns.TypeAAAA)
+	}
+	return types
+}
