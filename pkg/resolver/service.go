@@ -26,6 +26,8 @@ type serviceNode struct {
 	// counters are the decision counters, made on the first answer; they
 	// go away with the service (Metrics.decided).
 	counters atomic.Pointer[serviceCounters]
+	// sigs are the packed signatures of its answers (fastsign.go).
+	sigs atomic.Pointer[serviceSigs]
 }
 
 // endpointAnswer is what one endpoint contributes to an answer.
