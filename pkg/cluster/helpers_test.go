@@ -101,7 +101,11 @@ func describe(s *State) string {
 			fmt.Fprintf(&b, " %s/%s=%s", n, c, o.Status)
 		}
 	}
-	fmt.Fprintf(&b, " ], %d overrides, %d external", len(s.Overrides), len(s.External))
+	fmt.Fprintf(&b, " ], %d overrides, %d external, key sets [", len(s.Overrides), len(s.External))
+	for zone, ks := range s.KeySets {
+		fmt.Fprintf(&b, " %s@%d", zone, ks.Revision)
+	}
+	b.WriteString(" ]")
 	return b.String()
 }
 

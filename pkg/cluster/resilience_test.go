@@ -42,6 +42,9 @@ func stateDiff(a, b *State) string {
 	if !reflect.DeepEqual(a.External, b.External) {
 		d = append(d, fmt.Sprintf("%d external vs %d", len(a.External), len(b.External)))
 	}
+	if !reflect.DeepEqual(a.KeySets, b.KeySets) {
+		d = append(d, fmt.Sprintf("key sets %v vs %v", a.KeySets, b.KeySets))
+	}
 	return strings.Join(d, "; ")
 }
 
