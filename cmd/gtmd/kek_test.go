@@ -42,7 +42,7 @@ func TestEnsureKEK(t *testing.T) {
 	}{
 		{name: "embedded store, no file: made", created: true},
 		{name: "embedded store, file kept", existing: "kept\n"},
-		{name: "external store, no file: refused", etcd: []string{external}, err: "does not exist: copy it from another node of the cluster, or, for the cluster's first node, make one with `openssl rand -hex 32"},
+		{name: "external store, no file: refused", etcd: []string{external}, err: "does not exist: copy it from another node of the cluster, or, for the cluster's first node, make one with `(umask 077; openssl rand -hex 32 > FILE)`"},
 		{name: "external store, file kept", etcd: []string{external}, existing: "kept\n"},
 		{name: "external store, no file, unsigned fallback", etcd: []string{external}, fallback: true},
 		{name: "the environment takes the file's place", env: strings.Repeat("ab", 32)},

@@ -13,7 +13,7 @@ const KEKSize = KEKHexLen / 2
 
 // KEKHowTo says how an operator makes a key-encryption key file, for
 // the messages that find none.
-const KEKHowTo = "make one with `openssl rand -hex 32 > FILE` or `head -c32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > FILE`, then `chmod 600 FILE`, and give every node of the cluster the same one"
+const KEKHowTo = "make one with `(umask 077; openssl rand -hex 32 > FILE)` or `(umask 077; head -c32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > FILE)` and give every node of the cluster the same one"
 
 // ErrNoKEK is LoadKEK's answer when the node file names no
 // key-encryption key file and KEKEnv is not set.
