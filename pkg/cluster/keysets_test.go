@@ -200,11 +200,7 @@ func containsChange(cs []Change, c Change) bool {
 func TestKeySetsResync(t *testing.T) {
 	t.Parallel()
 	eps := clustertest.StartEtcd(t)
-	proxy := clustertest.StartProxy(t, eps[0])
-	// Long leases: no heartbeat writes while the states are compared.
-	long := func(o *Options) { o.LeaseTTL = time.Minute }
-	a := openNode(t, []string{proxy.Endpoint()}, "a", long)
-	w := openNode(t, eps, "writer", long)
+	a, w, proxy := proxiedPair(t, eps)
 	raw := clustertest.Client(t, eps)
 	ctx := ctxT(t)
 
@@ -250,7 +246,7 @@ func TestKeySetsResync(t *testing.T) {
 			t.Errorf("%s: a holds %s, want %s", zone, show(got), show(ks))
 		}
 	}
-	fresh := openNode(t, eps, "fresh", long)
+	fresh := openNode(t, eps, "fresh", longLease)
 	var diff string
 	eventually(t, 15*time.Second, func() bool {
 		sa, sf := a.State(), fresh.State()
