@@ -162,3 +162,22 @@ func TestWriteNewFileKeepsExisting(t *testing.T) {
 		t.Errorf("%d entries in the directory, want 1", len(entries))
 	}
 }
+
+// TestQuickStartKEKInDataDir: the quick start's key file lies in its data
+// directory, so `rm -rf examples/quickstart/data` starts over with a new
+// store and a new key together, and its store is the embedded one, the
+// case in which serve makes the file.
+func TestQuickStartKEKInDataDir(t *testing.T) {
+	const file = "../../examples/quickstart/gtmd.yaml"
+	c, err := config.LoadNode(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.ResolvePaths(filepath.Dir(file))
+	if want := filepath.Join(c.DataDir, "dnssec.kek"); c.DNSSEC.KeyEncryptionKeyFile != want {
+		t.Errorf("key file %q, want %q", c.DNSSEC.KeyEncryptionKeyFile, want)
+	}
+	if len(c.Store.EtcdEndpoints) != 0 {
+		t.Errorf("the quick start names etcd endpoints %v; serve would not make its key file", c.Store.EtcdEndpoints)
+	}
+}
