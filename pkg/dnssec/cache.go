@@ -58,11 +58,17 @@ func (c *sigCache) len() int {
 	return len(c.entries)
 }
 
-func (c *sigCache) oldestExpiry() time.Time {
+// oldestExpiry is the earliest expiration among the entries still
+// served at now; an entry past its refresh is signed anew before it is
+// served again, so it does not count.
+func (c *sigCache) oldestExpiry(now time.Time) time.Time {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	var oldest time.Time
 	for _, e := range c.entries {
+		if !now.Before(e.refreshAt) {
+			continue
+		}
 		if oldest.IsZero() || e.expiration.Before(oldest) {
 			oldest = e.expiration
 		}

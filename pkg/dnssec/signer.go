@@ -125,9 +125,10 @@ func (z *ZoneSigner) KeyTags(rrtype uint16) []uint16 {
 	return tags
 }
 
-// OldestExpiry is the earliest expiration among the cached signatures,
-// or the zero time when none is cached.
-func (z *ZoneSigner) OldestExpiry() time.Time { return z.cache.oldestExpiry() }
+// OldestExpiry is the earliest expiration among the cached signatures
+// still served (not yet due for refresh), or the zero time when there is
+// none.
+func (z *ZoneSigner) OldestExpiry() time.Time { return z.cache.oldestExpiry(z.now()) }
 
 // String names the signer without its keys.
 func (z *ZoneSigner) String() string { return "dnssec.ZoneSigner(" + z.zone + ")" }

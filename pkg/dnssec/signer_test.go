@@ -154,6 +154,12 @@ gtmd_dnssec_signatures_total{zone="example.test."} 8
 	if got, want := z.OldestExpiry(), t0.Add(DefaultSignatureValidity); !got.Equal(want) {
 		t.Errorf("oldest expiry %s, want %s", got, want)
 	}
+	// Signed at refreshAt, the www entry expires later than the rest,
+	// which stop counting once they are due for refresh.
+	c.t = refreshAt
+	if got, want := z.OldestExpiry(), refreshAt.Add(DefaultSignatureValidity); !got.Equal(want) {
+		t.Errorf("oldest expiry after the others' refresh %s, want %s", got, want)
+	}
 }
 
 func TestSignCacheBounded(t *testing.T) {
