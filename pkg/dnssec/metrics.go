@@ -44,21 +44,17 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "gtmd_dnssec_oldest_signature_expiry_seconds", Help: "Seconds until the earliest-expiring signature the node serves for the zone expires.",
 		}, []string{"zone"}),
 	}
-	var err error
-	if m.signatures, err = promreg.Register(reg, m.signatures); err != nil {
-		return nil, err
+	for _, c := range []**prometheus.CounterVec{&m.signatures, &m.hits, &m.failures} {
+		var err error
+		if *c, err = promreg.Register(reg, *c); err != nil {
+			return nil, err
+		}
 	}
-	if m.hits, err = promreg.Register(reg, m.hits); err != nil {
-		return nil, err
-	}
-	if m.failures, err = promreg.Register(reg, m.failures); err != nil {
-		return nil, err
-	}
-	if m.ready, err = promreg.Register(reg, m.ready); err != nil {
-		return nil, err
-	}
-	if m.expiry, err = promreg.Register(reg, m.expiry); err != nil {
-		return nil, err
+	for _, g := range []**prometheus.GaugeVec{&m.ready, &m.expiry} {
+		var err error
+		if *g, err = promreg.Register(reg, *g); err != nil {
+			return nil, err
+		}
 	}
 	return m, nil
 }
