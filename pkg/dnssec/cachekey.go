@@ -24,13 +24,11 @@ type keyBuf struct {
 
 func (b *keyBuf) build(rrset []dns.RR) ([]byte, error) {
 	h := rrset[0].Header()
-	b.key = b.key[:0]
-	for i := 0; i < len(h.Name); i++ {
-		c := h.Name[i]
+	b.key = append(b.key[:0], h.Name...)
+	for i, c := range b.key {
 		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+			b.key[i] = c + 'a' - 'A'
 		}
-		b.key = append(b.key, c)
 	}
 	b.key = append(b.key, 0)
 	b.key = binary.BigEndian.AppendUint16(b.key, h.Rrtype)

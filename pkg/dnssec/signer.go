@@ -49,8 +49,9 @@ func (k *signingKey) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "key(%d)", k.t
 
 // Signer opens the private keys with kek and returns the zone's signer:
 // which keys publish, which sign the DNSKEY RRset and which sign the rest
-// follow from the keys' states. now gives the signing time of every
-// signature. A KEK other than the one that sealed the keys is an error
+// follow from the keys' states, which only Advance, Submitted and
+// StartRollover move. now (time.Now when nil) gives the signing time of
+// every signature. A KEK other than the one that sealed the keys is an error
 // wrapping ErrWrongKEK.
 func (ks *KeySet) Signer(kek KEK, s Settings, now func() time.Time, m *Metrics) (*ZoneSigner, error) {
 	if err := s.Validate(); err != nil {
@@ -61,6 +62,9 @@ func (ks *KeySet) Signer(kek KEK, s Settings, now func() time.Time, m *Metrics) 
 	}
 	if id := kek.ID(); id != ks.KEKID {
 		return nil, fmt.Errorf("signing zone %s: %w: the keys were sealed with the key-encryption key %s, this node has %s", ks.Zone, ErrWrongKEK, ks.KEKID, id)
+	}
+	if now == nil {
+		now = time.Now
 	}
 	z := &ZoneSigner{zone: ks.Zone, settings: s, now: now, m: m.forZone(ks.Zone), cache: newSigCache(s.SignatureCacheSize)}
 	z.bufs.New = func() any { return new(keyBuf) }
@@ -226,7 +230,7 @@ func (z *ZoneSigner) checkRRset(rrset []dns.RR) error {
 	}
 	for _, rr := range rrset[1:] {
 		r := rr.Header()
-		if r.Rrtype != h.Rrtype || r.Class != h.Class || r.Ttl != h.Ttl || !strings.EqualFold(r.Name, h.Name) {
+		if r.Rrtype != h.Rrtype || r.Class != h.Class || r.Ttl != h.Ttl || r.Name != h.Name && !strings.EqualFold(r.Name, h.Name) {
 			return fmt.Errorf("signing %s %s: records differ in owner, type, class or TTL (%s %s)", h.Name, dns.Type(h.Rrtype), r.Name, dns.Type(r.Rrtype))
 		}
 	}
