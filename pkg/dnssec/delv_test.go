@@ -194,6 +194,9 @@ func TestDelvValidates(t *testing.T) {
 			if out := delv(t, serve(t, newTestZone(t, z)), other.DS(3600), "www.example.test.", "A"); !strings.Contains(out, "broken trust chain") {
 				t.Errorf("trusting another key's DS, delv says\n%s", out)
 			}
+			if alg != ECDSAP256SHA256 {
+				return // the roll is the same for both algorithms; once is enough for delv
+			}
 			ks.StartRollover(s, testKEK(1), testRand(70), now)
 			for ks.Rollover != nil {
 				label := string(ks.Rollover.Step)
