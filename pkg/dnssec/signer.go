@@ -168,7 +168,7 @@ func (z *ZoneSigner) Sign(rrset []dns.RR) ([]dns.RR, error) {
 		return nil, fmt.Errorf("signing %s %s: %w", rrset[0].Header().Name, dns.Type(rrset[0].Header().Rrtype), err)
 	}
 	now := z.now()
-	if e := z.cache.get(key); e != nil && now.Before(e.refreshAt) {
+	if e := z.cache.get(key, now); e != nil {
 		z.m.hit()
 		return e.sigs, nil
 	}
