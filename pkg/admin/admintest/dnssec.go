@@ -104,61 +104,62 @@ func (d *DNSSEC) DNSSECDS(_ context.Context, zone string) (string, error) {
 
 // DNSSECStatus implements admin.DNSSECBackend.
 func (d *DNSSEC) DNSSECStatus(_ context.Context, zone string) (*admin.DNSSECStatus, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	st, err := d.zoneLocked(zone)
-	if err != nil {
-		return nil, err
-	}
-	return cloneStatus(st), nil
+	return d.change(zone, "", nil)
 }
 
 // DNSSECRollover implements admin.DNSSECBackend: it publishes a new CSK
 // and waits for its DS.
 func (d *DNSSEC) DNSSECRollover(_ context.Context, zone string) (*admin.DNSSECStatus, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	st, err := d.zoneLocked(zone)
-	if err != nil {
-		return nil, err
-	}
-	if st.Rollover != nil {
-		return nil, fmt.Errorf("zone %s: a key rollover is in progress (step %s): %w", zone, st.Rollover.Step, admin.ErrConflict)
-	}
-	now := time.Now().UTC()
-	st.Keys = append(st.Keys, admin.DNSSECKeyStatus{Tag: st.Keys[len(st.Keys)-1].Tag + 1, Algorithm: st.Algorithm, Role: admin.DNSSECRoleCSK, State: "published", Since: now})
-	st.Rollover = &admin.DNSSECRolloverStatus{Step: "pre-publish", Started: now, WaitingFor: admin.DNSSECWaitingForDS,
-		Hint: "publish the new DS at the parent (gtmd dnssec ds " + zone + "), then run gtmd dnssec submitted " + zone}
-	d.events.Send(admin.DNSSECChanged{Action: admin.DNSSECActionRollover, DNSSECStatus: *cloneStatus(st)})
-	return cloneStatus(st), nil
+	return d.change(zone, admin.DNSSECActionRollover, func(st *admin.DNSSECStatus, now time.Time) error {
+		if st.Rollover != nil {
+			return fmt.Errorf("zone %s: a key rollover is in progress (step %s): %w", zone, st.Rollover.Step, admin.ErrConflict)
+		}
+		st.Keys = append(st.Keys, admin.DNSSECKeyStatus{Tag: st.Keys[len(st.Keys)-1].Tag + 1, Algorithm: st.Algorithm, Role: admin.DNSSECRoleCSK, State: "published", Since: now})
+		st.Rollover = &admin.DNSSECRolloverStatus{Step: "pre-publish", Started: now, WaitingFor: admin.DNSSECWaitingForDS,
+			Hint: "publish the new DS at the parent (gtmd dnssec ds " + zone + "), then run gtmd dnssec submitted " + zone}
+		return nil
+	})
 }
 
 // DNSSECSubmitted implements admin.DNSSECBackend: the new key becomes
 // active, the old one retired.
 func (d *DNSSEC) DNSSECSubmitted(_ context.Context, zone string) (*admin.DNSSECStatus, error) {
+	return d.change(zone, admin.DNSSECActionSubmitted, func(st *admin.DNSSECStatus, now time.Time) error {
+		if st.Rollover == nil || st.Rollover.WaitingFor != admin.DNSSECWaitingForDS {
+			return fmt.Errorf("zone %s: no key rollover waits for a DS at the parent: %w", zone, admin.ErrConflict)
+		}
+		for i := range st.Keys {
+			k := &st.Keys[i]
+			k.Since = now
+			if k.State == "published" {
+				k.State = "active"
+			} else {
+				k.State = "retired"
+			}
+		}
+		st.Rollover.Step, st.Rollover.WaitingFor = "remove-old", ""
+		st.Rollover.NextStepAt = now.Add(time.Hour)
+		st.Rollover.Hint = "nothing: the old key is removed at next_step_at"
+		return nil
+	})
+}
+
+// change applies fn to zone's status and, when it succeeds, publishes the
+// event of action; a nil fn changes nothing and publishes nothing. It
+// returns a copy of the status.
+func (d *DNSSEC) change(zone, action string, fn func(st *admin.DNSSECStatus, now time.Time) error) (*admin.DNSSECStatus, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	st, err := d.zoneLocked(zone)
 	if err != nil {
 		return nil, err
 	}
-	if st.Rollover == nil || st.Rollover.WaitingFor != admin.DNSSECWaitingForDS {
-		return nil, fmt.Errorf("zone %s: no key rollover waits for a DS at the parent: %w", zone, admin.ErrConflict)
-	}
-	now := time.Now().UTC()
-	for i := range st.Keys {
-		k := &st.Keys[i]
-		k.Since = now
-		if k.State == "published" {
-			k.State = "active"
-		} else {
-			k.State = "retired"
+	if fn != nil {
+		if err := fn(st, time.Now().UTC()); err != nil {
+			return nil, err
 		}
+		d.events.Send(admin.DNSSECChanged{Action: action, DNSSECStatus: *cloneStatus(st)})
 	}
-	st.Rollover.Step, st.Rollover.WaitingFor = "remove-old", ""
-	st.Rollover.NextStepAt = now.Add(time.Hour)
-	st.Rollover.Hint = "nothing: the old key is removed at next_step_at"
-	d.events.Send(admin.DNSSECChanged{Action: admin.DNSSECActionSubmitted, DNSSECStatus: *cloneStatus(st)})
 	return cloneStatus(st), nil
 }
 
