@@ -65,7 +65,7 @@ type DNSSECKeyStatus struct {
 	// Role is csk, ksk or zsk.
 	Role string `json:"role"`
 	// State is the key's state in the rollover timeline (RFC 7583), such
-	// as published, active or retired.
+	// as published, active, retiring or retired.
 	State string `json:"state"`
 	// Since is when the key entered State.
 	Since time.Time `json:"since,omitzero"`
@@ -73,7 +73,7 @@ type DNSSECKeyStatus struct {
 
 // DNSSECRolloverStatus is a key rollover in progress.
 type DNSSECRolloverStatus struct {
-	// Step is the rollover's current step, such as pre-publish.
+	// Step is the rollover's current step, such as publish, ds-wait or retire.
 	Step    string    `json:"step"`
 	Started time.Time `json:"started"`
 	// NextStepAt is the earliest time the next step may be taken, when

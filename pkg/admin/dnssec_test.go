@@ -97,7 +97,7 @@ func TestDNSSECRollover(t *testing.T) {
 		t.Errorf("%d DS lines during the rollover, want the old and the new key's", n)
 	}
 	a.do(http.MethodPost, "/v1/dnssec/example.com/rollover", "").
-		refused(t, 409, "zone example.com.: a key rollover is in progress (step pre-publish): not possible in the current state")
+		refused(t, 409, "zone example.com.: a key rollover is in progress (step ds-wait): not possible in the current state")
 
 	st = status(a.do(http.MethodPost, "/v1/dnssec/example.com/submitted", ""), 200)
 	if st.Rollover == nil || st.Rollover.WaitingFor != "" {

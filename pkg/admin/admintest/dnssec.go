@@ -115,7 +115,7 @@ func (d *DNSSEC) DNSSECRollover(_ context.Context, zone string) (*admin.DNSSECSt
 			return fmt.Errorf("zone %s: a key rollover is in progress (step %s): %w", zone, st.Rollover.Step, admin.ErrConflict)
 		}
 		st.Keys = append(st.Keys, admin.DNSSECKeyStatus{Tag: st.Keys[len(st.Keys)-1].Tag + 1, Algorithm: st.Algorithm, Role: admin.DNSSECRoleCSK, State: "published", Since: now})
-		st.Rollover = &admin.DNSSECRolloverStatus{Step: "pre-publish", Started: now, WaitingFor: admin.DNSSECWaitingForDS,
+		st.Rollover = &admin.DNSSECRolloverStatus{Step: "ds-wait", Started: now, WaitingFor: admin.DNSSECWaitingForDS,
 			Hint: "publish the new DS at the parent (gtmd dnssec ds " + zone + "), then run gtmd dnssec submitted " + zone}
 		return nil
 	})
@@ -137,7 +137,7 @@ func (d *DNSSEC) DNSSECSubmitted(_ context.Context, zone string) (*admin.DNSSECS
 				k.State = "retired"
 			}
 		}
-		st.Rollover.Step, st.Rollover.WaitingFor = "remove-old", ""
+		st.Rollover.Step, st.Rollover.WaitingFor = "retire", ""
 		st.Rollover.NextStepAt = now.Add(time.Hour)
 		st.Rollover.Hint = "nothing: the old key is removed at next_step_at"
 		return nil
