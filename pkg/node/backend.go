@@ -324,6 +324,7 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 	for _, e := range ex.Endpoints {
 		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy})
 	}
+	out.DNSSEC = explainSigning(ex.Signing)
 	return out, nil
 }
 

@@ -90,9 +90,10 @@ func (n *Node) signZonesLocked() bool {
 		zs := n.makeSigner(name, settings, stored, ok)
 		n.signing.zones[name] = zs
 		n.signing.metrics.SetSigningReady(name, zs.signer != nil)
-		if zs.signer == nil {
+		switch {
+		case zs.signer == nil && (cur == nil || cur.notReady != zs.notReady):
 			n.log.Warn("zone cannot be signed", "zone", name, "reason", zs.notReady, "answers", n.unsignedAnswers())
-		} else if cur == nil || cur.signer == nil {
+		case zs.signer != nil && (cur == nil || cur.signer == nil):
 			n.log.Info("zone signed", "zone", name, "keys", zs.signer.KeyTags(0))
 		}
 		changed = true
