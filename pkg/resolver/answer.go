@@ -26,6 +26,12 @@ func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 				return
 			}
 		}
+		if r.qtype == dns.TypeDS {
+			if ds := s.subZoneDS(z, name); len(ds) > 0 {
+				resp.Answer = append(resp.Answer, ds...)
+				return
+			}
+		}
 		n, wild := z.nodes[name], false
 		if n == nil {
 			ce := z.closestEncloser(name)

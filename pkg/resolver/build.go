@@ -44,6 +44,7 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 		}
 		z.ensure(sn.name).service = sn
 	}
+	s.delegateSubZones()
 	for _, z := range s.zones {
 		z.linkAdditional()
 		z.linkWildcards()
@@ -202,4 +203,42 @@ func additionalTarget(rr dns.RR) string {
 		return strings.ToLower(r.Target)
 	}
 	return ""
+}
+
+// delegateSubZones makes each zone served below another one a delegation
+// of that parent, with the sub-zone's NS set, unless the parent's records
+// delegate it already: the parent then answers DS for it (RFC 4035
+// §3.1.4.1), with the DS the document gives there, the sub-zone's own
+// when gtmd signs it, or the proof that there is none; and the names
+// between the two apexes exist, as empty non-terminals.
+func (s *Snapshot) delegateSubZones() {
+	for _, z := range s.zones {
+		off, end := dns.NextLabel(z.name, 0)
+		if end || z.name == "." {
+			continue
+		}
+		p := s.findZone(z.name[off:])
+		if p == nil {
+			continue
+		}
+		n := p.ensure(z.name)
+		if n.lookup(dns.TypeNS) == nil {
+			n.add(dns.TypeNS, z.nodes[z.name].lookup(dns.TypeNS).rrs)
+		}
+		n.cut, p.hasCuts = true, true
+	}
+}
+
+// dsZone is the zone that answers a DS query for name, found in z: the
+// parent, when name is the apex of z and the parent is served here too,
+// since a DS set belongs to the parent's side of the cut; else z.
+func (s *Snapshot) dsZone(z *zone, name string) *zone {
+	if name != z.name || name == "." {
+		return z
+	}
+	off, _ := dns.NextLabel(name, 0)
+	if p := s.findZone(name[off:]); p != nil {
+		return p
+	}
+	return z
 }

@@ -165,6 +165,11 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 		fr.hdr, fr.rcode, fr.class = refusedHeader(), dns.RcodeRefused, ClassError
 		return true
 	}
+	if q.qtype == dns.TypeDS && len(name) == len(z.name) {
+		// DS at an apex is the parent's to answer, when served here:
+		// the full path finds it.
+		return false
+	}
 	var signer Signer
 	if s.signing != nil {
 		if sg, ok := s.signing[z.name]; ok {

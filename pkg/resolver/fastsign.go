@@ -13,10 +13,12 @@ import (
 // and a signed answer costs what an unsigned one does plus one copy.
 
 // sigReuse is how long a packed signature is served before it is asked
-// of the signer again, which remakes it when its refresh is due. It is
-// far below any signature's validity, and asking costs only a lookup in
-// the signer's own cache.
-const sigReuse = time.Hour
+// of the signer again, which remakes it when its refresh is due (never
+// past its expiration less its TTL, whichever comes first). Asking costs
+// a lookup in the signer's own cache; a minute keeps the signatures the
+// fast path serves within a minute of the signer's refresh, which the
+// document's signature_refresh leaves room for.
+const sigReuse = time.Minute
 
 // maxServiceSigs bounds the signatures kept per service: a policy picks
 // few distinct sets; one that picks many (multivalue over many
@@ -37,12 +39,12 @@ type sigKey struct {
 	set   uint64
 }
 
-// packedSig is the RRSIGs of one RRset packed, how many, and when they
-// were asked of the signer.
+// packedSig is the RRSIGs of one RRset packed, how many, and until when
+// they are served before the signer is asked again.
 type packedSig struct {
-	wire []byte
-	n    int
-	made time.Time
+	wire  []byte
+	n     int
+	until time.Time
 }
 
 // serviceSig returns the packed RRSIGs of the service's qtype records of
@@ -60,15 +62,14 @@ func (h *Handler) serviceSig(sn *serviceNode, qtype uint16, chosen []int, signer
 	now := h.now()
 	cur := sn.sigs.Load()
 	if cur != nil && cur.signer == signer {
-		if p, ok := cur.byKey[k]; ok && now.Sub(p.made) < sigReuse {
+		if p, ok := cur.byKey[k]; ok && now.Before(p.until) {
 			return p
 		}
 	}
-	p := h.signServiceSet(sn, qtype, chosen, signer)
+	p := h.signServiceSet(sn, qtype, chosen, signer, now)
 	if p.wire == nil {
 		return p
 	}
-	p.made = now
 	next := &serviceSigs{signer: signer}
 	if cur != nil && cur.signer == signer {
 		if len(cur.byKey) >= maxServiceSigs {
@@ -88,7 +89,7 @@ func (h *Handler) serviceSig(sn *serviceNode, qtype uint16, chosen []int, signer
 
 // signServiceSet signs the RRset of the chosen endpoints' qtype records
 // and packs the signatures; a zero packedSig when it cannot.
-func (h *Handler) signServiceSet(sn *serviceNode, qtype uint16, chosen []int, signer Signer) packedSig {
+func (h *Handler) signServiceSet(sn *serviceNode, qtype uint16, chosen []int, signer Signer, now time.Time) packedSig {
 	var set []dns.RR
 	for _, i := range chosen {
 		if qtype == dns.TypeA {
@@ -108,5 +109,28 @@ func (h *Handler) signServiceSet(sn *serviceNode, qtype uint16, chosen []int, si
 	if !ok {
 		return packedSig{}
 	}
-	return packedSig{wire: wire, n: len(sigs)}
+	until := now.Add(sigReuse)
+	for _, rr := range sigs {
+		if sig, ok := rr.(*dns.RRSIG); ok {
+			// A resolver keeps the answer for its TTL: it must not
+			// outlive the signature there.
+			end := time.Unix(serialTime(sig.Expiration, now), 0).Add(-time.Duration(sig.Hdr.Ttl) * time.Second)
+			until = minTime(until, end)
+		}
+	}
+	return packedSig{wire: wire, n: len(sigs), until: until}
+}
+
+// serialTime is the Unix time of an RRSIG time field, read in serial
+// number arithmetic around now (RFC 4034 §3.1.5).
+func serialTime(t uint32, now time.Time) int64 {
+	return now.Unix() + int64(int32(t-uint32(now.Unix())))
+}
+
+// minTime is the earlier of a and b.
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }

@@ -243,6 +243,9 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	var z *zone
 	if s != nil {
 		z = s.findZone(r.name)
+		if r.qtype == dns.TypeDS && z != nil {
+			z = s.dsZone(z, r.name)
+		}
 	}
 	if z == nil {
 		resp.Rcode = dns.RcodeRefused

@@ -23,18 +23,28 @@ const (
 // DS or its absence for a referral. A zone whose signing fails is
 // answered SERVFAIL, as an unsigned answer would not validate.
 func (h *Handler) signAnswer(s *Snapshot, r *request, resp *dns.Msg) {
-	answer, ok := h.signSection(s, resp.Answer)
-	if !ok {
-		h.failSigning(resp)
-		return
-	}
-	ns := resp.Ns
+	answer, ns := resp.Answer, resp.Ns
 	switch {
-	case r.cut != nil && s.signs(r.cut.name):
+	case r.cut != nil && s.signs(s.findZone(r.cut.name)):
 		ns = append(slices.Clip(ns), h.delegationProof(s, r.cut)...)
-	case r.denied != "" && s.signs(r.denied):
+	case r.denied != "" && s.signs(s.zoneOf(r.denied, dns.TypeNSEC, r)):
+		if r.qtype == dns.TypeRRSIG {
+			// Signatures come with the RRsets they cover; a NODATA for
+			// RRSIG would need an NSEC saying a name has none, which its
+			// own signature contradicts.
+			h.refuse(resp)
+			return
+		}
 		if len(ns) > 0 {
-			ns = append(slices.Clip(ns), denialNSEC(s, r, ns[0].Header().Ttl))
+			nsec := denialNSEC(s, r, ns[0].Header().Ttl)
+			if r.qtype == dns.TypeNSEC {
+				// Asked for it: the NSEC at the name is the answer, as
+				// its bitmap says an NSEC is there.
+				answer, ns = append(slices.Clip(answer), nsec), ns[:0]
+				resp.Rcode = dns.RcodeSuccess
+				break
+			}
+			ns = append(slices.Clip(ns), nsec)
 		}
 		if resp.Rcode == dns.RcodeNameError && !r.co {
 			// Compact denial answers a missing name NOERROR, as if it
@@ -43,7 +53,10 @@ func (h *Handler) signAnswer(s *Snapshot, r *request, resp *dns.Msg) {
 			resp.Rcode = dns.RcodeSuccess
 		}
 	}
-	ns, ok = h.signSection(s, ns)
+	answer, ok := h.signSection(s, r, answer)
+	if ok {
+		ns, ok = h.signSection(s, r, ns)
+	}
 	if !ok {
 		h.failSigning(resp)
 		return
@@ -51,10 +64,27 @@ func (h *Handler) signAnswer(s *Snapshot, r *request, resp *dns.Msg) {
 	resp.Answer, resp.Ns = answer, ns
 }
 
-// signs reports whether the zone name is in is signed.
-func (s *Snapshot) signs(name string) bool {
-	z := s.findZone(name)
+// signs reports whether z is signed.
+func (s *Snapshot) signs(z *zone) bool {
 	return z != nil && s.signerOf(z.name) != nil
+}
+
+// zoneOf is the zone whose data a record of rrtype at owner is, in the
+// answer to r: the zone owner is in, but the parent for the DS set at a
+// sub-zone's apex, and for the NSEC that denies it (dsZone).
+func (s *Snapshot) zoneOf(owner string, rrtype uint16, r *request) *zone {
+	z := s.findZone(owner)
+	if z != nil && (rrtype == dns.TypeDS || rrtype == dns.TypeNSEC && r.qtype == dns.TypeDS) {
+		z = s.dsZone(z, owner)
+	}
+	return z
+}
+
+// refuse turns resp into REFUSED.
+func (h *Handler) refuse(resp *dns.Msg) {
+	resp.Rcode = dns.RcodeRefused
+	resp.Authoritative = false
+	resp.Answer, resp.Ns, resp.Extra = resp.Answer[:0], resp.Ns[:0], resp.Extra[:0]
 }
 
 // failSigning turns resp into the SERVFAIL a zone that cannot be signed
@@ -69,7 +99,7 @@ func (h *Handler) failSigning(resp *dns.Msg) {
 // is signed after it. RRsets are runs of records of one owner and type,
 // which is how answers are assembled. It returns rrs itself when nothing
 // is signed, and false when a signer failed.
-func (h *Handler) signSection(s *Snapshot, rrs []dns.RR) ([]dns.RR, bool) {
+func (h *Handler) signSection(s *Snapshot, r *request, rrs []dns.RR) ([]dns.RR, bool) {
 	var out []dns.RR
 	for start := 0; start < len(rrs); {
 		end := rrsetEnd(rrs, start)
@@ -79,7 +109,7 @@ func (h *Handler) signSection(s *Snapshot, rrs []dns.RR) ([]dns.RR, bool) {
 		owner := strings.ToLower(hdr.Name)
 		// NS records below an apex are a delegation, which the parent
 		// does not sign (RFC 4035 §2.2).
-		if z := s.findZone(owner); z != nil && !(hdr.Rrtype == dns.TypeNS && owner != z.name) {
+		if z := s.zoneOf(owner, hdr.Rrtype, r); z != nil && !(hdr.Rrtype == dns.TypeNS && owner != z.name) {
 			if signer := s.signerOf(z.name); signer != nil {
 				var err error
 				if sigs, err = signer.Sign(set); err != nil {

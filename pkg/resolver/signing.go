@@ -94,3 +94,30 @@ func apexKeys(signer Signer, rrtype uint16) []dns.RR {
 	}
 	return nil
 }
+
+// subZoneDS is the DS set of a zone served here below z and signed here,
+// when z's document gives none at the cut: the digests (SHA-256) of the
+// sub-zone's key-signing keys, so that a parent and a child served by
+// the same nodes chain without the operator copying DS records between
+// them. Nil for any other name.
+func (s *Snapshot) subZoneDS(z *zone, name string) []dns.RR {
+	cut := z.nodes[name]
+	if cut == nil || !cut.cut || cut.lookup(dns.TypeDS) != nil {
+		return nil
+	}
+	signer := s.signerOf(name)
+	if signer == nil {
+		return nil
+	}
+	ttl := cut.lookup(dns.TypeNS).rrs[0].Header().Ttl
+	var out []dns.RR
+	for _, rr := range signer.DNSKEYs() {
+		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags&dns.SEP != 0 {
+			if ds := k.ToDS(dns.SHA256); ds != nil {
+				ds.Hdr.Ttl = ttl
+				out = append(out, ds)
+			}
+		}
+	}
+	return out
+}

@@ -220,6 +220,11 @@ func TestSignedAnswers(t *testing.T) {
 		// Delegations: no DS, so an NSEC at the cut proves it insecure.
 		{name: "www.child.example.test.", qtype: dns.TypeA, nsecOwner: "child.example.test.", nsecTypes: typesOf("NS", "RRSIG", "NSEC"), unsigned: []string{"child.example.test./NS"}},
 		{name: "child.example.test.", qtype: dns.TypeDS, nsecOwner: "child.example.test.", nsecTypes: typesOf("NS", "RRSIG", "NSEC")},
+		// Asked for, the NSEC at a name is the answer.
+		{name: "host.example.test.", qtype: dns.TypeNSEC, answers: 1},
+		{name: "nope.example.test.", qtype: dns.TypeNSEC, answers: 1},
+		// Signatures come with what they sign, never asked alone.
+		{name: "host.example.test.", qtype: dns.TypeRRSIG, rcode: dns.RcodeRefused},
 		// The other zone is not signed: nothing of it carries RRSIG.
 		{name: "host.sub.example.test.", qtype: dns.TypeA, answers: 1},
 	}
@@ -385,5 +390,114 @@ func TestExplainSigning(t *testing.T) {
 		if c.signed && (!slices.Equal(e.Signing.KeyTags, []uint16{signer.key.KeyTag()}) || e.Signing.Algorithm != dns.ED25519) {
 			t.Errorf("%s: signed with %v alg %d, want key %d alg %d", c.name, e.Signing.KeyTags, e.Signing.Algorithm, signer.key.KeyTag(), dns.ED25519)
 		}
+	}
+}
+
+// TestSubZoneDS: a DS query for a zone served below another one served
+// here is the parent's (RFC 4035 §3.1.4.1): signed by the parent's key,
+// the proof that there is none when the child is unsigned, the child's
+// key's DS when gtmd signs the child too; without DO, the parent's
+// NODATA.
+func TestSubZoneDS(t *testing.T) {
+	parent := newTestSigner(t, "example.test.")
+	child := newTestSigner(t, "sub.example.test.")
+	for _, c := range []struct {
+		name    string
+		signing map[string]resolver.Signing
+		do      bool
+		wantDS  bool
+		nsec    bool
+	}{
+		{"child unsigned", map[string]resolver.Signing{"example.test.": {Signer: parent}}, true, false, true},
+		{"child signed", map[string]resolver.Signing{"example.test.": {Signer: parent}, "sub.example.test.": {Signer: child}}, true, true, false},
+		{"no DO", map[string]resolver.Signing{"example.test.": {Signer: parent}}, false, false, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv := startServer(t, newHandler(testSnapshot(t).WithSigning(c.signing)), nil)
+			q := new(dns.Msg).SetQuestion("sub.example.test.", dns.TypeDS)
+			q.SetEdns0(1232, c.do)
+			resp, err := dns.Exchange(q, srv.Addrs()[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.Rcode != dns.RcodeSuccess || !resp.Authoritative {
+				t.Fatalf("rcode %s, AA %v; want an authoritative NOERROR", dns.RcodeToString[resp.Rcode], resp.Authoritative)
+			}
+			sets, sigs := rrsets(resp.Answer)
+			ds := sets["sub.example.test./DS"]
+			if got := len(ds) > 0; got != c.wantDS {
+				t.Fatalf("DS in the answer: %v, want %v:\n%v", got, c.wantDS, resp)
+			}
+			if c.wantDS {
+				want := child.key.ToDS(dns.SHA256)
+				if got := ds[0].(*dns.DS); got.KeyTag != want.KeyTag || !strings.EqualFold(got.Digest, want.Digest) {
+					t.Errorf("DS %v, want the child's key's %v", got, want)
+				}
+				if s := sigs["sub.example.test./DS"]; len(s) != 1 || s[0].SignerName != "example.test." || s[0].Verify(parent.key, ds) != nil {
+					t.Errorf("the DS set is not signed by the parent: %v", s)
+				}
+			}
+			authority, _ := rrsets(resp.Ns)
+			if !c.wantDS && len(authority["example.test./SOA"]) != 1 {
+				t.Errorf("the NODATA does not carry the parent's SOA:\n%v", resp.Ns)
+			}
+			nsec := nsecOf(t, resp.Ns)
+			if got := nsec != nil; got != c.nsec {
+				t.Fatalf("NSEC %v, want one: %v", nsec, c.nsec)
+			}
+			if nsec != nil {
+				if nsec.Hdr.Name != "sub.example.test." || !slices.Equal(nsec.TypeBitMap, typesOf("NS", "RRSIG", "NSEC")) {
+					t.Errorf("NSEC %v, want sub.example.test. with NS RRSIG NSEC", nsec)
+				}
+				sets, sigs := rrsets(resp.Ns)
+				for _, k := range []string{"sub.example.test./NSEC", "example.test./SOA"} {
+					if s := sigs[k]; len(s) != 1 || s[0].SignerName != "example.test." || s[0].Verify(parent.key, sets[k]) != nil {
+						t.Errorf("%s is not signed by the parent: %v", k, s)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestFastSignReuse: the fast path serves a service's packed signature
+// for a minute at most before it asks the signer again, and never once
+// the signature would expire within the answer's TTL.
+func TestFastSignReuse(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		validity time.Duration // from now
+		after    time.Duration // clock moved before the second query
+		asks     int64         // signatures asked of the signer for two queries
+	}{
+		{"within the minute", 24 * time.Hour, 30 * time.Second, 1},
+		{"past the minute", 24 * time.Hour, 61 * time.Second, 2},
+		{"expiring within the TTL", 20 * time.Second, 0, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clock := newFakeClock(time.Now())
+			signer := newTestSigner(t, "example.test.")
+			signer.expiration = uint32(clock.Now().Add(c.validity).Unix())
+			h := resolver.NewHandler(resolver.Options{Now: clock.Now})
+			h.Swap(testSnapshot(t).WithSigning(map[string]resolver.Signing{"example.test.": {Signer: signer}}))
+			wire := packEdited(t, "www.example.test.", dns.TypeA, withOPT(1232, true))
+			out := make([]byte, 0, 4096)
+			for i := range 2 {
+				if i == 1 {
+					clock.Advance(c.after)
+				}
+				resp, ok := h.AnswerPacket(wire, srcV4, out)
+				if !ok || resp == nil {
+					t.Fatalf("query %d: the fast path declined", i)
+				}
+				m := new(dns.Msg)
+				if err := m.Unpack(resp); err != nil || len(m.Answer) != 2 {
+					t.Fatalf("query %d: %v %v", i, m, err)
+				}
+			}
+			if got := signer.signs.Load(); got != c.asks {
+				t.Errorf("the signer was asked %d times, want %d", got, c.asks)
+			}
+		})
 	}
 }
