@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,9 +35,11 @@ type signedEnv struct {
 	zone   bool
 	tools  map[string]string // knotc, delv
 	kek    string            // the key-encryption key file every node reads
-	ds     []string          // the zone's DS records in the root zone
 	serial int               // the root zone's SOA serial
 	anchor *dns.DS           // the root key's DS: the resolvers' trust anchor
+
+	mu sync.Mutex // guards ds, which the validating watch reads
+	ds []string   // the zone's DS records in the root zone
 }
 
 // newSignedEnv is newEnv for the DNSSEC suite.
@@ -193,7 +196,9 @@ func (s *signedEnv) delvAnchor() string {
 // them, signed. It returns how long Knot took.
 func (e *env) setRootDS(t *testing.T, ds []string) time.Duration {
 	t.Helper()
+	e.signed.mu.Lock()
 	e.signed.ds = ds
+	e.signed.mu.Unlock()
 	dir := filepath.Join(e.dir, "knot")
 	e.writeRootZone(t, filepath.Join(dir, "root.zone"))
 	start := time.Now()

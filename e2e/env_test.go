@@ -140,6 +140,10 @@ func newEnvWith(t *testing.T, signed *signedEnv) *env {
 		signed.tools, more = lookTools(signedTools())
 		missing = append(missing, more...)
 	}
+	if signed != nil && tools["unbound"] != "" {
+		// The tampered-answer scenario runs a second Unbound.
+		signed.tools["unbound"] = tools["unbound"]
+	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		t.Skipf("e2e: missing tools: %s", strings.Join(missing, ", "))
@@ -708,31 +712,42 @@ func (e *env) unboundData(t *testing.T, dir, ip string, port int) map[string]any
 // startUnbound runs Unbound with root hints that point at the parent.
 func (e *env) startUnbound(t *testing.T, bin string) {
 	t.Helper()
-	dir := filepath.Join(e.dir, "unbound")
+	e.resolver, e.resAddr = e.runUnbound(t, bin, "unbound", e.ip(20), 53, "")
+}
+
+// runUnbound starts an Unbound named name (its directory and log) on
+// ip:port, forwarding everything to forward when set, and waits until it
+// answers the zone's SOA.
+func (e *env) runUnbound(t *testing.T, bin, name, ip string, port int, forward string) (*proc, string) {
+	t.Helper()
+	dir := filepath.Join(e.dir, name)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "root.hints"), ".  3600000  NS  a.root-servers.test.\na.root-servers.test.  3600000  A  "+e.ip(10)+"\n", nil)
-	writeFile(t, filepath.Join(dir, "unbound.conf"), unboundConf, e.unboundData(t, dir, e.ip(20), 53))
-	e.resAddr = net.JoinHostPort(e.ip(20), "53")
-	e.resolver = newProc(t, "unbound", filepath.Join(e.dir, "unbound.log"), bin, "-d", "-c", filepath.Join(dir, "unbound.conf"))
-	if err := e.resolver.start(); err != nil {
+	data := e.unboundData(t, dir, ip, port)
+	data["Forward"] = forward
+	writeFile(t, filepath.Join(dir, "unbound.conf"), unboundConf, data)
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	p := newProc(t, name, filepath.Join(e.dir, name+".log"), bin, "-d", "-c", filepath.Join(dir, "unbound.conf"))
+	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
 	_, err := poll(20*time.Second, step, func() error {
-		if err := e.resolver.exitErr(); err != nil {
+		if err := p.exitErr(); err != nil {
 			return err
 		}
-		r, _, err := exchange(e.resAddr, ask{name: zone, qtype: dns.TypeSOA, rd: true}, time.Second)
+		r, _, err := exchange(addr, ask{name: zone, qtype: dns.TypeSOA, rd: true}, time.Second)
 		if err != nil {
 			return err
 		}
 		if r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 {
-			return fmt.Errorf("%s SOA through %s: %s, %d answers", zone, e.resAddr, dns.RcodeToString[r.Rcode], len(r.Answer))
+			return fmt.Errorf("%s SOA through %s: %s, %d answers", zone, addr, dns.RcodeToString[r.Rcode], len(r.Answer))
 		}
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("unbound: %v", err)
+		t.Fatalf("%s: %v", name, err)
 	}
+	return p, addr
 }
