@@ -33,7 +33,7 @@ type signedEnv struct {
 	// zone is set when the traffic document signs the zone and the root
 	// holds its DS; without it only the parent is signed.
 	zone   bool
-	tools  map[string]string // knotc, delv
+	tools  map[string]string // knotd, knotc, delv, unbound
 	kek    string            // the key-encryption key file every node reads
 	serial int               // the root zone's SOA serial
 	anchor *dns.DS           // the root key's DS: the resolvers' trust anchor
@@ -51,7 +51,7 @@ func newSignedEnv(t *testing.T) *env {
 // signedTools are the tools the DNSSEC suite needs besides the others,
 // each with its Debian package.
 func signedTools() map[string]string {
-	return map[string]string{"knotc": "knot", "delv": "bind9-dnsutils"}
+	return map[string]string{"knotd": "knot", "knotc": "knot", "delv": "bind9-dnsutils"}
 }
 
 // knotPolicy signs the root zone with one ECDSA P-256 key that never
