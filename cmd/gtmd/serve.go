@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -93,6 +94,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(c.Log, stderr)
+	created, err := ensureKEK(c, os.Getenv, rand.Reader)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("DNSSEC key-encryption key created; every node that joins this store needs a copy", "file", c.DNSSEC.KeyEncryptionKeyFile)
+	}
 	raiseOpenFileLimit(log)
 	// SIGHUP is caught from the start: during start-up it must not kill
 	// the process.

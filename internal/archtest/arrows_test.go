@@ -45,6 +45,7 @@ func TestArrowsPointOneWay(t *testing.T) {
 		{"pkg/cluster", []string{"pkg/resolver", "pkg/policy", "pkg/admin", "pkg/node", "go.etcd.io/etcd/server/"}},
 		{"pkg/admin", []string{"pkg/node", "pkg/resolver", "go.etcd.io/"}},
 		{"pkg/client", []string{"pkg/node", "pkg/resolver", "go.etcd.io/", "google.golang.org/grpc"}},
+		{"pkg/dnssec", []string{"pkg/cluster", "pkg/node", "pkg/admin", "pkg/resolver", "pkg/health", "pkg/policy", "pkg/config", "geo", "go.etcd.io/"}},
 	} {
 		for dep := range deps(t, tc.pkg) {
 			for _, bad := range tc.forbidden {

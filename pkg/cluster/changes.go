@@ -17,6 +17,8 @@ const (
 	ChangeOverride
 	// ChangeExternal is an external check's pushed status set or gone.
 	ChangeExternal
+	// ChangeKeySet is a zone's DNSSEC key set written or gone.
+	ChangeKeySet
 )
 
 // Change names one key that a State changed from the State before it,
@@ -31,6 +33,8 @@ type Change struct {
 	Check string
 	// Endpoint is the overridden endpoint.
 	Endpoint health.EndpointKey
+	// Zone is the zone whose key set changed.
+	Zone string
 }
 
 // changeLogLimit is how many changes a state keeps; past it the older

@@ -8,6 +8,7 @@
 //	<prefix>overrides/<service>/<id>    operator overrides, durable
 //	<prefix>external/<check>            pushed statuses of external checks, durable
 //	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
+//	<prefix>dnssec/<zone>               each zone's DNSSEC key set (opaque, its private keys sealed), durable, never deleted
 //
 // A node writes an observation only when its status changes (and all of
 // them when it takes a new lease); its liveness is the lease and the

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -101,7 +102,11 @@ func describe(s *State) string {
 			fmt.Fprintf(&b, " %s/%s=%s", n, c, o.Status)
 		}
 	}
-	fmt.Fprintf(&b, " ], %d overrides, %d external", len(s.Overrides), len(s.External))
+	fmt.Fprintf(&b, " ], %d overrides, %d external, key sets [", len(s.Overrides), len(s.External))
+	for zone, ks := range s.KeySets {
+		fmt.Fprintf(&b, " %s@%d", zone, ks.Revision)
+	}
+	b.WriteString(" ]")
 	return b.String()
 }
 
@@ -301,4 +306,18 @@ func hasMember(id string) func(*State) bool {
 
 func noMember(id string) func(*State) bool {
 	return func(s *State) bool { _, ok := s.Members[id]; return !ok }
+}
+
+// longLease keeps a node's lease for a minute: no heartbeat writes while
+// states are compared.
+func longLease(o *Options) { o.LeaseTTL = time.Minute }
+
+// proxiedPair opens node "a" behind a proxy that can cut it off from
+// etcd, and a "writer" connected directly, both with long leases.
+func proxiedPair(t testing.TB, eps []string) (a, w *node, proxy *clustertest.Proxy) {
+	t.Helper()
+	proxy = clustertest.StartProxy(t, eps[0])
+	a = openNode(t, []string{proxy.Endpoint()}, "a", longLease)
+	w = openNode(t, eps, "writer", longLease)
+	return a, w, proxy
 }

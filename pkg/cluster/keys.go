@@ -10,6 +10,8 @@ const (
 	dirOverrides    = "overrides/"
 	dirExternal     = "external/"
 	dirDetails      = "details/"
+	// dirDNSSEC holds each zone's DNSSEC key set (keysets.go).
+	dirDNSSEC = "dnssec/"
 	// keyCookieSecret holds the cluster's DNS cookie secrets
 	// (cookiesecret.go); the state's watch passes it by.
 	keyCookieSecret = "cookie-secret"
@@ -32,6 +34,7 @@ func (k keys) override(service, endpoint string) string {
 func (k keys) external(check string) string { return k.prefix + dirExternal + check }
 func (k keys) details(node string) string   { return k.prefix + dirDetails + node }
 func (k keys) cookieSecret() string         { return k.prefix + keyCookieSecret }
+func (k keys) keySet(zone string) string    { return k.prefix + dirDNSSEC + zone }
 
 // split returns the directory and the rest of a key below the prefix.
 func (k keys) split(key string) (dir, rest string, ok bool) {
@@ -42,7 +45,7 @@ func (k keys) split(key string) (dir, rest string, ok bool) {
 	if rel == keyTraffic {
 		return keyTraffic, "", true
 	}
-	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirExternal, dirDetails} {
+	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirExternal, dirDetails, dirDNSSEC} {
 		if r, ok := strings.CutPrefix(rel, d); ok {
 			return d, r, true
 		}

@@ -42,6 +42,9 @@ func stateDiff(a, b *State) string {
 	if !reflect.DeepEqual(a.External, b.External) {
 		d = append(d, fmt.Sprintf("%d external vs %d", len(a.External), len(b.External)))
 	}
+	if !reflect.DeepEqual(a.KeySets, b.KeySets) {
+		d = append(d, fmt.Sprintf("key sets %v vs %v", a.KeySets, b.KeySets))
+	}
 	return strings.Join(d, "; ")
 }
 
@@ -70,11 +73,7 @@ func TestCompactionDuringWatch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			eps := clustertest.StartEtcd(t)
-			proxy := clustertest.StartProxy(t, eps[0])
-			// Long leases: no heartbeat writes while the states are compared.
-			long := func(o *Options) { o.LeaseTTL = time.Minute }
-			a := openNode(t, []string{proxy.Endpoint()}, "a", long)
-			w := openNode(t, eps, "writer", long)
+			a, w, proxy := proxiedPair(t, eps)
 			ctx := ctxT(t)
 
 			if _, err := w.ApplyTraffic(ctx, loadTraffic(t), NoDocument); err != nil {
@@ -131,7 +130,7 @@ func TestCompactionDuringWatch(t *testing.T) {
 				t.Logf("a: %s", line)
 			}
 
-			fresh := openNode(t, eps, "fresh", long)
+			fresh := openNode(t, eps, "fresh", longLease)
 			var diff string
 			eventually(t, 15*time.Second, func() bool {
 				sa, sf := a.State(), fresh.State()

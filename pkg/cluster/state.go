@@ -31,6 +31,10 @@ type State struct {
 	Written   map[string]int64
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
+	// KeySets are the zones' DNSSEC key sets, by zone name (lower case,
+	// fully qualified). They outlive their zones in the document, so a
+	// zone added again signs with the keys it had.
+	KeySets map[string]StoredKeySet
 	// details holds each node's detail key as stored (see Details).
 	details map[string][]byte
 
@@ -79,8 +83,8 @@ func (s *State) observationsOf(node string) map[string]health.Observation {
 
 // owned is what a state being built has copied from the one before.
 type owned struct {
-	observations        map[string]bool
-	overrides, external bool
+	observations                 map[string]bool
+	overrides, external, keySets bool
 }
 
 // overridesForWrite returns the overrides for writing, copying them
@@ -103,6 +107,16 @@ func (s *State) externalForWrite() map[string]health.External {
 	return s.External
 }
 
+// keySetsForWrite returns the key sets for writing, copying them first
+// when the state shares them with the one before.
+func (s *State) keySetsForWrite() map[string]StoredKeySet {
+	if s.owned != nil && !s.owned.keySets {
+		s.KeySets = maps.Clone(s.KeySets)
+		s.owned.keySets = true
+	}
+	return s.KeySets
+}
+
 func newState() *State {
 	return &State{
 		Members:      map[string]Member{},
@@ -110,6 +124,7 @@ func newState() *State {
 		Observations: map[string]map[string]health.Observation{},
 		Overrides:    map[health.EndpointKey]health.Override{},
 		External:     map[string]health.External{},
+		KeySets:      map[string]StoredKeySet{},
 		details:      map[string][]byte{},
 		log:          &changeLog{},
 	}

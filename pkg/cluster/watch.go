@@ -155,6 +155,10 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		st.details[rest] = kv.Value
 		st.Written[rest] = max(st.Written[rest], kv.ModRevision)
 		st.record(Change{Kind: ChangeMember, Node: rest})
+	case dirDNSSEC:
+		// Opaque here: pkg/dnssec reads (and unseals) them.
+		st.keySetsForWrite()[rest] = StoredKeySet{Zone: rest, Value: kv.Value, Revision: kv.ModRevision}
+		st.record(Change{Kind: ChangeKeySet, Zone: rest})
 	}
 	if err != nil {
 		s.log.Warn("unreadable value in the cluster store", "key", key, "err", err)
@@ -213,5 +217,9 @@ func (s *Store) applyDelete(st *State, key string) {
 		st.record(Change{Kind: ChangeExternal, Check: rest})
 	case dirDetails:
 		delete(st.details, rest)
+	case dirDNSSEC:
+		// gtmd never deletes a key set; an operator may, by hand.
+		delete(st.keySetsForWrite(), rest)
+		st.record(Change{Kind: ChangeKeySet, Zone: rest})
 	}
 }

@@ -12,13 +12,19 @@ import (
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
-// RevisionMismatchError is returned when a document was applied against a
-// revision that is no longer the stored one.
+// RevisionMismatchError is returned when a document or a zone's key set
+// was written against a revision that is no longer the stored one.
 type RevisionMismatchError struct {
 	Want, Current int64
+	// Zone is the zone whose key set was to be replaced; "" for the
+	// traffic document.
+	Zone string
 }
 
 func (e *RevisionMismatchError) Error() string {
+	if e.Zone != "" {
+		return fmt.Sprintf("the stored DNSSEC key set of zone %s is at revision %d, not %d", e.Zone, e.Current, e.Want)
+	}
 	return fmt.Sprintf("the stored traffic document is at revision %d, not %d", e.Current, e.Want)
 }
 

@@ -24,6 +24,7 @@ type Node struct {
 	RRL         RRL          `yaml:"rrl" json:"rrl"`
 	Cookies     Cookies      `yaml:"cookies" json:"cookies"`
 	Health      NodeHealth   `yaml:"health" json:"health"`
+	DNSSEC      NodeDNSSEC   `yaml:"dnssec" json:"dnssec"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -262,7 +263,8 @@ func (n *Node) validate(l *faultList) {
 func (n *Node) ResolvePaths(dir string) {
 	for _, p := range []*string{&n.DataDir, &n.TrafficFile, &n.GeoIP.Database, &n.GeoIP.ASNDatabase,
 		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey, &n.Admin.PeerCA,
-		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile} {
+		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile,
+		&n.DNSSEC.KeyEncryptionKeyFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

@@ -95,6 +95,7 @@ func TestLoadNodeFull(t *testing.T) {
 		RRL:         RRL{ResponsesPerSecond: 50, Slip: 3, IPv4Prefix: 28, IPv6Prefix: 64, TableSize: 4096},
 		Cookies:     Cookies{Enabled: true, Require: true, SecretRotation: Duration(6 * time.Hour)},
 		Health:      NodeHealth{MaxConcurrentProbes: 512},
+		DNSSEC:      NodeDNSSEC{KeyEncryptionKeyFile: "dnssec.kek", UnsignedFallback: true},
 	}
 	if !reflect.DeepEqual(n, want) {
 		diffJSON(t, n, want)
@@ -291,6 +292,7 @@ func TestNodeResolvePaths(t *testing.T) {
 		{"admin.tokens_file (absolute)", n.Admin.TokensFile, "/etc/gtmd/tokens"},
 		{"admin.tls_key (empty)", n.Admin.TLSKey, ""},
 		{"geoip.database (absolute)", n.GeoIP.Database, "/var/lib/gtmd/GeoLite2-City.mmdb"},
+		{"dnssec.key_encryption_key_file", n.DNSSEC.KeyEncryptionKeyFile, "/etc/gtmd/dnssec.kek"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %q, want %q", tc.name, tc.got, tc.want)

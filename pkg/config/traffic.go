@@ -24,6 +24,8 @@ type Zone struct {
 	// Records when the document is loaded. A relative path is taken from
 	// the traffic document's directory.
 	ZoneFile string `yaml:"zone_file,omitempty" json:"zone_file,omitempty"`
+	// DNSSEC signs the zone; nil (the default) serves it unsigned.
+	DNSSEC *ZoneDNSSEC `yaml:"dnssec,omitempty" json:"dnssec,omitempty"`
 }
 
 // SOA holds the zone's SOA fields but the serial, which gtmd derives from

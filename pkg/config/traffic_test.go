@@ -32,6 +32,9 @@ func wantTrafficFull() *Traffic {
 					{Name: "mail.example.com.", Type: "A", Data: []string{"192.0.2.25"}},
 					{Name: "*.static.example.com.", Type: "TXT", Data: []string{`"hello"`}},
 				},
+				DNSSEC: &ZoneDNSSEC{Enabled: true, Algorithm: DNSSECAlgorithmED25519, Keys: DNSSECKeysSplit,
+					SignatureValidity: sec(240 * 3600), SignatureRefresh: sec(72 * 3600), InceptionBackdate: sec(2 * 3600),
+					PropagationDelay: sec(30 * 60), ParentDSTTL: 3600},
 			},
 			{
 				Name: "example.net.",
@@ -40,6 +43,8 @@ func wantTrafficFull() *Traffic {
 					Refresh: DefaultSOARefresh, Retry: DefaultSOARetry, Expire: DefaultSOAExpire, Minimum: DefaultSOAMinimum},
 				NS:      []string{"ns1.example.com."},
 				Records: []Record{{Name: "example.net.", Type: "TXT", Data: []string{`"v=spf1 -all"`}}},
+				// Defaults stay out of the document: WithDefaults fills them.
+				DNSSEC: &ZoneDNSSEC{Enabled: true},
 			},
 		},
 		Services: []Service{

@@ -86,6 +86,7 @@ func validateTTL(field string, ttl uint32, l *faultList) {
 
 func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	zi := &zoneIndex{types: map[string]map[uint16]bool{}, cuts: map[string]bool{}}
+	validateDNSSEC(z, path, l)
 	name, ok := validateName(path+".name", z.Name, l)
 	if !ok {
 		// The rest of the zone is still checked where it does not depend
@@ -138,6 +139,7 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 			l.addf(fmt.Sprintf("%s.records[%d].type", path, i), "%s is delegated, so a %s record there would never be answered; only NS, DS and glue (A, AAAA) may be there", owner, r.Type)
 		}
 	}
+	validateSignedRecords(z, path, l)
 	if z.ZoneFile != "" {
 		// The zone file was not merged (its fault is reported); the glue
 		// may well be in it.

@@ -16,8 +16,15 @@ func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 	name := r.name
 	for chain := 0; ; chain++ {
 		if cut := z.cutAbove(name); cut != nil && !(cut.name == name && r.qtype == dns.TypeDS) {
+			r.cut = cut
 			h.referral(cut, resp)
 			return
+		}
+		if name == z.name && isKeyType(r.qtype) {
+			if set := apexKeys(s.signerOf(z.name), r.qtype); len(set) > 0 {
+				resp.Answer = append(resp.Answer, set...)
+				return
+			}
 		}
 		n, wild := z.nodes[name], false
 		if n == nil {
@@ -25,6 +32,7 @@ func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 			if ce.wildcard == nil {
 				resp.Rcode = dns.RcodeNameError
 				resp.Ns = append(resp.Ns, z.negSOA...)
+				r.denied, r.deniedNode = name, nil
 				return
 			}
 			n, wild = ce.wildcard, true
@@ -32,6 +40,7 @@ func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 		target, ok := h.answerNode(s, n, name, wild, r, resp)
 		if !ok {
 			resp.Ns = append(resp.Ns, z.negSOA...)
+			r.denied, r.deniedNode = name, n
 			return
 		}
 		if target == "" {

@@ -24,6 +24,42 @@ type Explanation struct {
 	Trace policy.Trace
 	// Scope is the ECS scope the answer relies on.
 	Scope int
+	// Signing says whether the answer is signed for a client that sets
+	// the DO bit, and with which keys.
+	Signing SigningExplained
+}
+
+// SigningExplained is how an answer is signed.
+type SigningExplained struct {
+	// Signed is set when clients that set the DO bit get the answer
+	// signed; KeyTags and Algorithm are the keys that sign it.
+	Signed    bool
+	KeyTags   []uint16
+	Algorithm uint8
+	// Reason says why the answer is not signed when it is not.
+	Reason string
+}
+
+// explainSigning says how the answer to qtype from zone is signed in s.
+func explainSigning(s *Snapshot, zone string, qtype uint16) SigningExplained {
+	sg, ok := s.signingOf(zone)
+	switch {
+	case zone == "":
+		return SigningExplained{Reason: "no zone served here holds the name"}
+	case !ok:
+		return SigningExplained{Reason: "the zone is not signed"}
+	case sg.Signer == nil && sg.Unsigned:
+		return SigningExplained{Reason: "the zone's keys are not available on this node; it answers unsigned (unsigned_fallback)"}
+	case sg.Signer == nil:
+		return SigningExplained{Reason: "the zone's keys are not available on this node; it answers SERVFAIL"}
+	}
+	e := SigningExplained{Signed: true, KeyTags: sg.Signer.KeyTags(qtype)}
+	if keys := sg.Signer.DNSKEYs(); len(keys) > 0 {
+		if k, ok := keys[0].(*dns.DNSKEY); ok {
+			e.Algorithm = k.Algorithm
+		}
+	}
+	return e
 }
 
 // EndpointHealth is an endpoint's health in a snapshot.
@@ -49,6 +85,9 @@ func (h *Handler) Explain(name string, qtype uint16, client netip.Addr, ecs neti
 	}
 	st := h.resolveUnpacked(q, client, false, new(policy.Trace))
 	ex := &Explanation{Response: &st.resp, Client: st.req.client, Trace: *st.req.trace, Scope: st.req.scope}
+	if s := h.snap.Load(); s != nil {
+		ex.Signing = explainSigning(s, st.req.zone, qtype)
+	}
 	if sn := st.req.explained; sn != nil {
 		ex.Service = sn.name
 		for i, e := range sn.endpoints {

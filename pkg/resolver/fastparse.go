@@ -116,7 +116,7 @@ func parseFastQuery(b []byte, q *fastQuery) fastVerdict {
 // any data type; the meta types it refuses or rejects are left to it.
 func fastType(qtype uint16) bool {
 	switch qtype {
-	case dns.TypeNone, dns.TypeOPT, dns.TypeTSIG, dns.TypeTKEY, dns.TypeAXFR, dns.TypeIXFR:
+	case dns.TypeNone, dns.TypeOPT, dns.TypeTSIG, dns.TypeTKEY, dns.TypeAXFR, dns.TypeIXFR, typeNXNAME:
 		return false
 	}
 	return true
@@ -184,6 +184,11 @@ func (q *fastQuery) readOPT(b []byte) bool {
 	q.edns = true
 	q.udpSize = binary.BigEndian.Uint16(b[optClass:])
 	q.do = b[optFlags]&0x80 != 0
+	if b[optFlags]&0x40 != 0 {
+		// Compact Answers OK (RFC 9824): only signed zones read it, and
+		// the full path echoes it.
+		return false
+	}
 	for opts := b[optHeaderLen:]; len(opts) > 0; {
 		if len(opts) < 4 {
 			return false

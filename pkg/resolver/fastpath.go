@@ -57,6 +57,8 @@ type fastResponse struct {
 	// keyBytes, when set, is the rate limiting key's name (the query
 	// name of a wildcard answer), in place of keyName.
 	keyBytes []byte
+	// sig is the signature of a service's answer to a query with DO.
+	sig packedSig
 }
 
 // answerFast is AnswerPacket with the pooled state.
@@ -163,8 +165,24 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 		fr.hdr, fr.rcode, fr.class = refusedHeader(), dns.RcodeRefused, ClassError
 		return true
 	}
+	var signer Signer
+	if s.signing != nil {
+		if sg, ok := s.signing[z.name]; ok {
+			if isKeyType(q.qtype) || sg.Signer == nil && !sg.Unsigned {
+				// The apex keys and SERVFAIL are the full path's: the
+				// precomputed answers outlive a key change.
+				return false
+			}
+			if q.do {
+				signer = sg.Signer
+			}
+		}
+	}
 	a, sn, wild := h.fastLookup(s, z, name, q.qtype)
 	switch {
+	case a != nil && signer != nil:
+		// Static answers are signed on the full path.
+		return false
 	case a != nil:
 		fr.fastAnswer, fr.bodyLen = *a, len(a.body)
 		if wild && len(a.answerEnds) > 0 {
@@ -192,13 +210,21 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 	}
 	fr.service, fr.chosen, fr.qtype, fr.zone = sn, chosen, q.qtype, z.name
 	if n == 0 {
-		// NODATA, with the zone's SOA as answerZone gives it.
-		if z.negSOAWire == nil {
+		// NODATA, with the zone's SOA as answerZone gives it; signed, it
+		// needs the full path's denial.
+		if z.negSOAWire == nil || signer != nil {
 			return false
 		}
 		fr.hdr, fr.body, fr.bodyLen = fastHeader(0, 1), z.negSOAWire, len(z.negSOAWire)
 		fr.class, fr.keyName = ClassNoData, z.name
 		return true
+	}
+	if signer != nil {
+		fr.sig = h.serviceSig(sn, q.qtype, chosen, signer)
+		if fr.sig.wire == nil {
+			return false
+		}
+		n, size = n+fr.sig.n, size+len(fr.sig.wire)
 	}
 	fr.hdr, fr.bodyLen = fastHeader(n, 0), size
 	fr.class, fr.keyName, fr.keyType = ClassAnswer, sn.name, q.qtype
@@ -227,7 +253,7 @@ func (fr *fastResponse) appendBody(out []byte) []byte {
 			out = append(out, e.aaaaWire...)
 		}
 	}
-	return out
+	return append(out, fr.sig.wire...)
 }
 
 // appendWireName appends a fully qualified name in presentation form

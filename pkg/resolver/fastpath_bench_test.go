@@ -29,8 +29,9 @@ type fastCase struct {
 }
 
 // fastCases are the queries the fast path is held to 0 allocations on:
-// static answers (a wildcard's too), services with and without a client subnet (the
-// decision table warm), and a valid cookie.
+// static answers (a wildcard's too), services with and without a client
+// subnet (the decision table warm), signed for a client that sets DO
+// too, and a valid cookie.
 func fastCases(tb testing.TB) []fastCase {
 	tb.Helper()
 	clock := newFakeClock(time.Unix(1_700_000_000, 0))
@@ -44,6 +45,9 @@ func fastCases(tb testing.TB) []fastCase {
 	ps := newPolicySetup(tb, true)
 	de := clientIn(tb, "de")
 	subnet := ecs4(de.Addr().String(), uint8(de.Bits()))
+	signedStatic := newHandler(snap.WithSigning(map[string]resolver.Signing{"example.test.": {Signer: newTestSigner(tb, "example.test.")}}))
+	signedGeo := newPolicySetup(tb, true).handler
+	signedGeo.Swap(ps.snap.WithSigning(map[string]resolver.Signing{"gtm.test.": {Signer: newTestSigner(tb, "gtm.test.")}}))
 	return []fastCase{
 		{"staticA", static, packEdited(tb, "host.example.test.", dns.TypeA, nil)},
 		{"staticAEDNS", static, packEdited(tb, "host.example.test.", dns.TypeA, withOPT(1232, false))},
@@ -52,6 +56,8 @@ func fastCases(tb testing.TB) []fastCase {
 		{"serviceFailover", static, packEdited(tb, "www.example.test.", dns.TypeA, withOPT(1232, false))},
 		{"latencyWithECS", ps.handler, packEdited(tb, "latency.gtm.test.", dns.TypeA, withOPT(1232, false, subnet))},
 		{"geoWithECS", ps.handler, packEdited(tb, "geo.gtm.test.", dns.TypeA, withOPT(1232, false, subnet))},
+		{"serviceFailoverSigned", signedStatic, packEdited(tb, "www.example.test.", dns.TypeA, withOPT(1232, true))},
+		{"latencyWithECSSigned", signedGeo, packEdited(tb, "latency.gtm.test.", dns.TypeA, withOPT(1232, true, subnet))},
 		{"validCookie", cookies, packEdited(tb, "host.example.test.", dns.TypeA, withOPT(1232, false, cookieOpt(valid)))},
 	}
 }

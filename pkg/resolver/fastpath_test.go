@@ -252,6 +252,7 @@ func diffSetups(tb testing.TB) []diffSetup {
 	withGeo := base
 	withGeo.locator = testLocator(tb)
 	rnd := snapshotFrom(tb, randomPolicies())
+	signed := test.WithSigning(map[string]resolver.Signing{"example.test.": {Signer: newTestSigner(tb, "example.test.")}})
 	return []diffSetup{
 		{"test document", test, base},
 		{"test document, primaries down", test.WithHealthChanges([]resolver.HealthChange{
@@ -265,6 +266,8 @@ func diffSetups(tb testing.TB) []diffSetup {
 			{Service: "failover.gtm.test.", Endpoint: "primary"}, {Service: "failover.gtm.test.", Endpoint: "backup"},
 		}), withGeo},
 		{"wildcards", snapshotFrom(tb, wildcards()), base},
+		{"test document, signed", signed, base},
+		{"test document, signed, primaries down", signed.WithHealthChanges([]resolver.HealthChange{{Service: "www.example.test.", Endpoint: "primary"}}), base},
 		{"random policies", rnd, base},
 		{"random policies, down", rnd.WithHealthChanges([]resolver.HealthChange{{Service: "gone.rnd.test.", Endpoint: "only"}, {Service: "multi.rnd.test.", Endpoint: "a"}}), base},
 	}

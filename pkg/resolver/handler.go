@@ -227,6 +227,11 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	case question.Qclass != dns.ClassINET:
 		resp.Rcode = dns.RcodeRefused
 		return
+	case r.qtype == typeNXNAME:
+		// NXNAME only marks a compact denial's NSEC; a query for it is
+		// malformed (RFC 9824 §3.5).
+		resp.Rcode = dns.RcodeFormatError
+		return
 	case r.qtype == dns.TypeAXFR || r.qtype == dns.TypeIXFR:
 		// Zone transfers are not served: every node reads the same
 		// document from the store instead.
@@ -243,9 +248,16 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 		resp.Rcode = dns.RcodeRefused
 		return
 	}
-	resp.Authoritative = true
 	r.zone = z.name
+	if s.cannotSign(z.name) {
+		resp.Rcode = dns.RcodeServerFailure
+		return
+	}
+	resp.Authoritative = true
 	h.answerZone(s, z, r, resp)
+	if r.do && s.signing != nil {
+		h.signAnswer(s, r, resp)
+	}
 }
 
 // lowerName returns name in lower case and fully qualified, allocating

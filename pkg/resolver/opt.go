@@ -62,6 +62,9 @@ func (r *request) appendOPT(msg []byte, extRcode uint8) []byte {
 	if r.do {
 		flags = 0x80
 	}
+	if r.co {
+		flags |= ednsFlagCO >> 8
+	}
 	rdlen := r.optionsLen()
 	msg = append(msg, 0, byte(dns.TypeOPT>>8), byte(dns.TypeOPT&0xff),
 		byte(DefaultUDPSize>>8), byte(DefaultUDPSize&0xff), extRcode, 0, flags, 0,
@@ -99,6 +102,9 @@ func (r *request) optRR() *dns.OPT {
 	opt := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT, Class: DefaultUDPSize}}
 	if r.do {
 		opt.SetDo()
+	}
+	if r.co {
+		opt.Hdr.Ttl |= ednsFlagCO
 	}
 	if r.ecs {
 		opt.Option = append(opt.Option, &dns.EDNS0_SUBNET{

@@ -60,6 +60,15 @@ type request struct {
 	// the identifier the answer carries, empty for none.
 	nsidAsked bool
 	nsid      string
+	// co is the query's Compact Answers OK flag (RFC 9824 §4): the
+	// client takes NXDOMAIN with a compact denial.
+	co bool
+	// denied is the name a negative answer is about, and deniedNode its
+	// node (nil when the name does not exist), for the NSEC a signed
+	// answer carries; cut is the delegation a referral is for.
+	denied     string
+	deniedNode *node
+	cut        *node
 	// extRcode is the upper bits of the rcode, which pack moves into the
 	// OPT record.
 	extRcode uint8
@@ -131,6 +140,7 @@ func (r *request) parseEDNS(q *dns.Msg) int {
 	}
 	r.edns = true
 	r.do = opt.Do()
+	r.co = opt.Hdr.Ttl&ednsFlagCO != 0
 	r.size = int(max(min(opt.UDPSize(), DefaultUDPSize), minUDPSize))
 	if opt.Version() != 0 {
 		return dns.RcodeBadVers

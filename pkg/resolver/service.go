@@ -26,6 +26,8 @@ type serviceNode struct {
 	// counters are the decision counters, made on the first answer; they
 	// go away with the service (Metrics.decided).
 	counters atomic.Pointer[serviceCounters]
+	// sigs are the packed signatures of its answers (fastsign.go).
+	sigs atomic.Pointer[serviceSigs]
 }
 
 // endpointAnswer is what one endpoint contributes to an answer.
@@ -99,4 +101,22 @@ func addrBytes(a string) []byte {
 // isCNAME reports whether the service answers with a CNAME.
 func (sn *serviceNode) isCNAME() bool {
 	return len(sn.endpoints) > 0 && sn.endpoints[0].cname != nil
+}
+
+// addressTypes lists the address types the service's endpoints hold:
+// what exists at its name whichever endpoints a policy picks.
+func (sn *serviceNode) addressTypes() []uint16 {
+	var a, aaaa bool
+	for i := range sn.endpoints {
+		a = a || len(sn.endpoints[i].a) > 0
+		aaaa = aaaa || len(sn.endpoints[i].aaaa) > 0
+	}
+	var types []uint16
+	if a {
+		types = append(types, dns.TypeA)
+	}
+	if aaaa {
+		types = append(types, dns.TypeAAAA)
+	}
+	return types
 }

@@ -26,6 +26,9 @@ type Snapshot struct {
 	// their changes.
 	decisions   *decisionTable
 	decisionGen *atomic.Int64
+	// signing holds the zones whose answers are signed (WithSigning);
+	// nil, the common case, costs the query path one nil check.
+	signing map[string]Signing
 }
 
 // Serial is the SOA serial the snapshot's zones carry.
