@@ -1,5 +1,5 @@
 // Package cli is gtmd's operator subcommands: apply, get, health,
-// members, drain, undrain and explain, which call a node's admin API
+// members, drain, undrain, explain and dnssec, which call a node's admin API
 // through pkg/client, and validate, which checks a document offline. It
 // owns their flags, their output (tables for people, -o json for
 // scripts), their environment variables and their exit codes; cmd/gtmd
@@ -47,6 +47,7 @@ const Usage = `  validate   check a traffic document offline: gtmd validate -f t
   drain      force an endpoint down: gtmd drain SERVICE ENDPOINT [--reason R]
   undrain    clear an endpoint's override: gtmd undrain SERVICE ENDPOINT
   explain    the answer a node gives and why: gtmd explain NAME [TYPE] [--client IP] [--ecs CIDR] [--all-nodes]
+  dnssec     a signed zone's DS records, keys and rollover: gtmd dnssec ds|status|rollover|submitted ZONE
 `
 
 // Env is what a run reads and writes besides its command line.
@@ -83,6 +84,7 @@ func lookup(name string) (*command, bool) {
 		"drain":    {args: "SERVICE ENDPOINT [--reason R]", summary: "Force an endpoint down on every node, whatever its checks say.", outputs: []string{"table", "json"}, flags: drainFlags, run: runDrain},
 		"undrain":  {args: "SERVICE ENDPOINT", summary: "Clear an endpoint's override: its checks decide again.", outputs: []string{"table", "json"}, run: runUndrain},
 		"explain":  {args: "NAME [TYPE] [--client IP] [--ecs CIDR] [--all-nodes]", summary: "Show the answer a node gives and every step of why; with --all-nodes, ask every node and say whether they agree.", outputs: []string{"table", "json"}, flags: explainFlags, run: runExplain},
+		"dnssec":   {args: "ds|status|rollover|submitted ZONE", summary: "ds prints the DS records the parent zone should hold, ready to paste; status shows the zone's keys, whether this node can sign it, and its key rollover with what to do next; rollover starts a key rollover; submitted says the new DS is published at the parent, so that the rollover goes on.", outputs: []string{"table", "json"}, run: runDNSSEC},
 	}
 	c, ok := table[name]
 	return c, ok

@@ -70,6 +70,9 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 	}
 	fmt.Fprintf(tw, "client:\t%s\n", client)
 	fmt.Fprintf(tw, "rcode:\t%s\n", ex.Rcode)
+	if ex.DNSSEC != nil {
+		fmt.Fprintf(tw, "signed:\t%s\n", signedLine(ex.DNSSEC))
+	}
 	if ex.Service != "" {
 		fmt.Fprintf(tw, "service:\t%s\n", ex.Service)
 		fmt.Fprintf(tw, "rule:\t%s\n", cmp.Or(ex.Trace.Rule, "-"))

@@ -54,6 +54,9 @@ var (
 	ErrNotFound         = errors.New("not found")
 	ErrNotExternal      = errors.New("the check is not of type external")
 	ErrUnavailable      = errors.New("the store is unreachable")
+	// ErrConflict is a change the current state does not allow, such as
+	// a second key rollover while one is in progress (409).
+	ErrConflict = errors.New("not possible in the current state")
 )
 
 // MemberSync is whether one member serves a revision.
@@ -108,6 +111,23 @@ type Explanation struct {
 	Client    ExplainClient     `json:"client"`
 	Endpoints []ExplainEndpoint `json:"endpoints,omitempty"`
 	Trace     policy.Trace      `json:"trace"`
+	// DNSSEC says whether the answer was signed and with which keys;
+	// nil when the node does not say (it has no DNSSEC).
+	DNSSEC *ExplainDNSSEC `json:"dnssec,omitempty"`
+}
+
+// ExplainDNSSEC is whether an explained answer was signed.
+type ExplainDNSSEC struct {
+	Signed bool `json:"signed"`
+	// Algorithm is the signing keys' algorithm as the traffic document
+	// names it (ecdsap256sha256, ed25519), when Signed.
+	Algorithm string `json:"algorithm,omitempty"`
+	// KeyTags are the tags of the keys whose RRSIGs the answer carries,
+	// when Signed.
+	KeyTags []uint16 `json:"key_tags,omitempty"`
+	// Reason says why it was not signed, such as "zone not signed" or
+	// "query without DO".
+	Reason string `json:"reason,omitempty"`
 }
 
 // ExplainClient is the client as the policy saw it.

@@ -1,8 +1,9 @@
 // Package admin is gtmd's admin HTTP API: health and readiness probes,
 // Prometheus metrics, and the /v1 operator calls: the traffic
 // document with ETag and If-Match, health, overrides, external check
-// status, members, explain (on this node or on every member) and a stream
-// of events.
+// status, members, explain (on this node or on every member), a stream
+// of events, and a signed zone's DS records, key status and rollover
+// (through a Backend that also implements DNSSECBackend).
 //
 // It decides nothing about answers itself: it parses and checks requests,
 // authenticates them against a tokens file, and reads and changes the node

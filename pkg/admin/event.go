@@ -11,14 +11,15 @@ import (
 // Event is one entry of GET /v1/events. Make one with NewEvent, which
 // names its type after its data.
 type Event struct {
-	// Type is health, config, member_join or member_leave.
+	// Type is health, config, member_join, member_leave or dnssec.
 	Type string    `json:"type"`
 	At   time.Time `json:"at"`
 	Data EventData `json:"data"`
 }
 
 // EventData is what an event says: an EndpointStatus (health), a
-// ConfigApplied (config), a MemberJoined or a MemberLeft.
+// ConfigApplied (config), a MemberJoined, a MemberLeft or a
+// DNSSECChanged (dnssec).
 type EventData interface {
 	// EventType is the event's type on the stream.
 	EventType() string
@@ -77,6 +78,8 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 		decode = decodeEventData[MemberJoined]
 	case MemberLeft{}.EventType():
 		decode = decodeEventData[MemberLeft]
+	case DNSSECChanged{}.EventType():
+		decode = decodeEventData[DNSSECChanged]
 	default:
 		*e = Event{Type: raw.Type, At: raw.At, Data: UnknownEvent{Name: raw.Type, Raw: raw.Data}}
 		return nil

@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gtmd/gtmd/pkg/admin"
-	"github.com/gtmd/gtmd/pkg/admin/admintest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -35,7 +34,7 @@ type limitedAPI struct {
 }
 
 // serveLimited serves the API of b with lim; opts and so give the rest.
-func serveLimited(t *testing.T, b *admintest.Backend, lim config.AdminLimits, opts admin.Options, so admin.ServerOptions) *limitedAPI {
+func serveLimited(t *testing.T, b admin.Backend, lim config.AdminLimits, opts admin.Options, so admin.ServerOptions) *limitedAPI {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	m, err := admin.NewMetrics(reg)

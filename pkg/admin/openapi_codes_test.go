@@ -67,6 +67,26 @@ func TestOpenAPIDocumentsWhatRoutesAnswer(t *testing.T) {
 		}
 	}
 
+	// The DNSSEC calls over a backend that signs zones: the 501s above
+	// were of one that does not.
+	signing := serveLimited(t, admintest.NewDNSSEC("n1", nil), config.AdminLimits{},
+		admin.Options{Tokens: testTokens(t), MaxBodyBytes: maxBody}, admin.ServerOptions{})
+	for _, rt := range admin.Routes() {
+		if !strings.HasPrefix(rt.Path, "/v1/dnssec/") {
+			continue
+		}
+		for _, p := range []struct{ how, token, zone string }{
+			{"a read token", "alice-token", "example.com"},
+			{"a write token", "ops-token", "example.com"},
+			{"a write token, again", "ops-token", "example.com"},
+			{"a zone not served", "ops-token", "example.net"},
+			{"a name that is no domain name", "ops-token", "a..b"},
+		} {
+			path := strings.ReplaceAll(rt.Path, "{zone}", p.zone)
+			record(rt, status(t, c, signing.url(path), rt.Method, p.token, "", ""), p.how+" over a signing backend")
+		}
+	}
+
 	// Without tokens the requests in progress count by client address: an
 	// event stream holds the only place, and every call is one too many.
 	busy := serveLimited(t, admintest.New("n1", nil), config.AdminLimits{MaxRequestsPerToken: 1}, admin.Options{}, admin.ServerOptions{})
@@ -98,7 +118,7 @@ func TestOpenAPIDocumentsWhatRoutesAnswer(t *testing.T) {
 
 // routePath fills a route's path parameters.
 func routePath(rt admin.Route) string {
-	return strings.NewReplacer("{service}", "www.example.com.", "{endpoint}", "a", "{name}", "c").Replace(rt.Path)
+	return strings.NewReplacer("{service}", "www.example.com.", "{endpoint}", "a", "{name}", "c", "{zone}", "example.com").Replace(rt.Path)
 }
 
 // status sends one request and returns the status it was answered with,

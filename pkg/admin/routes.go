@@ -38,6 +38,10 @@ var routes = []Route{
 	{Method: http.MethodGet, Path: "/v1/members", Auth: true, handle: (*server).getMembers},
 	{Method: http.MethodGet, Path: "/v1/explain", Auth: true, handle: (*server).getExplain},
 	{Method: http.MethodGet, Path: "/v1/events", Auth: true, handle: (*server).getEvents},
+	{Method: http.MethodGet, Path: "/v1/dnssec/{zone}", Auth: true, handle: (*server).getDNSSEC},
+	{Method: http.MethodGet, Path: "/v1/dnssec/{zone}/ds", Auth: true, handle: (*server).getDNSSECDS},
+	{Method: http.MethodPost, Path: "/v1/dnssec/{zone}/rollover", Auth: true, Write: true, handle: (*server).postDNSSECRollover},
+	{Method: http.MethodPost, Path: "/v1/dnssec/{zone}/submitted", Auth: true, Write: true, handle: (*server).postDNSSECSubmitted},
 }
 
 // Routes returns every call the API serves (GET routes answer HEAD too).

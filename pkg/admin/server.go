@@ -74,7 +74,9 @@ type Options struct {
 
 // server holds what the handlers share.
 type server struct {
-	backend   Backend
+	backend Backend
+	// dnssec is the backend's DNSSECBackend, nil when it has none.
+	dnssec    DNSSECBackend
 	gatherer  http.Handler
 	tokens    *Tokens
 	log       *slog.Logger
@@ -113,6 +115,7 @@ func New(opts Options) (http.Handler, error) {
 		wait:      opts.WaitTimeout,
 		heartbeat: opts.Heartbeat,
 	}
+	s.dnssec, _ = opts.Backend.(DNSSECBackend)
 	if s.tokens == nil && opts.TokensFile != "" {
 		t, err := LoadTokens(opts.TokensFile)
 		if err != nil {
@@ -328,7 +331,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, what string, err e
 		writeJSON(w, http.StatusBadRequest, ErrorBody{Error: faultSummary(verr), Faults: verr.Faults})
 	case errors.Is(err, ErrNotFound):
 		writeError(w, http.StatusNotFound, msg)
-	case errors.Is(err, ErrNotExternal):
+	case errors.Is(err, ErrNotExternal), errors.Is(err, ErrConflict):
 		writeError(w, http.StatusConflict, msg)
 	case errors.Is(err, ErrRevisionMismatch):
 		writeError(w, http.StatusPreconditionFailed, msg)

@@ -1,7 +1,8 @@
 // Package client is a Go client of a gtmd node's admin HTTP API (see
 // api/openapi.yaml): read and apply the traffic document, read health and
 // members, drain and undrain endpoints, push external check results,
-// explain answers, state failover bounds, and ask whether the node is
+// explain answers, state failover bounds, read a signed zone's DS records
+// and key status and drive its key rollovers, and ask whether the node is
 // ready. It returns the pkg/admin types the server encodes, and every
 // refusal of the API as an *APIError. It is what the gtmd operator
 // subcommands are built on, and holds no state but its options: a Client

@@ -53,13 +53,13 @@ const (
 )
 
 // Defaults of ZoneDNSSEC, Knot DNS's: its rrsig-lifetime, rrsig-refresh,
-// the hour by which it backdates inceptions, and its propagation-delay.
+// the 90 minutes by which it backdates inceptions, and its propagation-delay.
 const (
 	DefaultDNSSECAlgorithm         = DNSSECAlgorithmECDSAP256SHA256
 	DefaultDNSSECKeys              = DNSSECKeysCSK
 	DefaultDNSSECSignatureValidity = Duration(14 * 24 * time.Hour)
 	DefaultDNSSECSignatureRefresh  = Duration(7 * 24 * time.Hour)
-	DefaultDNSSECInceptionBackdate = Duration(time.Hour)
+	DefaultDNSSECInceptionBackdate = Duration(90 * time.Minute)
 	DefaultDNSSECPropagationDelay  = Duration(time.Hour)
 	DefaultDNSSECParentDSTTL       = 86400
 )

@@ -87,7 +87,7 @@ func TestDNSSECNormalized(t *testing.T) {
 	}
 	want := ZoneDNSSEC{Enabled: true, Algorithm: "ed25519", Keys: "split",
 		SignatureValidity: Duration(336 * time.Hour), SignatureRefresh: Duration(168 * time.Hour),
-		InceptionBackdate: Duration(time.Hour), PropagationDelay: Duration(time.Hour), ParentDSTTL: 86400}
+		InceptionBackdate: Duration(90 * time.Minute), PropagationDelay: Duration(time.Hour), ParentDSTTL: 86400}
 	if got := z.DNSSEC.WithDefaults(); got != want {
 		t.Errorf("WithDefaults() = %+v, want %+v", got, want)
 	}

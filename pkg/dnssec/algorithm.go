@@ -37,8 +37,9 @@ func ParseAlgorithm(s string) (uint8, error) {
 // supported reports whether gtmd can make and use keys of algorithm a.
 func supported(a uint8) bool { return a == ECDSAP256SHA256 || a == ED25519 }
 
-// algorithmName is a's name as operators write it.
-func algorithmName(a uint8) string {
+// AlgorithmName is a's name as the traffic document writes it, or its
+// number for one gtmd does not sign with.
+func AlgorithmName(a uint8) string {
 	switch a {
 	case ECDSAP256SHA256:
 		return "ecdsap256sha256"

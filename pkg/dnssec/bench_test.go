@@ -25,7 +25,7 @@ func benchSigner(b *testing.B, alg uint8) *ZoneSigner {
 // cached: the cost every signed answer after the first pays.
 func BenchmarkSignHit(b *testing.B) {
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
-		b.Run(algorithmName(alg), func(b *testing.B) {
+		b.Run(AlgorithmName(alg), func(b *testing.B) {
 			z := benchSigner(b, alg)
 			rrset := rrs(b, "www.example.test. 60 IN A 192.0.2.1", "www.example.test. 60 IN A 192.0.2.2")
 			if _, err := z.Sign(rrset); err != nil {
@@ -56,7 +56,7 @@ func BenchmarkSignHit(b *testing.B) {
 // kind, or a cold start.
 func BenchmarkSignMiss(b *testing.B) {
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
-		b.Run(algorithmName(alg), func(b *testing.B) {
+		b.Run(AlgorithmName(alg), func(b *testing.B) {
 			z := benchSigner(b, alg)
 			sets := make([][]dns.RR, 4096)
 			for i := range sets {
@@ -81,7 +81,7 @@ func BenchmarkSignMiss(b *testing.B) {
 
 func BenchmarkNewKeySet(b *testing.B) {
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
-		b.Run(algorithmName(alg), func(b *testing.B) {
+		b.Run(AlgorithmName(alg), func(b *testing.B) {
 			s := Settings{Algorithm: alg}
 			b.ReportAllocs()
 			for b.Loop() {

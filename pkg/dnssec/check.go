@@ -86,7 +86,7 @@ func (ks *KeySet) checkKey(k *Key) error {
 		return errors.New("public key is not base64")
 	}
 	if want := map[uint8]int{ECDSAP256SHA256: 64, ED25519: 32}[k.Algorithm]; len(pub) != want {
-		return fmt.Errorf("public key is %d bytes, want %d for %s", len(pub), want, algorithmName(k.Algorithm))
+		return fmt.Errorf("public key is %d bytes, want %d for %s", len(pub), want, AlgorithmName(k.Algorithm))
 	}
 	if tag := k.dnskey(ks.Zone, 0).KeyTag(); tag != k.Tag {
 		return fmt.Errorf("the key's tag is %d, not %d", tag, k.Tag)

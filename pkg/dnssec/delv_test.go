@@ -151,7 +151,7 @@ func TestDelvValidates(t *testing.T) {
 		t.Skip("delv is not installed")
 	}
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
-		t.Run(algorithmName(alg), func(t *testing.T) {
+		t.Run(AlgorithmName(alg), func(t *testing.T) {
 			ks, s := newTestKeySet(t, alg, false)
 			now := time.Now().Add(-time.Hour) // delv checks signatures against the real clock
 			parents := [][]*dns.DS{ks.DS(3600)}

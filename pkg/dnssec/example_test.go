@@ -13,7 +13,7 @@ import (
 // open them with the KEK, sign answers, and move a rollover on.
 func Example() {
 	var kek dnssec.KEK
-	rand.Read(kek[:]) // in production: dnssec.LoadKEK(file, os.Getenv)
+	rand.Read(kek[:]) // in production: config.LoadKEK(node.DNSSEC, os.Getenv)
 	s := dnssec.Settings{DNSKEYTTL: 3600, MaxTTL: 3600, NegativeTTL: 300}
 	now := time.Now()
 

@@ -103,11 +103,11 @@ func parsePrivate(der []byte, alg uint8, publicKey string) (crypto.Signer, error
 	switch k.(type) {
 	case *ecdsa.PrivateKey:
 		if alg != ECDSAP256SHA256 {
-			return nil, fmt.Errorf("the opened private key is ECDSA, the key's algorithm is %s", algorithmName(alg))
+			return nil, fmt.Errorf("the opened private key is ECDSA, the key's algorithm is %s", AlgorithmName(alg))
 		}
 	case ed25519.PrivateKey:
 		if alg != ED25519 {
-			return nil, fmt.Errorf("the opened private key is Ed25519, the key's algorithm is %s", algorithmName(alg))
+			return nil, fmt.Errorf("the opened private key is Ed25519, the key's algorithm is %s", AlgorithmName(alg))
 		}
 	}
 	pub, err := publicKeyField(s)

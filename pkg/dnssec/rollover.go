@@ -103,7 +103,7 @@ func (ks *KeySet) StartRollover(s Settings, kek KEK, rand io.Reader, now time.Ti
 		return fmt.Errorf("starting a key rollover of zone %s: no active %s", ks.Zone, role)
 	}
 	if old.Algorithm != s.algorithm() {
-		return fmt.Errorf("starting a key rollover of zone %s: the keys are %s and the settings ask for %s; changing the algorithm needs an algorithm rollover, which gtmd does not do", ks.Zone, algorithmName(old.Algorithm), algorithmName(s.algorithm()))
+		return fmt.Errorf("starting a key rollover of zone %s: the keys are %s and the settings ask for %s; changing the algorithm needs an algorithm rollover, which gtmd does not do", ks.Zone, AlgorithmName(old.Algorithm), AlgorithmName(s.algorithm()))
 	}
 	if kek.ID() != ks.KEKID {
 		return fmt.Errorf("starting a key rollover of zone %s: %w (the keys were sealed with KEK %s, this one is %s)", ks.Zone, ErrWrongKEK, ks.KEKID, kek.ID())

@@ -189,7 +189,7 @@ type chainStep struct {
 func TestRolloverKeepsTheChain(t *testing.T) {
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
 		for _, split := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s split=%v", algorithmName(alg), split), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s split=%v", AlgorithmName(alg), split), func(t *testing.T) {
 				ks, s := newTestKeySet(t, alg, split)
 				now := t0
 				parent := ks.DS(3600)

@@ -19,7 +19,7 @@ import (
 func TestSignVerifies(t *testing.T) {
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
 		for _, split := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s split=%v", algorithmName(alg), split), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s split=%v", AlgorithmName(alg), split), func(t *testing.T) {
 				ks, s := newTestKeySet(t, alg, split)
 				c := &clock{t0}
 				z, err := ks.Signer(testKEK(1), s, c.now, nil)

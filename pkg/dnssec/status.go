@@ -43,7 +43,7 @@ func (ks *KeySet) Status(s Settings, now time.Time) Status {
 	st := Status{Zone: ks.Zone, Keys: []KeyStatus{}, DS: []string{}}
 	for i := range ks.Keys {
 		k := &ks.Keys[i]
-		st.Keys = append(st.Keys, KeyStatus{Tag: k.Tag, Algorithm: algorithmName(k.Algorithm), Role: k.Role, State: k.State, Since: k.Since, SignsKeys: k.signsKeys(), SignsZone: k.signsZone()})
+		st.Keys = append(st.Keys, KeyStatus{Tag: k.Tag, Algorithm: AlgorithmName(k.Algorithm), Role: k.Role, State: k.State, Since: k.Since, SignsKeys: k.signsKeys(), SignsZone: k.signsZone()})
 	}
 	for _, ds := range ks.DS(s.DNSKEYTTL) {
 		st.DS = append(st.DS, dsLine(ds))

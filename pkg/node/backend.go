@@ -97,6 +97,9 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	if ifRevision > 0 {
 		cond = ifRevision
 	}
+	if err := b.n.makeKeysFor(ctx, doc); err != nil {
+		return 0, storeErr(err)
+	}
 	rev, err := s.ApplyTraffic(ctx, doc, cond)
 	var mismatch *cluster.RevisionMismatchError
 	if errors.As(err, &mismatch) {
@@ -321,6 +324,7 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 	for _, e := range ex.Endpoints {
 		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy})
 	}
+	out.DNSSEC = explainSigning(ex.Signing)
 	return out, nil
 }
 

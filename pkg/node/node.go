@@ -2,11 +2,14 @@ package node
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,6 +22,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/dnssec"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
@@ -48,6 +52,8 @@ type Node struct {
 
 	// failover measures the node's failovers (failover.go).
 	failover *failovers
+	// rand makes DNSSEC keys.
+	rand io.Reader
 
 	// advertiseDNS and advertiseAdmin stand in the member entry for
 	// listeners the node does not bind (Options).
@@ -142,6 +148,18 @@ func New(opts Options) (n *Node, err error) {
 	if n.failover, err = newFailovers(n.reg); err != nil {
 		return nil, err
 	}
+	dm, err := dnssec.NewMetrics(n.reg)
+	if err != nil {
+		return nil, err
+	}
+	getenv := opts.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	n.signing = newSigning(c, getenv, dm)
+	if n.rand = opts.Rand; n.rand == nil {
+		n.rand = cryptorand.Reader
+	}
 	if n.api, n.apiM, err = newAPI(c, backend{n}, n.gather, n.reg, n.log); err != nil {
 		return nil, err
 	}
@@ -201,7 +219,10 @@ func (n *Node) Ready() (ready bool, degraded string) {
 	if s == nil {
 		return n.handler.Snapshot() != nil, "not running"
 	}
-	return n.handler.Snapshot() != nil, degradedReason(s.Degraded(), s.State())
+	n.mu.Lock()
+	signing := n.signingDegradedLocked()
+	n.mu.Unlock()
+	return n.handler.Snapshot() != nil, joinReasons(degradedReason(s.Degraded(), s.State()), signing)
 }
 
 // Subscribe delivers the node's events (health changes, documents

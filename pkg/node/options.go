@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net/netip"
 	"net/url"
@@ -40,6 +41,11 @@ type Options struct {
 	// addresses of listeners the node binds itself are listed instead.
 	AdvertiseDNS   []string
 	AdvertiseAdmin string
+	// Getenv reads the environment, where the DNSSEC key-encryption key
+	// may be (GTMD_DNSSEC_KEK); nil is os.Getenv.
+	Getenv func(string) string
+	// Rand is where new DNSSEC keys come from; nil is crypto/rand.
+	Rand io.Reader
 }
 
 // checkAdvertised refuses advertised addresses other nodes could not use.

@@ -26,8 +26,12 @@ type served struct {
 	checks      map[string]*config.Check
 	hasExternal bool
 	revision    int64
-	base        *resolver.Snapshot
-	endpoints   map[health.EndpointKey]endpointState
+	// built is the served document's snapshot as Build made it; base is
+	// built with its zones' signing (signZonesLocked).
+	built     *resolver.Snapshot
+	base      *resolver.Snapshot
+	signing   signing
+	endpoints map[health.EndpointKey]endpointState
 	// published is the served snapshot and publishedBase the one it was
 	// derived from.
 	published     *resolver.Snapshot

@@ -22,3 +22,18 @@ func degradedReason(store string, st *cluster.State) string {
 	}
 	return store + "; " + reason
 }
+
+// joinReasons joins the non-empty reasons a node is degraded with "; ".
+func joinReasons(reasons ...string) string {
+	out := ""
+	for _, r := range reasons {
+		switch {
+		case r == "":
+		case out == "":
+			out = r
+		default:
+			out += "; " + r
+		}
+	}
+	return out
+}

@@ -125,6 +125,8 @@ func (n *Node) stateLocked(st *cluster.State) {
 	n.state = st
 	n.memberEvents(prev, st)
 	if st.Traffic == nil || st.TrafficRevision == n.revision {
+		// A key set written (made, or a rollover's step) re-signs.
+		n.signZonesLocked()
 		return
 	}
 	s, err := resolver.Build(st.Traffic, uint32(st.TrafficRevision))
@@ -251,7 +253,9 @@ func (n *Node) serveCached(k kept) error {
 // serveLocked makes t, stored at revision and built into s, the served
 // document.
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
-	n.traffic, n.revision, n.base = t, revision, s
+	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
+	n.wantSigningLocked(t)
+	n.signZonesLocked()
 	n.checks = make(map[string]*config.Check, len(t.Checks))
 	n.hasExternal, n.hasSharded = false, false
 	for i := range t.Checks {

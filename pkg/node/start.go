@@ -97,6 +97,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		defer n.wg.Done()
 		n.run(runCtx, n.store.Updates())
 	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.keysLoop(runCtx)
+	}()
 	if bootstrap != nil {
 		n.wg.Add(1)
 		go func() {

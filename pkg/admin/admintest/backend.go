@@ -104,9 +104,15 @@ func New(nodeID string, doc *config.Traffic) *Backend {
 // closed when tb ends. opts.Backend is set to b.
 func NewServer(tb testing.TB, b *Backend, opts admin.Options) *httptest.Server {
 	tb.Helper()
-	opts.Backend = b
+	return serve(tb, b, b.nodeID, opts)
+}
+
+// serve serves the admin API over backend, node nodeID unless opts says.
+func serve(tb testing.TB, backend admin.Backend, nodeID string, opts admin.Options) *httptest.Server {
+	tb.Helper()
+	opts.Backend = backend
 	if opts.NodeID == "" {
-		opts.NodeID = b.nodeID
+		opts.NodeID = nodeID
 	}
 	h, err := admin.New(opts)
 	if err != nil {
