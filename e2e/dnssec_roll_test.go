@@ -179,14 +179,20 @@ func (e *env) scenarioRollover(t *testing.T) {
 	t.Logf("waiting for the DS: %s; hint: %q", ready, ready.Rollover.Hint)
 
 	// The stopped node comes back and carries on from the store's step.
-	if err := restarted.proc.start(); err != nil {
-		t.Fatal(err)
-	}
-	took, err = e.waitNodeReady(restarted, 30*time.Second)
+	down := time.Since(stopped)
+	su, took, err := e.startWatched(restarted)
 	if err != nil {
 		t.Fatalf("%s after its restart: %v", restarted.id, err)
 	}
-	e.tm.add(sc, restarted.id+" stopped during the publish step, restarted → answering", took, 0, fmt.Sprintf("down %s", round(time.Since(stopped)-took)))
+	e.tm.add(sc, restarted.id+" stopped during the publish step, restarted → ready, signing", took, 0, fmt.Sprintf("down %s", round(down)))
+	e.tm.addText(sc, restarted.id+" restarted: SERVFAIL answers after /readyz said ready", fmt.Sprintf("%d of %d", su.servfailReady, su.answered), "0",
+		fmt.Sprintf("%d SERVFAIL before it was ready", su.servfail-su.servfailReady))
+	if su.servfail > 0 {
+		t.Logf("%s restarted: %d of %d answers SERVFAIL; the first: %s", restarted.id, su.servfail, su.answered, su.first)
+	}
+	if su.servfailReady > 0 {
+		t.Errorf("%s restarted: %d answers SERVFAIL after its /readyz said ready (%s)", restarted.id, su.servfailReady, su.first)
+	}
 	if st, err := statusOf(restarted); err != nil {
 		t.Error(err)
 	} else if st.Rollover == nil || st.Rollover.WaitingFor != "ds-at-parent" || !slices.Equal(st.tags(), ready.tags()) {
