@@ -60,13 +60,9 @@ func (s *signedEnv) parentDS() []*dns.DS {
 // signature valid at now. It returns the tags of the keys that signed
 // r's RRsets.
 func signedBy(server string, r *dns.Msg, ds []*dns.DS, now time.Time) ([]uint16, error) {
-	kr, _, err := exchange(server, ask{name: zone, qtype: dns.TypeDNSKEY, do: true}, time.Second)
+	keys, err := zoneKeys(server, ds, now)
 	if err != nil {
-		return nil, fmt.Errorf("%s DNSKEY from %s: %w", zone, server, err)
-	}
-	keys, sigs := splitKeys(kr.Answer)
-	if !dnskeyTrusted(keys, sigs, ds, now) {
-		return nil, fmt.Errorf("%s DNSKEY from %s (tags %v, signed by %v) is not signed by a key of the parent's DS %v", zone, server, keyTags(keys), sigTags(sigs), dsTags(ds))
+		return nil, err
 	}
 	var tags []uint16
 	for _, sec := range [][]dns.RR{r.Answer, r.Ns} {
@@ -85,6 +81,20 @@ func signedBy(server string, r *dns.Msg, ds []*dns.DS, now time.Time) ([]uint16,
 	}
 	slices.Sort(tags)
 	return tags, nil
+}
+
+// zoneKeys asks server for the zone's DNSKEY RRset and returns it when a
+// key one of ds names signs it.
+func zoneKeys(server string, ds []*dns.DS, now time.Time) ([]*dns.DNSKEY, error) {
+	kr, _, err := exchange(server, ask{name: zone, qtype: dns.TypeDNSKEY, do: true}, time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("%s DNSKEY from %s: %w", zone, server, err)
+	}
+	keys, sigs := splitKeys(kr.Answer)
+	if !dnskeyTrusted(keys, sigs, ds, now) {
+		return nil, fmt.Errorf("%s DNSKEY from %s (tags %v, signed by %v) is not signed by a key of the parent's DS %v", zone, server, keyTags(keys), sigTags(sigs), dsTags(ds))
+	}
+	return keys, nil
 }
 
 // dnskeyTrusted reports whether a key that one of ds names signs the

@@ -153,6 +153,9 @@ func (e *env) scenarioSignedAnswers(t *testing.T) {
 	}
 	e.tm.addText(sc, "kinds of answer validated through Unbound (AD)", fmt.Sprintf("%d of %d", validated, len(cases)), fmt.Sprint(len(cases)), "")
 
+	// A delegation to an unsigned child is proven insecure.
+	e.checkUnsignedChild(t)
+
 	// DO unset: the answer is the unsigned one (RFC 3225).
 	for _, n := range e.nodes {
 		r, _, err := exchange(n.dns, wwwFrom(usClient, false), time.Second)

@@ -171,7 +171,11 @@ func newEnvWith(t *testing.T, signed *signedEnv) *env {
 		}
 		e.net = v
 	}
-	for _, ip := range []string{e.ip(2), e.ip(3), e.ip(4), e.ip(10), e.ip(20)} {
+	ips := []string{e.ip(2), e.ip(3), e.ip(4), e.ip(10), e.ip(20)}
+	if signed != nil {
+		ips = append(ips, e.ip(6)) // the unsigned child's name server
+	}
+	for _, ip := range ips {
 		if err := portFree(ip, 53); err != nil {
 			t.Fatalf("e2e: %v (set GTMD_E2E_NET=127.x.y to use other loopback addresses)", err)
 		}
@@ -333,6 +337,10 @@ zones:
 {{- end}}
       - {name: "@", type: TXT, data: ["\"gtmd e2e\""]}
       - {name: "*.wild", type: A, ttl: {{.TTL}}, data: ["{{.Wild}}"]}
+{{- if .Child}}
+      - {name: unsigned, type: NS, data: ["ns.unsigned.{{.Zone}}"]}
+      - {name: ns.unsigned, type: A, data: ["{{.Child}}"]}
+{{- end}}
 services:
   - name: www.{{.Zone}}
     policy: latency
@@ -397,13 +405,13 @@ func (e *env) startNodes(t *testing.T) {
 	// The zone's own records live a minute; the signed suite gives them
 	// the services' TTL, so a key rollover's waits (RFC 7583: the DNSKEY
 	// TTL, the largest TTL of the zone) last seconds.
-	zoneTTL, kek := 60, ""
+	zoneTTL, kek, child := 60, "", ""
 	if e.signed != nil && e.signed.zone {
-		zoneTTL, kek = int(ttl.Seconds()), e.signed.kek
+		zoneTTL, kek, child = int(ttl.Seconds()), e.signed.kek, e.ip(6)
 	}
 	writeFile(t, traffic, trafficDoc, map[string]any{
 		"Zone": zone, "TTL": int(ttl.Seconds()), "Nodes": nss, "ZoneTTL": zoneTTL,
-		"DNSSEC": kek != "", "Propagation": propagationDelay.String(), "ParentDSTTL": int(parentDSTTL.Seconds()),
+		"DNSSEC": kek != "", "Child": child, "Propagation": propagationDelay.String(), "ParentDSTTL": int(parentDSTTL.Seconds()),
 		"USWWW": usWWW, "USWWW6": usWWW6, "EUWWW": euWWW, "EUWWW6": euWWW6, "USAPI": usAPI, "EUAPI": euAPI,
 		"Wild": wildA, "USURL": healthURL(e.us), "EUURL": healthURL(e.eu), "Interval": interval.String(), "Rise": rise, "Fall": fall,
 	})
