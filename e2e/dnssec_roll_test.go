@@ -172,7 +172,7 @@ func (e *env) scenarioRollover(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the rollover never asked for the DS: %v", err)
 	}
-	e.tm.add(sc, "rollover → the status asks for the new DS at the parent", took, 0, fmt.Sprintf("not before propagation delay + DNSKEY TTL = %s", publish))
+	e.tm.addText(sc, "rollover → the status asks for the new DS at the parent", round(took).String(), "≥ "+publish.String(), "not before propagation delay + DNSKEY TTL")
 	if took < publish {
 		t.Errorf("the new key became active %s after the rollover began, before propagation delay + DNSKEY TTL = %s", round(took), publish)
 	}
@@ -264,7 +264,7 @@ func (e *env) scenarioRollover(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the old key was never removed: %v", err)
 	}
-	e.tm.add(sc, "submitted → the old key is removed from every node", took, 0, fmt.Sprintf("not before DS TTL + 2 × propagation delay + TTL = %s", removal))
+	e.tm.addText(sc, "submitted → the old key is removed from every node", round(took).String(), "≥ "+removal.String(), "not before DS TTL + 2 × propagation delay + TTL")
 	if took < removal {
 		t.Errorf("the old key was removed %s after the DS was submitted, before %s", round(took), removal)
 	}

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/miekg/dns"
@@ -15,18 +17,48 @@ type startup struct {
 	first                             string // the first SERVFAIL, for messages
 }
 
-// startWatched starts n and asks it, every 10 ms until it is ready and
-// answers www signed, for www with and without DO. A node that restarts
-// in a signed zone reads its keys from the store: until it can sign it
-// answers SERVFAIL, and its /readyz must not say ready before it can
-// (resolvers and load balancers would send it questions). /readyz is
-// read before each pair of questions: a SERVFAIL after "ready" means it
-// said ready too early.
+// startWatched starts n and watches it start (watchStartup).
 func (e *env) startWatched(n *node) (startup, time.Duration, error) {
-	var s startup
 	if err := n.proc.start(); err != nil {
-		return s, 0, err
+		return startup{}, 0, err
 	}
+	return e.watchStartup(n)
+}
+
+// watchFirstStart watches the nodes' first start, when the zone's keys
+// are made, records what they answered and fails the test for a SERVFAIL
+// after a node said it was ready.
+func (e *env) watchFirstStart(t *testing.T) {
+	t.Helper()
+	const sc = "0 first start"
+	var wg sync.WaitGroup
+	for _, n := range e.nodes {
+		wg.Go(func() {
+			s, took, err := e.watchStartup(n)
+			if err != nil {
+				t.Errorf("%s, starting: %v", n.id, err)
+				return
+			}
+			e.tm.add(sc, n.id+" started → ready, signing", took, 0, "")
+			e.tm.addText(sc, n.id+": SERVFAIL answers after /readyz said ready", fmt.Sprintf("%d of %d", s.servfailReady, s.answered), "0",
+				fmt.Sprintf("%d SERVFAIL before it was ready", s.servfail-s.servfailReady))
+			if s.servfailReady > 0 {
+				t.Errorf("%s, starting: %d answers SERVFAIL after its /readyz said ready (%s)", n.id, s.servfailReady, s.first)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// watchStartup asks a node that is starting, every 10 ms until it is
+// ready and answers www signed, for www with and without DO. Until a
+// node of a signed zone holds its keys (made at the first start, read
+// from the store at a restart) it answers SERVFAIL, and its /readyz must
+// not say ready before it can sign (resolvers and load balancers would
+// send it questions). /readyz is read before each pair of questions: a
+// SERVFAIL after "ready" means it said ready too early.
+func (e *env) watchStartup(n *node) (startup, time.Duration, error) {
+	var s startup
 	took, err := poll(30*time.Second, 10*time.Millisecond, func() error {
 		if err := n.proc.exitErr(); err != nil {
 			return err

@@ -437,6 +437,10 @@ func (e *env) startNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if e.signed != nil && e.signed.zone {
+		// Keys are made as the nodes start: what they answer meanwhile.
+		e.watchFirstStart(t)
+	}
 	for _, n := range e.nodes {
 		if _, err := e.waitNodeReady(n, 30*time.Second); err != nil {
 			t.Fatalf("%s: %v", n.id, err)
