@@ -220,28 +220,19 @@ func typeNames(types []uint16) string {
 	return strings.Join(s, " ")
 }
 
-func keyTags(keys []*dns.DNSKEY) []uint16 {
-	var out []uint16
-	for _, k := range keys {
-		out = append(out, k.KeyTag())
-	}
-	slices.Sort(out)
-	return out
-}
+func keyTags(keys []*dns.DNSKEY) []uint16 { return tagsOf(keys, (*dns.DNSKEY).KeyTag) }
 
 func sigTags(sigs []*dns.RRSIG) []uint16 {
-	var out []uint16
-	for _, s := range sigs {
-		out = append(out, s.KeyTag)
-	}
-	slices.Sort(out)
-	return out
+	return tagsOf(sigs, func(s *dns.RRSIG) uint16 { return s.KeyTag })
 }
 
-func dsTags(ds []*dns.DS) []uint16 {
+func dsTags(ds []*dns.DS) []uint16 { return tagsOf(ds, func(d *dns.DS) uint16 { return d.KeyTag }) }
+
+// tagsOf returns the key tags of records, sorted.
+func tagsOf[T any](records []T, tag func(T) uint16) []uint16 {
 	var out []uint16
-	for _, d := range ds {
-		out = append(out, d.KeyTag)
+	for _, r := range records {
+		out = append(out, tag(r))
 	}
 	slices.Sort(out)
 	return out

@@ -18,12 +18,7 @@ import (
 // key rollover during which a node restarts.
 func TestSignedZone(t *testing.T) {
 	e := newSignedEnv(t)
-	defer func() {
-		table := e.tm.table()
-		head := fmt.Sprintf("gtmd signed e2e (TTL %s, propagation delay %s, parent DS TTL %s; Unbound validates from the root's key)", ttl, propagationDelay, parentDSTTL)
-		t.Logf("%s:\n%s", head, table)
-		fmt.Printf("\n=== %s\n%s\n", head, table)
-	}()
+	defer e.tm.print(t, fmt.Sprintf("gtmd signed e2e (TTL %s, propagation delay %s, parent DS TTL %s; Unbound validates from the root's key)", ttl, propagationDelay, parentDSTTL))
 	t.Run("1_answers_validate", e.scenarioSignedAnswers)
 	t.Run("2_tampered_answer", e.scenarioTampered)
 	t.Run("3_failover_validates", e.scenarioSignedFailover)
