@@ -148,6 +148,17 @@ func (e *env) scenarioSignedAnswers(t *testing.T) {
 	}
 	e.tm.addText(sc, "kinds of answer validated through Unbound (AD)", fmt.Sprintf("%d of %d", validated, len(cases)), fmt.Sprint(len(cases)), "")
 
+	// The operator's view: explain says which key signs the answer.
+	if st, err := statusOf(e.nodes[0]); err != nil || len(st.Keys) != 1 {
+		t.Errorf("%s DNSSEC status: %v %v", e.nodes[0].id, st, err)
+	} else if out, err := e.cli("explain", wwwName, "A", "--ecs", usClient.String(), "--admin", e.nodes[0].admin); err != nil {
+		t.Error(err)
+	} else if line := lineWith(out, "signed:"); !strings.Contains(line, fmt.Sprint(st.Keys[0].Tag)) {
+		t.Errorf("gtmd explain %s A does not say it is signed with key %d (%q):\n%s", wwwName, st.Keys[0].Tag, line, out)
+	} else {
+		t.Logf("gtmd explain %s A --ecs %s:\n%s", wwwName, usClient, out)
+	}
+
 	// A delegation to an unsigned child is proven insecure.
 	e.checkUnsignedChild(t)
 
