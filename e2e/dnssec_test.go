@@ -125,7 +125,7 @@ func (e *env) scenarioSignedAnswers(t *testing.T) {
 		for _, n := range e.nodes {
 			q := c.q
 			q.rd, q.do = false, true
-			r, _, err := exchange(n.dns, q, time.Second)
+			r, err := askTwice(n.dns, q)
 			if err != nil {
 				t.Errorf("%s from %s: %v", c.what, n.id, err)
 				continue

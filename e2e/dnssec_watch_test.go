@@ -114,11 +114,7 @@ func (w *validWatch) askNode(n *node) {
 	q := wwwFrom(usClient, false)
 	q.do = true
 	asked := time.Now()
-	r, _, err := exchange(n.dns, q, time.Second)
-	if err != nil {
-		// A resolver asks again; the machine is shared and busy.
-		r, _, err = exchange(n.dns, q, time.Second)
-	}
+	r, err := askTwice(n.dns, q)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.direct++
@@ -134,6 +130,16 @@ func (w *validWatch) askNode(n *node) {
 		return
 	}
 	w.seen[n.id+" www A, US client: "+show(addrs(r))]++
+}
+
+// askTwice asks a name server q, and again when no answer came within a
+// second, as a resolver does: the machine is shared and busy.
+func askTwice(server string, q ask) (*dns.Msg, error) {
+	r, _, err := exchange(server, q, time.Second)
+	if err != nil {
+		r, _, err = exchange(server, q, time.Second)
+	}
+	return r, err
 }
 
 // fail notes a failure; w.mu is held.
