@@ -71,7 +71,8 @@ type env struct {
 	us, eu     *regiontarget.Target
 	tm         *timings
 	// signed is set for the DNSSEC suite (newSignedEnv): Knot signs the
-	// root zone, Unbound validates, and the zone is signed.
+	// root zone, Unbound validates, and the zone is signed when
+	// signed.zone is set.
 	signed *signedEnv
 }
 
