@@ -107,7 +107,8 @@ store: {embedded: {client_url: %q, peer_url: %q}}
 data_dir: %q
 traffic_file: %q
 log: {level: info}
-`, urls[0], urls[1], filepath.Join(t.TempDir(), "data"), traffic)
+dnssec: {key_encryption_key_file: %q}
+`, urls[0], urls[1], filepath.Join(t.TempDir(), "data"), traffic, filepath.Join(t.TempDir(), "dnssec.kek"))
 	if err := os.WriteFile(cfg, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	if ifRevision > 0 {
 		cond = ifRevision
 	}
-	if err := b.n.makeKeysFor(ctx, doc); err != nil {
+	if err := b.n.makeKeysFor(ctx, s, doc); err != nil {
 		return 0, storeErr(err)
 	}
 	rev, err := s.ApplyTraffic(ctx, doc, cond)

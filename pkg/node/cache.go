@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
@@ -28,6 +29,9 @@ type kept struct {
 	Traffic   *config.Traffic
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
+	// KeySets are the signed zones' DNSSEC key sets, private keys sealed
+	// as in the store, so a node restarted while etcd is away signs.
+	KeySets map[string]cluster.StoredKeySet
 }
 
 // same reports whether k and o would write the same copy. The maps are
@@ -35,7 +39,8 @@ type kept struct {
 // pointers.
 func (k kept) same(o kept) bool {
 	return k.Revision == o.Revision && k.Traffic == o.Traffic &&
-		maps.Equal(k.Overrides, o.Overrides) && maps.Equal(k.External, o.External)
+		maps.Equal(k.Overrides, o.Overrides) && maps.Equal(k.External, o.External) &&
+		maps.EqualFunc(k.KeySets, o.KeySets, func(a, b cluster.StoredKeySet) bool { return a.Revision == b.Revision })
 }
 
 // keptFile is the copy's JSON form.
@@ -44,6 +49,14 @@ type keptFile struct {
 	Traffic   json.RawMessage            `json:"traffic"`
 	Overrides []keptOverride             `json:"overrides,omitempty"`
 	External  map[string]health.External `json:"external,omitempty"`
+	KeySets   []keptKeySet               `json:"key_sets,omitempty"`
+}
+
+// keptKeySet is a zone's key set as the store held it.
+type keptKeySet struct {
+	Zone     string `json:"zone"`
+	Value    []byte `json:"value"`
+	Revision int64  `json:"revision"`
 }
 
 type keptOverride struct {
@@ -64,6 +77,9 @@ func saveKept(dir string, k kept) error {
 	f := keptFile{Revision: k.Revision, Traffic: doc, External: k.External}
 	for key, o := range k.Overrides {
 		f.Overrides = append(f.Overrides, keptOverride{Service: key.Service, Endpoint: key.Endpoint, Override: o})
+	}
+	for _, ks := range k.KeySets {
+		f.KeySets = append(f.KeySets, keptKeySet{Zone: ks.Zone, Value: ks.Value, Revision: ks.Revision})
 	}
 	b, err := json.Marshal(f)
 	if err != nil {
@@ -127,6 +143,12 @@ func loadKept(dir string) (kept, error) {
 	k := kept{Revision: f.Revision, Traffic: t, Overrides: map[health.EndpointKey]health.Override{}, External: f.External}
 	for _, o := range f.Overrides {
 		k.Overrides[health.EndpointKey{Service: o.Service, Endpoint: o.Endpoint}] = o.Override
+	}
+	if len(f.KeySets) > 0 {
+		k.KeySets = map[string]cluster.StoredKeySet{}
+		for _, ks := range f.KeySets {
+			k.KeySets[ks.Zone] = cluster.StoredKeySet{Zone: ks.Zone, Value: ks.Value, Revision: ks.Revision}
+		}
 	}
 	return k, nil
 }

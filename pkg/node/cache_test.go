@@ -7,12 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // TestKeptCopy: what a restart needs is written and read back whole,
-// drains and pushed statuses included, and a copy written before those
+// drains, pushed statuses and DNSSEC key sets included, and a copy written before those
 // were kept still reads.
 func TestKeptCopy(t *testing.T) {
 	doc, err := config.ParseTraffic("t.yaml", []byte(clusterTraffic("127.0.0.1:1")), "")
@@ -25,6 +26,7 @@ func TestKeptCopy(t *testing.T) {
 		Traffic:   doc,
 		Overrides: map[health.EndpointKey]health.Override{{Service: "www.gtm.test.", Endpoint: "us-east"}: {State: health.OverrideDown, Reason: "maintenance", At: at}},
 		External:  map[string]health.External{"push": {Healthy: true, Expires: at.Add(time.Minute), At: at}},
+		KeySets:   map[string]cluster.StoredKeySet{"gtm.test.": {Zone: "gtm.test.", Value: []byte(`{"version":1}`), Revision: 9}},
 	}
 	dir := t.TempDir()
 	if err := saveKept(dir, k); err != nil {
@@ -34,7 +36,7 @@ func TestKeptCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if back.Revision != 42 || !reflect.DeepEqual(back.Overrides, k.Overrides) || !reflect.DeepEqual(back.External, k.External) || len(back.Traffic.Services) != 1 {
+	if back.Revision != 42 || !reflect.DeepEqual(back.Overrides, k.Overrides) || !reflect.DeepEqual(back.External, k.External) || !reflect.DeepEqual(back.KeySets, k.KeySets) || len(back.Traffic.Services) != 1 {
 		t.Errorf("read back %+v, want %+v", back, k)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 1 {

@@ -91,6 +91,10 @@ func (n *Node) signZonesLocked() bool {
 		n.signing.zones[name] = zs
 		n.signing.metrics.SetSigningReady(name, zs.signer != nil)
 		switch {
+		case zs.signer == nil && !ok && n.signing.noKEK == nil:
+			// This node makes them within a second (keysLoop), or another
+			// node has.
+			n.log.Info("waiting for the zone's DNSSEC keys", "zone", name)
 		case zs.signer == nil && (cur == nil || cur.notReady != zs.notReady):
 			n.log.Warn("zone cannot be signed", "zone", name, "reason", zs.notReady, "answers", n.unsignedAnswers())
 		case zs.signer != nil && (cur == nil || cur.signer == nil):

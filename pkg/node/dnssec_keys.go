@@ -62,9 +62,9 @@ func (n *Node) keepKeys(ctx context.Context) {
 			n.signing.metrics.ObserveExpiry(w.signer, now)
 		}
 		var err error
-		if !w.made {
-			err = n.makeKeys(ctx, w.zone, w.settings)
-		} else {
+		if store := n.liveStore.Load(); !w.made && store != nil && store.Connected() {
+			err = n.makeKeys(ctx, store, w.zone, w.settings)
+		} else if w.made {
 			err = n.advanceKeys(ctx, w.zone, w.settings, w.stored)
 		}
 		if err != nil && ctx.Err() == nil {
@@ -74,13 +74,11 @@ func (n *Node) keepKeys(ctx context.Context) {
 }
 
 // makeKeys makes a zone's first keys and stores them, unless a node did
-// first. A node without the key-encryption key makes none.
-func (n *Node) makeKeys(ctx context.Context, zone string, settings dnssec.Settings) error {
+// first. A node without the key-encryption key makes none. The
+// key-encryption key is read without the node's lock: New sets it, and
+// nothing changes it after.
+func (n *Node) makeKeys(ctx context.Context, store *cluster.Store, zone string, settings dnssec.Settings) error {
 	if n.signing.noKEK != nil {
-		return nil
-	}
-	store := n.liveStore.Load()
-	if store == nil || !store.Connected() {
 		return nil
 	}
 	ks, err := dnssec.NewKeySet(zone, settings, n.signing.kek, n.rand, n.now())
@@ -143,9 +141,9 @@ func (n *Node) storeKeySet(ctx context.Context, zone string, ks *dnssec.KeySet, 
 // makeKeysFor makes the keys of t's signed zones that have none yet,
 // before t is stored, so that its first answers are signed and `gtmd
 // dnssec ds` has something to print.
-func (n *Node) makeKeysFor(ctx context.Context, t *config.Traffic) error {
+func (n *Node) makeKeysFor(ctx context.Context, store *cluster.Store, t *config.Traffic) error {
 	for name, z := range signedZones(t) {
-		if err := n.makeKeys(ctx, name, signingSettings(t, z)); err != nil {
+		if err := n.makeKeys(ctx, store, name, signingSettings(t, z)); err != nil {
 			return fmt.Errorf("zone %s: %w", name, err)
 		}
 	}

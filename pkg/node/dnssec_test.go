@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -225,5 +226,35 @@ func TestSignedZoneAcrossNodes(t *testing.T) {
 	}
 	if checks < 10 {
 		t.Errorf("only %d checks ran during the roll", checks)
+	}
+}
+
+// TestSignedRestartWhileEtcdDown: a node restarted while etcd is away
+// signs with the keys it kept beside the document, the same keys.
+func TestSignedRestartWhileEtcdDown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs etcd and a node twice")
+	}
+	etcd := clustertest.StartCluster(t, 1)
+	kek := writeKEK(t)
+	file := writeTraffic(t, signedTraffic(startTarget(t).Addr()))
+	dir := t.TempDir()
+	first := startTestNodeIn(t, "n1", etcd.Endpoints(), file, dir, withKEK(kek))
+	var tags []uint16
+	testwait.Eventually(t, 15*time.Second, "n1 signs", func() bool {
+		var err error
+		tags, err = validated(first.dnsAddr())
+		return err == nil
+	})
+	first.stop()
+	etcd.Stop(0)
+
+	again := startTestNodeIn(t, "n1", etcd.Endpoints(), "", dir, withKEK(kek))
+	got, err := validated(again.dnsAddr())
+	if err != nil {
+		t.Fatalf("restarted without etcd: %v", err)
+	}
+	if !slices.Equal(got, tags) {
+		t.Errorf("restarted without etcd, the node signs with keys %v, want %v", got, tags)
 	}
 }

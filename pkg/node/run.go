@@ -105,7 +105,7 @@ func (n *Node) update(u cluster.Update) {
 func (n *Node) keptLocked() kept {
 	k := kept{Revision: n.revision, Traffic: n.traffic}
 	if n.state != nil {
-		k.Overrides, k.External = n.state.Overrides, n.state.External
+		k.Overrides, k.External, k.KeySets = n.state.Overrides, n.state.External, n.state.KeySets
 	}
 	return k
 }
@@ -243,7 +243,8 @@ func (n *Node) serveCached(k kept) error {
 	n.serveLocked(k.Traffic, k.Revision, s)
 	// A state of revision 0: not read from the store, so its (empty)
 	// members are not taken for nodes that left.
-	n.state = &cluster.State{Overrides: k.Overrides, External: k.External}
+	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
+	n.signZonesLocked()
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()

@@ -65,7 +65,12 @@ func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traf
 			return
 		}
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		rev, err := n.store.ApplyTraffic(actx, t, cluster.NoDocument)
+		// Keys first, so that the document's first answers are signed.
+		err := n.makeKeysFor(actx, n.store, t)
+		var rev int64
+		if err == nil {
+			rev, err = n.store.ApplyTraffic(actx, t, cluster.NoDocument)
+		}
 		cancel()
 		var mismatch *cluster.RevisionMismatchError
 		switch {
