@@ -20,6 +20,9 @@ type ask struct {
 	// rd asks for recursion: set for the resolver, clear for the
 	// authoritative servers.
 	rd bool
+	// do asks for DNSSEC records (RFC 3225), and for AD from a
+	// validating resolver.
+	do bool
 }
 
 // exchange sends q to server (IP:port) over UDP, and again over TCP when
@@ -29,6 +32,9 @@ func exchange(server string, q ask, timeout time.Duration) (*dns.Msg, time.Durat
 	m.RecursionDesired = q.rd
 	opt := &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT}}
 	opt.SetUDPSize(1232)
+	if q.do {
+		opt.SetDo()
+	}
 	if q.ecs.IsValid() {
 		family := uint16(1)
 		if q.ecs.Addr().Is6() {

@@ -22,12 +22,7 @@ import (
 // and the table of what each measured is printed at the end.
 func TestDelegatedZone(t *testing.T) {
 	e := newEnv(t)
-	defer func() {
-		table := e.tm.table()
-		head := fmt.Sprintf("gtmd e2e timings (TTL %s, interval %s, fall %d, rise %d; bounds add %s slack, and %s for the resolver's whole-second clock)", ttl, interval, fall, rise, slack, resolverClock)
-		t.Logf("%s:\n%s", head, table)
-		fmt.Printf("\n=== %s\n%s\n", head, table)
-	}()
+	defer e.tm.print(t, fmt.Sprintf("gtmd e2e timings (TTL %s, interval %s, fall %d, rise %d; bounds add %s slack, and %s for the resolver's whole-second clock)", ttl, interval, fall, rise, slack, resolverClock))
 	t.Run("1_location", e.scenarioLocation)
 	t.Run("2_region_fails", e.scenarioRegionFails)
 	t.Run("3_node_killed", e.scenarioNodeKilled)

@@ -70,6 +70,10 @@ type env struct {
 	resAddr    string // Unbound, IP:53
 	us, eu     *regiontarget.Target
 	tm         *timings
+	// signed is set for the DNSSEC suite (newSignedEnv): Knot signs the
+	// root zone, Unbound validates, and the zone is signed when
+	// signed.zone is set.
+	signed *signedEnv
 }
 
 // node is one gtmd node and its name server identity.
@@ -101,6 +105,13 @@ func clientSubnet(name string) netip.Prefix {
 // what is missing, when it cannot.
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with a signed parent, and a signed zone when
+// signed.zone is set (newSignedEnv); nil for neither.
+func newEnvWith(t *testing.T, signed *signedEnv) *env {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("e2e: skipped in -short mode")
 	}
@@ -123,14 +134,30 @@ func newEnv(t *testing.T) *env {
 			parentKind, tools["nsd"] = "nsd", p["nsd"]
 		}
 	}
+	if signed != nil {
+		// Only Knot signs the parent; knotc reloads it with a new DS.
+		if os.Getenv("GTMD_E2E_PARENT") == "nsd" {
+			t.Skip("e2e: the signed suite's parent is Knot (NSD does not sign): unset GTMD_E2E_PARENT")
+		}
+		parentKind = "knot"
+		var more []string
+		signed.tools, more = lookTools(signedTools())
+		missing = append(missing, more...)
+		tools["knotd"] = signed.tools["knotd"]
+	}
+	if signed != nil && tools["unbound"] != "" {
+		// The tampered-answer scenario runs a second Unbound.
+		signed.tools["unbound"] = tools["unbound"]
+	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
+		missing = slices.Compact(missing)
 		t.Skipf("e2e: missing tools: %s", strings.Join(missing, ", "))
 	}
 	if os.Geteuid() != 0 {
 		t.Skip("e2e: needs root: the gtmd nodes, the parent and Unbound listen on port 53 of 127.0.0.x (a resolver finds name servers on port 53 only)")
 	}
-	e := &env{dir: t.TempDir(), net: "127.0.0", tm: &timings{}}
+	e := &env{dir: t.TempDir(), net: "127.0.0", tm: &timings{}, signed: signed}
 	if os.Getenv("GTMD_E2E_KEEP") != "" {
 		// Configurations and logs stay for a look afterwards.
 		dir, err := os.MkdirTemp("", "gtmd-e2e-")
@@ -145,7 +172,11 @@ func newEnv(t *testing.T) *env {
 		}
 		e.net = v
 	}
-	for _, ip := range []string{e.ip(2), e.ip(3), e.ip(4), e.ip(10), e.ip(20)} {
+	ips := []string{e.ip(2), e.ip(3), e.ip(4), e.ip(10), e.ip(20)}
+	if signed != nil {
+		ips = append(ips, e.ip(6)) // the unsigned child's name server
+	}
+	for _, ip := range ips {
 		if err := portFree(ip, 53); err != nil {
 			t.Fatalf("e2e: %v (set GTMD_E2E_NET=127.x.y to use other loopback addresses)", err)
 		}
@@ -153,11 +184,22 @@ func newEnv(t *testing.T) *env {
 	e.gtmd = buildGtmd(t, e.dir)
 	e.startEtcd(t, tools["etcd"])
 	e.startTargets(t)
+	if e.signed != nil && e.signed.zone {
+		e.signed.kek = writeKEK(t, e.dir)
+	}
 	e.startNodes(t)
+	if e.signed != nil && e.signed.zone {
+		// The parent's first zone holds the zone's DS, as a registry's
+		// does once the customer sent it.
+		e.signed.ds = e.zoneDS(t)
+	}
 	if parentKind == "knot" {
 		e.startKnot(t, tools["knotd"])
 	} else {
 		e.startNSD(t, tools["nsd"])
+	}
+	if e.signed != nil {
+		e.signed.anchor = e.rootAnchor(t)
 	}
 	e.startUnbound(t, tools["unbound"])
 	t.Logf("e2e: etcd %s; gtmd nodes %s, %s, %s; root zone on %s (%s); Unbound on %s; files in %s",
@@ -284,7 +326,10 @@ func (e *env) startTargets(t *testing.T) {
 const trafficDoc = `# The e2e's traffic document, written by e2e/env_test.go.
 zones:
   - name: {{.Zone}}
-    ttl: 60
+    ttl: {{.ZoneTTL}}
+{{- if .DNSSEC}}
+    dnssec: {enabled: true, propagation_delay: {{.Propagation}}, parent_ds_ttl: {{.ParentDSTTL}}}
+{{- end}}
     soa: {mname: ns1.{{.Zone}}, rname: hostmaster.{{.Zone}}, refresh: 60, retry: 10, expire: 600, minimum: {{.TTL}}}
     ns: [ns1.{{.Zone}}, ns2.{{.Zone}}, ns3.{{.Zone}}]
     records:
@@ -293,6 +338,10 @@ zones:
 {{- end}}
       - {name: "@", type: TXT, data: ["\"gtmd e2e\""]}
       - {name: "*.wild", type: A, ttl: {{.TTL}}, data: ["{{.Wild}}"]}
+{{- if .Child}}
+      - {name: unsigned, type: NS, data: ["ns.unsigned.{{.Zone}}"]}
+      - {name: ns.unsigned, type: A, data: ["{{.Child}}"]}
+{{- end}}
 services:
   - name: www.{{.Zone}}
     policy: latency
@@ -330,6 +379,9 @@ data_dir: {{.Data}}
 geoip: {database: {{.GeoIP}}}
 traffic_file: {{.Traffic}}
 log: {level: info, format: text}
+{{- if .KEK}}
+dnssec: {key_encryption_key_file: {{.KEK}}}
+{{- end}}
 `
 
 // startNodes writes the GeoIP database, the traffic document and three
@@ -351,8 +403,16 @@ func (e *env) startNodes(t *testing.T) {
 		nss = append(nss, nsData{n.ns, n.ip})
 	}
 	traffic := filepath.Join(e.dir, "traffic.yaml")
+	// The zone's own records live a minute; the signed suite gives them
+	// the services' TTL, so a key rollover's waits (RFC 7583: the DNSKEY
+	// TTL, the largest TTL of the zone) last seconds.
+	zoneTTL, kek, child := 60, "", ""
+	if e.signed != nil && e.signed.zone {
+		zoneTTL, kek, child = int(ttl.Seconds()), e.signed.kek, e.ip(6)
+	}
 	writeFile(t, traffic, trafficDoc, map[string]any{
-		"Zone": zone, "TTL": int(ttl.Seconds()), "Nodes": nss,
+		"Zone": zone, "TTL": int(ttl.Seconds()), "Nodes": nss, "ZoneTTL": zoneTTL,
+		"DNSSEC": kek != "", "Child": child, "Propagation": propagationDelay.String(), "ParentDSTTL": int(parentDSTTL.Seconds()),
 		"USWWW": usWWW, "USWWW6": usWWW6, "EUWWW": euWWW, "EUWWW6": euWWW6, "USAPI": usAPI, "EUAPI": euAPI,
 		"Wild": wildA, "USURL": healthURL(e.us), "EUURL": healthURL(e.eu), "Interval": interval.String(), "Rise": rise, "Fall": fall,
 	})
@@ -371,12 +431,16 @@ func (e *env) startNodes(t *testing.T) {
 		file := filepath.Join(e.dir, n.id+".yaml")
 		writeFile(t, file, nodeFile, map[string]any{
 			"ID": n.id, "Region": n.region, "DNS": n.dns, "Admin": strings.TrimPrefix(n.admin, "http://"), "Peers": peers, "Etcd": e.etcdClient,
-			"Data": filepath.Join(e.dir, n.id), "GeoIP": city, "Traffic": traffic,
+			"Data": filepath.Join(e.dir, n.id), "GeoIP": city, "Traffic": traffic, "KEK": kek,
 		})
 		n.proc = newProc(t, n.id, filepath.Join(e.dir, n.id+".log"), e.gtmd, "serve", "--config", file)
 		if err := n.proc.start(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if e.signed != nil && e.signed.zone {
+		// Keys are made as the nodes start: what they answer meanwhile.
+		e.watchFirstStart(t)
 	}
 	for _, n := range e.nodes {
 		if _, err := e.waitNodeReady(n, 30*time.Second); err != nil {
@@ -468,7 +532,7 @@ func members(n *node) ([]member, error) {
 // nodes with glue, as a registry's zone does for a customer's domain.
 const rootZone = `; The root zone of the e2e, written by e2e/env_test.go.
 $TTL 86400
-.                     IN SOA a.root-servers.test. hostmaster.root-servers.test. 1 1800 900 604800 86400
+.                     IN SOA a.root-servers.test. hostmaster.root-servers.test. {{.Serial}} 1800 900 604800 86400
 .                     IN NS  a.root-servers.test.
 a.root-servers.test.  IN A   {{.Parent}}
 ; The delegation of {{.Zone}} and its glue.
@@ -477,6 +541,9 @@ a.root-servers.test.  IN A   {{.Parent}}
 {{- end}}
 {{- range .Nodes}}
 {{.NS}}.{{$.Zone}}  IN A  {{.IP}}
+{{- end}}
+{{- range .DS}}
+{{.}}
 {{- end}}
 `
 
@@ -487,7 +554,13 @@ func (e *env) writeRootZone(t *testing.T, path string) {
 	for _, n := range e.nodes {
 		nss = append(nss, nsData{n.ns, n.ip})
 	}
-	writeFile(t, path, rootZone, map[string]any{"Parent": e.ip(10), "Zone": zone, "Nodes": nss})
+	serial, ds := 1, []string(nil)
+	if e.signed != nil {
+		// A reload with new DS records needs a higher serial.
+		e.signed.serial += 100
+		serial, ds = e.signed.serial, e.signed.ds
+	}
+	writeFile(t, path, rootZone, map[string]any{"Parent": e.ip(10), "Zone": zone, "Nodes": nss, "Serial": serial, "DS": ds})
 }
 
 const knotConf = `# Knot serving the e2e's root zone, written by e2e/env_test.go.
@@ -507,9 +580,17 @@ template:
     storage: "{{.Dir}}"
     zonefile-sync: -1
     journal-content: none
+{{- if .Signed}}
+policy:
+{{.Policy}}
+{{- end}}
 zone:
   - domain: "."
     file: "root.zone"
+{{- if .Signed}}
+    dnssec-signing: on
+    dnssec-policy: e2e
+{{- end}}
 `
 
 // startKnot serves the root zone with Knot.
@@ -520,7 +601,7 @@ func (e *env) startKnot(t *testing.T, bin string) {
 		t.Fatal(err)
 	}
 	e.writeRootZone(t, filepath.Join(dir, "root.zone"))
-	writeFile(t, filepath.Join(dir, "knot.conf"), knotConf, map[string]any{"Dir": dir, "IP": e.ip(10)})
+	writeFile(t, filepath.Join(dir, "knot.conf"), knotConf, map[string]any{"Dir": dir, "IP": e.ip(10), "Signed": e.signed != nil, "Policy": knotPolicy})
 	e.parent = newProc(t, "knotd", filepath.Join(e.dir, "knotd.log"), bin, "-c", filepath.Join(dir, "knot.conf"))
 	e.startParent(t)
 }
@@ -588,7 +669,7 @@ func (e *env) startParent(t *testing.T) {
 const unboundConf = `# Unbound as the e2e's recursive resolver, written by e2e/env_test.go.
 server:
     interface: {{.IP}}
-    port: 53
+    port: {{.Port}}
     do-ip6: no
     access-control: 127.0.0.0/8 allow
     username: ""
@@ -607,8 +688,15 @@ server:
     # The test names are under test. (RFC 6761), which Unbound keeps local
     # by default.
     local-zone: "test." nodefault
+{{- if .Anchor}}
+    # Validation from the root's key, as a resolver's built-in anchor.
+    module-config: "subnetcache validator iterator"
+    trust-anchor-file: "{{.Dir}}/root.anchor"
+    val-log-level: 2
+{{- else}}
     # No DNSSEC: the test zones are unsigned and have no trust anchor.
     module-config: "subnetcache iterator"
+{{- end}}
     # EDNS Client Subnet to the authoritative servers (all on loopback),
     # at most a /24 of the client, as public resolvers send it.
     send-client-subnet: 127.0.0.0/8
@@ -619,36 +707,65 @@ server:
     serve-expired: no
 remote-control:
     control-enable: no
+{{- if .Forward}}
+# Everything through one upstream (the signed suite's tampering proxy).
+forward-zone:
+    name: "."
+    forward-addr: {{.Forward}}
+{{- end}}
 `
+
+// unboundData is what unboundConf is written from, for an Unbound
+// listening on ip:port in dir: with the root's trust anchor (written
+// there) in the signed suite.
+func (e *env) unboundData(t *testing.T, dir, ip string, port int) map[string]any {
+	t.Helper()
+	anchor := e.signed != nil
+	if anchor {
+		writeFile(t, filepath.Join(dir, "root.anchor"), e.signed.unboundAnchor(), nil)
+	}
+	return map[string]any{"Dir": dir, "IP": ip, "Port": port, "Anchor": anchor, "Forward": ""}
+}
 
 // startUnbound runs Unbound with root hints that point at the parent.
 func (e *env) startUnbound(t *testing.T, bin string) {
 	t.Helper()
-	dir := filepath.Join(e.dir, "unbound")
+	e.resolver, e.resAddr = e.runUnbound(t, bin, "unbound", e.ip(20), 53, "")
+}
+
+// runUnbound starts an Unbound named name (its directory and log) on
+// ip:port, forwarding everything to forward when set, and waits until it
+// answers the zone's SOA.
+func (e *env) runUnbound(t *testing.T, bin, name, ip string, port int, forward string) (*proc, string) {
+	t.Helper()
+	dir := filepath.Join(e.dir, name)
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "root.hints"), ".  3600000  NS  a.root-servers.test.\na.root-servers.test.  3600000  A  "+e.ip(10)+"\n", nil)
-	writeFile(t, filepath.Join(dir, "unbound.conf"), unboundConf, map[string]any{"Dir": dir, "IP": e.ip(20)})
-	e.resAddr = net.JoinHostPort(e.ip(20), "53")
-	e.resolver = newProc(t, "unbound", filepath.Join(e.dir, "unbound.log"), bin, "-d", "-c", filepath.Join(dir, "unbound.conf"))
-	if err := e.resolver.start(); err != nil {
+	data := e.unboundData(t, dir, ip, port)
+	data["Forward"] = forward
+	writeFile(t, filepath.Join(dir, "unbound.conf"), unboundConf, data)
+	addr := net.JoinHostPort(ip, strconv.Itoa(port))
+	p := newProc(t, name, filepath.Join(e.dir, name+".log"), bin, "-d", "-c", filepath.Join(dir, "unbound.conf"))
+	if err := p.start(); err != nil {
 		t.Fatal(err)
 	}
 	_, err := poll(20*time.Second, step, func() error {
-		if err := e.resolver.exitErr(); err != nil {
+		if err := p.exitErr(); err != nil {
 			return err
 		}
-		r, _, err := exchange(e.resAddr, ask{name: zone, qtype: dns.TypeSOA, rd: true}, time.Second)
+		r, _, err := exchange(addr, ask{name: zone, qtype: dns.TypeSOA, rd: true}, time.Second)
 		if err != nil {
 			return err
 		}
 		if r.Rcode != dns.RcodeSuccess || len(r.Answer) == 0 {
-			return fmt.Errorf("%s SOA through %s: %s, %d answers", zone, e.resAddr, dns.RcodeToString[r.Rcode], len(r.Answer))
+			return fmt.Errorf("%s SOA through %s: %s, %d answers", zone, addr, dns.RcodeToString[r.Rcode], len(r.Answer))
 		}
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("unbound: %v", err)
+		t.Fatalf("%s: %v", name, err)
 	}
+	return p, addr
 }

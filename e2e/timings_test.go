@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -46,6 +47,14 @@ func (tm *timings) addText(scenario, what, took, bound, note string) {
 	tm.mu.Lock()
 	defer tm.mu.Unlock()
 	tm.rows = append(tm.rows, timing{scenario, what, took, bound, note})
+}
+
+// print logs the table under head and prints it on stdout, where a run
+// without -v shows it too.
+func (tm *timings) print(t *testing.T, head string) {
+	table := tm.table()
+	t.Logf("%s:\n%s", head, table)
+	fmt.Printf("\n=== %s\n%s\n", head, table)
 }
 
 // table renders every row.
