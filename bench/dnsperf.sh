@@ -3,6 +3,7 @@
 # bench/bench.test.zone (gtmd from bench/traffic.yaml, the same records):
 #
 #   gtmd        static A                      gtmd-lat   latency policy, ECS /24 from DE
+#   gtmd-dnssec gtmd-lat's query with DO, in a signed zone (RRSIG from the cache)
 #   knot        static A (Knot)               gdnsd-geo  geoip plugin, same ECS -> eu
 #   nsd         static A (NSD, rrl-ratelimit: 0)
 #   gdnsd       static A                      pdns       static A (PowerDNS, bind backend)
@@ -100,6 +101,7 @@ traffic_file: $PWD/bench/traffic.yaml
 data_dir: $work/gtmd-data
 log: {level: warn}
 rrl: {responses_per_second: 0}
+dnssec: {key_encryption_key_file: $work/gtmd-data/dnssec.kek}
 YAML
 serve gtmd 15301 "$work/gtmd" serve --config "$work/gtmd.yaml"
 
@@ -227,15 +229,18 @@ fi
 
 echo "static.bench.test A" > "$work/q-static"
 echo "latency.bench.test A" > "$work/q-latency"
+echo "latency.signed.test A" > "$work/q-signed"
 # ECS option 8: family 1, source /24, scope 0, 198.18.130.0 (DE in the test database).
 ecs="8:00011800c61282"
 
-# A case: name, server, query file, ECS (or -), the answer it must give.
+# A case: name, server, query file, ECS (or -), the answer it must give,
+# and DO when the queries set the DNSSEC OK bit.
 cases=()
-add_case() { [ -n "${pid[$2]:-}" ] && cases+=("$1 $2 $3 $4 $5"); return 0; }
+add_case() { [ -n "${pid[$2]:-}" ] && cases+=("$1 $2 $3 $4 $5 ${6:-}"); return 0; }
 add_case gtmd gtmd q-static - 192.0.2.10
 add_case knot knot q-static - 192.0.2.10
 add_case gtmd-lat gtmd q-latency "$ecs" 192.0.2.2
+add_case gtmd-dnssec gtmd q-signed "$ecs" 192.0.2.2 DO
 add_case gdnsd-geo gdnsd q-latency "$ecs" 192.0.2.2
 add_case nsd nsd q-static - 192.0.2.10
 add_case gdnsd gdnsd q-static - 192.0.2.10
@@ -244,9 +249,10 @@ add_case coredns coredns q-static - 192.0.2.10
 
 # Every case must give its answer before anything is measured.
 for c in "${cases[@]}"; do
-  read -r name server qf opt want <<<"$c"
+  read -r name server qf opt want do <<<"$c"
   read -r qname qtype <"$work/$qf"
   sub=(); [ "$opt" != - ] && sub=(+subnet=198.18.130.0/24)
+  [ -n "$do" ] && sub+=(+dnssec)
   ok=
   for _ in $(seq 75); do
     if dig +short +tries=1 +time=1 -p "${port[$server]}" @127.0.0.1 "$qname" "$qtype" "${sub[@]}" 2>/dev/null | grep -qx "$want"; then ok=1; break; fi
@@ -280,8 +286,9 @@ for r in $(seq "$rounds"); do
     order=(); for ((i = ${#cases[@]} - 1; i >= 0; i--)); do order+=("${cases[$i]}"); done
   fi
   for c in "${order[@]}"; do
-    read -r name server qf opt want <<<"$c"
+    read -r name server qf opt want do <<<"$c"
     e=(); [ "$opt" != - ] && e=(-E "$opt")
+    [ -n "$do" ] && e+=(-D)
     perf=(taskset -c $client_cpu dnsperf -s 127.0.0.1 -p "${port[$server]}" -d "$work/$qf" "${e[@]}" -l "$secs" -c 8 -q 500 -T 1)
     before=$(cputicks "${pid[$server]}")
     out=$("${perf[@]}" 2>&1)
@@ -332,10 +339,14 @@ echo "gtmd's ratios (CPU and latency: gtmd / peer, lower is better; QPS: gtmd / 
 echo
 echo "| gtmd case | peer | CPU ratio | QPS ratio | p99 ratio |"
 echo "| --- | --- | --- | --- | --- |"
-for g in gtmd gtmd-lat; do
+for g in gtmd gtmd-lat gtmd-dnssec; do
   for c in "${cases[@]}"; do
     read -r peer _ <<<"$c"
-    case $peer in gtmd | gtmd-lat) continue ;; esac
+    case $peer in gtmd | gtmd-lat | gtmd-dnssec) continue ;; esac
     printf '| %s | %s | %s | %s | %s |\n' "$g" "$peer" "$(ratio "${mc[$g]}" "${mc[$peer]}")" "$(ratio "${mq[$g]}" "${mq[$peer]}")" "$(ratio "${mp[$g]}" "${mp[$peer]}")"
   done
 done
+if [ -n "${mc[gtmd-dnssec]:-}" ]; then
+  echo
+  echo "Signed against unsigned, the same latency answer (gtmd-dnssec / gtmd-lat): CPU $(ratio "${mc[gtmd-dnssec]}" "${mc[gtmd-lat]}"), QPS $(ratio "${mq[gtmd-dnssec]}" "${mq[gtmd-lat]}"), p99 $(ratio "${mp[gtmd-dnssec]}" "${mp[gtmd-lat]}")"
+fi
