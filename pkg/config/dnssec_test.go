@@ -174,3 +174,33 @@ func TestDNSSECRoundTrips(t *testing.T) {
 		t.Errorf("the YAML form does not show the dnssec section:\n%s", yamlForm)
 	}
 }
+
+// TestLargestTTL: a zone's largest TTL counts its own, its records' and
+// its services' TTLs, defaults included, and no other zone's services.
+func TestLargestTTL(t *testing.T) {
+	other := "  - name: example.net.\n    soa: {mname: ns1.example.com., rname: hostmaster.example.com.}\n    ns: [ns1.example.com.]\n"
+	service := func(name, ttl string) string {
+		return "  - {name: " + name + ", policy: failover, " + ttl + "endpoints: [{id: e, a: [192.0.2.1]}]}\n"
+	}
+	for _, tc := range []struct {
+		name, doc string
+		want      uint32
+	}{
+		{"zone TTL left out", head, DefaultZoneTTL},
+		{"zone TTL", head + "    ttl: 20\n", 20},
+		{"a record's TTL", head + "      - {name: www, type: TXT, ttl: 7200, data: [hi]}\n", 7200},
+		{"a service's TTL left out", head + "    ttl: 20\nservices:\n" + service("www.example.com.", ""), DefaultServiceTTL},
+		{"a service's TTL", head + "services:\n" + service("www.example.com.", "ttl: 9000, "), 9000},
+		{"another zone's service", head + "    ttl: 20\n" + other + "services:\n" + service("www.example.net.", "ttl: 9000, "), 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := ParseTraffic("t.yaml", []byte(tc.doc), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tr.LargestTTL(0); got != tc.want {
+				t.Errorf("largest TTL %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

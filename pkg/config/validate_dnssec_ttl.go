@@ -35,10 +35,7 @@ func noteTTLsLeftOut(t *Traffic) ttlsLeftOut {
 // settings too, so without this a document would pass a dry run and
 // fail when applied. It runs once zones and services have their TTLs.
 func validateSignatureRefresh(t *Traffic, leftOut ttlsLeftOut, l *faultList) {
-	zones := make([]string, len(t.Zones))
-	for i := range t.Zones {
-		zones[i] = dns.CanonicalName(t.Zones[i].Name)
-	}
+	zones := zoneNames(t)
 	for i := range t.Zones {
 		z := &t.Zones[i]
 		if !z.Signed() || z.DNSSEC.SignatureRefresh < 0 {
@@ -54,9 +51,18 @@ func validateSignatureRefresh(t *Traffic, leftOut ttlsLeftOut, l *faultList) {
 	}
 }
 
-// largestTTL is the largest TTL that zone t.Zones[zi] answers with (its
-// own TTL, its records', its services') and the field that sets it, the
-// TTLs the signer's rollover timings and refresh check use.
+// LargestTTL is the largest TTL that zone t.Zones[zi] answers with: its
+// own TTL, its records' and its services', defaults included. A signed
+// zone's signature_refresh is checked against it, and the signer's
+// rollover timings (RFC 7583) wait it out.
+func (t *Traffic) LargestTTL(zi int) uint32 {
+	zones := zoneNames(t)
+	none := ttlsLeftOut{zones: make([]bool, len(t.Zones)), services: make([]bool, len(t.Services))}
+	ttl, _ := largestTTL(t, zi, zones, none)
+	return ttl
+}
+
+// largestTTL is LargestTTL and the field that sets it.
 func largestTTL(t *Traffic, zi int, zones []string, leftOut ttlsLeftOut) (uint32, string) {
 	z := &t.Zones[zi]
 	path := fmt.Sprintf("zones[%d]", zi)
@@ -89,4 +95,13 @@ func largestTTL(t *Traffic, zi int, zones []string, leftOut ttlsLeftOut) (uint32
 		}
 	}
 	return ttl, from
+}
+
+// zoneNames is the names of t's zones, canonical, in document order.
+func zoneNames(t *Traffic) []string {
+	zones := make([]string, len(t.Zones))
+	for i := range t.Zones {
+		zones[i] = dns.CanonicalName(t.Zones[i].Name)
+	}
+	return zones
 }
