@@ -9,13 +9,10 @@ const maxNameOctets = 255
 // §6.1), the next name of a compact-denial NSEC (RFC 9824), so that the
 // NSEC covers no other name and the zone cannot be walked. It is name
 // under a label holding one zero octet ("\000.name") whenever that fits
-// in 255 octets. A longer name has no name under it; its successor is
-// then found in its first label, as RFC 4471 §3.1.2 does: a zero octet
-// appended when the name is 254 octets and the label has room, otherwise
-// the label's last octet incremented, the octets of value 255 before it
-// dropped first (and a label left empty dropped, the next one
-// incremented). name is returned as it is when it is not a name, or is
-// the last of all names.
+// in 255 octets. A name of 254 or 255 octets has no name under it, so
+// its successor is the first name past it, found in its first label as
+// RFC 4471 §3.1.2 does (see pastSubtree). name is returned as it is when
+// it is not a name, or is the last of all names.
 func NextName(name string) string {
 	fqdn := dns.Fqdn(name)
 	if fqdn == "." {
@@ -35,30 +32,38 @@ func NextName(name string) string {
 	if n+2 <= maxNameOctets {
 		return `\000.` + fqdn
 	}
-	wire := lowerASCII(buf[:n])
-	if first := int(wire[0]); first < 63 && n < maxNameOctets {
-		// One octet more in the first label: the least name above it.
-		next := make([]byte, 0, n+1)
-		next = append(next, byte(first+1))
-		next = append(next, wire[1:1+first]...)
-		next = append(next, 0)
-		next = append(next, wire[1+first:]...)
-		return presentation(next, name)
+	next, ok := pastSubtree(lowerASCII(buf[:n]))
+	if !ok {
+		return name
 	}
-	for off := 0; wire[off] != 0; off += 1 + int(wire[off]) {
-		label := wire[off+1 : off+1+int(wire[off])]
+	return presentation(next, name)
+}
+
+// pastSubtree is the first name in canonical order after every name at
+// or under wire (a lower-cased name in wire format): its first label
+// with a zero octet appended when the label and the name have room;
+// otherwise that label with its last octet incremented, trailing octets
+// of value 255 dropped first, since no longer label fits to come between;
+// a label of 255s alone is dropped and its parent's subtree passed
+// instead. ok is false past the last of all names. It changes wire.
+func pastSubtree(wire []byte) (next []byte, ok bool) {
+	for len(wire) > 1 {
+		k := int(wire[0])
+		label, rest := wire[1:1+k], wire[1+k:]
+		if k < 63 && len(wire) < maxNameOctets {
+			next = append(append(append([]byte{byte(k + 1)}, label...), 0), rest...)
+			return next, true
+		}
 		for len(label) > 0 && label[len(label)-1] == 0xff {
 			label = label[:len(label)-1]
 		}
-		if len(label) == 0 {
-			continue // every octet was 255: the successor lies past this label's parent
+		if len(label) > 0 {
+			label[len(label)-1] = incrementOctet(label[len(label)-1])
+			return append(append([]byte{byte(len(label))}, label...), rest...), true
 		}
-		label[len(label)-1] = incrementOctet(label[len(label)-1])
-		next := append([]byte{byte(len(label))}, label...)
-		next = append(next, wire[off+1+int(wire[off]):]...)
-		return presentation(next, name)
+		wire = rest
 	}
-	return name
+	return nil, false
 }
 
 // incrementOctet is the octet after b in canonical order, where upper

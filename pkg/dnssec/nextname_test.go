@@ -18,7 +18,7 @@ import (
 func TestNextNameNearTheLimit(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		first string // the owner's first label, in wire octets
+		first string // the owner's first labels, in wire octets, dot-separated
 	}{
 		{"plain", "host"},
 		{"upper case", "HoSt"},
@@ -29,6 +29,9 @@ func TestNextNameNearTheLimit(t *testing.T) {
 		{"last octet z", "z"},
 		{"dot inside", "a.b"},
 		{"63 octets", strings.Repeat("m", 63)},
+		{"only 0xff above a short label", "\xff.b"},
+		{"0xff above a short label", "x\xff.b"},
+		{"only 0xff above 0xff", "\xff.\xff"},
 	} {
 		for wireLen := 246; wireLen <= 255; wireLen++ {
 			owner, ok := nameOfLength(tc.first, wireLen)
@@ -67,10 +70,11 @@ func TestNextNameNearTheLimit(t *testing.T) {
 	}
 }
 
-// nameOfLength is a name under example.test. whose first label is first
-// and whose wire form is wireLen octets, in presentation format.
+// nameOfLength is a name under example.test. whose first labels are
+// first (dot-separated) and whose wire form is wireLen octets, in
+// presentation format.
 func nameOfLength(first string, wireLen int) (string, bool) {
-	labels := []string{first}
+	labels := strings.Split(first, ".")
 	rest := wireLen - (1 + len(first)) - len("\x07example\x04test\x00")
 	for rest > 0 {
 		n := min(63, rest-1)
@@ -97,9 +101,9 @@ func nameOfLength(first string, wireLen int) (string, bool) {
 }
 
 // neighbours are names right beside name in canonical order: its first
-// label with one octet more or less or with its last octet changed, and
-// name under a one-octet label. Only those that are names (255 octets at
-// most) are returned.
+// label, and its parent's, with one octet more or less or with its last
+// octet changed, and name under a one-octet label. Only those that are
+// names (255 octets at most) are returned.
 func neighbours(name string) []string {
 	wire := make([]byte, 256)
 	n, err := dns.PackDomainName(name, wire, 0, nil, false)
@@ -107,28 +111,32 @@ func neighbours(name string) []string {
 		return nil
 	}
 	wire = wire[:n]
-	first := wire[1 : 1+wire[0]]
-	rest := wire[1+wire[0]:]
-	var firsts [][]byte
-	for _, v := range []byte{0x00, 0x01, 'A' - 1, 'A', 'Z', 'Z' + 1, 'a', 'z', 0xfe, 0xff} {
-		firsts = append(firsts, append(bytes.Clone(first[:len(first)-1]), v), append(bytes.Clone(first), v))
-	}
-	if len(first) > 1 {
-		firsts = append(firsts, first[:len(first)-1])
-	}
 	var out []string
 	add := func(w []byte) {
 		if s, _, err := dns.UnpackDomainName(w, 0); err == nil {
 			out = append(out, s)
 		}
 	}
-	for _, f := range firsts {
-		if len(f) <= 63 {
-			add(append(append([]byte{byte(len(f))}, f...), rest...))
-		}
-	}
 	for _, v := range []byte{0x00, 0x01, 'a'} {
 		add(append([]byte{1, v}, wire...))
+	}
+	for w := wire; len(w) > 1; w = w[1+w[0]:] {
+		first, rest := w[1:1+w[0]], w[1+w[0]:]
+		var firsts [][]byte
+		for _, v := range []byte{0x00, 0x01, 'A' - 1, 'A', 'Z', 'Z' + 1, 'a', 'z', 0xfe, 0xff} {
+			firsts = append(firsts, append(bytes.Clone(first[:len(first)-1]), v), append(bytes.Clone(first), v))
+		}
+		if len(first) > 1 {
+			firsts = append(firsts, first[:len(first)-1])
+		}
+		for _, f := range firsts {
+			if len(f) <= 63 {
+				add(append(append([]byte{byte(len(f))}, f...), rest...))
+			}
+		}
+		if len(w) != len(wire) {
+			break // the name's labels and its parent's
+		}
 	}
 	return out
 }
@@ -161,11 +169,14 @@ func canonicalLabels(t *testing.T, name string) [][]byte {
 }
 
 // FuzzNextName: for any name, NextName gives a name that packs and sorts
-// after it (or the name itself, for the last of all names), never a
-// panic.
+// after it (or the name itself, for the last of all names) with none of
+// the name's neighbours between, never a panic.
 func FuzzNextName(f *testing.F) {
 	for _, s := range []string{".", "example.test.", `x\255.example.test.`, strings.Repeat("a.", 127)} {
 		f.Add(s)
+	}
+	if long, ok := nameOfLength("\xff.b", 255); ok {
+		f.Add(long)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
 		if _, err := dns.PackDomainName(name, make([]byte, 256), 0, nil, false); err != nil || !dns.IsFqdn(name) {
@@ -174,6 +185,11 @@ func FuzzNextName(f *testing.F) {
 		next := NextName(name)
 		if c := canonicalCompare(t, name, next); c > 0 || c == 0 && next != name {
 			t.Errorf("NextName(%q) = %q does not sort after it", name, next)
+		}
+		for _, c := range neighbours(name) {
+			if canonicalCompare(t, name, c) < 0 && canonicalCompare(t, c, next) < 0 {
+				t.Errorf("%q lies between %q and NextName %q", c, name, next)
+			}
 		}
 	})
 }
