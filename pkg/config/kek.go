@@ -27,8 +27,15 @@ func ParseKEK(src []byte) ([KEKSize]byte, error) {
 	if len(s) != KEKHexLen {
 		return kek, fmt.Errorf("a key-encryption key is %d hex characters (%d random bytes), not %d characters", KEKHexLen, KEKSize, len(s))
 	}
+	// hex.Decode's error quotes the offending character: a mistyped
+	// key is a secret all the same, so only its position is told.
+	for i := range len(s) {
+		if !isHexDigit(s[i]) {
+			return kek, fmt.Errorf("a key-encryption key is %d hex characters: the one at position %d is not a hex digit", KEKHexLen, i+1)
+		}
+	}
 	if _, err := hex.Decode(kek[:], []byte(s)); err != nil {
-		return kek, fmt.Errorf("a key-encryption key is %d hex characters: %w", KEKHexLen, err)
+		return kek, fmt.Errorf("a key-encryption key is %d hex characters and this one could not be decoded", KEKHexLen)
 	}
 	if kek == ([KEKSize]byte{}) {
 		return kek, errors.New("the key-encryption key is all zeros; it must be random")
@@ -74,4 +81,8 @@ func LoadKEK(n NodeDNSSEC, getenv func(string) string) ([KEKSize]byte, error) {
 		return kek, fmt.Errorf("the DNSSEC key-encryption key file %s: %w", path, err)
 	}
 	return kek, nil
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,7 @@ func TestParseKEK(t *testing.T) {
 		{"two newlines", testKEKHex + "\n\n", "a key-encryption key is 64 hex characters (32 random bytes), not 65 characters"},
 		{"short", testKEKHex[:62], "a key-encryption key is 64 hex characters (32 random bytes), not 62 characters"},
 		{"raw bytes", string(want), "a key-encryption key is 64 hex characters (32 random bytes), not 32 characters"},
-		{"not hex", "zz" + testKEKHex[2:], "a key-encryption key is 64 hex characters: encoding/hex: invalid byte: U+007A 'z'"},
+		{"not hex", "zz" + testKEKHex[2:], "a key-encryption key is 64 hex characters: the one at position 1 is not a hex digit"},
 		{"zeros", strings.Repeat("0", 64), "the key-encryption key is all zeros; it must be random"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -71,7 +72,7 @@ func TestLoadKEK(t *testing.T) {
 		{"readable by others", write("open.kek", testKEKHex, 0o644), "", "the DNSSEC key-encryption key file " + filepath.Join(dir, "open.kek") + " can be read by group or others (mode 0644): run chmod 600 " + filepath.Join(dir, "open.kek")},
 		{"too large", write("big.kek", strings.Repeat(testKEKHex, 2), 0o600), "", "the DNSSEC key-encryption key file " + filepath.Join(dir, "big.kek") + " is 128 bytes; it holds 64 hex characters and a newline"},
 		{"a directory", dir, "", "the DNSSEC key-encryption key file " + dir + " is not a regular file"},
-		{"not hex", write("bad.kek", strings.Repeat("g", 64), 0o600), "", "the DNSSEC key-encryption key file " + filepath.Join(dir, "bad.kek") + ": a key-encryption key is 64 hex characters: encoding/hex: invalid byte: U+0067 'g'"},
+		{"not hex", write("bad.kek", strings.Repeat("g", 64), 0o600), "", "the DNSSEC key-encryption key file " + filepath.Join(dir, "bad.kek") + ": a key-encryption key is 64 hex characters: the one at position 1 is not a hex digit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kek, err := LoadKEK(NodeDNSSEC{KeyEncryptionKeyFile: tc.file}, env(tc.env))
@@ -86,5 +87,52 @@ func TestLoadKEK(t *testing.T) {
 	}
 	if _, err := LoadKEK(NodeDNSSEC{}, env("")); !errors.Is(err, ErrNoKEK) {
 		t.Errorf("no key anywhere: %v, want ErrNoKEK", err)
+	}
+}
+
+// TestKEKErrorsQuoteNothing: a malformed key-encryption key is secret
+// material all the same (it may be the real key with one character
+// mistyped), so its errors name the position of what is wrong and quote
+// no character of it. The keys here are written with characters that the
+// messages themselves never hold, so any quoted one shows.
+func TestKEKErrorsQuoteNothing(t *testing.T) {
+	key := strings.Repeat("ABF", 22)[:KEKHexLen]
+	at := func(pos int, bad string) string { return key[:pos-1] + bad + key[pos-1+len(bad):] }
+	for _, tc := range []struct {
+		name, src string
+		pos       int
+	}{
+		{"first", at(1, "Z"), 1},
+		{"inside", at(17, "Q"), 17},
+		{"last", at(64, "!"), 64},
+		{"a zero byte", at(33, "\x00"), 33},
+		{"a letter of two bytes", at(9, "é"), 9},
+		{"a newline inside", at(20, "\n"), 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseKEK([]byte(tc.src))
+			want := fmt.Sprintf("a key-encryption key is 64 hex characters: the one at position %d is not a hex digit", tc.pos)
+			if errText(err) != want {
+				t.Errorf("error %q, want %q", errText(err), want)
+			}
+			_, envErr := LoadKEK(NodeDNSSEC{}, func(k string) string {
+				if k == KEKEnv {
+					return tc.src
+				}
+				return ""
+			})
+			for _, e := range []error{err, envErr} {
+				if e == nil {
+					t.Fatal("no error")
+				}
+				quoted := map[rune]bool{}
+				for _, r := range tc.src {
+					if strings.ContainsRune(e.Error(), r) && !quoted[r] {
+						quoted[r] = true
+						t.Errorf("error %q quotes %q of the key", e, r)
+					}
+				}
+			}
+		})
 	}
 }

@@ -75,7 +75,7 @@ func describeSetting(name string, set, eff Duration) string {
 }
 
 // human writes a duration as operators think of DNSSEC timers: in whole
-// days or hours when it is some, as Go writes it otherwise.
+// days, hours or minutes when it is some, as Go writes it otherwise.
 func human(d Duration) string {
 	const day = 24 * time.Hour
 	plural := func(n time.Duration, unit string) string {
@@ -89,6 +89,8 @@ func human(d Duration) string {
 		return plural(v/day, "day")
 	case v > 0 && v%time.Hour == 0:
 		return plural(v/time.Hour, "hour")
+	case v > 0 && v%time.Minute == 0:
+		return plural(v/time.Minute, "minute")
 	default:
 		return v.String()
 	}

@@ -14,6 +14,7 @@ func validateTraffic(t *Traffic, l *faultList) {
 	if len(t.Zones) == 0 {
 		l.addf("zones", "needs at least one zone")
 	}
+	leftOut := noteTTLsLeftOut(t)
 	zones := make([]*zoneIndex, 0, len(t.Zones))
 	seenZone := map[string]int{}
 	for i := range t.Zones {
@@ -27,6 +28,7 @@ func validateTraffic(t *Traffic, l *faultList) {
 	}
 	checks := validateChecks(t.Checks, l)
 	validateServices(t.Services, zones, checks, l)
+	validateSignatureRefresh(t, leftOut, l)
 	if t.Settings.HealthQuorum == 0 {
 		t.Settings.HealthQuorum = DefaultHealthQuorum
 	}

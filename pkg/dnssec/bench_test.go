@@ -92,3 +92,23 @@ func BenchmarkNewKeySet(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNextName is the next name of a compact-denial NSEC: a usual
+// name (the \000 label prepended) and names of 254 and 255 octets, which
+// are packed and worked on the wire.
+func BenchmarkNextName(b *testing.B) {
+	for _, n := range []int{30, 254, 255} {
+		name, ok := nameOfLength("host", n)
+		if !ok {
+			b.Fatalf("no name of %d octets", n)
+		}
+		b.Run(fmt.Sprintf("%d octets", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if NextName(name) == name {
+					b.Fatal("no successor")
+				}
+			}
+		})
+	}
+}

@@ -42,7 +42,7 @@ func (ks *KeySet) check() error {
 	}
 	var keys, zone bool
 	for i := range ks.Keys {
-		keys = keys || ks.Keys[i].signsKeys()
+		keys = keys || ks.Keys[i].anchorsKeys()
 		zone = zone || ks.Keys[i].signsZone()
 	}
 	if !keys || !zone {

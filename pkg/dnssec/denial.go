@@ -12,19 +12,18 @@ import (
 const TypeNXNAME = 128
 
 // NXName returns the NSEC that denies name exists (RFC 9824): owned by
-// name, next name "\000.name" (the name's immediate successor, so it
-// covers nothing else and the zone cannot be walked), bitmap RRSIG, NSEC
-// and NXNAME.
+// name, next name NextName(name) (so it covers nothing else and the zone
+// cannot be walked), bitmap RRSIG, NSEC and NXNAME.
 func NXName(name string, ttl uint32) *dns.NSEC {
 	return &dns.NSEC{
 		Hdr:        dns.RR_Header{Name: name, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: ttl},
-		NextDomain: successor(name),
+		NextDomain: NextName(name),
 		TypeBitMap: []uint16{dns.TypeRRSIG, dns.TypeNSEC, TypeNXNAME},
 	}
 }
 
 // NoData returns the NSEC for a name that exists without the type asked:
-// next name "\000.name", bitmap the name's types plus RRSIG and NSEC,
+// next name NextName(name), bitmap the name's types plus RRSIG and NSEC,
 // sorted and without duplicates, as the wire format needs.
 func NoData(name string, types []uint16, ttl uint32) *dns.NSEC {
 	bitmap := make([]uint16, 0, len(types)+2)
@@ -33,16 +32,7 @@ func NoData(name string, types []uint16, ttl uint32) *dns.NSEC {
 	slices.Sort(bitmap)
 	return &dns.NSEC{
 		Hdr:        dns.RR_Header{Name: name, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: ttl},
-		NextDomain: successor(name),
+		NextDomain: NextName(name),
 		TypeBitMap: slices.Compact(bitmap),
 	}
-}
-
-// successor is the name right after name in canonical order: a label
-// holding one zero byte prepended (RFC 4034 §6.1, RFC 9824 §3).
-func successor(name string) string {
-	if name == "." {
-		return `\000.`
-	}
-	return `\000.` + name
 }

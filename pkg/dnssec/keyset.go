@@ -32,7 +32,8 @@ type KeyState string
 
 // The key states.
 const (
-	// StatePublished: in the DNSKEY RRset, signing nothing yet.
+	// StatePublished: in the DNSKEY RRset; a CSK or KSK signs the DNSKEY
+	// RRset already (not the zone's data), a ZSK signs nothing yet.
 	StatePublished KeyState = "published"
 	// StateActive: signing what its role signs.
 	StateActive KeyState = "active"
@@ -166,8 +167,18 @@ func (k *Key) dnskey(zone string, ttl uint32) *dns.DNSKEY {
 }
 
 // signsKeys reports whether k signs the DNSKEY, CDS and CDNSKEY RRsets.
+// A CSK or KSK signs them from the moment it is published: by the time
+// its DS is asked for, every cached DNSKEY RRset carries its signature,
+// so a resolver that sees the new DS at a quick parent still validates
+// the DNSKEY RRset it cached before.
 func (k *Key) signsKeys() bool {
-	return k.Role != RoleZSK && (k.State == StateActive || k.State == StateRetiring)
+	return k.Role != RoleZSK && k.State != StateRetired
+}
+
+// anchorsKeys reports whether k signs the DNSKEY RRset as a key the
+// parent's DS points at or did: a zone always needs one.
+func (k *Key) anchorsKeys() bool {
+	return k.signsKeys() && k.State != StatePublished
 }
 
 // signsZone reports whether k signs the zone's other RRsets.

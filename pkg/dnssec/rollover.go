@@ -26,9 +26,10 @@ type Step string
 
 // The steps.
 const (
-	// StepPublish: the new key is in the DNSKEY RRset and signs nothing;
-	// it waits Ipub (propagation delay + DNSKEY TTL) so every cached
-	// DNSKEY RRset holds it.
+	// StepPublish: the new key is in the DNSKEY RRset; a new CSK signs
+	// that RRset (and nothing else), a new ZSK signs nothing. It waits
+	// Ipub (propagation delay + DNSKEY TTL) so every cached DNSKEY RRset
+	// holds it, signed by it when it is a CSK.
 	StepPublish Step = "publish"
 	// StepReady (CSK): the new key signs everything, the old one still
 	// signs the DNSKEY RRset; CDS and CDNSKEY show the new key's DS. It

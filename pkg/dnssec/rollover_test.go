@@ -180,11 +180,12 @@ type chainStep struct {
 
 // TestRolloverKeepsTheChain walks whole rolls and at every step checks
 // what a validator relies on: the DNSKEY RRset validates from every DS
-// RRset a resolver may hold; the zone's data, negative answers and the
-// CDS verify against it; and across each step, what resolvers cached from
-// the step before still validates with what they fetch now (old
-// signatures against the new DNSKEY RRset, new signatures against the
-// cached old one). Between steps the KeySet goes through Marshal and
+// RRset a resolver may hold (the new one as soon as CDS shows it); the
+// zone's data, negative answers and the CDS verify against it; and across
+// each step, what resolvers cached from the step before still validates
+// with what they fetch now (old signatures against the new DNSKEY RRset,
+// new signatures against the cached old one, and the cached DNSKEY RRset
+// from every DS RRset the parent may hold now). Between steps the KeySet goes through Marshal and
 // ParseKeySet, as it does when another node continues the roll.
 func TestRolloverKeepsTheChain(t *testing.T) {
 	for _, alg := range []uint8{ECDSAP256SHA256, ED25519} {
@@ -213,6 +214,12 @@ func TestRolloverKeepsTheChain(t *testing.T) {
 					st := chainStep{label: label, dnskeys: z.DNSKEYs(), parentDS: [][]*dns.DS{parent}}
 					if previousParent != nil && now.Before(parentChanged.Add(s.dsInterval())) {
 						st.parentDS = append(st.parentDS, previousParent)
+					}
+					if len(z.CDS()) > 0 {
+						// A parent that scans CDS (RFC 7344), or a quick
+						// operator, may put the new DS in place the moment
+						// CDS appears.
+						st.parentDS = append(st.parentDS, ks.DS(3600))
 					}
 					if st.dnskeySigs, err = z.Sign(z.DNSKEYs()); err != nil {
 						t.Fatal(err)
@@ -250,6 +257,11 @@ func TestRolloverKeepsTheChain(t *testing.T) {
 						}
 						if verifyWith(t, st.dnskeys, prev.dataSigs, prev.data, now) == nil {
 							t.Errorf("%s: data signatures cached at %s do not verify with the new DNSKEY RRset", label, prev.label)
+						}
+						for i, ds := range st.parentDS {
+							if !dnskeysValidate(prev.dnskeys, prev.dnskeySigs, ds, now) {
+								t.Errorf("%s: the DNSKEY RRset cached at %s does not validate from the parent's DS RRset %d (%v)", label, prev.label, i, ds)
+							}
 						}
 					}
 					steps = append(steps, st)

@@ -68,12 +68,17 @@ func (s Settings) propagation() time.Duration {
 	return orDefault(s.PropagationDelay, DefaultPropagationDelay)
 }
 
-func (s Settings) parentDSTTL() time.Duration {
+// DSTTL is the TTL the parent gives the zone's DS records:
+// ParentDSTTL, or DefaultParentDSTTL when it is 0. The DS lines shown to
+// operators carry it, and the CSK roll waits it out.
+func (s Settings) DSTTL() uint32 {
 	if s.ParentDSTTL == 0 {
-		return DefaultParentDSTTL * time.Second
+		return DefaultParentDSTTL
 	}
-	return seconds(s.ParentDSTTL)
+	return s.ParentDSTTL
 }
+
+func (s Settings) parentDSTTL() time.Duration { return seconds(s.DSTTL()) }
 
 func orDefault(d, def time.Duration) time.Duration {
 	if d == 0 {

@@ -10,7 +10,8 @@ type Status struct {
 	Zone     string          `json:"zone"`
 	Keys     []KeyStatus     `json:"keys"`
 	Rollover *RolloverStatus `json:"rollover,omitempty"`
-	// DS is what the parent should hold now, in presentation format.
+	// DS is what the parent should hold now, in presentation format,
+	// with the parent's DS TTL (the lines DSText prints).
 	DS []string `json:"ds"`
 }
 
@@ -45,7 +46,7 @@ func (ks *KeySet) Status(s Settings, now time.Time) Status {
 		k := &ks.Keys[i]
 		st.Keys = append(st.Keys, KeyStatus{Tag: k.Tag, Algorithm: AlgorithmName(k.Algorithm), Role: k.Role, State: k.State, Since: k.Since, SignsKeys: k.signsKeys(), SignsZone: k.signsZone()})
 	}
-	for _, ds := range ks.DS(s.DNSKEYTTL) {
+	for _, ds := range ks.DS(s.DSTTL()) {
 		st.DS = append(st.DS, dsLine(ds))
 	}
 	if r := ks.Rollover; r != nil {
