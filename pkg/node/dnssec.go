@@ -56,8 +56,8 @@ func newSigning(c *config.Node, getenv func(string) string, m *dnssec.Metrics) s
 // and their settings.
 func (n *Node) wantSigningLocked(t *config.Traffic) {
 	n.signing.wanted = map[string]dnssec.Settings{}
-	for name, z := range signedZones(t) {
-		n.signing.wanted[name] = signingSettings(t, z)
+	for name, zi := range signedZones(t) {
+		n.signing.wanted[name] = signingSettings(t, zi)
 	}
 }
 

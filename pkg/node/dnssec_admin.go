@@ -51,16 +51,7 @@ func (b backend) DNSSECDS(ctx context.Context, zone string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return ks.DSText(parentDSTTL(settings)), nil
-}
-
-// parentDSTTL is the TTL the DS lines are printed with: what the parent
-// is expected to give them.
-func parentDSTTL(s dnssec.Settings) uint32 {
-	if s.ParentDSTTL == 0 {
-		return dnssec.DefaultParentDSTTL
-	}
-	return s.ParentDSTTL
+	return ks.DSText(settings.DSTTL()), nil
 }
 
 func (b backend) DNSSECStatus(ctx context.Context, zone string) (*admin.DNSSECStatus, error) {

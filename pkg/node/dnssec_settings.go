@@ -11,35 +11,15 @@ import (
 // settings, with the TTLs the rollover timings are computed from: the
 // zone's TTL (its DNSKEY RRset's), the largest TTL of anything in the
 // zone, services included, and its negative TTL.
-func signingSettings(t *config.Traffic, z *config.Zone) dnssec.Settings {
+func signingSettings(t *config.Traffic, zi int) dnssec.Settings {
+	z := &t.Zones[zi]
 	d := z.DNSSEC.WithDefaults()
 	alg, _ := dnssec.ParseAlgorithm(d.Algorithm) // validated with the document
 	ttl := uint32(config.DefaultZoneTTL)
 	if z.TTL != nil {
 		ttl = *z.TTL
 	}
-	maxTTL := ttl
-	for i := range z.Records {
-		if r := z.Records[i].TTL; r != nil {
-			maxTTL = max(maxTTL, *r)
-		}
-	}
-	zones := make([]string, len(t.Zones))
-	for i := range t.Zones {
-		zones[i] = dns.CanonicalName(t.Zones[i].Name)
-	}
-	apex := dns.CanonicalName(z.Name)
-	for i := range t.Services {
-		s := &t.Services[i]
-		if config.ZoneOf(dns.CanonicalName(s.Name), zones) != apex {
-			continue
-		}
-		st := uint32(config.DefaultServiceTTL)
-		if s.TTL != nil {
-			st = *s.TTL
-		}
-		maxTTL = max(maxTTL, st)
-	}
+	maxTTL := t.LargestTTL(zi)
 	return dnssec.Settings{
 		Algorithm:         alg,
 		SplitKeys:         d.Keys == config.DNSSECKeysSplit,
@@ -54,15 +34,16 @@ func signingSettings(t *config.Traffic, z *config.Zone) dnssec.Settings {
 	}
 }
 
-// signedZones lists the zones of t that are signed, by lower-case name.
-func signedZones(t *config.Traffic) map[string]*config.Zone {
-	out := map[string]*config.Zone{}
+// signedZones lists the zones of t that are signed, by lower-case name,
+// with their index in t.Zones.
+func signedZones(t *config.Traffic) map[string]int {
+	out := map[string]int{}
 	if t == nil {
 		return out
 	}
 	for i := range t.Zones {
 		if t.Zones[i].Signed() {
-			out[dns.CanonicalName(t.Zones[i].Name)] = &t.Zones[i]
+			out[dns.CanonicalName(t.Zones[i].Name)] = i
 		}
 	}
 	return out
