@@ -13,14 +13,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mmsgConn reads with its own recvmmsg(2) and writes with x/net's
-// sendmmsg. x/net's ReadBatch makes the same system call but allocates
-// every datagram's source address (a *net.UDPAddr and its IP); this one
-// decodes it into an address kept per message slot, so reading allocates
-// nothing.
+// mmsgConn reads with its own recvmmsg(2) and writes with its own
+// sendmmsg (mmsgWriter). x/net's ReadBatch makes the same system call but
+// allocates every datagram's source address (a *net.UDPAddr and its IP);
+// this one decodes it into an address kept per message slot, so reading
+// allocates nothing. Both calls are raw system calls, for the reason
+// mmsgWriter gives: the socket never blocks.
 type mmsgConn struct {
 	rc    syscall.RawConn
-	write batchConn
+	write *mmsgWriter
 
 	hs    []mmsghdr
 	names []unix.RawSockaddrInet6
@@ -51,9 +52,13 @@ func newBatchConn(c *net.UDPConn) (batchConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	w, err := newMMsgWriter(rc)
+	if err != nil {
+		return nil, err
+	}
 	m := &mmsgConn{
 		rc:    rc,
-		write: xnetConn(c),
+		write: w,
 		hs:    make([]mmsghdr, udpBatchSize),
 		names: make([]unix.RawSockaddrInet6, udpBatchSize),
 		iovs:  make([]unix.Iovec, udpBatchSize),
@@ -105,7 +110,7 @@ func (m *mmsgConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
 // socket is readable.
 func (m *mmsgConn) recv(fd uintptr) bool {
 	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&m.hs[0])), uintptr(m.count), 0, 0, 0)
+		n, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&m.hs[0])), uintptr(m.count), 0, 0, 0)
 		switch errno {
 		case unix.EINTR:
 			continue
@@ -161,7 +166,7 @@ func (m *mmsgConn) zoneName(id uint32) string {
 	return m.zone
 }
 
-// WriteBatch is x/net's sendmmsg, which allocates nothing.
+// WriteBatch is mmsgWriter's sendmmsg.
 func (m *mmsgConn) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
 	return m.write.WriteBatch(ms, flags)
 }
