@@ -13,35 +13,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// mmsgWriter is sendmmsg(2) on one socket, made as a raw system call: the
-// socket never blocks (a full send buffer answers EAGAIN and the runtime
-// waits for it to drain), so the call is short and the goroutine keeps
-// its processor through it. Through the runtime's own system call entry
-// (x/net's WriteBatch), a batch that took longer than one tick of the
-// runtime's monitor lost the processor to a hand-off, and every hand-off
-// woke a second thread that found nothing to do and went back to sleep:
-// with one processor, that cost more than the answers.
+// mmsgWriter is sendmmsg(2) on one socket, as a raw system call
+// (mmsgCall says why), in place of x/net's WriteBatch.
 type mmsgWriter struct {
-	rc syscall.RawConn
+	*mmsgCall
 	// family is the socket's, AF_INET or AF_INET6: it says how to write a
 	// destination (an IPv4 client of a dual-stack socket as a mapped
 	// IPv6 address).
 	family int
-
-	hs    []mmsghdr
-	names []unix.RawSockaddrInet6
-	iovs  []unix.Iovec
 	// zone and zoneID cache the last IPv6 scope named, so that a
 	// link-local client costs one interface lookup, not one per answer.
 	zone   string
 	zoneID uint32
-
-	// The current call's arguments and results, so that sendF, bound
-	// once, needs no closure per write.
-	count int
-	n     int
-	errno syscall.Errno
-	sendF func(fd uintptr) bool
 }
 
 func newMMsgWriter(rc syscall.RawConn) (*mmsgWriter, error) {
@@ -49,15 +32,10 @@ func newMMsgWriter(rc syscall.RawConn) (*mmsgWriter, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &mmsgWriter{
-		rc:     rc,
-		family: family,
-		hs:     make([]mmsghdr, udpBatchSize),
-		names:  make([]unix.RawSockaddrInet6, udpBatchSize),
-		iovs:   make([]unix.Iovec, udpBatchSize),
-	}
-	w.sendF = w.send
-	return w, nil
+	return &mmsgWriter{
+		mmsgCall: newMMsgCall(unix.SYS_SENDMMSG, "sendmmsg", rc.Write),
+		family:   family,
+	}, nil
 }
 
 // socketFamily reads the socket's address family from the kernel: Go opens
@@ -81,8 +59,8 @@ func socketFamily(rc syscall.RawConn) (int, error) {
 // WriteBatch does: it returns how many were sent, and an error only when
 // the first was refused.
 func (w *mmsgWriter) WriteBatch(ms []ipv4.Message, _ int) (int, error) {
-	w.count = min(len(ms), len(w.hs))
-	for i := range w.count {
+	count := min(len(ms), len(w.hs))
+	for i := range count {
 		m := &ms[i]
 		h := &w.hs[i].hdr
 		*h = unix.Msghdr{}
@@ -101,32 +79,7 @@ func (w *mmsgWriter) WriteBatch(ms []ipv4.Message, _ int) (int, error) {
 			h.SetControllen(len(m.OOB))
 		}
 	}
-	if err := w.rc.Write(w.sendF); err != nil {
-		return 0, err
-	}
-	if w.errno != 0 {
-		return 0, os.NewSyscallError("sendmmsg", w.errno)
-	}
-	return w.n, nil
-}
-
-// send is one sendmmsg on fd; false asks the runtime to wait until the
-// socket is writable.
-func (w *mmsgWriter) send(fd uintptr) bool {
-	for {
-		n, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&w.hs[0])), uintptr(w.count), 0, 0, 0)
-		switch errno {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		case 0:
-			w.n, w.errno = int(n), 0
-		default:
-			w.n, w.errno = 0, errno
-		}
-		return true
-	}
+	return w.run(count)
 }
 
 // sockaddr writes to into sa as the socket's family takes it and returns
