@@ -4,46 +4,28 @@ package resolver
 
 import (
 	"net"
-	"os"
 	"strconv"
-	"syscall"
 	"unsafe"
 
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
 )
 
-// mmsgConn reads with its own recvmmsg(2) and writes with x/net's
-// sendmmsg. x/net's ReadBatch makes the same system call but allocates
-// every datagram's source address (a *net.UDPAddr and its IP); this one
-// decodes it into an address kept per message slot, so reading allocates
+// mmsgConn reads with its own recvmmsg(2) and writes with its own
+// sendmmsg (mmsgWriter), both raw system calls (mmsgCall says why).
+// x/net's ReadBatch makes the same system call but allocates every
+// datagram's source address (a *net.UDPAddr and its IP); this one decodes
+// it into an address kept per message slot, so reading allocates
 // nothing.
 type mmsgConn struct {
-	rc    syscall.RawConn
-	write batchConn
+	*mmsgCall
+	write *mmsgWriter
 
-	hs    []mmsghdr
-	names []unix.RawSockaddrInet6
-	iovs  []unix.Iovec
 	addrs []net.UDPAddr
 	// zoneID and zone cache the last IPv6 scope named, so that a
 	// link-local client costs one interface lookup, not one per query.
 	zoneID uint32
 	zone   string
-
-	// The current call's arguments and results, so that recvF, bound
-	// once, needs no closure per read.
-	count int
-	n     int
-	errno syscall.Errno
-	recvF func(fd uintptr) bool
-}
-
-// mmsghdr is struct mmsghdr: Go lays it out as C does on every
-// architecture (a msghdr, then the length, padded to the alignment).
-type mmsghdr struct {
-	hdr unix.Msghdr
-	len uint32
 }
 
 func newBatchConn(c *net.UDPConn) (batchConn, error) {
@@ -51,18 +33,18 @@ func newBatchConn(c *net.UDPConn) (batchConn, error) {
 	if err != nil {
 		return nil, err
 	}
+	w, err := newMMsgWriter(rc)
+	if err != nil {
+		return nil, err
+	}
 	m := &mmsgConn{
-		rc:    rc,
-		write: xnetConn(c),
-		hs:    make([]mmsghdr, udpBatchSize),
-		names: make([]unix.RawSockaddrInet6, udpBatchSize),
-		iovs:  make([]unix.Iovec, udpBatchSize),
-		addrs: make([]net.UDPAddr, udpBatchSize),
+		mmsgCall: newMMsgCall(unix.SYS_RECVMMSG, "recvmmsg", rc.Read),
+		write:    w,
+		addrs:    make([]net.UDPAddr, udpBatchSize),
 	}
 	for i := range m.addrs {
 		m.addrs[i].IP = make(net.IP, net.IPv6len)
 	}
-	m.recvF = m.recv
 	return m, nil
 }
 
@@ -70,8 +52,8 @@ func newBatchConn(c *net.UDPConn) (batchConn, error) {
 // ms's first buffer and OOB, as x/net's ReadBatch does. Each message's
 // Addr is a *net.UDPAddr owned by m: valid until the next ReadBatch.
 func (m *mmsgConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
-	m.count = min(len(ms), len(m.hs))
-	for i := range m.count {
+	count := min(len(ms), len(m.hs))
+	for i := range count {
 		buf := ms[i].Buffers[0]
 		m.iovs[i].Base = unsafe.SliceData(buf)
 		m.iovs[i].SetLen(len(buf))
@@ -86,38 +68,17 @@ func (m *mmsgConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
 			h.SetControllen(len(ms[i].OOB))
 		}
 	}
-	if err := m.rc.Read(m.recvF); err != nil {
+	n, err := m.run(count)
+	if err != nil {
 		return 0, err
 	}
-	if m.errno != 0 {
-		return 0, os.NewSyscallError("recvmmsg", m.errno)
-	}
-	for i := range m.n {
+	for i := range n {
 		ms[i].N = int(m.hs[i].len)
 		ms[i].NN = int(m.hs[i].hdr.Controllen)
 		ms[i].Flags = int(m.hs[i].hdr.Flags)
 		ms[i].Addr = m.source(i)
 	}
-	return m.n, nil
-}
-
-// recv is one recvmmsg on fd; false asks the runtime to wait until the
-// socket is readable.
-func (m *mmsgConn) recv(fd uintptr) bool {
-	for {
-		n, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&m.hs[0])), uintptr(m.count), 0, 0, 0)
-		switch errno {
-		case unix.EINTR:
-			continue
-		case unix.EAGAIN:
-			return false
-		case 0:
-			m.n, m.errno = int(n), 0
-		default:
-			m.n, m.errno = 0, errno
-		}
-		return true
-	}
+	return n, nil
 }
 
 // source decodes message i's source address into its slot.
@@ -161,7 +122,7 @@ func (m *mmsgConn) zoneName(id uint32) string {
 	return m.zone
 }
 
-// WriteBatch is x/net's sendmmsg, which allocates nothing.
+// WriteBatch is mmsgWriter's sendmmsg.
 func (m *mmsgConn) WriteBatch(ms []ipv4.Message, flags int) (int, error) {
 	return m.write.WriteBatch(ms, flags)
 }
