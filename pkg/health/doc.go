@@ -28,9 +28,9 @@
 // successes make it Up.
 //
 // Timing: each check's first probe happens after a random delay below
-// min(interval, 1s), so a node starting up learns fast while its checks do
-// not all fire at once (when so many start that this would probe faster
-// than both 200 a second and the rate of all checks, the first probes
+// min(interval, 0.5s), so a node starting up learns fast while its checks
+// do not all fire at once (when so many start that this would probe faster
+// than both 200 a second and twice the rate of all checks, the first probes
 // spread over as long as that takes, never more than the interval); the
 // gap between the first and second probe is random in (0, interval], which
 // spreads the checks evenly over the interval; after that each check runs

@@ -114,8 +114,8 @@ func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 // TestFirstProbesWithinOneInterval: checks applied together, with real
 // random jitter, each have a first result within one interval: within
 // MaxFirstDelay, or, when so many start that their first probes would
-// come faster than MinStartRate and the checks' steady rate, spread over
-// as long as that takes.
+// come faster than MinStartRate and twice the checks' steady rate,
+// spread over as long as that takes.
 func TestFirstProbesWithinOneInterval(t *testing.T) {
 	mixedRate := 250 * (2 + 1 + 0.1 + 1.0/60) // probes a second
 	tests := []struct {
@@ -125,13 +125,14 @@ func TestFirstProbesWithinOneInterval(t *testing.T) {
 		window    time.Duration // what the first probes spread over
 		step      time.Duration
 	}{
-		// 1,000 checks probing 779 times a second: 1.28s.
+		// 1,000 checks probing 779 times a second: their first probes
+		// at twice that take 0.64s.
 		{"mixed intervals", []time.Duration{500 * time.Millisecond, time.Second, 10 * time.Second, time.Minute}, 250,
-			time.Duration(1000 / mixedRate * float64(time.Second)), 10 * time.Millisecond},
-		{"few slow checks start within a second", []time.Duration{time.Minute}, 100, health.MaxFirstDelay, 10 * time.Millisecond},
+			time.Duration(1000 / (2 * mixedRate) * float64(time.Second)), 10 * time.Millisecond},
+		{"few slow checks start within half a second", []time.Duration{time.Minute}, 100, health.MaxFirstDelay, 10 * time.Millisecond},
 		// 2,000 checks at 10s probe 200 times a second: their start
-		// takes their interval, at the steady state's rate.
-		{"many slow checks spread over their interval", []time.Duration{10 * time.Second}, 2000, 10 * time.Second, 100 * time.Millisecond},
+		// takes half their interval, at twice the steady state's rate.
+		{"many slow checks spread over half their interval", []time.Duration{10 * time.Second}, 2000, 5 * time.Second, 100 * time.Millisecond},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

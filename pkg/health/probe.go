@@ -11,9 +11,15 @@ import (
 
 // MaxFirstDelay bounds the random delay before a new check's first
 // probe, unless so many checks start at once that their first probes
-// would come faster than MinStartRate and the steady rate of all checks
-// (see startWindow).
-const MaxFirstDelay = time.Second
+// would come faster than MinStartRate and twice the steady rate of all
+// checks (see startWindow).
+const MaxFirstDelay = 500 * time.Millisecond
+
+// startBurst is how many times the steady rate of all checks their first
+// probes may come at: twice, so that a node applying a document learns
+// every check's status within half its interval, for a short while at
+// twice its steady load.
+const startBurst = 2
 
 // MinStartRate is a rate of first probes (per second) that an Apply may
 // always reach: below it, new checks start within MaxFirstDelay however
@@ -23,16 +29,16 @@ const MinStartRate = 200
 // startWindow is how long the first probes of the started checks an
 // Apply starts (of checks, all the probed checks applied) spread over:
 // MaxFirstDelay, or longer when within it they would come faster than
-// both MinStartRate and the steady rate of all the checks. A node
-// starting 10,000 checks at 10s thus spreads them over 10s, its steady
-// load, not over one second at ten times that. A check's own window is
-// at most its interval.
+// both MinStartRate and startBurst times the steady rate of all the
+// checks. A node starting 10,000 checks at 10s thus spreads them over
+// 5s, twice its steady load, not over half a second at twenty times
+// that. A check's own window is at most its interval.
 func startWindow(checks []config.Check, started int) time.Duration {
 	var rate float64
 	for _, c := range checks {
 		rate += float64(time.Second) / float64(interval(c))
 	}
-	spread := time.Duration(float64(started) / max(rate, MinStartRate) * float64(time.Second))
+	spread := time.Duration(float64(started) / max(startBurst*rate, MinStartRate) * float64(time.Second))
 	return max(MaxFirstDelay, spread)
 }
 

@@ -365,7 +365,7 @@ func TestJitter(t *testing.T) {
 	h := newHarness(t, func(o *health.Options) { o.Rand = rnd })
 	tg := h.fleet.target("web")
 	h.s.Apply([]config.Check{probed("web", 1, 1)})
-	if want := []time.Duration{time.Second, ival}; fmt.Sprint(rnd.asked) != fmt.Sprint(want) {
+	if want := []time.Duration{health.MaxFirstDelay, ival}; fmt.Sprint(rnd.asked) != fmt.Sprint(want) {
 		t.Errorf("jitter asked for %v, want %v", rnd.asked, want)
 	}
 	// First probe after 300ms.
