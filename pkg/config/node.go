@@ -25,6 +25,9 @@ type Node struct {
 	Cookies     Cookies      `yaml:"cookies" json:"cookies"`
 	Health      NodeHealth   `yaml:"health" json:"health"`
 	DNSSEC      NodeDNSSEC   `yaml:"dnssec" json:"dnssec"`
+	// TSIGKeys authenticate zone transfers and NOTIFY; every node of a
+	// cluster holds the same ones.
+	TSIGKeys []TSIGKey `yaml:"tsig_keys" json:"tsig_keys"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -255,6 +258,7 @@ func (n *Node) validate(l *faultList) {
 	}
 	n.validateHardening(l)
 	n.validateHealth(l)
+	n.validateTSIG(l)
 }
 
 // ResolvePaths makes the node file's relative paths relative to dir, the

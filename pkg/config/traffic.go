@@ -26,6 +26,15 @@ type Zone struct {
 	ZoneFile string `yaml:"zone_file,omitempty" json:"zone_file,omitempty"`
 	// DNSSEC signs the zone; nil (the default) serves it unsigned.
 	DNSSEC *ZoneDNSSEC `yaml:"dnssec,omitempty" json:"dnssec,omitempty"`
+	// AllowTransfer lists who may transfer the zone (AXFR, IXFR); empty
+	// refuses every transfer.
+	AllowTransfer []TransferACL `yaml:"allow_transfer,omitempty" json:"allow_transfer,omitempty"`
+	// Notify are the IP:port addresses of secondaries told of each new
+	// serial (RFC 1996).
+	Notify []string `yaml:"notify,omitempty" json:"notify,omitempty"`
+	// TransferServices puts service names into transfers; nil means
+	// true (see TransfersServices).
+	TransferServices *bool `yaml:"transfer_services,omitempty" json:"transfer_services,omitempty"`
 }
 
 // SOA holds the zone's SOA fields but the serial, which gtmd derives from

@@ -44,11 +44,15 @@ type Node struct {
 	locator geo.Locator
 
 	handler *resolver.Handler
-	sched   *health.Scheduler
-	gauge   *health.EndpointGauge
-	events  *admin.Broadcaster
-	api     http.Handler
-	apiM    *admin.Metrics
+	// tsigKeys are the node file's keys, for the DNS listeners;
+	// notifier tells secondaries of each new revision with them.
+	tsigKeys *resolver.TSIGKeys
+	notifier *notifier
+	sched    *health.Scheduler
+	gauge    *health.EndpointGauge
+	events   *admin.Broadcaster
+	api      http.Handler
+	apiM     *admin.Metrics
 
 	// failover measures the node's failovers (failover.go).
 	failover *failovers
@@ -142,6 +146,8 @@ func New(opts Options) (n *Node, err error) {
 	if n.handler, err = newHandler(c, n.locator, n.reg, n.log); err != nil {
 		return nil, err
 	}
+	n.tsigKeys = resolver.NewTSIGKeys(c.TSIGKeys)
+	n.notifier = newNotifier(c.TSIGKeys, n.log)
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
 		return nil, err
 	}

@@ -255,6 +255,8 @@ func (n *Node) serveCached(k kept) error {
 // document.
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
 	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
+	// Every zone's serial is the revision (resolver.Build).
+	n.notifier.serve(t, uint32(revision))
 	n.wantSigningLocked(t)
 	n.signZonesLocked()
 	n.checks = make(map[string]*config.Check, len(t.Checks))

@@ -64,6 +64,7 @@ func (n *Node) teardown(ctx context.Context) error {
 			}
 		}
 		n.wg.Wait()
+		n.notifier.stop()
 		if n.embed != nil {
 			n.embed.Close()
 		}

@@ -164,6 +164,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 		UDPMetrics:                 udpMetrics,
 		Handler:                    n.handler,
 		Logger:                     n.log,
+		TSIGKeys:                   n.tsigKeys,
 	})
 	if err := srv.Start(); err != nil {
 		return err

@@ -70,7 +70,7 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	if cz.TTL != nil {
 		ttl = *cz.TTL
 	}
-	z := &zone{name: name, nodes: map[string]*node{}}
+	z := &zone{name: name, nodes: map[string]*node{}, transfer: newTransferPolicy(cz)}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
 		Ns:      dns.Fqdn(cz.SOA.MName),

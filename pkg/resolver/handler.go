@@ -119,6 +119,10 @@ const packBufferSize = 2048
 // ServeDNS answers one query. It is a thin adapter: Resolve decides,
 // ServeDNS packs and writes.
 func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
+	if needsSigned(q) {
+		h.serveSigned(w, q)
+		return
+	}
 	var start time.Time
 	if h.metrics != nil {
 		start = time.Now()
@@ -233,8 +237,8 @@ func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 		resp.Rcode = dns.RcodeFormatError
 		return
 	case r.qtype == dns.TypeAXFR || r.qtype == dns.TypeIXFR:
-		// Zone transfers are not served: every node reads the same
-		// document from the store instead.
+		// Transfers are served by ServeDNS (serveSigned), which needs the
+		// listener's TSIG verdict; Resolve alone refuses them.
 		resp.Rcode = dns.RcodeRefused
 		return
 	}

@@ -57,6 +57,10 @@ type ServerOptions struct {
 	Handler dns.Handler
 	// Logger gets the listeners' events; nil logs nothing.
 	Logger *slog.Logger
+	// TSIGKeys verify signed queries and sign their answers (zone
+	// transfers, secondaries' SOA queries); nil knows no key, and a
+	// signed query is answered NOTAUTH with BADKEY.
+	TSIGKeys *TSIGKeys
 }
 
 // Server is the set of UDP and TCP listeners of a node.

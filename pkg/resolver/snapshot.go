@@ -50,6 +50,8 @@ type zone struct {
 	// nx is the zone's NXDOMAIN answer for the fast path, made on first
 	// use (fastNXDomain).
 	nx atomic.Pointer[fastAnswer]
+	// transfer is who may transfer the zone; nil refuses everyone.
+	transfer *transferPolicy
 }
 
 // node is one owner name of a zone: its RRsets, or none for an empty

@@ -28,6 +28,7 @@ type tcpServer struct {
 	handler    dns.Handler
 	table      *connTable
 	maxQueries int
+	tsigKeys   *TSIGKeys
 	metrics    *TCPMetrics
 	log        *slog.Logger
 
@@ -61,6 +62,7 @@ func newTCPServer(ln *net.TCPListener, opts *ServerOptions) *tcpServer {
 		handler:    opts.Handler,
 		table:      newConnTable(opts.TCPMaxConnections, opts.TCPMaxConnectionsPerSource, opts.TCPIdleTimeout, opts.TCPBusyIdleTimeout),
 		maxQueries: opts.TCPMaxQueries,
+		tsigKeys:   opts.TSIGKeys,
 		metrics:    opts.TCPMetrics,
 		log:        opts.Logger,
 		acceptDone: make(chan struct{}),
@@ -127,7 +129,7 @@ func outOfDescriptors(err error) bool {
 // serveConn answers the queries of one connection until it ends.
 func (s *tcpServer) serveConn(tc *tcpConn) {
 	defer s.conns.Done()
-	w := &tcpWriter{conn: tc, table: s.table}
+	w := &tcpWriter{conn: tc, table: s.table, tsig: tsigState{keys: s.tsigKeys}}
 	r := bufio.NewReaderSize(tc.c, tcpReadBuffer)
 	reason, count := s.table.remove(tc, s.serveQueries(tc, w, r))
 	// Counted before the close, so that a client that sees the close
@@ -226,11 +228,14 @@ func (s *tcpServer) answer(w *tcpWriter, m []byte) (closeReason, bool) {
 }
 
 // serveMsg serves one message as miekg/dns's server would (see
-// acceptQuery), offering keepalive only to a query that asked for it.
+// acceptQuery), offering keepalive only to a query that asked for it
+// and is not signed: adding the option to a signed answer would break
+// its MAC.
 func (s *tcpServer) serveMsg(w *tcpWriter, m []byte) {
 	w.keepalive = false
 	if req := acceptQuery(w, m); req != nil {
-		w.keepalive = wantsKeepalive(req)
+		w.tsig.verify(m, req)
+		w.keepalive = wantsKeepalive(req) && req.IsTsig() == nil
 		s.handler.ServeDNS(w, req)
 	}
 }

@@ -11,10 +11,12 @@ import (
 
 // tcpWriter is the dns.ResponseWriter of one TCP connection, reused for
 // each of its queries. The handler sees what miekg/dns's own server
-// shows it: *net.TCPAddr addresses, framed writes, no TSIG.
+// shows it: *net.TCPAddr addresses, framed writes, TSIG verified and
+// answers signed with the server's TSIGKeys.
 type tcpWriter struct {
 	conn  *tcpConn
 	table *connTable
+	tsig  tsigState
 	// keepalive: the query carried an edns-tcp-keepalive option (RFC
 	// 7828), so the answer carries the timeout in force.
 	keepalive bool
@@ -37,9 +39,10 @@ func (w *tcpWriter) LocalAddr() net.Addr { return w.conn.c.LocalAddr() }
 // RemoteAddr is the client's address, a *net.TCPAddr.
 func (w *tcpWriter) RemoteAddr() net.Addr { return w.conn.c.RemoteAddr() }
 
-// WriteMsg packs m and writes it.
+// WriteMsg packs m, signed when it ends with a TSIG record, and writes
+// it.
 func (w *tcpWriter) WriteMsg(m *dns.Msg) error {
-	b, err := m.Pack()
+	b, err := w.tsig.pack(m)
 	if err != nil {
 		return err
 	}
@@ -85,11 +88,13 @@ func (w *tcpWriter) Close() error {
 	return w.conn.close()
 }
 
-// TsigStatus is nil: the server verifies no TSIG, as before.
-func (w *tcpWriter) TsigStatus() error { return nil }
+// TsigStatus is the verdict on the query's TSIG: nil when it was signed
+// with a known key or not signed at all.
+func (w *tcpWriter) TsigStatus() error { return w.tsig.status }
 
-// TsigTimersOnly does nothing without TSIG.
-func (w *tcpWriter) TsigTimersOnly(bool) {}
+// TsigTimersOnly signs the following messages of a multi-message answer
+// (a zone transfer) over the timers only, after the previous MAC.
+func (w *tcpWriter) TsigTimersOnly(b bool) { w.tsig.timersOnly = b }
 
 // Hijack hands the connection to the handler: the server neither reads
 // from it nor closes it any more.

@@ -56,6 +56,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.w.r = u
+	u.w.tsig.keys = opts.TSIGKeys
 	return u, nil
 }
 
@@ -114,6 +115,7 @@ func (u *udpReader) answer(m *ipv4.Message) {
 	}
 	u.w.reset(from, dst)
 	if req := acceptQuery(&u.w, pkt); req != nil {
+		u.w.tsig.verify(pkt, req)
 		u.handler.ServeDNS(&u.w, req)
 	}
 }

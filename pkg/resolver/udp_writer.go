@@ -11,7 +11,8 @@ import (
 // udpWriter is the dns.ResponseWriter of the datagram a reader is
 // answering through the handler, reused for each. The handler sees what
 // miekg/dns's server shows it over UDP: the socket's local address, the
-// client's *net.UDPAddr, one datagram per write, no TSIG; Close only
+// client's *net.UDPAddr, one datagram per write, TSIG verified and
+// answers signed with the server's TSIGKeys; Close only
 // stops further writes. Writes join the batch's answers, so they are
 // valid while ServeDNS runs, as the handlers of this package use them.
 type udpWriter struct {
@@ -20,6 +21,7 @@ type udpWriter struct {
 	// dst is the address the query was sent to, the answer's source.
 	dst    netip.Addr
 	closed bool
+	tsig   tsigState
 }
 
 var _ dns.ResponseWriter = (*udpWriter)(nil)
@@ -39,6 +41,14 @@ func (w *udpWriter) RemoteAddr() net.Addr { return w.from }
 func (w *udpWriter) WriteMsg(m *dns.Msg) error {
 	if w.closed {
 		return errors.New("dns: WriteMsg called after Close")
+	}
+	if m.IsTsig() != nil {
+		out, err := w.tsig.pack(m)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(out)
+		return err
 	}
 	b := w.r.b
 	if b.full() {
@@ -74,11 +84,12 @@ func (w *udpWriter) Close() error {
 	return nil
 }
 
-// TsigStatus is nil: the server verifies no TSIG, as before.
-func (w *udpWriter) TsigStatus() error { return nil }
+// TsigStatus is the verdict on the query's TSIG: nil when it was signed
+// with a known key or not signed at all.
+func (w *udpWriter) TsigStatus() error { return w.tsig.status }
 
-// TsigTimersOnly does nothing without TSIG.
-func (w *udpWriter) TsigTimersOnly(bool) {}
+// TsigTimersOnly is kept for the interface: a UDP answer is one message.
+func (w *udpWriter) TsigTimersOnly(b bool) { w.tsig.timersOnly = b }
 
 // Hijack does nothing: a datagram has no connection to take over.
 func (w *udpWriter) Hijack() {}

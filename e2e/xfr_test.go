@@ -1,0 +1,250 @@
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// The zone transfer test: one gtmd node (embedded store) serves
+// xfr.test. with allow_transfer and notify; Knot is its secondary with
+// the TSIG key. Knot transfers the zone at start (AXFR), serves it, and
+// after a one-record change to gtmd is told by NOTIFY, asks IXFR, gets
+// the whole zone and serves the change. It needs knotd, knotc and kdig
+// (Debian's knot and knot-dnsutils), no root: both listen on high ports.
+
+const (
+	xfrZone   = "xfr.test."
+	xfrKey    = "xfr-key."
+	xfrSecret = "eGZyLXNlY3JldC14ZnItc2VjcmV0LXhmci1zZWNyZXQ="
+	xfrGtmdIP = "127.0.0.41"
+	xfrKnotIP = "127.0.0.42"
+)
+
+const xfrNodeFile = `# gtmd primary of the transfer test, written by e2e/xfr_test.go.
+node: {id: primary, region: test}
+dns: {listen: ["{{.DNS}}"], udp_listeners: 1}
+admin: {listen: "{{.Admin}}"}
+store:
+  embedded: {client_url: "http://{{.IP}}:{{.Client}}", peer_url: "http://{{.IP}}:{{.Peer}}"}
+data_dir: {{.Data}}
+traffic_file: {{.Traffic}}
+log: {level: info, format: text}
+tsig_keys: [{name: ` + xfrKey + `, algorithm: hmac-sha256, secret: ` + xfrSecret + `}]
+`
+
+const xfrTraffic = `# The transferred zone, written by e2e/xfr_test.go.
+zones:
+  - name: ` + xfrZone + `
+    ttl: 300
+    soa: {mname: ns1.xfr.test., rname: hostmaster.xfr.test., refresh: 3600}
+    ns: [ns1.xfr.test.]
+    allow_transfer: [{key: ` + xfrKey + `, networks: [127.0.0.0/8]}]
+    notify: ["{{.Knot}}"]
+    records:
+      - {name: ns1, type: A, data: [192.0.2.53]}
+      - {name: mail, type: MX, data: ["10 mx.example.net."]}
+{{- if .Changed}}
+      - {name: changed, type: TXT, data: ["one record more"]}
+{{- end}}
+services:
+  - name: www.xfr.test.
+    policy: failover
+    ttl: 30
+    endpoints:
+      - {id: primary, priority: 1, a: [198.51.100.1]}
+      - {id: backup, priority: 2, a: [198.51.100.2]}
+`
+
+const xfrKnotConf = `# Knot as a secondary of gtmd, written by e2e/xfr_test.go.
+server:
+    rundir: "{{.Dir}}"
+    listen: {{.IP}}@{{.Port}}
+control:
+    listen: "{{.Dir}}/knot.sock"
+database:
+    storage: "{{.Dir}}"
+key:
+  - id: ` + xfrKey + `
+    algorithm: hmac-sha256
+    secret: ` + xfrSecret + `
+remote:
+  - id: gtmd
+    address: {{.Primary}}
+    key: ` + xfrKey + `
+acl:
+  - id: notify_from_gtmd
+    address: 127.0.0.0/8
+    key: ` + xfrKey + `
+    action: notify
+  - id: transfer_to_test
+    address: 127.0.0.0/8
+    action: transfer
+template:
+  - id: default
+    storage: "{{.Dir}}"
+    zonefile-sync: -1
+    zonefile-load: none
+    journal-content: none
+zone:
+  - domain: ` + xfrZone + `
+    master: gtmd
+    acl: [notify_from_gtmd, transfer_to_test]
+log:
+  - target: stderr
+    any: info
+`
+
+func TestTransferToKnot(t *testing.T) {
+	if testing.Short() {
+		t.Skip("e2e: skipped in -short mode")
+	}
+	tools, missing := lookTools(map[string]string{"knotd": "knot", "knotc": "knot", "kdig": "knot-dnsutils"})
+	if len(missing) > 0 {
+		t.Skipf("zone transfer test needs %s", strings.Join(missing, ", "))
+	}
+	for _, ip := range []string{xfrGtmdIP, xfrKnotIP} {
+		if l, err := net.Listen("tcp", ip+":0"); err != nil {
+			t.Skipf("cannot bind %s here: %v", ip, err)
+		} else {
+			l.Close()
+		}
+	}
+	dir := t.TempDir()
+	bin := buildGtmd(t, dir)
+	gtmdDNS := net.JoinHostPort(xfrGtmdIP, strconv.Itoa(freePort(t, xfrGtmdIP)))
+	admin := net.JoinHostPort(xfrGtmdIP, strconv.Itoa(freePort(t, xfrGtmdIP)))
+	knotPort := freePort(t, xfrKnotIP)
+	knotDNS := net.JoinHostPort(xfrKnotIP, strconv.Itoa(knotPort))
+
+	traffic := filepath.Join(dir, "traffic.yaml")
+	writeFile(t, traffic, xfrTraffic, map[string]any{"Knot": knotDNS, "Changed": false})
+	nodeFile := filepath.Join(dir, "gtmd.yaml")
+	writeFile(t, nodeFile, xfrNodeFile, map[string]any{
+		"DNS": gtmdDNS, "Admin": admin, "IP": xfrGtmdIP, "Client": freePort(t, xfrGtmdIP), "Peer": freePort(t, xfrGtmdIP),
+		"Data": filepath.Join(dir, "data"), "Traffic": traffic,
+	})
+	primary := newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), bin, "serve", "--config", nodeFile)
+	if err := primary.start(); err != nil {
+		t.Fatal(err)
+	}
+	first, err := waitSerial(primary, gtmdDNS, 0, 30*time.Second)
+	if err != nil {
+		t.Fatalf("gtmd never served %s: %v", xfrZone, err)
+	}
+
+	knotDir := filepath.Join(dir, "knot")
+	if err := os.Mkdir(knotDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(knotDir, "knot.conf"), xfrKnotConf, map[string]any{
+		"Dir": knotDir, "IP": xfrKnotIP, "Port": knotPort, "Primary": xfrGtmdIP + "@" + gtmdDNS[strings.LastIndexByte(gtmdDNS, ':')+1:],
+	})
+	knot := newProc(t, "knotd", filepath.Join(dir, "knotd.log"), tools["knotd"], "-c", filepath.Join(knotDir, "knot.conf"))
+	if err := knot.start(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waitSerial(knot, knotDNS, first, 15*time.Second); err != nil {
+		t.Fatalf("Knot never served serial %d after its AXFR: %v", first, err)
+	}
+
+	// What Knot transferred, as Knot transfers it out again.
+	axfr := kdig(t, tools["kdig"], knotDNS, "AXFR", xfrZone)
+	for _, want := range []string{"xfr.test. 300 IN NS ns1.xfr.test.", "ns1.xfr.test. 300 IN A 192.0.2.53",
+		"mail.xfr.test. 300 IN MX 10 mx.example.net.", "www.xfr.test. 30 IN A 198.51.100.1"} {
+		if !strings.Contains(axfr, want) {
+			t.Errorf("Knot's copy lacks %q:\n%s", want, axfr)
+		}
+	}
+	if strings.Contains(axfr, "198.51.100.2") {
+		t.Errorf("Knot's copy holds the backup endpoint, which no client without a location is answered:\n%s", axfr)
+	}
+	if out, err := exec.Command(tools["knotc"], "-s", filepath.Join(knotDir, "knot.sock"), "zone-status", xfrZone).CombinedOutput(); err != nil ||
+		!strings.Contains(string(out), "serial: "+strconv.FormatUint(uint64(first), 10)) {
+		t.Errorf("knotc zone-status: %v\n%s", err, out)
+	}
+
+	// One record more: applied to gtmd, then NOTIFY tells Knot, which
+	// refreshes by IXFR long before its hour-long refresh timer.
+	writeFile(t, traffic, xfrTraffic, map[string]any{"Knot": knotDNS, "Changed": true})
+	if out, err := exec.Command(bin, "apply", "-f", traffic, "--admin", "http://"+admin).CombinedOutput(); err != nil {
+		t.Fatalf("gtmd apply: %v\n%s", err, out)
+	}
+	second, err := waitSerial(primary, gtmdDNS, first+1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := poll(15*time.Second, 100*time.Millisecond, func() error {
+		r, err := ask1(knotDNS, "changed.xfr.test.", dns.TypeTXT)
+		if err != nil {
+			return err
+		}
+		if len(r.Answer) != 1 {
+			return fmt.Errorf("changed.xfr.test. TXT: rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("Knot never served the change (serial %d): %v", second, err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "gtmd.log"))
+	if !strings.Contains(string(log), `msg="zone transferred" zone=xfr.test. qtype=IXFR`) {
+		t.Errorf("gtmd logged no IXFR served after the change:\n%s", log)
+	}
+}
+
+// waitSerial waits until server answers the zone's SOA with a serial of
+// at least min and returns it.
+func waitSerial(p *proc, server string, min uint32, limit time.Duration) (uint32, error) {
+	var serial uint32
+	_, err := poll(limit, 100*time.Millisecond, func() error {
+		if err := p.exitErr(); err != nil {
+			return err
+		}
+		r, err := ask1(server, xfrZone, dns.TypeSOA)
+		if err != nil {
+			return err
+		}
+		if len(r.Answer) != 1 {
+			return fmt.Errorf("SOA: rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
+		}
+		serial = r.Answer[0].(*dns.SOA).Serial
+		if serial < min {
+			return fmt.Errorf("serial %d, waiting for %d", serial, min)
+		}
+		return nil
+	})
+	return serial, err
+}
+
+// ask1 asks server one question over UDP.
+func ask1(server, name string, qtype uint16) (*dns.Msg, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	c := &dns.Client{Timeout: time.Second}
+	r, _, err := c.Exchange(q, server)
+	return r, err
+}
+
+// kdig runs kdig against server and returns its output.
+func kdig(t *testing.T, bin, server, qtype, name string) string {
+	t.Helper()
+	host, port, _ := net.SplitHostPort(server)
+	out, err := exec.Command(bin, "@"+host, "-p", port, "+nocomments", "+nostats", qtype, name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kdig %s %s: %v\n%s", qtype, name, err, out)
+	}
+	// One space between fields, as kdig pads them into columns.
+	lines := strings.Split(string(out), "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.Join(lines, "\n")
+}
