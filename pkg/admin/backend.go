@@ -20,7 +20,9 @@ type Backend interface {
 	// ApplyConfig stores doc (already parsed and validated) when the stored
 	// revision is ifRevision (0: any). With dryRun it changes nothing.
 	// It returns the revision that stored it, ErrRevisionMismatch, or a
-	// *config.ValidationError for faults only the store can see.
+	// *config.ValidationError for faults only the store can see. When doc
+	// is the stored document it writes nothing, so the SOA serial stays,
+	// and returns the stored revision with ErrUnchanged.
 	ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error)
 	// InSync reports, for every live member, whether it serves revision.
 	InSync(ctx context.Context, revision int64) ([]MemberSync, error)
@@ -54,6 +56,9 @@ var (
 	ErrNotFound         = errors.New("not found")
 	ErrNotExternal      = errors.New("the check is not of type external")
 	ErrUnavailable      = errors.New("the store is unreachable")
+	// ErrUnchanged is an apply of the document already stored: not a
+	// failure, but nothing was written.
+	ErrUnchanged = errors.New("the document is the one stored")
 	// ErrConflict is a change the current state does not allow, such as
 	// a second key rollover while one is in progress (409).
 	ErrConflict = errors.New("not possible in the current state")

@@ -93,6 +93,12 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 		}
 		return rev, nil
 	}
+	if rev, same := storedIs(ctx, s, doc); same {
+		if ifRevision > 0 && rev != ifRevision {
+			return rev, admin.ErrRevisionMismatch
+		}
+		return rev, admin.ErrUnchanged
+	}
 	cond := cluster.AnyRevision
 	if ifRevision > 0 {
 		cond = ifRevision

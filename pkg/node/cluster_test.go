@@ -156,12 +156,21 @@ func soaSerial(t *testing.T, n *liveNode) uint32 {
 // api calls the admin API of a node and decodes a JSON answer into out.
 func api(t *testing.T, method, url, contentType, body string, out any) int {
 	t.Helper()
+	return apiWith(t, method, url, contentType, "", body, out)
+}
+
+// apiWith is api with an If-Match header, when ifMatch is set.
+func apiWith(t *testing.T, method, url, contentType, ifMatch, body string, out any) int {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
