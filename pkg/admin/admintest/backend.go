@@ -7,12 +7,14 @@
 package admintest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +49,13 @@ checks:
   - {name: us-web, type: http, url: "http://198.51.100.10/healthz"}
   - {name: pushed, type: external}
 `
+
+// TrafficWithTTL is TrafficYAML with the service's TTL set to ttl: a
+// document that differs from the stored one, for an apply that must
+// store something (applying the stored document again changes nothing).
+func TrafficWithTTL(ttl int) string {
+	return strings.Replace(TrafficYAML, "    ttl: 30\n", fmt.Sprintf("    ttl: %d\n", ttl), 1)
+}
 
 // Backend is the in-memory admin.Backend. Its methods are safe for
 // concurrent use.
@@ -250,6 +259,9 @@ func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision
 	}
 	if dryRun {
 		return b.rev, nil
+	}
+	if sameDocument(doc, b.doc) {
+		return b.rev, admin.ErrUnchanged
 	}
 	b.rev++
 	b.applies++
@@ -518,4 +530,18 @@ func prefixString(p netip.Prefix) string {
 		return ""
 	}
 	return p.String()
+}
+
+// sameDocument reports whether a and b store the same, as a node compares
+// an applied document with the stored one.
+func sameDocument(a, b *config.Traffic) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ea, err := config.EncodeStored(a)
+	if err != nil {
+		return false
+	}
+	eb, err := config.EncodeStored(b)
+	return err == nil && bytes.Equal(ea, eb)
 }
