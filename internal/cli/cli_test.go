@@ -304,7 +304,8 @@ func TestCLITokens(t *testing.T) {
 	readFile := writeFile(t, dir, "read", "read-token\n")
 	writeTok := writeFile(t, dir, "write", "  write-token\n\n")
 
-	cli(t, env, "members").want(t, 1, "", "gtmd members: this call needs a token: send Authorization: Bearer TOKEN\n")
+	// Told what to give, in the CLI's terms, not the API's.
+	cli(t, env, "members").want(t, 1, "", "gtmd members: this node wants a token: give the file that holds one with --token-file FILE or GTMD_TOKEN_FILE=FILE\n")
 	cli(t, env, "members", "--token-file", readFile).want(t, 0, "ID", "")
 	cli(t, env, "drain", "--token-file", readFile, "www.example.com", "us-east").
 		want(t, 1, "", "gtmd drain: PUT /v1/overrides/{service}/{endpoint} changes the cluster and needs a token with the write role; token viewer has the read role\n")
@@ -317,7 +318,7 @@ func TestCLITokens(t *testing.T) {
 	cli(t, env, "undrain", "www.example.com", "us-east", "--token-file", readFile).want(t, 1, "", "needs a token with the write role")
 
 	bad := writeFile(t, dir, "bad", "wrong-token")
-	cli(t, env, "members", "--token-file", bad).want(t, 1, "", "gtmd members: the token is not one of this node's tokens\n")
+	cli(t, env, "members", "--token-file", bad).want(t, 1, "", "gtmd members: the token is not one of this node's tokens (the token read from "+bad+", named by --token-file or GTMD_TOKEN_FILE)\n")
 	empty := writeFile(t, dir, "empty", "\n")
 	cli(t, env, "members", "--token-file", empty).want(t, 1, "", "gtmd members: the token file "+empty+" is empty\n")
 	cli(t, env, "members", "--token-file", filepath.Join(dir, "none")).want(t, 1, "", "gtmd members: reading the token file: open ")
@@ -368,6 +369,26 @@ func TestCLIValidate(t *testing.T) {
 	env := map[string]string{EnvAdmin: "http://127.0.0.1:1"}
 	cli(t, env, "validate", "-f", good).want(t, 0, good+": ok (1 zones, 1 services, 2 checks; ", "")
 	cli(t, env, "validate", "-f", bad).want(t, 1, "", "gtmd validate: "+bad+" is invalid:\n"+bad+":13:")
+
+	// -o json: the counts and sizes of a valid document; the faults of an
+	// invalid one on stdout, as apply -o json prints them.
+	r := cli(t, env, "validate", "-f", good, "-o", "json")
+	r.want(t, 0, `"valid": true`, "")
+	var ok validation
+	if err := json.Unmarshal([]byte(r.stdout), &ok); err != nil || ok.File != good || ok.Services != 1 || ok.Checks != 2 || ok.StoredBytes == 0 || ok.MaxBytes != config.MaxDocumentBytes {
+		t.Errorf("validate -o json of a valid document: %v %s", err, r.stdout)
+	}
+	r = cli(t, env, "validate", "-f", bad, "-o", "json")
+	r.want(t, 1, "", "gtmd validate: "+bad+" is invalid:\n")
+	var refused admin.ErrorBody
+	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || len(refused.Faults) != 1 || refused.Faults[0].Line != 13 || refused.Faults[0].Field == "" {
+		t.Errorf("validate -o json of an invalid document: %v %s", err, r.stdout)
+	}
+	r = cli(t, env, "validate", "-f", filepath.Join(dir, "none.yaml"), "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || r.code != 1 || len(refused.Faults) != 1 || !strings.Contains(refused.Faults[0].Message, "none.yaml") {
+		t.Errorf("validate -o json of a missing file: exit %d, %v %s", r.code, err, r.stdout)
+	}
+	cli(t, env, "validate", "-f", good, "-o", "yaml").want(t, 2, "", "-o yaml: want table or json")
 	cli(t, env, "validate").want(t, 2, "", "gtmd validate: -f FILE is required\nUsage: gtmd validate -f FILE")
 	cli(t, env, "validate", "-f", good, "stray").want(t, 2, "", "gtmd validate: want no arguments, got 1 argument(s): stray")
 	cli(t, env, "validate", "-f", good, "--admin", "x").want(t, 2, "", "flag provided but not defined: -admin")
