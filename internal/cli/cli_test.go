@@ -250,10 +250,16 @@ func TestCLIDrainUndrain(t *testing.T) {
 	if _, ok := b.Override("www.example.com.", "us-east"); ok {
 		t.Error("override not cleared")
 	}
+	// Nothing to undrain: what was asked for holds, exit 0.
 	cli(t, env, "undrain", "www.example.com", "us-east").
-		want(t, 1, "", "gtmd undrain: endpoint us-east of service www.example.com. has no override: not found\n")
+		want(t, 0, "us-east of www.example.com. had no override, nothing to undrain: its health checks decide\n", "")
+	r = cli(t, env, "undrain", "-o", "json", "www.example.com", "us-east")
+	r.want(t, 0, `"no_override": true`, "")
+	// A mistyped endpoint: the error lists the ones there are.
 	cli(t, env, "drain", "www.example.com", "ap-south").
-		want(t, 1, "", "gtmd drain: service www.example.com. has no endpoint ap-south: not found\n")
+		want(t, 1, "", "gtmd drain: service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found\n")
+	cli(t, env, "undrain", "www.example.com", "ap-south").
+		want(t, 1, "", "gtmd undrain: service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found\n")
 	cli(t, env, "drain", "www.example.com").want(t, 2, "", "gtmd drain: want SERVICE ENDPOINT, got 1 argument(s): www.example.com")
 }
 

@@ -31,7 +31,8 @@ type Backend interface {
 	// SetOverride forces an endpoint down or up; ErrNotFound when the
 	// service or endpoint does not exist.
 	SetOverride(ctx context.Context, service, endpoint string, o health.Override) error
-	// DeleteOverride clears it; ErrNotFound when there was none.
+	// DeleteOverride clears it; ErrNoOverride when the endpoint has none,
+	// ErrNotFound when the service or endpoint does not exist.
 	DeleteOverride(ctx context.Context, service, endpoint string) error
 	// SetExternal records an external check's status; ErrNotFound for an
 	// unknown check, ErrNotExternal for a check of another type.
@@ -56,6 +57,9 @@ var (
 	ErrNotFound         = errors.New("not found")
 	ErrNotExternal      = errors.New("the check is not of type external")
 	ErrUnavailable      = errors.New("the store is unreachable")
+	// ErrNoOverride is clearing the override of an endpoint that has
+	// none: nothing to do, which is no failure.
+	ErrNoOverride = errors.New("the endpoint has no override")
 	// ErrUnchanged is an apply of the document already stored: not a
 	// failure, but nothing was written.
 	ErrUnchanged = errors.New("the document is the one stored")

@@ -190,9 +190,14 @@ func TestHealthMembersOverrides(t *testing.T) {
 			t.Errorf("ClearOverride %s: %v %+v", ep, err, res)
 		}
 	}
-	_, err = c.ClearOverride(ctx, "www.example.com", "us-east")
-	if ae := apiError(t, err); ae.Status != http.StatusNotFound || ae.Message != "endpoint us-east of service www.example.com. has no override: not found" {
-		t.Errorf("clearing no override: %+v", ae)
+	// Nothing to clear is no error; an unknown endpoint is, naming the
+	// service's endpoints.
+	if res, err := c.ClearOverride(ctx, "www.example.com", "us-east"); err != nil || !res.NoOverride {
+		t.Errorf("clearing no override: %v %+v", err, res)
+	}
+	_, err = c.ClearOverride(ctx, "www.example.com", "ap-south")
+	if ae := apiError(t, err); ae.Status != http.StatusNotFound || ae.Message != "service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found" {
+		t.Errorf("clearing an unknown endpoint: %+v", ae)
 	}
 
 	st, err := c.SetCheckStatus(ctx, "pushed", false, 30*time.Second)

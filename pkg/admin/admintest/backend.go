@@ -341,18 +341,7 @@ func (b *Backend) statusLocked(service string, e config.Endpoint) admin.Endpoint
 }
 
 func (b *Backend) findLocked(service, endpoint string) (config.Endpoint, error) {
-	for _, s := range b.doc.Services {
-		if s.Name != service {
-			continue
-		}
-		for _, e := range s.Endpoints {
-			if e.ID == endpoint {
-				return e, nil
-			}
-		}
-		return config.Endpoint{}, fmt.Errorf("service %s has no endpoint %s: %w", service, endpoint, admin.ErrNotFound)
-	}
-	return config.Endpoint{}, fmt.Errorf("no service %s: %w", service, admin.ErrNotFound)
+	return admin.FindEndpoint(b.doc, service, endpoint)
 }
 
 // SetOverride implements admin.Backend.
@@ -384,7 +373,7 @@ func (b *Backend) DeleteOverride(_ context.Context, service, endpoint string) er
 	}
 	k := [2]string{service, endpoint}
 	if _, ok := b.overrides[k]; !ok {
-		return fmt.Errorf("endpoint %s of service %s has no override: %w", endpoint, service, admin.ErrNotFound)
+		return fmt.Errorf("endpoint %s of service %s has no override: %w", endpoint, service, admin.ErrNoOverride)
 	}
 	delete(b.overrides, k)
 	b.events.Send(b.statusLocked(service, e))
