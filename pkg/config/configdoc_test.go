@@ -2,11 +2,14 @@ package config_test
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -36,18 +39,42 @@ func TestConfigurationDocMatchesTypes(t *testing.T) {
 			continue
 		}
 		for _, key := range sortedKeys(want) {
-			gotType, ok := got[key]
+			row, ok := got[key]
 			switch {
 			case !ok:
 				t.Errorf("%s, %s: key `%s` (%s) is not documented", docFile, heading, key, want[key])
-			case gotType != want[key]:
-				t.Errorf("%s, %s: key `%s` is documented as %q, the type is %q", docFile, heading, key, gotType, want[key])
+			case row.typ != want[key]:
+				t.Errorf("%s, %s: key `%s` is documented as %q, the type is %q", docFile, heading, key, row.typ, want[key])
 			}
 		}
 		for _, key := range sortedKeys(got) {
 			if _, ok := want[key]; !ok {
 				t.Errorf("%s, %s: key `%s` is documented but %s has no such field", docFile, heading, key, typ)
 			}
+		}
+	}
+}
+
+// TestConfigurationDocDefaults: every default the node file gets from
+// config.DefaultNode is the one docs/configuration.md gives, written as
+// the file would write it. (node.id, the hostname, differs per machine;
+// the traffic document's defaults are filled in by its validation, and
+// checked by its tests.)
+func TestConfigurationDocDefaults(t *testing.T) {
+	rows := readDocKeys(t, docFile)["## Node file"]
+	defaults := map[string]string{}
+	walkDefaults(reflect.ValueOf(config.DefaultNode()), "", defaults)
+	delete(defaults, "node.id")
+	if len(defaults) < 10 {
+		t.Fatalf("only %d defaults found in config.DefaultNode: %v", len(defaults), defaults)
+	}
+	for _, key := range sortedKeys(defaults) {
+		row, ok := rows[key]
+		if !ok {
+			continue // TestConfigurationDocMatchesTypes names it
+		}
+		if want := "`" + defaults[key] + "`"; row.def != want {
+			t.Errorf("%s: key `%s` has default %s, documented as %q", docFile, key, want, row.def)
 		}
 	}
 }
@@ -117,6 +144,45 @@ func walkKeys(typ reflect.Type, prefix string, out map[string]string) {
 	}
 }
 
+// walkDefaults records every leaf of v that is not its zero value under
+// its dotted path, formatted as a node file would write it.
+func walkDefaults(v reflect.Value, prefix string, out map[string]string) {
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if !f.IsExported() || name == "-" || name == "" {
+			continue
+		}
+		fv := v.Field(i)
+		switch {
+		case isObject(fv.Type()):
+			walkDefaults(fv, prefix+name+".", out)
+		case !fv.IsZero():
+			out[prefix+name] = formatValue(fv)
+		}
+	}
+}
+
+// formatValue writes a default as the docs do: durations as 10s or 24h,
+// lists as JSON.
+func formatValue(v reflect.Value) string {
+	switch x := v.Interface().(type) {
+	case config.Duration:
+		s := time.Duration(x).String()
+		if strings.HasSuffix(s, "m0s") {
+			s = strings.TrimSuffix(s, "0s")
+		}
+		if strings.HasSuffix(s, "h0m") {
+			s = strings.TrimSuffix(s, "0m")
+		}
+		return s
+	case []string:
+		b, _ := json.Marshal(x)
+		return string(b)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
 func isObject(t reflect.Type) bool {
 	return t.Kind() == reflect.Struct && t != reflect.TypeFor[config.Duration]()
 }
@@ -147,16 +213,19 @@ func typeWord(t reflect.Type) string {
 	return t.String()
 }
 
+// docRow is a key's type and default as docFile gives them.
+type docRow struct{ typ, def string }
+
 // readDocKeys reads the tables of docFile: for each "## " heading, the
-// rows whose first cell is a `key`, with the type in their second cell.
-func readDocKeys(t *testing.T, path string) map[string]map[string]string {
+// rows whose first cell is a `key`, then its type and default.
+func readDocKeys(t *testing.T, path string) map[string]map[string]docRow {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatalf("reading the configuration reference: %v", err)
 	}
 	defer f.Close()
-	out := map[string]map[string]string{}
+	out := map[string]map[string]docRow{}
 	heading := ""
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
@@ -180,12 +249,12 @@ func readDocKeys(t *testing.T, path string) map[string]map[string]string {
 		}
 		key := strings.Trim(strings.TrimSpace(cells[1]), "`")
 		if out[heading] == nil {
-			out[heading] = map[string]string{}
+			out[heading] = map[string]docRow{}
 		}
 		if _, dup := out[heading][key]; dup {
 			t.Errorf("%s:%d: key `%s` is documented twice", path, n, key)
 		}
-		out[heading][key] = strings.TrimSpace(cells[2])
+		out[heading][key] = docRow{typ: strings.TrimSpace(cells[2]), def: strings.TrimSpace(cells[3])}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatalf("reading %s: %v", path, err)
@@ -193,7 +262,7 @@ func readDocKeys(t *testing.T, path string) map[string]map[string]string {
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
