@@ -1,22 +1,13 @@
 package node
 
-import (
-	"testing"
-	"time"
-
-	"github.com/gtmd/gtmd/internal/testwait"
-	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
-)
+import "testing"
 
 // TestOverrideCallsNameWhatIsThere: through a real node's API, clearing
 // an override that is not there succeeds and says so, and a mistyped
 // endpoint or service is a 404 whose message lists the service's
 // endpoints.
 func TestOverrideCallsNameWhatIsThere(t *testing.T) {
-	etcd := clustertest.StartEtcd(t)
-	target := startTarget(t)
-	n := startTestNode(t, "n1", etcd, writeTraffic(t, clusterTraffic(target.Addr())))
-	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+	n, _ := startServingNode(t)
 
 	cases := []struct {
 		name, method, path, body string

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gtmd/gtmd/internal/testwait"
-	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 )
 
 // TestApplyUnchangedStoresNothing: applying the document already stored,
@@ -15,11 +14,7 @@ import (
 // writes nothing: the document's key keeps its revision and the SOA
 // serial stays. A changed document is stored at a new revision.
 func TestApplyUnchangedStoresNothing(t *testing.T) {
-	etcd := clustertest.StartEtcd(t)
-	target := startTarget(t)
-	doc := clusterTraffic(target.Addr())
-	n := startTestNode(t, "n1", etcd, writeTraffic(t, doc))
-	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+	n, doc := startServingNode(t)
 
 	// The same document in JSON, as `gtmd get config -o json` prints it.
 	var asJSON json.RawMessage
