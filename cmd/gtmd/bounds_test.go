@@ -97,7 +97,7 @@ func TestCLIApplyBoundsAndCeiling(t *testing.T) {
 		t.Errorf("after the refusals: %d requests reached the node, revision %d; want none, 1", n, b.Revision())
 	}
 	fits := writeFile(t, dir, "fits.json", string(under.Source))
-	cli(t, env, "apply", "-f", fits).want(t, 0, fits+": applied as revision 2", "")
+	cli(t, env, "apply", "-f", fits).want(t, 0, fits+": applied at revision 2; nodes catching up", "")
 	if n := requests.Load(); n != 1 || b.Revision() != 2 {
 		t.Errorf("after applying the document under the ceiling: %d requests, revision %d; want 1, 2", n, b.Revision())
 	}

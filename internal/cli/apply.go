@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"strings"
@@ -38,20 +39,28 @@ func runApply(r *run, args []string) error {
 	}
 	doc, err := config.LoadTraffic(r.file)
 	if err != nil {
-		return fmt.Errorf("%s is invalid, nothing was sent:\n%w", r.file, err)
+		err = fmt.Errorf("%s is invalid, nothing was sent:\n%w", r.file, err)
+		if r.output == "json" {
+			return r.refusedJSON(r.file+" is invalid, nothing was sent", err)
+		}
+		return err
 	}
 	// The body is the stored form, so one the store could not hold is
 	// refused here with its size, as gtmd validate does, rather than by
 	// the node with only its limit on bodies.
 	body, err := config.EncodeStored(doc)
 	if err != nil {
-		return fmt.Errorf("%s cannot be applied, nothing was sent: %w", r.file, err)
+		err = fmt.Errorf("%s cannot be applied, nothing was sent: %w", r.file, err)
+		if r.output == "json" {
+			return r.refusedJSON(err.Error(), err)
+		}
+		return err
 	}
 	o := client.ApplyOptions{IfMatch: r.ifMatch, Wait: r.wait, WaitTimeout: r.waitTimeout}
 	if r.dryRun {
 		res, err := r.api.DryRun(r.ctx, body, o)
 		if err != nil {
-			return err
+			return r.nodeRefused(err)
 		}
 		if r.output == "json" {
 			return r.writeJSON(res)
@@ -62,25 +71,53 @@ func runApply(r *run, args []string) error {
 	}
 	res, err := r.api.Apply(r.ctx, body, o)
 	if err != nil {
-		return err
+		return r.nodeRefused(err)
 	}
 	if r.output == "json" {
 		if err := r.writeJSON(res); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(r.stdout, "%s: applied as revision %d, %s (%d of %d nodes serve it)\n",
-			r.file, res.Revision, res.Status, len(res.Members)-len(res.NotInSync), len(res.Members))
-		for _, m := range res.Members {
-			if !m.InSync {
-				fmt.Fprintf(r.stdout, "  %s serves revision %d\n", m.ID, m.Revision)
-			}
-		}
+		printApplied(r, res)
 	}
 	if r.wait && !res.InSync {
 		return fmt.Errorf("revision %d is stored, but %s did not serve it within %s", res.Revision, orList(res.NotInSync, "the nodes"), res.Waited)
 	}
 	return nil
+}
+
+// printApplied says what an apply did. Without --wait the nodes have
+// not been waited for, so a lagging node is no news: PENDING is said
+// only with --wait, where it is the outcome asked about.
+func printApplied(r *run, res *admin.ApplyResult) {
+	what := fmt.Sprintf("applied at revision %d", res.Revision)
+	if res.Unchanged {
+		what = fmt.Sprintf("unchanged (revision %d)", res.Revision)
+	}
+	if !r.wait {
+		if !res.Unchanged {
+			what += "; nodes catching up"
+		}
+		fmt.Fprintf(r.stdout, "%s: %s\n", r.file, what)
+		return
+	}
+	fmt.Fprintf(r.stdout, "%s: %s, %s (%d of %d nodes serve it)\n",
+		r.file, what, res.Status, len(res.Members)-len(res.NotInSync), len(res.Members))
+	for _, m := range res.Members {
+		if !m.InSync {
+			fmt.Fprintf(r.stdout, "  %s serves revision %d\n", m.ID, m.Revision)
+		}
+	}
+}
+
+// nodeRefused passes on the node's refusal; with -o json a refused
+// document's faults go to stdout as well.
+func (r *run) nodeRefused(err error) error {
+	var ae *client.APIError
+	if r.output == "json" && errors.As(err, &ae) && len(ae.Faults) > 0 {
+		return r.refusedJSON(ae.Message, err)
+	}
+	return err
 }
 
 func orList(ids []string, none string) string {

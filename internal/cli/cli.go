@@ -38,7 +38,7 @@ const (
 )
 
 // Usage lists the subcommands, one a line, for the usage of gtmd.
-const Usage = `  validate   check a traffic document offline: gtmd validate -f traffic.yaml
+const Usage = `  validate   check a traffic document offline: gtmd validate -f traffic.yaml [-o json]
   apply      replace the traffic document: gtmd apply -f traffic.yaml [--dry-run] [--wait]
   get        print the traffic document: gtmd get config [-o yaml|json]
   health     every endpoint's health: gtmd health
@@ -63,8 +63,8 @@ type Env struct {
 type command struct {
 	args    string // what follows the command name in its usage line
 	summary string
-	// offline commands call no node: they take no --admin, --token-file
-	// or -o.
+	// offline commands call no node: they take no --admin or
+	// --token-file.
 	offline bool
 	// outputs are the -o values it takes, the first being the default.
 	outputs []string
@@ -75,7 +75,7 @@ type command struct {
 // lookup returns the subcommand called name.
 func lookup(name string) (*command, bool) {
 	table := map[string]*command{
-		"validate": {args: "-f FILE", summary: "Check a traffic document offline, as apply checks it before sending it.", offline: true, flags: validateFlags, run: runValidate},
+		"validate": {args: "-f FILE", summary: "Check a traffic document offline, as apply checks it before sending it.", offline: true, outputs: []string{"table", "json"}, flags: validateFlags, run: runValidate},
 		"apply":    {args: "-f FILE [--dry-run] [--wait [--wait-timeout D]] [--if-match REV]", summary: "Replace the traffic document, after checking it here.", outputs: []string{"table", "json"}, flags: applyFlags, run: runApply},
 		"get":      {args: "config", summary: "Print the traffic document.", outputs: []string{"yaml", "json"}, run: runGet},
 		"health":   {summary: "Show every service endpoint's health and each node's observations.", outputs: []string{"table", "json"}, run: runHealth},
@@ -137,6 +137,8 @@ func Run(ctx context.Context, env Env, cmd string, args []string) (handled bool,
 	if !spec.offline {
 		fs.StringVar(&adminURL, "admin", "", "admin API base URL (env "+EnvAdmin+", default "+DefaultAdmin+")")
 		fs.StringVar(&tokenFile, "token-file", "", "file holding the bearer token (env "+EnvTokenFile+")")
+	}
+	if len(spec.outputs) > 0 {
 		fs.StringVar(&r.output, "o", spec.outputs[0], "output: "+strings.Join(spec.outputs, " or "))
 	}
 	if spec.flags != nil {
@@ -154,10 +156,10 @@ func Run(ctx context.Context, env Env, cmd string, args []string) (handled bool,
 		// flag has printed the fault and the usage.
 		return true, ExitUsage
 	}
+	if len(spec.outputs) > 0 && !slices.Contains(spec.outputs, r.output) {
+		err = usagef("-o %s: want %s", r.output, strings.Join(spec.outputs, " or "))
+	}
 	if !spec.offline {
-		if !slices.Contains(spec.outputs, r.output) {
-			err = usagef("-o %s: want %s", r.output, strings.Join(spec.outputs, " or "))
-		}
 		if err == nil {
 			r.api, err = newClient(cmp.Or(adminURL, getenv(EnvAdmin), DefaultAdmin), cmp.Or(tokenFile, getenv(EnvTokenFile)), env.Version)
 		}
@@ -165,6 +167,7 @@ func Run(ctx context.Context, env Env, cmd string, args []string) (handled bool,
 	if err == nil {
 		err = spec.run(r, args)
 	}
+	err = explainAuth(err, cmp.Or(tokenFile, getenv(EnvTokenFile)))
 	var ue *usageError
 	switch {
 	case err == nil:

@@ -87,7 +87,8 @@ func TestCLIApply(t *testing.T) {
 	doc := strings.Replace(admintest.TrafficYAML, "    ttl: 300\n", "    ttl: 300\n    zone_file: extra.zone\n", 1)
 	file := writeFile(t, dir, "traffic.yaml", doc)
 
-	cli(t, env, "apply", "-f", file).want(t, 0, file+": applied as revision 2, INSYNC (1 of 1 nodes serve it)\n", "")
+	// Without --wait the nodes are not waited for: no PENDING, no INSYNC.
+	cli(t, env, "apply", "-f", file).want(t, 0, file+": applied at revision 2; nodes catching up\n", "")
 	stored, _, _ := b.Config(t.Context())
 	if !hasRecord(stored, "mail") {
 		t.Errorf("the zone file was not merged: %+v", stored.Zones[0].Records)
@@ -108,11 +109,29 @@ func TestCLIApply(t *testing.T) {
 	// A stale --if-match.
 	cli(t, env, "apply", "-f", file, "--if-match", "1").
 		want(t, 1, "", `gtmd apply: If-Match "1": the stored revision is 2; fetch the document again and apply your change to it`)
-	cli(t, env, "apply", "-f", file, "--if-match", "2").want(t, 0, "applied as revision 3", "")
+	// The stored document again: unchanged, exit 0, nothing stored.
+	cli(t, env, "apply", "-f", file, "--if-match", "2").want(t, 0, file+": unchanged (revision 2)\n", "")
+	if b.Revision() != 2 {
+		t.Errorf("an unchanged apply stored revision %d", b.Revision())
+	}
+	r = cli(t, env, "apply", "-f", file, "-o", "json")
+	var same admin.ApplyResult
+	if err := json.Unmarshal([]byte(r.stdout), &same); err != nil || !same.Unchanged || same.Revision != 2 {
+		t.Errorf("unchanged apply -o json: %v %s", err, r.stdout)
+	}
+	changedFile := writeFile(t, dir, "changed.yaml", strings.Replace(doc, "ttl: 30\n", "ttl: 31\n", 1))
+	cli(t, env, "apply", "-f", changedFile, "--if-match", "2").want(t, 0, "applied at revision 3; nodes catching up", "")
 
 	// An invalid document is refused here, with its place, and not sent.
 	bad := writeFile(t, dir, "bad.yaml", strings.Replace(admintest.TrafficYAML, "check: us-web", "check: nope", 1))
 	cli(t, env, "apply", "-f", bad).want(t, 1, "", "gtmd apply: "+bad+" is invalid, nothing was sent:\n"+bad+":13:")
+	// -o json prints the faults on stdout, in the API's error body.
+	r = cli(t, env, "apply", "-f", bad, "-o", "json")
+	r.want(t, 1, "", "gtmd apply: "+bad+" is invalid")
+	var refused admin.ErrorBody
+	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || len(refused.Faults) != 1 || refused.Faults[0].Line != 13 || refused.Faults[0].File != bad {
+		t.Errorf("apply -o json of an invalid document printed %v\n%s", err, r.stdout)
+	}
 	cli(t, env, "apply", "-f", filepath.Join(dir, "none.yaml")).want(t, 1, "", "reading traffic document")
 	if b.Revision() != 3 {
 		t.Errorf("revision %d after refusals, want 3", b.Revision())
@@ -144,15 +163,26 @@ func hasRecord(doc *config.Traffic, name string) bool {
 func TestCLIApplyWait(t *testing.T) {
 	b, env := testNode(t, admin.Options{})
 	b.AddMember(member.Member{ID: "n2"})
-	file := writeFile(t, t.TempDir(), "traffic.yaml", admintest.TrafficYAML)
 
-	cli(t, env, "apply", "-f", file, "--wait").want(t, 0, "applied as revision 2, INSYNC (2 of 2 nodes serve it)", "")
+	dir := t.TempDir()
+	file := writeFile(t, dir, "traffic.yaml", admintest.TrafficWithTTL(31))
+	file2 := writeFile(t, dir, "traffic2.yaml", admintest.TrafficWithTTL(32))
+	file3 := writeFile(t, dir, "traffic3.yaml", admintest.TrafficWithTTL(33))
+
+	cli(t, env, "apply", "-f", file, "--wait").want(t, 0, "applied at revision 2, INSYNC (2 of 2 nodes serve it)", "")
 
 	b.SetLagging("n2", true)
-	cli(t, env, "apply", "--wait", "--wait-timeout", "50ms", "-f", file).
-		want(t, 1, "applied as revision 3, PENDING (1 of 2 nodes serve it)\n  n2 serves revision 2\n", "gtmd apply: revision 3 is stored, but n2 did not serve it within")
-	// Without --wait, PENDING is no failure.
-	cli(t, env, "apply", "-f", file).want(t, 0, "PENDING", "")
+	cli(t, env, "apply", "--wait", "--wait-timeout", "50ms", "-f", file2).
+		want(t, 1, "applied at revision 3, PENDING (1 of 2 nodes serve it)\n  n2 serves revision 2\n", "gtmd apply: revision 3 is stored, but n2 did not serve it within")
+	// Unchanged, and still waited for with --wait.
+	cli(t, env, "apply", "--wait", "--wait-timeout", "50ms", "-f", file2).
+		want(t, 1, "unchanged (revision 3), PENDING (1 of 2 nodes serve it)\n", "revision 3 is stored, but n2 did not serve it")
+	// Without --wait, a lagging node is no failure, and PENDING is not said.
+	r := cli(t, env, "apply", "-f", file3)
+	r.want(t, 0, "applied at revision 4; nodes catching up\n", "")
+	if strings.Contains(r.stdout, "PENDING") {
+		t.Errorf("PENDING without --wait: %s", r.stdout)
+	}
 }
 
 func TestCLIGetConfig(t *testing.T) {
@@ -220,10 +250,16 @@ func TestCLIDrainUndrain(t *testing.T) {
 	if _, ok := b.Override("www.example.com.", "us-east"); ok {
 		t.Error("override not cleared")
 	}
+	// Nothing to undrain: what was asked for holds, exit 0.
 	cli(t, env, "undrain", "www.example.com", "us-east").
-		want(t, 1, "", "gtmd undrain: endpoint us-east of service www.example.com. has no override: not found\n")
+		want(t, 0, "us-east of www.example.com. had no override, nothing to undrain: its health checks decide\n", "")
+	r = cli(t, env, "undrain", "-o", "json", "www.example.com", "us-east")
+	r.want(t, 0, `"no_override": true`, "")
+	// A mistyped endpoint: the error lists the ones there are.
 	cli(t, env, "drain", "www.example.com", "ap-south").
-		want(t, 1, "", "gtmd drain: service www.example.com. has no endpoint ap-south: not found\n")
+		want(t, 1, "", "gtmd drain: service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found\n")
+	cli(t, env, "undrain", "www.example.com", "ap-south").
+		want(t, 1, "", "gtmd undrain: service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found\n")
 	cli(t, env, "drain", "www.example.com").want(t, 2, "", "gtmd drain: want SERVICE ENDPOINT, got 1 argument(s): www.example.com")
 }
 
@@ -274,7 +310,8 @@ func TestCLITokens(t *testing.T) {
 	readFile := writeFile(t, dir, "read", "read-token\n")
 	writeTok := writeFile(t, dir, "write", "  write-token\n\n")
 
-	cli(t, env, "members").want(t, 1, "", "gtmd members: this call needs a token: send Authorization: Bearer TOKEN\n")
+	// Told what to give, in the CLI's terms, not the API's.
+	cli(t, env, "members").want(t, 1, "", "gtmd members: this node wants a token: give the file that holds one with --token-file FILE or GTMD_TOKEN_FILE=FILE\n")
 	cli(t, env, "members", "--token-file", readFile).want(t, 0, "ID", "")
 	cli(t, env, "drain", "--token-file", readFile, "www.example.com", "us-east").
 		want(t, 1, "", "gtmd drain: PUT /v1/overrides/{service}/{endpoint} changes the cluster and needs a token with the write role; token viewer has the read role\n")
@@ -287,7 +324,7 @@ func TestCLITokens(t *testing.T) {
 	cli(t, env, "undrain", "www.example.com", "us-east", "--token-file", readFile).want(t, 1, "", "needs a token with the write role")
 
 	bad := writeFile(t, dir, "bad", "wrong-token")
-	cli(t, env, "members", "--token-file", bad).want(t, 1, "", "gtmd members: the token is not one of this node's tokens\n")
+	cli(t, env, "members", "--token-file", bad).want(t, 1, "", "gtmd members: the token is not one of this node's tokens (the token read from "+bad+", named by --token-file or GTMD_TOKEN_FILE)\n")
 	empty := writeFile(t, dir, "empty", "\n")
 	cli(t, env, "members", "--token-file", empty).want(t, 1, "", "gtmd members: the token file "+empty+" is empty\n")
 	cli(t, env, "members", "--token-file", filepath.Join(dir, "none")).want(t, 1, "", "gtmd members: reading the token file: open ")
@@ -338,6 +375,26 @@ func TestCLIValidate(t *testing.T) {
 	env := map[string]string{EnvAdmin: "http://127.0.0.1:1"}
 	cli(t, env, "validate", "-f", good).want(t, 0, good+": ok (1 zones, 1 services, 2 checks; ", "")
 	cli(t, env, "validate", "-f", bad).want(t, 1, "", "gtmd validate: "+bad+" is invalid:\n"+bad+":13:")
+
+	// -o json: the counts and sizes of a valid document; the faults of an
+	// invalid one on stdout, as apply -o json prints them.
+	r := cli(t, env, "validate", "-f", good, "-o", "json")
+	r.want(t, 0, `"valid": true`, "")
+	var ok validation
+	if err := json.Unmarshal([]byte(r.stdout), &ok); err != nil || ok.File != good || ok.Services != 1 || ok.Checks != 2 || ok.StoredBytes == 0 || ok.MaxBytes != config.MaxDocumentBytes {
+		t.Errorf("validate -o json of a valid document: %v %s", err, r.stdout)
+	}
+	r = cli(t, env, "validate", "-f", bad, "-o", "json")
+	r.want(t, 1, "", "gtmd validate: "+bad+" is invalid:\n")
+	var refused admin.ErrorBody
+	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || len(refused.Faults) != 1 || refused.Faults[0].Line != 13 || refused.Faults[0].Field == "" {
+		t.Errorf("validate -o json of an invalid document: %v %s", err, r.stdout)
+	}
+	r = cli(t, env, "validate", "-f", filepath.Join(dir, "none.yaml"), "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || r.code != 1 || len(refused.Faults) != 1 || !strings.Contains(refused.Faults[0].Message, "none.yaml") {
+		t.Errorf("validate -o json of a missing file: exit %d, %v %s", r.code, err, r.stdout)
+	}
+	cli(t, env, "validate", "-f", good, "-o", "yaml").want(t, 2, "", "-o yaml: want table or json")
 	cli(t, env, "validate").want(t, 2, "", "gtmd validate: -f FILE is required\nUsage: gtmd validate -f FILE")
 	cli(t, env, "validate", "-f", good, "stray").want(t, 2, "", "gtmd validate: want no arguments, got 1 argument(s): stray")
 	cli(t, env, "validate", "-f", good, "--admin", "x").want(t, 2, "", "flag provided but not defined: -admin")

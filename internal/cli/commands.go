@@ -90,6 +90,11 @@ func runUndrain(r *run, args []string) error {
 	if r.output == "json" {
 		return r.writeJSON(res)
 	}
+	if res.NoOverride {
+		// What undrain is for already holds: no failure.
+		fmt.Fprintf(r.stdout, "%s of %s had no override, nothing to undrain: its health checks decide\n", res.Endpoint, res.Service)
+		return nil
+	}
 	fmt.Fprintf(r.stdout, "undrained %s of %s: its health checks decide again\n", res.Endpoint, res.Service)
 	return nil
 }

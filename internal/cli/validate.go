@@ -11,6 +11,21 @@ func validateFlags(fs *flag.FlagSet, r *run) {
 	fs.StringVar(&r.file, "f", "", "traffic document to check (YAML or JSON)")
 }
 
+// validation is what validate -o json prints for a valid document; an
+// invalid one prints the API's error body with every fault, as apply -o
+// json does.
+type validation struct {
+	File     string `json:"file"`
+	Valid    bool   `json:"valid"`
+	Zones    int    `json:"zones"`
+	Services int    `json:"services"`
+	Checks   int    `json:"checks"`
+	// StoredBytes is the document's size as the store would hold it,
+	// which must stay within MaxBytes.
+	StoredBytes int `json:"stored_bytes"`
+	MaxBytes    int `json:"max_bytes"`
+}
+
 // runValidate checks a traffic document offline and prints every fault.
 func runValidate(r *run, args []string) error {
 	if err := wantArgs(args, 0, 0, "no arguments"); err != nil {
@@ -21,13 +36,25 @@ func runValidate(r *run, args []string) error {
 	}
 	t, err := config.LoadTraffic(r.file)
 	if err != nil {
-		return fmt.Errorf("%s is invalid:\n%w", r.file, err)
+		err = fmt.Errorf("%s is invalid:\n%w", r.file, err)
+		if r.output == "json" {
+			return r.refusedJSON(r.file+" is invalid", err)
+		}
+		return err
 	}
 	// The store holds the document with its zone files merged: a file
 	// that checks out here but could not be stored is not ok.
 	stored, err := config.EncodeStored(t)
 	if err != nil {
-		return fmt.Errorf("%s cannot be applied: %w", r.file, err)
+		err = fmt.Errorf("%s cannot be applied: %w", r.file, err)
+		if r.output == "json" {
+			return r.refusedJSON(err.Error(), err)
+		}
+		return err
+	}
+	if r.output == "json" {
+		return r.writeJSON(validation{File: r.file, Valid: true, Zones: len(t.Zones), Services: len(t.Services), Checks: len(t.Checks),
+			StoredBytes: len(stored), MaxBytes: config.MaxDocumentBytes})
 	}
 	fmt.Fprintf(r.stdout, "%s: ok (%d zones, %d services, %d checks; %d of %d bytes stored)\n", r.file, len(t.Zones), len(t.Services), len(t.Checks), len(stored), config.MaxDocumentBytes)
 	return nil

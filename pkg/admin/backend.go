@@ -20,7 +20,9 @@ type Backend interface {
 	// ApplyConfig stores doc (already parsed and validated) when the stored
 	// revision is ifRevision (0: any). With dryRun it changes nothing.
 	// It returns the revision that stored it, ErrRevisionMismatch, or a
-	// *config.ValidationError for faults only the store can see.
+	// *config.ValidationError for faults only the store can see. When doc
+	// is the stored document it writes nothing, so the SOA serial stays,
+	// and returns the stored revision with ErrUnchanged.
 	ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error)
 	// InSync reports, for every live member, whether it serves revision.
 	InSync(ctx context.Context, revision int64) ([]MemberSync, error)
@@ -29,7 +31,8 @@ type Backend interface {
 	// SetOverride forces an endpoint down or up; ErrNotFound when the
 	// service or endpoint does not exist.
 	SetOverride(ctx context.Context, service, endpoint string, o health.Override) error
-	// DeleteOverride clears it; ErrNotFound when there was none.
+	// DeleteOverride clears it; ErrNoOverride when the endpoint has none,
+	// ErrNotFound when the service or endpoint does not exist.
 	DeleteOverride(ctx context.Context, service, endpoint string) error
 	// SetExternal records an external check's status; ErrNotFound for an
 	// unknown check, ErrNotExternal for a check of another type.
@@ -54,6 +57,12 @@ var (
 	ErrNotFound         = errors.New("not found")
 	ErrNotExternal      = errors.New("the check is not of type external")
 	ErrUnavailable      = errors.New("the store is unreachable")
+	// ErrNoOverride is clearing the override of an endpoint that has
+	// none: nothing to do, which is no failure.
+	ErrNoOverride = errors.New("the endpoint has no override")
+	// ErrUnchanged is an apply of the document already stored: not a
+	// failure, but nothing was written.
+	ErrUnchanged = errors.New("the document is the one stored")
 	// ErrConflict is a change the current state does not allow, such as
 	// a second key rollover while one is in progress (409).
 	ErrConflict = errors.New("not possible in the current state")

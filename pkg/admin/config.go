@@ -33,6 +33,9 @@ type ApplyResult struct {
 	// otherwise.
 	Status string `json:"status"`
 	InSync bool   `json:"in_sync"`
+	// Unchanged says the document was the one stored: nothing was
+	// written and Revision is the stored one.
+	Unchanged bool `json:"unchanged,omitempty"`
 	// Members is every live member's revision, when known.
 	Members []MemberSync `json:"members,omitempty"`
 	// NotInSync lists the members that do not serve Revision yet.
@@ -157,6 +160,10 @@ func (s *server) putConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rev, err := s.backend.ApplyConfig(r.Context(), doc, ifRev, dryRun)
+	unchanged := errors.Is(err, ErrUnchanged)
+	if unchanged {
+		err = nil
+	}
 	if errors.Is(err, ErrRevisionMismatch) {
 		s.preconditionFailed(w, r, ifRev)
 		return
@@ -176,7 +183,7 @@ func (s *server) putConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setRevision(w.Header(), rev)
-	res := ApplyResult{Revision: rev}
+	res := ApplyResult{Revision: rev, Unchanged: unchanged}
 	var members []MemberSync
 	if wait {
 		start := time.Now()

@@ -102,12 +102,14 @@ func TestPutConfig(t *testing.T) {
 		t.Errorf("the stored document was not replaced")
 	}
 
-	// JSON, with a charset and a bare If-Match.
+	// The stored document again, as JSON with a charset and a bare
+	// If-Match: unchanged, nothing stored.
 	js, _ := json.Marshal(doc)
 	r = a.do(http.MethodPut, "/v1/config", string(js), "Content-Type", "application/json; charset=utf-8", "If-Match", "2")
+	res = admin.ApplyResult{}
 	r.decode(t, 200, &res)
-	if res.Revision != 3 {
-		t.Errorf("revision %d, want 3", res.Revision)
+	if res.Revision != 2 || !res.Unchanged || b.Revision() != 2 || r.header.Get("ETag") != `"2"` {
+		t.Errorf("the stored document again: %+v, stored revision %d, ETag %q; want unchanged at 2", res, b.Revision(), r.header.Get("ETag"))
 	}
 	// If-Match: * is any revision.
 	r = a.do(http.MethodPut, "/v1/config", changed, "Content-Type", "application/x-yaml", "If-Match", "*")
@@ -116,9 +118,10 @@ func TestPutConfig(t *testing.T) {
 	// A member that lags: PENDING without waiting.
 	b.AddMember(member.Member{ID: "n2"})
 	b.SetLagging("n2", true)
-	r = a.do(http.MethodPut, "/v1/config", changed, "Content-Type", "application/yaml")
+	r = a.do(http.MethodPut, "/v1/config", admintest.TrafficWithTTL(46), "Content-Type", "application/yaml")
+	res = admin.ApplyResult{}
 	r.decode(t, 200, &res)
-	if res.Status != admin.StatusPending || res.InSync || len(res.NotInSync) != 1 || res.NotInSync[0] != "n2" {
+	if res.Unchanged || res.Status != admin.StatusPending || res.InSync || len(res.NotInSync) != 1 || res.NotInSync[0] != "n2" {
 		t.Errorf("with a lagging member: %+v", res)
 	}
 }
@@ -274,7 +277,7 @@ func TestPutConfigWaitInSync(t *testing.T) {
 			b.SetLagging("n2", false)
 		}
 	})
-	r = a.do(http.MethodPut, "/v1/config?wait=insync&wait_timeout=10s", changed, "Content-Type", "application/yaml")
+	r = a.do(http.MethodPut, "/v1/config?wait=insync&wait_timeout=10s", admintest.TrafficWithTTL(46), "Content-Type", "application/yaml")
 	res = admin.ApplyResult{}
 	r.decode(t, 200, &res)
 	if res.Status != admin.StatusInSync || !res.InSync || res.NotInSync != nil || res.Revision != 3 {

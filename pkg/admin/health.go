@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -37,6 +38,8 @@ type OverrideResult struct {
 	Service  string           `json:"service"`
 	Endpoint string           `json:"endpoint"`
 	Override *health.Override `json:"override"`
+	// NoOverride says a DELETE found no override to clear.
+	NoOverride bool `json:"no_override,omitempty"`
 }
 
 // CheckStatusRequest is the body of PUT /v1/checks/{name}/status.
@@ -108,11 +111,14 @@ func (s *server) deleteOverride(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.backend.DeleteOverride(r.Context(), service, endpoint); err != nil {
+	err := s.backend.DeleteOverride(r.Context(), service, endpoint)
+	if err != nil && !errors.Is(err, ErrNoOverride) {
 		s.fail(w, r, "override of endpoint "+endpoint+" of service "+service, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, OverrideResult{Service: service, Endpoint: endpoint})
+	// Clearing what is not there leaves what was asked for: the checks
+	// decide. That is a success, which says there was nothing to clear.
+	writeJSON(w, http.StatusOK, OverrideResult{Service: service, Endpoint: endpoint, NoOverride: err != nil})
 }
 
 func (s *server) putCheckStatus(w http.ResponseWriter, r *http.Request) {

@@ -57,10 +57,17 @@ func TestHealthAndOverrides(t *testing.T) {
 	}
 
 	// Refusals.
-	a.do(http.MethodDelete, "/v1/overrides/www.example.com/us-east", "").
-		refused(t, 404, "endpoint us-east of service www.example.com. has no override: not found")
+	// Clearing no override is no failure, and says so.
+	r = a.do(http.MethodDelete, "/v1/overrides/www.example.com/us-east", "")
+	or = admin.OverrideResult{}
+	r.decode(t, 200, &or)
+	if !or.NoOverride || or.Override != nil {
+		t.Errorf("delete of no override: %s", r.body)
+	}
+	a.do(http.MethodDelete, "/v1/overrides/www.example.com/ap-south", "").
+		refused(t, 404, "service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found")
 	a.putJSON("/v1/overrides/www.example.com/ap-south", `{"state":"down"}`).
-		refused(t, 404, "service www.example.com. has no endpoint ap-south: not found")
+		refused(t, 404, "service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found")
 	a.putJSON("/v1/overrides/nope.example.com/us-east", `{"state":"down"}`).
 		refused(t, 404, "no service nope.example.com.: not found")
 	a.putJSON("/v1/overrides/www.example.com/us-east", `{"state":"drained"}`).

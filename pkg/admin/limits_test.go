@@ -261,7 +261,7 @@ func TestWaitOutlivesWriteTimeout(t *testing.T) {
 	b.SetLagging("n2", true)
 	lim := config.AdminLimits{WriteTimeout: config.Duration(100 * time.Millisecond)}
 	a := serveLimited(t, b, lim, admin.Options{}, admin.ServerOptions{})
-	req, err := http.NewRequest(http.MethodPut, a.url("/v1/config?wait=insync&wait_timeout=400ms"), strings.NewReader(admintest.TrafficYAML))
+	req, err := http.NewRequest(http.MethodPut, a.url("/v1/config?wait=insync&wait_timeout=400ms"), strings.NewReader(admintest.TrafficWithTTL(46)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,12 +119,17 @@ func TestConfigAndApply(t *testing.T) {
 	if err != nil || !dry.Valid || !dry.DryRun || dry.Revision != 1 || dry.Services != 1 || b.Revision() != 1 {
 		t.Fatalf("DryRun: %v %+v, revision %d", err, dry, b.Revision())
 	}
+	// The stored document again: unchanged, nothing stored.
 	res, err := c.Apply(ctx, y.Body, client.ApplyOptions{ContentType: client.YAML, IfMatch: y.Revision})
-	if err != nil || res.Revision != 2 || !res.InSync || res.Status != admin.StatusInSync {
+	if err != nil || res.Revision != 1 || !res.Unchanged || b.Revision() != 1 {
+		t.Fatalf("Apply of the stored document: %v %+v, revision %d", err, res, b.Revision())
+	}
+	res, err = c.Apply(ctx, []byte(admintest.TrafficWithTTL(31)), client.ApplyOptions{ContentType: client.YAML, IfMatch: y.Revision})
+	if err != nil || res.Revision != 2 || res.Unchanged || !res.InSync || res.Status != admin.StatusInSync {
 		t.Fatalf("Apply: %v %+v", err, res)
 	}
 	// A stale If-Match is a 412 that names the stored revision.
-	_, err = c.Apply(ctx, y.Body, client.ApplyOptions{ContentType: client.YAML, IfMatch: 1})
+	_, err = c.Apply(ctx, []byte(admintest.TrafficWithTTL(32)), client.ApplyOptions{ContentType: client.YAML, IfMatch: 1})
 	if ae := apiError(t, err); ae.Status != http.StatusPreconditionFailed || ae.Revision != 2 || b.Revision() != 2 {
 		t.Errorf("stale If-Match: %+v, revision %d", ae, b.Revision())
 	}
@@ -141,12 +146,12 @@ func TestConfigAndApply(t *testing.T) {
 func TestApplyWait(t *testing.T) {
 	b, c := node(t, admin.Options{}, "")
 	b.AddMember(member.Member{ID: "n2"})
-	res, err := c.Apply(t.Context(), []byte(admintest.TrafficYAML), client.ApplyOptions{ContentType: client.YAML, Wait: true})
+	res, err := c.Apply(t.Context(), []byte(admintest.TrafficWithTTL(31)), client.ApplyOptions{ContentType: client.YAML, Wait: true})
 	if err != nil || !res.InSync || len(res.Members) != 2 || res.Waited == "" {
 		t.Fatalf("Apply with Wait: %v %+v", err, res)
 	}
 	b.SetLagging("n2", true)
-	res, err = c.Apply(t.Context(), []byte(admintest.TrafficYAML), client.ApplyOptions{ContentType: client.YAML, Wait: true, WaitTimeout: 1})
+	res, err = c.Apply(t.Context(), []byte(admintest.TrafficWithTTL(32)), client.ApplyOptions{ContentType: client.YAML, Wait: true, WaitTimeout: 1})
 	if err != nil || res.InSync || res.Status != admin.StatusPending || strings.Join(res.NotInSync, ",") != "n2" {
 		t.Errorf("Apply with Wait, n2 lagging: %v %+v", err, res)
 	}
@@ -185,9 +190,14 @@ func TestHealthMembersOverrides(t *testing.T) {
 			t.Errorf("ClearOverride %s: %v %+v", ep, err, res)
 		}
 	}
-	_, err = c.ClearOverride(ctx, "www.example.com", "us-east")
-	if ae := apiError(t, err); ae.Status != http.StatusNotFound || ae.Message != "endpoint us-east of service www.example.com. has no override: not found" {
-		t.Errorf("clearing no override: %+v", ae)
+	// Nothing to clear is no error; an unknown endpoint is, naming the
+	// service's endpoints.
+	if res, err := c.ClearOverride(ctx, "www.example.com", "us-east"); err != nil || !res.NoOverride {
+		t.Errorf("clearing no override: %v %+v", err, res)
+	}
+	_, err = c.ClearOverride(ctx, "www.example.com", "ap-south")
+	if ae := apiError(t, err); ae.Status != http.StatusNotFound || ae.Message != "service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found" {
+		t.Errorf("clearing an unknown endpoint: %+v", ae)
 	}
 
 	st, err := c.SetCheckStatus(ctx, "pushed", false, 30*time.Second)

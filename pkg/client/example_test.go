@@ -42,13 +42,17 @@ func Example() {
 	if _, err := c.ClearOverride(ctx, "www.example.com", "us-east"); err != nil {
 		log.Fatal(err)
 	}
-	_, err = c.ClearOverride(ctx, "www.example.com", "us-east")
+	if res, err := c.ClearOverride(ctx, "www.example.com", "us-east"); err == nil && res.NoOverride {
+		fmt.Println("us-east had no override left")
+	}
+	_, err = c.Drain(ctx, "www.example.com", "ap-south", "")
 	var ae *client.APIError
 	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
-		fmt.Println("no override:", ae.Message)
+		fmt.Println(ae.Message)
 	}
 	// Output:
 	// us-east false
 	// eu-west true
-	// no override: endpoint us-east of service www.example.com. has no override: not found
+	// us-east had no override left
+	// service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found
 }

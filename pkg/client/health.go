@@ -48,7 +48,9 @@ func (c *Client) Drain(ctx context.Context, service, endpoint, reason string) (*
 }
 
 // ClearOverride undoes SetOverride or Drain: the endpoint's checks decide
-// again. An endpoint without an override is an *APIError of status 404.
+// again. An endpoint without an override is no error: the result says
+// NoOverride. An unknown service or endpoint is an *APIError of status
+// 404 whose message lists the service's endpoints.
 func (c *Client) ClearOverride(ctx context.Context, service, endpoint string) (*admin.OverrideResult, error) {
 	var res admin.OverrideResult
 	if err := c.sendJSON(ctx, http.MethodDelete, overridePath(service, endpoint), nil, &res); err != nil {

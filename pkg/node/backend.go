@@ -93,6 +93,12 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 		}
 		return rev, nil
 	}
+	if rev, same := storedIs(ctx, s, doc); same {
+		if ifRevision > 0 && rev != ifRevision {
+			return rev, admin.ErrRevisionMismatch
+		}
+		return rev, admin.ErrUnchanged
+	}
 	cond := cluster.AnyRevision
 	if ifRevision > 0 {
 		cond = ifRevision
@@ -217,25 +223,19 @@ func observations(counted map[string]map[string]health.Observation, details map[
 	return out
 }
 
-// endpointExists reports whether the served document has the endpoint.
-func (b backend) endpointExists(service, endpoint string) bool {
+// findEndpoint looks the endpoint up in the served document.
+func (b backend) findEndpoint(service, endpoint string) error {
 	b.n.mu.Lock()
-	defer b.n.mu.Unlock()
-	if b.n.traffic == nil {
-		return false
-	}
-	for _, s := range b.n.traffic.Services {
-		if s.Name == service {
-			return slices.ContainsFunc(s.Endpoints, func(e config.Endpoint) bool { return e.ID == endpoint })
-		}
-	}
-	return false
+	doc := b.n.traffic
+	b.n.mu.Unlock()
+	_, err := admin.FindEndpoint(doc, service, endpoint)
+	return err
 }
 
 func (b backend) SetOverride(ctx context.Context, service, endpoint string, o health.Override) error {
 	service = dns.CanonicalName(service)
-	if !b.endpointExists(service, endpoint) {
-		return admin.ErrNotFound
+	if err := b.findEndpoint(service, endpoint); err != nil {
+		return err
 	}
 	s, ctx, cancel, err := b.store(ctx)
 	defer cancel()
@@ -251,14 +251,19 @@ func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) e
 	if err != nil {
 		return err
 	}
-	found, err := s.DeleteOverride(ctx, dns.CanonicalName(service), endpoint)
+	service = dns.CanonicalName(service)
+	found, err := s.DeleteOverride(ctx, service, endpoint)
 	if err != nil {
 		return storeErr(err)
 	}
-	if !found {
-		return admin.ErrNotFound
+	if found {
+		// Cleared, even if the endpoint has left the document since.
+		return nil
 	}
-	return nil
+	if err := b.findEndpoint(service, endpoint); err != nil {
+		return err
+	}
+	return fmt.Errorf("endpoint %s of service %s has no override: %w", endpoint, service, admin.ErrNoOverride)
 }
 
 func (b backend) SetExternal(ctx context.Context, check string, healthy bool, ttl time.Duration) error {

@@ -110,6 +110,19 @@ func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, d
 	return &liveNode{Node: r, id: id}
 }
 
+// startServingNode runs node n1 alone on an etcd of its own with
+// clusterTraffic, and returns once it answers with the primary region;
+// doc is the document it serves, as YAML.
+func startServingNode(t *testing.T) (n *liveNode, doc string) {
+	t.Helper()
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	doc = clusterTraffic(target.Addr())
+	n = startTestNode(t, "n1", etcd, writeTraffic(t, doc))
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return answersWith(t, n, "192.0.2.1") })
+	return n, doc
+}
+
 // answer asks a node for name A and returns the addresses, "" rcode
 // aside.
 func answer(t *testing.T, server, name string) ([]string, *dns.Msg) {
@@ -156,12 +169,21 @@ func soaSerial(t *testing.T, n *liveNode) uint32 {
 // api calls the admin API of a node and decodes a JSON answer into out.
 func api(t *testing.T, method, url, contentType, body string, out any) int {
 	t.Helper()
+	return apiWith(t, method, url, contentType, "", body, out)
+}
+
+// apiWith is api with an If-Match header, when ifMatch is set.
+func apiWith(t *testing.T, method, url, contentType, ifMatch, body string, out any) int {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
+	}
+	if ifMatch != "" {
+		req.Header.Set("If-Match", ifMatch)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -7,12 +7,14 @@
 package admintest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +49,13 @@ checks:
   - {name: us-web, type: http, url: "http://198.51.100.10/healthz"}
   - {name: pushed, type: external}
 `
+
+// TrafficWithTTL is TrafficYAML with the service's TTL set to ttl: a
+// document that differs from the stored one, for an apply that must
+// store something (applying the stored document again changes nothing).
+func TrafficWithTTL(ttl int) string {
+	return strings.Replace(TrafficYAML, "    ttl: 30\n", fmt.Sprintf("    ttl: %d\n", ttl), 1)
+}
 
 // Backend is the in-memory admin.Backend. Its methods are safe for
 // concurrent use.
@@ -251,6 +260,9 @@ func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision
 	if dryRun {
 		return b.rev, nil
 	}
+	if sameDocument(doc, b.doc) {
+		return b.rev, admin.ErrUnchanged
+	}
 	b.rev++
 	b.applies++
 	b.doc = doc
@@ -329,18 +341,7 @@ func (b *Backend) statusLocked(service string, e config.Endpoint) admin.Endpoint
 }
 
 func (b *Backend) findLocked(service, endpoint string) (config.Endpoint, error) {
-	for _, s := range b.doc.Services {
-		if s.Name != service {
-			continue
-		}
-		for _, e := range s.Endpoints {
-			if e.ID == endpoint {
-				return e, nil
-			}
-		}
-		return config.Endpoint{}, fmt.Errorf("service %s has no endpoint %s: %w", service, endpoint, admin.ErrNotFound)
-	}
-	return config.Endpoint{}, fmt.Errorf("no service %s: %w", service, admin.ErrNotFound)
+	return admin.FindEndpoint(b.doc, service, endpoint)
 }
 
 // SetOverride implements admin.Backend.
@@ -372,7 +373,7 @@ func (b *Backend) DeleteOverride(_ context.Context, service, endpoint string) er
 	}
 	k := [2]string{service, endpoint}
 	if _, ok := b.overrides[k]; !ok {
-		return fmt.Errorf("endpoint %s of service %s has no override: %w", endpoint, service, admin.ErrNotFound)
+		return fmt.Errorf("endpoint %s of service %s has no override: %w", endpoint, service, admin.ErrNoOverride)
 	}
 	delete(b.overrides, k)
 	b.events.Send(b.statusLocked(service, e))
@@ -518,4 +519,18 @@ func prefixString(p netip.Prefix) string {
 		return ""
 	}
 	return p.String()
+}
+
+// sameDocument reports whether a and b store the same, as a node compares
+// an applied document with the stored one.
+func sameDocument(a, b *config.Traffic) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ea, err := config.EncodeStored(a)
+	if err != nil {
+		return false
+	}
+	eb, err := config.EncodeStored(b)
+	return err == nil && bytes.Equal(ea, eb)
 }

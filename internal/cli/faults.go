@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"errors"
+
+	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/client"
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// refusal is a document refused, here or by the node, as -o json prints
+// it: the API's own error body, so that a script reads one shape whether
+// the CLI or the node found the faults.
+func refusal(msg string, err error) admin.ErrorBody {
+	body := admin.ErrorBody{Error: msg}
+	var ve *config.ValidationError
+	var ae *client.APIError
+	switch {
+	case errors.As(err, &ve):
+		body.Faults = ve.Faults
+	case errors.As(err, &ae):
+		body.Error, body.Faults, body.Revision = ae.Message, ae.Faults, ae.Revision
+	default:
+		// Not a document's fault (the file cannot be read, say): one
+		// fault that says what went wrong.
+		body.Faults = []config.Fault{{Message: err.Error()}}
+	}
+	return body
+}
+
+// refusedJSON prints a refusal for -o json and returns err, so that the
+// command still fails (exit 1) with the message on stderr.
+func (r *run) refusedJSON(msg string, err error) error {
+	if werr := r.writeJSON(refusal(msg, err)); werr != nil {
+		return werr
+	}
+	return err
+}
