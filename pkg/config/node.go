@@ -25,6 +25,7 @@ type Node struct {
 	Cookies     Cookies      `yaml:"cookies" json:"cookies"`
 	Health      NodeHealth   `yaml:"health" json:"health"`
 	DNSSEC      NodeDNSSEC   `yaml:"dnssec" json:"dnssec"`
+	Dnstap      Dnstap       `yaml:"dnstap" json:"dnstap"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -144,6 +145,7 @@ func DefaultNode() Node {
 		RRL:     defaultRRL(),
 		Cookies: defaultCookies(),
 		Health:  defaultNodeHealth(),
+		Dnstap:  defaultDnstap(),
 	}
 }
 
@@ -255,6 +257,7 @@ func (n *Node) validate(l *faultList) {
 	}
 	n.validateHardening(l)
 	n.validateHealth(l)
+	n.validateDnstap(l)
 }
 
 // ResolvePaths makes the node file's relative paths relative to dir, the
@@ -264,7 +267,7 @@ func (n *Node) ResolvePaths(dir string) {
 	for _, p := range []*string{&n.DataDir, &n.TrafficFile, &n.GeoIP.Database, &n.GeoIP.ASNDatabase,
 		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey, &n.Admin.PeerCA,
 		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile,
-		&n.DNSSEC.KeyEncryptionKeyFile} {
+		&n.DNSSEC.KeyEncryptionKeyFile, &n.Dnstap.File, &n.Dnstap.Unix} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
