@@ -41,9 +41,12 @@ type Options struct {
 	// NSID is the identifier NSID queries are answered with, the node
 	// id; empty ignores the option.
 	NSID string
-	// Now is the clock of cookie timestamps and rate limiting; nil is
-	// time.Now.
+	// Now is the clock of cookie timestamps, rate limiting and the query
+	// log; nil is time.Now.
 	Now func() time.Time
+	// QueryLog takes a copy of every query answered and its answer (the
+	// dnstap log); nil logs nothing and costs the query path nothing.
+	QueryLog QueryLog
 }
 
 // Handler answers DNS queries from the current Snapshot. It is safe for
@@ -62,6 +65,7 @@ type Handler struct {
 	cookiesRequired bool
 	nsid            string
 	now             func() time.Time
+	qlog            QueryLog
 }
 
 var _ dns.Handler = (*Handler)(nil)
@@ -72,7 +76,7 @@ func NewHandler(opts Options) *Handler {
 	h := &Handler{
 		locator: opts.Locator, rand: opts.Rand, log: opts.Logger, metrics: opts.Metrics,
 		rrl: opts.RateLimiter, cookiesEnabled: opts.Cookies.Enabled, cookiesRequired: opts.Cookies.Enabled && opts.Cookies.Require,
-		nsid: nsidOf(opts.NSID), now: opts.Now,
+		nsid: nsidOf(opts.NSID), now: opts.Now, qlog: opts.QueryLog,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -119,9 +123,12 @@ const packBufferSize = 2048
 // ServeDNS answers one query. It is a thin adapter: Resolve decides,
 // ServeDNS packs and writes.
 func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
-	var start time.Time
+	var start, arrived time.Time
 	if h.metrics != nil {
 		start = time.Now()
+	}
+	if h.qlog != nil {
+		arrived = h.now()
 	}
 	st := h.pool.Get().(*queryState)
 	st.req.reset()
@@ -135,6 +142,9 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	if act := h.limit(st); act != ActionAllow {
 		h.metrics.limited(act)
 		if act == ActionDrop {
+			if h.qlog != nil {
+				h.logQuery(&st.req, nil, q, nil, addrPortOf(remote), serverAddr(w), arrived)
+			}
 			st.clear()
 			h.pool.Put(st)
 			return
@@ -146,6 +156,9 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 		h.log.Warn("cannot pack response", "name", st.req.name, "qtype", st.req.qtype, "err", err)
 	} else {
 		_, _ = w.Write(out)
+		if h.qlog != nil {
+			h.logQuery(&st.req, nil, q, out, addrPortOf(remote), serverAddr(w), arrived)
+		}
 	}
 	if cap(out) > cap(st.buf) {
 		st.buf = out[:cap(out)]
