@@ -157,4 +157,3 @@ func equalIDs(a, b []uint16) bool {
 	}
 	return true
 }
-

@@ -205,4 +205,3 @@ func (r *seqRand) Float64() float64 {
 	r.i++
 	return v
 }
-
