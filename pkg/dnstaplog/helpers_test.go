@@ -44,7 +44,7 @@ services:
 const wantServiceExtra = "service=www.gtm.test. endpoint=backup rule=failover: priority 2 scope=0"
 
 // snapshot is trafficDoc with its primary endpoint down.
-func snapshot(t *testing.T) *resolver.Snapshot {
+func snapshot(t testing.TB) *resolver.Snapshot {
 	t.Helper()
 	tr, err := config.ParseTraffic("inline.yaml", []byte(trafficDoc), "")
 	if err != nil {
@@ -164,7 +164,7 @@ func readAll(t *testing.T, r dnstap.Reader) []*dnstap.Dnstap {
 }
 
 // closeLog closes l, failing the test if it cannot.
-func closeLog(t *testing.T, l *dnstaplog.Logger) {
+func closeLog(t testing.TB, l *dnstaplog.Logger) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
