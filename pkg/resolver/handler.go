@@ -155,10 +155,12 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	if err != nil {
 		h.log.Warn("cannot pack response", "name", st.req.name, "qtype", st.req.qtype, "err", err)
 	} else {
-		_, _ = w.Write(out)
+		// Logged before it is written, so that a client's next query,
+		// which may come as soon as this answer arrives, is logged after.
 		if h.qlog != nil {
 			h.logQuery(&st.req, nil, q, out, addrPortOf(remote), serverAddr(w), arrived)
 		}
+		_, _ = w.Write(out)
 	}
 	if cap(out) > cap(st.buf) {
 		st.buf = out[:cap(out)]
