@@ -3,10 +3,8 @@ package dnstaplog_test
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -14,7 +12,6 @@ import (
 	dnstap "github.com/dnstap/golang-dnstap"
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/dnstaplog"
@@ -130,37 +127,11 @@ func ask(t *testing.T, addr, network, name string, qtype, id uint16) exchange {
 // readFile decodes every dnstap message in a Frame Streams file.
 func readFile(t *testing.T, path string) []*dnstap.Dnstap {
 	t.Helper()
-	f, err := os.Open(path)
+	msgs, err := dnstaplog.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := dnstap.NewReader(f, nil)
-	if err != nil {
-		t.Fatalf("reading %s: %v", path, err)
-	}
-	return readAll(t, r)
-}
-
-// readAll decodes messages from r until the stream ends.
-func readAll(t *testing.T, r dnstap.Reader) []*dnstap.Dnstap {
-	t.Helper()
-	var out []*dnstap.Dnstap
-	buf := make([]byte, 1<<16)
-	for {
-		n, err := r.ReadFrame(buf)
-		if errors.Is(err, io.EOF) {
-			return out
-		}
-		if err != nil {
-			t.Fatalf("reading a frame: %v", err)
-		}
-		m := new(dnstap.Dnstap)
-		if err := proto.Unmarshal(buf[:n], m); err != nil {
-			t.Fatalf("decoding a frame: %v", err)
-		}
-		out = append(out, m)
-	}
+	return msgs
 }
 
 // closeLog closes l, failing the test if it cannot.

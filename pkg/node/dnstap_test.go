@@ -1,20 +1,17 @@
 package node
 
 import (
-	"errors"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	dnstap "github.com/dnstap/golang-dnstap"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
+	"github.com/gtmd/gtmd/pkg/dnstaplog"
 )
 
 // TestDnstapFromTheNodeFile: a node whose file sets dnstap.file logs its
@@ -30,29 +27,12 @@ func TestDnstapFromTheNodeFile(t *testing.T) {
 		return len(got) == 1
 	})
 	n.stop()
-	f, err := os.Open(path)
+	msgs, err := dnstaplog.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r, err := dnstap.NewReader(f, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	buf := make([]byte, 1<<16)
 	var queries, answers, decided int
-	for {
-		size, err := r.ReadFrame(buf)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		var d dnstap.Dnstap
-		if err := proto.Unmarshal(buf[:size], &d); err != nil {
-			t.Fatal(err)
-		}
+	for _, d := range msgs {
 		if string(d.GetIdentity()) != "n1" || string(d.GetVersion()) != "gtmd test" {
 			t.Errorf("identity %q version %q, want n1 and gtmd test", d.GetIdentity(), d.GetVersion())
 		}
