@@ -21,9 +21,9 @@ type collector struct {
 	done chan []*dnstap.Dnstap
 }
 
-func listenCollector(t *testing.T, path string) *collector {
+func listenCollector(t *testing.T, network, addr string) *collector {
 	t.Helper()
-	ln, err := net.Listen("unix", path)
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,14 +69,36 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// TestUnixSocket: with no collector listening, messages are dropped and
-// counted; once one listens and the backoff has passed, the output
+// TestSocketOutput: with no collector listening, messages are dropped
+// and counted; once one listens and the backoff has passed, the output
 // connects (the bidirectional Frame Streams handshake) and the collector
 // reads the later queries, the stream ending cleanly on Close.
-func TestUnixSocket(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "tap.sock")
+func TestSocketOutput(t *testing.T) {
+	for _, network := range []string{"unix", "tcp"} {
+		t.Run(network, func(t *testing.T) { testSocketOutput(t, network) })
+	}
+}
+
+// freeAddr is an address nothing listens on yet: a socket path, or a
+// loopback port just given back.
+func freeAddr(t *testing.T, network string) string {
+	t.Helper()
+	if network == "unix" {
+		return filepath.Join(t.TempDir(), "tap.sock")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func testSocketOutput(t *testing.T, network string) {
+	path := freeAddr(t, network)
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
-	out := dnstaplog.NewSocketOutput("unix", path, dnstaplog.SocketOptions{Now: clock.Now, MinBackoff: time.Second})
+	out := dnstaplog.NewSocketOutput(network, path, dnstaplog.SocketOptions{Now: clock.Now, MinBackoff: time.Second})
 	reg := prometheus.NewRegistry()
 	l, err := dnstaplog.New(dnstaplog.Options{Output: out, Registerer: reg, Identity: "node-1"})
 	if err != nil {
@@ -90,7 +112,7 @@ func TestUnixSocket(t *testing.T) {
 		_, dropped := counts(t, reg)
 		return dropped == 2
 	})
-	c := listenCollector(t, path)
+	c := listenCollector(t, network, path)
 	// Within the backoff nothing is tried: this query is dropped too.
 	ask(t, addr, "udp", "www.gtm.test.", dns.TypeA, 2)
 	waitFor(t, "the second query's messages dropped", func() bool {
