@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -27,7 +28,7 @@ func newQueryLog(c *config.Node, version string, reg prometheus.Registerer, log 
 		d.Identity = c.Node.ID
 	}
 	if d.Version == "" {
-		d.Version = "gtmd " + version
+		d.Version = strings.TrimSpace("gtmd " + version)
 	}
 	l, err := dnstaplog.New(dnstaplog.Options{Output: out, Sample: d.Sample, Identity: d.Identity, Version: d.Version, Registerer: reg, Logger: log})
 	if err != nil {

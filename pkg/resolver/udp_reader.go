@@ -28,7 +28,7 @@ type udpReader struct {
 	handler dns.Handler
 	fast    PacketAnswerer
 	// fastAt is fast when it takes the query's destination too (the
-	// query log's server address); port is the socket's.
+	// query log's server address); local is the socket's address.
 	fastAt  packetAnswererAt
 	local   netip.AddrPort
 	log     *slog.Logger
