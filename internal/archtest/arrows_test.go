@@ -41,6 +41,7 @@ func TestArrowsPointOneWay(t *testing.T) {
 		{"pkg/config", []string{"pkg/policy", "pkg/resolver", "pkg/health", "pkg/cluster", "pkg/admin", "pkg/node", "geo"}},
 		{"pkg/policy", []string{"pkg/health", "pkg/cluster", "pkg/resolver", "pkg/admin", "pkg/node"}},
 		{"pkg/resolver", []string{"pkg/health", "pkg/cluster", "pkg/admin", "pkg/node", "go.etcd.io/"}},
+		{"pkg/dnstaplog", []string{"pkg/health", "pkg/cluster", "pkg/admin", "pkg/node", "go.etcd.io/"}},
 		{"pkg/health", []string{"pkg/cluster", "pkg/resolver", "pkg/admin", "pkg/node", "go.etcd.io/"}},
 		{"pkg/cluster", []string{"pkg/resolver", "pkg/policy", "pkg/admin", "pkg/node", "go.etcd.io/etcd/server/"}},
 		{"pkg/admin", []string{"pkg/node", "pkg/resolver", "go.etcd.io/"}},

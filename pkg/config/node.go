@@ -28,6 +28,7 @@ type Node struct {
 	// TSIGKeys authenticate zone transfers and NOTIFY; every node of a
 	// cluster holds the same ones.
 	TSIGKeys []TSIGKey `yaml:"tsig_keys" json:"tsig_keys"`
+	Dnstap   Dnstap    `yaml:"dnstap" json:"dnstap"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -147,6 +148,7 @@ func DefaultNode() Node {
 		RRL:     defaultRRL(),
 		Cookies: defaultCookies(),
 		Health:  defaultNodeHealth(),
+		Dnstap:  defaultDnstap(),
 	}
 }
 
@@ -259,6 +261,7 @@ func (n *Node) validate(l *faultList) {
 	n.validateHardening(l)
 	n.validateHealth(l)
 	n.validateTSIG(l)
+	n.validateDnstap(l)
 }
 
 // ResolvePaths makes the node file's relative paths relative to dir, the
@@ -268,7 +271,7 @@ func (n *Node) ResolvePaths(dir string) {
 	for _, p := range []*string{&n.DataDir, &n.TrafficFile, &n.GeoIP.Database, &n.GeoIP.ASNDatabase,
 		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey, &n.Admin.PeerCA,
 		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile,
-		&n.DNSSEC.KeyEncryptionKeyFile} {
+		&n.DNSSEC.KeyEncryptionKeyFile, &n.Dnstap.File, &n.Dnstap.Unix} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

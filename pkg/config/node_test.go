@@ -29,6 +29,7 @@ func TestNodeDefaults(t *testing.T) {
 		RRL:     RRL{ResponsesPerSecond: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, TableSize: 65536},
 		Cookies: Cookies{Enabled: true, SecretRotation: Duration(24 * time.Hour)},
 		Health:  NodeHealth{MaxConcurrentProbes: 512},
+		Dnstap:  Dnstap{Sample: 1},
 	}
 	if got := DefaultNode(); !reflect.DeepEqual(got, want) {
 		diffJSON(t, got, want)
@@ -96,6 +97,7 @@ func TestLoadNodeFull(t *testing.T) {
 		Cookies:     Cookies{Enabled: true, Require: true, SecretRotation: Duration(6 * time.Hour)},
 		Health:      NodeHealth{MaxConcurrentProbes: 512},
 		DNSSEC:      NodeDNSSEC{KeyEncryptionKeyFile: "dnssec.kek", UnsignedFallback: true},
+		Dnstap:      Dnstap{Unix: "/run/gtmd/dnstap.sock", Sample: 0.25, Identity: "us-1-tap", Version: "test"},
 	}
 	if !reflect.DeepEqual(n, want) {
 		diffJSON(t, n, want)
@@ -199,6 +201,18 @@ n.yaml:3:24: admin.peers[1]: "https://eu-1:8300/v1" is not an http:// or https:/
 			`n.yaml:2:39: store.embedded.upkeep.keep_revisions: 10 must be at least 100
 n.yaml:2:60: store.embedded.upkeep.defrag_interval: 1s must be at least 1m
 n.yaml:2:77: store.embedded.upkeep.quota_bytes: 1024 must be between 64 MiB and 8 GiB`},
+		{"dnstap to a file", "dnstap: {file: /var/log/gtmd.dnstap}\n", ""},
+		{"dnstap to tcp, sampled", "dnstap: {tcp: \"127.0.0.1:6000\", sample: 0.5, identity: a, version: b}\n", ""},
+		{"dnstap to two places", "dnstap:\n  file: q.dnstap\n  unix: /run/q.sock\n",
+			`n.yaml:2:3: dnstap: set one of file, unix and tcp, not 2`},
+		{"dnstap without an output", "dnstap: {sample: 0.5}\n",
+			`n.yaml:1:9: dnstap: needs one of file, unix or tcp to write to`},
+		{"dnstap tcp not IP:port", "dnstap: {tcp: \"collector:6000\"}\n",
+			`n.yaml:1:15: dnstap.tcp: "collector:6000" is not an IP:port address`},
+		{"dnstap sample out of range", "dnstap: {file: q.dnstap, sample: 0}\n",
+			`n.yaml:1:34: dnstap.sample: 0 must be more than 0 and at most 1`},
+		{"dnstap sample above one", "dnstap: {unix: /run/q.sock, sample: 1.5}\n",
+			`n.yaml:1:37: dnstap.sample: 1.5 must be more than 0 and at most 1`},
 		{"log level and format", "log: {level: trace, format: logfmt}\n",
 			`n.yaml:1:14: log.level: "trace" is not one of debug, info, warn, error
 n.yaml:1:29: log.format: "logfmt" is not one of text, json`},

@@ -11,9 +11,9 @@ import (
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
-// newHandler builds the DNS handler with its metrics and the node file's
-// rate limiting, cookies and NSID.
-func newHandler(n *config.Node, locator geo.Locator, reg prometheus.Registerer, log *slog.Logger) (*resolver.Handler, error) {
+// newHandler builds the DNS handler with its metrics, the node file's
+// rate limiting, cookies and NSID, and the query log qlog (nil for none).
+func newHandler(n *config.Node, locator geo.Locator, reg prometheus.Registerer, log *slog.Logger, qlog resolver.QueryLog) (*resolver.Handler, error) {
 	m, err := resolver.NewMetrics(reg)
 	if err != nil {
 		return nil, err
@@ -28,6 +28,6 @@ func newHandler(n *config.Node, locator geo.Locator, reg prometheus.Registerer, 
 	}
 	return resolver.NewHandler(resolver.Options{
 		Locator: locator, Logger: log, Metrics: m,
-		RateLimiter: limiter, Cookies: n.Cookies, NSID: nsid,
+		RateLimiter: limiter, Cookies: n.Cookies, NSID: nsid, QueryLog: qlog,
 	}), nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/gtmd/gtmd/pkg/cluster/embedded"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/dnssec"
+	"github.com/gtmd/gtmd/pkg/dnstaplog"
 	"github.com/gtmd/gtmd/pkg/health"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
@@ -70,6 +71,9 @@ type Node struct {
 	adminAddr string
 	store     *cluster.Store
 	embed     *embedded.Etcd
+	// qlog is the dnstap log, nil when off; Start starts it, Shutdown
+	// flushes and closes it.
+	qlog *dnstaplog.Logger
 	// liveStore is store for the API, which an embedder may serve before
 	// Start has returned.
 	liveStore atomic.Pointer[cluster.Store]
@@ -143,7 +147,15 @@ func New(opts Options) (n *Node, err error) {
 			return nil, err
 		}
 	}
-	if n.handler, err = newHandler(c, n.locator, n.reg, n.log); err != nil {
+	if n.qlog, err = newQueryLog(c, n.version, n.reg, n.log); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil && n.qlog != nil {
+			_ = n.qlog.Close(context.Background())
+		}
+	}()
+	if n.handler, err = newHandler(c, n.locator, n.reg, n.log, queryLog(n.qlog)); err != nil {
 		return nil, err
 	}
 	n.tsigKeys = resolver.NewTSIGKeys(c.TSIGKeys)

@@ -40,6 +40,12 @@ func (n *Node) teardown(ctx context.Context) error {
 				n.log.Warn("dns shutdown", "err", err)
 			}
 		}
+		// Queries have stopped: what they logged is written out.
+		if n.qlog != nil {
+			if err := n.qlog.Close(ctx); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		// Event streams never go idle; ending them lets the API shut down
 		// at once rather than at the end of the grace.
 		n.events.Close()

@@ -47,6 +47,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 	n.sched = health.NewScheduler(health.Options{Logger: n.log, Registerer: n.reg, OnChange: n.checkChanged,
 		MaxConcurrent: c.Health.MaxConcurrentProbes})
 	n.serveKeptDocument()
+	if n.qlog != nil {
+		n.qlog.Start()
+	}
 
 	// DNS and the API bind first, so the member entry carries the
 	// addresses they got; DNS answers REFUSED until the first document.

@@ -27,12 +27,34 @@ var _ PacketAnswerer = (*Handler)(nil)
 // without allocating. It gives the full path's bytes, cookie and rate
 // limiting verdicts and metrics, or declines.
 func (h *Handler) AnswerPacket(query []byte, source netip.AddrPort, out []byte) ([]byte, bool) {
-	var start time.Time
+	return h.answerPacketAt(query, source, netip.AddrPort{}, out)
+}
+
+// packetAnswererAt is a PacketAnswerer that is also told the address the
+// query was sent to, for the query log; the UDP reader uses it when the
+// handler has it.
+type packetAnswererAt interface {
+	answerPacketAt(query []byte, source, server netip.AddrPort, out []byte) ([]byte, bool)
+}
+
+var _ packetAnswererAt = (*Handler)(nil)
+
+// answerPacketAt is AnswerPacket for a query sent to server.
+func (h *Handler) answerPacketAt(query []byte, source, server netip.AddrPort, out []byte) ([]byte, bool) {
+	var start, arrived time.Time
 	if h.metrics != nil {
 		start = time.Now()
 	}
+	if h.qlog != nil {
+		arrived = h.now()
+	}
 	st := h.pool.Get().(*queryState)
 	resp, ok := h.answerFast(st, query, source, out, start)
+	if ok && h.qlog != nil && (resp != nil || st.req.limited) {
+		// The fast path answers over UDP only; what it declines, the
+		// full path logs.
+		h.logQuery(&st.req, query, nil, resp, source, server, arrived)
+	}
 	h.pool.Put(st)
 	return resp, ok
 }
@@ -113,6 +135,7 @@ func (h *Handler) answerFast(st *queryState, query []byte, source netip.AddrPort
 	if act != ActionAllow {
 		h.metrics.limited(act)
 		if act == ActionDrop {
+			r.limited = true
 			return nil, true
 		}
 	}

@@ -41,9 +41,12 @@ type Options struct {
 	// NSID is the identifier NSID queries are answered with, the node
 	// id; empty ignores the option.
 	NSID string
-	// Now is the clock of cookie timestamps and rate limiting; nil is
-	// time.Now.
+	// Now is the clock of cookie timestamps, rate limiting and the query
+	// log; nil is time.Now.
 	Now func() time.Time
+	// QueryLog takes a copy of every query answered and its answer (the
+	// dnstap log); nil logs nothing and costs the query path nothing.
+	QueryLog QueryLog
 }
 
 // Handler answers DNS queries from the current Snapshot. It is safe for
@@ -62,6 +65,7 @@ type Handler struct {
 	cookiesRequired bool
 	nsid            string
 	now             func() time.Time
+	qlog            QueryLog
 }
 
 var _ dns.Handler = (*Handler)(nil)
@@ -72,7 +76,7 @@ func NewHandler(opts Options) *Handler {
 	h := &Handler{
 		locator: opts.Locator, rand: opts.Rand, log: opts.Logger, metrics: opts.Metrics,
 		rrl: opts.RateLimiter, cookiesEnabled: opts.Cookies.Enabled, cookiesRequired: opts.Cookies.Enabled && opts.Cookies.Require,
-		nsid: nsidOf(opts.NSID), now: opts.Now,
+		nsid: nsidOf(opts.NSID), now: opts.Now, qlog: opts.QueryLog,
 	}
 	if h.now == nil {
 		h.now = time.Now
@@ -123,9 +127,12 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 		h.serveSigned(w, q)
 		return
 	}
-	var start time.Time
+	var start, arrived time.Time
 	if h.metrics != nil {
 		start = time.Now()
+	}
+	if h.qlog != nil {
+		arrived = h.now()
 	}
 	st := h.pool.Get().(*queryState)
 	st.req.reset()
@@ -139,6 +146,9 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	if act := h.limit(st); act != ActionAllow {
 		h.metrics.limited(act)
 		if act == ActionDrop {
+			if h.qlog != nil {
+				h.logQuery(&st.req, nil, q, nil, addrPortOf(remote), serverAddr(w), arrived)
+			}
 			st.clear()
 			h.pool.Put(st)
 			return
@@ -149,6 +159,11 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 	if err != nil {
 		h.log.Warn("cannot pack response", "name", st.req.name, "qtype", st.req.qtype, "err", err)
 	} else {
+		// Logged before it is written, so that a client's next query,
+		// which may come as soon as this answer arrives, is logged after.
+		if h.qlog != nil {
+			h.logQuery(&st.req, nil, q, out, addrPortOf(remote), serverAddr(w), arrived)
+		}
 		_, _ = w.Write(out)
 	}
 	if cap(out) > cap(st.buf) {

@@ -74,6 +74,14 @@ type request struct {
 	extRcode uint8
 	// chosen is scratch space for policy selections.
 	chosen [config.MaxMultivalueAnswers]int
+	// decided is the service whose policy chose the answer, decidedIn
+	// the snapshot it chose in and decidedN how many of chosen it chose:
+	// what the query log says of the decision.
+	decided   *serviceNode
+	decidedIn *Snapshot
+	decidedN  int
+	// limited is set when rate limiting dropped the answer.
+	limited bool
 	// trace, when set, records the policy's steps (for Explain); the query
 	// path leaves it nil. explained and snap are what Explain reports.
 	trace     *policy.Trace

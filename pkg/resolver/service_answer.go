@@ -23,6 +23,7 @@ func (h *Handler) decide(s *Snapshot, sn *serviceNode, r *request) []int {
 	if cache {
 		if d := s.decisions.get(key, r.clientPrefix); d != nil {
 			r.scope = max(r.scope, d.scope)
+			r.decided, r.decidedIn, r.decidedN = sn, s, d.n
 			return r.chosen[:copy(r.chosen[:], d.chosen[:d.n])]
 		}
 	}
@@ -35,6 +36,7 @@ func (h *Handler) decide(s *Snapshot, sn *serviceNode, r *request) []int {
 		s.decisions.put(key, r.clientPrefix, chosen, scope)
 	}
 	r.scope = max(r.scope, scope)
+	r.decided, r.decidedIn, r.decidedN = sn, s, len(chosen)
 	return chosen
 }
 

@@ -27,6 +27,10 @@ type udpReader struct {
 	batch   batchConn
 	handler dns.Handler
 	fast    PacketAnswerer
+	// fastAt is fast when it takes the query's destination too (the
+	// query log's server address); local is the socket's address.
+	fastAt  packetAnswererAt
+	local   netip.AddrPort
 	log     *slog.Logger
 	metrics *UDPMetrics
 
@@ -55,6 +59,8 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		done:    make(chan struct{}),
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
+	u.fastAt, _ = opts.Handler.(packetAnswererAt)
+	u.local = addrPortOf(conn.LocalAddr())
 	u.w.r = u
 	u.w.tsig.keys = opts.TSIGKeys
 	return u, nil
@@ -106,7 +112,14 @@ func (u *udpReader) answer(m *ipv4.Message) {
 		// A dual-stack socket sees IPv4 clients as mapped addresses.
 		src := from.AddrPort()
 		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		if resp, ok := u.fast.AnswerPacket(pkt, src, u.b.slot()[:0]); ok {
+		var resp []byte
+		var ok bool
+		if u.fastAt != nil {
+			resp, ok = u.fastAt.answerPacketAt(pkt, src, u.server(dst), u.b.slot()[:0])
+		} else {
+			resp, ok = u.fast.AnswerPacket(pkt, src, u.b.slot()[:0])
+		}
+		if ok {
 			if resp != nil {
 				u.b.queue(resp, from, dst)
 			}
@@ -161,4 +174,13 @@ func (u *udpReader) shutdown(ctx context.Context) error {
 	}
 	_ = u.conn.Close()
 	return err
+}
+
+// server is the address a datagram was sent to: its destination, when
+// the packet said, on the socket's port.
+func (u *udpReader) server(dst netip.Addr) netip.AddrPort {
+	if !dst.IsValid() {
+		return u.local
+	}
+	return netip.AddrPortFrom(dst, u.local.Port())
 }
