@@ -142,6 +142,12 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 			st.overridesForWrite()[health.EndpointKey{Service: svc, Endpoint: ep}] = o
 			st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
 		}
+	case dirRegions:
+		var o health.Override
+		if err = json.Unmarshal(kv.Value, &o); err == nil {
+			st.regionsForWrite()[rest] = o
+			st.record(Change{Kind: ChangeRegionOverride, Region: rest})
+		}
 	case dirExternal:
 		var e health.External
 		if err = json.Unmarshal(kv.Value, &e); err == nil {
@@ -212,6 +218,9 @@ func (s *Store) applyDelete(st *State, key string) {
 		svc, ep, _ := strings.Cut(rest, "/")
 		delete(st.overridesForWrite(), health.EndpointKey{Service: svc, Endpoint: ep})
 		st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
+	case dirRegions:
+		delete(st.regionsForWrite(), rest)
+		st.record(Change{Kind: ChangeRegionOverride, Region: rest})
 	case dirExternal:
 		delete(st.externalForWrite(), rest)
 		st.record(Change{Kind: ChangeExternal, Check: rest})
