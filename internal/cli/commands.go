@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 	"time"
 
@@ -58,38 +57,4 @@ func runMembers(r *run, args []string) error {
 		return r.writeJSON(admin.MemberList{Members: ms})
 	}
 	return printMembers(r.stdout, ms, time.Now())
-}
-
-func drainFlags(fs *flag.FlagSet, r *run) {
-	fs.StringVar(&r.reason, "reason", "", "why, shown by gtmd health")
-}
-
-func runDrain(r *run, args []string) error {
-	if err := wantArgs(args, 2, 2, "SERVICE ENDPOINT"); err != nil {
-		return err
-	}
-	res, err := r.api.Drain(r.ctx, args[0], args[1], r.reason)
-	if err != nil {
-		return err
-	}
-	if r.output == "json" {
-		return r.writeJSON(res)
-	}
-	fmt.Fprintf(r.stdout, "drained %s of %s: every node leaves it out of its answers until gtmd undrain\n", res.Endpoint, res.Service)
-	return nil
-}
-
-func runUndrain(r *run, args []string) error {
-	if err := wantArgs(args, 2, 2, "SERVICE ENDPOINT"); err != nil {
-		return err
-	}
-	res, err := r.api.ClearOverride(r.ctx, args[0], args[1])
-	if err != nil {
-		return err
-	}
-	if r.output == "json" {
-		return r.writeJSON(res)
-	}
-	fmt.Fprintf(r.stdout, "undrained %s of %s: its health checks decide again\n", res.Endpoint, res.Service)
-	return nil
 }
