@@ -20,6 +20,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster/audit"
 	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -68,6 +69,8 @@ type Backend struct {
 	inSyncN   int
 	applies   int
 	prop      admin.Propagation
+	regions   map[string]health.Override
+	audit     []audit.Entry
 }
 
 type externalStatus struct {
