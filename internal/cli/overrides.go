@@ -18,9 +18,9 @@ func overrideFlags(fs *flag.FlagSet, r *run) {
 // --region.
 func overrideTarget(r *run, args []string) error {
 	if r.region != "" {
-		return wantArgs(args, 0, 0, "no SERVICE ENDPOINT with --region")
+		return wantArgs(args, 0, 0, "--region REGION without SERVICE ENDPOINT")
 	}
-	return wantArgs(args, 2, 2, "SERVICE ENDPOINT, or --region REGION")
+	return wantArgs(args, 2, 2, "SERVICE ENDPOINT or --region REGION")
 }
 
 func runDrain(r *run, args []string) error {
