@@ -85,7 +85,7 @@ func runUndrain(r *run, args []string) error {
 		fmt.Fprintf(r.stdout, "undrained region %s: its endpoints follow their checks (or their own overrides) again\n", res.Region)
 		return nil
 	}
-	res, err := r.api.ClearOverride(r.ctx, args[0], args[1])
+	res, err := r.api.ClearOverrideWhy(r.ctx, args[0], args[1], r.reason)
 	if err != nil {
 		return err
 	}
