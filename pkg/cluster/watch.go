@@ -74,7 +74,7 @@ func (s *Store) watch(rev int64) error {
 		if err := wr.Err(); err != nil {
 			return err
 		}
-		if wr.IsProgressNotify() || len(wr.Events) == 0 {
+		if wr.IsProgressNotify() || len(wr.Events) == 0 || s.onlyAudit(wr.Events) {
 			continue
 		}
 		st := s.State().clone()
@@ -90,6 +90,19 @@ func (s *Store) watch(rev int64) error {
 		s.publish(st)
 	}
 	return errors.New("watch channel closed")
+}
+
+// onlyAudit reports whether every event is of the audit trail, which
+// the state does not hold: an operator's change writes its entry right
+// after it, and the nodes need not take in a state that did not change.
+func (s *Store) onlyAudit(evs []*clientv3.Event) bool {
+	dir := s.keys.auditDir()
+	for _, ev := range evs {
+		if !strings.HasPrefix(string(ev.Kv.Key), dir) {
+			return false
+		}
+	}
+	return true
 }
 
 // publish makes st the current state and hands it on.
