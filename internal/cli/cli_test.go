@@ -88,7 +88,10 @@ func TestCLIApply(t *testing.T) {
 	doc := strings.Replace(admintest.TrafficYAML, "    ttl: 300\n", "    ttl: 300\n    zone_file: extra.zone\n", 1)
 	file := writeFile(t, dir, "traffic.yaml", doc)
 
-	cli(t, env, "apply", "-f", file).want(t, 0, file+": applied as revision 2, INSYNC (1 of 1 nodes serve it)\n", "")
+	cli(t, env, "apply", "-f", file, "--reason", "add mail").want(t, 0, file+": applied as revision 2, INSYNC (1 of 1 nodes serve it)\n", "")
+	if trail, _ := b.Audit(t.Context(), 0); len(trail) != 1 || trail[0].Action != "apply" || trail[0].Target != "revision 2" || trail[0].Reason != "add mail" || trail[0].Who != "loopback" {
+		t.Errorf("audit trail after apply --reason: %+v", trail)
+	}
 	stored, _, _ := b.Config(t.Context())
 	if !hasRecord(stored, "mail") {
 		t.Errorf("the zone file was not merged: %+v", stored.Zones[0].Records)

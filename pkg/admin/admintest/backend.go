@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -242,7 +243,7 @@ func (b *Backend) Config(context.Context) (*config.Traffic, int64, error) {
 }
 
 // ApplyConfig implements admin.Backend.
-func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
+func (b *Backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
@@ -263,6 +264,7 @@ func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision
 		}
 	}
 	b.events.Send(admin.ConfigApplied{Revision: b.rev})
+	b.auditLocked(ctx, audit.ActionApply, "revision "+strconv.FormatInt(b.rev, 10))
 	return b.rev, nil
 }
 
