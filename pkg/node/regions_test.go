@@ -21,20 +21,8 @@ import (
 
 // regionTraffic has two services whose first endpoints are both in
 // region us-east: one by its id (the default), one by its region field.
-const regionTraffic = `
-zones:
-  - name: gtm.test.
-    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
-    ns: [ns1.gtm.test.]
-    records:
-      - {name: ns1, type: A, data: ["192.0.2.53"]}
-services:
-  - name: www.gtm.test.
-    policy: failover
-    ttl: 5
-    endpoints:
-      - {id: us-east, priority: 1, a: [192.0.2.1]}
-      - {id: eu-west, priority: 2, a: [192.0.2.2]}
+const regionTraffic = gtmZone + `
+  - {name: www.gtm.test., policy: failover, ttl: 5, endpoints: [{id: us-east, priority: 1, a: [192.0.2.1]}, {id: eu-west, priority: 2, a: [192.0.2.2]}]}
   - name: api.gtm.test.
     policy: failover
     ttl: 5
@@ -55,7 +43,7 @@ func tokenAPI(t *testing.T, token, method, url, body string, out any) int {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if strings.HasPrefix(body, "zones:") {
+	if strings.Contains(body, "zones:") {
 		req.Header.Set("Content-Type", "application/yaml")
 	}
 	resp, err := http.DefaultClient.Do(req)
