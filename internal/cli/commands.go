@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"flag"
 	"fmt"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/client"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // runGet prints the traffic document, as YAML (with its revision in a
@@ -57,4 +59,31 @@ func runMembers(r *run, args []string) error {
 		return r.writeJSON(admin.MemberList{Members: ms})
 	}
 	return printMembers(r.stdout, ms, time.Now())
+}
+
+func drainFlags(fs *flag.FlagSet, r *run) {
+	fs.StringVar(&r.reason, "reason", "", "why, shown by gtmd health and recorded in the audit trail")
+	fs.StringVar(&r.region, "region", "", "every endpoint of this region, in every service, instead of SERVICE ENDPOINT")
+}
+
+func runDrain(r *run, args []string) error {
+	return setOverride(r, args, health.OverrideDown)
+}
+
+func runUndrain(r *run, args []string) error {
+	if r.region != "" {
+		return undrainRegion(r, args)
+	}
+	if err := wantArgs(args, 2, 2, "SERVICE ENDPOINT or --region REGION"); err != nil {
+		return err
+	}
+	res, err := r.api.ClearOverrideWhy(r.ctx, args[0], args[1], r.reason)
+	if err != nil {
+		return err
+	}
+	if r.output == "json" {
+		return r.writeJSON(res)
+	}
+	fmt.Fprintf(r.stdout, "undrained %s of %s: its health checks decide again\n", res.Endpoint, res.Service)
+	return nil
 }

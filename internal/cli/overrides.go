@@ -1,18 +1,11 @@
 package cli
 
 import (
-	"flag"
 	"fmt"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/health"
 )
-
-// overrideFlags are the flags of drain, undrain and force-up.
-func overrideFlags(fs *flag.FlagSet, r *run) {
-	fs.StringVar(&r.reason, "reason", "", "why, shown by gtmd health and recorded in the audit trail")
-	fs.StringVar(&r.region, "region", "", "every endpoint of this region, in every service, instead of SERVICE ENDPOINT")
-}
 
 // overrideTarget checks the arguments: SERVICE ENDPOINT, or none with
 // --region.
@@ -21,10 +14,6 @@ func overrideTarget(r *run, args []string) error {
 		return wantArgs(args, 0, 0, "--region REGION without SERVICE ENDPOINT")
 	}
 	return wantArgs(args, 2, 2, "SERVICE ENDPOINT or --region REGION")
-}
-
-func runDrain(r *run, args []string) error {
-	return setOverride(r, args, health.OverrideDown)
 }
 
 func runForceUp(r *run, args []string) error {
@@ -70,28 +59,18 @@ func overrideWord(state string) string {
 	return "drained"
 }
 
-func runUndrain(r *run, args []string) error {
+// undrainRegion clears a region's override.
+func undrainRegion(r *run, args []string) error {
 	if err := overrideTarget(r, args); err != nil {
 		return err
 	}
-	if r.region != "" {
-		res, err := r.api.ClearRegionOverride(r.ctx, r.region, r.reason)
-		if err != nil {
-			return err
-		}
-		if r.output == "json" {
-			return r.writeJSON(res)
-		}
-		fmt.Fprintf(r.stdout, "undrained region %s: its endpoints follow their checks (or their own overrides) again\n", res.Region)
-		return nil
-	}
-	res, err := r.api.ClearOverrideWhy(r.ctx, args[0], args[1], r.reason)
+	res, err := r.api.ClearRegionOverride(r.ctx, r.region, r.reason)
 	if err != nil {
 		return err
 	}
 	if r.output == "json" {
 		return r.writeJSON(res)
 	}
-	fmt.Fprintf(r.stdout, "undrained %s of %s: its health checks decide again\n", res.Endpoint, res.Service)
+	fmt.Fprintf(r.stdout, "undrained region %s: its endpoints follow their checks (or their own overrides) again\n", res.Region)
 	return nil
 }
