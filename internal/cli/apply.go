@@ -17,6 +17,7 @@ func applyFlags(fs *flag.FlagSet, r *run) {
 	fs.BoolVar(&r.wait, "wait", false, "return once every live node serves the new document; fail if they do not in time")
 	fs.DurationVar(&r.waitTimeout, "wait-timeout", 0, "how long --wait waits (default: the node's, 30s)")
 	fs.Int64Var(&r.ifMatch, "if-match", 0, "apply only if the stored revision is this one (gtmd get config prints it)")
+	fs.StringVar(&r.reason, "reason", "", "why, recorded in the audit trail (gtmd audit)")
 }
 
 // runApply checks the document here (zone files merged, faults with
@@ -56,7 +57,7 @@ func runApply(r *run, args []string) error {
 		}
 		return err
 	}
-	o := client.ApplyOptions{IfMatch: r.ifMatch, Wait: r.wait, WaitTimeout: r.waitTimeout}
+	o := client.ApplyOptions{IfMatch: r.ifMatch, Wait: r.wait, WaitTimeout: r.waitTimeout, Reason: r.reason}
 	if r.dryRun {
 		res, err := r.api.DryRun(r.ctx, body, o)
 		if err != nil {

@@ -1,5 +1,5 @@
 // Package cli is gtmd's operator subcommands: apply, get, health,
-// members, drain, undrain, explain and dnssec, which call a node's admin API
+// members, drain, undrain, force-up, audit, explain and dnssec, which call a node's admin API
 // through pkg/client, and validate, which checks a document offline. It
 // owns their flags, their output (tables for people, -o json for
 // scripts), their environment variables and their exit codes; cmd/gtmd
@@ -44,8 +44,10 @@ const Usage = `  validate   check a traffic document offline: gtmd validate -f t
   health     every endpoint's health: gtmd health
   failover   how long a service's endpoints take to fail over, at worst: gtmd failover SERVICE [--all-nodes]
   members    the live nodes: gtmd members
-  drain      force an endpoint down: gtmd drain SERVICE ENDPOINT [--reason R]
-  undrain    clear an endpoint's override: gtmd undrain SERVICE ENDPOINT
+  drain      force an endpoint or a region down: gtmd drain SERVICE ENDPOINT | --region R [--reason R]
+  undrain    clear an endpoint's or a region's override: gtmd undrain SERVICE ENDPOINT | --region R
+  force-up   force an endpoint or a region up: gtmd force-up SERVICE ENDPOINT | --region R [--reason R]
+  audit      who changed what, when, from where and why: gtmd audit [--limit N]
   explain    the answer a node gives and why: gtmd explain NAME [TYPE] [--client IP] [--ecs CIDR] [--all-nodes]
   dnssec     a signed zone's DS records, keys and rollover: gtmd dnssec ds|status|rollover|submitted ZONE
 `
@@ -81,8 +83,10 @@ func lookup(name string) (*command, bool) {
 		"health":   {summary: "Show every service endpoint's health and each node's observations.", outputs: []string{"table", "json"}, run: runHealth},
 		"failover": {args: "SERVICE [--all-nodes]", summary: "Show, per endpoint of a service, the worst case from its region going dark to every resolver having stopped using it: detection + propagation + TTL; with --all-nodes, the slowest node's propagation.", outputs: []string{"table", "json"}, flags: failoverFlags, run: runFailover},
 		"members":  {summary: "Show the live nodes.", outputs: []string{"table", "json"}, run: runMembers},
-		"drain":    {args: "SERVICE ENDPOINT [--reason R]", summary: "Force an endpoint down on every node, whatever its checks say.", outputs: []string{"table", "json"}, flags: drainFlags, run: runDrain},
-		"undrain":  {args: "SERVICE ENDPOINT", summary: "Clear an endpoint's override: its checks decide again.", outputs: []string{"table", "json"}, run: runUndrain},
+		"drain":    {args: "SERVICE ENDPOINT | --region REGION [--reason R]", summary: "Force an endpoint down on every node, whatever its checks say; with --region, every endpoint of the region in every service.", outputs: []string{"table", "json"}, flags: drainFlags, run: runDrain},
+		"undrain":  {args: "SERVICE ENDPOINT | --region REGION [--reason R]", summary: "Clear an endpoint's or a region's override: checks decide again.", outputs: []string{"table", "json"}, flags: drainFlags, run: runUndrain},
+		"force-up": {args: "SERVICE ENDPOINT | --region REGION [--reason R]", summary: "Force an endpoint up on every node, whatever its checks say; with --region, every endpoint of the region in every service.", outputs: []string{"table", "json"}, flags: drainFlags, run: runForceUp},
+		"audit":    {args: "[--limit N]", summary: "Show the audit trail: who applied, drained, undrained, forced up, pushed a check status or rolled keys, when, from where and why; oldest first.", outputs: []string{"table", "json"}, flags: auditFlags, run: runAudit},
 		"explain":  {args: "NAME [TYPE] [--client IP] [--ecs CIDR] [--all-nodes]", summary: "Show the answer a node gives and every step of why; with --all-nodes, ask every node and say whether they agree.", outputs: []string{"table", "json"}, flags: explainFlags, run: runExplain},
 		"dnssec":   {args: "ds|status|rollover|submitted ZONE", summary: "ds prints the DS records the parent zone should hold, ready to paste; status shows the zone's keys, whether this node can sign it, and its key rollover with what to do next; rollover starts a key rollover; submitted says the new DS is published at the parent, so that the rollover goes on.", outputs: []string{"table", "json"}, run: runDNSSEC},
 	}
@@ -113,6 +117,8 @@ type run struct {
 	waitTimeout time.Duration
 	ifMatch     int64
 	reason      string
+	region      string
+	limit       int
 	client      string
 	ecs         string
 	allNodes    bool

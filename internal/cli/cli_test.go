@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,7 +89,10 @@ func TestCLIApply(t *testing.T) {
 	file := writeFile(t, dir, "traffic.yaml", doc)
 
 	// Without --wait the nodes are not waited for: no PENDING, no INSYNC.
-	cli(t, env, "apply", "-f", file).want(t, 0, file+": applied at revision 2; nodes catching up\n", "")
+	cli(t, env, "apply", "-f", file, "--reason", "add mail").want(t, 0, file+": applied at revision 2; nodes catching up\n", "")
+	if trail, _ := b.Audit(t.Context(), 0); len(trail) != 1 || trail[0].Action != "apply" || trail[0].Target != "revision 2" || trail[0].Reason != "add mail" || trail[0].Who != "loopback" {
+		t.Errorf("audit trail after apply --reason: %+v", trail)
+	}
 	stored, _, _ := b.Config(t.Context())
 	if !hasRecord(stored, "mail") {
 		t.Errorf("the zone file was not merged: %+v", stored.Zones[0].Records)
@@ -260,7 +264,59 @@ func TestCLIDrainUndrain(t *testing.T) {
 		want(t, 1, "", "gtmd drain: service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found\n")
 	cli(t, env, "undrain", "www.example.com", "ap-south").
 		want(t, 1, "", "gtmd undrain: service www.example.com. has no endpoint ap-south; its endpoints are us-east, eu-west: not found\n")
-	cli(t, env, "drain", "www.example.com").want(t, 2, "", "gtmd drain: want SERVICE ENDPOINT, got 1 argument(s): www.example.com")
+	cli(t, env, "drain", "www.example.com").want(t, 2, "", "gtmd drain: want SERVICE ENDPOINT or --region REGION, got 1 argument(s): www.example.com")
+}
+
+// TestCLIRegionsAndAudit: drain, force-up and undrain take --region; the
+// node hears the reason and the caller; gtmd audit prints the trail.
+func TestCLIRegionsAndAudit(t *testing.T) {
+	b, env := testNode(t, admin.Options{})
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+		state  string // the region's override after it, "" for none
+	}{
+		{[]string{"drain", "--region", "us-east", "--reason", "maintenance"}, 0, "region us-east drained: every node leaves it out of its answers", "", "down"},
+		{[]string{"force-up", "--region=us-east", "-o", "json"}, 0, `"state": "up"`, "", "up"},
+		{[]string{"undrain", "--region", "us-east", "--reason", "done"}, 0, "undrained region us-east", "", ""},
+		{[]string{"undrain", "--region", "us-east"}, 1, "", "gtmd undrain: region us-east has no override: not found", ""},
+		{[]string{"drain", "--region", "mars"}, 1, "", "gtmd drain: no endpoint has region mars: not found", ""},
+		{[]string{"drain", "--region", "us-east", "www.example.com", "us-east"}, 2, "", "want --region REGION without SERVICE ENDPOINT", ""},
+		{[]string{"force-up", "www.example.com"}, 2, "", "want SERVICE ENDPOINT or --region REGION", ""},
+	} {
+		cli(t, env, tc.args...).want(t, tc.code, tc.stdout, tc.stderr)
+		o, ok := b.RegionOverride("us-east")
+		if ok != (tc.state != "") || o.State != tc.state {
+			t.Errorf("after %v: region override %+v %v, want %q", tc.args, o, ok, tc.state)
+		}
+	}
+	cli(t, env, "force-up", "www.example.com", "eu-west", "--reason", "canary").
+		want(t, 0, "forced up eu-west of www.example.com.: every node answers with it, whatever its checks say, until gtmd undrain", "")
+	if o, _ := b.Override("www.example.com.", "eu-west"); o.State != "up" || o.Reason != "canary" {
+		t.Errorf("endpoint override %+v", o)
+	}
+
+	r := cli(t, env, "audit")
+	r.want(t, 0, "WHEN", "")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("audit table:\n%s", r.stdout)
+	}
+	for i, want := range [][]string{
+		{"loopback", "127.0.0.1", "drain", "region:us-east", "maintenance"},
+		{"loopback", "127.0.0.1", "force-up", "region:us-east", "-"},
+		{"loopback", "127.0.0.1", "undrain", "region:us-east", "done"},
+	} {
+		if f := strings.Fields(lines[i+1]); len(f) != 6 || !slices.Equal(f[1:], want) {
+			t.Errorf("audit line %d: %q, want when then %v", i+1, lines[i+1], want)
+		}
+	}
+	cli(t, env, "audit", "--limit", "1", "-o", "json").want(t, 0, `"target": "region:us-east"`, "")
+	if r := cli(t, env, "audit", "--limit", "1", "-o", "json"); strings.Count(r.stdout, `"action"`) != 1 || !strings.Contains(r.stdout, `"reason": "done"`) {
+		t.Errorf("audit --limit 1:\n%s", r.stdout)
+	}
 }
 
 func TestCLIExplain(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/client"
+	"github.com/gtmd/gtmd/pkg/health"
 )
 
 // runGet prints the traffic document, as YAML (with its revision in a
@@ -61,29 +62,22 @@ func runMembers(r *run, args []string) error {
 }
 
 func drainFlags(fs *flag.FlagSet, r *run) {
-	fs.StringVar(&r.reason, "reason", "", "why, shown by gtmd health")
+	fs.StringVar(&r.reason, "reason", "", "why, shown by gtmd health and recorded in the audit trail")
+	fs.StringVar(&r.region, "region", "", "every endpoint of this region, in every service, instead of SERVICE ENDPOINT")
 }
 
 func runDrain(r *run, args []string) error {
-	if err := wantArgs(args, 2, 2, "SERVICE ENDPOINT"); err != nil {
-		return err
-	}
-	res, err := r.api.Drain(r.ctx, args[0], args[1], r.reason)
-	if err != nil {
-		return err
-	}
-	if r.output == "json" {
-		return r.writeJSON(res)
-	}
-	fmt.Fprintf(r.stdout, "drained %s of %s: every node leaves it out of its answers until gtmd undrain\n", res.Endpoint, res.Service)
-	return nil
+	return setOverride(r, args, health.OverrideDown)
 }
 
 func runUndrain(r *run, args []string) error {
-	if err := wantArgs(args, 2, 2, "SERVICE ENDPOINT"); err != nil {
+	if r.region != "" {
+		return undrainRegion(r, args)
+	}
+	if err := wantArgs(args, 2, 2, "SERVICE ENDPOINT or --region REGION"); err != nil {
 		return err
 	}
-	res, err := r.api.ClearOverride(r.ctx, args[0], args[1])
+	res, err := r.api.ClearOverrideWhy(r.ctx, args[0], args[1], r.reason)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,8 @@ type CheckStatusRequest struct {
 	Healthy *bool `json:"healthy"`
 	// TTL is how long the status holds, as a Go duration ("30s").
 	TTL string `json:"ttl"`
+	// Reason is why, for the audit trail.
+	Reason string `json:"reason,omitempty"`
 }
 
 // CheckStatusResult is the answer to PUT /v1/checks/{name}/status.
@@ -89,17 +91,11 @@ func (s *server) putOverride(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var req OverrideRequest
-	if !s.decodeJSON(w, r, &req) {
+	o, ok := s.readOverride(w, r)
+	if !ok {
 		return
 	}
-	state := strings.ToLower(strings.TrimSpace(req.State))
-	if state != health.OverrideDown && state != health.OverrideUp {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("state %q: want down (drain) or up (force up)", req.State))
-		return
-	}
-	o := health.Override{State: state, Reason: req.Reason, At: time.Now().UTC()}
-	if err := s.backend.SetOverride(r.Context(), service, endpoint, o); err != nil {
+	if err := s.backend.SetOverride(withReason(r, o.Reason).Context(), service, endpoint, o); err != nil {
 		s.fail(w, r, "endpoint "+endpoint+" of service "+service, err)
 		return
 	}
@@ -143,6 +139,9 @@ func (s *server) putCheckStatus(w http.ResponseWriter, r *http.Request) {
 	if err != nil || ttl <= 0 || ttl > MaxExternalTTL {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("ttl %q: want a duration such as \"30s\", above 0 and at most %s", req.TTL, MaxExternalTTL))
 		return
+	}
+	if req.Reason != "" {
+		r = withReason(r, req.Reason)
 	}
 	if err := s.backend.SetExternal(r.Context(), name, *req.Healthy, ttl); err != nil {
 		s.fail(w, r, "check "+name, err)

@@ -118,7 +118,7 @@ func TestOpenAPIDocumentsWhatRoutesAnswer(t *testing.T) {
 
 // routePath fills a route's path parameters.
 func routePath(rt admin.Route) string {
-	return strings.NewReplacer("{service}", "www.example.com.", "{endpoint}", "a", "{name}", "c", "{zone}", "example.com").Replace(rt.Path)
+	return strings.NewReplacer("{service}", "www.example.com.", "{endpoint}", "a", "{name}", "c", "{zone}", "example.com", "{region}", "us-east").Replace(rt.Path)
 }
 
 // status sends one request and returns the status it was answered with,

@@ -76,7 +76,9 @@ type Options struct {
 type server struct {
 	backend Backend
 	// dnssec is the backend's DNSSECBackend, nil when it has none.
-	dnssec    DNSSECBackend
+	dnssec DNSSECBackend
+	// operator is the backend's OperatorBackend, nil when it has none.
+	operator  OperatorBackend
 	gatherer  http.Handler
 	tokens    *Tokens
 	log       *slog.Logger
@@ -116,6 +118,7 @@ func New(opts Options) (http.Handler, error) {
 		heartbeat: opts.Heartbeat,
 	}
 	s.dnssec, _ = opts.Backend.(DNSSECBackend)
+	s.operator, _ = opts.Backend.(OperatorBackend)
 	if s.tokens == nil && opts.TokensFile != "" {
 		t, err := LoadTokens(opts.TokensFile)
 		if err != nil {
@@ -208,6 +211,9 @@ func (s *server) dispatch(rts []Route) http.Handler {
 			return
 		}
 		defer release()
+		if auth {
+			r = r.WithContext(WithCaller(r.Context(), s.callerOf(r)))
+		}
 		rt.handle(s, w, r)
 	})
 }

@@ -74,6 +74,8 @@ type ApplyOptions struct {
 	// 0 is the node's default (admin.DefaultWaitTimeout unless
 	// configured otherwise).
 	WaitTimeout time.Duration
+	// Reason says why, for the audit trail (GET /v1/audit).
+	Reason string
 }
 
 // Apply replaces the traffic document with doc. The node validates it
@@ -118,6 +120,9 @@ func putConfig(doc []byte, o ApplyOptions) request {
 	}
 	if req.body == nil {
 		req.body = []byte{}
+	}
+	if o.Reason != "" {
+		req.query.Set("reason", o.Reason)
 	}
 	if o.IfMatch > 0 {
 		req.ifMatch = `"` + strconv.FormatInt(o.IfMatch, 10) + `"`

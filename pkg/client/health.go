@@ -52,8 +52,18 @@ func (c *Client) Drain(ctx context.Context, service, endpoint, reason string) (*
 // NoOverride. An unknown service or endpoint is an *APIError of status
 // 404 whose message lists the service's endpoints.
 func (c *Client) ClearOverride(ctx context.Context, service, endpoint string) (*admin.OverrideResult, error) {
+	return c.ClearOverrideWhy(ctx, service, endpoint, "")
+}
+
+// ClearOverrideWhy is ClearOverride with a reason, recorded in the audit
+// trail.
+func (c *Client) ClearOverrideWhy(ctx context.Context, service, endpoint, reason string) (*admin.OverrideResult, error) {
 	var res admin.OverrideResult
-	if err := c.sendJSON(ctx, http.MethodDelete, overridePath(service, endpoint), nil, &res); err != nil {
+	q := url.Values{}
+	if reason != "" {
+		q.Set("reason", reason)
+	}
+	if err := c.call(ctx, request{method: http.MethodDelete, path: overridePath(service, endpoint), query: q}, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil

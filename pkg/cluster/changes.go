@@ -19,6 +19,8 @@ const (
 	ChangeExternal
 	// ChangeKeySet is a zone's DNSSEC key set written or gone.
 	ChangeKeySet
+	// ChangeRegionOverride is a region-wide override set or cleared.
+	ChangeRegionOverride
 )
 
 // Change names one key that a State changed from the State before it,
@@ -35,6 +37,8 @@ type Change struct {
 	Endpoint health.EndpointKey
 	// Zone is the zone whose key set changed.
 	Zone string
+	// Region is the region whose override changed.
+	Region string
 }
 
 // changeLogLimit is how many changes a state keeps; past it the older

@@ -6,6 +6,8 @@
 //	<prefix>observations/<node>/<check> each node's status of a check and since when, under its lease
 //	<prefix>details/<node>              each node's latest latency and error per check, under its lease
 //	<prefix>overrides/<service>/<id>    operator overrides, durable
+//	<prefix>regions/<region>            region-wide operator overrides, durable
+//	<prefix>audit/<time>-<node>-<n>     the audit trail, the newest Options.AuditKeep entries (the watch passes it by)
 //	<prefix>external/<check>            pushed statuses of external checks, durable
 //	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
 //	<prefix>dnssec/<zone>               each zone's DNSSEC key set (opaque, its private keys sealed), durable, never deleted

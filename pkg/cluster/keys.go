@@ -9,7 +9,12 @@ const (
 	dirObservations = "observations/"
 	dirOverrides    = "overrides/"
 	dirExternal     = "external/"
-	dirDetails      = "details/"
+	// dirRegions holds the region-wide overrides, one key a region.
+	dirRegions = "regions/"
+	// dirAudit holds the audit trail (auditlog.go); the state's watch
+	// passes it by.
+	dirAudit   = "audit/"
+	dirDetails = "details/"
 	// dirDNSSEC holds each zone's DNSSEC key set (keysets.go).
 	dirDNSSEC = "dnssec/"
 	// keyCookieSecret holds the cluster's DNS cookie secrets
@@ -32,6 +37,8 @@ func (k keys) override(service, endpoint string) string {
 	return k.prefix + dirOverrides + service + "/" + endpoint
 }
 func (k keys) external(check string) string { return k.prefix + dirExternal + check }
+func (k keys) region(name string) string    { return k.prefix + dirRegions + name }
+func (k keys) auditDir() string             { return k.prefix + dirAudit }
 func (k keys) details(node string) string   { return k.prefix + dirDetails + node }
 func (k keys) cookieSecret() string         { return k.prefix + keyCookieSecret }
 func (k keys) keySet(zone string) string    { return k.prefix + dirDNSSEC + zone }
@@ -45,7 +52,7 @@ func (k keys) split(key string) (dir, rest string, ok bool) {
 	if rel == keyTraffic {
 		return keyTraffic, "", true
 	}
-	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirExternal, dirDetails, dirDNSSEC} {
+	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirRegions, dirExternal, dirDetails, dirDNSSEC} {
 		if r, ok := strings.CutPrefix(rel, d); ok {
 			return d, r, true
 		}

@@ -30,7 +30,11 @@ type State struct {
 	// cut off can tell which nodes have spoken since it came back.
 	Written   map[string]int64
 	Overrides map[health.EndpointKey]health.Override
-	External  map[string]health.External
+	// RegionOverrides are the region-wide overrides, by region name: each
+	// holds for every endpoint of that region that has no override of
+	// its own.
+	RegionOverrides map[string]health.Override
+	External        map[string]health.External
 	// KeySets are the zones' DNSSEC key sets, by zone name (lower case,
 	// fully qualified). They outlive their zones in the document, so a
 	// zone added again signs with the keys it had.
@@ -83,8 +87,8 @@ func (s *State) observationsOf(node string) map[string]health.Observation {
 
 // owned is what a state being built has copied from the one before.
 type owned struct {
-	observations                 map[string]bool
-	overrides, external, keySets bool
+	observations                          map[string]bool
+	overrides, regions, external, keySets bool
 }
 
 // overridesForWrite returns the overrides for writing, copying them
@@ -95,6 +99,16 @@ func (s *State) overridesForWrite() map[health.EndpointKey]health.Override {
 		s.owned.overrides = true
 	}
 	return s.Overrides
+}
+
+// regionsForWrite returns the region-wide overrides for writing, copying
+// them first when the state shares them with the one before.
+func (s *State) regionsForWrite() map[string]health.Override {
+	if s.owned != nil && !s.owned.regions {
+		s.RegionOverrides = maps.Clone(s.RegionOverrides)
+		s.owned.regions = true
+	}
+	return s.RegionOverrides
 }
 
 // externalForWrite returns the pushed statuses for writing, copying them
@@ -119,13 +133,14 @@ func (s *State) keySetsForWrite() map[string]StoredKeySet {
 
 func newState() *State {
 	return &State{
-		Members:      map[string]Member{},
-		Written:      map[string]int64{},
-		Observations: map[string]map[string]health.Observation{},
-		Overrides:    map[health.EndpointKey]health.Override{},
-		External:     map[string]health.External{},
-		KeySets:      map[string]StoredKeySet{},
-		details:      map[string][]byte{},
-		log:          &changeLog{},
+		Members:         map[string]Member{},
+		Written:         map[string]int64{},
+		Observations:    map[string]map[string]health.Observation{},
+		Overrides:       map[health.EndpointKey]health.Override{},
+		RegionOverrides: map[string]health.Override{},
+		External:        map[string]health.External{},
+		KeySets:         map[string]StoredKeySet{},
+		details:         map[string][]byte{},
+		log:             &changeLog{},
 	}
 }

@@ -68,6 +68,10 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// AuditKeep is how many audit entries the store keeps, the newest
+	// (default audit.DefaultKeep, 1,000); older ones are trimmed as new
+	// ones are written.
+	AuditKeep int
 }
 
 // DefaultHistoryLimit is Options.HistoryLimit's default: an etcd that
@@ -98,6 +102,8 @@ type Store struct {
 	probeRevision atomic.Int64
 	metrics       *metrics
 	publishWake   chan struct{}
+	// auditSeq orders this node's audit entries of one instant.
+	auditSeq atomic.Uint64
 
 	mu       sync.Mutex
 	self     Member

@@ -74,7 +74,7 @@ func (s *Store) watch(rev int64) error {
 		if err := wr.Err(); err != nil {
 			return err
 		}
-		if wr.IsProgressNotify() || len(wr.Events) == 0 {
+		if wr.IsProgressNotify() || len(wr.Events) == 0 || s.onlyAudit(wr.Events) {
 			continue
 		}
 		st := s.State().clone()
@@ -90,6 +90,19 @@ func (s *Store) watch(rev int64) error {
 		s.publish(st)
 	}
 	return errors.New("watch channel closed")
+}
+
+// onlyAudit reports whether every event is of the audit trail, which
+// the state does not hold: an operator's change writes its entry right
+// after it, and the nodes need not take in a state that did not change.
+func (s *Store) onlyAudit(evs []*clientv3.Event) bool {
+	dir := s.keys.auditDir()
+	for _, ev := range evs {
+		if !strings.HasPrefix(string(ev.Kv.Key), dir) {
+			return false
+		}
+	}
+	return true
 }
 
 // publish makes st the current state and hands it on.
@@ -141,6 +154,12 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		if err = json.Unmarshal(kv.Value, &o); err == nil && ok {
 			st.overridesForWrite()[health.EndpointKey{Service: svc, Endpoint: ep}] = o
 			st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
+		}
+	case dirRegions:
+		var o health.Override
+		if err = json.Unmarshal(kv.Value, &o); err == nil {
+			st.regionsForWrite()[rest] = o
+			st.record(Change{Kind: ChangeRegionOverride, Region: rest})
 		}
 	case dirExternal:
 		var e health.External
@@ -212,6 +231,9 @@ func (s *Store) applyDelete(st *State, key string) {
 		svc, ep, _ := strings.Cut(rest, "/")
 		delete(st.overridesForWrite(), health.EndpointKey{Service: svc, Endpoint: ep})
 		st.record(Change{Kind: ChangeOverride, Endpoint: health.EndpointKey{Service: svc, Endpoint: ep}})
+	case dirRegions:
+		delete(st.regionsForWrite(), rest)
+		st.record(Change{Kind: ChangeRegionOverride, Region: rest})
 	case dirExternal:
 		delete(st.externalForWrite(), rest)
 		st.record(Change{Kind: ChangeExternal, Check: rest})

@@ -96,7 +96,11 @@ type LatLon struct {
 
 // Endpoint is one place a service can send clients, usually a region.
 type Endpoint struct {
-	ID         string   `yaml:"id" json:"id"`
+	ID string `yaml:"id" json:"id"`
+	// Region groups endpoints of every service that an operator drains
+	// or forces up together (PUT /v1/regions/{region}/override); empty
+	// means the endpoint's id (RegionName).
+	Region     string   `yaml:"region,omitempty" json:"region,omitempty"`
 	Location   *LatLon  `yaml:"location,omitempty" json:"location,omitempty"`
 	Countries  []string `yaml:"countries,omitempty" json:"countries,omitempty"`
 	Continents []string `yaml:"continents,omitempty" json:"continents,omitempty"`
@@ -111,6 +115,15 @@ type Endpoint struct {
 	AAAA   []string `yaml:"aaaa,omitempty" json:"aaaa,omitempty"`
 	CNAME  string   `yaml:"cname,omitempty" json:"cname,omitempty"`
 	Check  string   `yaml:"check,omitempty" json:"check,omitempty"`
+}
+
+// RegionName is the endpoint's region with the default applied: an
+// endpoint that names none is a region of its own, called by its id.
+func (e *Endpoint) RegionName() string {
+	if e.Region == "" {
+		return e.ID
+	}
+	return e.Region
 }
 
 // EffectiveWeight is the endpoint's weight with the default applied.

@@ -609,6 +609,11 @@ t.yaml:8:63: checks[0].vantage.per_zone: unknown field "per_zone"`},
 		`t.yaml:8:45: checks[0].vantage: check "pushed": external checks are not probed, so they have no vantage points`},
 	{"vantage of one per region", chk + "  - {name: web, type: dns, address: \"192.0.2.1:53\", query: example.com., vantage: {per_region: 1}}\n", ""},
 
+	// Regions.
+	{"endpoint region", svc + "  - {name: www.example.com., policy: failover, endpoints: [{id: e, region: us-east, a: [192.0.2.1]}]}\n", ""},
+	{"endpoint region not a name", svc + "  - {name: www.example.com., policy: failover, endpoints: [{id: e, region: \"us east\", a: [192.0.2.1]}]}\n",
+		`t.yaml:8:76: services[0].endpoints[0].region: "us east" is not a valid region name (letters, digits, '-', '_', '.'; at most 63)`},
+
 	// Settings.
 	{"health_quorum above 1", head + "settings: {health_quorum: 1.5}\n",
 		`t.yaml:7:27: settings.health_quorum: 1.5 must be greater than 0 and at most 1`},
@@ -761,6 +766,30 @@ func TestEffectiveWeight(t *testing.T) {
 	}{{nil, 1}, {new(0), 0}, {new(7), 7}} {
 		if got := (&Endpoint{Weight: tc.w}).EffectiveWeight(); got != tc.want {
 			t.Errorf("EffectiveWeight(%v) = %d, want %d", tc.w, got, tc.want)
+		}
+	}
+}
+
+// TestRegionName: an endpoint without a region is a region of its own,
+// and the region survives the stored form.
+func TestRegionName(t *testing.T) {
+	doc := svc + "  - {name: www.example.com., policy: failover, endpoints: [{id: a, region: us-east, a: [192.0.2.1]}, {id: b, a: [192.0.2.2]}]}\n"
+	tr, err := ParseTraffic("t.yaml", []byte(doc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := EncodeStored(tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := ParseStored("stored", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []*Traffic{tr, stored} {
+		eps := d.Services[0].Endpoints
+		if got := []string{eps[0].RegionName(), eps[1].RegionName(), eps[1].Region}; got[0] != "us-east" || got[1] != "b" || got[2] != "" {
+			t.Errorf("regions %q, want us-east, b (by its id) and none written", got)
 		}
 	}
 }

@@ -126,6 +126,9 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 			l.addf(epath+".id", "endpoint %q is already defined in this service", e.ID)
 		}
 		ids[e.ID] = true
+		if e.Region != "" && !identRE.MatchString(e.Region) {
+			l.addf(epath+".region", "%q is not a valid region name (letters, digits, '-', '_', '.'; at most 63)", e.Region)
+		}
 		validateEndpointAnswer(e, epath, l)
 		if e.CNAME != "" {
 			cnames++

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/audit"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
 )
@@ -111,7 +112,11 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	if errors.As(err, &mismatch) {
 		return mismatch.Current, admin.ErrRevisionMismatch
 	}
-	return rev, storeErr(err)
+	if err != nil {
+		return rev, storeErr(err)
+	}
+	b.audited(ctx, s, audit.ActionApply, "revision "+strconv.FormatInt(rev, 10), "")
+	return rev, nil
 }
 
 func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, error) {
@@ -154,10 +159,7 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 		return out, nil
 	}
 	counted := n.countedLocked()
-	var overrides map[health.EndpointKey]health.Override
-	if n.state != nil {
-		overrides = n.state.Overrides
-	}
+	overrides := effectiveOverrides(n.traffic, n.state)
 	for _, svc := range n.traffic.Services {
 		for _, e := range svc.Endpoints {
 			k := health.EndpointKey{Service: svc.Name, Endpoint: e.ID}
@@ -242,7 +244,11 @@ func (b backend) SetOverride(ctx context.Context, service, endpoint string, o he
 	if err != nil {
 		return err
 	}
-	return storeErr(s.SetOverride(ctx, service, endpoint, health.Override{State: o.State, Reason: o.Reason, At: b.n.now()}))
+	if err := s.SetOverride(ctx, service, endpoint, health.Override{State: o.State, Reason: o.Reason, At: b.n.now()}); err != nil {
+		return storeErr(err)
+	}
+	b.audited(ctx, s, overrideAction(o), endpointTarget(service, endpoint), o.Reason)
+	return nil
 }
 
 func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) error {
@@ -258,6 +264,7 @@ func (b backend) DeleteOverride(ctx context.Context, service, endpoint string) e
 	}
 	if found {
 		// Cleared, even if the endpoint has left the document since.
+		b.audited(ctx, s, audit.ActionUndrain, endpointTarget(service, endpoint), "")
 		return nil
 	}
 	if err := b.findEndpoint(service, endpoint); err != nil {
@@ -282,7 +289,15 @@ func (b backend) SetExternal(ctx context.Context, check string, healthy bool, tt
 		return err
 	}
 	now := b.n.now()
-	return storeErr(s.SetExternal(ctx, check, health.External{Healthy: healthy, Expires: now.Add(ttl), At: now}))
+	if err := s.SetExternal(ctx, check, health.External{Healthy: healthy, Expires: now.Add(ttl), At: now}); err != nil {
+		return storeErr(err)
+	}
+	status := "healthy for " + ttl.String()
+	if !healthy {
+		status = "unhealthy for " + ttl.String()
+	}
+	b.audited(ctx, s, audit.ActionCheckStatus, check, status)
+	return nil
 }
 
 func (b backend) Failover(_ context.Context, service string) (*admin.FailoverBound, error) {

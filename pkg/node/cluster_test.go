@@ -26,10 +26,8 @@ import (
 // real etcd in the test process, and talk to them as clients and operators
 // would: DNS over UDP and the admin API over HTTP.
 
-// clusterTraffic is a failover service whose primary region is checked
-// against an HTTP target the test flips.
-func clusterTraffic(target string) string {
-	return fmt.Sprintf(`
+// gtmZone is the zone of the tests' documents, up to the services list.
+const gtmZone = `
 zones:
   - name: gtm.test.
     ttl: 300
@@ -37,7 +35,12 @@ zones:
     ns: [ns1.gtm.test.]
     records:
       - {name: ns1, type: A, data: ["192.0.2.53"]}
-services:
+services:`
+
+// clusterTraffic is a failover service whose primary region is checked
+// against an HTTP target the test flips.
+func clusterTraffic(target string) string {
+	return fmt.Sprintf(gtmZone+`
   - name: www.gtm.test.
     policy: failover
     ttl: 5

@@ -105,6 +105,7 @@ func (b backend) changeKeys(ctx context.Context, zone, action string, change fun
 		return nil, storeErr(err)
 	}
 	st := b.dnssecStatus(settings, ks)
+	b.audited(ctx, s, "dnssec-"+action, st.Zone, "")
 	b.n.log.Info("DNSSEC "+action, "zone", st.Zone)
 	b.n.events.Send(admin.DNSSECChanged{Action: action, DNSSECStatus: *st})
 	return st, nil

@@ -183,7 +183,7 @@ func TestSignedZoneAcrossNodes(t *testing.T) {
 			}
 		}
 	}()
-	st, err := backend{n1.Node}.DNSSECRollover(ctx, "gtm.test.")
+	st, err := backend{n1.Node}.DNSSECRollover(admin.WithCaller(ctx, admin.Caller{Name: "ops", From: "127.0.0.1", Reason: "yearly"}), "gtm.test.")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,6 +204,20 @@ func TestSignedZoneAcrossNodes(t *testing.T) {
 	})
 	if _, err := (backend{n2.Node}).DNSSECSubmitted(ctx, "gtm.test."); err != nil {
 		t.Fatal(err)
+	}
+	// The audit trail has the rollover with its caller, and the DS
+	// submitted by an in-process call; the refused second rollover is
+	// not in it.
+	trail, err := backend{n1.Node}.Audit(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range trail {
+		got = append(got, strings.Join([]string{e.Who, e.From, e.Action, e.Target, e.Reason, e.Node}, " "))
+	}
+	if want := []string{"ops 127.0.0.1 dnssec-rollover gtm.test. yearly n1", "in-process  dnssec-submitted gtm.test.  n2"}; !slices.Equal(got, want) {
+		t.Errorf("audit trail %q, want %q", got, want)
 	}
 	testwait.Eventually(t, 40*time.Second, "the old key is gone", func() bool {
 		st, err := backend{n1.Node}.DNSSECStatus(ctx, "gtm.test.")

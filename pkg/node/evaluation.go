@@ -69,7 +69,7 @@ func (n *Node) rebuildLocked() {
 	counted := n.countedLocked()
 	in := health.Inputs{Traffic: n.traffic, Observations: counted, Vantages: n.vantages, Now: n.now()}
 	if st := n.state; st != nil {
-		in.Overrides, in.External = st.Overrides, st.External
+		in.Overrides, in.External = effectiveOverrides(n.traffic, st), st.External
 	}
 	n.eval = health.NewEvaluator(in)
 	n.evalTraffic, n.evalState, n.evalTrust = n.traffic, n.state, n.trust
@@ -99,7 +99,11 @@ func (n *Node) applyLocked(c cluster.Change) {
 			n.eval.SetObservation(c.Node, c.Check, st.Observations[c.Node][c.Check].Status)
 		}
 	case cluster.ChangeOverride:
-		n.eval.SetOverride(c.Endpoint, st.Overrides[c.Endpoint])
+		n.eval.SetOverride(c.Endpoint, effectiveOverride(n.traffic, st, c.Endpoint))
+	case cluster.ChangeRegionOverride:
+		for _, k := range regionEndpoints(n.traffic, c.Region) {
+			n.eval.SetOverride(k, effectiveOverride(n.traffic, st, k))
+		}
 	case cluster.ChangeExternal:
 		n.eval.SetExternal(c.Check, st.External[c.Check])
 	}

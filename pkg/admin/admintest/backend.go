@@ -14,6 +14,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster/audit"
 	"github.com/gtmd/gtmd/pkg/cluster/member"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -77,6 +79,8 @@ type Backend struct {
 	inSyncN   int
 	applies   int
 	prop      admin.Propagation
+	regions   map[string]health.Override
+	audit     []audit.Entry
 }
 
 type externalStatus struct {
@@ -248,7 +252,7 @@ func (b *Backend) Config(context.Context) (*config.Traffic, int64, error) {
 }
 
 // ApplyConfig implements admin.Backend.
-func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
+func (b *Backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
@@ -272,6 +276,7 @@ func (b *Backend) ApplyConfig(_ context.Context, doc *config.Traffic, ifRevision
 		}
 	}
 	b.events.Send(admin.ConfigApplied{Revision: b.rev})
+	b.auditLocked(ctx, audit.ActionApply, "revision "+strconv.FormatInt(b.rev, 10))
 	return b.rev, nil
 }
 
