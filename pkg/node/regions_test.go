@@ -104,7 +104,7 @@ func TestRegionDrainAcrossNodes(t *testing.T) {
 	var applied struct {
 		Revision int64 `json:"revision"`
 	}
-	if code := tokenAPI(t, "ops-secret", "PUT", nodes[0].adminBase()+"/v1/config?reason=ttl+review&wait=insync", regionTraffic, &applied); code != 200 {
+	if code := tokenAPI(t, "ops-secret", "PUT", nodes[0].adminBase()+"/v1/config?reason=ttl+review&wait=insync", strings.Replace(regionTraffic, "ttl: 5, endpoints", "ttl: 6, endpoints", 1), &applied); code != 200 {
 		t.Fatalf("apply: %d", code)
 	}
 
