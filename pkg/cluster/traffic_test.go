@@ -144,11 +144,15 @@ func TestApplyTrafficConditions(t *testing.T) {
 			}
 			n.states.wait(t, 5*time.Second, "the delete is seen", func(st *State) bool { return st.Traffic == nil })
 		}
-		before := n.State()
 		beforeEtcd, err := raw.Get(ctx, "rev", clientv3.WithCountOnly())
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The state follows etcd through the watch: let it catch up with
+		// every write so far (the step before, the node's own member
+		// entry) before taking it as the baseline.
+		n.states.wait(t, 5*time.Second, "the state catches up with etcd", func(st *State) bool { return st.Revision >= beforeEtcd.Header.Revision })
+		before := n.State()
 		doc := loadTraffic(t, withQuorum(0.5+float64(i)/100))
 		cond := s.ifRevision()
 		rev, err := n.ApplyTraffic(ctx, doc, cond)
