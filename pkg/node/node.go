@@ -239,8 +239,9 @@ func (n *Node) Ready() (ready bool, degraded string) {
 	}
 	n.mu.Lock()
 	signing := n.signingDegradedLocked()
+	file := n.trafficFileNoteLocked()
 	n.mu.Unlock()
-	return n.handler.Snapshot() != nil, joinReasons(degradedReason(s.Degraded(), s.State()), signing)
+	return n.handler.Snapshot() != nil, joinReasons(degradedReason(s.Degraded(), s.State()), signing, file)
 }
 
 // Subscribe delivers the node's events (health changes, documents

@@ -40,6 +40,10 @@ type served struct {
 	sharding
 	// saved is what the data directory's copy holds (cache.go).
 	saved kept
+	// trafficFileNote says traffic_file differs from the document served
+	// at trafficFileNoteRevision (noteTrafficFile).
+	trafficFileNote         string
+	trafficFileNoteRevision int64
 }
 
 // endpointState is an endpoint's published health and since when.

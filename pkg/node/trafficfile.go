@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -62,6 +63,7 @@ func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traf
 	var lastErr string
 	for {
 		if st := n.store.State(); st != nil && st.Traffic != nil {
+			n.noteTrafficFile(path, t, st)
 			return
 		}
 		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -77,7 +79,16 @@ func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traf
 		case err == nil:
 			n.log.Info("traffic_file applied to the empty store", "file", path, "revision", rev)
 			return
-		case errors.As(err, &mismatch), ctx.Err() != nil:
+		case errors.As(err, &mismatch):
+			// The store holds one already; the watch brings it, and the
+			// loop's first check compares it with the file.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		case ctx.Err() != nil:
 			return
 		}
 		// Said once per kind of failure, not every second of an outage.
@@ -91,4 +102,33 @@ func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traf
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// noteTrafficFile says, when the store's document is not traffic_file's,
+// that the store's is served and how to serve the file: an edited file is
+// otherwise ignored at a restart without a word. /readyz carries the note
+// until another document is served.
+func (n *Node) noteTrafficFile(path string, file *config.Traffic, st *cluster.State) {
+	want, err := config.EncodeStored(file)
+	if err != nil {
+		return
+	}
+	have, err := config.EncodeStored(st.Traffic)
+	if err != nil || bytes.Equal(want, have) {
+		return
+	}
+	note := fmt.Sprintf("traffic_file %s differs from the document the store holds (revision %d), which is served; run `gtmd apply -f %s` to serve the file", path, st.TrafficRevision, path)
+	n.log.Warn("traffic_file differs from the stored document, which is served; apply the file to serve it", "file", path, "revision", st.TrafficRevision, "command", "gtmd apply -f "+path)
+	n.mu.Lock()
+	n.trafficFileNote, n.trafficFileNoteRevision = note, st.TrafficRevision
+	n.mu.Unlock()
+}
+
+// trafficFileNoteLocked is noteTrafficFile's note while the document it
+// is about is still the one served.
+func (n *Node) trafficFileNoteLocked() string {
+	if n.trafficFileNote == "" || n.revision != n.trafficFileNoteRevision {
+		return ""
+	}
+	return n.trafficFileNote
 }

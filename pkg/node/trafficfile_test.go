@@ -103,3 +103,52 @@ func TestTrafficFileAtStart(t *testing.T) {
 		})
 	}
 }
+
+// TestEditedTrafficFile: a node restarted with a traffic_file that is not
+// the store's document serves the store's, and says so in its log and in
+// /readyz, with the command that serves the file, until another document
+// is served; the same file says nothing.
+func TestEditedTrafficFile(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	first := writeTraffic(t, clusterTraffic("127.0.0.1:1"))
+	var logs testlog.Buffer
+	r, err := startWithTrafficFile(t, etcd, first, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testwait.Eventually(t, 10*time.Second, "the file applied", func() bool { return r.handler.Snapshot() != nil })
+	if _, degraded := r.Ready(); strings.Contains(degraded, "traffic_file") {
+		t.Errorf("the file that filled the store is reported: %q", degraded)
+	}
+	r.stop()
+
+	edited := writeTraffic(t, strings.Replace(clusterTraffic("127.0.0.1:1"), "ttl: 5", "ttl: 7", 1))
+	for _, c := range []struct {
+		name, file string
+		note       bool
+	}{{"the same file", first, false}, {"an edited file", edited, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			var logs testlog.Buffer
+			r, err := startWithTrafficFile(t, etcd, c.file, &logs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			testwait.Eventually(t, 10*time.Second, "the stored document served", func() bool { return r.handler.Snapshot() != nil })
+			want := "run `gtmd apply -f " + c.file + "` to serve the file"
+			if c.note {
+				testwait.Eventually(t, 10*time.Second, "/readyz names the file", func() bool {
+					_, degraded := r.Ready()
+					return strings.Contains(degraded, want)
+				})
+				if !strings.Contains(logs.String(), "traffic_file differs from the stored document") {
+					t.Errorf("no warning in the log:\n%s", logs.String())
+				}
+				return
+			}
+			time.Sleep(300 * time.Millisecond) // give a wrong note the chance to appear
+			if _, degraded := r.Ready(); strings.Contains(degraded, "traffic_file") {
+				t.Errorf("the same file is reported: %q", degraded)
+			}
+		})
+	}
+}
