@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/dnssec"
 )
 
 // EDNS flag and type numbers of compact denial of existence (RFC 9824).
@@ -14,7 +16,7 @@ const (
 	ednsFlagCO = 0x4000
 	// typeNXNAME marks, in a compact denial's NSEC, a name that does not
 	// exist.
-	typeNXNAME = 128
+	typeNXNAME = dnssec.TypeNXNAME
 )
 
 // signAnswer signs a response for a client that set the DO bit: an RRSIG
@@ -163,33 +165,23 @@ func (h *Handler) delegationProof(s *Snapshot, cut *node) []dns.RR {
 	if z := s.findZone(cut.name); z != nil && len(z.negSOA) > 0 {
 		ttl = min(ttl, z.negSOA[0].Header().Ttl)
 	}
-	return []dns.RR{nsecAt(cut.name, ttl, append(cut.types(nil, 0), dns.TypeRRSIG, dns.TypeNSEC))}
+	return []dns.RR{dnssec.NoData(cut.name, cut.types(nil, 0), ttl)}
 }
 
 // denialNSEC is the compact denial of a negative answer (RFC 9824): one
 // NSEC at the name, whose next name is the name's immediate successor
-// ("\000." prepended), listing the types the name has, or NXNAME when it
+// (dnssec.NextName), listing the types the name has, or NXNAME when it
 // has none because it does not exist. ttl is the negative TTL.
 func denialNSEC(s *Snapshot, r *request, ttl uint32) dns.RR {
 	n := r.deniedNode
 	if n == nil {
-		return nsecAt(r.denied, ttl, []uint16{dns.TypeRRSIG, dns.TypeNSEC, typeNXNAME})
+		return dnssec.NXName(r.denied, ttl)
 	}
 	var apex Signer
 	if z := s.findZone(n.name); z != nil && z.name == n.name {
 		apex = s.signerOf(z.name)
 	}
-	return nsecAt(r.denied, ttl, append(n.types(apex, r.qtype), dns.TypeRRSIG, dns.TypeNSEC))
-}
-
-// nsecAt makes the NSEC at name covering nothing but name itself.
-func nsecAt(name string, ttl uint32, types []uint16) *dns.NSEC {
-	slices.Sort(types)
-	return &dns.NSEC{
-		Hdr:        dns.RR_Header{Name: name, Rrtype: dns.TypeNSEC, Class: dns.ClassINET, Ttl: ttl},
-		NextDomain: "\\000." + name,
-		TypeBitMap: slices.Compact(types),
-	}
+	return dnssec.NoData(r.denied, n.types(apex, r.qtype), ttl)
 }
 
 // types lists the RR types n holds (and the keys of apex, the signer of
