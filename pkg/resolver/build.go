@@ -213,11 +213,7 @@ func additionalTarget(rr dns.RR) string {
 // between the two apexes exist, as empty non-terminals.
 func (s *Snapshot) delegateSubZones() {
 	for _, z := range s.zones {
-		off, end := dns.NextLabel(z.name, 0)
-		if end || z.name == "." {
-			continue
-		}
-		p := s.findZone(z.name[off:])
+		p := s.parentZone(z.name)
 		if p == nil {
 			continue
 		}
@@ -233,12 +229,21 @@ func (s *Snapshot) delegateSubZones() {
 // parent, when name is the apex of z and the parent is served here too,
 // since a DS set belongs to the parent's side of the cut; else z.
 func (s *Snapshot) dsZone(z *zone, name string) *zone {
-	if name != z.name || name == "." {
+	if name != z.name {
 		return z
 	}
-	off, _ := dns.NextLabel(name, 0)
-	if p := s.findZone(name[off:]); p != nil {
+	if p := s.parentZone(name); p != nil {
 		return p
 	}
 	return z
+}
+
+// parentZone is the zone served here that holds the parent of the apex
+// name (nil for the root, or when none does).
+func (s *Snapshot) parentZone(name string) *zone {
+	off, end := dns.NextLabel(name, 0)
+	if end || name == "." {
+		return nil
+	}
+	return s.findZone(name[off:])
 }

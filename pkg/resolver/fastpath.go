@@ -195,8 +195,8 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 	}
 	var signer Signer
 	if s.signing != nil {
-		if sg, ok := s.signing[z.name]; ok {
-			if isKeyType(q.qtype) || sg.Signer == nil && !sg.Unsigned {
+		if sg, ok := s.signingOf(z.name); ok {
+			if isKeyType(q.qtype) || s.cannotSign(z.name) {
 				// The apex keys and SERVFAIL are the full path's: the
 				// precomputed answers outlive a key change.
 				return false

@@ -34,7 +34,7 @@ func (h *Handler) signAnswer(s *Snapshot, r *request, resp *dns.Msg) {
 			// Signatures come with the RRsets they cover; a NODATA for
 			// RRSIG would need an NSEC saying a name has none, which its
 			// own signature contradicts.
-			h.refuse(resp)
+			emptyResponse(resp, dns.RcodeRefused)
 			return
 		}
 		if len(ns) > 0 {
@@ -60,7 +60,7 @@ func (h *Handler) signAnswer(s *Snapshot, r *request, resp *dns.Msg) {
 		ns, ok = h.signSection(s, r, ns)
 	}
 	if !ok {
-		h.failSigning(resp)
+		emptyResponse(resp, dns.RcodeServerFailure)
 		return
 	}
 	resp.Answer, resp.Ns = answer, ns
@@ -82,17 +82,10 @@ func (s *Snapshot) zoneOf(owner string, rrtype uint16, r *request) *zone {
 	return z
 }
 
-// refuse turns resp into REFUSED.
-func (h *Handler) refuse(resp *dns.Msg) {
-	resp.Rcode = dns.RcodeRefused
-	resp.Authoritative = false
-	resp.Answer, resp.Ns, resp.Extra = resp.Answer[:0], resp.Ns[:0], resp.Extra[:0]
-}
-
-// failSigning turns resp into the SERVFAIL a zone that cannot be signed
-// gets.
-func (h *Handler) failSigning(resp *dns.Msg) {
-	resp.Rcode = dns.RcodeServerFailure
+// emptyResponse turns resp into an empty, non-authoritative answer with
+// rcode: REFUSED, or the SERVFAIL a zone that cannot be signed gets.
+func emptyResponse(resp *dns.Msg, rcode int) {
+	resp.Rcode = rcode
 	resp.Authoritative = false
 	resp.Answer, resp.Ns, resp.Extra = resp.Answer[:0], resp.Ns[:0], resp.Extra[:0]
 }

@@ -52,9 +52,6 @@ func (s *Snapshot) WithSigning(signing map[string]Signing) *Snapshot {
 // signingOf returns the signing of the zone named zone and whether it
 // has one.
 func (s *Snapshot) signingOf(zone string) (Signing, bool) {
-	if s.signing == nil {
-		return Signing{}, false
-	}
 	sg, ok := s.signing[zone]
 	return sg, ok
 }

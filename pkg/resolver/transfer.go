@@ -24,12 +24,16 @@ const transferMessageBytes = 60000
 // needsSigned reports whether q leaves the query path for serveSigned:
 // a transfer, or a query with a TSIG record.
 func needsSigned(q *dns.Msg) bool {
-	if len(q.Question) == 1 {
-		if t := q.Question[0].Qtype; t == dns.TypeAXFR || t == dns.TypeIXFR {
-			return true
-		}
+	return isTransfer(q) || q.IsTsig() != nil
+}
+
+// isTransfer reports whether q asks for a zone transfer (AXFR or IXFR).
+func isTransfer(q *dns.Msg) bool {
+	if len(q.Question) != 1 {
+		return false
 	}
-	return q.IsTsig() != nil
+	t := q.Question[0].Qtype
+	return t == dns.TypeAXFR || t == dns.TypeIXFR
 }
 
 // serveSigned answers a transfer request or a signed query.
@@ -45,7 +49,7 @@ func (h *Handler) serveSigned(w dns.ResponseWriter, q *dns.Msg) {
 	remote := w.RemoteAddr()
 	_, tcp := remote.(*net.TCPAddr)
 	source := addrOf(remote)
-	if len(q.Question) == 1 && (q.Question[0].Qtype == dns.TypeAXFR || q.Question[0].Qtype == dns.TypeIXFR) {
+	if isTransfer(q) {
 		h.transfer(w, q, t, source, tcp, start)
 		return
 	}
@@ -149,7 +153,7 @@ func (h *Handler) transfer(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, source
 		h.metrics.observe(zoneLabel, qtype, dns.RcodeRefused, start)
 		return
 	}
-	soa, rrs := h.transferRecords(s, z, z.transfer.services)
+	soa, rrs := h.transferRecords(s, z)
 	if qtype == dns.TypeIXFR && upToDate(q, soa.(*dns.SOA).Serial) {
 		// RFC 1995 §2: a client as new as the server gets the SOA alone.
 		rrs = rrs[:1]

@@ -15,7 +15,7 @@ import (
 // can do neither health checks nor geography, so it serves that one
 // answer until the next transfer. The SOA ends the transfer too (RFC
 // 5936 §2.2); the caller adds it.
-func (h *Handler) transferRecords(s *Snapshot, z *zone, services bool) (soa dns.RR, rrs []dns.RR) {
+func (h *Handler) transferRecords(s *Snapshot, z *zone) (soa dns.RR, rrs []dns.RR) {
 	apex := z.nodes[z.name]
 	soa = apex.lookup(dns.TypeSOA).rrs[0]
 	names := make([]string, 0, len(z.nodes))
@@ -31,7 +31,7 @@ func (h *Handler) transferRecords(s *Snapshot, z *zone, services bool) (soa dns.
 				rrs = append(rrs, set.rrs...)
 			}
 		}
-		if n.service != nil && services {
+		if n.service != nil && z.transfer.services {
 			rrs = h.serviceRecords(s, n.service, rrs)
 		}
 	}
