@@ -101,17 +101,23 @@ func (c *sigCache) len() int {
 // served at now; an entry past its refresh is signed anew before it is
 // served again, so it does not count.
 func (c *sigCache) oldestExpiry(now time.Time) time.Time {
+	// The frozen map never changes once published: it is scanned without
+	// the lock that signing misses on the query path take.
+	oldest := oldestIn(*c.frozen.Load(), now, time.Time{})
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var oldest time.Time
-	for _, m := range []map[string]*cacheEntry{*c.frozen.Load(), c.young} {
-		for _, e := range m {
-			if !now.Before(e.refreshAt) {
-				continue
-			}
-			if oldest.IsZero() || e.expiration.Before(oldest) {
-				oldest = e.expiration
-			}
+	return oldestIn(c.young, now, oldest)
+}
+
+// oldestIn is the earlier of oldest and the earliest expiration in m of
+// an entry still served at now.
+func oldestIn(m map[string]*cacheEntry, now, oldest time.Time) time.Time {
+	for _, e := range m {
+		if !now.Before(e.refreshAt) {
+			continue
+		}
+		if oldest.IsZero() || e.expiration.Before(oldest) {
+			oldest = e.expiration
 		}
 	}
 	return oldest
