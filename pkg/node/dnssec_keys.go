@@ -129,9 +129,8 @@ func (n *Node) storeKeySet(ctx context.Context, zone string, ks *dnssec.KeySet, 
 		}
 		return fmt.Errorf("storing the key set: %w", err)
 	}
-	st := ks.Status(dnssec.Settings{}, n.now())
-	if st.Rollover != nil {
-		n.log.Info("DNSSEC "+what, "zone", zone, "step", st.Rollover.Step, "old", st.Rollover.Old, "new", st.Rollover.New)
+	if r := ks.Rollover; r != nil {
+		n.log.Info("DNSSEC "+what, "zone", zone, "step", r.Step, "old", r.Old, "new", r.New)
 	} else {
 		n.log.Info("DNSSEC "+what, "zone", zone, "keys", keyTags(ks))
 	}

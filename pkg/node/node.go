@@ -158,8 +158,8 @@ func New(opts Options) (n *Node, err error) {
 	if n.handler, err = newHandler(c, n.locator, n.reg, n.log, queryLog(n.qlog)); err != nil {
 		return nil, err
 	}
-	n.tsigKeys = resolver.NewTSIGKeys(c.TSIGKeys)
 	n.notifier = newNotifier(c.TSIGKeys, n.log)
+	n.tsigKeys = n.notifier.keys
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
 		return nil, err
 	}

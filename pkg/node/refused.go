@@ -16,11 +16,7 @@ func degradedReason(store string, st *cluster.State) string {
 	if st == nil || !errors.As(st.TrafficError, &rej) {
 		return store
 	}
-	reason := fmt.Sprintf("the traffic document stored at revision %d is refused (invalid; see the log); the one before is served", rej.Revision)
-	if store == "" {
-		return reason
-	}
-	return store + "; " + reason
+	return joinReasons(store, fmt.Sprintf("the traffic document stored at revision %d is refused (invalid; see the log); the one before is served", rej.Revision))
 }
 
 // joinReasons joins the non-empty reasons a node is degraded with "; ".

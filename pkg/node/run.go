@@ -240,11 +240,11 @@ func (n *Node) serveCached(k kept) error {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.serveLocked(k.Traffic, k.Revision, s)
 	// A state of revision 0: not read from the store, so its (empty)
-	// members are not taken for nodes that left.
+	// members are not taken for nodes that left. It comes first, so the
+	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
-	n.signZonesLocked()
+	n.serveLocked(k.Traffic, k.Revision, s)
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()
