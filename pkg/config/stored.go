@@ -84,3 +84,18 @@ func decodeStoredJSON(src []byte) (*Traffic, bool) {
 	}
 	return &t, true
 }
+
+// SameStored reports whether a and b are the same document as the store
+// holds them (their stored form byte for byte): applying one over the
+// other would change nothing but the revision.
+func SameStored(a, b *Traffic) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ea, err := EncodeStored(a)
+	if err != nil {
+		return false
+	}
+	eb, err := EncodeStored(b)
+	return err == nil && bytes.Equal(ea, eb)
+}

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -109,12 +108,7 @@ func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traf
 // otherwise ignored at a restart without a word. /readyz carries the note
 // until another document is served.
 func (n *Node) noteTrafficFile(path string, file *config.Traffic, st *cluster.State) {
-	want, err := config.EncodeStored(file)
-	if err != nil {
-		return
-	}
-	have, err := config.EncodeStored(st.Traffic)
-	if err != nil || bytes.Equal(want, have) {
+	if config.SameStored(file, st.Traffic) {
 		return
 	}
 	note := fmt.Sprintf("traffic_file %s differs from the document the store holds (revision %d), which is served; run `gtmd apply -f %s` to serve the file", path, st.TrafficRevision, path)

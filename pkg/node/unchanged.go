@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"context"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
@@ -19,13 +18,5 @@ func storedIs(ctx context.Context, s *cluster.Store, doc *config.Traffic) (int64
 	if err != nil {
 		return 0, false
 	}
-	want, err := config.EncodeStored(doc)
-	if err != nil {
-		return 0, false
-	}
-	have, err := config.EncodeStored(stored)
-	if err != nil {
-		return 0, false
-	}
-	return rev, bytes.Equal(want, have)
+	return rev, config.SameStored(doc, stored)
 }

@@ -7,7 +7,6 @@
 package admintest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -528,14 +527,4 @@ func prefixString(p netip.Prefix) string {
 
 // sameDocument reports whether a and b store the same, as a node compares
 // an applied document with the stored one.
-func sameDocument(a, b *config.Traffic) bool {
-	if a == nil || b == nil {
-		return false
-	}
-	ea, err := config.EncodeStored(a)
-	if err != nil {
-		return false
-	}
-	eb, err := config.EncodeStored(b)
-	return err == nil && bytes.Equal(ea, eb)
-}
+func sameDocument(a, b *config.Traffic) bool { return config.SameStored(a, b) }
