@@ -41,10 +41,7 @@ func runApply(r *run, args []string) error {
 	doc, err := config.LoadTraffic(r.file)
 	if err != nil {
 		err = fmt.Errorf("%s is invalid, nothing was sent:\n%w", r.file, err)
-		if r.output == "json" {
-			return r.refusedJSON(r.file+" is invalid, nothing was sent", err)
-		}
-		return err
+		return r.refusedJSON(r.file+" is invalid, nothing was sent", err)
 	}
 	// The body is the stored form, so one the store could not hold is
 	// refused here with its size, as gtmd validate does, rather than by
@@ -52,10 +49,7 @@ func runApply(r *run, args []string) error {
 	body, err := config.EncodeStored(doc)
 	if err != nil {
 		err = fmt.Errorf("%s cannot be applied, nothing was sent: %w", r.file, err)
-		if r.output == "json" {
-			return r.refusedJSON(err.Error(), err)
-		}
-		return err
+		return r.refusedJSON(err.Error(), err)
 	}
 	o := client.ApplyOptions{IfMatch: r.ifMatch, Wait: r.wait, WaitTimeout: r.waitTimeout, Reason: r.reason}
 	if r.dryRun {

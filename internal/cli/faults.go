@@ -28,9 +28,12 @@ func refusal(msg string, err error) admin.ErrorBody {
 	return body
 }
 
-// refusedJSON prints a refusal for -o json and returns err, so that the
-// command still fails (exit 1) with the message on stderr.
+// refusedJSON prints a refusal with -o json, and returns err, so that
+// the command still fails (exit 1) with the message on stderr.
 func (r *run) refusedJSON(msg string, err error) error {
+	if r.output != "json" {
+		return err
+	}
 	if werr := r.writeJSON(refusal(msg, err)); werr != nil {
 		return werr
 	}

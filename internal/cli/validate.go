@@ -37,20 +37,14 @@ func runValidate(r *run, args []string) error {
 	t, err := config.LoadTraffic(r.file)
 	if err != nil {
 		err = fmt.Errorf("%s is invalid:\n%w", r.file, err)
-		if r.output == "json" {
-			return r.refusedJSON(r.file+" is invalid", err)
-		}
-		return err
+		return r.refusedJSON(r.file+" is invalid", err)
 	}
 	// The store holds the document with its zone files merged: a file
 	// that checks out here but could not be stored is not ok.
 	stored, err := config.EncodeStored(t)
 	if err != nil {
 		err = fmt.Errorf("%s cannot be applied: %w", r.file, err)
-		if r.output == "json" {
-			return r.refusedJSON(err.Error(), err)
-		}
-		return err
+		return r.refusedJSON(err.Error(), err)
 	}
 	if r.output == "json" {
 		return r.writeJSON(validation{File: r.file, Valid: true, Zones: len(t.Zones), Services: len(t.Services), Checks: len(t.Checks),
