@@ -54,6 +54,7 @@ type phase struct {
 	name         string
 	wall         time.Duration
 	puts, events float64 // per second
+	proposals    float64 // per second: etcd transactions
 	probes       float64 // per second, as the target saw them
 	cpu          []float64
 	rss          []int64
@@ -69,6 +70,7 @@ func (m *meter) phase(name string, a, b sample) phase {
 	secs := p.wall.Seconds()
 	p.puts = (b.etcd.puts - a.etcd.puts) / secs
 	p.events = (b.etcd.events - a.etcd.events) / secs
+	p.proposals = (b.etcd.proposals - a.etcd.proposals) / secs
 	p.probes = float64(b.probes-a.probes) / secs
 	ours := 0.0
 	for i := range m.pids {
@@ -87,7 +89,7 @@ func (m *meter) phase(name string, a, b sample) phase {
 // other% is what the rest of the machine took (this program, the target
 // and the DNS polling included), in % of one core.
 func printPhases(w io.Writer, nodes int, ps []phase) {
-	fmt.Fprintf(w, "%-22s %7s %9s %10s %9s  %-*s %6s %7s  %-*s %7s\n", "phase", "secs", "puts/s", "events/s", "probes/s",
+	fmt.Fprintf(w, "%-22s %7s %9s %7s %10s %9s  %-*s %6s %7s  %-*s %7s\n", "phase", "secs", "puts/s", "txns/s", "events/s", "probes/s",
 		7*nodes, "CPU % per node", "etcd%", "other%", 7*nodes, "RSS MB per node", "db MB")
 	for _, p := range ps {
 		var cpu, rss strings.Builder
@@ -95,11 +97,11 @@ func printPhases(w io.Writer, nodes int, ps []phase) {
 			fmt.Fprintf(&cpu, "%6.1f ", p.cpu[i])
 			fmt.Fprintf(&rss, "%6.0f ", float64(p.rss[i])/(1<<20))
 		}
-		puts, events := fmt.Sprintf("%9.1f", p.puts), fmt.Sprintf("%10.1f", p.events)
+		puts, txns, events := fmt.Sprintf("%9.1f", p.puts), fmt.Sprintf("%7.1f", p.proposals), fmt.Sprintf("%10.1f", p.events)
 		if !p.etcdOK {
-			puts, events = fmt.Sprintf("%9s", "?"), fmt.Sprintf("%10s", "?")
+			puts, txns, events = fmt.Sprintf("%9s", "?"), fmt.Sprintf("%7s", "?"), fmt.Sprintf("%10s", "?")
 		}
-		fmt.Fprintf(w, "%-22s %7.1f %s %s %9.0f  %-*s %6.1f %7.1f  %-*s %7.1f\n", p.name, p.wall.Seconds(), puts, events, p.probes,
+		fmt.Fprintf(w, "%-22s %7.1f %s %s %s %9.0f  %-*s %6.1f %7.1f  %-*s %7.1f\n", p.name, p.wall.Seconds(), puts, txns, events, p.probes,
 			7*nodes, cpu.String(), p.cpu[nodes], p.others, 7*nodes, rss.String(), p.dbBytes/(1<<20))
 	}
 }

@@ -82,12 +82,16 @@ func checksProbed(ctx context.Context, adminURL string) (int, error) {
 // etcdCounters are the store's counters the benchmark reports.
 type etcdCounters struct {
 	puts, events, dbBytes float64
-	ok                    bool
+	// proposals are raft proposals committed: one per transaction,
+	// however many keys it puts.
+	proposals float64
+	ok        bool
 }
 
 // readEtcd scrapes etcd's own /metrics. Puts are etcd_mvcc_put_total
 // (etcd 3.5+) or etcd_debugging_mvcc_put_total (3.4); events are the watch
-// events etcd sent, etcd_debugging_mvcc_events_total.
+// events etcd sent, etcd_debugging_mvcc_events_total; proposals are
+// etcd_server_proposals_committed_total.
 func readEtcd(ctx context.Context, url string) (etcdCounters, error) {
 	var c etcdCounters
 	var putsNew, putsOld float64
@@ -100,6 +104,8 @@ func readEtcd(ctx context.Context, url string) (etcdCounters, error) {
 			putsOld = v
 		case "etcd_debugging_mvcc_events_total":
 			c.events = v
+		case "etcd_server_proposals_committed_total":
+			c.proposals = v
 		case "etcd_mvcc_db_total_size_in_bytes":
 			c.dbBytes = v
 		}

@@ -79,16 +79,32 @@ func decodeDocument(file string, src []byte, out any) (pos positions, faults []F
 	if f := checkBounds(file, doc, len(src)); f != nil {
 		return pos, []Fault{*f}, false
 	}
-	w := &walker{pos: pos, types: map[*yaml.Node]reflect.Type{}, list: &faultList{file: file, pos: pos}}
+	// Sized once: a document of thousands of services has a position for
+	// each of its tens of thousands of values.
+	pos = make(positions, countNodes(doc))
+	w := &walker{pos: pos, fieldsOf: map[reflect.Type]map[string]reflect.StructField{}, list: &faultList{file: file, pos: pos}}
 	w.walk(doc, reflect.TypeOf(out).Elem(), "")
 	// yaml leaves unknown keys alone and goes on past values of the wrong
 	// type, so the decode still fills in what it can and its faults join
 	// the unknown keys.
 	faults = w.list.faults
 	if err := doc.Decode(out); err != nil {
-		faults = append(faults, decodeFaults(file, pos, doc, w.types, err)...)
+		// The types of the nodes place its faults; they are needed only
+		// here, so a second walk finds them.
+		typed := &walker{pos: positions{}, types: map[*yaml.Node]reflect.Type{}, fieldsOf: w.fieldsOf, list: &faultList{file: file, pos: positions{}}}
+		typed.walk(doc, reflect.TypeOf(out).Elem(), "")
+		faults = append(faults, decodeFaults(file, pos, doc, typed.types, err)...)
 	}
 	return pos, faults, w.duplicates == 0
+}
+
+// countNodes counts the nodes under n, aliases not followed.
+func countNodes(n *yaml.Node) int {
+	c := 1
+	for _, ch := range n.Content {
+		c += countNodes(ch)
+	}
+	return c
 }
 
 // kindName says what a node is, for messages.
@@ -105,9 +121,13 @@ func kindName(n *yaml.Node) string {
 // walker walks a document beside the type it decodes into.
 type walker struct {
 	pos positions
-	// types holds the type each node decodes into, to place type errors.
+	// types holds the type each node decodes into, to place type errors;
+	// nil when they are not wanted.
 	types map[*yaml.Node]reflect.Type
-	list  *faultList
+	// fieldsOf holds each struct type's fields by yaml key, found once:
+	// a document of thousands of services looks them up for every value.
+	fieldsOf map[reflect.Type]map[string]reflect.StructField
+	list     *faultList
 	// duplicates counts keys set twice in one mapping.
 	duplicates int
 }
@@ -121,7 +141,9 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	w.types[n] = t
+	if w.types != nil {
+		w.types[n] = t
+	}
 	dup := w.duplicateKeys(n, path)
 	if reflect.PointerTo(t).Implements(reflect.TypeFor[yaml.Unmarshaler]()) {
 		return
@@ -132,7 +154,11 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 		// mistake to point at, not to round.
 		w.list.addf(path, "must be a whole number, not %s", n.Value)
 	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
-		w.fields(n, t, path, dup, map[string]bool{})
+		var set map[string]bool
+		if hasMerge(n) {
+			set = map[string]bool{}
+		}
+		w.fields(n, t, path, dup, set)
 	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
 		for i, item := range n.Content {
 			w.walk(item, t.Elem(), path+"["+strconv.Itoa(i)+"]")
@@ -140,10 +166,21 @@ func (w *walker) walk(n *yaml.Node, t reflect.Type, path string) {
 	}
 }
 
+// hasMerge reports whether mapping n merges others in with "<<".
+func hasMerge(n *yaml.Node) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
+			return true
+		}
+	}
+	return false
+}
+
 // fields walks the keys of mapping n as the fields of struct t, leaving
 // out those in dup and those already set, and marking the ones it walks
 // as set. Mappings merged in with "<<" come after n's own keys, which win
-// over theirs, as yaml decodes them.
+// over theirs, as yaml decodes them; set is nil when nothing is merged,
+// as n's own keys, duplicates left out, cannot repeat.
 func (w *walker) fields(n *yaml.Node, t reflect.Type, path string, dup map[int]bool, set map[string]bool) {
 	var merged []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -151,13 +188,15 @@ func (w *walker) fields(n *yaml.Node, t reflect.Type, path string, dup map[int]b
 		if dup[i] || set[key.Value] {
 			continue
 		}
-		if key.ShortTag() == "!!merge" {
+		if key.Value == "<<" && key.ShortTag() == "!!merge" {
 			merged = append(merged, val)
 			continue
 		}
-		set[key.Value] = true
+		if set != nil {
+			set[key.Value] = true
+		}
 		child := joinField(path, key.Value)
-		f, ok := fieldByTag(t, key.Value)
+		f, ok := w.field(t, key.Value)
 		if !ok {
 			w.pos[child] = [2]int{key.Line, key.Column}
 			w.list.addf(child, "unknown field %q", key.Value)
@@ -195,12 +234,29 @@ func (w *walker) duplicateKeys(n *yaml.Node, path string) map[int]bool {
 		return nil
 	}
 	var dup map[int]bool
-	first := map[string]int{}
+	// Most mappings hold a handful of keys: comparing each with those
+	// before it costs less than a map until they are many.
+	var first map[string]int
+	if len(n.Content) > 32 {
+		first = make(map[string]int, len(n.Content)/2)
+	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key := n.Content[i]
-		line, seen := first[key.Value]
+		line, seen := 0, false
+		if first != nil {
+			line, seen = first[key.Value]
+			if !seen {
+				first[key.Value] = key.Line
+			}
+		} else {
+			for j := 0; j < i; j += 2 {
+				if n.Content[j].Value == key.Value {
+					line, seen = n.Content[j].Line, true
+					break
+				}
+			}
+		}
 		if !seen {
-			first[key.Value] = key.Line
 			continue
 		}
 		if dup == nil {
@@ -221,16 +277,21 @@ func joinField(path, key string) string {
 	return path + "." + key
 }
 
-// fieldByTag finds the struct field whose yaml tag names key.
-func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == key && name != "-" {
-			return f, true
+// field finds the field of struct t whose yaml tag names key.
+func (w *walker) field(t reflect.Type, key string) (reflect.StructField, bool) {
+	byKey, ok := w.fieldsOf[t]
+	if !ok {
+		byKey = map[string]reflect.StructField{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name != "" && name != "-" {
+				byKey[name] = f
+			}
 		}
+		w.fieldsOf[t] = byKey
 	}
-	return reflect.StructField{}, false
+	f, ok := byKey[key]
+	return f, ok
 }
 
 // yamlLineRE matches the place yaml puts before its messages; the column
