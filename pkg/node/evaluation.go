@@ -102,7 +102,7 @@ func (n *Node) applyLocked(c cluster.Change) {
 		n.eval.SetOverride(c.Endpoint, effectiveOverride(n.traffic, st, c.Endpoint))
 	case cluster.ChangeRegionOverride:
 		for _, k := range regionEndpoints(n.traffic, c.Region) {
-			n.eval.SetOverride(k, effectiveOverride(n.traffic, st, k))
+			n.eval.SetOverride(k, effectiveOverrideIn(st, k, c.Region))
 		}
 	case cluster.ChangeExternal:
 		n.eval.SetExternal(c.Check, st.External[c.Check])

@@ -54,14 +54,8 @@ func effectiveOverrides(t *config.Traffic, st *cluster.State) map[health.Endpoin
 // effectiveOverride is effectiveOverrides for one endpoint; the zero
 // Override when neither it nor its region has one.
 func effectiveOverride(t *config.Traffic, st *cluster.State, k health.EndpointKey) health.Override {
-	if st == nil {
-		return health.Override{}
-	}
-	if o, ok := st.Overrides[k]; ok {
-		return o
-	}
-	if t == nil || len(st.RegionOverrides) == 0 {
-		return health.Override{}
+	if st == nil || t == nil {
+		return effectiveOverrideIn(st, k, "")
 	}
 	for _, svc := range t.Services {
 		if svc.Name != k.Service {
@@ -69,11 +63,25 @@ func effectiveOverride(t *config.Traffic, st *cluster.State, k health.EndpointKe
 		}
 		for i := range svc.Endpoints {
 			if e := &svc.Endpoints[i]; e.ID == k.Endpoint {
-				if o, ok := st.RegionOverrides[e.RegionName()]; ok {
-					return regionOverride(e.RegionName(), o)
-				}
+				return effectiveOverrideIn(st, k, e.RegionName())
 			}
 		}
+	}
+	return effectiveOverrideIn(st, k, "")
+}
+
+// effectiveOverrideIn is effectiveOverride for an endpoint whose region
+// is known ("" for none), as a region-wide change knows it for each of
+// the region's endpoints without looking it up.
+func effectiveOverrideIn(st *cluster.State, k health.EndpointKey, region string) health.Override {
+	if st == nil {
+		return health.Override{}
+	}
+	if o, ok := st.Overrides[k]; ok {
+		return o
+	}
+	if o, ok := st.RegionOverrides[region]; ok && region != "" {
+		return regionOverride(region, o)
 	}
 	return health.Override{}
 }
