@@ -21,7 +21,8 @@ type SocketOptions struct {
 	// to connect after one failed; it doubles from MinBackoff (0: 100ms)
 	// up to MaxBackoff (0: 30s), with jitter.
 	MinBackoff, MaxBackoff time.Duration
-	// Now is the clock of the backoff; nil is time.Now.
+	// Now is the clock of the backoff; nil is time.Now. Socket deadlines
+	// are the kernel's and always read the real clock.
 	Now func() time.Time
 	// Logger hears of connections made and lost; nil discards.
 	Logger *slog.Logger
@@ -71,7 +72,7 @@ func (o *socketOutput) WriteFrame(frame []byte) error {
 	if err := o.connect(); err != nil {
 		return err
 	}
-	if err := o.conn.SetWriteDeadline(o.opts.Now().Add(o.opts.Timeout)); err != nil {
+	if err := o.conn.SetWriteDeadline(time.Now().Add(o.opts.Timeout)); err != nil {
 		return o.fail(err)
 	}
 	if _, err := o.w.WriteFrame(frame); err != nil {
@@ -84,7 +85,7 @@ func (o *socketOutput) Flush() error {
 	if o.w == nil {
 		return nil
 	}
-	if err := o.conn.SetWriteDeadline(o.opts.Now().Add(o.opts.Timeout)); err != nil {
+	if err := o.conn.SetWriteDeadline(time.Now().Add(o.opts.Timeout)); err != nil {
 		return o.fail(err)
 	}
 	if err := o.w.Flush(); err != nil {
@@ -99,7 +100,7 @@ func (o *socketOutput) Close() error {
 	if o.w == nil {
 		return nil
 	}
-	_ = o.conn.SetDeadline(o.opts.Now().Add(o.opts.Timeout))
+	_ = o.conn.SetDeadline(time.Now().Add(o.opts.Timeout))
 	err := o.w.Close()
 	if cerr := o.conn.Close(); err == nil {
 		err = cerr
