@@ -7,8 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 
+	"github.com/gtmd/gtmd/internal/secretfile"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -42,43 +42,5 @@ func ensureKEK(c *config.Node, getenv func(string) string, random io.Reader) (cr
 	if _, err := io.ReadFull(random, kek[:]); err != nil {
 		return false, fmt.Errorf("making the DNSSEC key-encryption key: %w", err)
 	}
-	return writeNewFile(path, []byte(hex.EncodeToString(kek[:])+"\n"))
-}
-
-// writeNewFile writes content to path, mode 0600, unless path exists:
-// through a temporary file linked into place, so a crash leaves no file
-// or the whole one, and a file another process made meanwhile is kept
-// (created false).
-func writeNewFile(path string, content []byte) (created bool, err error) {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return false, fmt.Errorf("creating the directory of %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*") // mode 0600
-	if err != nil {
-		return false, fmt.Errorf("writing %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	_, err = f.Write(content)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Link(tmp, path)
-	}
-	if errors.Is(err, fs.ErrExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("writing %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	return true, nil
+	return secretfile.WriteNew(path, []byte(hex.EncodeToString(kek[:])+"\n"))
 }

@@ -146,23 +146,6 @@ dnssec: {key_encryption_key_file: keys/dnssec.kek}
 	}
 }
 
-// TestWriteNewFileKeepsExisting: a file another process made between the
-// check and the write is kept, and no temporary file is left behind.
-func TestWriteNewFileKeepsExisting(t *testing.T) {
-	dir := t.TempDir()
-	path := writeFile(t, dir, "dnssec.kek", "theirs\n")
-	created, err := writeNewFile(path, []byte("ours\n"))
-	if err != nil || created {
-		t.Fatalf("created %v, %v; want the existing file kept", created, err)
-	}
-	if got, _ := os.ReadFile(path); string(got) != "theirs\n" {
-		t.Errorf("the file holds %q", got)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("%d entries in the directory, want 1", len(entries))
-	}
-}
-
 // TestQuickStartKEKInDataDir: the quick start's key file lies in its data
 // directory, so `rm -rf examples/quickstart/data` starts over with a new
 // store and a new key together, and its store is the embedded one, the

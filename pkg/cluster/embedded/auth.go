@@ -9,13 +9,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/gtmd/gtmd/internal/secretfile"
 )
 
 // rootUser is the etcd user gtmd connects to its embedded store as; the
@@ -53,40 +54,20 @@ func readPassword(path string) (string, error) {
 }
 
 // writePassword generates a root password and writes it to path, mode
-// 0600, through a temporary file and a rename so that a crash leaves
-// either no file or the whole one.
+// 0600, so that a crash leaves either no file or the whole one; a file
+// another process wrote meanwhile wins, and its password is returned.
 func writePassword(path string) (string, error) {
 	buf := make([]byte, passwordBytes)
 	if _, err := rand.Read(buf); err != nil {
 		return "", fmt.Errorf("generating the embedded store's root password: %w", err)
 	}
 	pw := hex.EncodeToString(buf)
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("creating the directory of the embedded store's root password: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".etcd-root.password-*") // mode 0600
+	created, err := secretfile.WriteNew(path, []byte(pw+"\n"))
 	if err != nil {
 		return "", fmt.Errorf("writing the embedded store's root password: %w", err)
 	}
-	tmp := f.Name()
-	_, err = f.WriteString(pw + "\n")
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return "", fmt.Errorf("writing the embedded store's root password to %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		_ = d.Close()
+	if !created {
+		return readPassword(path)
 	}
 	return pw, nil
 }
