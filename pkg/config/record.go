@@ -33,8 +33,13 @@ func (r *Record) RRs(zone string, ttl uint32) ([]dns.RR, error) {
 	zone = dns.CanonicalName(zone)
 	owner := OwnerName(r.Name, zone)
 	typ := strings.ToUpper(r.Type)
+	rrtype := dns.StringToType[typ]
 	rrs := make([]dns.RR, 0, len(r.Data))
 	for i, d := range r.Data {
+		if rr, ok := quickRR(owner, rrtype, ttl, d, zone); ok {
+			rrs = append(rrs, rr)
+			continue
+		}
 		if strings.ContainsAny(d, "\n\r") {
 			return nil, fmt.Errorf("data[%d] %q: must be one line", i, d)
 		}
