@@ -44,12 +44,15 @@ func startWindow(checks []config.Check, started int) time.Duration {
 
 // jitter returns the delay before a new check's first probe, in
 // [0, min(interval, window)), and the gap between its first and second
-// probes, in (0, interval]. The first is short so a starting node learns
-// fast; the second puts the check at a random phase of its interval, so
-// checks started together spread out. Called with s.mu held.
+// probes, in [interval, 2×interval). The first is short so a starting
+// node learns fast; the second puts the check at a random phase of its
+// interval, so checks started together spread out, and never comes
+// sooner than an interval after the first: a target still starting is
+// not taken down by fall probes made a moment apart. Called with s.mu
+// held.
 func (s *Scheduler) jitter(interval, window time.Duration) (first, second time.Duration) {
 	first = time.Duration(s.rand.Int64N(int64(min(interval, window))))
-	second = interval - time.Duration(s.rand.Int64N(int64(interval)))
+	second = interval + time.Duration(s.rand.Int64N(int64(interval)))
 	return first, second
 }
 

@@ -376,9 +376,10 @@ func TestJitter(t *testing.T) {
 	}
 	h.clk.Advance(1)
 	tg.send(t, nil)
-	// Second one interval-20s later, then every interval.
+	// Second one interval+20s later (never sooner than an interval),
+	// then every interval.
 	h.block(t, 1)
-	h.clk.Advance(ival - 20*time.Second - 1)
+	h.clk.Advance(ival + 20*time.Second - 1)
 	if h.clk.Pending() != 1 {
 		t.Fatal("second probe before its delay")
 	}
@@ -392,7 +393,7 @@ func TestJitter(t *testing.T) {
 	h.clk.Advance(1)
 	tg.send(t, nil)
 	h.block(t, 1)
-	if st := h.state(t, "web"); !st.LastAt.Equal(epoch.Add(300*time.Millisecond + 2*ival - 20*time.Second)) {
+	if st := h.state(t, "web"); !st.LastAt.Equal(epoch.Add(300*time.Millisecond + 2*ival + 20*time.Second)) {
 		t.Errorf("last probe at %v", st.LastAt.Sub(epoch))
 	}
 }
