@@ -68,6 +68,11 @@ func validateTransfer(z *Zone, path string, l *faultList) {
 			}
 		}
 	}
+	if z.Signed() && len(z.AllowTransfer) > 0 {
+		// A secondary would serve the zone without signatures, and gtmd
+		// keeps no signed copy to send: the transfer would be refused.
+		l.addf(path+".allow_transfer", "cannot be set on a zone with dnssec enabled: gtmd signs answers online and transfers only unsigned zones (remove allow_transfer and notify, or dnssec)")
+	}
 	if len(z.Notify) > 0 && len(z.AllowTransfer) == 0 {
 		l.addf(path+".notify", "needs allow_transfer: the secondaries it tells of a change could not transfer the zone")
 	}

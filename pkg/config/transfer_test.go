@@ -29,6 +29,9 @@ t.yaml:7:56: zones[0].allow_transfer[0].networks[1]: "example.net" is not a CIDR
 			`t.yaml:8:14: zones[0].notify[0]: "ns2.example.net:53" is not an IP:port address (e.g. 192.0.2.1:53, [2001:db8::1]:53)
 t.yaml:8:36: zones[0].notify[1]: "127.0.0.1" is not an IP:port address (e.g. 192.0.2.1:53, [2001:db8::1]:53)
 t.yaml:8:49: zones[0].notify[2]: "127.0.0.1:0" is not an IP:port address (e.g. 192.0.2.1:53, [2001:db8::1]:53)`},
+		{"signed zone", head + "    dnssec: {enabled: true}\n    allow_transfer: [{key: k., networks: [0.0.0.0/0]}]\n    notify: [\"127.0.0.1:53\"]\n",
+			`t.yaml:8:21: zones[0].allow_transfer: cannot be set on a zone with dnssec enabled: gtmd signs answers online and transfers only unsigned zones (remove allow_transfer and notify, or dnssec)`},
+		{"signing off", head + "    dnssec: {enabled: false}\n    allow_transfer: [{key: k., networks: [0.0.0.0/0]}]\n", ""},
 		{"transfer_services not a bool", head + "    transfer_services: sometimes\n",
 			`t.yaml:7:24: zones[0].transfer_services: must be true or false, not "sometimes"`},
 	} {
