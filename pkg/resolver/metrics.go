@@ -71,7 +71,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 }
 
 // metricTypes are the query types counted under their own name.
-var metricTypes = [...]uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeMX, dns.TypeNS, dns.TypeSOA, dns.TypeSRV, dns.TypeTXT, dns.TypeCAA, dns.TypePTR, dns.TypeHTTPS, dns.TypeSVCB, dns.TypeANY, dns.TypeDS, dns.TypeDNSKEY}
+var metricTypes = [...]uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeMX, dns.TypeNS, dns.TypeSOA, dns.TypeSRV, dns.TypeTXT, dns.TypeCAA, dns.TypePTR, dns.TypeHTTPS, dns.TypeSVCB, dns.TypeANY, dns.TypeDS, dns.TypeDNSKEY, dns.TypeAXFR, dns.TypeIXFR}
 
 const (
 	otherType  = len(metricTypes)

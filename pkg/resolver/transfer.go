@@ -39,6 +39,9 @@ func isTransfer(q *dns.Msg) bool {
 // serveSigned answers a transfer request or a signed query.
 func (h *Handler) serveSigned(w dns.ResponseWriter, q *dns.Msg) {
 	start := time.Now()
+	if h.qlog != nil {
+		w = &loggedWriter{ResponseWriter: w, h: h, q: q, arrived: h.now()}
+	}
 	t := q.IsTsig()
 	if t != nil {
 		if err := w.TsigStatus(); err != nil {
