@@ -30,7 +30,10 @@ type failure struct {
 // serving k, an endpoint with check. It records the time from the
 // check's first failed probe on any counted node to now, and the
 // propagation part from the cluster's verdict turning down, unless no
-// probe decided it (an override, an external or missing check).
+// probe decided it (an override, an external or missing check), or the
+// failure tipped before the node started: a node restarted while a
+// region is down learns of it from the others and drops the endpoint at
+// once, which is no failover.
 func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 	if check == "" || n.traffic == nil {
 		return
@@ -46,7 +49,7 @@ func (n *Node) endpointDownLocked(k health.EndpointKey, check string) {
 	}
 	now := n.now()
 	propagation := max(now.Sub(f.tipped), 0)
-	if propagation > staleFailure {
+	if propagation > staleFailure || f.tipped.Before(n.watchingSince) {
 		return
 	}
 	n.failover.record(k.Service, max(now.Sub(f.firstProbe), propagation), propagation)

@@ -50,6 +50,8 @@ func TestEndpointDownMeasures(t *testing.T) {
 	tests := []struct {
 		endpoint, check string
 		override        bool
+		// startedAgo is how long before t0 the node started (0: never).
+		startedAgo time.Duration
 		// total and propagation are the sample wanted; none when total
 		// is 0.
 		total, propagation time.Duration
@@ -63,6 +65,11 @@ func TestEndpointDownMeasures(t *testing.T) {
 		{endpoint: "web", check: "web", override: true},
 		{endpoint: "pushed", check: "pushed"},
 		{endpoint: "old", check: "old"},
+		// The node started 1 s ago, after web's failure tipped: not
+		// measured.
+		{endpoint: "web", check: "web", startedAgo: time.Second},
+		// Started 3 s ago, before it tipped: measured.
+		{endpoint: "web", check: "web", startedAgo: 3 * time.Second, total: 4 * time.Second, propagation: 1500 * time.Millisecond},
 		{endpoint: "bare", check: ""},
 	}
 	for _, tc := range tests {
@@ -70,11 +77,17 @@ func TestEndpointDownMeasures(t *testing.T) {
 		if tc.override {
 			name += " drained"
 		}
+		if tc.startedAgo > 0 {
+			name += " started " + tc.startedAgo.String() + " ago"
+		}
 		t.Run(name, func(t *testing.T) {
 			n := measureNode(t, t0, stored)
 			k := health.EndpointKey{Service: "www.example.", Endpoint: tc.endpoint}
 			if tc.override {
 				n.state.Overrides = map[health.EndpointKey]health.Override{k: {State: health.OverrideDown}}
+			}
+			if tc.startedAgo > 0 {
+				n.watchingSince = ago(tc.startedAgo)
 			}
 			n.mu.Lock()
 			n.endpointDownLocked(k, tc.check)

@@ -44,6 +44,9 @@ type served struct {
 	// at trafficFileNoteRevision (noteTrafficFile).
 	trafficFileNote         string
 	trafficFileNoteRevision int64
+	// watchingSince is when Start began: a failure that tipped before it
+	// is one the node learns of on starting, not a failover it can time.
+	watchingSince time.Time
 }
 
 // endpointState is an endpoint's published health and since when.

@@ -30,6 +30,9 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		return errors.New("node: Start called twice or after Shutdown")
 	}
 	n.started = true
+	n.mu.Lock()
+	n.watchingSince = n.now()
+	n.mu.Unlock()
 	ctx, n.startCancel = context.WithCancelCause(ctx)
 	runCtx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
