@@ -126,7 +126,7 @@ func until(t, now time.Time) string {
 }
 
 // signedLine is explain's line on whether the answer was signed:
-// "yes, key 12345 (ECDSAP256SHA256)", "no (query without DO)".
+// "yes, key 12345 (ECDSAP256SHA256)", "no (the zone is not signed)".
 func signedLine(d *admin.ExplainDNSSEC) string {
 	if !d.Signed {
 		if d.Reason == "" {

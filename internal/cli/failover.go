@@ -84,5 +84,10 @@ func printFailover(w io.Writer, fb *admin.FailoverBound) error {
 // seconds shows a figure of the bound as a duration to the millisecond:
 // 550ms, 36.55s.
 func seconds(s float64) string {
-	return time.Duration(s * float64(time.Second)).Round(time.Millisecond).String()
+	d := time.Duration(s * float64(time.Second))
+	if d < time.Millisecond {
+		// A propagation within a millisecond is measured, not zero.
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
 }

@@ -45,3 +45,19 @@ func TestCLIFailover(t *testing.T) {
 	cli(t, env, "failover").want(t, 2, "", "gtmd failover: want SERVICE, got 0 argument(s)")
 	cli(t, env, "failover", "a", "b").want(t, 2, "", "want SERVICE")
 }
+
+func TestSecondsKeepsSubMillisecond(t *testing.T) {
+	for _, tc := range []struct {
+		s    float64
+		want string
+	}{
+		{0, "0s"},
+		{0.000352, "352µs"},
+		{0.0014, "1ms"},
+		{12.5044, "12.504s"},
+	} {
+		if got := seconds(tc.s); got != tc.want {
+			t.Errorf("seconds(%v) = %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

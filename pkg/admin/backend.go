@@ -134,8 +134,8 @@ type ExplainDNSSEC struct {
 	// KeyTags are the tags of the keys whose RRSIGs the answer carries,
 	// when Signed.
 	KeyTags []uint16 `json:"key_tags,omitempty"`
-	// Reason says why it was not signed, such as "zone not signed" or
-	// "query without DO".
+	// Reason says why it was not signed, such as "the zone is not
+	// signed"; explain answers as to a query with DO.
 	Reason string `json:"reason,omitempty"`
 }
 
