@@ -17,6 +17,8 @@ type refusal struct {
 	msg    string
 	// challenge is the WWW-Authenticate header of a 401.
 	challenge string
+	// missing is true when the request presented no credentials at all.
+	missing bool
 }
 
 // credentialOf is the token a request presents: its bearer token, or
@@ -28,14 +30,14 @@ func credentialOf(r *http.Request) (token string, fromCookie bool, ref *refusal)
 		scheme, token, found := strings.Cut(h, " ")
 		token = strings.TrimSpace(token)
 		if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-			return "", false, &refusal{http.StatusUnauthorized, "the Authorization header must be Bearer TOKEN", `Bearer realm="gtmd", error="invalid_request"`}
+			return "", false, &refusal{status: http.StatusUnauthorized, msg: "the Authorization header must be Bearer TOKEN", challenge: `Bearer realm="gtmd", error="invalid_request"`}
 		}
 		return token, false, nil
 	}
 	if token, ok := cookieToken(r); ok {
 		return token, true, nil
 	}
-	return "", false, &refusal{http.StatusUnauthorized, "this call needs a token: send Authorization: Bearer TOKEN", `Bearer realm="gtmd"`}
+	return "", false, &refusal{status: http.StatusUnauthorized, msg: "this call needs a token: send Authorization: Bearer TOKEN", challenge: `Bearer realm="gtmd"`, missing: true}
 }
 
 // check returns the role of the request's credentials, or why they are
@@ -62,7 +64,7 @@ func (s *server) check(r *http.Request) (role string, ref *refusal) {
 		if fromCookie {
 			what = "the token of the " + uiCookie + " cookie"
 		}
-		return "", &refusal{http.StatusUnauthorized, what + " is not one of this node's tokens", `Bearer realm="gtmd", error="invalid_token"`}
+		return "", &refusal{status: http.StatusUnauthorized, msg: what + " is not one of this node's tokens", challenge: `Bearer realm="gtmd", error="invalid_token"`}
 	}
 	ri := requestInfoFrom(r.Context())
 	ri.token = name

@@ -21,21 +21,32 @@ var uiFiles embed.FS
 // uiPath is where the status page is served.
 const uiPath = "/ui/"
 
-// uiSecurityHeaders keep the page to its own origin: no script, style,
-// image or connection elsewhere, no framing, no referrer that could carry
-// a token.
-var uiSecurityHeaders = [][2]string{
-	{"Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"},
-	{"X-Content-Type-Options", "nosniff"},
-	{"Referrer-Policy", "no-referrer"},
-	{"X-Frame-Options", "DENY"},
+// uiPolicy keeps the page to its own origin: no script, style, image or
+// connection elsewhere, and no framing.
+const uiPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// setUIHeaders sets the headers of every answer of the page: its content
+// policy, and no sniffing, framing or referrer that could carry a token.
+func setUIHeaders(h http.Header, policy string) {
+	h.Set("Content-Security-Policy", policy)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	// The page and its scripts change with the binary and the role: a
+	// browser must not keep an old one.
+	h.Set("Cache-Control", "no-store")
 }
 
-// uiTypes are the content types of the page's files, by extension.
-var uiTypes = map[string]string{
-	".html": "text/html; charset=utf-8",
-	".css":  "text/css; charset=utf-8",
-	".js":   "text/javascript; charset=utf-8",
+// uiType is the content type of one of the page's files.
+func uiType(name string) string {
+	switch path.Ext(name) {
+	case ".css":
+		return "text/css; charset=utf-8"
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	default:
+		return "text/html; charset=utf-8"
+	}
 }
 
 // getUI serves the status page and its files. The page learns the role
@@ -60,14 +71,8 @@ func (s *server) getUI(w http.ResponseWriter, r *http.Request) {
 	if name == "index.html" {
 		b = bytes.Replace(b, []byte(`data-role="read"`), []byte(`data-role="`+role+`"`), 1)
 	}
-	h := w.Header()
-	for _, kv := range uiSecurityHeaders {
-		h.Set(kv[0], kv[1])
-	}
-	h.Set("Content-Type", uiTypes[path.Ext(name)])
-	// The page and its scripts change with the binary and the role: a
-	// browser must not keep an old one.
-	h.Set("Cache-Control", "no-store")
+	setUIHeaders(w.Header(), uiPolicy)
+	w.Header().Set("Content-Type", uiType(name))
 	_, _ = w.Write(b)
 }
 
@@ -99,8 +104,7 @@ func (s *server) exchangeToken(w http.ResponseWriter, r *http.Request) {
 			SameSite: http.SameSiteStrictMode,
 		})
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	setUIHeaders(w.Header(), uiPolicy)
 	http.Redirect(w, r, uiPath, http.StatusSeeOther)
 }
 
@@ -132,16 +136,16 @@ func (ref *refusal) writeHTML(w http.ResponseWriter) {
 	if ref.challenge != "" {
 		h.Set("WWW-Authenticate", ref.challenge)
 	}
-	for _, kv := range uiSecurityHeaders {
-		h.Set(kv[0], kv[1])
-	}
 	// The refusal page has no script and styles itself inline.
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
+	setUIHeaders(h, "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'")
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
 	h.Set("Connection", "close")
+	msg := ref.msg
+	if ref.missing {
+		msg = "this page needs a token"
+	}
 	w.WriteHeader(ref.status)
-	_, _ = fmt.Fprintf(w, uiRefusalPage, http.StatusText(ref.status), html.EscapeString(ref.msg))
+	_, _ = fmt.Fprintf(w, uiRefusalPage, http.StatusText(ref.status), html.EscapeString(msg))
 }
 
 // uiRefusalPage is the page of a refused request: its status text and

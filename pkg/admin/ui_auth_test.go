@@ -98,7 +98,7 @@ func TestUICookie(t *testing.T) {
 			wantType: "text/html; charset=utf-8", wantBody: "the token given in ?token= is not one of this node&#39;s tokens"},
 		{name: "an empty token gets no cookie", method: "GET", path: "/ui/?token=", wantStatus: 401, wantType: "text/html; charset=utf-8"},
 		{name: "the page without a token says how to open it", method: "GET", path: "/ui/", wantStatus: 401,
-			wantType: "text/html; charset=utf-8", wantBody: "/ui/?token=YOUR_TOKEN"},
+			wantType: "text/html; charset=utf-8", wantBody: "<p>this page needs a token.</p>\n<p>Open the page with a token of this node's tokens file, once:\n<code>/ui/?token=YOUR_TOKEN</code>"},
 		{name: "a file of the page without a token", method: "GET", path: "/ui/app.js", wantStatus: 401, wantType: "text/html; charset=utf-8"},
 		{name: "a cookie of no token", method: "GET", path: "/ui/", hdr: []string{"Cookie", uiCookieOf("nope")}, wantStatus: 401,
 			wantBody: "the token of the gtmd_token cookie is not one of this node&#39;s tokens"},

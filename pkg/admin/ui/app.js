@@ -296,11 +296,10 @@
     for (const m of [...state.members].sort((a, b) => a.id.localeCompare(b.id))) {
       const behind = (m.revision || 0) < newest;
       body.append(h('tr', { 'data-node': m.id, class: behind ? 'behind' : null },
-        h('th', { scope: 'row' }, m.id),
+        h('th', { scope: 'row', title: m.version ? 'gtmd ' + m.version : null }, m.id),
         h('td', {}, m.region || ''),
         h('td', {}, String(m.revision || 0), behind ? h('span', { class: 'chip s-unhealthy' }, 'behind') : null),
-        h('td', {}, m.last_seen ? h('span', { class: 'age', 'data-at': m.last_seen }, age(m.last_seen)) : '—'),
-        h('td', { class: 'muted' }, m.version || '')));
+        h('td', {}, m.last_seen ? h('span', { class: 'age', 'data-at': m.last_seen }, age(m.last_seen)) : '—')));
     }
     drawSummary(rows());
   }
