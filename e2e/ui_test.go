@@ -129,57 +129,37 @@ func TestStatusPage(t *testing.T) {
 
 	t.Run("drain from the page", func(t *testing.T) {
 		q := ask{name: uiAPI, qtype: dns.TypeA}
-		for _, n := range u.nodes {
-			if _, err := poll(uiWait, step, answerIs(n.dns, q, usAPI)); err != nil {
-				t.Fatalf("%s before the drain: %v", n.id, err)
-			}
-		}
+		u.answersEverywhere(t, "before the drain", q, usAPI)
 		b.click(t, `button[aria-label="Drain us-east of api.ui.test."]`)
-		b.waitFor(t, "the confirmation", `document.getElementById('drain-dialog').open`)
+		b.waitFor(t, "the confirmation", dialogOpen)
 		b.eval(t, `document.getElementById('drain-reason').value = 'e2e: maintenance from the status page'; ''`)
 		b.click(t, `#drain-confirm`)
-		b.waitFor(t, "the dialog closed and the row drained", `!document.getElementById('drain-dialog').open &&
+		b.waitFor(t, "the dialog closed and the row drained", `!`+dialogOpen+` &&
 			document.querySelector('#matrix-body tr[data-service="api.ui.test."][data-endpoint="us-east"]')?.dataset.status === 'drained'`)
-		for _, n := range u.nodes {
-			if _, err := poll(uiWait, step, answerIs(n.dns, q, euAPI)); err != nil {
-				t.Errorf("%s after the drain: %v", n.id, err)
-			}
-		}
+		u.answersEverywhere(t, "after the drain", q, euAPI)
 		b.click(t, `button[aria-label="Undrain us-east of api.ui.test."]`)
-		b.waitFor(t, "the confirmation", `document.getElementById('drain-dialog').open`)
+		b.waitFor(t, "the confirmation", dialogOpen)
 		b.click(t, `#drain-confirm`)
-		for _, n := range u.nodes {
-			if _, err := poll(uiWait, step, answerIs(n.dns, q, usAPI)); err != nil {
-				t.Errorf("%s after the undrain: %v", n.id, err)
-			}
-		}
+		u.answersEverywhere(t, "after the undrain", q, usAPI)
 
 		// A whole region: every service's endpoint there.
 		b.click(t, `button[aria-label="Drain region us-east"]`)
-		b.waitFor(t, "the confirmation", `document.getElementById('drain-dialog').open`)
+		b.waitFor(t, "the confirmation", dialogOpen)
 		// No reason, no drain: the dialog stays open.
 		b.click(t, `#drain-confirm`)
-		if open := b.eval(t, `String(document.getElementById('drain-dialog').open)`); open != "true" {
+		if open := b.eval(t, `String(`+dialogOpen+`)`); open != "true" {
 			t.Errorf("a drain without a reason closed the dialog")
 		}
 		b.eval(t, `document.getElementById('drain-reason').value = 'e2e: region maintenance'; ''`)
 		b.click(t, `#drain-confirm`)
 		b.waitFor(t, "us-east drained in both services", `document.querySelectorAll('#matrix-body tr[data-endpoint="us-east"][data-status="drained"]').length === 2 &&
 			document.querySelectorAll('#markers [data-endpoint="us-east"][data-status="drained"]').length === 2`)
-		for _, n := range u.nodes {
-			if _, err := poll(uiWait, step, answerIs(n.dns, q, euAPI)); err != nil {
-				t.Errorf("%s after the region drain: %v", n.id, err)
-			}
-		}
+		u.answersEverywhere(t, "after the region drain", q, euAPI)
 		b.shoot(t, "ui-drained.png")
 		b.click(t, `button[aria-label="Undrain region us-east"]`)
-		b.waitFor(t, "the confirmation", `document.getElementById('drain-dialog').open`)
+		b.waitFor(t, "the confirmation", dialogOpen)
 		b.click(t, `#drain-confirm`)
-		for _, n := range u.nodes {
-			if _, err := poll(uiWait, step, answerIs(n.dns, q, usAPI)); err != nil {
-				t.Errorf("%s after the region undrain: %v", n.id, err)
-			}
-		}
+		u.answersEverywhere(t, "after the region undrain", q, usAPI)
 	})
 
 	t.Run("phone width", func(t *testing.T) {
@@ -199,6 +179,23 @@ func TestStatusPage(t *testing.T) {
 	})
 
 	b.checkClean(t)
+}
+
+// dialogOpen is true while the drain dialog asks for a confirmation.
+const dialogOpen = `document.getElementById('drain-dialog').open`
+
+// answersEverywhere waits until every node answers q with want over DNS,
+// and fails the test when one does not.
+func (u *uiEnv) answersEverywhere(t *testing.T, when string, q ask, want string) {
+	t.Helper()
+	for _, n := range u.nodes {
+		if _, err := poll(uiWait, step, answerIs(n.dns, q, want)); err != nil {
+			t.Errorf("%s %s: %v", n.id, when, err)
+		}
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
 }
 
 // getJSON GETs url with the read token and decodes the JSON answer.
