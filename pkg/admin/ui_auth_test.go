@@ -221,6 +221,33 @@ func TestUIWithoutTokens(t *testing.T) {
 	}
 }
 
+// TestWriteFromAnotherOrigin: without tokens, the loopback API is all a
+// web page of another site needs to reach; a write its browser sends is
+// refused, while the CLI's and the page's own go through.
+func TestWriteFromAnotherOrigin(t *testing.T) {
+	srv := admintest.NewServer(t, admintest.New("n1", nil), admin.Options{})
+	override := "/v1/overrides/www.example.com./us-east"
+	for _, c := range []struct {
+		name       string
+		hdr        []string
+		wantStatus int
+	}{
+		{"the CLI", nil, 200},
+		{"the page", []string{"Origin", srv.URL, "Sec-Fetch-Site", "same-origin"}, 200},
+		{"another origin", []string{"Origin", "http://evil.example"}, 403},
+		{"another port", []string{"Origin", "http://127.0.0.1:1"}, 403},
+		{"another site, no Origin", []string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{"a sibling site", []string{"Origin", srv.URL, "Sec-Fetch-Site", "same-site"}, 403},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := uiCall(t, srv, "PUT", override, `{"state":"down"}`, append([]string{"Content-Type", "application/json"}, c.hdr...)...)
+			if got.status != c.wantStatus {
+				t.Errorf("%d, want %d: %s", got.status, c.wantStatus, got.body)
+			}
+		})
+	}
+}
+
 // TestUICookieExplainAllNodes: an explain of every node asked with the
 // cookie reaches the other members with its token, as a bearer token.
 func TestUICookieExplainAllNodes(t *testing.T) {
