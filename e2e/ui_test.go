@@ -364,18 +364,23 @@ func (b *browser) click(t *testing.T, sel string) {
 	}
 }
 
-// phone runs fn with the page 390 CSS px wide, as on a phone.
+// phone runs fn with the page 390 CSS px wide, as on a phone, once the
+// page has drawn its map for that width.
 func (b *browser) phone(t *testing.T, fn func()) {
 	t.Helper()
-	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+	b.resize(t, 390, 844)
+	defer b.resize(t, 1280, 800)
+	fn()
+}
+
+// resize sets the viewport and waits until the map's markers are drawn
+// for the map's new width.
+func (b *browser) resize(t *testing.T, width, height int64) {
+	t.Helper()
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(width, height)); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
-		if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-			t.Error(err)
-		}
-	}()
-	fn()
+	b.waitFor(t, "the map drawn for its width", `document.getElementById('markers').dataset.width === String(Math.round(document.getElementById('map').getBoundingClientRect().width))`)
 }
 
 // shootPage writes a screenshot of the whole page, 1280 px wide, to

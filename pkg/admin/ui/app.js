@@ -152,7 +152,8 @@
     // Markers keep about the same size on screen however wide the map
     // is drawn, so they stay visible and easy to tap on a phone.
     const width = $('map').getBoundingClientRect().width || 720;
-    const k = Math.min(3, Math.max(1, 720 / width));
+    const k = Math.min(3, Math.max(1, 800 / width));
+    g.dataset.width = String(Math.round(width));
     for (const group of at.values()) {
       const [gx, gy] = px(group[0].location.lon, group[0].location.lat);
       const ids = [...new Set(group.map((r) => r.id))];
