@@ -170,6 +170,19 @@ func TestStatusPage(t *testing.T) {
 		})
 	})
 
+	t.Run("the node restarts", func(t *testing.T) {
+		// The page's event stream breaks and comes back by itself. Its
+		// failed requests while the node is away are expected.
+		defer b.forgive(t, b.mark())
+		n1.proc.stop(5 * time.Second)
+		b.waitFor(t, "the page saying it lost the stream", `document.getElementById('conn-text').textContent !== 'live'`)
+		if err := n1.proc.start(); err != nil {
+			t.Fatal(err)
+		}
+		b.waitFor(t, "the stream live again and every row healthy", fmt.Sprintf(`document.getElementById('conn-text').textContent === 'live' &&
+			document.querySelectorAll('#matrix-body tr[data-status="healthy"]').length === %d`, endpoints))
+	})
+
 	t.Run("read token", func(t *testing.T) {
 		b.open(t, "/ui/?token="+uiReadTok)
 		b.waitFor(t, "the rows", fmt.Sprintf(`document.querySelectorAll('#matrix-body tr[data-status]').length === %d`, endpoints))
@@ -303,6 +316,25 @@ func (b *browser) checkClean(t *testing.T) {
 		}
 	}
 	t.Logf("the page made %d requests, %d outside its origin, and logged %d errors", len(b.requests), outside, len(b.errors))
+}
+
+// mark is how many errors the page has logged so far.
+func (b *browser) mark() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.errors)
+}
+
+// forgive drops the errors logged since mark, during an outage the test
+// caused, and logs them.
+func (b *browser) forgive(t *testing.T, mark int) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, e := range b.errors[mark:] {
+		t.Logf("during the outage the page logged: %s", e)
+	}
+	b.errors = b.errors[:mark]
 }
 
 func (b *browser) open(t *testing.T, path string) {
