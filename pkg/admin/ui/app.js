@@ -421,9 +421,11 @@
     const out = $('explain-output');
     const counts = new Map();
     for (const n of all.nodes) if (n.explanation) counts.set(answerKey(n.explanation), (counts.get(answerKey(n.explanation)) || 0) + 1);
+    // The answer most nodes give is taken as right, when more than half
+    // give it; otherwise every node is outlined, since none can be told
+    // right.
     let major = '';
-    let best = 0;
-    for (const [k, c] of counts) if (c > best) { major = k; best = c; }
+    for (const [k, c] of counts) if (c > all.nodes.length / 2) major = k;
     out.dataset.agree = String(!!all.agree);
     out.replaceChildren(
       h('p', { class: 'verdict ' + (all.agree ? 'ok' : 'bad') }, all.agree ? 'Every node gives the same answer.' : 'The nodes disagree: ' + (all.disagreement || '')),
