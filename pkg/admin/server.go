@@ -99,6 +99,8 @@ type server struct {
 	writeTimeout time.Duration
 	// counts are the metrics of refused requests (nil: none).
 	counts *Metrics
+	// crossOrigin refuses writes a browser sends from another origin.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns the API's handler. It reads opts.TokensFile, and fails when
@@ -116,6 +118,8 @@ func New(opts Options) (http.Handler, error) {
 		maxBody:   opts.MaxBodyBytes,
 		wait:      opts.WaitTimeout,
 		heartbeat: opts.Heartbeat,
+
+		crossOrigin: http.NewCrossOriginProtection(),
 	}
 	s.dnssec, _ = opts.Backend.(DNSSECBackend)
 	s.operator, _ = opts.Backend.(OperatorBackend)
@@ -217,7 +221,7 @@ func (s *server) dispatch(rts []Route) http.Handler {
 			return
 		}
 		if !isRead(rt.Method) {
-			if why := crossSite(r, requestInfoFrom(r.Context()).cookie); why != "" {
+			if why := crossSite(s.crossOrigin, r, requestInfoFrom(r.Context()).cookie); why != "" {
 				refuseAuth(w, http.StatusForbidden, why)
 				return
 			}
