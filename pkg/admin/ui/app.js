@@ -250,9 +250,11 @@
       if (canWrite) {
         const undo = r.status === 'drained' || r.status === 'forced';
         const fk = 'act|' + r.service + '|' + r.id;
+        // Clearing a force-up is the same call as an undrain.
+        const verb = r.status === 'forced' ? 'Release' : 'Undrain';
         action = h('td', { class: 'act' }, undo
-          ? h('button', { type: 'button', class: 'small-btn', 'data-focus-key': fk, 'aria-label': (byRegion ? 'Undrain region ' + byRegion + ' (' + r.id + ' of ' + r.service + ')' : 'Undrain ' + r.id + ' of ' + r.service),
-            onclick: () => confirmDrain(byRegion ? { region: byRegion, undo: true } : { service: r.service, endpoint: r.id, undo: true }) }, 'Undrain')
+          ? h('button', { type: 'button', class: 'small-btn', 'data-focus-key': fk, 'aria-label': (byRegion ? verb + ' region ' + byRegion + ' (' + r.id + ' of ' + r.service + ')' : verb + ' ' + r.id + ' of ' + r.service),
+            onclick: () => confirmDrain(byRegion ? { region: byRegion, undo: true, verb } : { service: r.service, endpoint: r.id, undo: true, verb }) }, verb)
           : h('button', { type: 'button', class: 'small-btn danger', 'data-focus-key': fk, 'aria-label': 'Drain ' + r.id + ' of ' + r.service,
             onclick: () => confirmDrain({ service: r.service, endpoint: r.id }) }, 'Drain'));
       }
@@ -291,6 +293,10 @@
 
   // ----- members -----
   function drawMembers() {
+    // Which node serves this page: the member whose admin URL it is.
+    const self = state.members.find((m) => (m.admin || '').replace(/\/$/, '') === location.origin);
+    $('via').textContent = self ? 'from ' + self.id : location.host;
+    document.title = 'gtmd status · ' + (self ? self.id : location.host);
     const body = $('members-body');
     body.replaceChildren();
     const newest = Math.max(0, ...state.members.map((m) => m.revision || 0));
@@ -469,11 +475,11 @@
   function confirmDrain(what) {
     pending = what;
     const dlg = $('drain-dialog');
-    const verb = what.undo ? 'Undrain' : 'Drain';
+    const verb = what.verb || (what.undo ? 'Undrain' : 'Drain');
     const target = what.region ? 'region ' + what.region + ' (every endpoint of it, in every service)' : 'endpoint ' + what.endpoint + ' of ' + what.service;
     $('drain-title').textContent = verb + (what.region ? ' region ' + what.region : ' ' + what.endpoint);
     $('drain-what').textContent = what.undo
-      ? 'Give ' + target + ' back to its health checks.'
+      ? 'Clear the operator\'s decision: ' + target + ' goes back to its health checks.'
       : 'Take ' + target + ' out of DNS answers until it is undrained.';
     $('drain-confirm').textContent = verb;
     $('drain-confirm').className = what.undo ? '' : 'danger';
