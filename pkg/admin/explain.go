@@ -64,7 +64,7 @@ func (s *server) getExplain(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "members", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.explainAll(r.Context(), eq, members, r.Header.Get("Authorization")))
+	writeJSON(w, http.StatusOK, s.explainAll(r.Context(), eq, members, peerAuth(r)))
 }
 
 // parseExplainQuery reads name, type, client and ecs; client defaults to

@@ -98,7 +98,7 @@ func (s *server) getFailover(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, "members", err)
 			return
 		}
-		s.failoverAll(r.Context(), fb, members, r.Header.Get("Authorization"))
+		s.failoverAll(r.Context(), fb, members, peerAuth(r))
 	}
 	writeJSON(w, http.StatusOK, fb)
 }

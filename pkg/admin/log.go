@@ -12,6 +12,11 @@ type requestInfo struct {
 	// token is the name of the token the request presented; the token
 	// itself is never kept.
 	token string
+	// cookie is true when the token came in the status page's cookie
+	// rather than an Authorization header.
+	cookie bool
+	// role is the role the request was authenticated with.
+	role string
 }
 
 type requestInfoKey struct{}

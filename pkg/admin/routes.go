@@ -18,6 +18,9 @@ type Route struct {
 	// Write is true for calls that change the cluster: they need a token
 	// with the write role.
 	Write bool
+	// Page is true for the status page: it takes ?token= to set its
+	// cookie, and answers refusals in HTML.
+	Page bool
 
 	handle func(*server, http.ResponseWriter, *http.Request)
 }
@@ -27,6 +30,7 @@ var routes = []Route{
 	{Method: http.MethodGet, Path: "/healthz", handle: (*server).healthz},
 	{Method: http.MethodGet, Path: "/readyz", handle: (*server).readyz},
 	{Method: http.MethodGet, Path: "/metrics", handle: (*server).metrics},
+	{Method: http.MethodGet, Path: uiPath, Auth: true, Page: true, handle: (*server).getUI},
 
 	{Method: http.MethodGet, Path: "/v1/config", Auth: true, handle: (*server).getConfig},
 	{Method: http.MethodPut, Path: "/v1/config", Auth: true, Write: true, handle: (*server).putConfig},

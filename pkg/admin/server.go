@@ -99,6 +99,8 @@ type server struct {
 	writeTimeout time.Duration
 	// counts are the metrics of refused requests (nil: none).
 	counts *Metrics
+	// crossOrigin refuses writes a browser sends from another origin.
+	crossOrigin *http.CrossOriginProtection
 }
 
 // New returns the API's handler. It reads opts.TokensFile, and fails when
@@ -116,6 +118,8 @@ func New(opts Options) (http.Handler, error) {
 		maxBody:   opts.MaxBodyBytes,
 		wait:      opts.WaitTimeout,
 		heartbeat: opts.Heartbeat,
+
+		crossOrigin: http.NewCrossOriginProtection(),
 	}
 	s.dnssec, _ = opts.Backend.(DNSSECBackend)
 	s.operator, _ = opts.Backend.(OperatorBackend)
@@ -183,11 +187,21 @@ func (s *server) dispatch(rts []Route) http.Handler {
 	slices.Sort(allow)
 	allowHeader := strings.Join(allow, ", ")
 	auth := rts[0].Auth || (s.metricsAuth && rts[0].Path == "/metrics")
+	page := rts[0].Page
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if page && isRead(r.Method) && r.URL.Query().Has("token") {
+			s.exchangeToken(w, r)
+			return
+		}
 		role := ""
 		if auth {
-			var ok bool
-			if role, ok = s.authenticate(w, r); !ok {
+			var ref *refusal
+			if role, ref = s.check(r); ref != nil {
+				if page {
+					ref.writeHTML(w)
+				} else {
+					ref.writeJSON(w)
+				}
 				return
 			}
 		}
@@ -205,6 +219,12 @@ func (s *server) dispatch(rts []Route) http.Handler {
 		if rt.Write && s.tokens != nil && role != RoleWrite {
 			refuseAuth(w, http.StatusForbidden, fmt.Sprintf("%s %s changes the cluster and needs a token with the write role; token %s has the %s role", rt.Method, rt.Path, requestInfoFrom(r.Context()).token, role))
 			return
+		}
+		if !isRead(rt.Method) {
+			if why := crossSite(s.crossOrigin, r, requestInfoFrom(r.Context()).cookie); why != "" {
+				refuseAuth(w, http.StatusForbidden, why)
+				return
+			}
 		}
 		release, ok := s.admitRequest(w, r)
 		if !ok {
@@ -227,42 +247,6 @@ func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeError(w, http.StatusNotFound, "no such call: "+r.Method+" "+r.URL.Path)
-}
-
-// authenticate checks the bearer token when the API has tokens, and
-// returns its role. It answers 401 itself.
-func (s *server) authenticate(w http.ResponseWriter, r *http.Request) (role string, ok bool) {
-	if s.tokens == nil {
-		// Without tokens only the loopback listener guards the API; a web
-		// page that rebinds its own name to 127.0.0.1 would get through
-		// it, so the Host a browser sends must be a loopback one too.
-		if !loopbackHost(r.Host) {
-			refuseAuth(w, http.StatusForbidden, fmt.Sprintf("Host %q is not a loopback address: without a tokens file the API answers only requests addressed to 127.0.0.1, ::1 or localhost", r.Host))
-			return "", false
-		}
-		return RoleWrite, true
-	}
-	h := r.Header.Get("Authorization")
-	if h == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd"`)
-		refuseAuth(w, http.StatusUnauthorized, "this call needs a token: send Authorization: Bearer TOKEN")
-		return "", false
-	}
-	scheme, token, found := strings.Cut(h, " ")
-	token = strings.TrimSpace(token)
-	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd", error="invalid_request"`)
-		refuseAuth(w, http.StatusUnauthorized, "the Authorization header must be Bearer TOKEN")
-		return "", false
-	}
-	name, role, ok := s.tokens.lookup(token)
-	if !ok {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="gtmd", error="invalid_token"`)
-		refuseAuth(w, http.StatusUnauthorized, "the token is not one of this node's tokens")
-		return "", false
-	}
-	requestInfoFrom(r.Context()).token = name
-	return role, true
 }
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
