@@ -87,7 +87,11 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 		fmt.Fprintln(w, "endpoints:")
 		tw = newTable(w)
 		for _, e := range ex.Endpoints {
-			fmt.Fprintf(tw, "  %s\t%s\n", e.ID, healthWord(e.Healthy))
+			if e.Reason == "" {
+				fmt.Fprintf(tw, "  %s\t%s\n", e.ID, healthWord(e.Healthy))
+				continue
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.ID, healthWord(e.Healthy), cell(e.Reason))
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -154,4 +154,7 @@ type ExplainClient struct {
 type ExplainEndpoint struct {
 	ID      string `json:"id"`
 	Healthy bool   `json:"healthy"`
+	// Reason is why the endpoint has its health on this node: its check's
+	// verdict, or the operator's override (a drain) that decided it.
+	Reason string `json:"reason,omitempty"`
 }

@@ -323,7 +323,7 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 		Node: b.n.id, Name: dns.Fqdn(q.Name), Type: dns.TypeToString[q.QType],
 		Rcode: dns.RcodeToString[ex.Response.Rcode], Answer: []string{},
 		Scope: ex.Scope, Service: ex.Service, Trace: ex.Trace,
-		Client: admin.ExplainClient{Address: q.Client.String(), Subnet: ex.Client.Addr.String(), Located: ex.Client.HasLoc},
+		Client: admin.ExplainClient{Address: q.Client.String(), Located: ex.Client.HasLoc},
 	}
 	if ex.Client.Addr.IsValid() {
 		out.Client.Subnet = ex.Client.Addr.String() + "/" + strconv.Itoa(ex.Client.Bits)
@@ -341,9 +341,12 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 	for _, rr := range ex.Response.Ns {
 		out.Authority = append(out.Authority, rr.String())
 	}
+	b.n.mu.Lock()
 	for _, e := range ex.Endpoints {
-		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy})
+		reason := b.n.endpoints[health.EndpointKey{Service: ex.Service, Endpoint: e.ID}].reason
+		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy, Reason: reason})
 	}
+	b.n.mu.Unlock()
 	out.DNSSEC = explainSigning(ex.Signing)
 	return out, nil
 }

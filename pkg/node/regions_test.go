@@ -143,6 +143,23 @@ func TestRegionDrainAcrossNodes(t *testing.T) {
 		}
 	}
 
+	// Explain says why an endpoint is out: the drain, not a failed check.
+	var ex admin.Explanation
+	if code := tokenAPI(t, "viewer-secret", "GET", nodes[0].adminBase()+"/v1/explain?name=www.gtm.test.&type=A&client=192.0.2.9", "", &ex); code != 200 {
+		t.Fatalf("explain: %d", code)
+	}
+	if len(ex.Endpoints) != 2 {
+		t.Errorf("explain lists %d endpoints, want 2", len(ex.Endpoints))
+	}
+	for _, e := range ex.Endpoints {
+		if (e.ID == "us-east") != strings.Contains(e.Reason, "region us-east: maintenance") {
+			t.Errorf("explain: endpoint %s healthy %v, reason %q", e.ID, e.Healthy, e.Reason)
+		}
+	}
+	if ex.Client.Subnet == "invalid IP" {
+		t.Errorf("explain: client subnet %q", ex.Client.Subnet)
+	}
+
 	// The most specific decision wins: an endpoint forced up serves
 	// though its region is drained, and follows the region again once
 	// its own override is cleared.
