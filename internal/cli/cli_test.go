@@ -281,8 +281,10 @@ func TestCLIRegionsAndAudit(t *testing.T) {
 		{[]string{"drain", "--region", "us-east", "--reason", "maintenance"}, 0, "region us-east drained: every node leaves it out of its answers", "", "down"},
 		{[]string{"force-up", "--region=us-east", "-o", "json"}, 0, `"state": "up"`, "", "up"},
 		{[]string{"undrain", "--region", "us-east", "--reason", "done"}, 0, "undrained region us-east", "", ""},
-		{[]string{"undrain", "--region", "us-east"}, 1, "", "gtmd undrain: region us-east has no override: not found", ""},
-		{[]string{"drain", "--region", "mars"}, 1, "", "gtmd drain: no endpoint has region mars: not found", ""},
+		{[]string{"undrain", "--region", "us-east"}, 0, "region us-east had no override, nothing to undrain", "", ""},
+		{[]string{"undrain", "--region", "us-east", "-o", "json"}, 0, `"no_override": true`, "", ""},
+		{[]string{"drain", "--region", "mars"}, 1, "", "gtmd drain: no endpoint has region mars; the document's regions are eu-west, us-east: not found", ""},
+		{[]string{"undrain", "--region", "mars"}, 1, "", "gtmd undrain: no endpoint has region mars; the document's regions are eu-west, us-east: not found", ""},
 		{[]string{"drain", "--region", "us-east", "www.example.com", "us-east"}, 2, "", "want --region REGION without SERVICE ENDPOINT", ""},
 		{[]string{"force-up", "www.example.com"}, 2, "", "want SERVICE ENDPOINT or --region REGION", ""},
 	} {
