@@ -164,7 +164,7 @@ type compose struct {
 		Build       any               `yaml:"build"`
 		Command     []string          `yaml:"command"`
 		Environment map[string]string `yaml:"environment"`
-		Networks map[string]struct {
+		Networks    map[string]struct {
 			IPv4 string `yaml:"ipv4_address"`
 		} `yaml:"networks"`
 	} `yaml:"services"`
