@@ -12,13 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -75,7 +75,7 @@ func TestTwoRegionsRunLocal(t *testing.T) {
 	// Its own process group: whatever the script leaves behind can be
 	// found, and is killed when the test ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := &lockedBuffer{}
+	out := &testlog.Buffer{}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +90,7 @@ func TestTwoRegionsRunLocal(t *testing.T) {
 		sc := bufio.NewScanner(stdout)
 		seen := false
 		for sc.Scan() {
-			out.WriteString(sc.Text() + "\n")
+			fmt.Fprintln(out, sc.Text())
 			if !seen && strings.HasPrefix(sc.Text(), "ready:") {
 				seen = true
 				close(readyc)
@@ -267,28 +267,4 @@ func logTails(dir string) string {
 		fmt.Fprintf(&b, "\n--- %s (last lines)\n%s\n", filepath.Base(f), strings.Join(lines[max(0, len(lines)-15):], "\n"))
 	}
 	return b.String()
-}
-
-// lockedBuffer collects the script's output from two goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) WriteString(s string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.b.WriteString(s)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

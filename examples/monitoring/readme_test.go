@@ -18,18 +18,7 @@ func TestREADMEMatchesDashboard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d struct {
-		Panels []struct {
-			Type  string `json:"type"`
-			Title string `json:"title"`
-		} `json:"panels"`
-		Templating struct {
-			List []struct {
-				Name  string `json:"name"`
-				Label string `json:"label"`
-			} `json:"list"`
-		} `json:"templating"`
-	}
+	var d dashboard
 	if err := json.Unmarshal(src, &d); err != nil {
 		t.Fatal(err)
 	}
