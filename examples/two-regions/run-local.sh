@@ -60,10 +60,14 @@ fi
 chmod 755 "$dir" # Unbound reads its files here
 
 # Every process started, by pid, stopped in reverse order on exit.
-pids=() names=()
+pids=() names=() sleeper=
 cleanup() {
 	local i pid
 	trap - EXIT INT TERM
+	if [ -n "$sleeper" ]; then
+		kill "$sleeper" 2>/dev/null || true
+		wait "$sleeper" 2>/dev/null || true
+	fi
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		pid=${pids[i]}
 		kill -TERM "$pid" 2>/dev/null || continue
@@ -277,7 +281,9 @@ and 198.18.128.0/24 in Frankfurt, DE):
 Ctrl-C stops everything.
 EOF
 
+# Waiting in the background, so that a signal is handled at once.
 while :; do
 	sleep 1 &
-	wait $! || true
+	sleeper=$!
+	wait "$sleeper" || true
 done
