@@ -120,3 +120,23 @@ func tableRows(text string) [][]string {
 	}
 	return rows
 }
+
+// TestREADMEListsEveryMetric: the README's table of metrics names every
+// metric of the exported list, and no other, so that a metric a panel or
+// an alert uses is explained there.
+func TestREADMEListsEveryMetric(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, cells := range tableRows(sectionOf(string(readme), "## Metrics")) {
+		listed = append(listed, strings.Trim(cells[0], "`"))
+	}
+	want := slices.Clone(exported)
+	slices.Sort(want)
+	slices.Sort(listed)
+	if !slices.Equal(listed, want) {
+		t.Errorf("README.md's metrics\n%s\nthe exported list (monitoring_test.go)\n%s", strings.Join(listed, "\n"), strings.Join(want, "\n"))
+	}
+}
