@@ -149,6 +149,7 @@ type dashboard struct {
 	Templating struct {
 		List []struct {
 			Name       string `json:"name"`
+			Label      string `json:"label"`
 			Definition string `json:"definition"`
 		} `json:"list"`
 	} `json:"templating"`

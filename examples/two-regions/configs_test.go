@@ -9,12 +9,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/gtmd/gtmd/geo/testdb"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -158,9 +161,10 @@ func TestReadmeDelegation(t *testing.T) {
 // compose is what the test reads of docker-compose.yml.
 type compose struct {
 	Services map[string]struct {
-		Build    any      `yaml:"build"`
-		Command  []string `yaml:"command"`
-		Networks map[string]struct {
+		Build       any               `yaml:"build"`
+		Command     []string          `yaml:"command"`
+		Environment map[string]string `yaml:"environment"`
+		Networks    map[string]struct {
 			IPv4 string `yaml:"ipv4_address"`
 		} `yaml:"networks"`
 	} `yaml:"services"`
@@ -202,6 +206,9 @@ func TestCompose(t *testing.T) {
 		}
 		file := filepath.Base(s.Command[i+1])
 		n := loadNode(t, file)
+		if want := "http://" + n.Admin.Listen; s.Environment["GTMD_ADMIN"] != want {
+			t.Errorf("service %s: GTMD_ADMIN %q, want %q (its admin.listen), so that gtmd's commands reach it", name, s.Environment["GTMD_ADMIN"], want)
+		}
 		ip := netip.MustParseAddrPort(n.DNS.Listen[0]).Addr().String()
 		if addrs[ip] != name {
 			t.Errorf("service %s runs %s, whose address %s is service %q's", name, file, ip, addrs[ip])
@@ -227,5 +234,64 @@ func TestCompose(t *testing.T) {
 		if addrs[u.Hostname()] == "" {
 			t.Errorf("check %s asks %s, which no service of docker-compose.yml has", ch.Name, ch.URL)
 		}
+	}
+}
+
+// TestNodesShareNoPlace: each node file has an admin port and a data
+// directory of its own, so that the three can run on one machine (as
+// run-local.sh runs them) without taking each other's.
+func TestNodesShareNoPlace(t *testing.T) {
+	admins, dirs := map[string]string{}, map[string]string{}
+	for _, f := range nodeFiles {
+		n := loadNode(t, f)
+		ap, err := netip.ParseAddrPort(n.Admin.Listen)
+		if err != nil {
+			t.Fatalf("%s: admin.listen %q: %v", f, n.Admin.Listen, err)
+		}
+		if prev, ok := admins[strconv.Itoa(int(ap.Port()))]; ok {
+			t.Errorf("%s: admin port %d is %s's too", f, ap.Port(), prev)
+		}
+		admins[strconv.Itoa(int(ap.Port()))] = f
+		if prev, ok := dirs[n.DataDir]; ok {
+			t.Errorf("%s: data_dir %s is %s's too", f, n.DataDir, prev)
+		}
+		dirs[n.DataDir] = f
+	}
+}
+
+// subnetRE finds the client subnets of the example's commands: dig's
+// +subnet= and gtmd explain's --ecs.
+var subnetRE = regexp.MustCompile(`(?:\+subnet=|--ecs )([0-9a-f.:]+/[0-9]+)`)
+
+// TestClientSubnetsArePlaced: every client subnet the README and
+// run-local.sh ask with is one the repository's test database places, so
+// that the answers they promise are the ones a run with it gives.
+func TestClientSubnetsArePlaced(t *testing.T) {
+	found := 0
+	for _, f := range []string{"README.md", "run-local.sh", "docker-compose.yml"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range subnetRE.FindAllStringSubmatch(string(b), -1) {
+			found++
+			p, err := netip.ParsePrefix(m[1])
+			if err != nil {
+				t.Errorf("%s: %q is not a subnet", f, m[1])
+				continue
+			}
+			placed := false
+			for _, n := range testdb.Networks() {
+				if n.Prefix.Overlaps(p) && n.Prefix.Bits() <= p.Bits() && n.Country != "" {
+					placed = true
+				}
+			}
+			if !placed {
+				t.Errorf("%s: %s is not placed by the test database (geo/testdb): explain would say no location", f, p)
+			}
+		}
+	}
+	if found == 0 {
+		t.Fatal("no client subnet found in the example's commands")
 	}
 }

@@ -281,8 +281,10 @@ func TestCLIRegionsAndAudit(t *testing.T) {
 		{[]string{"drain", "--region", "us-east", "--reason", "maintenance"}, 0, "region us-east drained: every node leaves it out of its answers", "", "down"},
 		{[]string{"force-up", "--region=us-east", "-o", "json"}, 0, `"state": "up"`, "", "up"},
 		{[]string{"undrain", "--region", "us-east", "--reason", "done"}, 0, "undrained region us-east", "", ""},
-		{[]string{"undrain", "--region", "us-east"}, 1, "", "gtmd undrain: region us-east has no override: not found", ""},
-		{[]string{"drain", "--region", "mars"}, 1, "", "gtmd drain: no endpoint has region mars: not found", ""},
+		{[]string{"undrain", "--region", "us-east"}, 0, "region us-east had no override, nothing to undrain", "", ""},
+		{[]string{"undrain", "--region", "us-east", "-o", "json"}, 0, `"no_override": true`, "", ""},
+		{[]string{"drain", "--region", "mars"}, 1, "", "gtmd drain: no endpoint has region mars; the document's regions are eu-west, us-east: not found", ""},
+		{[]string{"undrain", "--region", "mars"}, 1, "", "gtmd undrain: no endpoint has region mars; the document's regions are eu-west, us-east: not found", ""},
 		{[]string{"drain", "--region", "us-east", "www.example.com", "us-east"}, 2, "", "want --region REGION without SERVICE ENDPOINT", ""},
 		{[]string{"force-up", "www.example.com"}, 2, "", "want SERVICE ENDPOINT or --region REGION", ""},
 	} {
@@ -357,6 +359,52 @@ func TestCLIExplain(t *testing.T) {
 	r = cli(t, env, "explain", "www.example.com", "--all-nodes")
 	r.want(t, 1, "n3    NOERROR  failover: priority 2  203.0.113.10\nagree: NO: n1 answers", "gtmd explain: the nodes disagree: n1 answers")
 	cli(t, env, "explain", "--all-nodes", "-o", "json", "www.example.com").want(t, 1, `"agree": false`, "the nodes disagree")
+}
+
+// TestCLIExplainUnanswered: nodes that refuse the token or cannot be
+// reached are listed as such and do not make the nodes disagree; the
+// exit code is 1 only when the nodes that answered differ.
+func TestCLIExplainUnanswered(t *testing.T) {
+	dir := t.TempDir()
+	tokens := writeFile(t, dir, "tokens", "viewer read "+admin.HashToken("read-token")+"\n")
+	otherTokens := writeFile(t, dir, "other", "viewer read "+admin.HashToken("another-token")+"\n")
+	env := map[string]string{EnvTokenFile: writeFile(t, dir, "token", "read-token\n")}
+
+	b2 := admintest.New("n2", nil)
+	s2 := admintest.NewServer(t, b2, admin.Options{TokensFile: tokens})
+	s3 := admintest.NewServer(t, admintest.New("n3", nil), admin.Options{TokensFile: otherTokens})
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	peers, err := admin.NewPeers([]string{s2.URL, s3.URL, gone.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := admintest.New("n1", nil)
+	env[EnvAdmin] = admintest.NewServer(t, b, admin.Options{TokensFile: tokens, Peers: peers}).URL
+	b.AddMember(member.Member{ID: "n2", Admin: s2.URL})
+	b.AddMember(member.Member{ID: "n3", Admin: s3.URL})
+	b.AddMember(member.Member{ID: "n4", Admin: gone.URL})
+
+	r := cli(t, env, "explain", "www.example.com", "--all-nodes")
+	r.want(t, 0, "n3    -        -                     unauthorized: 401 Unauthorized: ", "")
+	for _, want := range []string{"\nn4    -        -                     unreachable: ", "\nagree: yes, among the 2 of 4 nodes that answered\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	var all admin.ExplainAll
+	r = cli(t, env, "explain", "www.example.com", "--all-nodes", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &all); err != nil || r.code != 0 || !all.Agree || all.Answered != 2 ||
+		all.Nodes[2].Status != admin.PeerUnauthorized || all.Nodes[3].Status != admin.PeerUnreachable {
+		t.Errorf("-o json: exit %d, %v\n%s", r.code, err, r.stdout)
+	}
+
+	// The two that answer now differ: that is a disagreement, whatever
+	// the others.
+	if err := b2.SetOverride(t.Context(), "www.example.com.", "us-east", health.Override{State: "down"}); err != nil {
+		t.Fatal(err)
+	}
+	cli(t, env, "explain", "www.example.com", "--all-nodes").want(t, 1, "agree: NO: n1 answers", "gtmd explain: the nodes disagree: n1 answers")
 }
 
 func TestCLITokens(t *testing.T) {
@@ -484,8 +532,8 @@ func TestCLIJSONIsTheAPIs(t *testing.T) {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s: %s %v", tc.path, resp.Status, err)
 		}
-		// explain --all-nodes exits 1 here, n2 having no admin API to
-		// ask, and prints the answer all the same.
+		// explain --all-nodes lists n2, which has no admin API to ask,
+		// as not asked.
 		r := cli(t, env, append(tc.args, "-o", "json")...)
 		if r.code == ExitUsage || r.stdout != string(want) {
 			t.Errorf("%s -o json: exit %d, printed\n%s\nthe API answers\n%s", tc.args, r.code, r.stdout, want)

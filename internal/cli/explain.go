@@ -10,7 +10,7 @@ import (
 func explainFlags(fs *flag.FlagSet, r *run) {
 	fs.StringVar(&r.client, "client", "", "the client's address (default: this machine's, as the node sees it)")
 	fs.StringVar(&r.ecs, "ecs", "", "an EDNS Client Subnet, such as 198.51.100.0/24")
-	fs.BoolVar(&r.allNodes, "all-nodes", false, "ask every node and say whether they agree (exit 1 when they do not)")
+	fs.BoolVar(&r.allNodes, "all-nodes", false, "ask every node and say whether those that answer agree (exit 1 when they do not; a node that is unreachable or refuses the token is listed, not counted)")
 }
 
 // runExplain shows one node's answer, or with --all-nodes every node's,

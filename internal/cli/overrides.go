@@ -71,6 +71,11 @@ func undrainRegion(r *run, args []string) error {
 	if r.output == "json" {
 		return r.writeJSON(res)
 	}
+	if res.NoOverride {
+		// What undrain is for already holds: no failure.
+		fmt.Fprintf(r.stdout, "region %s had no override, nothing to undrain: its endpoints follow their checks (or their own overrides)\n", res.Region)
+		return nil
+	}
 	fmt.Fprintf(r.stdout, "undrained region %s: its endpoints follow their checks (or their own overrides) again\n", res.Region)
 	return nil
 }

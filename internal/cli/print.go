@@ -113,7 +113,12 @@ func printExplainAll(w io.Writer, all *admin.ExplainAll) error {
 	fmt.Fprintln(tw, "NODE\tRCODE\tRULE\tANSWER")
 	for _, n := range all.Nodes {
 		if n.Explanation == nil {
-			fmt.Fprintf(tw, "%s\t-\t-\terror: %s\n", n.Node, cell(n.Error))
+			msg := n.Error
+			if n.Status == admin.PeerFailed || n.Status == "" {
+				// The other statuses' messages say which they are.
+				msg = "error: " + msg
+			}
+			fmt.Fprintf(tw, "%s\t-\t-\t%s\n", n.Node, cell(msg))
 			continue
 		}
 		ex := n.Explanation
@@ -126,7 +131,9 @@ func printExplainAll(w io.Writer, all *admin.ExplainAll) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if all.Agree {
+	if all.Agree && all.Answered < len(all.Nodes) {
+		fmt.Fprintf(w, "agree: yes, among the %d of %d nodes that answered\n", all.Answered, len(all.Nodes))
+	} else if all.Agree {
 		fmt.Fprintln(w, "agree: yes")
 	} else {
 		fmt.Fprintf(w, "agree: NO: %s\n", all.Disagreement)

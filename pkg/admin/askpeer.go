@@ -14,17 +14,18 @@ import (
 // if it is a peer (see Peers), with the caller's credentials, and decodes
 // its JSON answer into out. A member entry anyone with access to the
 // store could have written is sent nothing: the error says why it was not
-// asked, or what failed; what is names the answer expected.
+// asked, or what failed, and carries the PeerStatus it counts as (see
+// peerStatusOf); what names the answer expected.
 func (s *server) askPeer(ctx context.Context, adminURL, pathQuery, auth, what string, out any) error {
 	if adminURL == "" {
-		return errors.New("the member publishes no admin address")
+		return peerErr(PeerNotAsked, errors.New("not asked: the member publishes no admin address"))
 	}
 	base, err := peerOrigin(adminURL)
 	if err != nil {
-		return errors.New("not asked: its admin address " + err.Error())
+		return peerErr(PeerNotAsked, errors.New("not asked: its admin address "+err.Error()))
 	}
 	if s.peers == nil {
-		return fmt.Errorf("not asked: %s is %v", adminURL, errNotPeer)
+		return peerErr(PeerNotAsked, fmt.Errorf("not asked: %s is %v", adminURL, errNotPeer))
 	}
 	// The request goes to the origin that was checked, not to the text
 	// the member wrote.
@@ -33,7 +34,7 @@ func (s *server) askPeer(ctx context.Context, adminURL, pathQuery, auth, what st
 		return err
 	}
 	if err := s.peers.admit(req.URL); err != nil {
-		return fmt.Errorf("not asked: %s is %v", adminURL, err)
+		return peerErr(PeerNotAsked, fmt.Errorf("not asked: %s is %v", adminURL, err))
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
@@ -42,27 +43,28 @@ func (s *server) askPeer(ctx context.Context, adminURL, pathQuery, auth, what st
 	resp, err := s.client.Do(req)
 	if err != nil {
 		if cve := (*tls.CertificateVerificationError)(nil); errors.As(err, &cve) {
-			return fmt.Errorf("not asked: the certificate of %s does not verify against admin.peer_ca: %v", adminURL, cve.Err)
+			return peerErr(PeerNotAsked, fmt.Errorf("not asked: the certificate of %s does not verify against admin.peer_ca: %v", adminURL, cve.Err))
 		}
-		return err
+		return unreachable(err)
 	}
 	defer resp.Body.Close()
 	if loc := resp.Header.Get("Location"); resp.StatusCode/100 == 3 {
-		return fmt.Errorf("%s to %q: not followed, as the token goes to admin.peers only", resp.Status, loc)
+		return peerErr(PeerFailed, fmt.Errorf("%s to %q: not followed, as the token goes to admin.peers only", resp.Status, loc))
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, s.maxBody))
 	if err != nil {
-		return errors.New("reading the answer: " + err.Error())
+		return unreachable(fmt.Errorf("reading the answer: %w", err))
 	}
 	if resp.StatusCode != http.StatusOK {
+		msg := resp.Status
 		var e ErrorBody
 		if json.Unmarshal(body, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s: %s", resp.Status, e.Error)
+			msg += ": " + e.Error
 		}
-		return errors.New(resp.Status)
+		return refusedBy(resp.StatusCode, msg)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("the answer is not %s: %v", what, err)
+		return peerErr(PeerFailed, fmt.Errorf("the answer is not %s: %v", what, err))
 	}
 	return nil
 }
@@ -73,7 +75,7 @@ func (s *server) askPeer(ctx context.Context, adminURL, pathQuery, auth, what st
 // caller runs next to.
 func answeredAs(adminURL, want, got string) error {
 	if got != "" && got != want {
-		return fmt.Errorf("%s answered as node %q: the member's admin address does not reach it from here", adminURL, got)
+		return peerErr(PeerFailed, fmt.Errorf("%s answered as node %q: the member's admin address does not reach it from here", adminURL, got))
 	}
 	return nil
 }

@@ -57,9 +57,9 @@ var (
 	ErrNotFound         = errors.New("not found")
 	ErrNotExternal      = errors.New("the check is not of type external")
 	ErrUnavailable      = errors.New("the store is unreachable")
-	// ErrNoOverride is clearing the override of an endpoint that has
-	// none: nothing to do, which is no failure.
-	ErrNoOverride = errors.New("the endpoint has no override")
+	// ErrNoOverride is clearing the override of an endpoint or a region
+	// that has none: nothing to do, which is no failure.
+	ErrNoOverride = errors.New("no override to clear")
 	// ErrUnchanged is an apply of the document already stored: not a
 	// failure, but nothing was written.
 	ErrUnchanged = errors.New("the document is the one stored")

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -29,4 +30,26 @@ func FindEndpoint(doc *config.Traffic, service, endpoint string) (config.Endpoin
 		return config.Endpoint{}, fmt.Errorf("service %s has no endpoint %s; its endpoints are %s: %w", service, endpoint, strings.Join(ids, ", "), ErrNotFound)
 	}
 	return config.Endpoint{}, fmt.Errorf("no service %s: %w", service, ErrNotFound)
+}
+
+// FindRegion checks that some endpoint of doc has region (its region
+// field, or its id). When none has, the ErrNotFound it returns names the
+// regions the document defines, so that an operator who mistyped one
+// sees the right names without another call.
+func FindRegion(doc *config.Traffic, region string) error {
+	if doc == nil {
+		return fmt.Errorf("no endpoint has region %s: no traffic document is served: %w", region, ErrNotFound)
+	}
+	var regions []string
+	for _, s := range doc.Services {
+		for i := range s.Endpoints {
+			r := s.Endpoints[i].RegionName()
+			if r == region {
+				return nil
+			}
+			regions = append(regions, r)
+		}
+	}
+	slices.Sort(regions)
+	return fmt.Errorf("no endpoint has region %s; the document's regions are %s: %w", region, strings.Join(slices.Compact(regions), ", "), ErrNotFound)
 }

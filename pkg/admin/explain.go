@@ -19,21 +19,29 @@ import (
 // ExplainAll is the answer to GET /v1/explain?all_nodes=1: every member's
 // explanation of the same query from the same client.
 type ExplainAll struct {
-	// Agree is true when every node answered, with the same rcode and
-	// the same records (as sets). Where the answer was drawn at random
-	// (Trace.Random: weighted, multivalue), records may differ by design,
-	// so the nodes must agree on the rule and on which endpoints are
-	// healthy instead.
+	// Agree is true when the nodes that answered (at least one) gave the
+	// same rcode and the same records (as sets). Where the answer was
+	// drawn at random (Trace.Random: weighted, multivalue), records may
+	// differ by design, so the nodes must agree on the rule and on which
+	// endpoints are healthy instead. A node that gave no answer (see
+	// NodeExplanation.Status) is listed, not counted either way: an
+	// unreachable node or a refused token says nothing about answers.
 	Agree bool `json:"agree"`
 	// Disagreement says what differs, when Agree is false.
-	Disagreement string            `json:"disagreement,omitempty"`
-	Nodes        []NodeExplanation `json:"nodes"`
+	Disagreement string `json:"disagreement,omitempty"`
+	// Answered is how many of Nodes answered.
+	Answered int               `json:"answered"`
+	Nodes    []NodeExplanation `json:"nodes"`
 }
 
 // NodeExplanation is one member's explanation, or why it gave none.
 type NodeExplanation struct {
-	Node        string       `json:"node"`
-	Admin       string       `json:"admin,omitempty"`
+	Node  string `json:"node"`
+	Admin string `json:"admin,omitempty"`
+	// Status says whether the node answered, and why not when it did
+	// not; Error then says more, starting with "unreachable: ",
+	// "unauthorized: " or "not asked: " for those statuses.
+	Status      PeerStatus   `json:"status"`
 	Explanation *Explanation `json:"explanation,omitempty"`
 	Error       string       `json:"error,omitempty"`
 }
@@ -164,16 +172,22 @@ func (s *server) explainAll(ctx context.Context, eq ExplainQuery, members []memb
 		nodes = append([]NodeExplanation{n}, nodes...)
 	}
 	agree, why := agreement(nodes)
-	return ExplainAll{Agree: agree, Disagreement: why, Nodes: nodes}
+	answered := 0
+	for _, n := range nodes {
+		if n.Status == PeerAnswered {
+			answered++
+		}
+	}
+	return ExplainAll{Agree: agree, Disagreement: why, Answered: answered, Nodes: nodes}
 }
 
 func (s *server) explainLocal(ctx context.Context, eq ExplainQuery, n *NodeExplanation) {
 	ex, err := s.backend.Explain(ctx, eq)
 	if err != nil {
-		n.Error = err.Error()
+		n.Status, n.Error = PeerFailed, err.Error()
 		return
 	}
-	n.Explanation = ex
+	n.Status, n.Explanation = PeerAnswered, ex
 	if n.Node == "" {
 		n.Node = ex.Node
 	}
@@ -191,26 +205,23 @@ func (s *server) explainRemote(ctx context.Context, eq ExplainQuery, auth string
 		v.Set("ecs", eq.ECS.String())
 	}
 	var ex Explanation
-	if err := s.askPeer(ctx, n.Admin, "/v1/explain?"+v.Encode(), auth, "an explanation", &ex); err != nil {
-		n.Error = err.Error()
-		return
+	err := s.askPeer(ctx, n.Admin, "/v1/explain?"+v.Encode(), auth, "an explanation", &ex)
+	if err == nil {
+		err = answeredAs(n.Admin, n.Node, ex.Node)
 	}
-	if err := answeredAs(n.Admin, n.Node, ex.Node); err != nil {
+	if n.Status = peerStatusOf(err); err != nil {
 		n.Error = err.Error()
 		return
 	}
 	n.Explanation = &ex
 }
 
-// agreement compares the nodes' answers; see ExplainAll.Agree.
-func agreement(nodes []NodeExplanation) (bool, string) {
-	for _, n := range nodes {
-		if n.Explanation == nil {
-			return false, fmt.Sprintf("%s gave no answer: %s", n.Node, n.Error)
-		}
-	}
-	if len(nodes) < 2 {
-		return true, ""
+// agreement compares the answers of the nodes that answered; see
+// ExplainAll.Agree.
+func agreement(all []NodeExplanation) (bool, string) {
+	nodes := slices.DeleteFunc(slices.Clone(all), func(n NodeExplanation) bool { return n.Explanation == nil })
+	if len(nodes) == 0 {
+		return false, "no node answered"
 	}
 	ref := nodes[0]
 	for _, n := range nodes[1:] {

@@ -101,26 +101,32 @@ func TestExplainAllNodes(t *testing.T) {
 	}
 
 	// A member that publishes no address, and a listed one that is not
-	// there.
+	// there: listed as such, and n1, the only one to answer, agrees with
+	// itself.
 	b1.SetMemberAdmin("n2", "")
 	b1.SetMemberAdmin("n3", closed.URL)
+	all = admin.ExplainAll{}
 	a.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
-	if all.Agree || all.Nodes[1].Error != "the member publishes no admin address" || !strings.Contains(all.Nodes[2].Error, "connection refused") || all.Nodes[0].Explanation == nil {
+	if all.Nodes[1].Error != "not asked: the member publishes no admin address" || all.Nodes[1].Status != admin.PeerNotAsked ||
+		!strings.HasPrefix(all.Nodes[2].Error, "unreachable: ") || !strings.Contains(all.Nodes[2].Error, "connection refused") || all.Nodes[2].Status != admin.PeerUnreachable ||
+		all.Nodes[0].Explanation == nil || all.Nodes[0].Status != admin.PeerAnswered {
 		t.Errorf("failing members: %+v", all)
 	}
-	if all.Disagreement != "n2 gave no answer: the member publishes no admin address" {
-		t.Errorf("disagreement: %q", all.Disagreement)
+	if !all.Agree || all.Disagreement != "" || all.Answered != 1 {
+		t.Errorf("agree %v, disagreement %q, answered %d; want agreement of the one that answered", all.Agree, all.Disagreement, all.Answered)
 	}
 	// Without the caller's token, the members refuse.
 	b1.SetMemberAdmin("n2", s2.URL)
 	a2 := newAPI(t, b1, admin.Options{Peers: peers})
+	all = admin.ExplainAll{}
 	a2.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
-	if all.Nodes[1].Error != "401 Unauthorized: this call needs a token: send Authorization: Bearer TOKEN" {
+	if all.Nodes[1].Error != "unauthorized: 401 Unauthorized: this call needs a token: send Authorization: Bearer TOKEN" || all.Nodes[1].Status != admin.PeerUnauthorized {
 		t.Errorf("n2 without a token: %+v", all.Nodes[1])
 	}
 	// A node built without peers asks no member at all.
 	a3 := newAPI(t, b1, admin.Options{Tokens: tok})
 	a3.token = readToken
+	all = admin.ExplainAll{}
 	a3.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
 	if want := "not asked: " + s2.URL + " is not in admin.peers; the token is not sent to unlisted addresses"; all.Nodes[1].Error != want {
 		t.Errorf("n2 without peers: %q, want %q", all.Nodes[1].Error, want)
@@ -133,7 +139,7 @@ func TestExplainAllNodesSelfMissing(t *testing.T) {
 	a := newAPI(t, b, admin.Options{NodeID: "n9"})
 	var all admin.ExplainAll
 	a.get("/v1/explain?name=www.example.com&all_nodes=1").decode(t, 200, &all)
-	if len(all.Nodes) != 2 || all.Nodes[0].Node != "n9" || all.Nodes[1].Node != "n1" || all.Nodes[1].Error != "the member publishes no admin address" {
+	if len(all.Nodes) != 2 || all.Nodes[0].Node != "n9" || all.Nodes[1].Node != "n1" || all.Nodes[1].Error != "not asked: the member publishes no admin address" {
 		t.Errorf("%+v", all)
 	}
 }
@@ -191,8 +197,8 @@ func TestExplainAgreement(t *testing.T) {
 }
 
 // TestExplainAllNodesWrongMember: a member whose admin address reaches
-// another node (loopback addresses, say) is reported, not counted as
-// agreeing.
+// another node (loopback addresses, say) is reported as failed, its
+// answer counted neither as agreeing nor as differing.
 func TestExplainAllNodesWrongMember(t *testing.T) {
 	other := admintest.New("n1", nil)
 	otherSrv := admintest.NewServer(t, other, admin.Options{NodeID: "n1"})
@@ -208,7 +214,8 @@ func TestExplainAllNodesWrongMember(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
 		t.Fatal(err)
 	}
-	if all.Agree || !strings.Contains(all.Disagreement, `answered as node "n1"`) {
-		t.Errorf("agree %v, disagreement %q", all.Agree, all.Disagreement)
+	n2 := all.Nodes[1]
+	if n2.Status != admin.PeerFailed || n2.Explanation != nil || !strings.Contains(n2.Error, `answered as node "n1"`) || all.Answered != 1 {
+		t.Errorf("n2: %+v, answered %d", n2, all.Answered)
 	}
 }

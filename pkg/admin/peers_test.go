@@ -167,8 +167,8 @@ func TestExplainTokenGoesOnlyToPeers(t *testing.T) {
 			if !strings.Contains(got.Error, tc.wantError) || !strings.HasPrefix(got.Error, "not asked: ") || got.Explanation != nil {
 				t.Errorf("entry: %+v; want an error with %q", got, tc.wantError)
 			}
-			if all.Agree {
-				t.Error("the nodes agree, with one not asked")
+			if got.Status != admin.PeerNotAsked || all.Answered != 1 {
+				t.Errorf("status %q, answered %d; want n2 not asked and one answer", got.Status, all.Answered)
 			}
 		})
 	}

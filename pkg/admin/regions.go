@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,7 +21,9 @@ type OperatorBackend interface {
 	// down or up, in every service; ErrNotFound when no endpoint has
 	// that region.
 	SetRegionOverride(ctx context.Context, region string, o health.Override) error
-	// DeleteRegionOverride clears it; ErrNotFound when there was none.
+	// DeleteRegionOverride clears it; ErrNoOverride when there was none
+	// and the region is one of the document's, ErrNotFound (see
+	// FindRegion) when it is neither.
 	DeleteRegionOverride(ctx context.Context, region string) error
 	// Audit returns the newest limit entries of the audit trail (every
 	// kept one when limit <= 0), oldest first.
@@ -32,6 +35,8 @@ type OperatorBackend interface {
 type RegionOverrideResult struct {
 	Region   string           `json:"region"`
 	Override *health.Override `json:"override"`
+	// NoOverride says a DELETE found no override to clear.
+	NoOverride bool `json:"no_override,omitempty"`
 }
 
 const errNoOperator = "this node does not keep region overrides or an audit trail"
@@ -73,11 +78,13 @@ func (s *server) deleteRegionOverride(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := ob.DeleteRegionOverride(r.Context(), region); err != nil {
+	err := ob.DeleteRegionOverride(r.Context(), region)
+	if err != nil && !errors.Is(err, ErrNoOverride) {
 		s.fail(w, r, "override of region "+region, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, RegionOverrideResult{Region: region})
+	// As for an endpoint: nothing to clear leaves what was asked for.
+	writeJSON(w, http.StatusOK, RegionOverrideResult{Region: region, NoOverride: err != nil})
 }
 
 func (s *server) getAudit(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,6 +51,9 @@ type Options struct {
 	// Peers are the other nodes ?all_nodes=1 may ask with the caller's
 	// token; nil asks none (every other member is listed as not asked).
 	Peers *Peers
+	// PeerTimeout bounds each call to a peer (default 10 s): a peer that
+	// takes longer is listed as unreachable.
+	PeerTimeout time.Duration
 	// MaxBodyBytes bounds request bodies (default 4 MiB); larger ones are
 	// refused with 413.
 	MaxBodyBytes int64
@@ -134,7 +138,7 @@ func New(opts Options) (http.Handler, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	if s.peers != nil {
-		s.client = s.peers.Client(defaultNodeTimeout)
+		s.client = s.peers.Client(cmp.Or(opts.PeerTimeout, defaultNodeTimeout))
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes

@@ -13,7 +13,8 @@ import (
 
 // SetRegionOverride forces every endpoint whose region is region down or
 // up, in every service, on every node; an endpoint's own override still
-// wins. A region no endpoint has is an *APIError of status 404.
+// wins. A region no endpoint has is an *APIError of status 404 whose
+// message lists the document's regions.
 func (c *Client) SetRegionOverride(ctx context.Context, region string, o admin.OverrideRequest) (*admin.RegionOverrideResult, error) {
 	var res admin.RegionOverrideResult
 	if err := c.sendJSON(ctx, http.MethodPut, regionPath(region), o, &res); err != nil {
@@ -29,7 +30,10 @@ func (c *Client) DrainRegion(ctx context.Context, region, reason string) (*admin
 
 // ClearRegionOverride undoes SetRegionOverride: the region's endpoints
 // follow their checks (or their own overrides) again. reason, if any, is
-// recorded in the audit trail.
+// recorded in the audit trail. A region without an override is no error:
+// the result says NoOverride. A region no endpoint has, and without an
+// override, is an *APIError of status 404 whose message lists the
+// document's regions.
 func (c *Client) ClearRegionOverride(ctx context.Context, region, reason string) (*admin.RegionOverrideResult, error) {
 	var res admin.RegionOverrideResult
 	q := url.Values{}

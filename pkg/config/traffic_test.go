@@ -283,18 +283,18 @@ t.yaml:12:41: services[0].endpoints[1].colour: unknown field "colour"`},
   - name: "exa mple.com."
     soa: {mname: ns1.example.net., rname: h.example.net.}
     ns: [ns1.example.net.]
-`, `t.yaml:2:11: zones[0].name: "exa mple.com." is not a valid domain name`},
+`, `t.yaml:2:11: zones[0].name: "exa mple.com." is not a valid domain name (this name is absolute, with or without its trailing dot)`},
 	{"zone name invalid, and the rest of the zone still checked", `zones:
   - name: bad..zone
     soa: {mname: x.example.net.}
 `, `t.yaml:2:5: zones[0].ns: needs at least one name server
-t.yaml:2:11: zones[0].name: "bad..zone" is not a valid domain name
+t.yaml:2:11: zones[0].name: "bad..zone" is not a valid domain name (this name is absolute, with or without its trailing dot)
 t.yaml:3:10: zones[0].soa.rname: is required`},
 	{"zone name with an empty label", `zones:
   - name: example..com.
     soa: {mname: ns1.example.net., rname: h.example.net.}
     ns: [ns1.example.net.]
-`, `t.yaml:2:11: zones[0].name: "example..com." is not a valid domain name`},
+`, `t.yaml:2:11: zones[0].name: "example..com." is not a valid domain name (this name is absolute, with or without its trailing dot)`},
 	{"duplicate zone", head + `  - name: EXAMPLE.com
     soa: {mname: ns1.example.com., rname: hostmaster.example.com.}
     ns: [ns1.example.com.]
@@ -329,7 +329,7 @@ t.yaml:2:5: zones[0].soa.rname: is required`},
   - name: example.com.
     soa: {mname: ns1.example.net., rname: h.example.com.}
     ns: ["ns 1.example.com."]
-`, `t.yaml:4:10: zones[0].ns[0]: "ns 1.example.com." is not a valid domain name`},
+`, `t.yaml:4:10: zones[0].ns[0]: "ns 1.example.com." is not a valid domain name (a name in a zone is relative to the zone unless it ends in a dot, as in zone files)`},
 	{"in-zone name server without glue", `zones:
   - name: example.com.
     soa: {mname: ns1.example.com., rname: h.example.com.}
@@ -344,7 +344,7 @@ t.yaml:2:5: zones[0].soa.rname: is required`},
 	{"record name missing", head + "      - {type: A, data: [192.0.2.1]}\n",
 		`t.yaml:7:9: zones[0].records[1].name: must not be empty (use "@" for the apex)`},
 	{"record name invalid", head + "      - {name: \"a..b\", type: A, data: [192.0.2.1]}\n",
-		`t.yaml:7:16: zones[0].records[1].name: "a..b" is not a valid domain name`},
+		`t.yaml:7:16: zones[0].records[1].name: "a..b" is not a valid domain name (a name in a zone is relative to the zone unless it ends in a dot, as in zone files)`},
 	{"record outside the zone", head + "      - {name: www.example.net., type: A, data: [192.0.2.1]}\n",
 		`t.yaml:7:16: zones[0].records[1].name: www.example.net. is outside zone example.com.`},
 	{"record in a zone that only ends alike", head + "      - {name: www.notexample.com., type: A, data: [192.0.2.1]}\n",
@@ -398,7 +398,7 @@ t.yaml:10:16: zones[0].records[4].name: deep.ns.child.example.com. is below the 
 	{"delegation without glue", head + `      - {name: child, type: NS, data: [ns1.child.example.com., ns1.example.com., ns.example.net.]}
       - {name: other, type: NS, data: [ns.other]}
 `, `t.yaml:7:40: zones[0].records[1].data[0]: name server ns1.child.example.com. is inside the zone but has no A or AAAA record (glue)
-t.yaml:8:40: zones[0].records[2].data[0]: name server ns.other.example.com. is inside the zone but has no A or AAAA record (glue)`},
+t.yaml:8:40: zones[0].records[2].data[0]: name server ns.other.example.com. is inside the zone but has no A or AAAA record (glue) ("ns.other" has no trailing dot, so it is ns.other.example.com.: a name in a zone is relative to the zone unless it ends in a dot, as in zone files; write "ns.other." for the name as it is)`},
 
 	// Services: where they stand.
 	{"service name missing", svc + "  - {policy: failover, endpoints: [{id: e, a: [192.0.2.1]}]}\n",
@@ -465,7 +465,7 @@ t.yaml:13:14: services[0].endpoints[2].id: "-us" is not a valid endpoint id (let
 	{"cname endpoints under multivalue", svc + "  - {name: www.example.com., policy: multivalue, endpoints: [{id: e, cname: web.example.net.}]}\n",
 		`t.yaml:8:5: services[0].max_answers: a CNAME answer holds one endpoint; max_answers must be 1`},
 	{"invalid cname", svc + "  - {name: www.example.com., policy: failover, endpoints: [{id: e, cname: \"web..example.net.\"}]}\n",
-		`t.yaml:8:75: services[0].endpoints[0].cname: "web..example.net." is not a valid domain name`},
+		`t.yaml:8:75: services[0].endpoints[0].cname: "web..example.net." is not a valid domain name (a name in a zone is relative to the zone unless it ends in a dot, as in zone files)`},
 	{"bad addresses", svc + `  - name: www.example.com.
     policy: failover
     endpoints:
@@ -730,7 +730,7 @@ func TestCalculatedChecksManyPaths(t *testing.T) {
 // and faults name fields but carry no place.
 func TestTrafficValidate(t *testing.T) {
 	tr := &Traffic{
-		Zones: []Zone{{Name: "Example.com", SOA: SOA{MName: "ns1.example.net.", RName: "h.example.com."}, NS: []string{"NS1.example.net"}}},
+		Zones: []Zone{{Name: "Example.com", SOA: SOA{MName: "ns1.example.net.", RName: "h.example.com."}, NS: []string{"NS1.example.net."}}},
 		Services: []Service{{Name: "www.example.com", Policy: PolicyWeighted, Endpoints: []Endpoint{
 			{ID: "a", A: []string{"192.0.2.1"}},
 		}}},

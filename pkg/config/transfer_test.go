@@ -17,7 +17,7 @@ func TestTransferFaults(t *testing.T) {
 		{"key missing", head + "    allow_transfer: [{networks: [127.0.0.0/8]}]\n",
 			`t.yaml:7:22: zones[0].allow_transfer[0].key: is required`},
 		{"key not a name", head + "    allow_transfer: [{key: \"a b\", networks: [127.0.0.0/8]}]\n",
-			`t.yaml:7:28: zones[0].allow_transfer[0].key: "a b" is not a valid domain name`},
+			`t.yaml:7:28: zones[0].allow_transfer[0].key: "a b" is not a valid domain name (this name is absolute, with or without its trailing dot)`},
 		{"no networks", head + "    allow_transfer: [{key: xfr-key.}]\n",
 			`t.yaml:7:22: zones[0].allow_transfer[0].networks: needs at least one network (0.0.0.0/0 and ::/0 allow any source)`},
 		{"bad network", head + "    allow_transfer: [{key: k., networks: [10.0.0.0/33, example.net]}]\n",

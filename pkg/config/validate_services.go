@@ -33,6 +33,7 @@ func ZoneOf(name string, zones []string) string {
 
 func validateServices(services []Service, zones []*zoneIndex, checks map[string]*Check, l *faultList) {
 	seen := map[string]int{}
+	var placed []placedService
 	for i := range services {
 		s := &services[i]
 		path := fmt.Sprintf("services[%d]", i)
@@ -45,17 +46,60 @@ func validateServices(services []Service, zones []*zoneIndex, checks map[string]
 			l.addf(path+".name", "service %s is already defined at services[%d]", name, prev)
 		}
 		seen[name] = i
-		validateServicePlace(s, path, zones, l)
-		validateService(s, path, checks, l)
+		zone := validateServicePlace(s, path, zones, l)
+		written := make([]string, len(s.Endpoints))
+		for j, e := range s.Endpoints {
+			written[j] = e.CNAME
+		}
+		validateService(s, path, zone, checks, l)
+		if zone != nil {
+			placed = append(placed, placedService{s, path, zone, written})
+		}
+	}
+	for _, p := range placed {
+		validateCNAMETargets(p, seen, l)
+	}
+}
+
+// placedService is a service, the zone it is in, and its endpoints'
+// cnames as written (before they were read relative to the zone).
+type placedService struct {
+	s       *Service
+	path    string
+	zone    *zoneIndex
+	written []string
+}
+
+// validateCNAMETargets refuses an endpoint's cname, written without a
+// trailing dot, that leads to a name of the service's own zone where
+// nothing answers: lb.example.net in zone example.com is
+// lb.example.net.example.com., which is almost never what was meant.
+// services holds every service's name.
+func validateCNAMETargets(p placedService, services map[string]int, l *faultList) {
+	if p.zone.unmerged {
+		return // the zone file's records are not known
+	}
+	for i, e := range p.s.Endpoints {
+		if e.CNAME == "" || !isRelative(p.written[i]) || !dns.IsSubDomain(p.zone.name, e.CNAME) {
+			continue
+		}
+		if _, ok := services[e.CNAME]; ok || len(p.zone.types[e.CNAME]) > 0 || p.zone.coveredByWildcard(e.CNAME) {
+			continue
+		}
+		if _, ok := p.zone.belowCut(e.CNAME); ok {
+			continue
+		}
+		l.addf(fmt.Sprintf("%s.endpoints[%d].cname", p.path, i), "nothing in zone %s answers for %s%s", p.zone.name, e.CNAME, relativeHint(p.written[i], e.CNAME))
 	}
 }
 
 // validateServicePlace checks that the service's name is served by a zone
-// and does not collide with the zone's static records.
-func validateServicePlace(s *Service, path string, zones []*zoneIndex, l *faultList) {
+// and does not collide with the zone's static records, and returns that
+// zone (nil when there is none).
+func validateServicePlace(s *Service, path string, zones []*zoneIndex, l *faultList) *zoneIndex {
 	if dns.CountLabel(s.Name) > 0 && dns.SplitDomainName(s.Name)[0] == "*" {
 		l.addf(path+".name", "a service cannot be a wildcard name")
-		return
+		return nil
 	}
 	var zone *zoneIndex
 	for _, z := range zones {
@@ -65,21 +109,21 @@ func validateServicePlace(s *Service, path string, zones []*zoneIndex, l *faultL
 	}
 	if zone == nil {
 		l.addf(path+".name", "%s is outside every zone of this document", s.Name)
-		return
+		return nil
 	}
 	if cut, ok := zone.belowCut(s.Name); ok {
 		l.addf(path+".name", "%s is at or below the delegation at %s", s.Name, cut)
-		return
+		return nil
 	}
 	types := zone.types[s.Name]
 	for _, e := range s.Endpoints {
 		if e.CNAME != "" && s.Name == zone.name {
 			l.addf(path+".name", "%s is the zone apex, which holds the SOA and NS records, so it cannot answer with a CNAME", s.Name)
-			return
+			return zone
 		}
 		if e.CNAME != "" && len(types) > 0 {
 			l.addf(path+".name", "%s answers with a CNAME, so it cannot also have static records", s.Name)
-			return
+			return zone
 		}
 	}
 	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME} {
@@ -87,9 +131,12 @@ func validateServicePlace(s *Service, path string, zones []*zoneIndex, l *faultL
 			l.addf(path+".name", "%s also has a static %s record; a name's addresses come from the service or from records, not both", s.Name, dns.TypeToString[t])
 		}
 	}
+	return zone
 }
 
-func validateService(s *Service, path string, checks map[string]*Check, l *faultList) {
+// validateService checks the service's policy and endpoints; zone is the
+// zone it is in, nil when there is none.
+func validateService(s *Service, path string, zone *zoneIndex, checks map[string]*Check, l *faultList) {
 	if s.Policy == "" {
 		l.addf(path+".policy", "must be set (failover, geo, latency, geoproximity, weighted, multivalue)")
 	} else if !policies[s.Policy] {
@@ -129,7 +176,7 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 		if e.Region != "" && !identRE.MatchString(e.Region) {
 			l.addf(epath+".region", "%q is not a valid region name (letters, digits, '-', '_', '.'; at most 63)", e.Region)
 		}
-		validateEndpointAnswer(e, epath, l)
+		validateEndpointAnswer(e, epath, zone, l)
 		if e.CNAME != "" {
 			cnames++
 		} else {
@@ -177,7 +224,9 @@ func validateService(s *Service, path string, checks map[string]*Check, l *fault
 	}
 }
 
-func validateEndpointAnswer(e *Endpoint, path string, l *faultList) {
+// validateEndpointAnswer checks what the endpoint answers with; its
+// cname is read relative to zone, the service's (nil: its spelling only).
+func validateEndpointAnswer(e *Endpoint, path string, zone *zoneIndex, l *faultList) {
 	if e.CNAME != "" && (len(e.A) > 0 || len(e.AAAA) > 0) {
 		l.addf(path+".cname", "an endpoint answers with a cname or with addresses, not both")
 	}
@@ -195,7 +244,11 @@ func validateEndpointAnswer(e *Endpoint, path string, l *faultList) {
 		}
 	}
 	if e.CNAME != "" {
-		if n, ok := validateName(path+".cname", e.CNAME, l); ok {
+		zoneName := ""
+		if zone != nil {
+			zoneName = zone.name
+		}
+		if n, ok := validateZoneName(path+".cname", e.CNAME, zoneName, l); ok {
 			e.CNAME = n
 		}
 	}

@@ -47,10 +47,15 @@ type zoneIndex struct {
 	// delegationNS are the name servers of the delegations, by the field
 	// that names them, to be checked for glue.
 	delegationNS []fieldName
+	// unmerged is set when the zone names a zone file whose records are
+	// not in the document (its fault is reported): what is there is not
+	// known.
+	unmerged bool
 }
 
-// fieldName is a name found in the document and the field it was found in.
-type fieldName struct{ field, name string }
+// fieldName is a name found in the document, the field it was found in,
+// and the name as written there, for faults to say how it was read.
+type fieldName struct{ field, name, written string }
 
 // belowCut reports whether name is at or below one of the zone's cuts, and
 // the topmost such cut (the one that hides the others).
@@ -62,18 +67,6 @@ func (z *zoneIndex) belowCut(name string) (string, bool) {
 		}
 	}
 	return best, best != ""
-}
-
-func validateName(field, name string, l *faultList) (string, bool) {
-	if name == "" {
-		l.addf(field, "is required")
-		return "", false
-	}
-	if _, ok := dns.IsDomainName(name); !ok || strings.ContainsAny(name, " \t\\") {
-		l.addf(field, "%q is not a valid domain name", name)
-		return "", false
-	}
-	return dns.CanonicalName(name), true
 }
 
 // maxTTL is the largest TTL a record may have (RFC 2181 section 8).
@@ -94,12 +87,12 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	if !ok {
 		// The rest of the zone is still checked where it does not depend
 		// on the name, so one run shows every fault.
-		validateSOA(&z.SOA, path+".soa", l)
+		validateSOA(&z.SOA, "", path+".soa", l)
 		if len(z.NS) == 0 {
 			l.addf(path+".ns", "needs at least one name server")
 		}
 		for i, ns := range z.NS {
-			validateName(fmt.Sprintf("%s.ns[%d]", path, i), ns, l)
+			validateZoneName(fmt.Sprintf("%s.ns[%d]", path, i), ns, "", l)
 		}
 		return zi
 	}
@@ -109,16 +102,16 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 		z.TTL = &ttl
 	}
 	validateTTL(path+".ttl", *z.TTL, l)
-	validateSOA(&z.SOA, path+".soa", l)
+	validateSOA(&z.SOA, name, path+".soa", l)
 	if len(z.NS) == 0 {
 		l.addf(path+".ns", "needs at least one name server")
 	}
 	nameServers := make([]fieldName, 0, len(z.NS))
 	for i, ns := range z.NS {
 		field := fmt.Sprintf("%s.ns[%d]", path, i)
-		if n, ok := validateName(field, ns, l); ok {
+		if n, ok := validateZoneName(field, ns, name, l); ok {
 			z.NS[i] = n
-			nameServers = append(nameServers, fieldName{field, n})
+			nameServers = append(nameServers, fieldName{field, n, ns})
 		}
 	}
 	zi.add(name, dns.TypeSOA)
@@ -143,14 +136,15 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 		}
 	}
 	validateSignedRecords(z, path, l)
-	if z.ZoneFile != "" {
+	zi.unmerged = z.ZoneFile != ""
+	if zi.unmerged {
 		// The zone file was not merged (its fault is reported); the glue
 		// may well be in it.
 		return zi
 	}
 	for _, ns := range append(nameServers, zi.delegationNS...) {
 		if dns.IsSubDomain(name, ns.name) && !zi.has(ns.name, dns.TypeA) && !zi.has(ns.name, dns.TypeAAAA) {
-			l.addf(ns.field, "name server %s is inside the zone but has no A or AAAA record (glue)", ns.name)
+			l.addf(ns.field, "name server %s is inside the zone but has no A or AAAA record (glue)%s", ns.name, relativeHint(ns.written, ns.name))
 		}
 	}
 	return zi
@@ -167,14 +161,30 @@ func (z *zoneIndex) add(name string, typ uint16) {
 
 func (z *zoneIndex) has(name string, typ uint16) bool { return z.types[name][typ] }
 
-func validateSOA(s *SOA, path string, l *faultList) {
-	if n, ok := validateName(path+".mname", s.MName, l); ok {
+// coveredByWildcard reports whether a wildcard record of the zone
+// answers for name, which has none of its own.
+func (z *zoneIndex) coveredByWildcard(name string) bool {
+	for _, off := range dns.Split(name)[1:] {
+		parent := name[off:]
+		if !dns.IsSubDomain(z.name, parent) {
+			break
+		}
+		if len(z.types["*."+parent]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// validateSOA checks the SOA fields of zone ("" when the zone's name is
+// faulty: the names' spelling is still checked).
+func validateSOA(s *SOA, zone, path string, l *faultList) {
+	if n, ok := validateZoneName(path+".mname", s.MName, zone, l); ok {
 		s.MName = n
 	}
-	if n, ok := validateName(path+".rname", s.RName, l); ok {
-		if strings.Contains(s.RName, "@") {
-			l.addf(path+".rname", "%q is a mailbox written as a domain name: hostmaster.example.com., not hostmaster@example.com", s.RName)
-		}
+	if strings.Contains(s.RName, "@") {
+		l.addf(path+".rname", "%q is a mailbox written as a domain name: hostmaster.example.com., not hostmaster@example.com", s.RName)
+	} else if n, ok := validateZoneName(path+".rname", s.RName, zone, l); ok {
 		s.RName = n
 	}
 	def := func(v *uint32, d uint32) {
@@ -193,9 +203,8 @@ func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, see
 		l.addf(path+".name", "must not be empty (use \"@\" for the apex)")
 		return
 	}
-	owner := OwnerName(r.Name, zi.name)
-	if _, ok := dns.IsDomainName(owner); !ok {
-		l.addf(path+".name", "%q is not a valid domain name", r.Name)
+	owner, ok := validateZoneName(path+".name", r.Name, zi.name, l)
+	if !ok {
 		return
 	}
 	if !dns.IsSubDomain(zi.name, owner) {
@@ -245,7 +254,7 @@ func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, see
 	if typ == dns.TypeNS {
 		zi.cuts[owner] = true
 		for j, rr := range rrs {
-			zi.delegationNS = append(zi.delegationNS, fieldName{fmt.Sprintf("%s.data[%d]", path, j), dns.CanonicalName(rr.(*dns.NS).Ns)})
+			zi.delegationNS = append(zi.delegationNS, fieldName{fmt.Sprintf("%s.data[%d]", path, j), dns.CanonicalName(rr.(*dns.NS).Ns), strings.TrimSpace(r.Data[j])})
 		}
 	}
 	types := zi.types[owner]

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster/audit"
@@ -10,17 +11,18 @@ import (
 
 var _ admin.OperatorBackend = backend{}
 
-// regionExists reports whether an endpoint of the served document is in
-// region.
-func (b backend) regionExists(region string) bool {
+// findRegion checks that an endpoint of the served document is in
+// region; see admin.FindRegion.
+func (b backend) findRegion(region string) error {
 	b.n.mu.Lock()
-	defer b.n.mu.Unlock()
-	return len(regionEndpoints(b.n.traffic, region)) > 0
+	doc := b.n.traffic
+	b.n.mu.Unlock()
+	return admin.FindRegion(doc, region)
 }
 
 func (b backend) SetRegionOverride(ctx context.Context, region string, o health.Override) error {
-	if !b.regionExists(region) {
-		return admin.ErrNotFound
+	if err := b.findRegion(region); err != nil {
+		return err
 	}
 	s, ctx, cancel, err := b.store(ctx)
 	defer cancel()
@@ -45,8 +47,12 @@ func (b backend) DeleteRegionOverride(ctx context.Context, region string) error 
 		return storeErr(err)
 	}
 	if !found {
-		return admin.ErrNotFound
+		if err := b.findRegion(region); err != nil {
+			return err
+		}
+		return fmt.Errorf("region %s has no override: %w", region, admin.ErrNoOverride)
 	}
+	// Cleared, even if the region has left the document since.
 	b.audited(ctx, s, audit.ActionUndrain, audit.RegionTarget(region), "")
 	return nil
 }

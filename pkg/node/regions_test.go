@@ -35,6 +35,18 @@ const regionTraffic = gtmZone + `
 // answer into out.
 func tokenAPI(t *testing.T, token, method, url, body string, out any) int {
 	t.Helper()
+	code, b := tokenCall(t, token, method, url, body)
+	if out != nil && code == http.StatusOK {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: %v in %s", method, url, err, b)
+		}
+	}
+	return code
+}
+
+// tokenCall is tokenAPI's request, returning the status and the body.
+func tokenCall(t *testing.T, token, method, url, body string) (int, []byte) {
+	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -52,12 +64,7 @@ func tokenAPI(t *testing.T, token, method, url, body string, out any) int {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode == http.StatusOK {
-		if err := json.Unmarshal(b, out); err != nil {
-			t.Fatalf("%s %s: %v in %s", method, url, err, b)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, b
 }
 
 // writeTokens writes a tokens file with a write token "ops" and a read
@@ -110,17 +117,21 @@ func TestRegionDrainAcrossNodes(t *testing.T) {
 
 	region := nodes[1].adminBase() + "/v1/regions/us-east/override"
 	drain := `{"state": "down", "reason": "maintenance"}`
+	mars := nodes[1].adminBase() + "/v1/regions/mars/override"
+	const notMars = `"no endpoint has region mars; the document's regions are eu-west, us-east: not found"`
 	for _, tc := range []struct {
 		name, token, method, url, body string
 		want                           int
+		wantBody                       string // a substring of the answer
 	}{
-		{"read token cannot drain", "viewer-secret", "PUT", region, drain, http.StatusForbidden},
-		{"unknown region", "ops-secret", "PUT", nodes[1].adminBase() + "/v1/regions/mars/override", drain, http.StatusNotFound},
-		{"no override to clear", "ops-secret", "DELETE", region, "", http.StatusNotFound},
-		{"bad state", "ops-secret", "PUT", region, `{"state": "sideways"}`, http.StatusBadRequest},
+		{"read token cannot drain", "viewer-secret", "PUT", region, drain, http.StatusForbidden, "the write role"},
+		{"unknown region", "ops-secret", "PUT", mars, drain, http.StatusNotFound, notMars},
+		{"unknown region to clear", "ops-secret", "DELETE", mars, "", http.StatusNotFound, notMars},
+		{"no override to clear", "ops-secret", "DELETE", region, "", http.StatusOK, `"no_override": true`},
+		{"bad state", "ops-secret", "PUT", region, `{"state": "sideways"}`, http.StatusBadRequest, "want down (drain) or up"},
 	} {
-		if code := tokenAPI(t, tc.token, tc.method, tc.url, tc.body, nil); code != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, code, tc.want)
+		if code, body := tokenCall(t, tc.token, tc.method, tc.url, tc.body); code != tc.want || !strings.Contains(string(body), tc.wantBody) {
+			t.Errorf("%s: %d %s, want %d with %s", tc.name, code, body, tc.want, tc.wantBody)
 		}
 	}
 

@@ -22,8 +22,8 @@ func (b *Backend) SetRegionOverride(ctx context.Context, region string, o health
 	if b.err != nil {
 		return b.err
 	}
-	if !b.hasRegionLocked(region) {
-		return fmt.Errorf("no endpoint has region %s: %w", region, admin.ErrNotFound)
+	if err := admin.FindRegion(b.doc, region); err != nil {
+		return err
 	}
 	if b.regions == nil {
 		b.regions = map[string]health.Override{}
@@ -45,7 +45,10 @@ func (b *Backend) DeleteRegionOverride(ctx context.Context, region string) error
 		return b.err
 	}
 	if _, ok := b.regions[region]; !ok {
-		return fmt.Errorf("region %s has no override: %w", region, admin.ErrNotFound)
+		if err := admin.FindRegion(b.doc, region); err != nil {
+			return err
+		}
+		return fmt.Errorf("region %s has no override: %w", region, admin.ErrNoOverride)
 	}
 	delete(b.regions, region)
 	b.auditLocked(ctx, audit.ActionUndrain, audit.RegionTarget(region))
@@ -72,17 +75,6 @@ func (b *Backend) RegionOverride(region string) (health.Override, bool) {
 	defer b.mu.Unlock()
 	o, ok := b.regions[region]
 	return o, ok
-}
-
-func (b *Backend) hasRegionLocked(region string) bool {
-	for _, s := range b.doc.Services {
-		for i := range s.Endpoints {
-			if s.Endpoints[i].RegionName() == region {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 func (b *Backend) auditLocked(ctx context.Context, action, target string) {
