@@ -97,6 +97,9 @@ type EndpointStatus struct {
 	Reason       string           `json:"reason"`
 	Override     *health.Override `json:"override,omitempty"`
 	Observations []Observation    `json:"observations,omitempty"`
+	// Target is what the endpoint's host name resolves to on this node,
+	// for an endpoint named by one.
+	Target *TargetStatus `json:"target,omitempty"`
 }
 
 // ExplainQuery is what GET /v1/explain asks.
@@ -154,4 +157,7 @@ type ExplainClient struct {
 type ExplainEndpoint struct {
 	ID      string `json:"id"`
 	Healthy bool   `json:"healthy"`
+	// Target is what the endpoint's host name resolved to, for an
+	// endpoint named by one.
+	Target *TargetStatus `json:"target,omitempty"`
 }

@@ -171,6 +171,7 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 			if e.Check != "" {
 				st.Observations = n.votingLocked(e.Check, observations(counted, details, e.Check))
 			}
+			st.Target = n.targetStatus(e.Target)
 			out = append(out, st)
 		}
 	}
@@ -342,7 +343,7 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 		out.Authority = append(out.Authority, rr.String())
 	}
 	for _, e := range ex.Endpoints {
-		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy})
+		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy, Target: b.n.targetStatus(e.Target)})
 	}
 	out.DNSSEC = explainSigning(ex.Signing)
 	return out, nil

@@ -44,6 +44,8 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 			n.update(u)
 		case <-n.checksWake:
 			n.publishChecks()
+		case <-n.targetsWake:
+			n.publishTargets()
 		case <-expire.C:
 			n.mu.Lock()
 			if n.hasExternal {
@@ -255,6 +257,7 @@ func (n *Node) serveCached(k kept) error {
 // document.
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
 	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
+	n.applyTargetsLocked(s.Targets())
 	// Every zone's serial is the revision (resolver.Build).
 	n.notifier.serve(t, uint32(revision))
 	n.wantSigningLocked(t)
