@@ -257,7 +257,7 @@ func (n *Node) serveCached(k kept) error {
 // document.
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
 	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
-	n.applyTargetsLocked(s.Targets())
+	n.applyTargetsLocked(targetsOf(t))
 	// Every zone's serial is the revision (resolver.Build).
 	n.notifier.serve(t, uint32(revision))
 	n.wantSigningLocked(t)

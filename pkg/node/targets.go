@@ -50,6 +50,19 @@ func (n *Node) targetChanged(name string) {
 	}
 }
 
+// targetsOf lists the host names t's endpoints are named by.
+func targetsOf(t *config.Traffic) []string {
+	var out []string
+	for _, svc := range t.Services {
+		for _, e := range svc.Endpoints {
+			if e.Target != "" && !slices.Contains(out, e.Target) {
+				out = append(out, e.Target)
+			}
+		}
+	}
+	return out
+}
+
 // applyTargetsLocked has the served document's targets looked up, and
 // forgets the addresses of those it no longer has.
 func (n *Node) applyTargetsLocked(names []string) {

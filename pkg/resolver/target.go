@@ -29,12 +29,6 @@ func (s *Snapshot) current(sn *serviceNode) *serviceNode {
 	return sn
 }
 
-// Targets lists, sorted, the host names the snapshot's endpoints are
-// named by: what the node must look up.
-func (s *Snapshot) Targets() []string {
-	return slices.Sorted(maps.Keys(s.byTarget))
-}
-
 // WithTargets returns a snapshot like s but for the endpoints named by
 // the host names in addrs, which answer with the addresses given (none
 // answers NODATA for the endpoint). Only the services with such an
