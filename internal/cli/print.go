@@ -87,7 +87,7 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 		fmt.Fprintln(w, "endpoints:")
 		tw = newTable(w)
 		for _, e := range ex.Endpoints {
-			fmt.Fprintf(tw, "  %s\t%s\n", e.ID, healthWord(e.Healthy))
+			fmt.Fprintf(tw, "  %s\t%s%s\n", e.ID, healthWord(e.Healthy), targetCell(e.Target))
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -102,6 +102,19 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// targetCell is what an endpoint named by hostname resolved to, as a
+// cell of its own: name, state, addresses and why the lookup failed.
+func targetCell(t *admin.TargetStatus) string {
+	if t == nil {
+		return ""
+	}
+	s := "\t" + t.Name + " " + t.State + " " + cmp.Or(strings.Join(t.Addresses, ","), "-")
+	if t.Failure != "" {
+		s += " (" + cell(t.Failure) + ")"
+	}
+	return s
 }
 
 func printExplainAll(w io.Writer, all *admin.ExplainAll) error {
