@@ -184,22 +184,36 @@ func (n *Node) forgetRemovedChecksLocked(old *config.Traffic) {
 // checkChanged is the scheduler's OnChange. It only notes the check and
 // wakes the run loop, so a burst of changes costs one publication.
 func (n *Node) checkChanged(c health.Change) {
+	n.noteChanged(&n.checksChanged, n.checksWake, c.Check)
+}
+
+// noteChanged adds name to *changed, a set under changedMu (which
+// takeChanged replaces), and wakes the run loop through wake without
+// waiting: one wake covers a burst.
+func (n *Node) noteChanged(changed *map[string]bool, wake chan<- struct{}, name string) {
 	n.changedMu.Lock()
-	n.checksChanged[c.Check] = true
+	(*changed)[name] = true
 	n.changedMu.Unlock()
 	select {
-	case n.checksWake <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
+}
+
+// takeChanged empties *changed, a set under changedMu, and returns what
+// it held.
+func (n *Node) takeChanged(changed *map[string]bool) map[string]bool {
+	n.changedMu.Lock()
+	defer n.changedMu.Unlock()
+	out := *changed
+	*changed = map[string]bool{}
+	return out
 }
 
 // publishChecks hands the checks that changed to the store for the other
 // nodes, and into this node's answers at once.
 func (n *Node) publishChecks() {
-	n.changedMu.Lock()
-	changed := n.checksChanged
-	n.checksChanged = map[string]bool{}
-	n.changedMu.Unlock()
+	changed := n.takeChanged(&n.checksChanged)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.ownChangedLocked(changed)

@@ -41,13 +41,7 @@ func (n *Node) newTargets(c *config.Node) (err error) {
 // targetChanged is Targets' OnChange: as checkChanged, it notes the
 // target and wakes the run loop.
 func (n *Node) targetChanged(name string) {
-	n.changedMu.Lock()
-	n.targetsChanged[name] = true
-	n.changedMu.Unlock()
-	select {
-	case n.targetsWake <- struct{}{}:
-	default:
-	}
+	n.noteChanged(&n.targetsChanged, n.targetsWake, name)
 }
 
 // targetsOf lists the host names t's endpoints are named by.
@@ -73,10 +67,7 @@ func (n *Node) applyTargetsLocked(names []string) {
 // publishTargets takes in the targets that changed: their addresses
 // into the served snapshot, whether they resolve into health.
 func (n *Node) publishTargets() {
-	n.changedMu.Lock()
-	changed := n.targetsChanged
-	n.targetsChanged = map[string]bool{}
-	n.changedMu.Unlock()
+	changed := n.takeChanged(&n.targetsChanged)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	moved := map[string][]netip.Addr{}
