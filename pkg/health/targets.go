@@ -25,13 +25,18 @@ import (
 // the last good addresses served, for as long again as their TTL, as a
 // resolver serving stale data would (RFC 8767); only then, or at once
 // when there never were good addresses, does the target fail. A failed
-// target is asked again every MinTTL.
+// target is asked again every MinTTL. At most maxLookups lookups run at
+// once, so a document of many targets, applied or started, does not
+// flood the resolvers.
 type Targets struct {
 	opts    TargetOptions
 	servers []string
 	log     *slog.Logger
 	clock   Clock
 	metrics *targetMetrics
+
+	// slots bounds the lookups in flight.
+	slots chan struct{}
 
 	mu      sync.Mutex
 	targets map[string]*target
@@ -57,6 +62,11 @@ type TargetOptions struct {
 	// or its state change.
 	OnChange func(name string)
 }
+
+// maxLookups is how many targets are looked up at once: each lookup
+// takes one or two exchanges of a few milliseconds, so 16 go through
+// thousands of targets a second.
+const maxLookups = 16
 
 // Target states.
 const (
@@ -114,7 +124,7 @@ type target struct {
 // NewTargets makes a Targets that looks nothing up until Apply. Its
 // metrics are registered on opts.Registerer.
 func NewTargets(opts TargetOptions) (*Targets, error) {
-	t := &Targets{opts: opts, servers: opts.Servers, log: opts.Logger, clock: opts.Clock, targets: map[string]*target{}}
+	t := &Targets{opts: opts, servers: opts.Servers, log: opts.Logger, clock: opts.Clock, targets: map[string]*target{}, slots: make(chan struct{}, maxLookups)}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
@@ -197,6 +207,11 @@ func (t *Targets) Close() {
 // ends.
 func (t *Targets) loop(ctx context.Context, name string) {
 	for {
+		select {
+		case t.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
 		servers, err := t.resolvers()
 		var l lookup
 		if err != nil {
@@ -204,6 +219,7 @@ func (t *Targets) loop(ctx context.Context, name string) {
 		} else {
 			l = lookupTarget(ctx, servers, name, t.opts.Timeout)
 		}
+		<-t.slots
 		if ctx.Err() != nil {
 			return
 		}

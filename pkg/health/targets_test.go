@@ -200,3 +200,35 @@ gtmd_target_names{state="stale"} 0
 		t.Error(err)
 	}
 }
+
+// TestTargetsBoundLookups: however many targets a document names, at
+// most 16 are looked up at once: behind a resolver that never answers,
+// 40 targets put 16 questions to it and no more until those time out.
+func TestTargetsBoundLookups(t *testing.T) {
+	silent := healthtest.StartUpstream(t)
+	var names []string
+	for i := range 40 {
+		name := fmt.Sprintf("lb-%d.example.net.", i)
+		silent.Set(name, healthtest.Answer{Drop: true})
+		names = append(names, name)
+	}
+	// A timeout far longer than the test: no question is retried.
+	tg, _, _ := newTargets(t, []string{silent.Addr}, time.Hour)
+	tg.Apply(names)
+	asked := func() int {
+		n := 0
+		for _, name := range names {
+			n += silent.Queries(name)
+		}
+		return n
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for asked() < 16 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A window for a 17th question to arrive if the bound did not hold.
+	time.Sleep(300 * time.Millisecond)
+	if n := asked(); n != 16 {
+		t.Errorf("%d questions in flight, want 16", n)
+	}
+}
