@@ -152,3 +152,34 @@ func TestEndpointByHostname(t *testing.T) {
 		}
 	}
 }
+
+// TestTargetsAreEachNodes: each node looks its targets up through its
+// own resolvers and nothing of it goes through the store: a target that
+// does not resolve on one node takes its endpoint out there alone.
+func TestTargetsAreEachNodes(t *testing.T) {
+	good, bad := healthtest.StartUpstream(t), healthtest.StartUpstream(t)
+	good.Set(lbName, healthtest.Answer{A: []string{"203.0.113.10"}, TTL: 60})
+	bad.Set(lbName, healthtest.Answer{Rcode: dns.RcodeServerFailure})
+	etcd := clustertest.StartEtcd(t)
+	resolver := func(server string) func(*config.Node) {
+		return func(c *config.Node) { c.Resolver.Servers = []string{server} }
+	}
+	n1 := startTestNodeIn(t, "n1", etcd, writeTraffic(t, targetTraffic), t.TempDir(), resolver(good.Addr))
+	n2 := startTestNodeIn(t, "n2", etcd, "", t.TempDir(), resolver(bad.Addr))
+	for _, c := range []struct {
+		n      *liveNode
+		answer string
+		reason string
+	}{
+		{n1, "203.0.113.10", "no check: always healthy"},
+		{n2, "192.0.2.2", "target " + lbName + " did not resolve: SERVFAIL"},
+	} {
+		testwait.Eventually(t, 10*time.Second, c.n.id+" answers "+c.answer, func() bool {
+			got, _ := apexAnswer(t, c.n, dns.TypeA)
+			return slices.Equal(got, []string{c.answer})
+		})
+		if st := lbStatus(t, c.n); st.Reason != c.reason {
+			t.Errorf("%s: lb's reason %q, want %q", c.n.id, st.Reason, c.reason)
+		}
+	}
+}
