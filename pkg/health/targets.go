@@ -212,6 +212,9 @@ func (t *Targets) loop(ctx context.Context, name string) {
 		case <-ctx.Done():
 			return
 		}
+		// The answer's TTL runs from when it was asked for, so the next
+		// lookup is due that long after the start of this one.
+		started := t.clock.Now()
 		servers, err := t.resolvers()
 		var l lookup
 		if err != nil {
@@ -224,8 +227,8 @@ func (t *Targets) loop(ctx context.Context, name string) {
 			return
 		}
 		t.metrics.lookups.WithLabelValues(lookupResult(l)).Inc()
-		wait := t.record(name, l)
-		timer := t.clock.NewTimer(wait)
+		next := t.record(name, l, started)
+		timer := t.clock.NewTimer(next.Sub(t.clock.Now()))
 		select {
 		case <-ctx.Done():
 			timer.Stop()
@@ -266,14 +269,15 @@ type resolvConfError struct{ path string }
 
 func (e *resolvConfError) Error() string { return e.path + " names no nameserver" }
 
-// record takes in a lookup's result and returns how long until the next.
-func (t *Targets) record(name string, l lookup) time.Duration {
+// record takes in the result of a lookup that started at started, and
+// returns when the next is due.
+func (t *Targets) record(name string, l lookup, started time.Time) time.Time {
 	now := t.clock.Now()
 	t.mu.Lock()
 	tg := t.targets[name]
 	if tg == nil {
 		t.mu.Unlock()
-		return t.opts.MinTTL
+		return started.Add(t.opts.MinTTL)
 	}
 	prev := tg.state
 	next := prev
@@ -291,7 +295,7 @@ func (t *Targets) record(name string, l lookup) time.Duration {
 	case prev.State == TargetStale && !now.Before(prev.StaleUntil):
 		next.State, next.StaleUntil = TargetFailed, time.Time{}
 	}
-	next.Next = now.Add(wait)
+	next.Next = started.Add(wait)
 	tg.state = next
 	changed := next.State != prev.State || next.Failure != prev.Failure || !slices.Equal(next.Addresses, prev.Addresses)
 	if changed {
@@ -304,7 +308,7 @@ func (t *Targets) record(name string, l lookup) time.Duration {
 			t.opts.OnChange(name)
 		}
 	}
-	return wait
+	return next.Next
 }
 
 // logChange logs a target's change once.
