@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 )
@@ -27,5 +28,39 @@ func TestExplainTargets(t *testing.T) {
 		"  backup  healthy\n"
 	if !strings.Contains(b.String(), want) {
 		t.Errorf("explain lacks\n%s\nin\n%s", want, b.String())
+	}
+}
+
+// TestHealthTargets: gtmd health has a TARGET column when an endpoint
+// is named by hostname, and none otherwise.
+func TestHealthTargets(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	lb := admin.EndpointStatus{Service: "example.com.", Endpoint: "lb", Healthy: false, Since: now, Reason: "target lb-123.example.net. did not resolve: NXDOMAIN",
+		Target: &admin.TargetStatus{Name: "lb-123.example.net.", State: "failed", Addresses: []string{"203.0.113.10"}, Failure: "NXDOMAIN"}}
+	backup := admin.EndpointStatus{Service: "example.com.", Endpoint: "backup", Healthy: true, Since: now, Reason: "no check: always healthy"}
+	for _, c := range []struct {
+		name string
+		eps  []admin.EndpointStatus
+		want []string
+	}{
+		{"with a target", []admin.EndpointStatus{lb, backup}, []string{
+			"SERVICE       ENDPOINT  STATUS     SINCE  OVERRIDE  REASON                                                NODES  TARGET\n",
+			"example.com.  lb        UNHEALTHY  0s     -         target lb-123.example.net. did not resolve: NXDOMAIN  -      lb-123.example.net. failed 203.0.113.10 (NXDOMAIN)\n",
+			"example.com.  backup    healthy    0s     -         no check: always healthy                              -      -\n",
+		}},
+		{"without", []admin.EndpointStatus{backup}, []string{
+			"SERVICE       ENDPOINT  STATUS   SINCE  OVERRIDE  REASON                    NODES\n",
+			"example.com.  backup    healthy  0s     -         no check: always healthy  -\n",
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := printHealth(&b, c.eps, now); err != nil {
+				t.Fatal(err)
+			}
+			if got := b.String(); got != strings.Join(c.want, "") {
+				t.Errorf("got\n%s\nwant\n%s", got, strings.Join(c.want, ""))
+			}
+		})
 	}
 }
