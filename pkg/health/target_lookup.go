@@ -48,12 +48,14 @@ func lookupTarget(ctx context.Context, servers []string, name string, timeout ti
 			h := rr.Header()
 			switch v := rr.(type) {
 			case *dns.A:
-				if qtype == dns.TypeA {
-					out.addrs = append(out.addrs, netip.AddrFrom4([4]byte(v.A.To4())))
+				// A record without data (rdlength 0) unpacks with no
+				// address: passed over, as any record of another type.
+				if a, ok := netip.AddrFromSlice(v.A.To4()); ok && qtype == dns.TypeA {
+					out.addrs = append(out.addrs, a)
 				}
 			case *dns.AAAA:
-				if qtype == dns.TypeAAAA {
-					out.addrs = append(out.addrs, netip.AddrFrom16([16]byte(v.AAAA.To16())))
+				if a, ok := netip.AddrFromSlice(v.AAAA.To16()); ok && qtype == dns.TypeAAAA {
+					out.addrs = append(out.addrs, a)
 				}
 			case *dns.CNAME:
 			default:

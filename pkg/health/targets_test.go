@@ -232,3 +232,31 @@ func TestTargetsBoundLookups(t *testing.T) {
 		t.Errorf("%d questions in flight, want 16", n)
 	}
 }
+
+// TestTargetsOddAnswers: records a resolver should not send (an A
+// record without data, records of other types, addresses of the other
+// family) never crash a lookup and are passed over.
+func TestTargetsOddAnswers(t *testing.T) {
+	up := healthtest.StartUpstream(t)
+	hdr := func(t uint16) dns.RR_Header { return dns.RR_Header{Name: lb, Rrtype: t, Class: dns.ClassINET, Ttl: 60} }
+	odd := []dns.RR{
+		&dns.A{Hdr: hdr(dns.TypeA)},
+		&dns.AAAA{Hdr: hdr(dns.TypeAAAA)},
+		&dns.TXT{Hdr: hdr(dns.TypeTXT), Txt: []string{"hello"}},
+		&dns.A{Hdr: hdr(dns.TypeA), A: []byte{192, 0, 2, 77}},
+	}
+	up.Set(lb, healthtest.Answer{A: []string{"192.0.2.1"}, TTL: 30, Records: odd})
+	tg, clock, _ := newTargets(t, []string{up.Addr}, 2*time.Second)
+	tg.Apply([]string{lb})
+	clock.BlockUntil(1)
+	st, _ := tg.State(lb)
+	var got []string
+	for _, a := range st.Addresses {
+		got = append(got, a.String())
+	}
+	// 192.0.2.77 arrives in the answers to both questions: an A record
+	// in the AAAA answer is not an IPv6 address, and is not taken.
+	if want := []string{"192.0.2.1", "192.0.2.77"}; st.State != health.TargetResolved || !slices.Equal(got, want) {
+		t.Errorf("got %s %v, want resolved %v", st.State, got, want)
+	}
+}

@@ -30,6 +30,9 @@ type Answer struct {
 	TTL     uint32
 	// Drop answers nothing, so the client times out.
 	Drop bool
+	// Records are answered as they are, after the addresses, to every
+	// question about the name: odd records a resolver may send.
+	Records []dns.RR
 }
 
 // StartUpstream starts an Upstream that answers REFUSED for every name
@@ -98,6 +101,7 @@ func (u *Upstream) serve(w dns.ResponseWriter, r *dns.Msg) {
 				}
 			}
 		}
+		m.Answer = append(m.Answer, a.Records...)
 	}
 	_ = w.WriteMsg(m)
 }
