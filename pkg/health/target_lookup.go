@@ -11,6 +11,11 @@ import (
 	"github.com/miekg/dns"
 )
 
+// maxTargetAddrs is how many addresses of each family a target answers
+// with, the lowest: a load balancer has a handful, and an answer of
+// hundreds would not fit a UDP response.
+const maxTargetAddrs = 32
+
 // lookup is the result of looking up one target's A and AAAA records.
 type lookup struct {
 	// addrs are the addresses answered, sorted, IPv4 first.
@@ -41,6 +46,7 @@ func lookupTarget(ctx context.Context, servers []string, name string, timeout ti
 		if failure != "" {
 			return lookup{failure: failure}
 		}
+		from := len(out.addrs)
 		if r.Rcode == dns.RcodeNameError {
 			return lookup{failure: "NXDOMAIN", negative: true}
 		}
@@ -65,12 +71,14 @@ func lookupTarget(ctx context.Context, servers []string, name string, timeout ti
 				ttl, first = h.Ttl, false
 			}
 		}
+		family := out.addrs[from:]
+		slices.SortFunc(family, func(a, b netip.Addr) int { return a.Compare(b) })
+		family = slices.Compact(family)
+		out.addrs = out.addrs[:from+min(len(family), maxTargetAddrs)]
 	}
 	if len(out.addrs) == 0 {
 		return lookup{failure: "no addresses", negative: true}
 	}
-	slices.SortFunc(out.addrs, func(a, b netip.Addr) int { return a.Compare(b) })
-	out.addrs = slices.Compact(out.addrs)
 	out.ttl = time.Duration(ttl) * time.Second
 	return out
 }

@@ -260,3 +260,29 @@ func TestTargetsOddAnswers(t *testing.T) {
 		t.Errorf("got %s %v, want resolved %v", st.State, got, want)
 	}
 }
+
+// TestTargetsCapAddresses: a target answers with at most 32 addresses
+// of each family, the lowest, once each.
+func TestTargetsCapAddresses(t *testing.T) {
+	up := healthtest.StartUpstream(t)
+	var a, want []string
+	for i := 40; i > 0; i-- {
+		a = append(a, fmt.Sprintf("192.0.2.%d", i))
+	}
+	a = append(a, "192.0.2.1", "192.0.2.2")
+	for i := 1; i <= 32; i++ {
+		want = append(want, fmt.Sprintf("192.0.2.%d", i))
+	}
+	up.Set(lb, healthtest.Answer{A: a, AAAA: []string{"2001:db8::1"}, TTL: 30})
+	tg, clock, _ := newTargets(t, []string{up.Addr}, 2*time.Second)
+	tg.Apply([]string{lb})
+	clock.BlockUntil(1)
+	st, _ := tg.State(lb)
+	var got []string
+	for _, addr := range st.Addresses {
+		got = append(got, addr.String())
+	}
+	if want = append(want, "2001:db8::1"); !slices.Equal(got, want) {
+		t.Errorf("got %v,\nwant %v", got, want)
+	}
+}

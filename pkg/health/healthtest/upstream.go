@@ -70,7 +70,7 @@ func (u *Upstream) Queries(name string) int {
 func (u *Upstream) serve(w dns.ResponseWriter, r *dns.Msg) {
 	m := new(dns.Msg)
 	m.SetReply(r)
-	m.RecursionAvailable = true
+	m.RecursionAvailable, m.Compress = true, true
 	if len(r.Question) != 1 {
 		m.Rcode = dns.RcodeFormatError
 		_ = w.WriteMsg(m)
