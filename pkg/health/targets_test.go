@@ -246,14 +246,7 @@ func TestTargetsOddAnswers(t *testing.T) {
 		&dns.A{Hdr: hdr(dns.TypeA), A: []byte{192, 0, 2, 77}},
 	}
 	up.Set(lb, healthtest.Answer{A: []string{"192.0.2.1"}, TTL: 30, Records: odd})
-	tg, clock, _ := newTargets(t, []string{up.Addr}, 2*time.Second)
-	tg.Apply([]string{lb})
-	clock.BlockUntil(1)
-	st, _ := tg.State(lb)
-	var got []string
-	for _, a := range st.Addresses {
-		got = append(got, a.String())
-	}
+	st, got := lookUpOnce(t, up)
 	// 192.0.2.77 arrives in the answers to both questions: an A record
 	// in the AAAA answer is not an IPv6 address, and is not taken.
 	if want := []string{"192.0.2.1", "192.0.2.77"}; st.State != health.TargetResolved || !slices.Equal(got, want) {
@@ -274,15 +267,23 @@ func TestTargetsCapAddresses(t *testing.T) {
 		want = append(want, fmt.Sprintf("192.0.2.%d", i))
 	}
 	up.Set(lb, healthtest.Answer{A: a, AAAA: []string{"2001:db8::1"}, TTL: 30})
+	want = append(want, "2001:db8::1")
+	if _, got := lookUpOnce(t, up); !slices.Equal(got, want) {
+		t.Errorf("got %v,\nwant %v", got, want)
+	}
+}
+
+// lookUpOnce looks lb up through up once and returns its state and
+// addresses.
+func lookUpOnce(t *testing.T, up *healthtest.Upstream) (health.TargetState, []string) {
+	t.Helper()
 	tg, clock, _ := newTargets(t, []string{up.Addr}, 2*time.Second)
 	tg.Apply([]string{lb})
 	clock.BlockUntil(1)
 	st, _ := tg.State(lb)
-	var got []string
-	for _, addr := range st.Addresses {
-		got = append(got, addr.String())
+	var addrs []string
+	for _, a := range st.Addresses {
+		addrs = append(addrs, a.String())
 	}
-	if want = append(want, "2001:db8::1"); !slices.Equal(got, want) {
-		t.Errorf("got %v,\nwant %v", got, want)
-	}
+	return st, addrs
 }
