@@ -47,6 +47,9 @@ var exported = []string{
 	"gtmd_admin_connections_evicted_total",
 	"gtmd_admin_requests_limited_total",
 	"gtmd_admin_accept_errors_total",
+	"gtmd_target_lookups_total",
+	"gtmd_target_names",
+	"gtmd_target_addresses",
 }
 
 // histograms are the exported histograms, whose series carry the

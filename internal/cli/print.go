@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,7 +21,14 @@ func newTable(w io.Writer) *tabwriter.Writer {
 
 func printHealth(w io.Writer, eps []admin.EndpointStatus, now time.Time) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "SERVICE\tENDPOINT\tSTATUS\tSINCE\tOVERRIDE\tREASON\tNODES")
+	// A TARGET column only for documents with endpoints named by
+	// hostname.
+	targets := slices.ContainsFunc(eps, func(e admin.EndpointStatus) bool { return e.Target != nil })
+	header := "SERVICE\tENDPOINT\tSTATUS\tSINCE\tOVERRIDE\tREASON\tNODES"
+	if targets {
+		header += "\tTARGET"
+	}
+	fmt.Fprintln(tw, header)
 	for _, e := range eps {
 		override := "-"
 		if e.Override != nil {
@@ -41,8 +49,12 @@ func printHealth(w io.Writer, eps []admin.EndpointStatus, now time.Time) error {
 			}
 			nodes = append(nodes, n)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Service, e.Endpoint, healthWord(e.Healthy), age(e.Since, now),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s", e.Service, e.Endpoint, healthWord(e.Healthy), age(e.Since, now),
 			override, cell(e.Reason), cmp.Or(cell(strings.Join(nodes, " ")), "-"))
+		if targets {
+			fmt.Fprint(tw, "\t"+cmp.Or(targetText(e.Target), "-"))
+		}
+		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
 }
@@ -87,11 +99,14 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 		fmt.Fprintln(w, "endpoints:")
 		tw = newTable(w)
 		for _, e := range ex.Endpoints {
-			if e.Reason == "" {
-				fmt.Fprintf(tw, "  %s\t%s\n", e.ID, healthWord(e.Healthy))
-				continue
+			line := "  " + e.ID + "	" + healthWord(e.Healthy)
+			if t := targetText(e.Target); t != "" {
+				line += "	" + t
 			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", e.ID, healthWord(e.Healthy), cell(e.Reason))
+			if e.Reason != "" {
+				line += "	" + cell(e.Reason)
+			}
+			fmt.Fprintln(tw, line)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -106,6 +121,20 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 		return tw.Flush()
 	}
 	return nil
+}
+
+// targetText is what an endpoint named by hostname resolved to: name,
+// state, addresses and why the lookup failed; "" for an endpoint with
+// addresses of its own.
+func targetText(t *admin.TargetStatus) string {
+	if t == nil {
+		return ""
+	}
+	s := t.Name + " " + t.State + " " + cmp.Or(strings.Join(t.Addresses, ","), "-")
+	if t.Failure != "" {
+		s += " (" + cell(t.Failure) + ")"
+	}
+	return s
 }
 
 func printExplainAll(w io.Writer, all *admin.ExplainAll) error {

@@ -97,6 +97,9 @@ type EndpointStatus struct {
 	Reason       string           `json:"reason"`
 	Override     *health.Override `json:"override,omitempty"`
 	Observations []Observation    `json:"observations,omitempty"`
+	// Target is what the endpoint's host name resolves to on this node,
+	// for an endpoint named by one.
+	Target *TargetStatus `json:"target,omitempty"`
 }
 
 // ExplainQuery is what GET /v1/explain asks.
@@ -157,4 +160,7 @@ type ExplainEndpoint struct {
 	// Reason is why the endpoint has its health on this node: its check's
 	// verdict, or the operator's override (a drain) that decided it.
 	Reason string `json:"reason,omitempty"`
+	// Target is what the endpoint's host name resolved to, for an
+	// endpoint named by one.
+	Target *TargetStatus `json:"target,omitempty"`
 }

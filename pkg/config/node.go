@@ -29,6 +29,8 @@ type Node struct {
 	// cluster holds the same ones.
 	TSIGKeys []TSIGKey `yaml:"tsig_keys" json:"tsig_keys"`
 	Dnstap   Dnstap    `yaml:"dnstap" json:"dnstap"`
+	// Resolver looks up the endpoints named by hostname.
+	Resolver Resolver `yaml:"resolver" json:"resolver"`
 }
 
 // NodeIdentity names the node and the region it stands in.
@@ -143,12 +145,13 @@ func DefaultNode() Node {
 			Prefix:   "/gtmd/",
 			LeaseTTL: Duration(2 * time.Second),
 		},
-		DataDir: "./data",
-		Log:     Log{Level: "info", Format: "text"},
-		RRL:     defaultRRL(),
-		Cookies: defaultCookies(),
-		Health:  defaultNodeHealth(),
-		Dnstap:  defaultDnstap(),
+		DataDir:  "./data",
+		Log:      Log{Level: "info", Format: "text"},
+		RRL:      defaultRRL(),
+		Cookies:  defaultCookies(),
+		Health:   defaultNodeHealth(),
+		Dnstap:   defaultDnstap(),
+		Resolver: defaultResolver(),
 	}
 }
 
@@ -262,6 +265,7 @@ func (n *Node) validate(l *faultList) {
 	n.validateHealth(l)
 	n.validateTSIG(l)
 	n.validateDnstap(l)
+	n.validateResolver(l)
 }
 
 // ResolvePaths makes the node file's relative paths relative to dir, the

@@ -22,14 +22,15 @@ func TestNodeDefaults(t *testing.T) {
 			TCPBusyIdleTimeout:         Duration(time.Second),
 			NSID:                       true,
 		},
-		Admin:   Admin{Listen: "127.0.0.1:8300", Limits: AdminLimits{ReadHeaderTimeout: Duration(5 * time.Second), ReadTimeout: Duration(30 * time.Second), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(time.Minute), MaxConnections: 256, MaxRequestsPerToken: 16, MaxEventStreams: 32}},
-		Store:   Store{Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380", Upkeep: EmbeddedUpkeep{KeepRevisions: 10000, DefragInterval: Duration(time.Hour), QuotaBytes: 2 << 30}}, Prefix: "/gtmd/", LeaseTTL: Duration(2 * time.Second)},
-		DataDir: "./data",
-		Log:     Log{Level: "info", Format: "text"},
-		RRL:     RRL{ResponsesPerSecond: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, TableSize: 65536},
-		Cookies: Cookies{Enabled: true, SecretRotation: Duration(24 * time.Hour)},
-		Health:  NodeHealth{MaxConcurrentProbes: 512},
-		Dnstap:  Dnstap{Sample: 1},
+		Admin:    Admin{Listen: "127.0.0.1:8300", Limits: AdminLimits{ReadHeaderTimeout: Duration(5 * time.Second), ReadTimeout: Duration(30 * time.Second), WriteTimeout: Duration(time.Minute), IdleTimeout: Duration(time.Minute), MaxConnections: 256, MaxRequestsPerToken: 16, MaxEventStreams: 32}},
+		Store:    Store{Embedded: EmbeddedStore{ClientURL: "http://127.0.0.1:2379", PeerURL: "http://127.0.0.1:2380", Upkeep: EmbeddedUpkeep{KeepRevisions: 10000, DefragInterval: Duration(time.Hour), QuotaBytes: 2 << 30}}, Prefix: "/gtmd/", LeaseTTL: Duration(2 * time.Second)},
+		DataDir:  "./data",
+		Log:      Log{Level: "info", Format: "text"},
+		RRL:      RRL{ResponsesPerSecond: 200, Slip: 2, IPv4Prefix: 24, IPv6Prefix: 56, TableSize: 65536},
+		Cookies:  Cookies{Enabled: true, SecretRotation: Duration(24 * time.Hour)},
+		Health:   NodeHealth{MaxConcurrentProbes: 512},
+		Dnstap:   Dnstap{Sample: 1},
+		Resolver: Resolver{MinTTL: Duration(5 * time.Second), MaxTTL: Duration(time.Hour), Timeout: Duration(2 * time.Second)},
 	}
 	if got := DefaultNode(); !reflect.DeepEqual(got, want) {
 		diffJSON(t, got, want)
@@ -98,6 +99,7 @@ func TestLoadNodeFull(t *testing.T) {
 		Health:      NodeHealth{MaxConcurrentProbes: 512},
 		DNSSEC:      NodeDNSSEC{KeyEncryptionKeyFile: "dnssec.kek", UnsignedFallback: true},
 		Dnstap:      Dnstap{Unix: "/run/gtmd/dnstap.sock", Sample: 0.25, Identity: "us-1-tap", Version: "test"},
+		Resolver:    Resolver{Servers: []string{"10.0.0.53:53", "[2001:db8::53]:53"}, MinTTL: Duration(10 * time.Second), MaxTTL: Duration(10 * time.Minute), Timeout: Duration(time.Second)},
 	}
 	if !reflect.DeepEqual(n, want) {
 		diffJSON(t, n, want)
@@ -201,6 +203,13 @@ n.yaml:3:24: admin.peers[1]: "https://eu-1:8300/v1" is not an http:// or https:/
 			`n.yaml:2:39: store.embedded.upkeep.keep_revisions: 10 must be at least 100
 n.yaml:2:60: store.embedded.upkeep.defrag_interval: 1s must be at least 1m
 n.yaml:2:77: store.embedded.upkeep.quota_bytes: 1024 must be between 64 MiB and 8 GiB`},
+		{"resolver servers", "resolver: {servers: [\"127.0.0.1:5353\", \"[::1]:53\"], min_ttl: 1s, max_ttl: 10m, timeout: 500ms}\n", ""},
+		{"resolver server without a port", "resolver: {servers: [192.0.2.53, \"ns.example.net:53\"]}\n",
+			`n.yaml:1:22: resolver.servers[0]: "192.0.2.53" is not an IP:port address (a name server is named by its address, 192.0.2.53:53 or [2001:db8::53]:53)
+n.yaml:1:34: resolver.servers[1]: "ns.example.net:53" is not an IP:port address (a name server is named by its address, 192.0.2.53:53 or [2001:db8::53]:53)`},
+		{"resolver ttl bounds crossed", "resolver: {min_ttl: 1m, max_ttl: 30s, timeout: 0s}\n",
+			`n.yaml:1:34: resolver.max_ttl: 30s must be at least min_ttl (1m0s)
+n.yaml:1:48: resolver.timeout: 0s must be more than 0`},
 		{"dnstap to a file", "dnstap: {file: /var/log/gtmd.dnstap}\n", ""},
 		{"dnstap to tcp, sampled", "dnstap: {tcp: \"127.0.0.1:6000\", sample: 0.5, identity: a, version: b}\n", ""},
 		{"dnstap to two places", "dnstap:\n  file: q.dnstap\n  unix: /run/q.sock\n",

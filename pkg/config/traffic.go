@@ -114,7 +114,11 @@ type Endpoint struct {
 	A      []string `yaml:"a,omitempty" json:"a,omitempty"`
 	AAAA   []string `yaml:"aaaa,omitempty" json:"aaaa,omitempty"`
 	CNAME  string   `yaml:"cname,omitempty" json:"cname,omitempty"`
-	Check  string   `yaml:"check,omitempty" json:"check,omitempty"`
+	// Target names a host (a cloud load balancer) whose addresses each
+	// node looks up and answers with, following their changes; an
+	// absolute name, lower case once validated.
+	Target string `yaml:"target,omitempty" json:"target,omitempty"`
+	Check  string `yaml:"check,omitempty" json:"check,omitempty"`
 }
 
 // RegionName is the endpoint's region with the default applied: an

@@ -230,8 +230,10 @@ func validateEndpointAnswer(e *Endpoint, path string, zone *zoneIndex, l *faultL
 	if e.CNAME != "" && (len(e.A) > 0 || len(e.AAAA) > 0) {
 		l.addf(path+".cname", "an endpoint answers with a cname or with addresses, not both")
 	}
-	if e.CNAME == "" && len(e.A) == 0 && len(e.AAAA) == 0 {
-		l.addf(path, "endpoint has no address: give a, aaaa or cname")
+	if e.Target != "" {
+		validateTarget(e, path, l)
+	} else if e.CNAME == "" && len(e.A) == 0 && len(e.AAAA) == 0 {
+		l.addf(path, "endpoint has no address: give a, aaaa, cname or target")
 	}
 	for i, a := range e.A {
 		if ip, err := netip.ParseAddr(a); err != nil || !ip.Is4() {

@@ -14,7 +14,12 @@
 // Fleet, for many checks) says which live nodes probe a sharded check:
 // a rendezvous choice of a few per region that every node makes alike;
 // only those nodes' results vote on it (Inputs.Vantages,
-// Evaluator.SetVantages).
+// Evaluator.SetVantages). Targets looks up the host names endpoints are
+// named by (config.Endpoint.Target) through the node's resolvers, each
+// again when its TTL runs out; a target that does not resolve takes its
+// endpoints out as a failed check does (Inputs.Unresolved,
+// Evaluator.SetUnresolved), and its addresses go, through the caller,
+// into the answer snapshot.
 //
 // The package never talks to etcd and never touches DNS answers: the
 // caller carries results to and from the store and hands the endpoint

@@ -25,6 +25,10 @@ type Inputs struct {
 	// a node that stopped probing it, or has yet to, does not vote. A
 	// check not in the map counts every node given.
 	Vantages map[string][]string
+	// Unresolved holds, by host name, why each endpoint target that this
+	// node could not resolve did not (TargetState.Failure). Like a
+	// failed check, it takes out the endpoints named by it.
+	Unresolved map[string]string
 	// Now decides whether a pushed status has expired.
 	Now time.Time
 }
@@ -62,8 +66,9 @@ func (e Evaluation) Healthy() map[EndpointKey]bool {
 // Unknown for a missing child or a cycle; any other check is Up when at
 // least the quorum of the nodes with a result see it up (ties healthy),
 // Unknown when none has one. An endpoint: an override decides first (down
-// or up); else an endpoint with no check is healthy; else it is healthy
-// unless its check's verdict is Down (Unknown counts healthy). Evaluate
+// or up); else an endpoint whose target is unresolved is down; else an
+// endpoint with no check is healthy; else it is healthy unless its
+// check's verdict is Down (Unknown counts healthy). Evaluate
 // is pure: it keeps nothing and changes none of its inputs.
 func Evaluate(in Inputs) Evaluation {
 	ev := Evaluation{Checks: map[string]Verdict{}, Endpoints: map[EndpointKey]EndpointVerdict{}}
@@ -77,7 +82,7 @@ func Evaluate(in Inputs) Evaluation {
 	for _, svc := range in.Traffic.Services {
 		for _, ep := range svc.Endpoints {
 			k := EndpointKey{Service: svc.Name, Endpoint: ep.ID}
-			ev.Endpoints[k] = endpointVerdict(ep, in.Overrides[k], v.of)
+			ev.Endpoints[k] = endpointVerdict(ep, in.Overrides[k], in.Unresolved[ep.Target], v.of)
 		}
 	}
 	ev.Checks = v.out
@@ -85,8 +90,9 @@ func Evaluate(in Inputs) Evaluation {
 }
 
 // endpointVerdict decides one endpoint; the reasons are those the API and
-// the events show.
-func endpointVerdict(ep config.Endpoint, o Override, check func(name string) Verdict) EndpointVerdict {
+// the events show. unresolved is why the endpoint's target did not
+// resolve, "" when it did or the endpoint has none.
+func endpointVerdict(ep config.Endpoint, o Override, unresolved string, check func(name string) Verdict) EndpointVerdict {
 	switch {
 	case o.decides():
 		reason := "override " + o.State
@@ -94,6 +100,8 @@ func endpointVerdict(ep config.Endpoint, o Override, check func(name string) Ver
 			reason += ": " + o.Reason
 		}
 		return EndpointVerdict{Healthy: o.State == OverrideUp, Reason: reason}
+	case ep.Target != "" && unresolved != "":
+		return EndpointVerdict{Healthy: false, Reason: unresolved}
 	case ep.Check == "":
 		return EndpointVerdict{Healthy: true, Reason: "no check: always healthy"}
 	default:

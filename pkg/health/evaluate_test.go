@@ -199,6 +199,9 @@ func TestEvaluateEndpoints(t *testing.T) {
 				{ID: "drained", Check: "c-up"},
 				{ID: "forced", Check: "c-down"},
 				{ID: "odd-override", Check: "c-down"},
+				{ID: "lb-gone", Target: "gone.example.net.", Check: "c-up"},
+				{ID: "lb-forced", Target: "gone.example.net."},
+				{ID: "lb-ok", Target: "ok.example.net."},
 			},
 		}, {
 			Name:      "api.example.com.",
@@ -218,7 +221,10 @@ func TestEvaluateEndpoints(t *testing.T) {
 		www("forced"):       {State: health.OverrideUp},
 		www("odd-override"): {State: "sideways"},
 		www("gone"):         {State: health.OverrideDown},
+		www("lb-forced"):    {State: health.OverrideUp},
 	}
+	const gone = "target gone.example.net. did not resolve: NXDOMAIN"
+	unresolved := map[string]string{"gone.example.net.": gone}
 	const upReason, downReason = "1 of 1 nodes see it healthy (quorum 0.5)", "0 of 1 nodes see it healthy (quorum 0.5)"
 	cases := []struct {
 		name      string
@@ -226,7 +232,7 @@ func TestEvaluateEndpoints(t *testing.T) {
 		overrides map[health.EndpointKey]health.Override
 		want      map[health.EndpointKey]health.EndpointVerdict
 	}{
-		{"overrides first, then the check, unknown healthy", obs, overrides, map[health.EndpointKey]health.EndpointVerdict{
+		{"overrides first, then an unresolved target, then the check, unknown healthy", obs, overrides, map[health.EndpointKey]health.EndpointVerdict{
 			www("nocheck"):                {true, "no check: always healthy"},
 			www("up"):                     {true, "check c-up: " + upReason},
 			www("down"):                   {false, "check c-down: " + downReason},
@@ -235,6 +241,9 @@ func TestEvaluateEndpoints(t *testing.T) {
 			www("drained"):                {false, "override down: maintenance"},
 			www("forced"):                 {true, "override up"},
 			www("odd-override"):           {false, "check c-down: " + downReason},
+			www("lb-gone"):                {false, gone},
+			www("lb-forced"):              {true, "override up"},
+			www("lb-ok"):                  {true, "no check: always healthy"},
 			key("api.example.com.", "up"): {false, "check c-down: " + downReason},
 		}},
 		{"no results: every check unknown, overrides still rule", nil, overrides, map[health.EndpointKey]health.EndpointVerdict{
@@ -246,12 +255,15 @@ func TestEvaluateEndpoints(t *testing.T) {
 			www("drained"):                {false, "override down: maintenance"},
 			www("forced"):                 {true, "override up"},
 			www("odd-override"):           {true, "check c-down: no node has a result yet"},
+			www("lb-gone"):                {false, gone},
+			www("lb-forced"):              {true, "override up"},
+			www("lb-ok"):                  {true, "no check: always healthy"},
 			key("api.example.com.", "up"): {true, "check c-down: no node has a result yet"},
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ev := health.Evaluate(health.Inputs{Traffic: doc, Observations: c.obs, Overrides: c.overrides, Now: evalNow})
+			ev := health.Evaluate(health.Inputs{Traffic: doc, Observations: c.obs, Overrides: c.overrides, Unresolved: unresolved, Now: evalNow})
 			if !maps.Equal(ev.Endpoints, c.want) {
 				t.Errorf("endpoints:\n got %v\nwant %v", ev.Endpoints, c.want)
 			}

@@ -34,7 +34,11 @@ type Evaluator struct {
 	obs       map[string]map[string]Status
 	overrides map[EndpointKey]Override
 	external  map[string]External
-	now       time.Time
+	// unresolved is Inputs.Unresolved as it stands; targets indexes the
+	// endpoints by the host name they are named by.
+	unresolved map[string]string
+	targets    map[string][]*endpointNode
+	now        time.Time
 	// expiries holds when pushed statuses expire, soonest first.
 	expiries expiryHeap
 	// changed holds the endpoints decided differently since the last
@@ -75,21 +79,26 @@ type endpointNode struct {
 // change in's maps afterwards.
 func NewEvaluator(in Inputs) *Evaluator {
 	e := &Evaluator{
-		traffic:   in.Traffic,
-		quorum:    config.DefaultHealthQuorum,
-		checks:    map[string]*checkNode{},
-		endpoints: map[EndpointKey]*endpointNode{},
-		obs:       make(map[string]map[string]Status, len(in.Observations)),
-		overrides: maps.Clone(in.Overrides),
-		external:  maps.Clone(in.External),
-		now:       in.Now,
-		changed:   map[EndpointKey]EndpointVerdict{},
+		traffic:    in.Traffic,
+		quorum:     config.DefaultHealthQuorum,
+		checks:     map[string]*checkNode{},
+		endpoints:  map[EndpointKey]*endpointNode{},
+		obs:        make(map[string]map[string]Status, len(in.Observations)),
+		overrides:  maps.Clone(in.Overrides),
+		external:   maps.Clone(in.External),
+		unresolved: maps.Clone(in.Unresolved),
+		targets:    map[string][]*endpointNode{},
+		now:        in.Now,
+		changed:    map[EndpointKey]EndpointVerdict{},
 	}
 	if e.overrides == nil {
 		e.overrides = map[EndpointKey]Override{}
 	}
 	if e.external == nil {
 		e.external = map[string]External{}
+	}
+	if e.unresolved == nil {
+		e.unresolved = map[string]string{}
 	}
 	for node, byCheck := range in.Observations {
 		m := make(map[string]Status, len(byCheck))
@@ -137,6 +146,9 @@ func (e *Evaluator) index() {
 		}
 	}
 	for _, en := range e.endpoints {
+		if en.ep.Target != "" {
+			e.targets[en.ep.Target] = append(e.targets[en.ep.Target], en)
+		}
 		if en.ep.Check != "" {
 			cn := e.node(en.ep.Check)
 			cn.endpoints = append(cn.endpoints, en)
@@ -216,7 +228,7 @@ func (e *Evaluator) decideAll() { e.decide(e.observations()) }
 
 // decide is decideAll over observations that hold what obs does.
 func (e *Evaluator) decide(obs map[string]map[string]Observation) {
-	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Vantages: e.vantages(), Now: e.now})
+	ev := Evaluate(Inputs{Traffic: e.traffic, Observations: obs, Overrides: e.overrides, External: e.external, Unresolved: e.unresolved, Vantages: e.vantages(), Now: e.now})
 	for k, v := range ev.Endpoints {
 		e.setEndpoint(e.endpoints[k], v)
 	}
@@ -299,11 +311,13 @@ func (e *Evaluator) Evaluation() Evaluation {
 	if e.traffic == nil {
 		return ev
 	}
-	// Evaluate meets a missing check only through an endpoint that no
-	// override decides, repeated keys included.
+	// Evaluate meets a missing check only through an endpoint that
+	// neither an override nor an unresolved target decides, repeated
+	// keys included.
 	for _, svc := range e.traffic.Services {
 		for _, ep := range svc.Endpoints {
-			if ep.Check != "" && !e.overrides[EndpointKey{Service: svc.Name, Endpoint: ep.ID}].decides() {
+			unresolved := ep.Target != "" && e.unresolved[ep.Target] != ""
+			if ep.Check != "" && !unresolved && !e.overrides[EndpointKey{Service: svc.Name, Endpoint: ep.ID}].decides() {
 				ev.Checks[ep.Check] = e.node(ep.Check).verdict
 			}
 		}

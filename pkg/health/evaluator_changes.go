@@ -90,6 +90,26 @@ func (e *Evaluator) SetOverride(k EndpointKey, o Override) {
 	}
 }
 
+// SetUnresolved takes why an endpoint target did not resolve, or ""
+// once it does; it decides again the endpoints named by it.
+func (e *Evaluator) SetUnresolved(target, reason string) {
+	if e.unresolved[target] == reason {
+		return
+	}
+	if reason == "" {
+		delete(e.unresolved, target)
+	} else {
+		e.unresolved[target] = reason
+	}
+	if e.whole {
+		e.decideAll()
+		return
+	}
+	for _, en := range e.targets[target] {
+		e.refreshEndpoint(en)
+	}
+}
+
 // SetExternal takes a pushed status of an external check; the zero
 // External is none.
 func (e *Evaluator) SetExternal(check string, x External) {
@@ -189,7 +209,7 @@ func (e *Evaluator) decideCheck(cn *checkNode) Verdict {
 
 // refreshEndpoint decides an endpoint again and notes a change.
 func (e *Evaluator) refreshEndpoint(en *endpointNode) {
-	e.setEndpoint(en, endpointVerdict(en.ep, e.overrides[en.key], func(name string) Verdict { return e.checks[name].verdict }))
+	e.setEndpoint(en, endpointVerdict(en.ep, e.overrides[en.key], e.unresolved[en.ep.Target], func(name string) Verdict { return e.checks[name].verdict }))
 }
 
 // setEndpoint gives an endpoint its verdict and notes a change.

@@ -46,6 +46,9 @@ func randomDoc(r *rand.Rand, checks, services int, cyclic bool) *config.Traffic 
 		svc := config.Service{Name: fmt.Sprintf("s%d.example.", i%(services-1+1))}
 		for j := range 1 + r.IntN(3) {
 			ep := config.Endpoint{ID: fmt.Sprintf("e%d", j)}
+			if r.IntN(3) == 0 {
+				ep.Target = targetNames[r.IntN(len(targetNames))]
+			}
 			switch n := r.IntN(10); {
 			case n == 0:
 			case n == 1:
@@ -64,6 +67,9 @@ func randomDoc(r *rand.Rand, checks, services int, cyclic bool) *config.Traffic 
 	t.Services[len(t.Services)-1].Endpoints = []config.Endpoint{{ID: "e0", Check: t.Checks[0].Name}}
 	return t
 }
+
+// targetNames are the host names randomDoc names endpoints by.
+var targetNames = []string{"lb-0.example.net.", "lb-1.example.net.", "lb-2.example.net."}
 
 // model is the evaluator's inputs kept whole, for Evaluate.
 type model struct {
@@ -139,7 +145,7 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 	statuses := []health.Status{health.Unknown, health.Up, health.Down}
 	svc := doc.Services[r.IntN(len(doc.Services))]
 	key := health.EndpointKey{Service: svc.Name, Endpoint: fmt.Sprintf("e%d", r.IntN(4))}
-	switch n := r.IntN(22); {
+	switch n := r.IntN(25); {
 	case n < 10:
 		st := statuses[r.IntN(3)]
 		if m.in.Observations[node] == nil {
@@ -191,6 +197,17 @@ func (m *model) step(r *rand.Rand, doc *config.Traffic, e *health.Evaluator) str
 			e.Advance(m.in.Now)
 		}
 		return fmt.Sprintf("time %s", m.in.Now)
+	case n >= 22:
+		target := targetNames[r.IntN(len(targetNames))]
+		reason := []string{"", "target " + target + " did not resolve: NXDOMAIN", "target " + target + " did not resolve: timeout"}[r.IntN(3)]
+		if m.in.Unresolved == nil {
+			m.in.Unresolved = map[string]string{}
+		}
+		setOrDelete(m.in.Unresolved, target, reason, reason == "")
+		if e != nil {
+			e.SetUnresolved(target, reason)
+		}
+		return fmt.Sprintf("target %s unresolved %q", target, reason)
 	default:
 		// A member joined or left: the check's vantage points moved, or
 		// it is no longer sharded (nil), or nobody of those given counts.

@@ -171,6 +171,7 @@ func (b backend) Health(context.Context) ([]admin.EndpointStatus, error) {
 			if e.Check != "" {
 				st.Observations = n.votingLocked(e.Check, observations(counted, details, e.Check))
 			}
+			st.Target = n.targetStatus(e.Target)
 			out = append(out, st)
 		}
 	}
@@ -342,11 +343,14 @@ func (b backend) Explain(_ context.Context, q admin.ExplainQuery) (*admin.Explan
 		out.Authority = append(out.Authority, rr.String())
 	}
 	b.n.mu.Lock()
-	for _, e := range ex.Endpoints {
-		reason := b.n.endpoints[health.EndpointKey{Service: ex.Service, Endpoint: e.ID}].reason
-		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy, Reason: reason})
+	reasons := make([]string, len(ex.Endpoints))
+	for i, e := range ex.Endpoints {
+		reasons[i] = b.n.endpoints[health.EndpointKey{Service: ex.Service, Endpoint: e.ID}].reason
 	}
 	b.n.mu.Unlock()
+	for i, e := range ex.Endpoints {
+		out.Endpoints = append(out.Endpoints, admin.ExplainEndpoint{ID: e.ID, Healthy: e.Healthy, Reason: reasons[i], Target: b.n.targetStatus(e.Target)})
+	}
 	out.DNSSEC = explainSigning(ex.Signing)
 	return out, nil
 }

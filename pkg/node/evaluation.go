@@ -71,6 +71,7 @@ func (n *Node) rebuildLocked() {
 	if st := n.state; st != nil {
 		in.Overrides, in.External = effectiveOverrides(n.traffic, st), st.External
 	}
+	in.Unresolved = n.unresolvedLocked()
 	n.eval = health.NewEvaluator(in)
 	n.evalTraffic, n.evalState, n.evalTrust = n.traffic, n.state, n.trust
 	n.evalVantages, n.evalVantagesGen = n.vantages, n.vantagesGen

@@ -83,6 +83,9 @@ type Node struct {
 	changedMu     sync.Mutex
 	checksChanged map[string]bool
 	checksWake    chan struct{}
+	// targetsChanged and targetsWake do the same for endpoint targets.
+	targetsChanged map[string]bool
+	targetsWake    chan struct{}
 
 	// life: Start once, Shutdown once; errs carries fatal errors and is
 	// closed by Shutdown once every goroutine has ended. startMu is held
@@ -118,6 +121,7 @@ func New(opts Options) (n *Node, err error) {
 		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
 		advertiseDNS: opts.AdvertiseDNS, advertiseAdmin: opts.AdvertiseAdmin,
 		events: admin.NewBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
+		targetsChanged: map[string]bool{}, targetsWake: make(chan struct{}, 1),
 		errs: make(chan error, 4),
 	}
 	if n.log == nil {
@@ -164,6 +168,9 @@ func New(opts Options) (n *Node, err error) {
 		return nil, err
 	}
 	if n.failover, err = newFailovers(n.reg); err != nil {
+		return nil, err
+	}
+	if err := n.newTargets(c); err != nil {
 		return nil, err
 	}
 	dm, err := dnssec.NewMetrics(n.reg)

@@ -38,6 +38,7 @@ type served struct {
 	publishedBase *resolver.Snapshot
 	evaluation
 	sharding
+	targeting
 	// saved is what the data directory's copy holds (cache.go).
 	saved kept
 	// trafficFileNote says traffic_file differs from the document served
@@ -139,7 +140,7 @@ func (n *Node) publishWholeLocked() {
 		n.published = n.base.WithHealth(func(service, endpoint string) bool {
 			up, ok := h[health.EndpointKey{Service: service, Endpoint: endpoint}]
 			return !ok || up
-		})
+		}).WithTargets(n.targetAddrs)
 		n.handler.Swap(n.published)
 		n.publishedBase = n.base
 	}

@@ -44,6 +44,8 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 			n.update(u)
 		case <-n.checksWake:
 			n.publishChecks()
+		case <-n.targetsWake:
+			n.publishTargets()
 		case <-expire.C:
 			n.mu.Lock()
 			if n.hasExternal {
@@ -182,22 +184,36 @@ func (n *Node) forgetRemovedChecksLocked(old *config.Traffic) {
 // checkChanged is the scheduler's OnChange. It only notes the check and
 // wakes the run loop, so a burst of changes costs one publication.
 func (n *Node) checkChanged(c health.Change) {
+	n.noteChanged(&n.checksChanged, n.checksWake, c.Check)
+}
+
+// noteChanged adds name to *changed, a set under changedMu (which
+// takeChanged replaces), and wakes the run loop through wake without
+// waiting: one wake covers a burst.
+func (n *Node) noteChanged(changed *map[string]bool, wake chan<- struct{}, name string) {
 	n.changedMu.Lock()
-	n.checksChanged[c.Check] = true
+	(*changed)[name] = true
 	n.changedMu.Unlock()
 	select {
-	case n.checksWake <- struct{}{}:
+	case wake <- struct{}{}:
 	default:
 	}
+}
+
+// takeChanged empties *changed, a set under changedMu, and returns what
+// it held.
+func (n *Node) takeChanged(changed *map[string]bool) map[string]bool {
+	n.changedMu.Lock()
+	defer n.changedMu.Unlock()
+	out := *changed
+	*changed = map[string]bool{}
+	return out
 }
 
 // publishChecks hands the checks that changed to the store for the other
 // nodes, and into this node's answers at once.
 func (n *Node) publishChecks() {
-	n.changedMu.Lock()
-	changed := n.checksChanged
-	n.checksChanged = map[string]bool{}
-	n.changedMu.Unlock()
+	changed := n.takeChanged(&n.checksChanged)
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.ownChangedLocked(changed)
@@ -255,6 +271,7 @@ func (n *Node) serveCached(k kept) error {
 // document.
 func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
 	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
+	n.applyTargetsLocked(targetsOf(t))
 	// Every zone's serial is the revision (resolver.Build).
 	n.notifier.serve(t, uint32(revision))
 	n.wantSigningLocked(t)

@@ -61,6 +61,7 @@ func (n *Node) teardown(ctx context.Context) error {
 		if n.sched != nil {
 			n.sched.Close()
 		}
+		n.targets.Close()
 		// The API, when an embedder serves it, answers 503 from now on
 		// rather than call a closed store.
 		n.liveStore.Store(nil)

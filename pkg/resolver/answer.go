@@ -94,12 +94,12 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 		h.appendSet(resp, set, owner, wild)
 		return chaseTarget(set.rrs[0], qtype), true
 	}
-	if n.service != nil {
+	if sn := s.current(n.service); sn != nil {
 		switch qtype {
 		case dns.TypeA, dns.TypeAAAA:
-			return "", h.answerService(s, n.service, qtype, r, resp)
+			return "", h.answerService(s, sn, qtype, r, resp)
 		case dns.TypeANY:
-			if h.answerService(s, n.service, dns.TypeA, r, resp) || h.answerService(s, n.service, dns.TypeAAAA, r, resp) {
+			if h.answerService(s, sn, dns.TypeA, r, resp) || h.answerService(s, sn, dns.TypeAAAA, r, resp) {
 				return "", true
 			}
 		}

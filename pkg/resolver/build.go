@@ -43,6 +43,14 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 			return nil, fmt.Errorf("service %s is in no zone of the document (was it validated?)", sn.name)
 		}
 		z.ensure(sn.name).service = sn
+		for _, e := range sn.endpoints {
+			if e.target != "" && !slices.Contains(s.byTarget[e.target], sn.index) {
+				if s.byTarget == nil {
+					s.byTarget = map[string][]int{}
+				}
+				s.byTarget[e.target] = append(s.byTarget[e.target], sn.index)
+			}
+		}
 	}
 	s.delegateSubZones()
 	for _, z := range s.zones {

@@ -66,6 +66,9 @@ func explainSigning(s *Snapshot, zone string, qtype uint16) SigningExplained {
 type EndpointHealth struct {
 	ID      string `json:"id"`
 	Healthy bool   `json:"healthy"`
+	// Target is the host name the endpoint is named by, "" for one
+	// with addresses of its own.
+	Target string `json:"target,omitempty"`
 }
 
 // Explain answers a query for name and qtype from client (with ecs, when
@@ -91,7 +94,7 @@ func (h *Handler) Explain(name string, qtype uint16, client netip.Addr, ecs neti
 	if sn := st.req.explained; sn != nil {
 		ex.Service = sn.name
 		for i, e := range sn.endpoints {
-			ex.Endpoints = append(ex.Endpoints, EndpointHealth{ID: e.id, Healthy: st.req.snap.health.of(sn.index)[i]})
+			ex.Endpoints = append(ex.Endpoints, EndpointHealth{ID: e.id, Healthy: st.req.snap.health.of(sn.index)[i], Target: e.target})
 		}
 	}
 	return ex

@@ -81,7 +81,7 @@ func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (a
 		}
 		return h.fastAnswerOf(s, z, w, qtype), nil, true
 	}
-	if sn := n.service; sn != nil {
+	if sn := s.current(n.service); sn != nil {
 		if sn.isCNAME() || !sn.packed {
 			return nil, nil, false
 		}

@@ -48,6 +48,7 @@ func fastCases(tb testing.TB) []fastCase {
 	signedStatic := newHandler(snap.WithSigning(map[string]resolver.Signing{"example.test.": {Signer: newTestSigner(tb, "example.test.")}}))
 	signedGeo := newPolicySetup(tb, true).handler
 	signedGeo.Swap(ps.snap.WithSigning(map[string]resolver.Signing{"gtm.test.": {Signer: newTestSigner(tb, "gtm.test.")}}))
+	targeted := newHandler(snapshotFrom(tb, targetDoc).WithTargets(map[string][]netip.Addr{"lb-123.example.net.": addrs("203.0.113.10", "2001:db8::10")}))
 	return []fastCase{
 		{"staticA", static, packEdited(tb, "host.example.test.", dns.TypeA, nil)},
 		{"staticAEDNS", static, packEdited(tb, "host.example.test.", dns.TypeA, withOPT(1232, false))},
@@ -58,6 +59,7 @@ func fastCases(tb testing.TB) []fastCase {
 		{"geoWithECS", ps.handler, packEdited(tb, "geo.gtm.test.", dns.TypeA, withOPT(1232, false, subnet))},
 		{"serviceFailoverSigned", signedStatic, packEdited(tb, "www.example.test.", dns.TypeA, withOPT(1232, true))},
 		{"latencyWithECSSigned", signedGeo, packEdited(tb, "latency.gtm.test.", dns.TypeA, withOPT(1232, true, subnet))},
+		{"serviceTargetApex", targeted, packEdited(tb, "example.test.", dns.TypeA, withOPT(1232, false))},
 		{"validCookie", cookies, packEdited(tb, "host.example.test.", dns.TypeA, withOPT(1232, false, cookieOpt(valid)))},
 	}
 }
@@ -167,6 +169,59 @@ func BenchmarkFastHealthFlip(b *testing.B) {
 			}
 			perFlip := float64(b.Elapsed().Nanoseconds()) / float64(b.N)
 			b.ReportMetric(perFlip/1e9*100, "cpu%@1flip/s")
+		})
+	}
+}
+
+// BenchmarkTargetMove states what one endpoint target's change of
+// addresses costs at 1,000 services, five of which use it: "swap"
+// derives the snapshot with the new addresses and swaps it in, which
+// remakes those five services alone; "swap+requery" also asks every
+// service once, the decisions of all of them, the five included, kept.
+//
+//	go test -run='^$' -bench=TargetMove -benchmem ./pkg/resolver
+func BenchmarkTargetMove(b *testing.B) {
+	const services, users = 1000, 5
+	doc := manyServices(services)
+	for i := range users {
+		doc = strings.Replace(doc, fmt.Sprintf("s%d.many.test.\n    policy: failover\n    endpoints:\n      - {id: primary, priority: 1, a: [198.51.%d.%d]}", i*200, i*200/250, i*200%250+1),
+			fmt.Sprintf("s%d.many.test.\n    policy: failover\n    endpoints:\n      - {id: primary, priority: 1, target: lb.example.net.}", i*200), 1)
+	}
+	snap := snapshotFrom(b, doc).WithTargets(map[string][]netip.Addr{"lb.example.net.": addrs("192.0.2.10")})
+	for i := range users {
+		q := new(dns.Msg).SetQuestion(fmt.Sprintf("s%d.many.test.", i*200), dns.TypeA)
+		if r := newHandler(snap).Resolve(q, loopback, false); len(r.Answer) != 1 || r.Answer[0].(*dns.A).A.String() != "192.0.2.10" {
+			b.Fatalf("service s%d does not answer with its target: %v", i*200, r.Answer)
+		}
+	}
+	wires := make([][]byte, services)
+	for i := range wires {
+		wires[i] = packEdited(b, fmt.Sprintf("s%d.many.test.", i), dns.TypeA, withOPT(1232, false))
+	}
+	moves := [2]map[string][]netip.Addr{{"lb.example.net.": addrs("192.0.2.10")}, {"lb.example.net.": addrs("192.0.2.20", "2001:db8::20")}}
+	for _, requery := range []bool{false, true} {
+		name := "swap"
+		if requery {
+			name = "swap+requery"
+		}
+		b.Run(name, func(b *testing.B) {
+			h := newHandler(snap)
+			out := make([]byte, 0, 65535)
+			src := netip.MustParseAddrPort("192.0.2.1:5353")
+			cur, i := snap, 0
+			b.ReportAllocs()
+			for b.Loop() {
+				i++
+				cur = cur.WithTargets(moves[i%2])
+				h.Swap(cur)
+				if requery {
+					for _, w := range wires {
+						if _, ok := h.AnswerPacket(w, src, out); !ok {
+							b.Fatal("the fast path declined a service query")
+						}
+					}
+				}
+			}
 		})
 	}
 }

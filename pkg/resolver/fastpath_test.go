@@ -241,7 +241,7 @@ func wildcards() string {
 
 // diffSetups are the snapshots of the DNS semantics tests (the test
 // document, the policies document with GeoIP), each with health
-// changed, and a document of random policies; with cookies, NSID and
+// changed, endpoints by hostname, and a document of random policies; with cookies, NSID and
 // rate limiting on, and once with cookies required.
 func diffSetups(tb testing.TB) []diffSetup {
 	tb.Helper()
@@ -268,6 +268,9 @@ func diffSetups(tb testing.TB) []diffSetup {
 		{"wildcards", snapshotFrom(tb, wildcards()), base},
 		{"test document, signed", signed, base},
 		{"test document, signed, primaries down", signed.WithHealthChanges([]resolver.HealthChange{{Service: "www.example.test.", Endpoint: "primary"}}), base},
+		{"endpoints by hostname", snapshotFrom(tb, targetDoc).WithTargets(map[string][]netip.Addr{"lb-123.example.net.": addrs("203.0.113.10", "2001:db8::10")}), base},
+		{"endpoints by hostname, signed, the balancer moved", snapshotFrom(tb, targetDoc).WithSigning(map[string]resolver.Signing{"example.test.": {Signer: newTestSigner(tb, "example.test.")}}).
+			WithTargets(map[string][]netip.Addr{"lb-123.example.net.": addrs("203.0.113.10")}).WithTargets(map[string][]netip.Addr{"lb-123.example.net.": addrs("203.0.113.20", "2001:db8::20"), "lb-9.example.net.": addrs("192.0.2.9")}), base},
 		{"random policies", rnd, base},
 		{"random policies, down", rnd.WithHealthChanges([]resolver.HealthChange{{Service: "gone.rnd.test.", Endpoint: "only"}, {Service: "multi.rnd.test.", Endpoint: "a"}}), base},
 	}

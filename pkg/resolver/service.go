@@ -15,6 +15,7 @@ import (
 type serviceNode struct {
 	index     int
 	name      string
+	ttl       uint32
 	policy    *policy.Service
 	endpoints []endpointAnswer
 	// deterministic is set when the policy's choice can be remembered per
@@ -36,43 +37,58 @@ type endpointAnswer struct {
 	a     []dns.RR
 	aaaa  []dns.RR
 	cname dns.RR
+	// target is the host name the endpoint is named by, whose addresses
+	// a and aaaa hold once handed in (WithTargets); "" for addresses
+	// given in the document.
+	target string
 	// aWire and aaaaWire are a and aaaa packed (uncompressed), which the
-	// fast path puts answers together from.
+	// fast path puts answers together from; packed says both packed.
 	aWire, aaaaWire []byte
+	packed          bool
 }
 
 // buildService compiles a service that config validation has passed: its
 // policy is known, its addresses parse, and its name is in a zone.
 func buildService(s *config.Service, index int) *serviceNode {
 	p := policy.Compile(s)
-	name := dns.CanonicalName(s.Name)
 	ttl := uint32(config.DefaultServiceTTL)
 	if s.TTL != nil {
 		ttl = *s.TTL
 	}
-	sn := &serviceNode{index: index, name: name, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: !p.Random(), packed: true}
+	sn := &serviceNode{index: index, name: dns.CanonicalName(s.Name), ttl: ttl, policy: p, endpoints: make([]endpointAnswer, len(s.Endpoints)), deterministic: !p.Random(), packed: true}
 	for i := range s.Endpoints {
 		e := &s.Endpoints[i]
 		ea := endpointAnswer{id: e.ID}
-		hdr := func(t uint16) dns.RR_Header {
-			return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
+		if e.Target != "" {
+			ea.target = dns.CanonicalName(e.Target)
 		}
 		for _, a := range e.A {
-			ea.a = append(ea.a, &dns.A{Hdr: hdr(dns.TypeA), A: addrBytes(a)})
+			ea.a = append(ea.a, &dns.A{Hdr: sn.header(dns.TypeA), A: addrBytes(a)})
 		}
 		for _, a := range e.AAAA {
-			ea.aaaa = append(ea.aaaa, &dns.AAAA{Hdr: hdr(dns.TypeAAAA), AAAA: addrBytes(a)})
+			ea.aaaa = append(ea.aaaa, &dns.AAAA{Hdr: sn.header(dns.TypeAAAA), AAAA: addrBytes(a)})
 		}
 		if e.CNAME != "" {
-			ea.cname = &dns.CNAME{Hdr: hdr(dns.TypeCNAME), Target: dns.Fqdn(e.CNAME)}
+			ea.cname = &dns.CNAME{Hdr: sn.header(dns.TypeCNAME), Target: dns.Fqdn(e.CNAME)}
 		}
-		var okA, okAAAA bool
-		ea.aWire, okA = packRRs(ea.a)
-		ea.aaaaWire, okAAAA = packRRs(ea.aaaa)
-		sn.packed = sn.packed && okA && okAAAA
+		ea.pack()
+		sn.packed = sn.packed && ea.packed
 		sn.endpoints[i] = ea
 	}
 	return sn
+}
+
+// header is the header of the service's records of type t.
+func (sn *serviceNode) header(t uint16) dns.RR_Header {
+	return dns.RR_Header{Name: sn.name, Rrtype: t, Class: dns.ClassINET, Ttl: sn.ttl}
+}
+
+// pack packs the endpoint's addresses for the fast path.
+func (ea *endpointAnswer) pack() {
+	var okA, okAAAA bool
+	ea.aWire, okA = packRRs(ea.a)
+	ea.aaaaWire, okAAAA = packRRs(ea.aaaa)
+	ea.packed = okA && okAAAA
 }
 
 // packRRs packs rrs one after another, uncompressed, as they appear in a
@@ -108,8 +124,11 @@ func (sn *serviceNode) isCNAME() bool {
 func (sn *serviceNode) addressTypes() []uint16 {
 	var a, aaaa bool
 	for i := range sn.endpoints {
-		a = a || len(sn.endpoints[i].a) > 0
-		aaaa = aaaa || len(sn.endpoints[i].aaaa) > 0
+		// A host name may have either kind of address, whichever it
+		// has now.
+		named := sn.endpoints[i].target != ""
+		a = a || named || len(sn.endpoints[i].a) > 0
+		aaaa = aaaa || named || len(sn.endpoints[i].aaaa) > 0
 	}
 	var types []uint16
 	if a {

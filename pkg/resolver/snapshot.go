@@ -26,6 +26,12 @@ type Snapshot struct {
 	// their changes.
 	decisions   *decisionTable
 	decisionGen *atomic.Int64
+	// byTarget indexes services by the host names their endpoints are
+	// named by; retargeted holds the versions of those services that
+	// answer with the addresses last handed in (target.go), nil until
+	// WithTargets.
+	byTarget   map[string][]int
+	retargeted map[int]*serviceNode
 	// signing holds the zones whose answers are signed (WithSigning);
 	// nil, the common case, costs the query path one nil check.
 	signing map[string]Signing

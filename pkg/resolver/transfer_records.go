@@ -32,7 +32,7 @@ func (h *Handler) transferRecords(s *Snapshot, z *zone) (soa dns.RR, rrs []dns.R
 			}
 		}
 		if n.service != nil && z.transfer.services {
-			rrs = h.serviceRecords(s, n.service, rrs)
+			rrs = h.serviceRecords(s, s.current(n.service), rrs)
 		}
 	}
 	return soa, rrs

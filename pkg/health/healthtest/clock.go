@@ -1,6 +1,7 @@
 // Package healthtest holds test doubles for package health: a fake Clock
 // that tests drive by hand, so intervals, jitter, rise/fall and external
-// expiry are deterministic.
+// expiry are deterministic; and Upstream, a recursive resolver whose
+// answers a test sets, for endpoint targets.
 package healthtest
 
 import (
