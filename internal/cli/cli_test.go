@@ -489,7 +489,11 @@ func TestCLIValidate(t *testing.T) {
 		t.Errorf("validate -o json of a valid document: %v %s", err, r.stdout)
 	}
 	r = cli(t, env, "validate", "-f", bad, "-o", "json")
-	r.want(t, 1, "", "gtmd validate: "+bad+" is invalid:\n")
+	// The faults once, on stdout; stderr says where they are.
+	r.want(t, 1, "", "gtmd validate: "+bad+" is invalid (the faults are in the JSON on stdout)\n")
+	if strings.Contains(r.stderr, ":13:") {
+		t.Errorf("validate -o json repeats the faults on stderr:\n%s", r.stderr)
+	}
 	var refused admin.ErrorBody
 	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || len(refused.Faults) != 1 || refused.Faults[0].Line != 13 || refused.Faults[0].Field == "" {
 		t.Errorf("validate -o json of an invalid document: %v %s", err, r.stdout)
