@@ -77,7 +77,7 @@ type command struct {
 // lookup returns the subcommand called name.
 func lookup(name string) (*command, bool) {
 	table := map[string]*command{
-		"validate": {args: "-f FILE", summary: "Check a traffic document offline, as apply checks it before sending it.", offline: true, outputs: []string{"table", "json"}, flags: validateFlags, run: runValidate},
+		"validate": {args: "-f FILE | --node FILE", summary: "Check a traffic document offline, as apply checks it before sending it, or a node file, as serve reads it.", offline: true, outputs: []string{"table", "json"}, flags: validateFlags, run: runValidate},
 		"apply":    {args: "-f FILE [--dry-run] [--wait [--wait-timeout D]] [--if-match REV]", summary: "Replace the traffic document, after checking it here.", outputs: []string{"table", "json"}, flags: applyFlags, run: runApply},
 		"get":      {args: "config", summary: "Print the traffic document.", outputs: []string{"yaml", "json"}, run: runGet},
 		"health":   {summary: "Show every service endpoint's health and each node's observations.", outputs: []string{"table", "json"}, run: runHealth},
@@ -112,6 +112,7 @@ type run struct {
 
 	// Flags of particular commands.
 	file        string
+	nodeFile    string
 	dryRun      bool
 	wait        bool
 	waitTimeout time.Duration

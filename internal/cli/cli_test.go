@@ -488,8 +488,19 @@ func TestCLIValidate(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &ok); err != nil || ok.File != good || ok.Services != 1 || ok.Checks != 2 || ok.StoredBytes == 0 || ok.MaxBytes != config.MaxDocumentBytes {
 		t.Errorf("validate -o json of a valid document: %v %s", err, r.stdout)
 	}
+	// A node file: checked with --node, and named as one when given to -f.
+	nodeFile := writeFile(t, dir, "gtmd.yaml", "node: {id: n1}\nstore: {embedded: {}}\n")
+	cli(t, env, "validate", "--node", nodeFile).want(t, 0, nodeFile+": ok (node n1)\n", "")
+	cli(t, env, "validate", "-f", nodeFile).want(t, 1, "", "gtmd validate: "+nodeFile+" is invalid (it looks like a node file: check it with gtmd validate --node "+nodeFile+"):\n")
+	cli(t, env, "validate", "--node", good).want(t, 1, "", "gtmd validate: "+good+" is invalid:\n")
+	cli(t, env, "validate", "-f", good, "--node", nodeFile).want(t, 2, "", "gtmd validate: -f and --node check different files: give one\n")
+
 	r = cli(t, env, "validate", "-f", bad, "-o", "json")
-	r.want(t, 1, "", "gtmd validate: "+bad+" is invalid:\n")
+	// The faults once, on stdout; stderr says where they are.
+	r.want(t, 1, "", "gtmd validate: "+bad+" is invalid (the faults are in the JSON on stdout)\n")
+	if strings.Contains(r.stderr, ":13:") {
+		t.Errorf("validate -o json repeats the faults on stderr:\n%s", r.stderr)
+	}
 	var refused admin.ErrorBody
 	if err := json.Unmarshal([]byte(r.stdout), &refused); err != nil || len(refused.Faults) != 1 || refused.Faults[0].Line != 13 || refused.Faults[0].Field == "" {
 		t.Errorf("validate -o json of an invalid document: %v %s", err, r.stdout)
@@ -499,10 +510,10 @@ func TestCLIValidate(t *testing.T) {
 		t.Errorf("validate -o json of a missing file: exit %d, %v %s", r.code, err, r.stdout)
 	}
 	cli(t, env, "validate", "-f", good, "-o", "yaml").want(t, 2, "", "-o yaml: want table or json")
-	cli(t, env, "validate").want(t, 2, "", "gtmd validate: -f FILE is required\nUsage: gtmd validate -f FILE")
+	cli(t, env, "validate").want(t, 2, "", "gtmd validate: -f FILE (a traffic document) or --node FILE (a node file) is required\nUsage: gtmd validate -f FILE | --node FILE")
 	cli(t, env, "validate", "-f", good, "stray").want(t, 2, "", "gtmd validate: want no arguments, got 1 argument(s): stray")
 	cli(t, env, "validate", "-f", good, "--admin", "x").want(t, 2, "", "flag provided but not defined: -admin")
-	cli(t, env, "validate", "-h").want(t, 0, "", "Usage: gtmd validate -f FILE [flags]")
+	cli(t, env, "validate", "-h").want(t, 0, "", "Usage: gtmd validate -f FILE | --node FILE [flags]")
 }
 
 // TestCLIJSONIsTheAPIs checks that -o json prints what the API answers,

@@ -28,8 +28,10 @@ func refusal(msg string, err error) admin.ErrorBody {
 	return body
 }
 
-// refusedJSON prints a refusal with -o json, and returns err, so that
-// the command still fails (exit 1) with the message on stderr.
+// refusedJSON prints a refusal with -o json and returns the error the
+// command fails with (exit 1): err itself without -o json; with it, msg
+// alone, since the faults are already on stdout and a script reading
+// both streams should not get them twice.
 func (r *run) refusedJSON(msg string, err error) error {
 	if r.output != "json" {
 		return err
@@ -37,5 +39,5 @@ func (r *run) refusedJSON(msg string, err error) error {
 	if werr := r.writeJSON(refusal(msg, err)); werr != nil {
 		return werr
 	}
-	return err
+	return errors.New(msg + " (the faults are in the JSON on stdout)")
 }

@@ -3,12 +3,14 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"strings"
 
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
 func validateFlags(fs *flag.FlagSet, r *run) {
 	fs.StringVar(&r.file, "f", "", "traffic document to check (YAML or JSON)")
+	fs.StringVar(&r.nodeFile, "node", "", "node file to check instead (gtmd serve --config FILE)")
 }
 
 // validation is what validate -o json prints for a valid document; an
@@ -31,12 +33,21 @@ func runValidate(r *run, args []string) error {
 	if err := wantArgs(args, 0, 0, "no arguments"); err != nil {
 		return err
 	}
-	if r.file == "" {
-		return usagef("-f FILE is required")
+	switch {
+	case r.file != "" && r.nodeFile != "":
+		return usagef("-f and --node check different files: give one")
+	case r.nodeFile != "":
+		return validateNode(r)
+	case r.file == "":
+		return usagef("-f FILE (a traffic document) or --node FILE (a node file) is required")
 	}
 	t, err := config.LoadTraffic(r.file)
 	if err != nil {
-		err = fmt.Errorf("%s is invalid:\n%w", r.file, err)
+		if strings.Contains(err.Error(), `unknown field "node"`) {
+			err = fmt.Errorf("%s is invalid (it looks like a node file: check it with gtmd validate --node %s):\n%w", r.file, r.file, err)
+		} else {
+			err = fmt.Errorf("%s is invalid:\n%w", r.file, err)
+		}
 		return r.refusedJSON(r.file+" is invalid", err)
 	}
 	// The store holds the document with its zone files merged: a file
@@ -51,5 +62,24 @@ func runValidate(r *run, args []string) error {
 			StoredBytes: len(stored), MaxBytes: config.MaxDocumentBytes})
 	}
 	fmt.Fprintf(r.stdout, "%s: ok (%d zones, %d services, %d checks; %d of %d bytes stored)\n", r.file, len(t.Zones), len(t.Services), len(t.Checks), len(stored), config.MaxDocumentBytes)
+	return nil
+}
+
+// validateNode checks a node file offline, as gtmd serve reads it (the
+// files it names, such as the tokens or GeoIP databases, are not opened).
+func validateNode(r *run) error {
+	n, err := config.LoadNode(r.nodeFile)
+	if err != nil {
+		err = fmt.Errorf("%s is invalid:\n%w", r.nodeFile, err)
+		return r.refusedJSON(r.nodeFile+" is invalid", err)
+	}
+	if r.output == "json" {
+		return r.writeJSON(struct {
+			File  string `json:"file"`
+			Valid bool   `json:"valid"`
+			Node  string `json:"node"`
+		}{r.nodeFile, true, n.Node.ID})
+	}
+	fmt.Fprintf(r.stdout, "%s: ok (node %s)\n", r.nodeFile, n.Node.ID)
 	return nil
 }
