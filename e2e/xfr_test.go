@@ -48,7 +48,7 @@ zones:
     soa: {mname: ns1.xfr.test., rname: hostmaster.xfr.test., refresh: 3600}
     ns: [ns1.xfr.test.]
     allow_transfer: [{key: ` + xfrKey + `, networks: [127.0.0.0/8]}]
-    notify: ["{{.Knot}}"]
+    notify: ["{{.Secondary}}"]
     records:
       - {name: ns1, type: A, data: [192.0.2.53]}
       - {name: mail, type: MX, data: ["10 mx.example.net."]}
@@ -126,7 +126,7 @@ func TestTransferToKnot(t *testing.T) {
 	knotDNS := net.JoinHostPort(xfrKnotIP, strconv.Itoa(knotPort))
 
 	traffic := filepath.Join(dir, "traffic.yaml")
-	writeFile(t, traffic, xfrTraffic, map[string]any{"Knot": knotDNS, "Changed": false})
+	writeFile(t, traffic, xfrTraffic, map[string]any{"Secondary": knotDNS, "Changed": false})
 	nodeFile := filepath.Join(dir, "gtmd.yaml")
 	writeFile(t, nodeFile, xfrNodeFile, map[string]any{
 		"DNS": gtmdDNS, "Admin": admin, "IP": xfrGtmdIP, "Client": freePort(t, xfrGtmdIP), "Peer": freePort(t, xfrGtmdIP),
@@ -174,7 +174,7 @@ func TestTransferToKnot(t *testing.T) {
 
 	// One record more: applied to gtmd, then NOTIFY tells Knot, which
 	// refreshes by IXFR long before its hour-long refresh timer.
-	writeFile(t, traffic, xfrTraffic, map[string]any{"Knot": knotDNS, "Changed": true})
+	writeFile(t, traffic, xfrTraffic, map[string]any{"Secondary": knotDNS, "Changed": true})
 	if out, err := exec.Command(bin, "apply", "-f", traffic, "--admin", "http://"+admin).CombinedOutput(); err != nil {
 		t.Fatalf("gtmd apply: %v\n%s", err, out)
 	}
