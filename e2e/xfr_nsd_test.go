@@ -21,8 +21,8 @@ import (
 // nsd) and kdig; as root NSD is told not to drop privileges.
 
 const (
-	xfrNSDGtmdIP = "127.0.0.43"
-	xfrNSDIP     = "127.0.0.44"
+	xfrNSDGtmdIP = "127.0.0.45"
+	xfrNSDIP     = "127.0.0.46"
 )
 
 const xfrNSDConf = `# NSD as a secondary of gtmd, written by e2e/xfr_nsd_test.go.
