@@ -492,7 +492,11 @@ func TestCLIValidate(t *testing.T) {
 	nodeFile := writeFile(t, dir, "gtmd.yaml", "node: {id: n1}\nstore: {embedded: {}}\n")
 	cli(t, env, "validate", "--node", nodeFile).want(t, 0, nodeFile+": ok (node n1)\n", "")
 	cli(t, env, "validate", "-f", nodeFile).want(t, 1, "", "gtmd validate: "+nodeFile+" is invalid (it looks like a node file: check it with gtmd validate --node "+nodeFile+"):\n")
-	cli(t, env, "validate", "--node", good).want(t, 1, "", "gtmd validate: "+good+" is invalid:\n")
+	cli(t, env, "validate", "--node", good).want(t, 1, "", "gtmd validate: "+good+" is invalid (it looks like a traffic document: check it with gtmd validate -f "+good+"):\n")
+	// Files serve must read at start, relative to the node file.
+	writeFile(t, dir, "tokens", "")
+	withFiles := writeFile(t, dir, "files.yaml", "node: {id: n1}\nadmin: {tokens_file: tokens}\ngeoip: {database: nope.mmdb}\n")
+	cli(t, env, "validate", "--node", withFiles).want(t, 1, "", "gtmd validate: "+withFiles+" names files serve cannot read:\ngeoip.database: open "+filepath.Join(dir, "nope.mmdb")+": no such file or directory\n")
 	cli(t, env, "validate", "-f", good, "--node", nodeFile).want(t, 2, "", "gtmd validate: -f and --node check different files: give one\n")
 
 	r = cli(t, env, "validate", "-f", bad, "-o", "json")

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -65,13 +68,23 @@ func runValidate(r *run, args []string) error {
 	return nil
 }
 
-// validateNode checks a node file offline, as gtmd serve reads it (the
-// files it names, such as the tokens or GeoIP databases, are not opened).
+// validateNode checks a node file offline, as gtmd serve reads it, and
+// that the files it names and serve reads at start are there.
 func validateNode(r *run) error {
 	n, err := config.LoadNode(r.nodeFile)
 	if err != nil {
-		err = fmt.Errorf("%s is invalid:\n%w", r.nodeFile, err)
+		if strings.Contains(err.Error(), `unknown field "zones"`) {
+			err = fmt.Errorf("%s is invalid (it looks like a traffic document: check it with gtmd validate -f %s):\n%w", r.nodeFile, r.nodeFile, err)
+		} else {
+			err = fmt.Errorf("%s is invalid:\n%w", r.nodeFile, err)
+		}
 		return r.refusedJSON(r.nodeFile+" is invalid", err)
+	}
+	// As serve reads them: relative to the node file's directory.
+	n.ResolvePaths(filepath.Dir(r.nodeFile))
+	if err := missingFiles(n); err != nil {
+		err = fmt.Errorf("%s names files serve cannot read:\n%w", r.nodeFile, err)
+		return r.refusedJSON(r.nodeFile+" names files serve cannot read", err)
 	}
 	if r.output == "json" {
 		return r.writeJSON(struct {
@@ -82,4 +95,35 @@ func validateNode(r *run) error {
 	}
 	fmt.Fprintf(r.stdout, "%s: ok (node %s)\n", r.nodeFile, n.Node.ID)
 	return nil
+}
+
+// missingFiles lists the files a node file names that serve must read
+// as it starts but cannot: a missing tokens file or GeoIP database stops
+// it. The data directory, the traffic file, the DNSSEC key file on an
+// embedded store and the dnstap output are made when missing, so they
+// are left out.
+func missingFiles(n *config.Node) error {
+	var errs []error
+	for _, f := range []struct{ field, path string }{
+		{"admin.tokens_file", n.Admin.TokensFile},
+		{"admin.tls_cert", n.Admin.TLSCert},
+		{"admin.tls_key", n.Admin.TLSKey},
+		{"admin.peer_ca", n.Admin.PeerCA},
+		{"geoip.database", n.GeoIP.Database},
+		{"geoip.asn_database", n.GeoIP.ASNDatabase},
+		{"store.tls.ca", n.Store.TLS.CA},
+		{"store.tls.cert", n.Store.TLS.Cert},
+		{"store.tls.key", n.Store.TLS.Key},
+		{"store.password_file", n.Store.PasswordFile},
+	} {
+		if f.path == "" {
+			continue
+		}
+		if fh, err := os.Open(f.path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.field, err))
+		} else {
+			fh.Close()
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -108,7 +108,7 @@ type Node struct {
 // bound and no goroutine runs until Start (New opens the GeoIP databases,
 // which Shutdown closes). DNSHandler and AdminHandler are ready at once;
 // the API answers 503 for what needs the store until Start.
-func New(opts Options) (n *Node, err error) {
+func New(opts Options) (_ *Node, err error) {
 	if opts.Config == nil {
 		return nil, errors.New("node: Options.Config is nil")
 	}
@@ -116,7 +116,9 @@ func New(opts Options) (n *Node, err error) {
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("node: invalid settings:\n%w", err)
 	}
-	n = &Node{
+	// A local, not the named result: a failed New returns nil, and the
+	// deferred clean-ups below still need the node they close.
+	n := &Node{
 		cfg: c, id: c.Node.ID, version: opts.Version, log: opts.Logger, now: time.Now,
 		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
 		advertiseDNS: opts.AdvertiseDNS, advertiseAdmin: opts.AdvertiseAdmin,
