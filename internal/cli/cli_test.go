@@ -405,6 +405,13 @@ func TestCLIExplainUnanswered(t *testing.T) {
 		t.Fatal(err)
 	}
 	cli(t, env, "explain", "www.example.com", "--all-nodes").want(t, 1, "agree: NO: n1 answers", "gtmd explain: the nodes disagree: n1 answers")
+
+	// A node with no peers answers alone: nothing is compared, and the
+	// line does not say yes.
+	lone := admintest.New("n1", nil)
+	lone.AddMember(member.Member{ID: "n2", Admin: s2.URL})
+	loneEnv := map[string]string{EnvTokenFile: env[EnvTokenFile], EnvAdmin: admintest.NewServer(t, lone, admin.Options{TokensFile: tokens}).URL}
+	cli(t, loneEnv, "explain", "www.example.com", "--all-nodes").want(t, 0, "\nagree: - (only 1 of 2 nodes answered, nothing to compare; list the others in admin.peers to ask them)\n", "")
 }
 
 func TestCLITokens(t *testing.T) {

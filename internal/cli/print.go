@@ -160,7 +160,10 @@ func printExplainAll(w io.Writer, all *admin.ExplainAll) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if all.Agree && all.Answered < len(all.Nodes) {
+	if all.Agree && all.Answered < 2 && len(all.Nodes) > 1 {
+		// One answer agrees with itself: nothing was compared.
+		fmt.Fprintf(w, "agree: - (only %d of %d nodes answered, nothing to compare; list the others in admin.peers to ask them)\n", all.Answered, len(all.Nodes))
+	} else if all.Agree && all.Answered < len(all.Nodes) {
 		fmt.Fprintf(w, "agree: yes, among the %d of %d nodes that answered\n", all.Answered, len(all.Nodes))
 	} else if all.Agree {
 		fmt.Fprintln(w, "agree: yes")

@@ -238,7 +238,7 @@
       h('th', { scope: 'col' }, 'Endpoint'),
       h('th', { scope: 'col' }, 'Cluster'),
       ...ns.map((n) => h('th', { scope: 'col', 'data-node': n }, n)),
-      canWrite ? h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions')) : null);
+      ...(canWrite ? [h('th', { scope: 'col' }, h('span', { class: 'sr-only' }, 'Actions'))] : []));
     const body = $('matrix-body');
     const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.focusKey : '';
     body.replaceChildren();
