@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -122,12 +123,20 @@ func askOne(ctx context.Context, server string, m *dns.Msg, timeout time.Duratio
 	return r, err
 }
 
-// lookupError names a failed exchange as the reason shows it: "timeout"
-// for a server that did not answer in time, else the error.
+// lookupError names a failed exchange as the reason shows it, in a
+// word that stays the same from one lookup to the next (the error text
+// holds the local port, which changes each time): "timeout" for a server
+// that did not answer in time, "refused" for one whose port is closed,
+// "unreachable" for one the network cannot reach, else the error.
 func lookupError(err error) string {
 	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return "unreachable"
 	}
 	return err.Error()
 }
