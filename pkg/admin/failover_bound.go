@@ -50,6 +50,11 @@ func NewFailoverBound(doc *config.Traffic, service string, p Propagation) (*Fail
 	for _, e := range svc.Endpoints {
 		fe := FailoverEndpoint{ID: e.ID, Check: e.Check, TTLSeconds: ttl}
 		d, how, ok := detection(checks, e.Check, map[string]bool{})
+		if e.Check == "" && e.Target != "" {
+			// The name's lookups detect it, as its resolvers see it: no
+			// bound can be stated for a region going dark.
+			how = "no check: only its target " + e.Target + " failing to resolve, or a drain, takes the endpoint out"
+		}
 		fe.Detection = how
 		if ok {
 			ds := d.Seconds()
