@@ -68,6 +68,11 @@ cleanup() {
 		kill "$sleeper" 2>/dev/null || true
 		wait "$sleeper" 2>/dev/null || true
 	fi
+	# us-east's target started again by hand, as the printout shows, wrote
+	# its pid where the first one's was.
+	if [ -f "$dir/us-east-target.pid" ]; then
+		kill -TERM "$(cat "$dir/us-east-target.pid")" 2>/dev/null || true
+	fi
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		pid=${pids[i]}
 		kill -TERM "$pid" 2>/dev/null || continue
@@ -276,7 +281,7 @@ and 198.18.128.0/24 in Frankfurt, DE):
   $gtmd drain --region us-east --reason "trying it"           # every service leaves us-east
   $gtmd undrain --region us-east
   kill $(cat "$dir/us-east-target.pid")       # us-east goes dark: eu-west answers within about 50 s (checks + TTL 30 s)
-  $dir/target -listen $us_lb:80 &   # and back
+  $dir/target -listen $us_lb:80 & echo \$! > $dir/us-east-target.pid   # and back (Ctrl-C here stops it too)
 
 Ctrl-C stops everything.
 EOF
