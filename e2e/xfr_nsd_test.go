@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -54,45 +53,11 @@ zone:
 `
 
 func TestTransferToNSD(t *testing.T) {
-	if testing.Short() {
-		t.Skip("e2e: skipped in -short mode")
-	}
-	tools, missing := lookTools(map[string]string{"nsd": "nsd", "nsd-control": "nsd", "kdig": "knot-dnsutils"})
-	if len(missing) > 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("zone transfer test needs %s (CI installs them)", strings.Join(missing, ", "))
-		}
-		t.Skipf("zone transfer test needs %s", strings.Join(missing, ", "))
-	}
-	for _, ip := range []string{xfrNSDGtmdIP, xfrNSDIP} {
-		if l, err := net.Listen("tcp", ip+":0"); err != nil {
-			t.Skipf("cannot bind %s here: %v", ip, err)
-		} else {
-			l.Close()
-		}
-	}
 	dir := t.TempDir()
-	bin := buildGtmd(t, dir)
-	gtmdDNS := net.JoinHostPort(xfrNSDGtmdIP, strconv.Itoa(freePort(t, xfrNSDGtmdIP)))
-	admin := net.JoinHostPort(xfrNSDGtmdIP, strconv.Itoa(freePort(t, xfrNSDGtmdIP)))
 	nsdPort := freePort(t, xfrNSDIP)
 	nsdDNS := net.JoinHostPort(xfrNSDIP, strconv.Itoa(nsdPort))
-
-	traffic := filepath.Join(dir, "traffic.yaml")
-	writeFile(t, traffic, xfrTraffic, map[string]any{"Secondary": nsdDNS, "Changed": false})
-	nodeFile := filepath.Join(dir, "gtmd.yaml")
-	writeFile(t, nodeFile, xfrNodeFile, map[string]any{
-		"DNS": gtmdDNS, "Admin": admin, "IP": xfrNSDGtmdIP, "Client": freePort(t, xfrNSDGtmdIP), "Peer": freePort(t, xfrNSDGtmdIP),
-		"Data": filepath.Join(dir, "data"), "Traffic": traffic,
-	})
-	primary := newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), bin, "serve", "--config", nodeFile)
-	if err := primary.start(); err != nil {
-		t.Fatal(err)
-	}
-	first, err := waitSerial(primary, gtmdDNS, 0, 30*time.Second)
-	if err != nil {
-		t.Fatalf("gtmd never served %s: %v", xfrZone, err)
-	}
+	tools, primary := startXfrPrimary(t, dir, map[string]string{"nsd": "nsd", "nsd-control": "nsd"}, xfrNSDGtmdIP, nsdDNS)
+	first := primary.first
 
 	nsdDir := filepath.Join(dir, "nsd")
 	if err := os.Mkdir(nsdDir, 0o755); err != nil {
@@ -100,15 +65,15 @@ func TestTransferToNSD(t *testing.T) {
 	}
 	conf := filepath.Join(nsdDir, "nsd.conf")
 	writeFile(t, conf, xfrNSDConf, map[string]any{
-		"Dir": nsdDir, "IP": xfrNSDIP, "Port": nsdPort, "Primary": xfrNSDGtmdIP + "@" + gtmdDNS[strings.LastIndexByte(gtmdDNS, ':')+1:],
+		"Dir": nsdDir, "IP": xfrNSDIP, "Port": nsdPort, "Primary": xfrNSDGtmdIP + "@" + primary.port(),
 	})
 	nsd := newProc(t, "nsd", filepath.Join(dir, "nsd.stderr"), tools["nsd"], "-d", "-c", conf)
 	if err := nsd.start(); err != nil {
 		t.Fatal(err)
 	}
+	nsdLog := func() string { b, _ := os.ReadFile(filepath.Join(nsdDir, "nsd.log")); return string(b) }
 	if _, err := waitSerial(nsd, nsdDNS, first, 20*time.Second); err != nil {
-		nsdLog, _ := os.ReadFile(filepath.Join(nsdDir, "nsd.log"))
-		t.Fatalf("NSD never served serial %d after its transfer: %v\n%s", first, err, nsdLog)
+		t.Fatalf("NSD never served serial %d after its transfer: %v\n%s", first, err, nsdLog())
 	}
 
 	// What NSD holds, as it answers and as nsd-control reports it.
@@ -133,26 +98,9 @@ func TestTransferToNSD(t *testing.T) {
 
 	// One record more: NOTIFY tells NSD, which transfers it again long
 	// before its refresh timer.
-	writeFile(t, traffic, xfrTraffic, map[string]any{"Secondary": nsdDNS, "Changed": true})
-	if out, err := exec.Command(bin, "apply", "-f", traffic, "--admin", "http://"+admin).CombinedOutput(); err != nil {
-		t.Fatalf("gtmd apply: %v\n%s", err, out)
-	}
-	second, err := waitSerial(primary, gtmdDNS, first+1, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := poll(20*time.Second, 100*time.Millisecond, func() error {
-		r, err := ask1(nsdDNS, "changed.xfr.test.", dns.TypeTXT)
-		if err != nil {
-			return err
-		}
-		if len(r.Answer) != 1 {
-			return fmt.Errorf("changed.xfr.test. TXT: rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
-		}
-		return nil
-	}); err != nil {
-		nsdLog, _ := os.ReadFile(filepath.Join(nsdDir, "nsd.log"))
-		t.Fatalf("NSD never served the change (serial %d): %v\n%s", second, err, nsdLog)
+	second := primary.change(t)
+	if err := waitChanged(nsdDNS, 20*time.Second); err != nil {
+		t.Fatalf("NSD never served the change (serial %d): %v\n%s", second, err, nsdLog())
 	}
 	if _, err := waitSerial(nsd, nsdDNS, second, 5*time.Second); err != nil {
 		t.Errorf("NSD serves the change but not serial %d: %v", second, err)

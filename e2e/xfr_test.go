@@ -103,50 +103,107 @@ log:
     any: info
 `
 
-func TestTransferToKnot(t *testing.T) {
+// xfrPrimary is the gtmd node a transfer test's secondary takes the zone
+// from.
+type xfrPrimary struct {
+	bin, dns, admin, traffic, secondary string
+	proc                                *proc
+	// first is the serial it served first.
+	first uint32
+}
+
+// startXfrPrimary checks that tools are there (names to Debian
+// packages) and that the addresses can be bound, skipping the test if
+// not (failing under CI=true), and starts a gtmd node on gtmdIP serving
+// xfrTraffic, which notifies secondary (IP:port) of every change.
+func startXfrPrimary(t *testing.T, dir string, tools map[string]string, gtmdIP, secondary string) (map[string]string, *xfrPrimary) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("e2e: skipped in -short mode")
 	}
-	tools, missing := lookTools(map[string]string{"knotd": "knot", "knotc": "knot", "kdig": "knot-dnsutils"})
+	paths, missing := lookTools(tools)
 	if len(missing) > 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("zone transfer test needs %s (CI installs them)", strings.Join(missing, ", "))
+		}
 		t.Skipf("zone transfer test needs %s", strings.Join(missing, ", "))
 	}
-	for _, ip := range []string{xfrGtmdIP, xfrKnotIP} {
+	secondaryIP, _, _ := net.SplitHostPort(secondary)
+	for _, ip := range []string{gtmdIP, secondaryIP} {
 		if l, err := net.Listen("tcp", ip+":0"); err != nil {
 			t.Skipf("cannot bind %s here: %v", ip, err)
 		} else {
 			l.Close()
 		}
 	}
-	dir := t.TempDir()
-	bin := buildGtmd(t, dir)
-	gtmdDNS := net.JoinHostPort(xfrGtmdIP, strconv.Itoa(freePort(t, xfrGtmdIP)))
-	admin := net.JoinHostPort(xfrGtmdIP, strconv.Itoa(freePort(t, xfrGtmdIP)))
-	knotPort := freePort(t, xfrKnotIP)
-	knotDNS := net.JoinHostPort(xfrKnotIP, strconv.Itoa(knotPort))
-
-	traffic := filepath.Join(dir, "traffic.yaml")
-	writeFile(t, traffic, xfrTraffic, map[string]any{"Secondary": knotDNS, "Changed": false})
+	p := &xfrPrimary{bin: buildGtmd(t, dir), secondary: secondary,
+		dns:   net.JoinHostPort(gtmdIP, strconv.Itoa(freePort(t, gtmdIP))),
+		admin: net.JoinHostPort(gtmdIP, strconv.Itoa(freePort(t, gtmdIP)))}
+	p.traffic = filepath.Join(dir, "traffic.yaml")
+	writeFile(t, p.traffic, xfrTraffic, map[string]any{"Secondary": secondary, "Changed": false})
 	nodeFile := filepath.Join(dir, "gtmd.yaml")
 	writeFile(t, nodeFile, xfrNodeFile, map[string]any{
-		"DNS": gtmdDNS, "Admin": admin, "IP": xfrGtmdIP, "Client": freePort(t, xfrGtmdIP), "Peer": freePort(t, xfrGtmdIP),
-		"Data": filepath.Join(dir, "data"), "Traffic": traffic,
+		"DNS": p.dns, "Admin": p.admin, "IP": gtmdIP, "Client": freePort(t, gtmdIP), "Peer": freePort(t, gtmdIP),
+		"Data": filepath.Join(dir, "data"), "Traffic": p.traffic,
 	})
-	primary := newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), bin, "serve", "--config", nodeFile)
-	if err := primary.start(); err != nil {
+	p.proc = newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), p.bin, "serve", "--config", nodeFile)
+	if err := p.proc.start(); err != nil {
 		t.Fatal(err)
 	}
-	first, err := waitSerial(primary, gtmdDNS, 0, 30*time.Second)
-	if err != nil {
+	var err error
+	if p.first, err = waitSerial(p.proc, p.dns, 0, 30*time.Second); err != nil {
 		t.Fatalf("gtmd never served %s: %v", xfrZone, err)
 	}
+	return paths, p
+}
+
+// port is the primary's DNS port, as a secondary's configuration names
+// it after the address.
+func (p *xfrPrimary) port() string { return p.dns[strings.LastIndexByte(p.dns, ':')+1:] }
+
+// change applies the document with one record more and returns the
+// serial the primary then serves.
+func (p *xfrPrimary) change(t *testing.T) uint32 {
+	t.Helper()
+	writeFile(t, p.traffic, xfrTraffic, map[string]any{"Secondary": p.secondary, "Changed": true})
+	if out, err := exec.Command(p.bin, "apply", "-f", p.traffic, "--admin", "http://"+p.admin).CombinedOutput(); err != nil {
+		t.Fatalf("gtmd apply: %v\n%s", err, out)
+	}
+	second, err := waitSerial(p.proc, p.dns, p.first+1, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return second
+}
+
+// waitChanged waits until server serves the record the change added.
+func waitChanged(server string, limit time.Duration) error {
+	_, err := poll(limit, 100*time.Millisecond, func() error {
+		r, err := ask1(server, "changed.xfr.test.", dns.TypeTXT)
+		if err != nil {
+			return err
+		}
+		if len(r.Answer) != 1 {
+			return fmt.Errorf("changed.xfr.test. TXT: rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
+		}
+		return nil
+	})
+	return err
+}
+
+func TestTransferToKnot(t *testing.T) {
+	dir := t.TempDir()
+	knotPort := freePort(t, xfrKnotIP)
+	knotDNS := net.JoinHostPort(xfrKnotIP, strconv.Itoa(knotPort))
+	tools, primary := startXfrPrimary(t, dir, map[string]string{"knotd": "knot", "knotc": "knot", "kdig": "knot-dnsutils"}, xfrGtmdIP, knotDNS)
+	first := primary.first
 
 	knotDir := filepath.Join(dir, "knot")
 	if err := os.Mkdir(knotDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(knotDir, "knot.conf"), xfrKnotConf, map[string]any{
-		"Dir": knotDir, "IP": xfrKnotIP, "Port": knotPort, "Primary": xfrGtmdIP + "@" + gtmdDNS[strings.LastIndexByte(gtmdDNS, ':')+1:],
+		"Dir": knotDir, "IP": xfrKnotIP, "Port": knotPort, "Primary": xfrGtmdIP + "@" + primary.port(),
 	})
 	knot := newProc(t, "knotd", filepath.Join(dir, "knotd.log"), tools["knotd"], "-c", filepath.Join(knotDir, "knot.conf"))
 	if err := knot.start(); err != nil {
@@ -174,24 +231,8 @@ func TestTransferToKnot(t *testing.T) {
 
 	// One record more: applied to gtmd, then NOTIFY tells Knot, which
 	// refreshes by IXFR long before its hour-long refresh timer.
-	writeFile(t, traffic, xfrTraffic, map[string]any{"Secondary": knotDNS, "Changed": true})
-	if out, err := exec.Command(bin, "apply", "-f", traffic, "--admin", "http://"+admin).CombinedOutput(); err != nil {
-		t.Fatalf("gtmd apply: %v\n%s", err, out)
-	}
-	second, err := waitSerial(primary, gtmdDNS, first+1, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := poll(15*time.Second, 100*time.Millisecond, func() error {
-		r, err := ask1(knotDNS, "changed.xfr.test.", dns.TypeTXT)
-		if err != nil {
-			return err
-		}
-		if len(r.Answer) != 1 {
-			return fmt.Errorf("changed.xfr.test. TXT: rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
-		}
-		return nil
-	}); err != nil {
+	second := primary.change(t)
+	if err := waitChanged(knotDNS, 15*time.Second); err != nil {
 		t.Fatalf("Knot never served the change (serial %d): %v", second, err)
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, "gtmd.log"))
