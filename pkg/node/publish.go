@@ -44,6 +44,8 @@ type served struct {
 	// at trafficFileNoteRevision (noteTrafficFile).
 	trafficFileNote         string
 	trafficFileNoteRevision int64
+	// zoneRecords are the records built for each zone (zones.go).
+	zoneRecords servedZones
 }
 
 // endpointState is an endpoint's published health and since when.

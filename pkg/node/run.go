@@ -124,27 +124,29 @@ func (n *Node) stateLocked(st *cluster.State) {
 	prev := n.state
 	n.state = st
 	n.memberEvents(prev, st)
-	if st.Traffic == nil || st.TrafficRevision == n.revision {
+	served := st.ServedRevision()
+	if st.Traffic == nil || served == n.revision {
 		// A key set written (made, or a rollover's step) re-signs.
 		n.signZonesLocked()
 		return
 	}
-	s, err := resolver.Build(st.Traffic, uint32(st.TrafficRevision))
+	t := n.servedTrafficLocked(st)
+	s, err := resolver.Build(t, uint32(served))
 	if err != nil {
-		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", st.TrafficRevision, "err", err)
+		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
 		return
 	}
 	old := n.traffic
-	n.serveLocked(st.Traffic, st.TrafficRevision, s)
-	services := make(map[string]bool, len(st.Traffic.Services))
-	for _, svc := range st.Traffic.Services {
+	n.serveLocked(t, served, s)
+	services := make(map[string]bool, len(t.Services))
+	for _, svc := range t.Services {
 		services[svc.Name] = true
 	}
 	n.failover.retain(func(service string) bool { return services[service] })
 	n.forgetRemovedChecksLocked(old)
-	n.store.SetServing(st.TrafficRevision)
-	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
-	n.events.Send(admin.ConfigApplied{Revision: st.TrafficRevision})
+	n.store.SetServing(served)
+	n.log.Info("traffic document applied", "revision", served, "document_revision", st.TrafficRevision, "zones", len(t.Zones), "services", len(t.Services), "checks", len(t.Checks))
+	n.events.Send(admin.ConfigApplied{Revision: served})
 }
 
 // memberEvents sends an event for each node that joined or left. The
