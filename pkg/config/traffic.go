@@ -35,6 +35,9 @@ type Zone struct {
 	// TransferServices puts service names into transfers; nil means
 	// true (see TransfersServices).
 	TransferServices *bool `yaml:"transfer_services,omitempty" json:"transfer_services,omitempty"`
+	// UpdatePolicy lists what each TSIG key may change by RFC 2136
+	// UPDATE; empty refuses every update.
+	UpdatePolicy []UpdateRule `yaml:"update_policy,omitempty" json:"update_policy,omitempty"`
 }
 
 // SOA holds the zone's SOA fields but the serial, which gtmd derives from

@@ -166,6 +166,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 		TCPMetrics:                 tcpMetrics,
 		UDPMetrics:                 udpMetrics,
 		Handler:                    n.handler,
+		Update:                     updater{n: n},
 		Logger:                     n.log,
 		TSIGKeys:                   n.tsigKeys,
 	})
