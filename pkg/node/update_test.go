@@ -89,8 +89,12 @@ func TestDynamicUpdate(t *testing.T) {
 	for _, n := range []*liveNode{n1, n2} {
 		testwait.Eventually(t, 10*time.Second, n.id+" answers", func() bool { return soaSerial(t, n) > 0 })
 	}
-	ddns := func(build func(m *dns.Msg)) (string, string, *dns.Msg) { return "ddns-key.", ddnsSecret, newUpdate(build) }
-	acme := func(build func(m *dns.Msg)) (string, string, *dns.Msg) { return "acme-key.", acmeSecret, newUpdate(build) }
+	ddns := func(build func(m *dns.Msg)) (string, string, *dns.Msg) {
+		return "ddns-key.", ddnsSecret, newUpdate(build)
+	}
+	acme := func(build func(m *dns.Msg)) (string, string, *dns.Msg) {
+		return "acme-key.", acmeSecret, newUpdate(build)
+	}
 	type served struct {
 		name  string
 		qtype uint16
@@ -105,7 +109,9 @@ func TestDynamicUpdate(t *testing.T) {
 		served  []served
 	}{
 		{"add", "udp", func() (string, string, *dns.Msg) {
-			return ddns(func(m *dns.Msg) { m.Insert(rrs(t, "app.gtm.test. 300 IN A 192.0.2.80", "app.gtm.test. 300 IN A 192.0.2.81")) })
+			return ddns(func(m *dns.Msg) {
+				m.Insert(rrs(t, "app.gtm.test. 300 IN A 192.0.2.80", "app.gtm.test. 300 IN A 192.0.2.81"))
+			})
 		}, dns.RcodeSuccess, 0, []served{{"app.gtm.test.", dns.TypeA, []string{"app.gtm.test.\t0\tIN\tA\t192.0.2.80", "app.gtm.test.\t0\tIN\tA\t192.0.2.81"}}}},
 		{"replace over TCP", "tcp", func() (string, string, *dns.Msg) {
 			return ddns(func(m *dns.Msg) {
