@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -114,39 +115,58 @@ func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int) {
 }
 
 // writeGen writes sets as a new generation of zone, in transactions of
-// at most MaxTxnOps keys and maxTxnBytes, and returns its name. Nobody
-// serves it until a head names it.
+// at most MaxTxnOps keys and maxTxnBytes, genWriters of them in flight
+// (etcd commits concurrent ones with one disk sync), and returns its
+// name. Nobody serves it until a head names it.
 func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset) (string, error) {
 	gen := newGen()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	slots := make(chan struct{}, genWriters)
+	send := func(ops []clientv3.Op) {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if _, err := s.client.Txn(ctx).Then(ops...).Commit(); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("writing the records of zone %s: %w", zone, err)
+					cancel()
+				}
+				mu.Unlock()
+			}
+		})
+	}
 	ops := make([]clientv3.Op, 0, MaxTxnOps)
 	size := 0
-	flush := func() error {
-		if len(ops) == 0 {
-			return nil
-		}
-		if _, err := s.client.Txn(ctx).Then(ops...).Commit(); err != nil {
-			return fmt.Errorf("writing the records of zone %s: %w", zone, err)
-		}
-		ops, size = ops[:0], 0
-		return nil
-	}
 	for _, r := range sets {
 		v := encodeRRset(r)
 		if len(ops) == MaxTxnOps || size+len(v) > maxTxnBytes {
-			if err := flush(); err != nil {
-				s.dropGen(zone, gen)
-				return "", err
-			}
+			send(ops)
+			ops, size = make([]clientv3.Op, 0, MaxTxnOps), 0
 		}
 		ops = append(ops, clientv3.OpPut(s.keys.zoneRRset(zone, gen, r.Name, r.Type), v))
 		size += len(v)
 	}
-	if err := flush(); err != nil {
+	if len(ops) > 0 {
+		send(ops)
+	}
+	wg.Wait()
+	if firstErr != nil {
 		s.dropGen(zone, gen)
-		return "", err
+		return "", firstErr
 	}
 	return gen, nil
 }
+
+// genWriters is how many transactions of a new generation are in
+// flight at once.
+const genWriters = 8
 
 // dropGen deletes a generation that will not be served, as far as etcd
 // lets it now; the zone's next flip deletes what is left.
