@@ -44,7 +44,7 @@ YAML
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 rss() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.0f %.0f", r/1024, h/1024}' "/proc/$pid/status"; }
-serial() { dig +short +time=1 +tries=1 @"$ip" -p 5300 big.test SOA 2>/dev/null | awk '{print $3}'; }
+serial() { dig +short +time=1 +tries=1 @"$ip" -p 5300 big.test SOA 2>/dev/null | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3}'; }
 # answers NAME IP: waits until the node answers NAME A with IP.
 answers() { until [ "$(dig +short +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null)" = "$2" ]; do sleep 0.05; done; }
 start() {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -36,6 +37,21 @@ const mediaDNS = "text/dns"
 // million records of a common size.
 const MaxZoneFileBytes = 1 << 30
 
+// ZoneCallTimeout is how long a call of /v1/zones/{zone}/records may
+// read and write, in place of the admin API's read and write timeouts
+// (admin.limits): a million records take minutes to send, check and
+// store. Only a caller with a token gets this far.
+const ZoneCallTimeout = 20 * time.Minute
+
+// longCall gives the call ZoneCallTimeout to read its body and write
+// its answer.
+func longCall(w http.ResponseWriter) {
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(ZoneCallTimeout)
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
+}
+
 // ZoneRecordsResult is the answer to PUT /v1/zones/{zone}/records.
 type ZoneRecordsResult struct {
 	Zone     string `json:"zone"`
@@ -59,6 +75,7 @@ func (s *server) putZoneRecords(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnsupportedMediaType, fmt.Sprintf("send the zone as a master file, Content-Type %s, not %q", mediaDNS, ct))
 		return
 	}
+	longCall(w)
 	body := http.MaxBytesReader(w, r.Body, s.maxZone)
 	rev, sets, err := zb.PutZoneRecords(r.Context(), zone, body)
 	var mb *http.MaxBytesError
@@ -79,6 +96,7 @@ func (s *server) getZoneRecords(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	longCall(w)
 	pw := &pendingWriter{w: w}
 	if err := zb.ZoneRecords(r.Context(), zone, pw); err != nil && !pw.started {
 		s.fail(w, r, "records of zone "+zone, err)

@@ -5,14 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
 )
 
 // zoneTimeout is added to the client's timeout for a zone's records,
-// which may be millions.
-const zoneTimeout = 15 * time.Minute
+// which may be millions: as long as the node gives such a call.
+const zoneTimeout = admin.ZoneCallTimeout
 
 // PutZoneRecords sends the master file read from file as all of zone's
 // static records (its SOA and apex NS are ignored), streaming it as it
