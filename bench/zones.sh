@@ -4,12 +4,14 @@
 # script prints the time the put took (until etcd committed), the time
 # until the node answers the last name of the file with the new serial,
 # the node's resident memory (VmRSS, and its peak VmHWM, from /proc)
-# before and after, and per record; then it restarts the node and times
-# how long until it answers that name again.
+# before and after, and per record; then the time from nsupdate sending
+# one new record (RFC 2136 UPDATE) to the node answering it; then it
+# restarts the node, times how long until it answers that name again,
+# and reads its resident memory then and 30 s later.
 #
 #   bench/zones.sh [records ...]      (default: 100000)
 #
-# Needs: go, dig (apt-get install -y bind9-dnsutils).
+# Needs: go, dig and nsupdate (apt-get install -y bind9-dnsutils).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("${@:-100000}")
@@ -17,7 +19,10 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-command -v dig >/dev/null || { echo "zones.sh: dig not found (apt-get install -y bind9-dnsutils)" >&2; exit 1; }
+for tool in dig nsupdate; do
+  command -v "$tool" >/dev/null || { echo "zones.sh: $tool not found (apt-get install -y bind9-dnsutils)" >&2; exit 1; }
+done
+secret=$(printf 'zones-bench-secret-zones-bench-secret' | base64)
 go build -o "$work/gtmd" ./cmd/gtmd
 
 ip=127.0.0.5
@@ -29,6 +34,7 @@ zones:
     ns: [ns1.big.test.]
     records:
       - {name: ns1, type: A, data: ["192.0.2.53"]}
+    update_policy: [{key: ddns-key., names: ["*"], types: [A]}]
 YAML
 cat > "$work/gtmd.yaml" <<YAML
 node: {id: big, region: test}
@@ -39,6 +45,7 @@ store:
 data_dir: $work/data
 traffic_file: $work/traffic.yaml
 log: {level: warn}
+tsig_keys: [{name: ddns-key., algorithm: hmac-sha256, secret: $secret}]
 YAML
 
 now() { date +%s.%N; }
@@ -71,10 +78,18 @@ for n in "${counts[@]}"; do
   read -r rss1 hwm1 <<<"$(rss)"
   printf '%d records (%s MiB file): put %.1f s, served %.1f s after the put began; RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node\n' \
     "$n" "$(du -m "$file" | cut -f1)" "$put" "$served" "$rss1" "$hwm1" "$(echo "($rss1 - $rss0) * 1048576 / $n" | bc)"
+  t0=$(now)
+  printf 'server %s 5300\nzone big.test.\nkey hmac-sha256:ddns-key. %s\nupdate add new%d.big.test. 300 A 192.0.2.1\nsend\n' "$ip" "$secret" "$n" | nsupdate
+  acked=$(since "$t0")
+  answers "new$n.big.test" 192.0.2.1
+  printf '%d records: one record added by nsupdate, acknowledged in %.2f s, served %.2f s after it was sent\n' "$n" "$acked" "$(since "$t0")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   t0=$(now)
   start
   answers "h$last.big.test" "$lastip"
   read -r rss2 hwm2 <<<"$(rss)"
-  printf '%d records stored: restart served in %.1f s; RSS %s MiB (peak %s MiB)\n' "$n" "$(since "$t0")" "$rss2" "$hwm2"
+  printf '%d records stored: restart served in %.1f s; RSS %s MiB (peak %s MiB)' "$n" "$(since "$t0")" "$rss2" "$hwm2"
+  sleep 30
+  read -r rss3 hwm3 <<<"$(rss)"
+  printf '; 30 s later RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node\n' "$rss3" "$hwm3" "$(echo "($rss3 - $rss0) * 1048576 / $n" | bc)"
 done

@@ -64,6 +64,9 @@ type RRset struct {
 	Data []string `json:"data"`
 	// Source says who wrote it: SourceDocument or SourceData.
 	Source string `json:"source"`
+	// rrs are Data parsed when the watch read it (parsed), shared by
+	// every state and snapshot that holds the RRset.
+	rrs []dns.RR
 }
 
 // Key is the RRset's name within its zone: owner and type.
@@ -74,7 +77,18 @@ func rrsetKey(owner, typ string) string { return owner + " " + typ }
 // Record is the RRset as the traffic document writes one.
 func (r RRset) Record() config.Record {
 	ttl := r.TTL
-	return config.Record{Name: r.Name, Type: r.Type, TTL: &ttl, Data: r.Data}
+	return config.Record{Name: r.Name, Type: r.Type, TTL: &ttl, Data: r.Data, Parsed: r.rrs}
+}
+
+// parsed returns r with its data parsed as records of zone, for the
+// snapshots built from it; data that does not parse is left to them,
+// which report it.
+func (r RRset) parsed(zone string) RRset {
+	rec := r.Record()
+	if rrs, err := rec.RRs(zone, r.TTL); err == nil {
+		r.rrs = rrs
+	}
+	return r
 }
 
 // sameAs reports whether r and o store the same value.

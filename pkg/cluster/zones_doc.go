@@ -65,13 +65,23 @@ func glueOf(z *config.Zone) []config.Record {
 	return out
 }
 
-// mergeInline returns the stored RRsets that keep accepts, sorted, then
-// the records z holds inline that no stored RRset replaces.
-func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool) []config.Record {
+// mergeInline returns the stored RRsets that keep accepts (sorted when
+// sorted is set: a million take a second), then the records z holds
+// inline that no stored RRset replaces.
+func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sorted bool) []config.Record {
 	var out []config.Record
-	for _, r := range stored.Sorted() {
-		if keep(r) {
-			out = append(out, r.Record())
+	if sorted {
+		for _, r := range stored.Sorted() {
+			if keep(r) {
+				out = append(out, r.Record())
+			}
+		}
+	} else if stored != nil {
+		out = make([]config.Record, 0, len(stored.Sets)+len(z.Records))
+		for _, r := range stored.Sets {
+			if keep(r) {
+				out = append(out, r.Record())
+			}
 		}
 	}
 	if len(z.Records) == 0 {
@@ -119,7 +129,7 @@ func withDocumentRecords(t *config.Traffic, zones map[string]*ZoneRecords) *conf
 	c := *t
 	c.Zones = make([]config.Zone, len(t.Zones))
 	for i, z := range t.Zones {
-		z.Records = mergeInline(&z, zones[ZoneName(z.Name)], func(r RRset) bool { return r.Source == SourceDocument })
+		z.Records = mergeInline(&z, zones[ZoneName(z.Name)], func(r RRset) bool { return r.Source == SourceDocument }, true)
 		c.Zones[i] = z
 	}
 	return &c
@@ -138,15 +148,17 @@ func (s *State) Document() *config.Traffic {
 // it serves: every stored RRset of the zone, the document's and the
 // zone's data alike, and those the document holds inline that no stored
 // RRset replaces.
+// They come in no particular order.
 func (s *State) ServedZone(z *config.Zone) config.Zone {
-	return ServedZone(z, s.Zones[ZoneName(z.Name)])
+	return ServedZone(z, s.Zones[ZoneName(z.Name)], false)
 }
 
 // ServedZone returns z with the records it serves with stored, its
-// stored RRsets (nil: none), as State.ServedZone says.
-func ServedZone(z *config.Zone, stored *ZoneRecords) config.Zone {
+// stored RRsets (nil: none), as State.ServedZone says; sorted by owner
+// and type when sorted is set.
+func ServedZone(z *config.Zone, stored *ZoneRecords, sorted bool) config.Zone {
 	out := *z
-	out.Records = mergeInline(z, stored, func(RRset) bool { return true })
+	out.Records = mergeInline(z, stored, func(RRset) bool { return true }, sorted)
 	return out
 }
 

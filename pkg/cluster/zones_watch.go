@@ -121,6 +121,7 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 	if err != nil {
 		return err
 	}
+	r = r.parsed(k.zone)
 	if cur := st.Zones[k.zone]; cur != nil && cur.Gen == k.gen {
 		st.zoneForWrite(k.zone).Sets[k.set] = r
 		return nil

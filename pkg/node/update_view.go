@@ -61,22 +61,21 @@ func (v *zoneView) rrset(key string) []dns.RR {
 }
 
 // types returns the types that hold records at owner, sorted, the
-// service's addresses included.
+// service's addresses included. It asks for each type miekg/dns knows
+// rather than scanning the zone, which may hold millions of RRsets.
 func (v *zoneView) types(owner string) []string {
-	prefix := owner + " "
 	seen := map[string]bool{}
-	scan := func(keys func(yield func(string) bool)) {
-		for k := range keys {
-			if typ, ok := strings.CutPrefix(k, prefix); ok && len(v.rrset(k)) > 0 {
-				seen[typ] = true
-			}
+	for _, typ := range dns.TypeToString {
+		if len(v.rrset(owner+" "+typ)) > 0 {
+			seen[typ] = true
 		}
 	}
-	if v.base != nil {
-		scan(mapKeys(v.base.Sets))
+	prefix := owner + " "
+	for k, rrs := range v.work {
+		if typ, ok := strings.CutPrefix(k, prefix); ok && len(rrs) > 0 {
+			seen[typ] = true
+		}
 	}
-	scan(mapKeys(v.inline))
-	scan(mapKeys(v.work))
 	if v.services[owner] {
 		seen["A"], seen["AAAA"] = true, true
 	}
@@ -86,16 +85,6 @@ func (v *zoneView) types(owner string) []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-func mapKeys[V any](m map[string]V) func(yield func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (v *zoneView) exists(owner string, typ uint16) bool {

@@ -89,7 +89,7 @@ func (b backend) ZoneRecords(ctx context.Context, zone string, w io.Writer) erro
 	if err != nil {
 		return storeErr(err)
 	}
-	served := cluster.ServedZone(z, stored)
+	served := cluster.ServedZone(z, stored, true)
 	// Every zone's SOA carries the state's served revision.
 	serial := st.ServedRevision()
 	if stored != nil {
