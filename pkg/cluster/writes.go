@@ -59,7 +59,7 @@ func (s *Store) ApplyTraffic(ctx context.Context, t *config.Traffic, ifRevision 
 		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(key), "=", ifRevision))
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		changes, err := s.documentChanges(ctx, t)
+		changes, err := s.documentChanges(ctx, t, attempt > 0)
 		if err != nil {
 			return 0, fmt.Errorf("storing the traffic document: %w", err)
 		}
@@ -103,11 +103,18 @@ func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 	if rej != nil {
 		return nil, 0, rej
 	}
-	zones := make(map[string]*ZoneRecords, len(t.Zones))
-	for _, z := range t.Zones {
-		name := ZoneName(z.Name)
-		if zones[name], err = s.readZone(ctx, name); err != nil {
-			return nil, 0, fmt.Errorf("reading the traffic document: %w", err)
+	// The document's records change only with it: a state that holds
+	// this revision of it holds them, without reading a zone of a
+	// million records again.
+	zones := map[string]*ZoneRecords{}
+	if st := s.State(); st.TrafficRevision == kv.ModRevision {
+		zones = st.Zones
+	} else {
+		for _, z := range t.Zones {
+			name := ZoneName(z.Name)
+			if zones[name], err = s.readZone(ctx, name); err != nil {
+				return nil, 0, fmt.Errorf("reading the traffic document: %w", err)
+			}
 		}
 	}
 	return withDocumentRecords(t, zones), kv.ModRevision, nil

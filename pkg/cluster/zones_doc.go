@@ -99,19 +99,25 @@ func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sor
 	return out
 }
 
-// documentChanges reads each zone of t and works out the change that
-// makes it hold t's records.
-func (s *Store) documentChanges(ctx context.Context, t *config.Traffic) ([]zoneChange, error) {
+// documentChanges works out, for each zone of t, the change that makes
+// it hold t's records: from the zone as the watch last saw it (fresh
+// false), which a zone of a million records makes worth it, or as etcd
+// holds it now. The commit compares each zone's revision, so a stale
+// view fails it rather than lose a change.
+func (s *Store) documentChanges(ctx context.Context, t *config.Traffic, fresh bool) ([]zoneChange, error) {
 	var out []zoneChange
+	st := s.State()
 	for i := range t.Zones {
 		want, err := DocumentRRsets(&t.Zones[i])
 		if err != nil {
 			return nil, err
 		}
 		zone := ZoneName(t.Zones[i].Name)
-		base, err := s.readZone(ctx, zone)
-		if err != nil {
-			return nil, err
+		base := st.Zones[zone]
+		if fresh {
+			if base, err = s.readZone(ctx, zone); err != nil {
+				return nil, err
+			}
 		}
 		c := diffZone(zone, base, want, func(r RRset) bool { return r.Source == SourceData })
 		if !c.empty() {
