@@ -33,6 +33,15 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 	defer details.Stop()
 	expire := time.NewTicker(externalExpiry)
 	defer expire.Stop()
+	// The kept copy is written off this loop (a million records take
+	// seconds to encode and sync), the latest state winning; the last
+	// one is written before run returns.
+	saves, saved := make(chan kept, 1), make(chan struct{})
+	go n.keepCopies(saves, saved)
+	defer func() {
+		close(saves)
+		<-saved
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -41,7 +50,7 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 			if !ok {
 				return
 			}
-			n.update(u)
+			n.update(u, saves)
 		case <-n.checksWake:
 			n.publishChecks()
 		case <-expire.C:
@@ -78,10 +87,11 @@ func (n *Node) probeDetails() map[string]cluster.Detail {
 	return out
 }
 
-// update takes in one report of the store, and keeps a new copy of what
-// a restart needs (see cache.go) once the node's lock is released: an
-// fsync on a slow disk must not hold up the API.
-func (n *Node) update(u cluster.Update) {
+// update takes in one report of the store, and hands a new copy of what
+// a restart needs (see cache.go) to keepCopies once the node's lock is
+// released: an fsync on a slow disk must hold up neither the API nor
+// the next state.
+func (n *Node) update(u cluster.Update, saves chan kept) {
 	n.mu.Lock()
 	n.connectionLocked(u)
 	if u.State != n.state {
@@ -95,7 +105,22 @@ func (n *Node) update(u cluster.Update) {
 	}
 	n.mu.Unlock()
 	if save != nil {
-		if err := saveKept(n.cfg.DataDir, *save); err != nil {
+		// Only this loop sends: once an unwritten copy is taken back,
+		// the send cannot block.
+		select {
+		case <-saves:
+		default:
+		}
+		saves <- *save
+	}
+}
+
+// keepCopies writes each copy update hands it, until saves is closed,
+// then closes saved.
+func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
+	defer close(saved)
+	for k := range saves {
+		if err := saveKept(n.cfg.DataDir, k); err != nil {
 			n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
 		}
 	}
