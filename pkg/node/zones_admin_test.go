@@ -13,6 +13,7 @@ import (
 	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster/audit"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 )
 
 // lookup asks a node for name and type over UDP and returns the answer's
@@ -143,5 +144,42 @@ _acme-challenge IN TXT "token-1"
 	testwait.Eventually(t, 5*time.Second, "the new document is served", func() bool { return int64(soaSerial(t, n)) >= applied.Revision })
 	if got := lookup(t, n, "mail.gtm.test.", dns.TypeA); len(got) != 1 {
 		t.Errorf("after a document apply, mail is %v", got)
+	}
+}
+
+// TestZoneRecordsKeptForRestart: records put through the zones API and
+// by UPDATE are in the copy a node keeps, so a node restarted while etcd
+// is away serves them, at the serial it served before.
+func TestZoneRecordsKeptForRestart(t *testing.T) {
+	etcd := clustertest.StartCluster(t, 1)
+	target := startTarget(t)
+	dir := t.TempDir()
+	first := startTestNodeIn(t, "n1", etcd.Endpoints(), writeTraffic(t, updateTraffic(target.Addr())), dir, withUpdateKeys)
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return soaSerial(t, first) > 0 })
+	var res admin.ZoneRecordsResult
+	if code := putZone(t, first, "gtm.test", "text/dns", "put IN A 192.0.2.31\n", &res); code != http.StatusOK {
+		t.Fatalf("PUT: %d", code)
+	}
+	m := new(dns.Msg).SetUpdate("gtm.test.")
+	m.Insert(rrs(t, "updated.gtm.test. 60 IN A 192.0.2.32"))
+	if resp := signedUpdate(t, first.dnsAddr(), "udp", "ddns-key.", ddnsSecret, m); resp.Rcode != dns.RcodeSuccess {
+		t.Fatalf("UPDATE: %s", dns.RcodeToString[resp.Rcode])
+	}
+	testwait.Eventually(t, 5*time.Second, "both are served", func() bool {
+		return len(lookup(t, first, "put.gtm.test.", dns.TypeA)) == 1 && len(lookup(t, first, "updated.gtm.test.", dns.TypeA)) == 1
+	})
+	serial := soaSerial(t, first)
+	first.stop()
+	etcd.Stop(0)
+
+	again := startTestNodeIn(t, "n1", etcd.Endpoints(), "", dir, withUpdateKeys)
+	// ns1's glue is the document's: the PUT replaced the rest of them.
+	for _, name := range []string{"put.gtm.test.", "updated.gtm.test.", "ns1.gtm.test."} {
+		if got := lookup(t, again, name, dns.TypeA); len(got) != 1 {
+			t.Errorf("restarted without etcd: %s is %v", name, got)
+		}
+	}
+	if got := soaSerial(t, again); got != serial {
+		t.Errorf("restarted without etcd: serial %d, want %d", got, serial)
 	}
 }
