@@ -44,7 +44,7 @@ func (p pendingGens) take(zone, gen string) map[string]RRset {
 
 // ServedRevision is the revision of the latest change to what the
 // document's zones serve: the document itself or any of its zones'
-// records. It is every zone's SOA serial.
+// records; the largest of the zones' serials (ZoneSerial).
 func (s *State) ServedRevision() int64 {
 	rev := s.TrafficRevision
 	if s.Traffic == nil {
@@ -56,6 +56,30 @@ func (s *State) ServedRevision() int64 {
 		}
 	}
 	return rev
+}
+
+// ZoneSerial is a zone's SOA serial: the revision of the latest change
+// to the document or to the zone's records. A change to one zone's
+// records leaves the others' serials.
+func (s *State) ZoneSerial(zone string) int64 {
+	rev := s.TrafficRevision
+	if z := s.Zones[ZoneName(zone)]; z != nil {
+		rev = max(rev, z.Revision)
+	}
+	return rev
+}
+
+// ZoneSerials are the serials of the document's zones, by name (lower
+// case, fully qualified).
+func (s *State) ZoneSerials() map[string]uint32 {
+	if s.Traffic == nil {
+		return nil
+	}
+	out := make(map[string]uint32, len(s.Traffic.Zones))
+	for _, z := range s.Traffic.Zones {
+		out[ZoneName(z.Name)] = uint32(s.ZoneSerial(z.Name))
+	}
+	return out
 }
 
 // zoneForWrite returns zone's records for writing, copying them first

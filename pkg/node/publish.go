@@ -21,6 +21,9 @@ type served struct {
 	state   *cluster.State
 	trust   health.Trust
 	traffic *config.Traffic
+	// serials are the zones' SOA serials, by name (nil: each is
+	// revision).
+	serials map[string]uint32
 	// checks indexes traffic's checks by name; hasExternal says whether
 	// one is external, whose pushed status may expire.
 	checks      map[string]*config.Check

@@ -128,7 +128,7 @@ func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
 
 // keptLocked is what a restart needs now.
 func (n *Node) keptLocked() kept {
-	k := kept{Revision: n.revision, Traffic: n.traffic}
+	k := kept{Revision: n.revision, Serials: n.serials, Traffic: n.traffic}
 	if n.state != nil {
 		k.Overrides, k.External, k.KeySets = n.state.Overrides, n.state.External, n.state.KeySets
 	}
@@ -156,13 +156,14 @@ func (n *Node) stateLocked(st *cluster.State) {
 		return
 	}
 	t := n.servedTrafficLocked(st)
-	s, err := resolver.Build(t, uint32(served))
+	serials := st.ZoneSerials()
+	s, err := resolver.BuildSerials(t, uint32(served), serials)
 	if err != nil {
 		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
 		return
 	}
 	old := n.traffic
-	n.serveLocked(t, served, s)
+	n.serveLocked(t, served, serials, s)
 	services := make(map[string]bool, len(t.Services))
 	for _, svc := range t.Services {
 		services[svc.Name] = true
@@ -261,7 +262,7 @@ func (n *Node) observeLocked(check string) {
 // delivers its state, so a node restarted while etcd is unreachable
 // answers, with the drains and pushed statuses it last saw.
 func (n *Node) serveCached(k kept) error {
-	s, err := resolver.Build(k.Traffic, uint32(k.Revision))
+	s, err := resolver.BuildSerials(k.Traffic, uint32(k.Revision), k.Serials)
 	if err != nil {
 		return err
 	}
@@ -271,19 +272,18 @@ func (n *Node) serveCached(k kept) error {
 	// members are not taken for nodes that left. It comes first, so the
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
-	n.serveLocked(k.Traffic, k.Revision, s)
+	n.serveLocked(k.Traffic, k.Revision, k.Serials, s)
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()
 	return nil
 }
 
-// serveLocked makes t, stored at revision and built into s, the served
-// document.
-func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
-	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
-	// Every zone's serial is the revision (resolver.Build).
-	n.notifier.serve(t, uint32(revision))
+// serveLocked makes t, served at revision with its zones' serials
+// (nil: each is revision) and built into s, the served document.
+func (n *Node) serveLocked(t *config.Traffic, revision int64, serials map[string]uint32, s *resolver.Snapshot) {
+	n.traffic, n.revision, n.serials, n.built, n.base = t, revision, serials, s, nil
+	n.notifier.serve(t, uint32(revision), serials)
 	n.wantSigningLocked(t)
 	n.signZonesLocked()
 	n.checks = make(map[string]*config.Check, len(t.Checks))

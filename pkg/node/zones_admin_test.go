@@ -183,3 +183,42 @@ func TestZoneRecordsKeptForRestart(t *testing.T) {
 		t.Errorf("restarted without etcd: serial %d, want %d", got, serial)
 	}
 }
+
+// TestZoneSerialsApart: a change to one zone's records moves that zone's
+// serial alone; a document applied moves every zone's.
+func TestZoneSerialsApart(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	doc := strings.Replace(clusterTraffic(target.Addr()), "services:", `  - name: other.test.
+    soa: {mname: ns.example., rname: hostmaster.example.}
+    ns: [ns.example.]
+services:`, 1)
+	n := startTestNode(t, "n1", etcd, writeTraffic(t, doc))
+	serialOf := func(zone string) uint32 {
+		resp, _, err := (&dns.Client{Timeout: time.Second}).Exchange(new(dns.Msg).SetQuestion(zone, dns.TypeSOA), n.dnsAddr())
+		if err != nil || len(resp.Answer) != 1 {
+			return 0
+		}
+		return resp.Answer[0].(*dns.SOA).Serial
+	}
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return serialOf("other.test.") > 0 })
+	first := serialOf("other.test.")
+	if serialOf("gtm.test.") != first {
+		t.Fatalf("after the document: serials %d and %d, want both the document's", serialOf("gtm.test."), first)
+	}
+	var res admin.ZoneRecordsResult
+	if code := putZone(t, n, "gtm.test", "text/dns", "x IN A 192.0.2.1\n", &res); code != http.StatusOK {
+		t.Fatalf("PUT: %d", code)
+	}
+	testwait.Eventually(t, 5*time.Second, "gtm.test. serves the change", func() bool { return int64(serialOf("gtm.test.")) == res.Revision })
+	if got := serialOf("other.test."); got != first {
+		t.Errorf("other.test. serial %d after a change to gtm.test., want %d", got, first)
+	}
+	var applied admin.ApplyResult
+	if code := api(t, http.MethodPut, n.adminBase()+"/v1/config", "application/yaml", strings.Replace(doc, "ttl: 5", "ttl: 7", 1), &applied); code != http.StatusOK {
+		t.Fatalf("apply: %d", code)
+	}
+	testwait.Eventually(t, 5*time.Second, "both zones take the document's revision", func() bool {
+		return int64(serialOf("other.test.")) == applied.Revision && int64(serialOf("gtm.test.")) == applied.Revision
+	})
+}
