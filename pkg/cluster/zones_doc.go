@@ -70,18 +70,28 @@ func glueOf(z *config.Zone) []config.Record {
 // inline that no stored RRset replaces.
 func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sorted bool) []config.Record {
 	var out []config.Record
+	// One TTL pointer per distinct TTL, not one per record.
+	ttls := map[uint32]*uint32{}
+	add := func(r RRset) {
+		if !keep(r) {
+			return
+		}
+		ttl, ok := ttls[r.TTL]
+		if !ok {
+			ttl = new(uint32)
+			*ttl = r.TTL
+			ttls[r.TTL] = ttl
+		}
+		out = append(out, config.Record{Name: r.Name, Type: r.Type, TTL: ttl, Data: r.Data, Parsed: r.rrs})
+	}
 	if sorted {
 		for _, r := range stored.Sorted() {
-			if keep(r) {
-				out = append(out, r.Record())
-			}
+			add(r)
 		}
 	} else if stored != nil {
 		out = make([]config.Record, 0, len(stored.Sets)+len(z.Records))
 		for _, r := range stored.Sets {
-			if keep(r) {
-				out = append(out, r.Record())
-			}
+			add(r)
 		}
 	}
 	if len(z.Records) == 0 {

@@ -82,7 +82,9 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	if cz.TTL != nil {
 		ttl = *cz.TTL
 	}
-	z := &zone{name: name, nodes: map[string]*node{}, transfer: newTransferPolicy(cz)}
+	// Sized for the records' names at once: a zone of a million grows
+	// its map no more.
+	z := &zone{name: name, nodes: make(map[string]*node, len(cz.Records)+1), transfer: newTransferPolicy(cz)}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
 		Ns:      dns.Fqdn(cz.SOA.MName),
