@@ -160,3 +160,48 @@ func TestZoneReplaceLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneDocumentLarge applies documents whose records change more
+// RRsets than one transaction holds, beside the zone's data: the
+// document's records come and go by a new generation, the data stays.
+func TestZoneDocumentLarge(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	ctx := ctxTimeout(t, time.Minute)
+	first, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := a.states.wait(t, 5*time.Second, "the document", func(s *State) bool { return s.TrafficRevision >= first }).Zones["example.com."]
+	rev, err := a.UpdateZone(ctx, "example.com.", base, []RRset{{Name: "data.example.com.", Type: "TXT", TTL: 60, Data: []string{`"kept"`}, Source: SourceData}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.states.wait(t, 5*time.Second, "the data", func(s *State) bool { return s.ServedRevision() >= rev })
+	var many []config.Record
+	for i := range 3 * MaxTxnOps {
+		many = append(many, rec(fmt.Sprintf("d%d", i), "A", fmt.Sprintf("192.0.2.%d", i%250)))
+	}
+	for _, step := range []struct {
+		name string
+		recs []config.Record
+		want int // RRsets stored: the glue, the data and these
+	}{
+		{"many records", many, 2 + len(many)},
+		{"none again", nil, 2},
+	} {
+		rev, err := a.ApplyTraffic(ctx, loadTraffic(t, withRecords(step.recs...)), AnyRevision)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		st := a.states.wait(t, 10*time.Second, step.name, func(s *State) bool { return s.TrafficRevision >= rev })
+		z := st.Zones["example.com."]
+		if len(z.Sets) != step.want || z.Sets["data.example.com. TXT"].Source != SourceData {
+			t.Errorf("%s: %d RRsets stored (data %+v), want %d with the data kept", step.name, len(z.Sets), z.Sets["data.example.com. TXT"], step.want)
+		}
+		if !SameDocument(st.Document(), loadTraffic(t, withRecords(step.recs...))) {
+			t.Errorf("%s: the state's document is not the one applied", step.name)
+		}
+	}
+}
