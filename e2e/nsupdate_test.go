@@ -63,26 +63,19 @@ services:
       - {id: primary, priority: 1, a: [198.51.100.1]}
 `
 
-func TestNsupdate(t *testing.T) {
-	if testing.Short() {
-		t.Skip("e2e: skipped in -short mode")
-	}
-	tools, missing := lookTools(map[string]string{"nsupdate": "bind9-dnsutils"})
-	if len(missing) > 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the dynamic update test needs %s", strings.Join(missing, ", "))
-		}
-		t.Skipf("the dynamic update test needs %s", strings.Join(missing, ", "))
-	}
+// startUpdNode runs a gtmd node serving updTraffic on updGtmdIP and
+// returns its directory, DNS address and port once it answers.
+func startUpdNode(t *testing.T) (dir, gtmdDNS string, port int) {
+	t.Helper()
 	if l, err := net.Listen("tcp", updGtmdIP+":0"); err != nil {
 		t.Skipf("cannot bind %s here: %v", updGtmdIP, err)
 	} else {
 		l.Close()
 	}
-	dir := t.TempDir()
+	dir = t.TempDir()
 	bin := buildGtmd(t, dir)
-	port := freePort(t, updGtmdIP)
-	gtmdDNS := net.JoinHostPort(updGtmdIP, strconv.Itoa(port))
+	port = freePort(t, updGtmdIP)
+	gtmdDNS = net.JoinHostPort(updGtmdIP, strconv.Itoa(port))
 	traffic := filepath.Join(dir, "traffic.yaml")
 	writeFile(t, traffic, updTraffic, nil)
 	nodeFile := filepath.Join(dir, "gtmd.yaml")
@@ -106,6 +99,22 @@ func TestNsupdate(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("gtmd never served %s: %v", updZone, err)
 	}
+
+	return dir, gtmdDNS, port
+}
+
+func TestNsupdate(t *testing.T) {
+	if testing.Short() {
+		t.Skip("e2e: skipped in -short mode")
+	}
+	tools, missing := lookTools(map[string]string{"nsupdate": "bind9-dnsutils"})
+	if len(missing) > 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("the dynamic update test needs %s", strings.Join(missing, ", "))
+		}
+		t.Skipf("the dynamic update test needs %s", strings.Join(missing, ", "))
+	}
+	dir, gtmdDNS, port := startUpdNode(t)
 
 	nsupdate := func(key, secret string, lines ...string) (string, error) {
 		script := fmt.Sprintf("server %s %d\nzone %s\nkey hmac-sha256:%s %s\n%s\nsend\n", updGtmdIP, port, updZone, key, secret, strings.Join(lines, "\n"))
