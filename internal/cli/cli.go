@@ -89,6 +89,7 @@ func lookup(name string) (*command, bool) {
 		"audit":    {args: "[--limit N]", summary: "Show the audit trail: who applied, drained, undrained, forced up, pushed a check status or rolled keys, when, from where and why; oldest first.", outputs: []string{"table", "json"}, flags: auditFlags, run: runAudit},
 		"explain":  {args: "NAME [TYPE] [--client IP] [--ecs CIDR] [--all-nodes]", summary: "Show the answer a node gives and every step of why; with --all-nodes, ask every node and say whether they agree.", outputs: []string{"table", "json"}, flags: explainFlags, run: runExplain},
 		"dnssec":   {args: "ds|status|rollover|submitted ZONE", summary: "ds prints the DS records the parent zone should hold, ready to paste; status shows the zone's keys, whether this node can sign it, and its key rollover with what to do next; rollover starts a key rollover; submitted says the new DS is published at the parent, so that the rollover goes on.", outputs: []string{"table", "json"}, run: runDNSSEC},
+		"zone":     {args: "put ZONE FILE | get ZONE", summary: "put makes the records of a master file (its SOA and apex NS ignored) all of a zone's static records, the document's included, streaming the file; get prints the zone as a master file.", outputs: []string{"table", "json"}, run: runZone},
 	}
 	c, ok := table[name]
 	return c, ok

@@ -50,7 +50,7 @@ func TestOpenAPIDocumentsWhatRoutesAnswer(t *testing.T) {
 	// and a small body limit.
 	const maxBody = 1024
 	withTokens := serveLimited(t, admintest.New("n1", nil), config.AdminLimits{},
-		admin.Options{Tokens: testTokens(t), MetricsToken: true, MaxBodyBytes: maxBody}, admin.ServerOptions{})
+		admin.Options{Tokens: testTokens(t), MetricsToken: true, MaxBodyBytes: maxBody, MaxZoneFileBytes: maxBody}, admin.ServerOptions{})
 	c := clientFrom("127.0.0.1")
 	for _, rt := range admin.Routes() {
 		for _, p := range []struct {

@@ -49,6 +49,8 @@ var routes = []Route{
 	{Method: http.MethodGet, Path: "/v1/dnssec/{zone}/ds", Auth: true, handle: (*server).getDNSSECDS},
 	{Method: http.MethodPost, Path: "/v1/dnssec/{zone}/rollover", Auth: true, Write: true, handle: (*server).postDNSSECRollover},
 	{Method: http.MethodPost, Path: "/v1/dnssec/{zone}/submitted", Auth: true, Write: true, handle: (*server).postDNSSECSubmitted},
+	{Method: http.MethodGet, Path: "/v1/zones/{zone}/records", Auth: true, handle: (*server).getZoneRecords},
+	{Method: http.MethodPut, Path: "/v1/zones/{zone}/records", Auth: true, Write: true, handle: (*server).putZoneRecords},
 }
 
 // Routes returns every call the API serves (GET routes answer HEAD too).

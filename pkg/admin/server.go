@@ -57,6 +57,9 @@ type Options struct {
 	// MaxBodyBytes bounds request bodies (default 4 MiB); larger ones are
 	// refused with 413.
 	MaxBodyBytes int64
+	// MaxZoneFileBytes bounds the master file PUT
+	// /v1/zones/{zone}/records takes (default MaxZoneFileBytes).
+	MaxZoneFileBytes int64
 	// WaitTimeout is how long PUT /v1/config?wait=insync waits when the
 	// request gives no wait_timeout (default 30 s).
 	WaitTimeout time.Duration
@@ -81,6 +84,8 @@ type server struct {
 	backend Backend
 	// dnssec is the backend's DNSSECBackend, nil when it has none.
 	dnssec DNSSECBackend
+	// zones is the backend's ZonesBackend, nil when it has none.
+	zones ZonesBackend
 	// operator is the backend's OperatorBackend, nil when it has none.
 	operator  OperatorBackend
 	gatherer  http.Handler
@@ -90,6 +95,7 @@ type server struct {
 	peers     *Peers
 	client    *http.Client // asks the peers; nil without them
 	maxBody   int64
+	maxZone   int64
 	wait      time.Duration
 	heartbeat time.Duration
 	// metricsAuth is true when GET /metrics needs a token.
@@ -120,12 +126,14 @@ func New(opts Options) (http.Handler, error) {
 		nodeID:    opts.NodeID,
 		peers:     opts.Peers,
 		maxBody:   opts.MaxBodyBytes,
+		maxZone:   opts.MaxZoneFileBytes,
 		wait:      opts.WaitTimeout,
 		heartbeat: opts.Heartbeat,
 
 		crossOrigin: http.NewCrossOriginProtection(),
 	}
 	s.dnssec, _ = opts.Backend.(DNSSECBackend)
+	s.zones, _ = opts.Backend.(ZonesBackend)
 	s.operator, _ = opts.Backend.(OperatorBackend)
 	if s.tokens == nil && opts.TokensFile != "" {
 		t, err := LoadTokens(opts.TokensFile)
@@ -142,6 +150,9 @@ func New(opts Options) (http.Handler, error) {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
+	}
+	if s.maxZone <= 0 {
+		s.maxZone = MaxZoneFileBytes
 	}
 	if s.wait <= 0 {
 		s.wait = DefaultWaitTimeout

@@ -102,11 +102,16 @@ type request struct {
 	path   string
 	query  url.Values
 	// body, when not nil, is sent with contentType.
-	body        []byte
+	body []byte
+	// stream, when not nil, is sent as the body (with contentType) as
+	// it is read, never held whole.
+	stream      io.Reader
 	contentType string
-	accept      string // default JSON
-	ifMatch     string
-	timeout     time.Duration // added to the client's timeout
+	// out, when not nil, receives a 2xx answer's body as it arrives.
+	out     io.Writer
+	accept  string // default JSON
+	ifMatch string
+	timeout time.Duration // added to the client's timeout
 }
 
 // do sends a request and returns the response and body of a 2xx answer,
@@ -122,11 +127,14 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, []byte, err
 	if r.body != nil {
 		rd = bytes.NewReader(r.body)
 	}
+	if r.stream != nil {
+		rd = r.stream
+	}
 	req, err := http.NewRequestWithContext(ctx, r.method, u, rd)
 	if err != nil {
 		return nil, nil, fmt.Errorf("making the request %s %s: %w", r.method, r.path, err)
 	}
-	if r.body != nil {
+	if r.body != nil || r.stream != nil {
 		req.Header.Set("Content-Type", r.contentType)
 	}
 	if r.accept == "" {
@@ -150,6 +158,12 @@ func (c *Client) do(ctx context.Context, r request) (*http.Response, []byte, err
 		return nil, nil, fmt.Errorf("cannot reach the admin API at %s: %w", c.base, err)
 	}
 	defer resp.Body.Close()
+	if r.out != nil && resp.StatusCode/100 == 2 {
+		if _, err := io.Copy(r.out, resp.Body); err != nil {
+			return nil, nil, fmt.Errorf("reading the answer of %s: %w", c.base, err)
+		}
+		return resp, nil, nil
+	}
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the answer of %s: %w", c.base, err)

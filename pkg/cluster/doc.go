@@ -1,7 +1,7 @@
 // Package cluster is the only package of gtmd that talks to etcd. It keeps
 // the shared state of a cluster of nodes under one key prefix:
 //
-//	<prefix>traffic                     the traffic document (JSON)
+//	<prefix>traffic                     the traffic document (JSON), its zones' records apart
 //	<prefix>members/<node>              each live node, under its lease
 //	<prefix>observations/<node>/<check> each node's status of a check and since when, under its lease
 //	<prefix>details/<node>              each node's latest latency and error per check, under its lease
@@ -11,6 +11,8 @@
 //	<prefix>external/<check>            pushed statuses of external checks, durable
 //	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
 //	<prefix>dnssec/<zone>               each zone's DNSSEC key set (opaque, its private keys sealed), durable, never deleted
+//	<prefix>zones/<zone> head           the generation of the zone's static records served (zones.go)
+//	<prefix>zones/<zone> rr <gen> <owner> <TYPE>  one RRset of the zone's static records, durable
 //
 // A node writes an observation only when its status changes (and all of
 // them when it takes a new lease); its liveness is the lease and the

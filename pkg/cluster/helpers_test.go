@@ -53,6 +53,8 @@ type states struct {
 	mu      sync.Mutex
 	last    *State
 	changed chan struct{} // closed and replaced on every state
+	// zoneSizes are the RRset counts of example.com. in each state seen.
+	zoneSizes []int
 }
 
 func newStates() *states { return &states{changed: make(chan struct{})} }
@@ -60,6 +62,9 @@ func newStates() *states { return &states{changed: make(chan struct{})} }
 func (r *states) on(s *State) {
 	r.mu.Lock()
 	r.last = s
+	if z := s.Zones["example.com."]; z != nil {
+		r.zoneSizes = append(r.zoneSizes, len(z.Sets))
+	}
 	close(r.changed)
 	r.changed = make(chan struct{})
 	r.mu.Unlock()

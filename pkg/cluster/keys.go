@@ -17,6 +17,8 @@ const (
 	dirDetails = "details/"
 	// dirDNSSEC holds each zone's DNSSEC key set (keysets.go).
 	dirDNSSEC = "dnssec/"
+	// dirZones holds the zones' static records (zones.go).
+	dirZones = "zones/"
 	// keyCookieSecret holds the cluster's DNS cookie secrets
 	// (cookiesecret.go); the state's watch passes it by.
 	keyCookieSecret = "cookie-secret"
@@ -52,7 +54,7 @@ func (k keys) split(key string) (dir, rest string, ok bool) {
 	if rel == keyTraffic {
 		return keyTraffic, "", true
 	}
-	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirRegions, dirExternal, dirDetails, dirDNSSEC} {
+	for _, d := range []string{dirMembers, dirObservations, dirOverrides, dirRegions, dirExternal, dirDetails, dirDNSSEC, dirZones} {
 		if r, ok := strings.CutPrefix(rel, d); ok {
 			return d, r, true
 		}

@@ -39,6 +39,11 @@ type State struct {
 	// fully qualified). They outlive their zones in the document, so a
 	// zone added again signs with the keys it had.
 	KeySets map[string]StoredKeySet
+	// Zones are the zones' static records as stored (zones.go), by zone
+	// name (lower case, fully qualified), the document's and those
+	// written by the zones API and UPDATE alike. A zone the document
+	// no longer has keeps its records here, unserved.
+	Zones map[string]*ZoneRecords
 	// details holds each node's detail key as stored (see Details).
 	details map[string][]byte
 
@@ -65,7 +70,7 @@ func (s *State) clone() *State {
 	c.Observations = maps.Clone(s.Observations)
 	// One entry per node, the bytes shared: cheap to copy whole.
 	c.details = maps.Clone(s.details)
-	c.owned = &owned{observations: map[string]bool{}}
+	c.owned = &owned{observations: map[string]bool{}, zones: map[string]bool{}}
 	c.trimChanges()
 	return &c
 }
@@ -89,6 +94,9 @@ func (s *State) observationsOf(node string) map[string]health.Observation {
 type owned struct {
 	observations                          map[string]bool
 	overrides, regions, external, keySets bool
+	// zones are the zones copied, zoneMap whether Zones itself is.
+	zones   map[string]bool
+	zoneMap bool
 }
 
 // overridesForWrite returns the overrides for writing, copying them
@@ -140,6 +148,7 @@ func newState() *State {
 		RegionOverrides: map[string]health.Override{},
 		External:        map[string]health.External{},
 		KeySets:         map[string]StoredKeySet{},
+		Zones:           map[string]*ZoneRecords{},
 		details:         map[string][]byte{},
 		log:             &changeLog{},
 	}

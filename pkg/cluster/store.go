@@ -114,6 +114,9 @@ type Store struct {
 	// writtenRevision is the serving revision in the stored member entry.
 	writtenRevision int64
 	state           *State
+	// pending are the zone generations being written (zones_watch.go),
+	// the watch goroutine's alone.
+	pending pendingGens
 
 	// reportMu orders the reports on updates (see report).
 	reportMu     sync.Mutex
@@ -192,7 +195,7 @@ func Open(opts Options) (*Store, error) {
 		opts: opts, keys: keys{opts.Prefix}, client: client, log: opts.Logger, now: opts.Now,
 		metrics: m, publishWake: make(chan struct{}, 1), alarmWake: alarmWake,
 		self: opts.Self, observed: map[string]storedObservation{}, written: map[string]storedObservation{},
-		state: newState(), updates: make(chan Update, 1),
+		state: newState(), updates: make(chan Update, 1), pending: pendingGens{},
 	}
 	s.self.StartedAt = s.now()
 	reason := "not connected yet"

@@ -44,6 +44,7 @@ func (s *Store) resync() (int64, error) {
 		return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
 	}
 	st := newState()
+	s.pending = pendingGens{}
 	// A stored document that cannot be read keeps the one served before,
 	// as applyPut does on a watched change; none stored means none.
 	prev := s.State()
@@ -178,6 +179,8 @@ func (s *Store) applyPut(st *State, kv *mvccpb.KeyValue) {
 		// Opaque here: pkg/dnssec reads (and unseals) them.
 		st.keySetsForWrite()[rest] = StoredKeySet{Zone: rest, Value: kv.Value, Revision: kv.ModRevision}
 		st.record(Change{Kind: ChangeKeySet, Zone: rest})
+	case dirZones:
+		err = s.applyZonePut(st, rest, kv)
 	}
 	if err != nil {
 		s.log.Warn("unreadable value in the cluster store", "key", key, "err", err)
@@ -243,5 +246,7 @@ func (s *Store) applyDelete(st *State, key string) {
 		// gtmd never deletes a key set; an operator may, by hand.
 		delete(st.keySetsForWrite(), rest)
 		st.record(Change{Kind: ChangeKeySet, Zone: rest})
+	case dirZones:
+		s.applyZoneDelete(st, rest)
 	}
 }

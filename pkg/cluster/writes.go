@@ -36,44 +36,60 @@ const (
 	NoDocument int64 = 0
 )
 
-// ApplyTraffic stores a validated traffic document in one transaction, if
-// the stored document's revision is ifRevision (AnyRevision: whatever it
-// is; NoDocument: only when none is stored). It returns the revision that
-// stored it, which becomes the zones' SOA serial, a
-// *RevisionMismatchError, or a *config.DocumentTooLargeError when its
-// stored form is over config.MaxDocumentBytes (etcd would refuse it).
+// ApplyTraffic stores a validated traffic document, if the stored
+// document's revision is ifRevision (AnyRevision: whatever it is;
+// NoDocument: only when none is stored). The document is stored without
+// its zones' records, which go to the zones' keys (zones.go) in the same
+// transaction, or flipped in by it when they are too many for one
+// (zones_doc.go says how they combine with the records already there).
+// It returns the revision that stored it, a *RevisionMismatchError, or a
+// *config.DocumentTooLargeError when its stored form is over
+// config.MaxDocumentBytes (etcd would refuse it).
 func (s *Store) ApplyTraffic(ctx context.Context, t *config.Traffic, ifRevision int64) (int64, error) {
-	b, err := config.EncodeStored(t)
+	b, err := config.EncodeStored(WithoutRecords(t))
 	if err != nil {
 		return 0, fmt.Errorf("storing the traffic document: %w", err)
 	}
 	key := s.keys.traffic()
-	txn := s.client.Txn(ctx)
+	var cmps []clientv3.Cmp
 	switch {
 	case ifRevision == NoDocument:
-		txn = txn.If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
+		cmps = append(cmps, clientv3.Compare(clientv3.CreateRevision(key), "=", 0))
 	case ifRevision > 0:
-		txn = txn.If(clientv3.Compare(clientv3.ModRevision(key), "=", ifRevision))
+		cmps = append(cmps, clientv3.Compare(clientv3.ModRevision(key), "=", ifRevision))
 	}
-	resp, err := txn.Then(clientv3.OpPut(key, string(b))).Else(clientv3.OpGet(key, clientv3.WithKeysOnly())).Commit()
-	if err != nil {
-		return 0, fmt.Errorf("storing the traffic document: %w", err)
-	}
-	if !resp.Succeeded {
+	for attempt := 0; attempt < 3; attempt++ {
+		changes, err := s.documentChanges(ctx, t, attempt > 0)
+		if err != nil {
+			return 0, fmt.Errorf("storing the traffic document: %w", err)
+		}
+		resp, err := s.commitZones(ctx, cmps, []clientv3.Op{clientv3.OpPut(key, string(b))}, changes, clientv3.OpGet(key, clientv3.WithKeysOnly()))
+		if err != nil {
+			return 0, fmt.Errorf("storing the traffic document: %w", err)
+		}
+		if resp.Succeeded {
+			return resp.Header.Revision, nil
+		}
 		var current int64
 		if kvs := resp.Responses[0].GetResponseRange().GetKvs(); len(kvs) > 0 {
 			current = kvs[0].ModRevision
 		}
-		return 0, &RevisionMismatchError{Want: ifRevision, Current: current}
+		if (ifRevision == NoDocument && current != 0) || (ifRevision > 0 && current != ifRevision) {
+			return 0, &RevisionMismatchError{Want: ifRevision, Current: current}
+		}
+		// A zone's records changed (an UPDATE) since they were read:
+		// read them again.
 	}
-	return resp.Header.Revision, nil
+	return 0, errors.New("storing the traffic document: its zones' records kept changing while it was written; apply it again")
 }
 
 // ErrNoDocument is returned by Traffic when the store holds none.
 var ErrNoDocument = errors.New("the store holds no traffic document")
 
-// Traffic reads the stored traffic document and its revision; a stored
-// document that cannot be read is a *RejectedDocumentError.
+// Traffic reads the stored traffic document and its revision, each
+// zone's records being those the document put there (SourceDocument),
+// sorted; a stored document that cannot be read is a
+// *RejectedDocumentError.
 func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 	resp, err := s.client.Get(ctx, s.keys.traffic())
 	if err != nil {
@@ -87,7 +103,21 @@ func (s *Store) Traffic(ctx context.Context) (*config.Traffic, int64, error) {
 	if rej != nil {
 		return nil, 0, rej
 	}
-	return t, kv.ModRevision, nil
+	// The document's records change only with it: a state that holds
+	// this revision of it holds them, without reading a zone of a
+	// million records again.
+	zones := map[string]*ZoneRecords{}
+	if st := s.State(); st.TrafficRevision == kv.ModRevision {
+		zones = st.Zones
+	} else {
+		for _, z := range t.Zones {
+			name := ZoneName(z.Name)
+			if zones[name], err = s.readZone(ctx, name); err != nil {
+				return nil, 0, fmt.Errorf("reading the traffic document: %w", err)
+			}
+		}
+	}
+	return withDocumentRecords(t, zones), kv.ModRevision, nil
 }
 
 // SetOverride stores an operator override of an endpoint.

@@ -24,9 +24,12 @@ func OwnerName(name, zone string) string {
 }
 
 // RRs parses the record's data into resource records of zone, with ttl
-// when the record sets none. Relative names inside the data are taken
+// when the record sets none; a record with Parsed set returns those. Relative names inside the data are taken
 // from the zone's apex, as in a master file.
 func (r *Record) RRs(zone string, ttl uint32) ([]dns.RR, error) {
+	if r.Parsed != nil {
+		return r.Parsed, nil
+	}
 	if r.TTL != nil {
 		ttl = *r.TTL
 	}

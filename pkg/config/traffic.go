@@ -1,5 +1,7 @@
 package config
 
+import "github.com/miekg/dns"
+
 // Traffic is the traffic document: the zones gtmd is authoritative for, the
 // services whose answers follow health and location, and the checks that
 // observe them. Every node of a cluster serves the same one.
@@ -35,6 +37,9 @@ type Zone struct {
 	// TransferServices puts service names into transfers; nil means
 	// true (see TransfersServices).
 	TransferServices *bool `yaml:"transfer_services,omitempty" json:"transfer_services,omitempty"`
+	// UpdatePolicy lists what each TSIG key may change by RFC 2136
+	// UPDATE; empty refuses every update.
+	UpdatePolicy []UpdateRule `yaml:"update_policy,omitempty" json:"update_policy,omitempty"`
 }
 
 // SOA holds the zone's SOA fields but the serial, which gtmd derives from
@@ -58,6 +63,10 @@ type Record struct {
 	Type string   `yaml:"type" json:"type"`
 	TTL  *uint32  `yaml:"ttl,omitempty" json:"ttl,omitempty"`
 	Data []string `yaml:"data" json:"data"`
+	// Parsed, when set, are the records RRs returns: Data already parsed
+	// (the store's copy of a zone keeps them, so that a change of one
+	// RRset parses that one alone). Not part of the document.
+	Parsed []dns.RR `yaml:"-" json:"-"`
 }
 
 // Policy names how a service picks endpoints.

@@ -83,6 +83,7 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	zi := &zoneIndex{types: map[string]map[uint16]bool{}, cuts: map[string]bool{}}
 	validateDNSSEC(z, path, l)
 	validateTransfer(z, path, l)
+	validateUpdatePolicy(z, path, l)
 	name, ok := validateName(path+".name", z.Name, l)
 	if !ok {
 		// The rest of the zone is still checked where it does not depend

@@ -74,6 +74,7 @@ func (b backend) Config(ctx context.Context) (*config.Traffic, int64, error) {
 }
 
 func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevision int64, dryRun bool) (int64, error) {
+	request := ctx
 	s, ctx, cancel, err := b.store(ctx)
 	defer cancel()
 	if err != nil {
@@ -107,7 +108,11 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	if err := b.n.makeKeysFor(ctx, s, doc); err != nil {
 		return 0, storeErr(err)
 	}
-	rev, err := s.ApplyTraffic(ctx, doc, cond)
+	// The document's records go to the store by RRset: thousands of
+	// them take more than one call's time.
+	actx, acancel := context.WithTimeout(request, applyTimeout(doc))
+	defer acancel()
+	rev, err := s.ApplyTraffic(actx, doc, cond)
 	var mismatch *cluster.RevisionMismatchError
 	if errors.As(err, &mismatch) {
 		return mismatch.Current, admin.ErrRevisionMismatch
@@ -117,6 +122,16 @@ func (b backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisio
 	}
 	b.audited(ctx, s, audit.ActionApply, "revision "+strconv.FormatInt(rev, 10), "")
 	return rev, nil
+}
+
+// applyTimeout bounds the store's part of an apply: a store call's five
+// seconds, and a second more for each 2,000 records the document states.
+func applyTimeout(doc *config.Traffic) time.Duration {
+	records := 0
+	for _, z := range doc.Zones {
+		records += len(z.Records)
+	}
+	return 5*time.Second + time.Duration(records/2000)*time.Second
 }
 
 func (b backend) InSync(_ context.Context, revision int64) ([]admin.MemberSync, error) {

@@ -25,7 +25,10 @@ const cacheFile = "traffic-served.json"
 
 // kept is what the copy holds.
 type kept struct {
-	Revision  int64
+	Revision int64
+	// Serials are the zones' SOA serials, by name; nil (a copy kept
+	// before zones had their own) gives every zone Revision.
+	Serials   map[string]uint32
 	Traffic   *config.Traffic
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
@@ -38,7 +41,7 @@ type kept struct {
 // the store's immutable ones, so equal contents are compared, not
 // pointers.
 func (k kept) same(o kept) bool {
-	return k.Revision == o.Revision && k.Traffic == o.Traffic &&
+	return k.Revision == o.Revision && k.Traffic == o.Traffic && maps.Equal(k.Serials, o.Serials) &&
 		maps.Equal(k.Overrides, o.Overrides) && maps.Equal(k.External, o.External) &&
 		maps.EqualFunc(k.KeySets, o.KeySets, func(a, b cluster.StoredKeySet) bool { return a.Revision == b.Revision })
 }
@@ -46,6 +49,7 @@ func (k kept) same(o kept) bool {
 // keptFile is the copy's JSON form.
 type keptFile struct {
 	Revision  int64                      `json:"revision"`
+	Serials   map[string]uint32          `json:"serials,omitempty"`
 	Traffic   json.RawMessage            `json:"traffic"`
 	Overrides []keptOverride             `json:"overrides,omitempty"`
 	External  map[string]health.External `json:"external,omitempty"`
@@ -74,7 +78,7 @@ func saveKept(dir string, k kept) error {
 	if err != nil {
 		return fmt.Errorf("encoding the served document: %w", err)
 	}
-	f := keptFile{Revision: k.Revision, Traffic: doc, External: k.External}
+	f := keptFile{Revision: k.Revision, Serials: k.Serials, Traffic: doc, External: k.External}
 	for key, o := range k.Overrides {
 		f.Overrides = append(f.Overrides, keptOverride{Service: key.Service, Endpoint: key.Endpoint, Override: o})
 	}
@@ -140,7 +144,7 @@ func loadKept(dir string) (kept, error) {
 	if err != nil {
 		return kept{}, err
 	}
-	k := kept{Revision: f.Revision, Traffic: t, Overrides: map[health.EndpointKey]health.Override{}, External: f.External}
+	k := kept{Revision: f.Revision, Serials: f.Serials, Traffic: t, Overrides: map[health.EndpointKey]health.Override{}, External: f.External}
 	for _, o := range f.Overrides {
 		k.Overrides[health.EndpointKey{Service: o.Service, Endpoint: o.Endpoint}] = o.Override
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
-// NOTIFY (RFC 1996): when a node starts serving a new revision of the
-// traffic document, whose revision is every zone's serial, it tells each
+// NOTIFY (RFC 1996): when a node starts serving a new serial of a zone
+// (a new document, or a change of the zone's records), it tells the
 // zone's notify targets, so secondaries transfer the change at once
 // rather than at their next refresh. Every node sends them: nodes do not
 // elect a sender, and a secondary takes a NOTIFY for a serial it holds
@@ -27,41 +27,42 @@ const (
 	notifyInterval = time.Second
 )
 
-// notifier sends the NOTIFY messages of each new revision; a newer
-// revision cancels the messages of the previous one still being retried.
+// notifier sends the NOTIFY messages of each zone's new serial; a newer
+// serial of a zone cancels the messages of the previous one still being
+// retried, and a zone whose serial stays is not notified again.
 type notifier struct {
 	keys     *resolver.TSIGKeys
 	byName   map[string]config.TSIGKey
 	log      *slog.Logger
 	interval time.Duration
 
-	mu     sync.Mutex
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu sync.Mutex
+	// cancels stop each zone's messages being retried; sent are the
+	// serials notified, by zone.
+	cancels map[string]context.CancelFunc
+	sent    map[string]uint32
+	wg      sync.WaitGroup
 }
 
 func newNotifier(keys []config.TSIGKey, log *slog.Logger) *notifier {
-	nt := &notifier{keys: resolver.NewTSIGKeys(keys), byName: make(map[string]config.TSIGKey, len(keys)), log: log, interval: notifyInterval}
+	nt := &notifier{keys: resolver.NewTSIGKeys(keys), byName: make(map[string]config.TSIGKey, len(keys)), log: log, interval: notifyInterval,
+		cancels: map[string]context.CancelFunc{}, sent: map[string]uint32{}}
 	for _, k := range keys {
 		nt.byName[k.Name] = k
 	}
 	return nt
 }
 
-// serve notifies the targets of every zone of t, stored at serial, and
-// logs the allow_transfer keys this node does not hold: transfers with
-// them are refused (BADKEY) until the node file has them.
-func (nt *notifier) serve(t *config.Traffic, serial uint32) {
+// serve notifies the targets of every zone of t whose serial (from
+// serials by name, else serial) is not the one last notified, and logs
+// the allow_transfer keys this node does not hold: transfers with them
+// are refused (BADKEY) until the node file has them.
+func (nt *notifier) serve(t *config.Traffic, serial uint32, serials map[string]uint32) {
 	if nt == nil {
 		return
 	}
 	nt.mu.Lock()
 	defer nt.mu.Unlock()
-	if nt.cancel != nil {
-		nt.cancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	nt.cancel = cancel
 	for i := range t.Zones {
 		z := &t.Zones[i]
 		for _, a := range z.AllowTransfer {
@@ -72,10 +73,23 @@ func (nt *notifier) serve(t *config.Traffic, serial uint32) {
 		if len(z.Notify) == 0 {
 			continue
 		}
+		name := dns.CanonicalName(z.Name)
+		zs := serial
+		if v, ok := serials[name]; ok {
+			zs = v
+		}
+		if last, ok := nt.sent[name]; ok && last == zs {
+			continue
+		}
+		if cancel := nt.cancels[name]; cancel != nil {
+			cancel()
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		nt.cancels[name], nt.sent[name] = cancel, zs
 		key, signed := nt.byName[z.AllowTransfer[0].Key]
 		soa := &dns.SOA{
 			Hdr: dns.RR_Header{Name: z.Name, Rrtype: dns.TypeSOA, Class: dns.ClassINET},
-			Ns:  dns.Fqdn(z.SOA.MName), Mbox: dns.Fqdn(z.SOA.RName), Serial: serial,
+			Ns:  dns.Fqdn(z.SOA.MName), Mbox: dns.Fqdn(z.SOA.RName), Serial: zs,
 			Refresh: z.SOA.Refresh, Retry: z.SOA.Retry, Expire: z.SOA.Expire, Minttl: z.SOA.Minimum,
 		}
 		for _, target := range z.Notify {
@@ -139,8 +153,8 @@ func (nt *notifier) stop() {
 		return
 	}
 	nt.mu.Lock()
-	if nt.cancel != nil {
-		nt.cancel()
+	for _, cancel := range nt.cancels {
+		cancel()
 	}
 	nt.mu.Unlock()
 	nt.wg.Wait()

@@ -93,7 +93,7 @@ func TestNotify(t *testing.T) {
 			// Short enough that the retry comes within the test; the
 			// count of messages is what is checked, not the time.
 			nt.interval = 10 * time.Millisecond
-			nt.serve(doc, 4242)
+			nt.serve(doc, 4242, nil)
 			for _, s := range []*secondary{sec, other} {
 				select {
 				case <-s.seen:

@@ -21,6 +21,9 @@ type served struct {
 	state   *cluster.State
 	trust   health.Trust
 	traffic *config.Traffic
+	// serials are the zones' SOA serials, by name (nil: each is
+	// revision).
+	serials map[string]uint32
 	// checks indexes traffic's checks by name; hasExternal says whether
 	// one is external, whose pushed status may expire.
 	checks      map[string]*config.Check
@@ -48,6 +51,8 @@ type served struct {
 	// watchingSince is when Start began: a failure that tipped before it
 	// is one the node learns of on starting, not a failover it can time.
 	watchingSince time.Time
+	// zoneRecords are the records built for each zone (zones.go).
+	zoneRecords servedZones
 }
 
 // endpointState is an endpoint's published health and since when.

@@ -33,6 +33,15 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 	defer details.Stop()
 	expire := time.NewTicker(externalExpiry)
 	defer expire.Stop()
+	// The kept copy is written off this loop (a million records take
+	// seconds to encode and sync), the latest state winning; the last
+	// one is written before run returns.
+	saves, saved := make(chan kept, 1), make(chan struct{})
+	go n.keepCopies(saves, saved)
+	defer func() {
+		close(saves)
+		<-saved
+	}()
 	for {
 		select {
 		case <-ctx.Done():
@@ -41,7 +50,7 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 			if !ok {
 				return
 			}
-			n.update(u)
+			n.update(u, saves)
 		case <-n.checksWake:
 			n.publishChecks()
 		case <-n.targetsWake:
@@ -80,10 +89,11 @@ func (n *Node) probeDetails() map[string]cluster.Detail {
 	return out
 }
 
-// update takes in one report of the store, and keeps a new copy of what
-// a restart needs (see cache.go) once the node's lock is released: an
-// fsync on a slow disk must not hold up the API.
-func (n *Node) update(u cluster.Update) {
+// update takes in one report of the store, and hands a new copy of what
+// a restart needs (see cache.go) to keepCopies once the node's lock is
+// released: an fsync on a slow disk must hold up neither the API nor
+// the next state.
+func (n *Node) update(u cluster.Update, saves chan kept) {
 	n.mu.Lock()
 	n.connectionLocked(u)
 	if u.State != n.state {
@@ -97,7 +107,22 @@ func (n *Node) update(u cluster.Update) {
 	}
 	n.mu.Unlock()
 	if save != nil {
-		if err := saveKept(n.cfg.DataDir, *save); err != nil {
+		// Only this loop sends: once an unwritten copy is taken back,
+		// the send cannot block.
+		select {
+		case <-saves:
+		default:
+		}
+		saves <- *save
+	}
+}
+
+// keepCopies writes each copy update hands it, until saves is closed,
+// then closes saved.
+func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
+	defer close(saved)
+	for k := range saves {
+		if err := saveKept(n.cfg.DataDir, k); err != nil {
 			n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
 		}
 	}
@@ -105,7 +130,7 @@ func (n *Node) update(u cluster.Update) {
 
 // keptLocked is what a restart needs now.
 func (n *Node) keptLocked() kept {
-	k := kept{Revision: n.revision, Traffic: n.traffic}
+	k := kept{Revision: n.revision, Serials: n.serials, Traffic: n.traffic}
 	if n.state != nil {
 		k.Overrides, k.External, k.KeySets = n.state.Overrides, n.state.External, n.state.KeySets
 	}
@@ -126,27 +151,30 @@ func (n *Node) stateLocked(st *cluster.State) {
 	prev := n.state
 	n.state = st
 	n.memberEvents(prev, st)
-	if st.Traffic == nil || st.TrafficRevision == n.revision {
+	served := st.ServedRevision()
+	if st.Traffic == nil || served == n.revision {
 		// A key set written (made, or a rollover's step) re-signs.
 		n.signZonesLocked()
 		return
 	}
-	s, err := resolver.Build(st.Traffic, uint32(st.TrafficRevision))
+	t := n.servedTrafficLocked(st)
+	serials := st.ZoneSerials()
+	s, err := resolver.BuildSerials(t, uint32(served), serials)
 	if err != nil {
-		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", st.TrafficRevision, "err", err)
+		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
 		return
 	}
 	old := n.traffic
-	n.serveLocked(st.Traffic, st.TrafficRevision, s)
-	services := make(map[string]bool, len(st.Traffic.Services))
-	for _, svc := range st.Traffic.Services {
+	n.serveLocked(t, served, serials, s)
+	services := make(map[string]bool, len(t.Services))
+	for _, svc := range t.Services {
 		services[svc.Name] = true
 	}
 	n.failover.retain(func(service string) bool { return services[service] })
 	n.forgetRemovedChecksLocked(old)
-	n.store.SetServing(st.TrafficRevision)
-	n.log.Info("traffic document applied", "revision", st.TrafficRevision, "zones", len(st.Traffic.Zones), "services", len(st.Traffic.Services), "checks", len(st.Traffic.Checks))
-	n.events.Send(admin.ConfigApplied{Revision: st.TrafficRevision})
+	n.store.SetServing(served)
+	n.log.Info("traffic document applied", "revision", served, "document_revision", st.TrafficRevision, "zones", len(t.Zones), "services", len(t.Services), "checks", len(t.Checks))
+	n.events.Send(admin.ConfigApplied{Revision: served})
 }
 
 // memberEvents sends an event for each node that joined or left. The
@@ -250,7 +278,7 @@ func (n *Node) observeLocked(check string) {
 // delivers its state, so a node restarted while etcd is unreachable
 // answers, with the drains and pushed statuses it last saw.
 func (n *Node) serveCached(k kept) error {
-	s, err := resolver.Build(k.Traffic, uint32(k.Revision))
+	s, err := resolver.BuildSerials(k.Traffic, uint32(k.Revision), k.Serials)
 	if err != nil {
 		return err
 	}
@@ -260,20 +288,19 @@ func (n *Node) serveCached(k kept) error {
 	// members are not taken for nodes that left. It comes first, so the
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
-	n.serveLocked(k.Traffic, k.Revision, s)
+	n.serveLocked(k.Traffic, k.Revision, k.Serials, s)
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()
 	return nil
 }
 
-// serveLocked makes t, stored at revision and built into s, the served
-// document.
-func (n *Node) serveLocked(t *config.Traffic, revision int64, s *resolver.Snapshot) {
-	n.traffic, n.revision, n.built, n.base = t, revision, s, nil
+// serveLocked makes t, served at revision with its zones' serials
+// (nil: each is revision) and built into s, the served document.
+func (n *Node) serveLocked(t *config.Traffic, revision int64, serials map[string]uint32, s *resolver.Snapshot) {
+	n.traffic, n.revision, n.serials, n.built, n.base = t, revision, serials, s, nil
 	n.applyTargetsLocked(targetsOf(t))
-	// Every zone's serial is the revision (resolver.Build).
-	n.notifier.serve(t, uint32(revision))
+	n.notifier.serve(t, uint32(revision), serials)
 	n.wantSigningLocked(t)
 	n.signZonesLocked()
 	n.checks = make(map[string]*config.Check, len(t.Checks))

@@ -169,6 +169,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 		TCPMetrics:                 tcpMetrics,
 		UDPMetrics:                 udpMetrics,
 		Handler:                    n.handler,
+		Update:                     updater{n: n},
 		Logger:                     n.log,
 		TSIGKeys:                   n.tsigKeys,
 	})

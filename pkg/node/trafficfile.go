@@ -108,7 +108,7 @@ func (n *Node) bootstrapTraffic(ctx context.Context, path string, t *config.Traf
 // otherwise ignored at a restart without a word. /readyz carries the note
 // until another document is served.
 func (n *Node) noteTrafficFile(path string, file *config.Traffic, st *cluster.State) {
-	if config.SameStored(file, st.Traffic) {
+	if cluster.SameDocument(file, st.Document()) {
 		return
 	}
 	note := fmt.Sprintf("traffic_file %s differs from the document the store holds (revision %d), which is served; run `gtmd apply -f %s` to serve the file", path, st.TrafficRevision, path)

@@ -18,5 +18,5 @@ func storedIs(ctx context.Context, s *cluster.Store, doc *config.Traffic) (int64
 	if err != nil {
 		return 0, false
 	}
-	return rev, config.SameStored(doc, stored)
+	return rev, cluster.SameDocument(doc, stored)
 }

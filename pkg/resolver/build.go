@@ -19,9 +19,21 @@ import (
 // Every endpoint starts healthy; derive a snapshot with real health
 // through WithHealth.
 func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
+	return BuildSerials(t, serial, nil)
+}
+
+// BuildSerials is Build with each zone's own SOA serial, from serials by
+// zone name (lower case, fully qualified); a zone serials lacks takes
+// serial, and Serial reports the largest.
+func BuildSerials(t *config.Traffic, serial uint32, serials map[string]uint32) (*Snapshot, error) {
 	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial, byName: make(map[string][]int, len(t.Services))}
 	for i := range t.Zones {
-		z, err := buildZone(&t.Zones[i], serial)
+		zs := serial
+		if v, ok := serials[dns.CanonicalName(t.Zones[i].Name)]; ok {
+			zs = v
+			s.serial = max(s.serial, v)
+		}
+		z, err := buildZone(&t.Zones[i], zs)
 		if err != nil {
 			return nil, fmt.Errorf("building zone %s: %w", t.Zones[i].Name, err)
 		}
@@ -78,7 +90,9 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	if cz.TTL != nil {
 		ttl = *cz.TTL
 	}
-	z := &zone{name: name, nodes: map[string]*node{}, transfer: newTransferPolicy(cz)}
+	// Sized for the records' names at once: a zone of a million grows
+	// its map no more.
+	z := &zone{name: name, nodes: make(map[string]*node, len(cz.Records)+1), transfer: newTransferPolicy(cz)}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
 		Ns:      dns.Fqdn(cz.SOA.MName),

@@ -61,7 +61,17 @@ type ServerOptions struct {
 	// transfers, secondaries' SOA queries); nil knows no key, and a
 	// signed query is answered NOTAUTH with BADKEY.
 	TSIGKeys *TSIGKeys
+	// Update serves RFC 2136 UPDATE messages (opcode 5), whose TSIG the
+	// listeners verify as for queries (w.TsigStatus); nil answers them
+	// NOTIMP. An update waits for a store, so over UDP it is served on a
+	// goroutine of its own, at most MaxUDPUpdates at once per socket, and
+	// the reader goes on answering queries.
+	Update dns.Handler
 }
+
+// MaxUDPUpdates bounds the UPDATE messages one UDP socket serves at
+// once; more are answered SERVFAIL, and the client retries.
+const MaxUDPUpdates = 16
 
 // Server is the set of UDP and TCP listeners of a node.
 type Server struct {

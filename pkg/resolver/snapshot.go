@@ -11,7 +11,8 @@ import (
 // changes once built, so any number of queries may read it at once.
 type Snapshot struct {
 	zones map[string]*zone
-	// serial is the SOA serial of every zone.
+	// serial is the SOA serial of every zone, or the largest of theirs
+	// (BuildSerials).
 	serial uint32
 	// services lists every service node, indexed by serviceNode.index.
 	services []*serviceNode
@@ -37,7 +38,8 @@ type Snapshot struct {
 	signing map[string]Signing
 }
 
-// Serial is the SOA serial the snapshot's zones carry.
+// Serial is the SOA serial the snapshot's zones carry, the largest when
+// each has its own.
 func (s *Snapshot) Serial() uint32 { return s.serial }
 
 // zone is one zone apex and every name below it that it serves.

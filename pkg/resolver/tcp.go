@@ -26,6 +26,7 @@ import (
 type tcpServer struct {
 	ln         *net.TCPListener
 	handler    dns.Handler
+	update     dns.Handler
 	table      *connTable
 	maxQueries int
 	tsigKeys   *TSIGKeys
@@ -60,6 +61,7 @@ func newTCPServer(ln *net.TCPListener, opts *ServerOptions) *tcpServer {
 	return &tcpServer{
 		ln:         ln,
 		handler:    opts.Handler,
+		update:     opts.Update,
 		table:      newConnTable(opts.TCPMaxConnections, opts.TCPMaxConnectionsPerSource, opts.TCPIdleTimeout, opts.TCPBusyIdleTimeout),
 		maxQueries: opts.TCPMaxQueries,
 		tsigKeys:   opts.TSIGKeys,
@@ -233,9 +235,13 @@ func (s *tcpServer) answer(w *tcpWriter, m []byte) (closeReason, bool) {
 // its MAC.
 func (s *tcpServer) serveMsg(w *tcpWriter, m []byte) {
 	w.keepalive = false
-	if req := acceptQuery(w, m); req != nil {
+	if req := acceptQuery(w, m, s.update != nil); req != nil {
 		w.tsig.verify(m, req)
 		w.keepalive = wantsKeepalive(req) && req.IsTsig() == nil
+		if req.Opcode == dns.OpcodeUpdate {
+			s.update.ServeDNS(w, req)
+			return
+		}
 		s.handler.ServeDNS(w, req)
 	}
 }

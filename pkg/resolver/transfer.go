@@ -81,6 +81,19 @@ func sign(m *dns.Msg, t *dns.TSIG) {
 // tsigError answers a request whose TSIG failed: NOTAUTH with the TSIG
 // error (RFC 8945 §5.2), unsigned for BADKEY and BADSIG.
 func (h *Handler) tsigError(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, err error, start time.Time) {
+	resp := TSIGFailure(q, err)
+	code := resp.IsTsig().Error
+	h.log.Info("tsig verification failed", "key", t.Hdr.Name, "source", addrOf(w.RemoteAddr()).String(), "error", dns.RcodeToString[int(code)])
+	_ = w.WriteMsg(resp)
+	h.metrics.observe("", qtypeOf(q), dns.RcodeNotAuth, start)
+}
+
+// TSIGFailure is the answer to q, a signed message whose TSIG failed to
+// verify with err (a listener's TsigStatus): NOTAUTH with the TSIG error
+// BADKEY (a key not held, or held with another algorithm), BADTIME, or
+// else BADSIG, in an unsigned TSIG record (RFC 8945 §5.2, §5.3.2).
+func TSIGFailure(q *dns.Msg, err error) *dns.Msg {
+	t := q.IsTsig()
 	code := uint16(dns.RcodeBadSig)
 	switch {
 	case errors.Is(err, dns.ErrSecret), errors.Is(err, dns.ErrKeyAlg):
@@ -95,9 +108,7 @@ func (h *Handler) tsigError(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, err e
 		Algorithm: t.Algorithm, Fudge: t.Fudge, OrigId: q.Id, Error: code,
 		TimeSigned: uint64(time.Now().Unix()),
 	})
-	h.log.Info("tsig verification failed", "key", t.Hdr.Name, "source", addrOf(w.RemoteAddr()).String(), "error", dns.RcodeToString[int(code)])
-	_ = w.WriteMsg(resp)
-	h.metrics.observe("", qtypeOf(q), dns.RcodeNotAuth, start)
+	return resp
 }
 
 func qtypeOf(q *dns.Msg) uint16 {

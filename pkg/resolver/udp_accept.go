@@ -14,7 +14,9 @@ import (
 // FORMERR or NOTIMP written to w as miekg/dns builds them; a query that
 // does not unpack is answered FORMERR. It returns the query for the
 // handler, or nil when there is nothing more to do.
-func acceptQuery(w dns.ResponseWriter, m []byte) *dns.Msg {
+// With update set, an UPDATE (RFC 2136) is accepted too: its zone
+// section must hold one zone, its other sections any number of records.
+func acceptQuery(w dns.ResponseWriter, m []byte, update bool) *dns.Msg {
 	if len(m) < 12 {
 		return nil
 	}
@@ -25,6 +27,12 @@ func acceptQuery(w dns.ResponseWriter, m []byte) *dns.Msg {
 	}
 	req := new(dns.Msg)
 	action := dns.DefaultMsgAcceptFunc(dh)
+	if update && dh.Bits&(1<<15) == 0 && int(dh.Bits>>11)&0xF == dns.OpcodeUpdate {
+		action = dns.MsgAccept
+		if dh.Qdcount != 1 {
+			action = dns.MsgReject
+		}
+	}
 	switch action {
 	case dns.MsgIgnore:
 		return nil

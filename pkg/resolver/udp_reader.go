@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,7 +28,12 @@ type udpReader struct {
 	conn    *net.UDPConn
 	batch   batchConn
 	handler dns.Handler
-	fast    PacketAnswerer
+	// update serves UPDATE messages away from the reader (updates), at
+	// most MaxUDPUpdates at once (updateSlots).
+	update      dns.Handler
+	updates     sync.WaitGroup
+	updateSlots chan struct{}
+	fast        PacketAnswerer
 	// fastAt is fast when it takes the query's destination too (the
 	// query log's server address); local is the socket's address.
 	fastAt  packetAnswererAt
@@ -53,6 +60,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		conn:    conn,
 		batch:   batch,
 		handler: opts.Handler,
+		update:  opts.Update,
 		log:     opts.Logger,
 		metrics: opts.UDPMetrics,
 		b:       newUDPBatch(),
@@ -63,6 +71,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	u.local = addrPortOf(conn.LocalAddr())
 	u.w.r = u
 	u.w.tsig.keys = opts.TSIGKeys
+	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
 	return u, nil
 }
 
@@ -71,6 +80,8 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 func (u *udpReader) serve() error {
 	defer close(u.done)
 	defer u.conn.Close()
+	// Updates in flight answer before the socket closes.
+	defer u.updates.Wait()
 	for {
 		n, err := u.batch.ReadBatch(u.b.in, 0)
 		if err != nil {
@@ -127,8 +138,12 @@ func (u *udpReader) answer(m *ipv4.Message) {
 		}
 	}
 	u.w.reset(from, dst)
-	if req := acceptQuery(&u.w, pkt); req != nil {
+	if req := acceptQuery(&u.w, pkt, u.update != nil); req != nil {
 		u.w.tsig.verify(pkt, req)
+		if req.Opcode == dns.OpcodeUpdate {
+			u.serveUpdate(req, from, dst)
+			return
+		}
 		u.handler.ServeDNS(&u.w, req)
 	}
 }
@@ -183,4 +198,25 @@ func (u *udpReader) server(dst netip.Addr) netip.AddrPort {
 		return u.local
 	}
 	return netip.AddrPortFrom(dst, u.local.Port())
+}
+
+// serveUpdate hands an UPDATE to the update handler on a goroutine of
+// its own, with a writer that answers outside the batch; past
+// MaxUDPUpdates in flight it answers SERVFAIL at once.
+func (u *udpReader) serveUpdate(req *dns.Msg, from *net.UDPAddr, dst netip.Addr) {
+	select {
+	case u.updateSlots <- struct{}{}:
+	default:
+		u.w.reset(from, dst)
+		resp := new(dns.Msg).SetRcode(req, dns.RcodeServerFailure)
+		_ = u.w.WriteMsg(resp)
+		return
+	}
+	w := &updateWriter{conn: u.conn, from: &net.UDPAddr{IP: slices.Clone(from.IP), Port: from.Port, Zone: from.Zone}, tsig: u.w.tsig}
+	u.updates.Add(1)
+	go func() {
+		defer u.updates.Done()
+		defer func() { <-u.updateSlots }()
+		u.update.ServeDNS(w, req)
+	}()
 }

@@ -78,8 +78,10 @@ type Backend struct {
 	inSyncN   int
 	applies   int
 	prop      admin.Propagation
-	regions   map[string]health.Override
-	audit     []audit.Entry
+	// zones are the master files PUT, by zone.
+	zones   map[string]string
+	regions map[string]health.Override
+	audit   []audit.Entry
 }
 
 type externalStatus struct {

@@ -14,6 +14,8 @@ const (
 	ActionCheckStatus     = "check-status"
 	ActionDNSSECRollover  = "dnssec-rollover"
 	ActionDNSSECSubmitted = "dnssec-submitted"
+	// ActionZoneRecords is a zone's records replaced through the API.
+	ActionZoneRecords = "zone-records"
 )
 
 // DefaultKeep is how many entries the store keeps by default: the

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# zones.sh: one gtmd node on its embedded store (127.0.0.5) takes a zone
+# of N generated A records with `gtmd zone put` (streamed), and the
+# script prints the time the put took (until etcd committed), the time
+# until the node answers the last name of the file with the new serial,
+# the node's resident memory (VmRSS, and its peak VmHWM, from /proc)
+# before and after, and per record; then the time from nsupdate sending
+# one new record (RFC 2136 UPDATE) to the node answering it; then it
+# restarts the node, times how long until it answers that name again,
+# and reads its resident memory then and 30 s later.
+#
+#   bench/zones.sh [records ...]      (default: 100000)
+#
+# Needs: go, dig and nsupdate (apt-get install -y bind9-dnsutils).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+counts=("${@:-100000}")
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+for tool in dig nsupdate; do
+  command -v "$tool" >/dev/null || { echo "zones.sh: $tool not found (apt-get install -y bind9-dnsutils)" >&2; exit 1; }
+done
+secret=$(printf 'zones-bench-secret-zones-bench-secret' | base64)
+go build -o "$work/gtmd" ./cmd/gtmd
+
+ip=127.0.0.5
+cat > "$work/traffic.yaml" <<'YAML'
+zones:
+  - name: big.test.
+    ttl: 300
+    soa: {mname: ns1.big.test., rname: hostmaster.big.test.}
+    ns: [ns1.big.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+    update_policy: [{key: ddns-key., names: ["*"], types: [A]}]
+YAML
+cat > "$work/gtmd.yaml" <<YAML
+node: {id: big, region: test}
+dns: {listen: ["$ip:5300"], udp_listeners: 1}
+admin: {listen: "$ip:8300"}
+store:
+  embedded: {client_url: "http://$ip:12379", peer_url: "http://$ip:12380"}
+data_dir: $work/data
+traffic_file: $work/traffic.yaml
+log: {level: warn}
+tsig_keys: [{name: ddns-key., algorithm: hmac-sha256, secret: $secret}]
+YAML
+
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+rss() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.0f %.0f", r/1024, h/1024}' "/proc/$pid/status"; }
+serial() { dig +short +time=1 +tries=1 @"$ip" -p 5300 big.test SOA 2>/dev/null | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3}'; }
+# answers NAME IP: waits until the node answers NAME A with IP.
+answers() { until [ "$(dig +short +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null)" = "$2" ]; do sleep 0.05; done; }
+start() {
+  "$work/gtmd" serve --config "$work/gtmd.yaml" >>"$work/gtmd.log" 2>&1 &
+  pid=$!
+  until [ -n "$(serial)" ]; do kill -0 "$pid" || { cat "$work/gtmd.log"; exit 1; }; sleep 0.1; done
+}
+
+start
+read -r rss0 hwm0 <<<"$(rss)"
+echo "node serving, empty zone: RSS ${rss0} MiB (peak ${hwm0} MiB)"
+for n in "${counts[@]}"; do
+  file="$work/big-$n.zone"
+  awk -v n="$n" 'BEGIN { print "$TTL 300"; for (i = 0; i < n; i++) printf "h%d IN A 10.%d.%d.%d\n", i, int(i / 65536) % 256, int(i / 256) % 256, i % 256 }' >"$file"
+  last=$((n - 1))
+  lastip="10.$((last / 65536 % 256)).$((last / 256 % 256)).$((last % 256))"
+  t0=$(now)
+  "$work/gtmd" zone put big.test "$file" --admin "http://$ip:8300" | tee "$work/put.out"
+  put=$(since "$t0")
+  rev=$(grep -o 'revision [0-9]*' "$work/put.out" | awk '{print $2}')
+  answers "h$last.big.test" "$lastip"
+  until [ "$(serial)" -ge "$rev" ]; do sleep 0.05; done
+  served=$(since "$t0")
+  read -r rss1 hwm1 <<<"$(rss)"
+  printf '%d records (%s MiB file): put %.1f s, served %.1f s after the put began; RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node\n' \
+    "$n" "$(du -m "$file" | cut -f1)" "$put" "$served" "$rss1" "$hwm1" "$(echo "($rss1 - $rss0) * 1048576 / $n" | bc)"
+  t0=$(now)
+  printf 'server %s 5300\nzone big.test.\nkey hmac-sha256:ddns-key. %s\nupdate add new%d.big.test. 300 A 192.0.2.1\nsend\n' "$ip" "$secret" "$n" | nsupdate
+  acked=$(since "$t0")
+  answers "new$n.big.test" 192.0.2.1
+  printf '%d records: one record added by nsupdate, acknowledged in %.2f s, served %.2f s after it was sent\n' "$n" "$acked" "$(since "$t0")"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  t0=$(now)
+  start
+  answers "h$last.big.test" "$lastip"
+  read -r rss2 hwm2 <<<"$(rss)"
+  printf '%d records stored: restart served in %.1f s; RSS %s MiB (peak %s MiB)' "$n" "$(since "$t0")" "$rss2" "$hwm2"
+  sleep 30
+  read -r rss3 hwm3 <<<"$(rss)"
+  printf '; 30 s later RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node\n' "$rss3" "$hwm3" "$(echo "($rss3 - $rss0) * 1048576 / $n" | bc)"
+done

@@ -1,0 +1,236 @@
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// The zones' static records (those no service manages) are kept apart
+// from the traffic document, one key per RRset (owner name and type), so
+// a zone holds as many records as etcd's quota allows and a change of
+// one RRset writes one key:
+//
+//	<prefix>zones/<zone> head                      {"gen": G}: the zone's current generation
+//	<prefix>zones/<zone> rr <G> <owner> <TYPE>     one RRset of generation G
+//
+// Names never hold a raw space (miekg/dns writes it \032), so a space
+// separates the parts, and a zone's keys are the range "zones/<zone> ".
+// Every change to a zone writes its head in the same transaction, with
+// a compare on the head's revision it read: the head's ModRevision is
+// the zone's latest change. A change small enough for one transaction
+// (MaxTxnOps) edits the current generation's keys in place; a larger
+// one writes a whole new generation in chunks that nobody serves yet,
+// then flips the head to it and deletes every other generation in one
+// transaction, so readers see the old records or the new ones, never a
+// mix. A writer that dies between the chunks and the flip leaves keys
+// of a generation no head names: the next flip of the zone deletes them.
+
+// MaxTxnOps is how many operations one transaction carries: etcd's
+// default --max-txn-ops is 128, and a few are kept for the traffic
+// document and the heads that go with them.
+const MaxTxnOps = 120
+
+// maxTxnBytes bounds the values of one transaction, below etcd's
+// 1.5 MiB request limit.
+const maxTxnBytes = 1 << 20
+
+// Sources of a stored RRset.
+const (
+	// SourceDocument marks an RRset the traffic document states: an
+	// apply replaces it and deletes it when the document no longer does.
+	SourceDocument = "document"
+	// SourceData marks an RRset written by the zones API or an RFC 2136
+	// UPDATE: the zone's data, which a document apply leaves alone
+	// unless the document states the same owner and type.
+	SourceData = "data"
+)
+
+// RRset is one owner name and type of a zone's static records.
+type RRset struct {
+	// Name is the owner, lower case and fully qualified; Type its type's
+	// mnemonic (A, TXT, TYPE65534).
+	Name string `json:"-"`
+	Type string `json:"-"`
+	TTL  uint32 `json:"ttl"`
+	// Data are the records' RDATA in presentation format; names in them
+	// not ending in a dot are relative to the zone.
+	Data []string `json:"data"`
+	// Source says who wrote it: SourceDocument or SourceData.
+	Source string `json:"source"`
+	// rrs are Data parsed when the watch read it (parsed), shared by
+	// every state and snapshot that holds the RRset.
+	rrs []dns.RR
+}
+
+// Key is the RRset's name within its zone: owner and type.
+func (r RRset) Key() string { return rrsetKey(r.Name, r.Type) }
+
+func rrsetKey(owner, typ string) string { return owner + " " + typ }
+
+// Record is the RRset as the traffic document writes one.
+func (r RRset) Record() config.Record {
+	ttl := r.TTL
+	return config.Record{Name: r.Name, Type: r.Type, TTL: &ttl, Data: r.Data, Parsed: r.rrs}
+}
+
+// parsed returns r with its data parsed as records of zone, for the
+// snapshots built from it; data that does not parse is left to them,
+// which report it.
+func (r RRset) parsed(zone string) RRset {
+	rec := r.Record()
+	if rrs, err := rec.RRs(zone, r.TTL); err == nil {
+		r.rrs = rrs
+	}
+	return r
+}
+
+// sameAs reports whether r and o store the same value.
+func (r RRset) sameAs(o RRset) bool {
+	return r.TTL == o.TTL && r.Source == o.Source && slices.Equal(r.Data, o.Data)
+}
+
+// ZoneRecords is a zone's static records as of one revision. It is never
+// changed once handed out.
+type ZoneRecords struct {
+	// Revision is the revision of the zone's latest change (its head's
+	// ModRevision); 0 when nothing is stored for the zone.
+	Revision int64
+	// Gen is the generation served.
+	Gen string
+	// Sets are the RRsets by Key.
+	Sets map[string]RRset
+}
+
+// Sorted returns the RRsets in owner then type order.
+func (z *ZoneRecords) Sorted() []RRset {
+	if z == nil {
+		return nil
+	}
+	out := slices.Collect(maps.Values(z.Sets))
+	slices.SortFunc(out, func(a, b RRset) int {
+		if c := strings.Compare(a.Name, b.Name); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Type, b.Type)
+	})
+	return out
+}
+
+// lookup returns the RRset of Key k; a nil z holds none.
+func (z *ZoneRecords) lookup(k string) (RRset, bool) {
+	if z == nil {
+		return RRset{}, false
+	}
+	r, ok := z.Sets[k]
+	return r, ok
+}
+
+// Records returns the RRsets as the document's records, sorted.
+func (z *ZoneRecords) Records() []config.Record {
+	sets := z.Sorted()
+	out := make([]config.Record, len(sets))
+	for i, r := range sets {
+		out[i] = r.Record()
+	}
+	return out
+}
+
+// zoneHead is the value of a zone's head key.
+type zoneHead struct {
+	Gen string `json:"gen"`
+}
+
+func (k keys) zoneDir(zone string) string  { return k.prefix + dirZones + zone + " " }
+func (k keys) zoneHead(zone string) string { return k.zoneDir(zone) + "head" }
+func (k keys) zoneGens(zone string) string { return k.zoneDir(zone) + "rr " }
+func (k keys) zoneGen(zone, gen string) string {
+	return k.zoneGens(zone) + gen + " "
+}
+func (k keys) zoneRRset(zone, gen, owner, typ string) string {
+	return k.zoneGen(zone, gen) + rrsetKey(owner, typ)
+}
+
+// zoneKey is one key below <prefix>zones/, taken apart.
+type zoneKey struct {
+	zone string
+	head bool
+	gen  string
+	// set is the RRset's Key (owner and type).
+	set string
+}
+
+// parseZoneKey takes apart the rest of a key below zones/.
+func parseZoneKey(rest string) (zoneKey, bool) {
+	zone, tail, ok := strings.Cut(rest, " ")
+	if !ok || zone == "" {
+		return zoneKey{}, false
+	}
+	if tail == "head" {
+		return zoneKey{zone: zone, head: true}, true
+	}
+	tail, ok = strings.CutPrefix(tail, "rr ")
+	if !ok {
+		return zoneKey{}, false
+	}
+	gen, set, ok := strings.Cut(tail, " ")
+	if !ok || !strings.Contains(set, " ") {
+		return zoneKey{}, false
+	}
+	return zoneKey{zone: zone, gen: gen, set: set}, true
+}
+
+// decodeRRset reads a stored RRset value whose Key is set.
+func decodeRRset(set string, value []byte) (RRset, error) {
+	var r RRset
+	if err := json.Unmarshal(value, &r); err != nil {
+		return RRset{}, err
+	}
+	r.Name, r.Type, _ = strings.Cut(set, " ")
+	return r, nil
+}
+
+func encodeRRset(r RRset) string {
+	b, _ := json.Marshal(r)
+	return string(b)
+}
+
+// ZoneName is a zone's name as the store keys it: lower case and fully
+// qualified.
+func ZoneName(zone string) string { return dns.CanonicalName(zone) }
+
+// DocumentRRsets returns the records a zone of a validated document
+// states, as the store keeps them: by Key, each owner lower case and
+// absolute, each TTL set, marked SourceDocument.
+func DocumentRRsets(z *config.Zone) (map[string]RRset, error) {
+	zone := ZoneName(z.Name)
+	ttl := uint32(config.DefaultZoneTTL)
+	if z.TTL != nil {
+		ttl = *z.TTL
+	}
+	out := make(map[string]RRset, len(z.Records))
+	for i := range z.Records {
+		r := &z.Records[i]
+		typ := strings.ToUpper(r.Type)
+		if _, known := dns.StringToType[typ]; !known && !strings.HasPrefix(typ, "TYPE") {
+			return nil, fmt.Errorf("zone %s: records[%d]: unknown type %q", zone, i, r.Type)
+		}
+		set := RRset{Name: config.OwnerName(r.Name, zone), Type: typ, TTL: ttl, Data: r.Data, Source: SourceDocument}
+		if r.TTL != nil {
+			set.TTL = *r.TTL
+		}
+		if prev, ok := out[set.Key()]; ok {
+			// Validation refuses two RRsets of one name and type; a
+			// document built in code is merged rather than lost.
+			set.Data = append(slices.Clone(prev.Data), set.Data...)
+		}
+		out[set.Key()] = set
+	}
+	return out, nil
+}

@@ -1,0 +1,207 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// servedLines returns the stored records of the state's example.com. as
+// "owner TYPE source data|data" lines, sorted.
+func servedLines(st *State) []string {
+	var out []string
+	for _, r := range st.Zones["example.com."].Sorted() {
+		out = append(out, r.Key()+" "+r.Source+" "+strings.Join(r.Data, "|"))
+	}
+	return out
+}
+
+func withRecords(recs ...config.Record) func(*config.Traffic) {
+	return func(t *config.Traffic) { t.Zones[0].Records = append(t.Zones[0].Records, recs...) }
+}
+
+func rec(name, typ string, data ...string) config.Record {
+	return config.Record{Name: name, Type: typ, Data: data}
+}
+
+// TestZoneRecordsDocumentAndData applies documents and data changes in
+// turn and checks, after each, the RRsets a second node's watch holds:
+// the document's records are replaced on apply, the zone's data kept
+// unless the document states the same name and type.
+func TestZoneRecordsDocumentAndData(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	b := openNode(t, eps, "b")
+	ctx := ctxT(t)
+
+	steps := []struct {
+		name  string
+		apply func() (int64, error)
+		want  []string
+	}{
+		{"document with two records", func() (int64, error) {
+			return a.ApplyTraffic(ctx, loadTraffic(t, withRecords(rec("mail", "A", "192.0.2.25"), rec("@", "TXT", `"v=spf1 -all"`))), AnyRevision)
+		}, []string{
+			"example.com. TXT document \"v=spf1 -all\"",
+			"mail.example.com. A document 192.0.2.25",
+			"ns1.example.com. A document 192.0.2.53",
+		}},
+		{"data added", func() (int64, error) {
+			return a.UpdateZone(ctx, "example.com.", a.State().Zones["example.com."], []RRset{
+				{Name: "_acme-challenge.example.com.", Type: "TXT", TTL: 60, Data: []string{`"token"`}, Source: SourceData},
+				{Name: "mail.example.com.", Type: "A", TTL: 60, Data: []string{"192.0.2.26"}, Source: SourceData},
+			}, nil)
+		}, []string{
+			"_acme-challenge.example.com. TXT data \"token\"",
+			"example.com. TXT document \"v=spf1 -all\"",
+			"mail.example.com. A data 192.0.2.26",
+			"ns1.example.com. A document 192.0.2.53",
+		}},
+		{"document without the TXT, with mail again", func() (int64, error) {
+			return a.ApplyTraffic(ctx, loadTraffic(t, withRecords(rec("mail", "A", "192.0.2.25"))), AnyRevision)
+		}, []string{
+			"_acme-challenge.example.com. TXT data \"token\"",
+			"mail.example.com. A document 192.0.2.25",
+			"ns1.example.com. A document 192.0.2.53",
+		}},
+		{"data deleted", func() (int64, error) {
+			return a.UpdateZone(ctx, "example.com.", a.State().Zones["example.com."], nil, []string{"_acme-challenge.example.com. TXT"})
+		}, []string{
+			"mail.example.com. A document 192.0.2.25",
+			"ns1.example.com. A document 192.0.2.53",
+		}},
+	}
+	var last int64
+	for _, step := range steps {
+		rev, err := step.apply()
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if rev <= last {
+			t.Errorf("%s: revision %d, not after %d", step.name, rev, last)
+		}
+		last = rev
+		st := b.states.wait(t, 5*time.Second, step.name, func(s *State) bool { return s.ServedRevision() >= rev })
+		if got := servedLines(st); !slices.Equal(got, step.want) {
+			t.Errorf("%s: b holds\n%s\nwant\n%s", step.name, strings.Join(got, "\n"), strings.Join(step.want, "\n"))
+		}
+		if st.ServedRevision() != rev {
+			t.Errorf("%s: served revision %d, want the change's %d", step.name, st.ServedRevision(), rev)
+		}
+		// A wait for a's own watch, so the next step reads its base there.
+		a.states.wait(t, 5*time.Second, step.name+" on a", func(s *State) bool { return s.ServedRevision() >= rev })
+	}
+
+	// A stale base changes nothing.
+	stale := &ZoneRecords{Revision: 1, Gen: b.State().Zones["example.com."].Gen}
+	_, err := a.UpdateZone(ctx, "example.com.", stale, []RRset{{Name: "x.example.com.", Type: "A", TTL: 1, Data: []string{"192.0.2.1"}, Source: SourceData}}, nil)
+	var changed *ZoneChangedError
+	if !errors.As(err, &changed) || changed.Current != last {
+		t.Fatalf("update from a stale base: %v, want a *ZoneChangedError at %d", err, last)
+	}
+	if z, err := a.ZoneRecords(ctx, "example.com."); err != nil || z.Revision != last || len(z.Sets) != 2 {
+		t.Errorf("after the refused update: %+v, %v", z, err)
+	}
+}
+
+// TestZoneReplaceLarge replaces a zone's records with more RRsets than
+// one transaction holds: they are written as a new generation and
+// flipped in at once, so a watching node sees the old records or all
+// the new ones, never a part; the old generation's keys are gone after,
+// and a node opened afterwards reads the same.
+func TestZoneReplaceLarge(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	raw := clustertest.Client(t, eps)
+	ctx := ctxTimeout(t, time.Minute)
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1000, 3 * MaxTxnOps, 10} {
+		sets := map[string]RRset{}
+		for i := range n {
+			r := RRset{Name: fmt.Sprintf("h%d.example.com.", i), Type: "A", TTL: 300, Data: []string{fmt.Sprintf("10.0.%d.%d", i/256, i%256)}, Source: SourceData}
+			sets[r.Key()] = r
+		}
+		rev, err := a.ReplaceZone(ctx, "example.com.", sets)
+		if err != nil {
+			t.Fatalf("replacing with %d RRsets: %v", n, err)
+		}
+		st := a.states.wait(t, 10*time.Second, "the replacement", func(s *State) bool { return s.ServedRevision() >= rev })
+		if got := len(st.Zones["example.com."].Sets); got != n {
+			t.Errorf("replacing with %d RRsets: the state holds %d", n, got)
+		}
+		resp, err := raw.Get(ctx, testPrefix+"zones/example.com. rr ", clientv3.WithPrefix(), clientv3.WithCountOnly())
+		if err != nil || resp.Count != int64(n) {
+			t.Errorf("replacing with %d RRsets: %d keys stored (%v), want the new generation's alone", n, resp.Count, err)
+		}
+		late := openNode(t, eps, fmt.Sprintf("late%d", n))
+		lst := late.states.wait(t, 10*time.Second, "a node opened later reads the zone", func(s *State) bool { return s.ServedRevision() >= rev })
+		if got := len(lst.Zones["example.com."].Sets); got != n {
+			t.Errorf("a node opened later holds %d RRsets, want %d", got, n)
+		}
+	}
+	// Every state a saw held one of the sizes written, never a part.
+	a.states.mu.Lock()
+	defer a.states.mu.Unlock()
+	for _, n := range a.states.zoneSizes {
+		if n != 1 && n != 1000 && n != 3*MaxTxnOps && n != 10 {
+			t.Errorf("a state held %d RRsets: a replacement seen in part", n)
+		}
+	}
+}
+
+// TestZoneDocumentLarge applies documents whose records change more
+// RRsets than one transaction holds, beside the zone's data: the
+// document's records come and go by a new generation, the data stays.
+func TestZoneDocumentLarge(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	ctx := ctxTimeout(t, time.Minute)
+	first, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := a.states.wait(t, 5*time.Second, "the document", func(s *State) bool { return s.TrafficRevision >= first }).Zones["example.com."]
+	rev, err := a.UpdateZone(ctx, "example.com.", base, []RRset{{Name: "data.example.com.", Type: "TXT", TTL: 60, Data: []string{`"kept"`}, Source: SourceData}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.states.wait(t, 5*time.Second, "the data", func(s *State) bool { return s.ServedRevision() >= rev })
+	var many []config.Record
+	for i := range 3 * MaxTxnOps {
+		many = append(many, rec(fmt.Sprintf("d%d", i), "A", fmt.Sprintf("192.0.2.%d", i%250)))
+	}
+	for _, step := range []struct {
+		name string
+		recs []config.Record
+		want int // RRsets stored: the glue, the data and these
+	}{
+		{"many records", many, 2 + len(many)},
+		{"none again", nil, 2},
+	} {
+		rev, err := a.ApplyTraffic(ctx, loadTraffic(t, withRecords(step.recs...)), AnyRevision)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		st := a.states.wait(t, 10*time.Second, step.name, func(s *State) bool { return s.TrafficRevision >= rev })
+		z := st.Zones["example.com."]
+		if len(z.Sets) != step.want || z.Sets["data.example.com. TXT"].Source != SourceData {
+			t.Errorf("%s: %d RRsets stored (data %+v), want %d with the data kept", step.name, len(z.Sets), z.Sets["data.example.com. TXT"], step.want)
+		}
+		if !SameDocument(st.Document(), loadTraffic(t, withRecords(step.recs...))) {
+			t.Errorf("%s: the state's document is not the one applied", step.name)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+package cluster
+
+import (
+	"encoding/json"
+	"maps"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+)
+
+// pendingGens holds the RRsets of generations no head names yet (a
+// large replacement being written), by zone then generation. Only the
+// watch goroutine touches it: nothing is served from it until the head
+// flips to one of them, when its map moves into the state whole.
+type pendingGens map[string]map[string]map[string]RRset
+
+func (p pendingGens) gen(zone, gen string) map[string]RRset {
+	byGen := p[zone]
+	if byGen == nil {
+		byGen = map[string]map[string]RRset{}
+		p[zone] = byGen
+	}
+	sets := byGen[gen]
+	if sets == nil {
+		sets = map[string]RRset{}
+		byGen[gen] = sets
+	}
+	return sets
+}
+
+// take removes and returns a pending generation (empty when none was
+// written: a zone's first, small change writes its RRsets and head in
+// one transaction, the head last).
+func (p pendingGens) take(zone, gen string) map[string]RRset {
+	sets := p[zone][gen]
+	delete(p[zone], gen)
+	if len(p[zone]) == 0 {
+		delete(p, zone)
+	}
+	if sets == nil {
+		sets = map[string]RRset{}
+	}
+	return sets
+}
+
+// ServedRevision is the revision of the latest change to what the
+// document's zones serve: the document itself or any of its zones'
+// records; the largest of the zones' serials (ZoneSerial).
+func (s *State) ServedRevision() int64 {
+	rev := s.TrafficRevision
+	if s.Traffic == nil {
+		return rev
+	}
+	for i := range s.Traffic.Zones {
+		if z := s.Zones[ZoneName(s.Traffic.Zones[i].Name)]; z != nil {
+			rev = max(rev, z.Revision)
+		}
+	}
+	return rev
+}
+
+// ZoneSerial is a zone's SOA serial: the revision of the latest change
+// to the document or to the zone's records. A change to one zone's
+// records leaves the others' serials.
+func (s *State) ZoneSerial(zone string) int64 {
+	rev := s.TrafficRevision
+	if z := s.Zones[ZoneName(zone)]; z != nil {
+		rev = max(rev, z.Revision)
+	}
+	return rev
+}
+
+// ZoneSerials are the serials of the document's zones, by name (lower
+// case, fully qualified).
+func (s *State) ZoneSerials() map[string]uint32 {
+	if s.Traffic == nil {
+		return nil
+	}
+	out := make(map[string]uint32, len(s.Traffic.Zones))
+	for _, z := range s.Traffic.Zones {
+		out[ZoneName(z.Name)] = uint32(s.ZoneSerial(z.Name))
+	}
+	return out
+}
+
+// zoneForWrite returns zone's records for writing, copying them first
+// when the state shares them with the one before.
+func (s *State) zoneForWrite(zone string) *ZoneRecords {
+	if s.owned != nil && !s.owned.zoneMap {
+		s.Zones = maps.Clone(s.Zones)
+		s.owned.zoneMap = true
+	}
+	z := s.Zones[zone]
+	if z == nil {
+		z = &ZoneRecords{Sets: map[string]RRset{}}
+		s.Zones[zone] = z
+		if s.owned != nil {
+			s.owned.zones[zone] = true
+		}
+		return z
+	}
+	if s.owned != nil && !s.owned.zones[zone] {
+		c := *z
+		c.Sets = maps.Clone(z.Sets)
+		z = &c
+		s.Zones[zone] = z
+		s.owned.zones[zone] = true
+	}
+	return z
+}
+
+// flipZone makes gen the zone's generation, as its head at revision rev
+// says; a generation other than the one served comes whole from the
+// pending ones, without copying the one served.
+func (s *State) flipZone(zone, gen string, rev int64, pending pendingGens) {
+	if cur := s.Zones[zone]; cur != nil && cur.Gen == gen {
+		z := s.zoneForWrite(zone)
+		z.Revision = rev
+		return
+	}
+	if s.owned != nil && !s.owned.zoneMap {
+		s.Zones = maps.Clone(s.Zones)
+		s.owned.zoneMap = true
+	}
+	s.Zones[zone] = &ZoneRecords{Revision: rev, Gen: gen, Sets: pending.take(zone, gen)}
+	if s.owned != nil {
+		s.owned.zones[zone] = true
+	}
+}
+
+// applyZonePut records one key below zones/ in st.
+func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error {
+	k, ok := parseZoneKey(rest)
+	if !ok {
+		return nil
+	}
+	if k.head {
+		var h zoneHead
+		if err := json.Unmarshal(kv.Value, &h); err != nil {
+			return err
+		}
+		st.flipZone(k.zone, h.Gen, kv.ModRevision, s.pending)
+		return nil
+	}
+	r, err := decodeRRset(k.set, kv.Value)
+	if err != nil {
+		return err
+	}
+	r = r.parsed(k.zone)
+	if cur := st.Zones[k.zone]; cur != nil && cur.Gen == k.gen {
+		st.zoneForWrite(k.zone).Sets[k.set] = r
+		return nil
+	}
+	s.pending.gen(k.zone, k.gen)[k.set] = r
+	return nil
+}
+
+// applyZoneDelete removes one key below zones/ from st.
+func (s *Store) applyZoneDelete(st *State, rest string) {
+	k, ok := parseZoneKey(rest)
+	if !ok {
+		return
+	}
+	cur := st.Zones[k.zone]
+	switch {
+	case k.head:
+		if cur != nil {
+			if st.owned != nil && !st.owned.zoneMap {
+				st.Zones = maps.Clone(st.Zones)
+				st.owned.zoneMap = true
+			}
+			delete(st.Zones, k.zone)
+		}
+	case cur != nil && cur.Gen == k.gen:
+		if _, ok := cur.Sets[k.set]; ok {
+			delete(st.zoneForWrite(k.zone).Sets, k.set)
+		}
+	default:
+		if sets := s.pending[k.zone][k.gen]; sets != nil {
+			delete(sets, k.set)
+		}
+	}
+}

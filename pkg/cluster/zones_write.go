@@ -1,0 +1,364 @@
+package cluster
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// ZoneChangedError is returned when a zone's records were changed by
+// another writer between the read a change was computed from and its
+// commit.
+type ZoneChangedError struct {
+	Zone          string
+	Want, Current int64
+}
+
+func (e *ZoneChangedError) Error() string {
+	return fmt.Sprintf("the records of zone %s are at revision %d, not %d", e.Zone, e.Current, e.Want)
+}
+
+// zoneChange is the edit of one zone's records that a write makes,
+// computed from base, the zone as read.
+type zoneChange struct {
+	zone string
+	base *ZoneRecords
+	puts []RRset
+	// deletes are the Keys of RRsets to delete.
+	deletes []string
+}
+
+func (c *zoneChange) empty() bool { return len(c.puts) == 0 && len(c.deletes) == 0 }
+
+// after is the zone's RRsets once the change is made.
+func (c *zoneChange) after() map[string]RRset {
+	out := map[string]RRset{}
+	if c.base != nil {
+		out = maps.Clone(c.base.Sets)
+	}
+	for _, k := range c.deletes {
+		delete(out, k)
+	}
+	for _, r := range c.puts {
+		out[r.Key()] = r
+	}
+	return out
+}
+
+// diffZone is the change that makes base hold want, touching only the
+// RRsets keep does not keep (keep == nil: every RRset not in want goes).
+func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(RRset) bool) zoneChange {
+	c := zoneChange{zone: zone, base: base}
+	var cur map[string]RRset
+	if base != nil {
+		cur = base.Sets
+	}
+	for k, w := range want {
+		if r, ok := cur[k]; !ok || !r.sameAs(w) {
+			c.puts = append(c.puts, w)
+		}
+	}
+	for k, r := range cur {
+		if _, ok := want[k]; !ok && (keep == nil || !keep(r)) {
+			c.deletes = append(c.deletes, k)
+		}
+	}
+	return c
+}
+
+// newGen names a new generation: random, so two writers never write
+// into the same one.
+func newGen() string { return fmt.Sprintf("%016x", rand.Uint64()) }
+
+// headCmp is the compare that holds while the zone's head is as read.
+func (s *Store) headCmp(c *zoneChange) clientv3.Cmp {
+	key := s.keys.zoneHead(c.zone)
+	if c.base == nil || c.base.Revision == 0 {
+		return clientv3.Compare(clientv3.CreateRevision(key), "=", 0)
+	}
+	return clientv3.Compare(clientv3.ModRevision(key), "=", c.base.Revision)
+}
+
+func headValue(gen string) string {
+	b, _ := json.Marshal(zoneHead{Gen: gen})
+	return string(b)
+}
+
+// inPlaceOps edits the zone's generation in place: its RRsets, then its
+// head (last, so a first write's RRsets are read before the head names
+// their generation).
+func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int) {
+	gen := ""
+	if c.base != nil {
+		gen = c.base.Gen
+	}
+	if gen == "" {
+		gen = newGen()
+	}
+	ops := make([]clientv3.Op, 0, len(c.puts)+len(c.deletes)+1)
+	size := 0
+	for _, k := range c.deletes {
+		ops = append(ops, clientv3.OpDelete(s.keys.zoneGen(c.zone, gen)+k))
+	}
+	for _, r := range c.puts {
+		v := encodeRRset(r)
+		size += len(v)
+		ops = append(ops, clientv3.OpPut(s.keys.zoneRRset(c.zone, gen, r.Name, r.Type), v))
+	}
+	return append(ops, clientv3.OpPut(s.keys.zoneHead(c.zone), headValue(gen))), size
+}
+
+// writeGen writes sets as a new generation of zone, in transactions of
+// at most MaxTxnOps keys and maxTxnBytes, genWriters of them in flight
+// (etcd commits concurrent ones with one disk sync), and returns its
+// name. Nobody serves it until a head names it.
+func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset) (string, error) {
+	gen := newGen()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	slots := make(chan struct{}, genWriters)
+	send := func(ops []clientv3.Op) {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			if _, err := s.client.Txn(ctx).Then(ops...).Commit(); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("writing the records of zone %s: %w", zone, err)
+					cancel()
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	ops := make([]clientv3.Op, 0, MaxTxnOps)
+	size := 0
+	for _, r := range sets {
+		v := encodeRRset(r)
+		if len(ops) == MaxTxnOps || size+len(v) > maxTxnBytes {
+			send(ops)
+			ops, size = make([]clientv3.Op, 0, MaxTxnOps), 0
+		}
+		ops = append(ops, clientv3.OpPut(s.keys.zoneRRset(zone, gen, r.Name, r.Type), v))
+		size += len(v)
+	}
+	if len(ops) > 0 {
+		send(ops)
+	}
+	wg.Wait()
+	if firstErr != nil {
+		s.dropGen(zone, gen)
+		return "", firstErr
+	}
+	return gen, nil
+}
+
+// genWriters is how many transactions of a new generation are in
+// flight at once.
+const genWriters = 8
+
+// dropGen deletes a generation that will not be served, as far as etcd
+// lets it now; the zone's next flip deletes what is left.
+func (s *Store) dropGen(zone, gen string) {
+	ctx, cancel := context.WithTimeout(s.ctx, dropTimeout)
+	defer cancel()
+	_, _ = s.client.Delete(ctx, s.keys.zoneGen(zone, gen), clientv3.WithPrefix())
+}
+
+// dropTimeout bounds the cleanup of a generation that will not be
+// served.
+const dropTimeout = 10 * time.Second
+
+// flipOps make gen the zone's generation and delete every other one.
+func (s *Store) flipOps(zone, gen string) []clientv3.Op {
+	all := s.keys.zoneGens(zone)
+	this := s.keys.zoneGen(zone, gen)
+	return []clientv3.Op{
+		clientv3.OpPut(s.keys.zoneHead(zone), headValue(gen)),
+		clientv3.OpDelete(all, clientv3.WithRange(this)),
+		clientv3.OpDelete(clientv3.GetPrefixRangeEnd(this), clientv3.WithRange(clientv3.GetPrefixRangeEnd(all))),
+	}
+}
+
+// commitZones commits changes to zones together with ops (the traffic
+// document, for an apply) if every compare in cmps holds and no zone
+// changed since it was read: in one transaction when everything fits,
+// else each zone that does not fit is written as a new generation first
+// and flipped in the final transaction. els are the operations run when
+// a compare fails. Generations written for a commit that fails are
+// deleted.
+func (s *Store) commitZones(ctx context.Context, cmps []clientv3.Cmp, ops []clientv3.Op, changes []zoneChange, els ...clientv3.Op) (*clientv3.TxnResponse, error) {
+	type planned struct {
+		ops  []clientv3.Op
+		size int
+	}
+	plans := make([]planned, 0, len(changes))
+	total, bytes := len(ops), 0
+	for i := range changes {
+		c := &changes[i]
+		if c.empty() {
+			continue
+		}
+		cmps = append(cmps, s.headCmp(c))
+		o, n := s.inPlaceOps(c)
+		plans = append(plans, planned{o, n})
+		total, bytes = total+len(o), bytes+n
+	}
+	var written []zoneChange
+	var gens []string
+	if total > MaxTxnOps || bytes > maxTxnBytes {
+		// Every zone changed goes to a new generation: the final
+		// transaction holds three operations a zone.
+		plans = plans[:0]
+		for i := range changes {
+			c := &changes[i]
+			if c.empty() {
+				continue
+			}
+			gen, err := s.writeGen(ctx, c.zone, c.after())
+			if err != nil {
+				s.dropGens(written, gens)
+				return nil, err
+			}
+			written, gens = append(written, *c), append(gens, gen)
+			plans = append(plans, planned{ops: s.flipOps(c.zone, gen)})
+		}
+		if len(ops)+3*len(plans) > MaxTxnOps {
+			s.dropGens(written, gens)
+			return nil, fmt.Errorf("one write changes the records of %d zones, more than one transaction of %d operations can flip; change fewer zones at once", len(plans), MaxTxnOps)
+		}
+	}
+	for _, p := range plans {
+		ops = append(ops, p.ops...)
+	}
+	resp, err := s.client.Txn(ctx).If(cmps...).Then(ops...).Else(els...).Commit()
+	if err != nil || !resp.Succeeded {
+		s.dropGens(written, gens)
+	}
+	return resp, err
+}
+
+func (s *Store) dropGens(changes []zoneChange, gens []string) {
+	for i, c := range changes {
+		s.dropGen(c.zone, gens[i])
+	}
+}
+
+// readZone reads a zone's records from etcd, page by page: the head,
+// then its generation at the head's revision.
+func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error) {
+	resp, err := s.client.Get(ctx, s.keys.zoneHead(zone))
+	if err != nil {
+		return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return nil, nil
+	}
+	var h zoneHead
+	if err := json.Unmarshal(resp.Kvs[0].Value, &h); err != nil {
+		return nil, fmt.Errorf("reading the records of zone %s: head: %w", zone, err)
+	}
+	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, Sets: map[string]RRset{}}
+	dir := s.keys.zoneGen(zone, h.Gen)
+	end := clientv3.GetPrefixRangeEnd(dir)
+	from := dir
+	for {
+		page, err := s.client.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(resp.Header.Revision), clientv3.WithLimit(zonePage))
+		if err != nil {
+			return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
+		}
+		for _, kv := range page.Kvs {
+			set := string(kv.Key[len(dir):])
+			r, err := decodeRRset(set, kv.Value)
+			if err != nil {
+				return nil, fmt.Errorf("reading the records of zone %s: %s: %w", zone, kv.Key, err)
+			}
+			z.Sets[set] = r
+		}
+		if !page.More || len(page.Kvs) == 0 {
+			return z, nil
+		}
+		from = string(page.Kvs[len(page.Kvs)-1].Key) + "\x00"
+	}
+}
+
+// zonePage is how many RRsets one read of a zone takes.
+const zonePage = 10000
+
+// ReplaceZone makes sets (each marked SourceData) all of zone's static
+// records, whatever the document or earlier changes wrote, atomically;
+// it returns the revision of the change (the zone's revision as read
+// when nothing changed).
+func (s *Store) ReplaceZone(ctx context.Context, zone string, sets map[string]RRset) (int64, error) {
+	zone = ZoneName(zone)
+	for attempt := 0; attempt < 3; attempt++ {
+		base, err := s.readZone(ctx, zone)
+		if err != nil {
+			return 0, err
+		}
+		c := diffZone(zone, base, sets, nil)
+		if c.empty() {
+			if base == nil {
+				return 0, nil
+			}
+			return base.Revision, nil
+		}
+		resp, err := s.commitZones(ctx, nil, nil, []zoneChange{c})
+		if err != nil {
+			return 0, fmt.Errorf("replacing the records of zone %s: %w", zone, err)
+		}
+		if resp.Succeeded {
+			return resp.Header.Revision, nil
+		}
+	}
+	return 0, fmt.Errorf("replacing the records of zone %s: other writers changed them three times while it was written; try again", zone)
+}
+
+// UpdateZone changes zone's records from base, the zone as the caller
+// read it (nil: nothing stored): puts written, the RRsets of deletes
+// (Keys) removed, in one transaction, if the zone is still at base's
+// revision; else a *ZoneChangedError. It returns the change's revision.
+func (s *Store) UpdateZone(ctx context.Context, zone string, base *ZoneRecords, puts []RRset, deletes []string) (int64, error) {
+	zone = ZoneName(zone)
+	c := zoneChange{zone: zone, base: base, puts: puts, deletes: deletes}
+	if c.empty() {
+		if base == nil {
+			return 0, nil
+		}
+		return base.Revision, nil
+	}
+	head := s.keys.zoneHead(zone)
+	resp, err := s.commitZones(ctx, nil, nil, []zoneChange{c}, clientv3.OpGet(head, clientv3.WithKeysOnly()))
+	if err != nil {
+		return 0, fmt.Errorf("updating the records of zone %s: %w", zone, err)
+	}
+	if !resp.Succeeded {
+		e := &ZoneChangedError{Zone: zone}
+		if base != nil {
+			e.Want = base.Revision
+		}
+		if kvs := resp.Responses[0].GetResponseRange().GetKvs(); len(kvs) > 0 {
+			e.Current = kvs[0].ModRevision
+		}
+		return 0, e
+	}
+	return resp.Header.Revision, nil
+}
+
+// ZoneRecords reads a zone's records from etcd (nil when none are
+// stored), for a reader that needs them as of now rather than as the
+// watch last saw them.
+func (s *Store) ZoneRecords(ctx context.Context, zone string) (*ZoneRecords, error) {
+	return s.readZone(ctx, ZoneName(zone))
+}

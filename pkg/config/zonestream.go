@@ -1,0 +1,46 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// StreamZone parses an RFC 1035 master file from r as it arrives, never
+// holding more than the record being read, and calls each with every
+// record but the SOA and the apex NS (which the document states) and the
+// line the record ends on. origin is the zone, fully qualified; defTTL
+// the TTL of records that give none and follow no $TTL. A record outside
+// the zone, a parse error or each's error stops it, and the error names
+// the place as "name:line:column: message" (name is what the file is
+// called in errors). $INCLUDE is refused: the file comes from a client.
+func StreamZone(r io.Reader, name, origin string, defTTL uint32, each func(rr dns.RR, line int) error) error {
+	origin = dns.CanonicalName(origin)
+	lines := newLineReader(r)
+	zp := dns.NewZoneParser(lines, origin, name)
+	zp.SetDefaultTTL(defTTL)
+	zp.SetIncludeAllowed(false)
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		h := rr.Header()
+		if h.Rrtype == dns.TypeSOA || (h.Rrtype == dns.TypeNS && strings.EqualFold(h.Name, origin)) {
+			continue
+		}
+		if !dns.IsSubDomain(origin, h.Name) {
+			return fmt.Errorf("%s:%d: %s is outside zone %s", name, lines.line, h.Name, origin)
+		}
+		if err := each(rr, lines.line); err != nil {
+			return fmt.Errorf("%s:%d: %w", name, lines.line, err)
+		}
+	}
+	if err := zp.Err(); err != nil {
+		return zoneFileError(name, err)
+	}
+	return nil
+}
+
+// RData is rr's data in presentation format: its text without the header.
+func RData(rr dns.RR) string {
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
+}

@@ -1,0 +1,103 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/audit"
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+var _ admin.ZonesBackend = backend{}
+
+// zoneWriteTimeout bounds the store's part of a zone's replacement: a
+// million records are a few thousand transactions.
+const zoneWriteTimeout = 10 * time.Minute
+
+// documentZone returns the stored document's zone named zone, from the
+// store's latest state, or admin.ErrNotFound.
+func documentZone(st *cluster.State, zone string) (*config.Zone, error) {
+	if st != nil && st.Traffic != nil {
+		for i := range st.Traffic.Zones {
+			if cluster.ZoneName(st.Traffic.Zones[i].Name) == zone {
+				return &st.Traffic.Zones[i], nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("zone %s is not in the traffic document: %w", zone, admin.ErrNotFound)
+}
+
+// PutZoneRecords reads the master file, checks it whole against the
+// document's rules, and only then replaces the zone's records.
+func (b backend) PutZoneRecords(ctx context.Context, zone string, body io.Reader) (int64, int, error) {
+	s, err := b.running()
+	if err != nil {
+		return 0, 0, err
+	}
+	st := s.State()
+	z, err := documentZone(st, zone)
+	if err != nil {
+		return 0, 0, err
+	}
+	ttl := uint32(config.DefaultZoneTTL)
+	if z.TTL != nil {
+		ttl = *z.TTL
+	}
+	zf, err := readZoneFile(body, zone, ttl)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge), ctx.Err() != nil:
+		return 0, 0, err
+	case err != nil:
+		return 0, 0, &config.ValidationError{Faults: []config.Fault{{Message: err.Error()}}}
+	}
+	if err := validateZoneRecords(st.Traffic, zone, zf.sets, zf.lines); err != nil {
+		return 0, 0, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, zoneWriteTimeout)
+	defer cancel()
+	rev, err := s.ReplaceZone(wctx, zone, zf.sets)
+	if err != nil {
+		return 0, 0, storeErr(err)
+	}
+	b.audited(ctx, s, audit.ActionZoneRecords, zone, "revision "+strconv.FormatInt(rev, 10)+", "+strconv.Itoa(len(zf.sets))+" RRsets")
+	b.n.log.Info("zone records replaced", "zone", zone, "revision", rev, "rrsets", len(zf.sets))
+	return rev, len(zf.sets), nil
+}
+
+// ZoneRecords writes the zone as the store holds it now.
+func (b backend) ZoneRecords(ctx context.Context, zone string, w io.Writer) error {
+	s, ctx, cancel, err := b.store(ctx)
+	defer cancel()
+	if err != nil {
+		return err
+	}
+	st := s.State()
+	z, err := documentZone(st, zone)
+	if err != nil {
+		return err
+	}
+	stored, err := s.ZoneRecords(ctx, zone)
+	if err != nil {
+		return storeErr(err)
+	}
+	served := cluster.ServedZone(z, stored, true)
+	// Every zone's SOA carries the state's served revision.
+	serial := st.ServedRevision()
+	if stored != nil {
+		serial = max(serial, stored.Revision)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := writeZoneFile(bw, &served, uint32(serial)); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
