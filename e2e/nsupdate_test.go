@@ -31,20 +31,6 @@ const (
 	updGtmdIP     = "127.0.0.43"
 )
 
-const updNodeFile = `# gtmd of the dynamic update test, written by e2e/nsupdate_test.go.
-node: {id: upd, region: test}
-dns: {listen: ["{{.DNS}}"], udp_listeners: 1}
-admin: {listen: "{{.Admin}}"}
-store:
-  embedded: {client_url: "http://{{.IP}}:{{.Client}}", peer_url: "http://{{.IP}}:{{.Peer}}"}
-data_dir: {{.Data}}
-traffic_file: {{.Traffic}}
-log: {level: info, format: text}
-tsig_keys:
-  - {name: ` + updKey + `, algorithm: hmac-sha256, secret: ` + updSecret + `}
-  - {name: ` + updACMEKey + `, algorithm: hmac-sha256, secret: ` + updACMESecret + `}
-`
-
 const updTraffic = `# The updated zone, written by e2e/nsupdate_test.go.
 zones:
   - name: ` + updZone + `
@@ -79,7 +65,8 @@ func startUpdNode(t *testing.T) (dir, gtmdDNS string, port int) {
 	traffic := filepath.Join(dir, "traffic.yaml")
 	writeFile(t, traffic, updTraffic, nil)
 	nodeFile := filepath.Join(dir, "gtmd.yaml")
-	writeFile(t, nodeFile, updNodeFile, map[string]any{
+	writeFile(t, nodeFile, keyedNodeFile, map[string]any{
+		"ID": "upd", "Keys": []tsigKey{{updKey, updSecret}, {updACMEKey, updACMESecret}},
 		"DNS": gtmdDNS, "Admin": net.JoinHostPort(updGtmdIP, strconv.Itoa(freePort(t, updGtmdIP))), "IP": updGtmdIP,
 		"Client": freePort(t, updGtmdIP), "Peer": freePort(t, updGtmdIP), "Data": filepath.Join(dir, "data"), "Traffic": traffic,
 	})

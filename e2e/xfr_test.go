@@ -29,18 +29,6 @@ const (
 	xfrKnotIP = "127.0.0.42"
 )
 
-const xfrNodeFile = `# gtmd primary of the transfer test, written by e2e/xfr_test.go.
-node: {id: primary, region: test}
-dns: {listen: ["{{.DNS}}"], udp_listeners: 1}
-admin: {listen: "{{.Admin}}"}
-store:
-  embedded: {client_url: "http://{{.IP}}:{{.Client}}", peer_url: "http://{{.IP}}:{{.Peer}}"}
-data_dir: {{.Data}}
-traffic_file: {{.Traffic}}
-log: {level: info, format: text}
-tsig_keys: [{name: ` + xfrKey + `, algorithm: hmac-sha256, secret: ` + xfrSecret + `}]
-`
-
 const xfrTraffic = `# The transferred zone, written by e2e/xfr_test.go.
 zones:
   - name: ` + xfrZone + `
@@ -142,8 +130,8 @@ func startXfrPrimary(t *testing.T, dir string, tools map[string]string, gtmdIP, 
 	p.traffic = filepath.Join(dir, "traffic.yaml")
 	writeFile(t, p.traffic, xfrTraffic, map[string]any{"Secondary": secondary, "Changed": false})
 	nodeFile := filepath.Join(dir, "gtmd.yaml")
-	writeFile(t, nodeFile, xfrNodeFile, map[string]any{
-		"DNS": p.dns, "Admin": p.admin, "IP": gtmdIP, "Client": freePort(t, gtmdIP), "Peer": freePort(t, gtmdIP),
+	writeFile(t, nodeFile, keyedNodeFile, map[string]any{
+		"ID": "primary", "Keys": []tsigKey{{xfrKey, xfrSecret}}, "DNS": p.dns, "Admin": p.admin, "IP": gtmdIP, "Client": freePort(t, gtmdIP), "Peer": freePort(t, gtmdIP),
 		"Data": filepath.Join(dir, "data"), "Traffic": p.traffic,
 	})
 	p.proc = newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), p.bin, "serve", "--config", nodeFile)
