@@ -205,6 +205,21 @@ func pollFrom(start time.Time, limit, step time.Duration, cond func() error) (ti
 	}
 }
 
+// needTools finds tools (names to Debian packages) for the test what,
+// skipping it when one is missing, or failing it under CI=true, where
+// .ci/run installs them.
+func needTools(t *testing.T, what string, tools map[string]string) map[string]string {
+	t.Helper()
+	paths, missing := lookTools(tools)
+	if len(missing) > 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s needs %s (CI installs them)", what, strings.Join(missing, ", "))
+		}
+		t.Skipf("%s needs %s", what, strings.Join(missing, ", "))
+	}
+	return paths
+}
+
 // lookTools finds the binaries the test needs; missing names the ones it
 // could not find, each with the Debian package that has it.
 func lookTools(names map[string]string) (paths map[string]string, missing []string) {
