@@ -132,16 +132,6 @@ func (z *ZoneRecords) lookup(k string) (RRset, bool) {
 	return r, ok
 }
 
-// Records returns the RRsets as the document's records, sorted.
-func (z *ZoneRecords) Records() []config.Record {
-	sets := z.Sorted()
-	out := make([]config.Record, len(sets))
-	for i, r := range sets {
-		out[i] = r.Record()
-	}
-	return out
-}
-
 // zoneHead is the value of a zone's head key.
 type zoneHead struct {
 	Gen string `json:"gen"`

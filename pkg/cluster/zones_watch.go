@@ -82,17 +82,24 @@ func (s *State) ZoneSerials() map[string]uint32 {
 	return out
 }
 
-// zoneForWrite returns zone's records for writing, copying them first
-// when the state shares them with the one before.
-func (s *State) zoneForWrite(zone string) *ZoneRecords {
+// zonesForWrite returns the zones' map for writing, copying it first when
+// the state shares it with the one before.
+func (s *State) zonesForWrite() map[string]*ZoneRecords {
 	if s.owned != nil && !s.owned.zoneMap {
 		s.Zones = maps.Clone(s.Zones)
 		s.owned.zoneMap = true
 	}
-	z := s.Zones[zone]
+	return s.Zones
+}
+
+// zoneForWrite returns zone's records for writing, copying them first
+// when the state shares them with the one before.
+func (s *State) zoneForWrite(zone string) *ZoneRecords {
+	zones := s.zonesForWrite()
+	z := zones[zone]
 	if z == nil {
 		z = &ZoneRecords{Sets: map[string]RRset{}}
-		s.Zones[zone] = z
+		zones[zone] = z
 		if s.owned != nil {
 			s.owned.zones[zone] = true
 		}
@@ -102,7 +109,7 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 		c := *z
 		c.Sets = maps.Clone(z.Sets)
 		z = &c
-		s.Zones[zone] = z
+		zones[zone] = z
 		s.owned.zones[zone] = true
 	}
 	return z
@@ -117,11 +124,7 @@ func (s *State) flipZone(zone, gen string, rev int64, pending pendingGens) {
 		z.Revision = rev
 		return
 	}
-	if s.owned != nil && !s.owned.zoneMap {
-		s.Zones = maps.Clone(s.Zones)
-		s.owned.zoneMap = true
-	}
-	s.Zones[zone] = &ZoneRecords{Revision: rev, Gen: gen, Sets: pending.take(zone, gen)}
+	s.zonesForWrite()[zone] = &ZoneRecords{Revision: rev, Gen: gen, Sets: pending.take(zone, gen)}
 	if s.owned != nil {
 		s.owned.zones[zone] = true
 	}
@@ -164,11 +167,7 @@ func (s *Store) applyZoneDelete(st *State, rest string) {
 	switch {
 	case k.head:
 		if cur != nil {
-			if st.owned != nil && !st.owned.zoneMap {
-				st.Zones = maps.Clone(st.Zones)
-				st.owned.zoneMap = true
-			}
-			delete(st.Zones, k.zone)
+			delete(st.zonesForWrite(), k.zone)
 		}
 	case cur != nil && cur.Gen == k.gen:
 		if _, ok := cur.Sets[k.set]; ok {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
+	"github.com/gtmd/gtmd/pkg/cluster/audit"
 	"github.com/gtmd/gtmd/pkg/dnssec"
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
@@ -105,7 +106,7 @@ func (b backend) changeKeys(ctx context.Context, zone, action string, change fun
 		return nil, storeErr(err)
 	}
 	st := b.dnssecStatus(settings, ks)
-	b.audited(ctx, s, "dnssec-"+action, st.Zone, "")
+	b.audited(ctx, s, dnssecAuditAction[action], st.Zone, "")
 	b.n.log.Info("DNSSEC "+action, "zone", st.Zone)
 	b.n.events.Send(admin.DNSSECChanged{Action: action, DNSSECStatus: *st})
 	return st, nil
@@ -149,4 +150,10 @@ func explainSigning(e resolver.SigningExplained) *admin.ExplainDNSSEC {
 		return &admin.ExplainDNSSEC{Reason: e.Reason}
 	}
 	return &admin.ExplainDNSSEC{Signed: true, Algorithm: dnssec.AlgorithmName(e.Algorithm), KeyTags: e.KeyTags}
+}
+
+// dnssecAuditAction is the audit trail's action for each DNSSEC action.
+var dnssecAuditAction = map[string]string{
+	admin.DNSSECActionRollover:  audit.ActionDNSSECRollover,
+	admin.DNSSECActionSubmitted: audit.ActionDNSSECSubmitted,
 }

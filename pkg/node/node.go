@@ -45,9 +45,8 @@ type Node struct {
 	locator geo.Locator
 
 	handler *resolver.Handler
-	// tsigKeys are the node file's keys, for the DNS listeners;
-	// notifier tells secondaries of each new revision with them.
-	tsigKeys *resolver.TSIGKeys
+	// notifier tells secondaries of each new revision with the node
+	// file's TSIG keys, which the DNS listeners verify with too.
 	notifier *notifier
 	sched    *health.Scheduler
 	gauge    *health.EndpointGauge
@@ -165,7 +164,6 @@ func New(opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	n.notifier = newNotifier(c.TSIGKeys, n.log)
-	n.tsigKeys = n.notifier.keys
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
 		return nil, err
 	}

@@ -171,7 +171,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 		Handler:                    n.handler,
 		Update:                     updater{n: n},
 		Logger:                     n.log,
-		TSIGKeys:                   n.tsigKeys,
+		TSIGKeys:                   n.notifier.keys,
 	})
 	if err := srv.Start(); err != nil {
 		return err
