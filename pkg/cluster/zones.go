@@ -200,10 +200,7 @@ func ZoneName(zone string) string { return dns.CanonicalName(zone) }
 // absolute, each TTL set, marked SourceDocument.
 func DocumentRRsets(z *config.Zone) (map[string]RRset, error) {
 	zone := ZoneName(z.Name)
-	ttl := uint32(config.DefaultZoneTTL)
-	if z.TTL != nil {
-		ttl = *z.TTL
-	}
+	ttl := z.DefaultTTL()
 	out := make(map[string]RRset, len(z.Records))
 	for i := range z.Records {
 		r := &z.Records[i]

@@ -33,7 +33,7 @@ func mergeZoneFiles(t *Traffic, baseDir string, l *faultList) {
 			z.ZoneFile = ""
 			continue
 		}
-		recs, err := readZoneFile(path, dns.CanonicalName(z.Name), zoneTTL(z))
+		recs, err := readZoneFile(path, dns.CanonicalName(z.Name), z.DefaultTTL())
 		if err != nil {
 			l.addf(field, "%v", err)
 			continue
@@ -94,7 +94,9 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 	return recs, nil
 }
 
-func zoneTTL(z *Zone) uint32 {
+// DefaultTTL is the TTL of the zone's records that set none: its ttl,
+// or DefaultZoneTTL.
+func (z *Zone) DefaultTTL() uint32 {
 	if z.TTL == nil {
 		return DefaultZoneTTL
 	}

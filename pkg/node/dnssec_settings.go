@@ -15,10 +15,7 @@ func signingSettings(t *config.Traffic, zi int) dnssec.Settings {
 	z := &t.Zones[zi]
 	d := z.DNSSEC.WithDefaults()
 	alg, _ := dnssec.ParseAlgorithm(d.Algorithm) // validated with the document
-	ttl := uint32(config.DefaultZoneTTL)
-	if z.TTL != nil {
-		ttl = *z.TTL
-	}
+	ttl := z.DefaultTTL()
 	maxTTL := t.LargestTTL(zi)
 	return dnssec.Settings{
 		Algorithm:         alg,

@@ -176,10 +176,7 @@ func copyDocument(t *config.Traffic) (*config.Traffic, error) {
 // file.
 func writeZoneFile(w io.Writer, z *config.Zone, serial uint32) error {
 	name := cluster.ZoneName(z.Name)
-	ttl := uint32(config.DefaultZoneTTL)
-	if z.TTL != nil {
-		ttl = *z.TTL
-	}
+	ttl := z.DefaultTTL()
 	if _, err := fmt.Fprintf(w, "$ORIGIN %s\n%s\t%d\tIN\tSOA\t%s %s %d %d %d %d %d\n", name, name, ttl,
 		dns.Fqdn(z.SOA.MName), dns.Fqdn(z.SOA.RName), serial, z.SOA.Refresh, z.SOA.Retry, z.SOA.Expire, z.SOA.Minimum); err != nil {
 		return err

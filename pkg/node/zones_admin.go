@@ -47,10 +47,7 @@ func (b backend) PutZoneRecords(ctx context.Context, zone string, body io.Reader
 	if err != nil {
 		return 0, 0, err
 	}
-	ttl := uint32(config.DefaultZoneTTL)
-	if z.TTL != nil {
-		ttl = *z.TTL
-	}
+	ttl := z.DefaultTTL()
 	zf, err := readZoneFile(body, zone, ttl)
 	var tooLarge *http.MaxBytesError
 	switch {

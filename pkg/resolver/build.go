@@ -86,10 +86,7 @@ func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snap
 
 func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	name := dns.CanonicalName(cz.Name)
-	ttl := uint32(config.DefaultZoneTTL)
-	if cz.TTL != nil {
-		ttl = *cz.TTL
-	}
+	ttl := cz.DefaultTTL()
 	// Sized for the records' names at once: a zone of a million grows
 	// its map no more.
 	z := &zone{name: name, nodes: make(map[string]*node, len(cz.Records)+1), transfer: newTransferPolicy(cz)}
