@@ -53,7 +53,7 @@ func (h *Handler) answerPacketAt(query []byte, source, server netip.AddrPort, ou
 	if ok && h.qlog != nil && (resp != nil || st.req.limited) {
 		// The fast path answers over UDP only; what it declines, the
 		// full path logs.
-		h.logQuery(&st.req, query, nil, resp, source, server, arrived)
+		h.logQuery(&st.req, query, nil, resp, nil, source, server, arrived)
 	}
 	h.pool.Put(st)
 	return resp, ok

@@ -104,8 +104,10 @@ func (q *LoggedQuery) rule() string {
 }
 
 // logQuery hands the query log a copy of one query and its answer. query
-// is the wire query, or nil to pack qmsg; resp is nil when none was sent.
-func (h *Handler) logQuery(r *request, query []byte, qmsg *dns.Msg, resp []byte, client, server netip.AddrPort, start time.Time) {
+// is the wire query, or nil to pack qmsg; resp the wire answer, or nil to
+// pack rmsg, both nil when none was sent. Packing waits until the log
+// takes the query, so a query left out by sampling costs nothing.
+func (h *Handler) logQuery(r *request, query []byte, qmsg *dns.Msg, resp []byte, rmsg *dns.Msg, client, server netip.AddrPort, start time.Time) {
 	e := h.qlog.Take()
 	if e == nil {
 		return
@@ -116,6 +118,11 @@ func (h *Handler) logQuery(r *request, query []byte, qmsg *dns.Msg, resp []byte,
 		e.Query = packed
 	}
 	e.Response = append(e.Response[:0], resp...)
+	if resp == nil && rmsg != nil {
+		if packed, err := rmsg.PackBuffer(e.Response[:cap(e.Response)]); err == nil {
+			e.Response = packed
+		}
+	}
 	e.QueryTime, e.ResponseTime = start, h.now()
 	e.Client, e.Server, e.TCP = client, server, r.tcp
 	if sn := r.decided; sn != nil {

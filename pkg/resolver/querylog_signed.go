@@ -28,8 +28,7 @@ func (lw *loggedWriter) WriteMsg(m *dns.Msg) error {
 		var r request
 		_, r.tcp = lw.RemoteAddr().(*net.TCPAddr)
 		r.source = addrOf(lw.RemoteAddr())
-		resp, _ := m.Pack()
-		lw.h.logQuery(&r, nil, lw.q, resp, addrPortOf(lw.RemoteAddr()), serverAddr(lw.ResponseWriter), lw.arrived)
+		lw.h.logQuery(&r, nil, lw.q, nil, m, addrPortOf(lw.RemoteAddr()), serverAddr(lw.ResponseWriter), lw.arrived)
 	}
 	return lw.ResponseWriter.WriteMsg(m)
 }
