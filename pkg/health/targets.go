@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,16 @@ type Targets struct {
 
 	// slots bounds the lookups in flight.
 	slots chan struct{}
+
+	// resolvConf is resolv.conf's servers as last read, with the file's
+	// modification time and size then: it is read again only when they
+	// change, not at every lookup.
+	resolvConfMu sync.Mutex
+	resolvConf   struct {
+		mod     time.Time
+		size    int64
+		servers []string
+	}
 
 	mu      sync.Mutex
 	targets map[string]*target
@@ -239,7 +250,8 @@ func (t *Targets) loop(ctx context.Context, name string) {
 }
 
 // resolvers are the servers to ask: the configured ones, else those of
-// resolv.conf, read at each lookup so that an edited file is followed.
+// resolv.conf, read again whenever the file changed (as glibc does), so
+// that an edited file is followed.
 func (t *Targets) resolvers() ([]string, error) {
 	if len(t.servers) > 0 {
 		return t.servers, nil
@@ -248,6 +260,27 @@ func (t *Targets) resolvers() ([]string, error) {
 	if path == "" {
 		path = "/etc/resolv.conf"
 	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	t.resolvConfMu.Lock()
+	defer t.resolvConfMu.Unlock()
+	c := &t.resolvConf
+	if c.servers != nil && fi.ModTime().Equal(c.mod) && fi.Size() == c.size {
+		return c.servers, nil
+	}
+	servers, err := readResolvConf(path)
+	if err != nil {
+		return nil, err
+	}
+	c.mod, c.size, c.servers = fi.ModTime(), fi.Size(), servers
+	return servers, nil
+}
+
+// readResolvConf returns the nameservers of a resolv.conf, each on port
+// 53.
+func readResolvConf(path string) ([]string, error) {
 	cc, err := dns.ClientConfigFromFile(path)
 	if err != nil {
 		return nil, err
