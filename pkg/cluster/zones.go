@@ -91,8 +91,8 @@ func (r RRset) parsed(zone string) RRset {
 	return r
 }
 
-// sameAs reports whether r and o store the same value.
-func (r RRset) sameAs(o RRset) bool {
+// SameAs reports whether r and o store the same value.
+func (r RRset) SameAs(o RRset) bool {
 	return r.TTL == o.TTL && r.Source == o.Source && slices.Equal(r.Data, o.Data)
 }
 

@@ -192,7 +192,7 @@ func SameDocument(a, b *config.Traffic) bool {
 	for i := range a.Zones {
 		ra, errA := DocumentRRsets(&a.Zones[i])
 		rb, errB := DocumentRRsets(&b.Zones[i])
-		if errA != nil || errB != nil || !maps.EqualFunc(ra, rb, RRset.sameAs) {
+		if errA != nil || errB != nil || !maps.EqualFunc(ra, rb, RRset.SameAs) {
 			return false
 		}
 	}

@@ -60,7 +60,7 @@ func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(R
 		cur = base.Sets
 	}
 	for k, w := range want {
-		if r, ok := cur[k]; !ok || !r.sameAs(w) {
+		if r, ok := cur[k]; !ok || !r.SameAs(w) {
 			c.puts = append(c.puts, w)
 		}
 	}

@@ -112,10 +112,7 @@ func (u updater) apply(ctx context.Context, req *dns.Msg, key string) (int64, in
 	if len(rules) == 0 {
 		return 0, 0, refuse(dns.RcodeRefused, "the zone's update_policy has no entry for this key")
 	}
-	services := make(map[string]bool, len(traffic.Services))
-	for _, s := range traffic.Services {
-		services[dns.CanonicalName(s.Name)] = true
-	}
+	services := serviceNames(traffic)
 	if r := checkUpdates(req.Ns, zone, rules, services); r != nil {
 		return 0, 0, r
 	}
@@ -147,15 +144,24 @@ func (u updater) apply(ctx context.Context, req *dns.Msg, key string) (int64, in
 
 // zoneOf is the zone of t named zone (lower case), nil when none.
 func zoneOf(t *config.Traffic, zone string) *config.Zone {
+	if i := zoneIndex(t, zone); i >= 0 {
+		return &t.Zones[i]
+	}
+	return nil
+}
+
+// zoneIndex is the index of zone in t's zones, -1 when t has none of
+// that name.
+func zoneIndex(t *config.Traffic, zone string) int {
 	if t == nil {
-		return nil
+		return -1
 	}
 	for i := range t.Zones {
 		if cluster.ZoneName(t.Zones[i].Name) == zone {
-			return &t.Zones[i]
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 // checkUpdates checks the update section's form (RFC 2136 §3.4.1) and

@@ -229,7 +229,7 @@ func (v *zoneView) changes() (puts []cluster.RRset, deletes []string) {
 		for _, rr := range rrs {
 			r.Data = append(r.Data, config.RData(rr))
 		}
-		if had && cur.TTL == r.TTL && cur.Source == r.Source && slices.Equal(cur.Data, r.Data) {
+		if had && cur.SameAs(r) {
 			continue
 		}
 		puts = append(puts, r)

@@ -95,12 +95,7 @@ func validateZoneRecords(doc *config.Traffic, zone string, sets map[string]clust
 	if err != nil {
 		return err
 	}
-	zi := -1
-	for i := range t.Zones {
-		if cluster.ZoneName(t.Zones[i].Name) == zone {
-			zi = i
-		}
-	}
+	zi := zoneIndex(t, zone)
 	if zi < 0 {
 		return fmt.Errorf("zone %s is not in the traffic document", zone)
 	}
@@ -140,10 +135,7 @@ func validateZoneRecords(doc *config.Traffic, zone string, sets map[string]clust
 // serviceNameFaults are the addresses and CNAMEs at service names among
 // sets, each at its line: validation would place them at the service.
 func serviceNameFaults(t *config.Traffic, sets map[string]cluster.RRset, lines map[string]int) error {
-	services := make(map[string]bool, len(t.Services))
-	for _, s := range t.Services {
-		services[dns.CanonicalName(s.Name)] = true
-	}
+	services := serviceNames(t)
 	var faults []config.Fault
 	for k, r := range sets {
 		if services[r.Name] && (r.Type == "A" || r.Type == "AAAA" || r.Type == "CNAME") {
@@ -199,4 +191,13 @@ func writeZoneFile(w io.Writer, z *config.Zone, serial uint32) error {
 		}
 	}
 	return nil
+}
+
+// serviceNames is the set of t's service names, canonical.
+func serviceNames(t *config.Traffic) map[string]bool {
+	out := make(map[string]bool, len(t.Services))
+	for _, s := range t.Services {
+		out[dns.CanonicalName(s.Name)] = true
+	}
+	return out
 }

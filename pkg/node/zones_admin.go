@@ -25,11 +25,9 @@ const zoneWriteTimeout = 10 * time.Minute
 // documentZone returns the stored document's zone named zone, from the
 // store's latest state, or admin.ErrNotFound.
 func documentZone(st *cluster.State, zone string) (*config.Zone, error) {
-	if st != nil && st.Traffic != nil {
-		for i := range st.Traffic.Zones {
-			if cluster.ZoneName(st.Traffic.Zones[i].Name) == zone {
-				return &st.Traffic.Zones[i], nil
-			}
+	if st != nil {
+		if z := zoneOf(st.Traffic, zone); z != nil {
+			return z, nil
 		}
 	}
 	return nil, fmt.Errorf("zone %s is not in the traffic document: %w", zone, admin.ErrNotFound)
