@@ -3,6 +3,7 @@ package node
 import (
 	"maps"
 
+	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -54,20 +55,11 @@ func effectiveOverrides(t *config.Traffic, st *cluster.State) map[health.Endpoin
 // effectiveOverride is effectiveOverrides for one endpoint; the zero
 // Override when neither it nor its region has one.
 func effectiveOverride(t *config.Traffic, st *cluster.State, k health.EndpointKey) health.Override {
-	if st == nil || t == nil {
-		return effectiveOverrideIn(st, k, "")
+	region := ""
+	if e, err := admin.FindEndpoint(t, k.Service, k.Endpoint); err == nil {
+		region = e.RegionName()
 	}
-	for _, svc := range t.Services {
-		if svc.Name != k.Service {
-			continue
-		}
-		for i := range svc.Endpoints {
-			if e := &svc.Endpoints[i]; e.ID == k.Endpoint {
-				return effectiveOverrideIn(st, k, e.RegionName())
-			}
-		}
-	}
-	return effectiveOverrideIn(st, k, "")
+	return effectiveOverrideIn(st, k, region)
 }
 
 // effectiveOverrideIn is effectiveOverride for an endpoint whose region
