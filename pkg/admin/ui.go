@@ -59,12 +59,8 @@ func (s *server) getUI(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "index.html"
 	}
-	if strings.Contains(name, "/") {
-		uiRefusal(http.StatusNotFound, "the status page has no file "+r.URL.Path).writeHTML(w)
-		return
-	}
 	b, err := uiFiles.ReadFile("ui/" + name)
-	if err != nil {
+	if err != nil || strings.Contains(name, "/") {
 		uiRefusal(http.StatusNotFound, "the status page has no file "+r.URL.Path).writeHTML(w)
 		return
 	}

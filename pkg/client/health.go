@@ -59,11 +59,7 @@ func (c *Client) ClearOverride(ctx context.Context, service, endpoint string) (*
 // trail.
 func (c *Client) ClearOverrideWhy(ctx context.Context, service, endpoint, reason string) (*admin.OverrideResult, error) {
 	var res admin.OverrideResult
-	q := url.Values{}
-	if reason != "" {
-		q.Set("reason", reason)
-	}
-	if err := c.call(ctx, request{method: http.MethodDelete, path: overridePath(service, endpoint), query: q}, &res); err != nil {
+	if err := c.call(ctx, request{method: http.MethodDelete, path: overridePath(service, endpoint), query: reasonQuery(reason)}, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -82,4 +78,14 @@ func (c *Client) SetCheckStatus(ctx context.Context, check string, healthy bool,
 		return nil, err
 	}
 	return &res, nil
+}
+
+// reasonQuery is the query of a call that takes an operator's reason,
+// none when it is empty.
+func reasonQuery(reason string) url.Values {
+	q := url.Values{}
+	if reason != "" {
+		q.Set("reason", reason)
+	}
+	return q
 }

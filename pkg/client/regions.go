@@ -36,11 +36,7 @@ func (c *Client) DrainRegion(ctx context.Context, region, reason string) (*admin
 // document's regions.
 func (c *Client) ClearRegionOverride(ctx context.Context, region, reason string) (*admin.RegionOverrideResult, error) {
 	var res admin.RegionOverrideResult
-	q := url.Values{}
-	if reason != "" {
-		q.Set("reason", reason)
-	}
-	if err := c.call(ctx, request{method: http.MethodDelete, path: regionPath(region), query: q}, &res); err != nil {
+	if err := c.call(ctx, request{method: http.MethodDelete, path: regionPath(region), query: reasonQuery(reason)}, &res); err != nil {
 		return nil, err
 	}
 	return &res, nil

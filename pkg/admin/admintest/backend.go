@@ -265,7 +265,7 @@ func (b *Backend) ApplyConfig(ctx context.Context, doc *config.Traffic, ifRevisi
 	if dryRun {
 		return b.rev, nil
 	}
-	if sameDocument(doc, b.doc) {
+	if config.SameStored(doc, b.doc) {
 		return b.rev, admin.ErrUnchanged
 	}
 	b.rev++
@@ -526,7 +526,3 @@ func prefixString(p netip.Prefix) string {
 	}
 	return p.String()
 }
-
-// sameDocument reports whether a and b store the same, as a node compares
-// an applied document with the stored one.
-func sameDocument(a, b *config.Traffic) bool { return config.SameStored(a, b) }
