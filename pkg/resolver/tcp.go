@@ -131,7 +131,7 @@ func outOfDescriptors(err error) bool {
 // serveConn answers the queries of one connection until it ends.
 func (s *tcpServer) serveConn(tc *tcpConn) {
 	defer s.conns.Done()
-	w := &tcpWriter{conn: tc, table: s.table, tsig: tsigState{keys: s.tsigKeys}}
+	w := &tcpWriter{conn: tc, table: s.table, tsigState: tsigState{keys: s.tsigKeys}}
 	r := bufio.NewReaderSize(tc.c, tcpReadBuffer)
 	reason, count := s.table.remove(tc, s.serveQueries(tc, w, r))
 	// Counted before the close, so that a client that sees the close
@@ -236,7 +236,7 @@ func (s *tcpServer) answer(w *tcpWriter, m []byte) (closeReason, bool) {
 func (s *tcpServer) serveMsg(w *tcpWriter, m []byte) {
 	w.keepalive = false
 	if req := acceptQuery(w, m, s.update != nil); req != nil {
-		w.tsig.verify(m, req)
+		w.tsigState.verify(m, req)
 		w.keepalive = wantsKeepalive(req) && req.IsTsig() == nil
 		if req.Opcode == dns.OpcodeUpdate {
 			s.update.ServeDNS(w, req)

@@ -16,7 +16,7 @@ import (
 type tcpWriter struct {
 	conn  *tcpConn
 	table *connTable
-	tsig  tsigState
+	tsigState
 	// keepalive: the query carried an edns-tcp-keepalive option (RFC
 	// 7828), so the answer carries the timeout in force.
 	keepalive bool
@@ -42,7 +42,7 @@ func (w *tcpWriter) RemoteAddr() net.Addr { return w.conn.c.RemoteAddr() }
 // WriteMsg packs m, signed when it ends with a TSIG record, and writes
 // it.
 func (w *tcpWriter) WriteMsg(m *dns.Msg) error {
-	b, err := w.tsig.pack(m)
+	b, err := w.tsigState.pack(m)
 	if err != nil {
 		return err
 	}
@@ -87,14 +87,6 @@ func (w *tcpWriter) Close() error {
 	w.closed = true
 	return w.conn.close()
 }
-
-// TsigStatus is the verdict on the query's TSIG: nil when it was signed
-// with a known key or not signed at all.
-func (w *tcpWriter) TsigStatus() error { return w.tsig.status }
-
-// TsigTimersOnly signs the following messages of a multi-message answer
-// (a zone transfer) over the timers only, after the previous MAC.
-func (w *tcpWriter) TsigTimersOnly(b bool) { w.tsig.timersOnly = b }
 
 // Hijack hands the connection to the handler: the server neither reads
 // from it nor closes it any more.

@@ -102,6 +102,15 @@ type tsigState struct {
 	timersOnly bool
 }
 
+// TsigStatus is the request's TSIG verdict, as dns.ResponseWriter
+// reports it; the writers embed tsigState for it.
+func (t *tsigState) TsigStatus() error { return t.status }
+
+// TsigTimersOnly signs the following messages of a multi-message answer
+// over the timers only (RFC 8945 §5.3.1); a one-message answer keeps it
+// for the interface.
+func (t *tsigState) TsigTimersOnly(b bool) { t.timersOnly = b }
+
 // verify judges the signature of req, whose wire form is raw; a request
 // without TSIG leaves the status nil.
 func (t *tsigState) verify(raw []byte, req *dns.Msg) {

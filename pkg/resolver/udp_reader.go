@@ -70,7 +70,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	u.fastAt, _ = opts.Handler.(packetAnswererAt)
 	u.local = addrPortOf(conn.LocalAddr())
 	u.w.r = u
-	u.w.tsig.keys = opts.TSIGKeys
+	u.w.tsigState.keys = opts.TSIGKeys
 	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
 	return u, nil
 }
@@ -139,7 +139,7 @@ func (u *udpReader) answer(m *ipv4.Message) {
 	}
 	u.w.reset(from, dst)
 	if req := acceptQuery(&u.w, pkt, u.update != nil); req != nil {
-		u.w.tsig.verify(pkt, req)
+		u.w.tsigState.verify(pkt, req)
 		if req.Opcode == dns.OpcodeUpdate {
 			u.serveUpdate(req, from, dst)
 			return
@@ -212,7 +212,7 @@ func (u *udpReader) serveUpdate(req *dns.Msg, from *net.UDPAddr, dst netip.Addr)
 		_ = u.w.WriteMsg(resp)
 		return
 	}
-	w := &updateWriter{conn: u.conn, from: &net.UDPAddr{IP: slices.Clone(from.IP), Port: from.Port, Zone: from.Zone}, tsig: u.w.tsig}
+	w := &updateWriter{conn: u.conn, from: &net.UDPAddr{IP: slices.Clone(from.IP), Port: from.Port, Zone: from.Zone}, tsigState: u.w.tsigState}
 	u.updates.Add(1)
 	go func() {
 		defer u.updates.Done()

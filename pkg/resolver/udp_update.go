@@ -13,9 +13,9 @@ import (
 // leaves from the socket's address, not necessarily the one the update
 // was sent to on a wildcard listener.
 type updateWriter struct {
-	conn   *net.UDPConn
-	from   *net.UDPAddr
-	tsig   tsigState
+	conn *net.UDPConn
+	from *net.UDPAddr
+	tsigState
 	closed bool
 }
 
@@ -26,7 +26,7 @@ func (w *updateWriter) RemoteAddr() net.Addr { return w.from }
 
 // WriteMsg packs m, signed when it ends with a TSIG record, and sends it.
 func (w *updateWriter) WriteMsg(m *dns.Msg) error {
-	out, err := w.tsig.pack(m)
+	out, err := w.tsigState.pack(m)
 	if err != nil {
 		return err
 	}
@@ -47,12 +47,6 @@ func (w *updateWriter) Close() error {
 	w.closed = true
 	return nil
 }
-
-// TsigStatus is the verdict on the update's TSIG.
-func (w *updateWriter) TsigStatus() error { return w.tsig.status }
-
-// TsigTimersOnly is kept for the interface: an answer is one message.
-func (w *updateWriter) TsigTimersOnly(b bool) { w.tsig.timersOnly = b }
 
 // Hijack does nothing: a datagram has no connection to take over.
 func (w *updateWriter) Hijack() {}

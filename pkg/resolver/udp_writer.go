@@ -21,7 +21,7 @@ type udpWriter struct {
 	// dst is the address the query was sent to, the answer's source.
 	dst    netip.Addr
 	closed bool
-	tsig   tsigState
+	tsigState
 }
 
 var _ dns.ResponseWriter = (*udpWriter)(nil)
@@ -43,7 +43,7 @@ func (w *udpWriter) WriteMsg(m *dns.Msg) error {
 		return errors.New("dns: WriteMsg called after Close")
 	}
 	if m.IsTsig() != nil {
-		out, err := w.tsig.pack(m)
+		out, err := w.tsigState.pack(m)
 		if err != nil {
 			return err
 		}
@@ -83,13 +83,6 @@ func (w *udpWriter) Close() error {
 	w.closed = true
 	return nil
 }
-
-// TsigStatus is the verdict on the query's TSIG: nil when it was signed
-// with a known key or not signed at all.
-func (w *udpWriter) TsigStatus() error { return w.tsig.status }
-
-// TsigTimersOnly is kept for the interface: a UDP answer is one message.
-func (w *udpWriter) TsigTimersOnly(b bool) { w.tsig.timersOnly = b }
 
 // Hijack does nothing: a datagram has no connection to take over.
 func (w *udpWriter) Hijack() {}
