@@ -2,11 +2,8 @@ package admin
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
-
-	"github.com/miekg/dns"
 )
 
 // errNoDNSSEC is the message of the /v1/dnssec calls on a node whose
@@ -71,15 +68,6 @@ func (s *server) dnssecCall(w http.ResponseWriter, r *http.Request) (DNSSECBacke
 		writeError(w, http.StatusNotImplemented, errNoDNSSEC)
 		return nil, "", false
 	}
-	raw := r.PathValue("zone")
-	zone := ServiceName(raw)
-	if zone == "" || zone == "." {
-		writeError(w, http.StatusBadRequest, "the path needs a zone: /v1/dnssec/{zone}")
-		return nil, "", false
-	}
-	if _, ok := dns.IsDomainName(zone); !ok {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("zone %q is not a domain name", raw))
-		return nil, "", false
-	}
-	return s.dnssec, zone, true
+	zone, ok := pathZone(w, r, "the path needs a zone: /v1/dnssec/{zone}")
+	return s.dnssec, zone, ok
 }

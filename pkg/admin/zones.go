@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -126,11 +127,24 @@ func (s *server) zonesCall(w http.ResponseWriter, r *http.Request) (ZonesBackend
 		writeError(w, http.StatusNotImplemented, "zone records are not available on this node: its backend does not keep them")
 		return nil, "", false
 	}
+	zone, ok := pathZone(w, r, "")
+	return s.zones, zone, ok
+}
+
+// pathZone is the {zone} of the path as a lower-case FQDN; it answers 400
+// itself for a path without one (saying empty, or that it is not a
+// domain name when empty is "") or with one that is not a domain name.
+func pathZone(w http.ResponseWriter, r *http.Request, empty string) (string, bool) {
 	raw := r.PathValue("zone")
 	zone := ServiceName(raw)
-	if _, ok := dns.IsDomainName(zone); !ok || zone == "" || zone == "." {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("zone %q is not a domain name", raw))
-		return nil, "", false
+	notName := fmt.Sprintf("zone %q is not a domain name", raw)
+	if zone == "" || zone == "." {
+		writeError(w, http.StatusBadRequest, cmp.Or(empty, notName))
+		return "", false
 	}
-	return s.zones, zone, true
+	if _, ok := dns.IsDomainName(zone); !ok {
+		writeError(w, http.StatusBadRequest, notName)
+		return "", false
+	}
+	return zone, true
 }
