@@ -82,11 +82,21 @@ func Evaluate(in Inputs) Evaluation {
 	for _, svc := range in.Traffic.Services {
 		for _, ep := range svc.Endpoints {
 			k := EndpointKey{Service: svc.Name, Endpoint: ep.ID}
-			ev.Endpoints[k] = endpointVerdict(ep, in.Overrides[k], in.Unresolved[ep.Target], v.of)
+			ev.Endpoints[k] = endpointVerdict(ep, in.Overrides[k], unresolvedOf(ep, in.Unresolved), v.of)
 		}
 	}
 	ev.Checks = v.out
 	return ev
+}
+
+// unresolvedOf is why ep's target cannot be served, from unresolved (by
+// target name); "" for an endpoint without a target or whose target
+// resolves.
+func unresolvedOf(ep config.Endpoint, unresolved map[string]string) string {
+	if ep.Target == "" {
+		return ""
+	}
+	return unresolved[ep.Target]
 }
 
 // endpointVerdict decides one endpoint; the reasons are those the API and
@@ -100,7 +110,7 @@ func endpointVerdict(ep config.Endpoint, o Override, unresolved string, check fu
 			reason += ": " + o.Reason
 		}
 		return EndpointVerdict{Healthy: o.State == OverrideUp, Reason: reason}
-	case ep.Target != "" && unresolved != "":
+	case unresolved != "":
 		return EndpointVerdict{Healthy: false, Reason: unresolved}
 	case ep.Check == "":
 		return EndpointVerdict{Healthy: true, Reason: "no check: always healthy"}

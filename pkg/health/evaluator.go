@@ -316,8 +316,7 @@ func (e *Evaluator) Evaluation() Evaluation {
 	// keys included.
 	for _, svc := range e.traffic.Services {
 		for _, ep := range svc.Endpoints {
-			unresolved := ep.Target != "" && e.unresolved[ep.Target] != ""
-			if ep.Check != "" && !unresolved && !e.overrides[EndpointKey{Service: svc.Name, Endpoint: ep.ID}].decides() {
+			if ep.Check != "" && unresolvedOf(ep, e.unresolved) == "" && !e.overrides[EndpointKey{Service: svc.Name, Endpoint: ep.ID}].decides() {
 				ev.Checks[ep.Check] = e.node(ep.Check).verdict
 			}
 		}

@@ -209,7 +209,7 @@ func (e *Evaluator) decideCheck(cn *checkNode) Verdict {
 
 // refreshEndpoint decides an endpoint again and notes a change.
 func (e *Evaluator) refreshEndpoint(en *endpointNode) {
-	e.setEndpoint(en, endpointVerdict(en.ep, e.overrides[en.key], e.unresolved[en.ep.Target], func(name string) Verdict { return e.checks[name].verdict }))
+	e.setEndpoint(en, endpointVerdict(en.ep, e.overrides[en.key], unresolvedOf(en.ep, e.unresolved), func(name string) Verdict { return e.checks[name].verdict }))
 }
 
 // setEndpoint gives an endpoint its verdict and notes a change.
