@@ -27,21 +27,21 @@ import (
 // validation alone (an in-zone name server needs its glue). t is not
 // changed.
 func WithoutRecords(t *config.Traffic) *config.Traffic {
-	c := *t
-	c.Zones = make([]config.Zone, len(t.Zones))
-	for i, z := range t.Zones {
-		z.Records = glueOf(&z)
-		c.Zones[i] = z
-	}
-	return &c
+	return withZoneRecords(t, glueOf)
 }
 
 // bare returns t without any record, for comparing what else it says.
 func bare(t *config.Traffic) *config.Traffic {
+	return withZoneRecords(t, func(*config.Zone) []config.Record { return nil })
+}
+
+// withZoneRecords returns a copy of t whose zones hold the records records
+// gives for each; t is not changed.
+func withZoneRecords(t *config.Traffic, records func(z *config.Zone) []config.Record) *config.Traffic {
 	c := *t
 	c.Zones = make([]config.Zone, len(t.Zones))
 	for i, z := range t.Zones {
-		z.Records = nil
+		z.Records = records(&z)
 		c.Zones[i] = z
 	}
 	return &c
@@ -142,13 +142,9 @@ func (s *Store) documentChanges(ctx context.Context, t *config.Traffic, fresh bo
 // stored RRset replaces (its name servers' glue, or every record of a
 // document stored before records were kept apart).
 func withDocumentRecords(t *config.Traffic, zones map[string]*ZoneRecords) *config.Traffic {
-	c := *t
-	c.Zones = make([]config.Zone, len(t.Zones))
-	for i, z := range t.Zones {
-		z.Records = mergeInline(&z, zones[ZoneName(z.Name)], func(r RRset) bool { return r.Source == SourceDocument }, true)
-		c.Zones[i] = z
-	}
-	return &c
+	return withZoneRecords(t, func(z *config.Zone) []config.Record {
+		return mergeInline(z, zones[ZoneName(z.Name)], func(r RRset) bool { return r.Source == SourceDocument }, true)
+	})
 }
 
 // Document is the state's document as it was applied: each zone's
