@@ -104,25 +104,14 @@ func validateNode(r *run) error {
 // are left out.
 func missingFiles(n *config.Node) error {
 	var errs []error
-	for _, f := range []struct{ field, path string }{
-		{"admin.tokens_file", n.Admin.TokensFile},
-		{"admin.tls_cert", n.Admin.TLSCert},
-		{"admin.tls_key", n.Admin.TLSKey},
-		{"admin.peer_ca", n.Admin.PeerCA},
-		{"geoip.database", n.GeoIP.Database},
-		{"geoip.asn_database", n.GeoIP.ASNDatabase},
-		{"store.tls.ca", n.Store.TLS.CA},
-		{"store.tls.cert", n.Store.TLS.Cert},
-		{"store.tls.key", n.Store.TLS.Key},
-		{"store.password_file", n.Store.PasswordFile},
-	} {
-		if f.path == "" {
+	for _, p := range n.Paths() {
+		if !p.ReadAtStart || *p.Path == "" {
 			continue
 		}
-		if fh, err := os.Open(f.path); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", f.field, err))
+		if f, err := os.Open(*p.Path); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", p.Field, err))
 		} else {
-			fh.Close()
+			f.Close()
 		}
 	}
 	return errors.Join(errs...)

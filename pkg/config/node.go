@@ -272,13 +272,41 @@ func (n *Node) validate(l *faultList) {
 // node file's directory, so a node runs the same from any working
 // directory. Flags given on the command line are taken as they are.
 func (n *Node) ResolvePaths(dir string) {
-	for _, p := range []*string{&n.DataDir, &n.TrafficFile, &n.GeoIP.Database, &n.GeoIP.ASNDatabase,
-		&n.Admin.TokensFile, &n.Admin.TLSCert, &n.Admin.TLSKey, &n.Admin.PeerCA,
-		&n.Store.TLS.CA, &n.Store.TLS.Cert, &n.Store.TLS.Key, &n.Store.PasswordFile,
-		&n.DNSSEC.KeyEncryptionKeyFile, &n.Dnstap.File, &n.Dnstap.Unix} {
-		if *p != "" && !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
+	for _, p := range n.Paths() {
+		if *p.Path != "" && !filepath.IsAbs(*p.Path) {
+			*p.Path = filepath.Join(dir, *p.Path)
 		}
+	}
+}
+
+// NodePath is one path of a node file.
+type NodePath struct {
+	// Field is its key, dotted (geoip.database).
+	Field string
+	Path  *string
+	// ReadAtStart says that gtmd serve reads the file as it starts and
+	// stops when it cannot; the others it makes, or reads later.
+	ReadAtStart bool
+}
+
+// Paths are the node file's paths, each pointing into n.
+func (n *Node) Paths() []NodePath {
+	return []NodePath{
+		{"data_dir", &n.DataDir, false},
+		{"traffic_file", &n.TrafficFile, false},
+		{"geoip.database", &n.GeoIP.Database, true},
+		{"geoip.asn_database", &n.GeoIP.ASNDatabase, true},
+		{"admin.tokens_file", &n.Admin.TokensFile, true},
+		{"admin.tls_cert", &n.Admin.TLSCert, true},
+		{"admin.tls_key", &n.Admin.TLSKey, true},
+		{"admin.peer_ca", &n.Admin.PeerCA, true},
+		{"store.tls.ca", &n.Store.TLS.CA, true},
+		{"store.tls.cert", &n.Store.TLS.Cert, true},
+		{"store.tls.key", &n.Store.TLS.Key, true},
+		{"store.password_file", &n.Store.PasswordFile, true},
+		{"dnssec.key_encryption_key_file", &n.DNSSEC.KeyEncryptionKeyFile, false},
+		{"dnstap.file", &n.Dnstap.File, false},
+		{"dnstap.unix", &n.Dnstap.Unix, false},
 	}
 }
 
