@@ -98,11 +98,16 @@ func (n *Node) targetStatus(name string) *admin.TargetStatus {
 	if name == "" {
 		return nil
 	}
-	st, ok := n.targets.State(name)
-	if !ok {
-		st = health.TargetState{Name: name, State: health.TargetPending}
+	return admin.NewTargetStatus(n.targetState(name))
+}
+
+// targetState is the lookups' state of target name: pending until they
+// have one.
+func (n *Node) targetState(name string) health.TargetState {
+	if st, ok := n.targets.State(name); ok {
+		return st
 	}
-	return admin.NewTargetStatus(st)
+	return health.TargetState{Name: name, State: health.TargetPending}
 }
 
 // unresolvedLocked is why each target of the served document that
@@ -117,11 +122,7 @@ func (n *Node) unresolvedLocked() map[string]string {
 			if e.Target == "" {
 				continue
 			}
-			st, ok := n.targets.State(e.Target)
-			if !ok {
-				st = health.TargetState{Name: e.Target, State: health.TargetPending}
-			}
-			if reason := st.Unresolved(); reason != "" {
+			if reason := n.targetState(e.Target).Unresolved(); reason != "" {
 				out[e.Target] = reason
 			}
 		}
