@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 
 	"github.com/miekg/dns"
 
@@ -80,18 +82,23 @@ func StartNode(ctx context.Context, cfg *config.Node, dnsAddr, adminAddr string,
 }
 
 // listenDNS binds addr over UDP and TCP, with the port UDP got for TCP
-// too when addr's port is 0.
+// too when addr's port is 0. Another program may hold that port on TCP,
+// so with port 0 it picks again a few times.
 func listenDNS(addr string) (net.PacketConn, net.Listener, error) {
-	pc, err := net.ListenPacket("udp", addr)
-	if err != nil {
-		return nil, nil, err
-	}
-	l, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
+	for try := 1; ; try++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l, nil
+		}
 		pc.Close()
-		return nil, nil, err
+		if !errors.Is(err, syscall.EADDRINUSE) || !strings.HasSuffix(addr, ":0") || try == 10 {
+			return nil, nil, err
+		}
 	}
-	return pc, l, nil
 }
 
 // serveDNS serves the node's handler on pc and l.
