@@ -217,7 +217,7 @@ func TestProbeLagMeasured(t *testing.T) {
 	b.send(t, nil)
 	h.block(t, 2)
 	want := `
-# HELP gtmd_health_check_lag_seconds How late the last probe of a check started after its due time, by check.
+# HELP gtmd_health_check_lag_seconds How late the last probe of a check started after its due time (rounded up to the probe step), by check.
 # TYPE gtmd_health_check_lag_seconds gauge
 gtmd_health_check_lag_seconds{check="a"} 0
 gtmd_health_check_lag_seconds{check="b"} 4.999
@@ -264,5 +264,47 @@ gtmd_health_check_lag_seconds{check="b"} 4.999
 	h.s.Apply(nil)
 	if n := testutil.CollectAndCount(reg, "gtmd_health_check_lag_seconds"); n != 0 {
 		t.Errorf("%d lag series left after removal", n)
+	}
+}
+
+// TestProbesCoalesce: probes due within one coalescing step start
+// together at its end, one on a step's edge starts on time, and the
+// rounding does not move a check's schedule: its next probe is due an
+// interval after the unrounded due time.
+func TestProbesCoalesce(t *testing.T) {
+	const step = 10 * time.Millisecond
+	firsts := map[string]time.Duration{"a": time.Millisecond, "b": 4 * time.Millisecond, "c": step, "d": 13 * time.Millisecond}
+	names := []string{"a", "b", "c", "d"}
+	rnd := &seqRand{}
+	var cs []config.Check
+	for _, name := range names {
+		rnd.values = append(rnd.values, firsts[name], 0)
+		cs = append(cs, probed(name, 1, 1))
+	}
+	h := newHarness(t, func(o *health.Options) { o.Rand, o.Coalesce = rnd, step })
+	for _, name := range names {
+		h.fleet.add(name, okChecker{})
+	}
+	h.s.Apply(cs)
+	h.block(t, len(names))
+	// The first steps' ends, then the ends a minute on.
+	want := map[string]time.Duration{"a": step, "b": step, "c": step, "d": 2 * step}
+	for _, base := range []time.Duration{0, ival} {
+		got := map[string]time.Duration{}
+		for _, at := range []time.Duration{base + step - 1, base + step, base + 2*step} {
+			h.clk.Advance(at - h.clk.Now().Sub(epoch))
+			h.block(t, len(names))
+			for _, name := range names {
+				last := h.state(t, name).LastAt.Sub(epoch)
+				if _, seen := got[name]; !seen && last > base {
+					got[name] = last - base
+				}
+			}
+		}
+		for _, name := range names {
+			if got[name] != want[name] {
+				t.Errorf("%s probed at %v after %v, want %v (due %v)", name, got[name], base, want[name], firsts[name])
+			}
+		}
 	}
 }

@@ -68,11 +68,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"check", "to"}),
 		checkLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "gtmd_health_check_lag_seconds",
-			Help: "How late the last probe of a check started after its due time, by check.",
+			Help: "How late the last probe of a check started after its due time (rounded up to the probe step), by check.",
 		}, []string{"check"}),
 		lag: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "gtmd_health_probe_lag_seconds",
-			Help: "How late probes started after their due time (waiting for a probe slot or the scheduler), over all checks.",
+			Help: "How late probes started after their due time (rounded up to the probe step), waiting for a probe slot or the scheduler, over all checks.",
 			// From goroutine wake-up noise to a probe an interval late.
 			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}),

@@ -76,7 +76,8 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 	iv, timeout := interval(e.cfg), probeTimeout(e.cfg)
 	due := applied.Add(first)
 	for n := 0; ; n++ {
-		if !s.sleep(e.ctx, due.Sub(s.clock.Now())) {
+		wake := s.wakeTime(due)
+		if !s.sleep(e.ctx, wake.Sub(s.clock.Now())) {
 			return
 		}
 		if !s.slots.acquire(e.ctx) {
@@ -91,7 +92,7 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 		if e.ctx.Err() != nil {
 			return
 		}
-		s.observe(e, err, end.Sub(start), max(start.Sub(due), 0), end)
+		s.observe(e, err, end.Sub(start), max(start.Sub(wake), 0), end)
 		next := iv
 		if n == 0 {
 			next = second
@@ -100,6 +101,20 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 			due = end
 		}
 	}
+}
+
+// wakeTime is when a probe due at due starts: the end of the coalescing
+// step it falls in, or due itself when it is on a step's edge or there
+// are no steps. Lag counts from it, since the step is the scheduler's
+// choice, not a probe falling behind.
+func (s *Scheduler) wakeTime(due time.Time) time.Time {
+	if s.coalesce <= 0 {
+		return due
+	}
+	if t := due.Truncate(s.coalesce); t.Before(due) {
+		return t.Add(s.coalesce)
+	}
+	return due
 }
 
 // sleep waits d on the clock and reports false when ctx ends first.
