@@ -85,8 +85,9 @@ func (b backend) ZoneRecords(ctx context.Context, zone string, w io.Writer) erro
 		return storeErr(err)
 	}
 	served := cluster.ServedZone(z, stored, true)
-	// Every zone's SOA carries the state's served revision.
-	serial := st.ServedRevision()
+	// The zone's own serial, the one its SOA answers carry; the records
+	// just read may be newer than the state the node serves from.
+	serial := st.ZoneSerial(zone)
 	if stored != nil {
 		serial = max(serial, stored.Revision)
 	}

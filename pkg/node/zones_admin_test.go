@@ -33,6 +33,29 @@ func lookup(t *testing.T, n *liveNode, name string, qtype uint16) []string {
 	return out
 }
 
+// listedSerial is the SOA serial in GET /v1/zones/{zone}/records.
+func listedSerial(t *testing.T, n *liveNode, zone string) uint32 {
+	t.Helper()
+	resp, err := http.Get(n.adminBase() + "/v1/zones/" + zone + "/records")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET the records of %s: %d %v", zone, resp.StatusCode, err)
+	}
+	for line := range strings.Lines(string(body)) {
+		if rr, err := dns.NewRR(line); err == nil && rr != nil {
+			if soa, ok := rr.(*dns.SOA); ok {
+				return soa.Serial
+			}
+		}
+	}
+	t.Fatalf("the records of %s hold no SOA:\n%s", zone, body)
+	return 0
+}
+
 // putZone sends a master file to PUT /v1/zones/{zone}/records.
 func putZone(t *testing.T, n *liveNode, zone, contentType, body string, out any) int {
 	t.Helper()
@@ -185,7 +208,8 @@ func TestZoneRecordsKeptForRestart(t *testing.T) {
 }
 
 // TestZoneSerialsApart: a change to one zone's records moves that zone's
-// serial alone; a document applied moves every zone's.
+// serial alone; a document applied moves every zone's. The records
+// listing of each zone carries the serial a SOA query gets.
 func TestZoneSerialsApart(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target := startTarget(t)
@@ -213,6 +237,11 @@ services:`, 1)
 	testwait.Eventually(t, 5*time.Second, "gtm.test. serves the change", func() bool { return int64(serialOf("gtm.test.")) == res.Revision })
 	if got := serialOf("other.test."); got != first {
 		t.Errorf("other.test. serial %d after a change to gtm.test., want %d", got, first)
+	}
+	for _, zone := range []string{"gtm.test.", "other.test."} {
+		if listed, served := listedSerial(t, n, zone), serialOf(zone); listed != served {
+			t.Errorf("%s: the records listing says serial %d, a SOA query %d", zone, listed, served)
+		}
 	}
 	var applied admin.ApplyResult
 	if code := api(t, http.MethodPut, n.adminBase()+"/v1/config", "application/yaml", strings.Replace(doc, "ttl: 5", "ttl: 7", 1), &applied); code != http.StatusOK {
