@@ -85,6 +85,16 @@ func startTestNode(t *testing.T, id string, endpoints []string, trafficFile stri
 // the node file changed by edit.
 func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, dataDir string, edit ...func(*config.Node)) *liveNode {
 	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", id)
+	}
+	return startTestNodeLogged(t, id, endpoints, trafficFile, dataDir, log, edit...)
+}
+
+// startTestNodeLogged is startTestNodeIn logging to log.
+func startTestNodeLogged(t *testing.T, id string, endpoints []string, trafficFile, dataDir string, log *slog.Logger, edit ...func(*config.Node)) *liveNode {
+	t.Helper()
 	n := config.DefaultNode()
 	n.Node.ID, n.Node.Region = id, "test"
 	n.DNS.Listen = []string{"127.0.0.1:0"}
@@ -100,10 +110,6 @@ func startTestNodeIn(t *testing.T, id string, endpoints []string, trafficFile, d
 	}
 	if err := n.Validate(); err != nil {
 		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})).With("node", id)
 	}
 	r, err := startNode(context.Background(), &n, log)
 	if err != nil {

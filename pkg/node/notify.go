@@ -38,15 +38,20 @@ type notifier struct {
 
 	mu sync.Mutex
 	// cancels stop each zone's messages being retried; sent are the
-	// serials notified, by zone.
+	// serials notified, by zone; unheld are the allow_transfer keys this
+	// node lacks, warned about once while the document names them.
 	cancels map[string]context.CancelFunc
 	sent    map[string]uint32
+	unheld  map[zoneKey]bool
 	wg      sync.WaitGroup
 }
 
+// zoneKey is an allow_transfer key of a zone.
+type zoneKey struct{ zone, key string }
+
 func newNotifier(keys []config.TSIGKey, log *slog.Logger) *notifier {
 	nt := &notifier{keys: resolver.NewTSIGKeys(keys), byName: make(map[string]config.TSIGKey, len(keys)), log: log, interval: notifyInterval,
-		cancels: map[string]context.CancelFunc{}, sent: map[string]uint32{}}
+		cancels: map[string]context.CancelFunc{}, sent: map[string]uint32{}, unheld: map[zoneKey]bool{}}
 	for _, k := range keys {
 		nt.byName[k.Name] = k
 	}
@@ -55,21 +60,16 @@ func newNotifier(keys []config.TSIGKey, log *slog.Logger) *notifier {
 
 // serve notifies the targets of every zone of t whose serial (from
 // serials by name, else serial) is not the one last notified, and logs
-// the allow_transfer keys this node does not hold: transfers with them
-// are refused (BADKEY) until the node file has them.
+// the allow_transfer keys this node does not hold.
 func (nt *notifier) serve(t *config.Traffic, serial uint32, serials map[string]uint32) {
 	if nt == nil {
 		return
 	}
 	nt.mu.Lock()
 	defer nt.mu.Unlock()
+	nt.warnUnheldLocked(t)
 	for i := range t.Zones {
 		z := &t.Zones[i]
-		for _, a := range z.AllowTransfer {
-			if _, ok := nt.byName[a.Key]; !ok {
-				nt.log.Warn("allow_transfer names a TSIG key this node does not hold; transfers with it are refused", "zone", z.Name, "key", a.Key)
-			}
-		}
 		if len(z.Notify) == 0 {
 			continue
 		}
@@ -100,6 +100,28 @@ func (nt *notifier) serve(t *config.Traffic, serial uint32, serials map[string]u
 			}()
 		}
 	}
+}
+
+// warnUnheldLocked logs each allow_transfer key of t this node does not
+// hold: transfers with it are refused (BADKEY) until the node file has
+// it. serve runs at every change of a zone's records, so a key is warned
+// about when a document starts naming it, not again at each change.
+func (nt *notifier) warnUnheldLocked(t *config.Traffic) {
+	now := map[zoneKey]bool{}
+	for i := range t.Zones {
+		z := &t.Zones[i]
+		for _, a := range z.AllowTransfer {
+			if _, ok := nt.byName[a.Key]; ok {
+				continue
+			}
+			k := zoneKey{dns.CanonicalName(z.Name), a.Key}
+			if !nt.unheld[k] && !now[k] {
+				nt.log.Warn("allow_transfer names a TSIG key this node does not hold; transfers with it are refused", "zone", z.Name, "key", a.Key)
+			}
+			now[k] = true
+		}
+	}
+	nt.unheld = now
 }
 
 // send sends one zone's NOTIFY to one target until it is answered, tried

@@ -1,14 +1,21 @@
 package node
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/testwait"
+	"github.com/gtmd/gtmd/pkg/admin"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
@@ -121,5 +128,98 @@ func TestNotify(t *testing.T) {
 				t.Errorf("NOTIFY signed with a key the node does not hold: %v", m.IsTsig())
 			}
 		})
+	}
+}
+
+// unheldKeyWarning is the message logged for an allow_transfer key the
+// node does not hold.
+const unheldKeyWarning = "allow_transfer names a TSIG key this node does not hold; transfers with it are refused"
+
+// countingHandler counts the log records of each message.
+type countingHandler struct {
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+func newCountingHandler() *countingHandler { return &countingHandler{counts: map[string]int{}} }
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler            { return h }
+
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.counts[r.Message]++
+	return nil
+}
+
+func (h *countingHandler) count(msg string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.counts[msg]
+}
+
+// TestUnheldTransferKeyWarnedOnce: a zone's allow_transfer key that the
+// node does not hold is warned about when a document starts naming it,
+// not again at each change of the zone's records; a document that stops
+// naming it and names it again is warned about again.
+func TestUnheldTransferKeyWarnedOnce(t *testing.T) {
+	zone := func(name, key string) string {
+		z := "  - name: " + name + "\n    soa: {mname: ns1.example.net., rname: hostmaster.example.net.}\n    ns: [ns1.example.net.]\n"
+		if key != "" {
+			z += "    allow_transfer: [{key: " + key + ", networks: [127.0.0.0/8]}]\n"
+		}
+		return z
+	}
+	held := []config.TSIGKey{{Name: "held.", Algorithm: config.TSIGHMACSHA256, Secret: notifySecret}}
+	steps := []struct {
+		name    string
+		zones   string
+		serials map[string]uint32
+		want    int // warnings logged so far
+	}{
+		{"a zone names a key not held", zone("a.test.", "missing."), nil, 1},
+		{"a.test.'s records change", zone("a.test.", "missing."), map[string]uint32{"a.test.": 2}, 1},
+		{"and again", zone("a.test.", "missing."), map[string]uint32{"a.test.": 3}, 1},
+		{"another zone names it too", zone("a.test.", "missing.") + zone("b.test.", "missing."), map[string]uint32{"a.test.": 3}, 2},
+		{"a.test. names a key held", zone("a.test.", "held.") + zone("b.test.", "missing."), nil, 2},
+		{"a.test. names the missing key again", zone("a.test.", "missing.") + zone("b.test.", "missing."), nil, 3},
+		{"b.test.'s records change", zone("a.test.", "missing.") + zone("b.test.", "missing."), map[string]uint32{"b.test.": 9}, 3},
+	}
+	h := newCountingHandler()
+	nt := newNotifier(held, slog.New(h))
+	for i, step := range steps {
+		doc, err := config.ParseTraffic("t.yaml", []byte("zones:\n"+step.zones), "")
+		if err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+		nt.serve(doc, uint32(i+1), step.serials)
+		if got := h.count(unheldKeyWarning); got != step.want {
+			t.Errorf("after %q: %d warnings, want %d", step.name, got, step.want)
+		}
+	}
+}
+
+// TestUnheldTransferKeyNodeRecordChanges: a node serving a zone whose
+// allow_transfer names a key it does not hold warns once, however many
+// changes of the zone's records it then serves.
+func TestUnheldTransferKeyNodeRecordChanges(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	doc := strings.Replace(clusterTraffic(target.Addr()), "    ns: [ns1.gtm.test.]\n",
+		"    ns: [ns1.gtm.test.]\n    allow_transfer: [{key: xfr-key., networks: [127.0.0.0/8]}]\n", 1)
+	h := newCountingHandler()
+	n := startTestNodeLogged(t, "n1", etcd, writeTraffic(t, doc), t.TempDir(), slog.New(h))
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return soaSerial(t, n) > 0 })
+	for i := range 3 {
+		var res admin.ZoneRecordsResult
+		if code := putZone(t, n, "gtm.test", "text/dns", fmt.Sprintf("x IN A 192.0.2.%d\n", i+1), &res); code != http.StatusOK {
+			t.Fatalf("PUT %d: %d", i, code)
+		}
+		testwait.Eventually(t, 5*time.Second, "the change is served", func() bool { return int64(soaSerial(t, n)) == res.Revision })
+	}
+	if got := h.count(unheldKeyWarning); got != 1 {
+		t.Errorf("%d warnings about the key across 3 changes of records, want 1", got)
 	}
 }
