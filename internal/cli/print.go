@@ -123,15 +123,19 @@ func printExplanation(w io.Writer, ex *admin.Explanation) error {
 	return nil
 }
 
-// targetText is what an endpoint named by hostname resolved to: name,
-// state, addresses and why the lookup failed; "" for an endpoint with
-// addresses of its own.
+// targetText is what an endpoint named by hostname resolves to: name,
+// state, the addresses answered now and why the lookup failed, with the
+// last good addresses of a failed target apart (a stale one answers
+// them); "" for an endpoint with addresses of its own.
 func targetText(t *admin.TargetStatus) string {
 	if t == nil {
 		return ""
 	}
 	s := t.Name + " " + t.State + " " + cmp.Or(strings.Join(t.Addresses, ","), "-")
-	if t.Failure != "" {
+	switch {
+	case t.Failure != "" && t.LastGood != nil && len(t.Addresses) == 0:
+		s += " (" + cell(t.Failure) + "; last good " + strings.Join(t.LastGood.Addresses, ",") + ")"
+	case t.Failure != "":
 		s += " (" + cell(t.Failure) + ")"
 	}
 	return s

@@ -102,8 +102,14 @@ type TargetState struct {
 	// the last good lookup's, kept while the target fails so that an
 	// answer given with every endpoint down still has them.
 	Addresses []netip.Addr `json:"addresses"`
-	// Failure says why the latest lookup failed, "" when it did not.
-	Failure string `json:"failure,omitempty"`
+	// Failure says why the latest lookup failed, "" when it did not;
+	// FailingSince is when the lookups began to fail, the first of the
+	// failures in a row.
+	Failure      string    `json:"failure,omitempty"`
+	FailingSince time.Time `json:"failing_since,omitzero"`
+	// Resolved is when the lookup that answered Addresses ended: while
+	// the target fails, how old the last good addresses are.
+	Resolved time.Time `json:"resolved,omitzero"`
 	// TTL is how long the last good answer is used, its TTL within
 	// MinTTL and MaxTTL.
 	TTL time.Duration `json:"ttl"`
@@ -319,6 +325,7 @@ func (t *Targets) record(name string, l lookup, started time.Time) time.Time {
 	switch {
 	case l.failure == "":
 		next.State, next.Addresses, next.StaleUntil = TargetResolved, l.addrs, time.Time{}
+		next.Resolved, next.FailingSince = now, time.Time{}
 		next.TTL = min(max(l.ttl, t.opts.MinTTL), t.opts.MaxTTL)
 		wait = next.TTL
 	case l.negative || len(prev.Addresses) == 0:
@@ -327,6 +334,9 @@ func (t *Targets) record(name string, l lookup, started time.Time) time.Time {
 		next.State, next.StaleUntil = TargetStale, now.Add(prev.TTL)
 	case prev.State == TargetStale && !now.Before(prev.StaleUntil):
 		next.State, next.StaleUntil = TargetFailed, time.Time{}
+	}
+	if l.failure != "" && next.FailingSince.IsZero() {
+		next.FailingSince = now
 	}
 	next.Next = started.Add(wait)
 	tg.state = next

@@ -47,26 +47,36 @@ func TestTargetsFollowTheAnswers(t *testing.T) {
 		ttl        time.Duration
 		unresolved string
 		result     string
+		// resolved and failingSince are the steps whose lookups
+		// answered the addresses and began the failures; -1: none.
+		resolved, failingSince int
 	}{
 		{"first answer", healthtest.Answer{A: []string{"192.0.2.1"}, TTL: 30},
-			health.TargetResolved, []string{"192.0.2.1"}, 30 * time.Second, "", "ok"},
+			health.TargetResolved, []string{"192.0.2.1"}, 30 * time.Second, "", "ok", 0, -1},
 		{"moved, both families, TTL floored", healthtest.Answer{A: []string{"192.0.2.3", "192.0.2.2"}, AAAA: []string{"2001:db8::2"}, TTL: 1},
-			health.TargetResolved, []string{"192.0.2.2", "192.0.2.3", "2001:db8::2"}, 5 * time.Second, "", "ok"},
+			health.TargetResolved, []string{"192.0.2.2", "192.0.2.3", "2001:db8::2"}, 5 * time.Second, "", "ok", 1, -1},
 		{"SERVFAIL: the last addresses served for their TTL", healthtest.Answer{Rcode: dns.RcodeServerFailure},
-			health.TargetStale, []string{"192.0.2.2", "192.0.2.3", "2001:db8::2"}, 5 * time.Second, "", "servfail"},
+			health.TargetStale, []string{"192.0.2.2", "192.0.2.3", "2001:db8::2"}, 5 * time.Second, "", "servfail", 1, 2},
 		{"SERVFAIL past the grace: out", healthtest.Answer{Rcode: dns.RcodeServerFailure},
-			health.TargetFailed, []string{"192.0.2.2", "192.0.2.3", "2001:db8::2"}, 5 * time.Second, "target " + lb + " did not resolve: SERVFAIL", "servfail"},
+			health.TargetFailed, []string{"192.0.2.2", "192.0.2.3", "2001:db8::2"}, 5 * time.Second, "target " + lb + " did not resolve: SERVFAIL", "servfail", 1, 2},
 		{"recovered, TTL capped", healthtest.Answer{A: []string{"192.0.2.4"}, TTL: 86400},
-			health.TargetResolved, []string{"192.0.2.4"}, time.Hour, "", "ok"},
+			health.TargetResolved, []string{"192.0.2.4"}, time.Hour, "", "ok", 4, -1},
 		{"NXDOMAIN: out at once, last addresses kept", healthtest.Answer{Rcode: dns.RcodeNameError},
-			health.TargetFailed, []string{"192.0.2.4"}, time.Hour, "target " + lb + " did not resolve: NXDOMAIN", "nxdomain"},
+			health.TargetFailed, []string{"192.0.2.4"}, time.Hour, "target " + lb + " did not resolve: NXDOMAIN", "nxdomain", 4, 5},
 		{"back", healthtest.Answer{AAAA: []string{"2001:db8::5"}, TTL: 60},
-			health.TargetResolved, []string{"2001:db8::5"}, time.Minute, "", "ok"},
+			health.TargetResolved, []string{"2001:db8::5"}, time.Minute, "", "ok", 6, -1},
 		{"no address of either family: out at once", healthtest.Answer{TTL: 60},
-			health.TargetFailed, []string{"2001:db8::5"}, time.Minute, "target " + lb + " did not resolve: no addresses", "nodata"},
+			health.TargetFailed, []string{"2001:db8::5"}, time.Minute, "target " + lb + " did not resolve: no addresses", "nodata", 6, 7},
 	}
 	wait := time.Duration(0)
 	results := map[string]int{}
+	at := make([]time.Time, len(steps)) // when each step's lookup ended
+	stepTime := func(i int) time.Time {
+		if i < 0 {
+			return time.Time{}
+		}
+		return at[i]
+	}
 	for i, st := range steps {
 		up.Set(lb, st.answer)
 		if i == 0 {
@@ -75,6 +85,7 @@ func TestTargetsFollowTheAnswers(t *testing.T) {
 			clock.Advance(wait)
 		}
 		clock.BlockUntil(1) // the lookup has ended and the next is due
+		at[i] = clock.Now()
 		got, ok := tg.State(lb)
 		if !ok {
 			t.Fatalf("%s: no state for %s", st.name, lb)
@@ -85,6 +96,9 @@ func TestTargetsFollowTheAnswers(t *testing.T) {
 		}
 		if got.State != st.state || !slices.Equal(addrs, st.addrs) || got.TTL != st.ttl || got.Unresolved() != st.unresolved {
 			t.Errorf("%s: got %s %v ttl %s unresolved %q, want %s %v ttl %s unresolved %q", st.name, got.State, addrs, got.TTL, got.Unresolved(), st.state, st.addrs, st.ttl, st.unresolved)
+		}
+		if !got.Resolved.Equal(stepTime(st.resolved)) || !got.FailingSince.Equal(stepTime(st.failingSince)) {
+			t.Errorf("%s: resolved %s, failing since %s; want the lookups of steps %d and %d", st.name, got.Resolved, got.FailingSince, st.resolved, st.failingSince)
 		}
 		results[st.result]++
 		want := "# HELP gtmd_target_lookups_total Lookups of endpoint targets (A and AAAA), by result: ok, nxdomain, nodata, servfail, timeout or error.\n# TYPE gtmd_target_lookups_total counter\n"

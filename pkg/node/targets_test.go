@@ -102,11 +102,22 @@ func TestEndpointByHostname(t *testing.T) {
 	testwait.Eventually(t, 10*time.Second, "an NXDOMAIN target's endpoint is out: the backup answers", serves(dns.TypeA, "192.0.2.2"))
 	st := lbStatus(t, n)
 	if want := "target " + lbName + " did not resolve: NXDOMAIN"; st.Healthy || st.Reason != want || st.Target == nil || st.Target.State != "failed" || st.Target.Failure != "NXDOMAIN" {
-		t.Errorf("GET /v1/health, lb: healthy %v reason %q target %+v; want out with %q", st.Healthy, st.Reason, st.Target, want)
+		t.Fatalf("GET /v1/health, lb: healthy %v reason %q target %+v; want out with %q", st.Healthy, st.Reason, st.Target, want)
+	}
+	// What the node answers for lb now is nothing; the addresses it had
+	// are shown as the last good ones, older than the failure.
+	if tg := st.Target; len(tg.Addresses) != 0 || tg.LastGood == nil ||
+		!slices.Equal(tg.LastGood.Addresses, []string{"203.0.113.20", "203.0.113.21"}) ||
+		tg.LastGood.Resolved.IsZero() || tg.FailingSince.Before(tg.LastGood.Resolved) || tg.LookedUp.Before(tg.FailingSince) {
+		t.Errorf("GET /v1/health, lb's target after NXDOMAIN: addresses %v, failing since %s, looked up %s, last good %+v; want none answered, the old ones as last good before the failure",
+			tg.Addresses, tg.FailingSince, tg.LookedUp, tg.LastGood)
 	}
 
 	up.Set(lbName, healthtest.Answer{A: []string{"203.0.113.30"}, AAAA: []string{"2001:db8::30"}, TTL: 3600})
 	testwait.Eventually(t, 10*time.Second, "the target resolves again: back in", serves(dns.TypeA, "203.0.113.30"))
+	if tg := lbStatus(t, n).Target; tg == nil || tg.State != "resolved" || tg.LastGood != nil || !tg.FailingSince.IsZero() || tg.Failure != "" {
+		t.Errorf("GET /v1/health, lb's target resolved again: %+v, want no failure and no last good", tg)
+	}
 	testwait.Eventually(t, 10*time.Second, "AAAA at the apex too", serves(dns.TypeAAAA, "2001:db8::30"))
 
 	var ex admin.Explanation
