@@ -152,24 +152,28 @@ func parsePrefix(s string) (netip.Prefix, error) {
 func (s *server) explainAll(ctx context.Context, eq ExplainQuery, members []member.Member, auth string) ExplainAll {
 	members = slices.Clone(members)
 	slices.SortFunc(members, func(a, b member.Member) int { return strings.Compare(a.ID, b.ID) })
-	self := slices.IndexFunc(members, func(m member.Member) bool { return s.nodeID != "" && m.ID == s.nodeID })
+	// This node answers locally, first: a server built without its node
+	// id learns it from its own explanation, so that it is not asked
+	// again, over HTTP, as one of the members (and counted twice).
+	local := NodeExplanation{Node: s.nodeID}
+	s.explainLocal(ctx, eq, &local)
+	self := slices.IndexFunc(members, func(m member.Member) bool { return local.Node != "" && m.ID == local.Node })
 	nodes := make([]NodeExplanation, len(members))
 	var wg sync.WaitGroup
 	for i, m := range members {
 		nodes[i] = NodeExplanation{Node: m.ID, Admin: m.Admin}
 		if i == self {
-			s.explainLocal(ctx, eq, &nodes[i])
+			local.Admin = m.Admin
+			nodes[i] = local
 			continue
 		}
 		wg.Go(func() { s.explainRemote(ctx, eq, auth, &nodes[i]) })
 	}
 	wg.Wait()
 	if self < 0 {
-		// This node is not among the members the store knows (or has no
-		// id): its own answer still counts.
-		n := NodeExplanation{Node: s.nodeID}
-		s.explainLocal(ctx, eq, &n)
-		nodes = append([]NodeExplanation{n}, nodes...)
+		// This node is not among the members the store knows: its own
+		// answer still counts.
+		nodes = append([]NodeExplanation{local}, nodes...)
 	}
 	agree, why := agreement(nodes)
 	answered := 0

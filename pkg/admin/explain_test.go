@@ -219,3 +219,47 @@ func TestExplainAllNodesWrongMember(t *testing.T) {
 		t.Errorf("n2: %+v, answered %d", n2, all.Answered)
 	}
 }
+
+// TestExplainAllNodesSelfOnce: the node asked is among the members, its
+// own admin address listed as a peer; it answers once, locally, and is
+// counted once among those that answered, whether or not it was built
+// with its node id (without one, its explanation names it).
+func TestExplainAllNodesSelfOnce(t *testing.T) {
+	for _, nodeID := range []string{"n1", ""} {
+		t.Run("node id "+strconvQuote(nodeID), func(t *testing.T) {
+			b1, b2 := admintest.New("n1", nil), admintest.New("n2", nil)
+			s2 := admintest.NewServer(t, b2, admin.Options{})
+			s1 := httptest.NewUnstartedServer(nil)
+			url1 := "http://" + s1.Listener.Addr().String()
+			h, err := admin.New(admin.Options{Backend: b1, NodeID: nodeID, Peers: peerClient(t, nil, url1, s2.URL)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s1.Config.Handler = h
+			s1.Start()
+			t.Cleanup(s1.Close)
+			b1.SetMemberAdmin("n1", url1)
+			b1.AddMember(member.Member{ID: "n2", Admin: s2.URL})
+
+			resp, err := http.Get(url1 + "/v1/explain?name=www.example.com&all_nodes=1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var all admin.ExplainAll
+			if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
+				t.Fatal(err)
+			}
+			var listed []string
+			for _, n := range all.Nodes {
+				listed = append(listed, n.Node+"="+string(n.Status))
+			}
+			if got := strings.Join(listed, " "); got != "n1=answered n2=answered" || all.Answered != 2 || !all.Agree {
+				t.Errorf("nodes %s, answered %d, agree %v; want n1 and n2 once each, 2 answered", got, all.Answered, all.Agree)
+			}
+		})
+	}
+}
+
+// strconvQuote names a test case by a value that may be empty.
+func strconvQuote(s string) string { return `"` + s + `"` }
