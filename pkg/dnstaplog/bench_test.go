@@ -1,6 +1,7 @@
 package dnstaplog_test
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 
@@ -98,5 +99,68 @@ func TestQueryPathAllocs(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, answer); n != 0 {
 		t.Errorf("AnswerPacket with the query log on allocates %v times per query, want 0", n)
+	}
+}
+
+// never is a query log that samples every query out: what a query left
+// out of the log costs the full path.
+type never struct{}
+
+func (never) Take() *resolver.LoggedQuery { return nil }
+func (never) Send(*resolver.LoggedQuery)  {}
+
+// dropWriter is a dns.ResponseWriter over UDP that drops what it is
+// given, as the full path's writer for a benchmark.
+type dropWriter struct{ writes int }
+
+var (
+	benchClient = &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1).To4(), Port: 53535}
+	benchLocal  = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1).To4(), Port: 53}
+)
+
+func (w *dropWriter) LocalAddr() net.Addr         { return benchLocal }
+func (w *dropWriter) RemoteAddr() net.Addr        { return benchClient }
+func (w *dropWriter) WriteMsg(*dns.Msg) error     { w.writes++; return nil }
+func (w *dropWriter) Write(b []byte) (int, error) { w.writes++; return len(b), nil }
+func (w *dropWriter) Close() error                { return nil }
+func (w *dropWriter) TsigStatus() error           { return nil }
+func (w *dropWriter) TsigTimersOnly(bool)         {}
+func (w *dropWriter) Hijack()                     {}
+
+// BenchmarkServeDNS answers a service query on the full path (ServeDNS,
+// which the fast path leaves queries with EDNS options, TCP and the rest
+// to) with the query log off, sampling every query out, on at a sample
+// of 1%, and on with only the query path's part (recycler).
+func BenchmarkServeDNS(b *testing.B) {
+	q := new(dns.Msg)
+	q.SetQuestion("www.gtm.test.", dns.TypeA)
+	q.SetEdns0(1232, false)
+	for _, bc := range []struct {
+		name   string
+		sample float64
+		qlog   resolver.QueryLog
+	}{{"off", 0, nil}, {"sampled-out", 0, never{}}, {"sampled-1pct", 0.01, nil}, {"query-path-only", 0, &recycler{}}} {
+		b.Run(bc.name, func(b *testing.B) {
+			qlog := bc.qlog
+			if bc.sample > 0 {
+				l, err := dnstaplog.New(dnstaplog.Options{Output: discard{}, Sample: bc.sample})
+				if err != nil {
+					b.Fatal(err)
+				}
+				l.Start()
+				b.Cleanup(func() { closeLog(b, l) })
+				qlog = l
+			}
+			h := resolver.NewHandler(resolver.Options{QueryLog: qlog})
+			h.Swap(snapshot(b))
+			w := &dropWriter{}
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeDNS(w, q)
+			}
+			if w.writes == 0 {
+				b.Fatal("nothing was answered")
+			}
+		})
 	}
 }
