@@ -110,16 +110,17 @@ func (never) Take() *resolver.LoggedQuery { return nil }
 func (never) Send(*resolver.LoggedQuery)  {}
 
 // dropWriter is a dns.ResponseWriter over UDP that drops what it is
-// given, as the full path's writer for a benchmark.
-type dropWriter struct{ writes int }
+// given, as the full path's writer for a benchmark; it counts the calls
+// for its addresses.
+type dropWriter struct{ writes, locals, remotes int }
 
 var (
 	benchClient = &net.UDPAddr{IP: net.IPv4(192, 0, 2, 1).To4(), Port: 53535}
 	benchLocal  = &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1).To4(), Port: 53}
 )
 
-func (w *dropWriter) LocalAddr() net.Addr         { return benchLocal }
-func (w *dropWriter) RemoteAddr() net.Addr        { return benchClient }
+func (w *dropWriter) LocalAddr() net.Addr         { w.locals++; return benchLocal }
+func (w *dropWriter) RemoteAddr() net.Addr        { w.remotes++; return benchClient }
 func (w *dropWriter) WriteMsg(*dns.Msg) error     { w.writes++; return nil }
 func (w *dropWriter) Write(b []byte) (int, error) { w.writes++; return len(b), nil }
 func (w *dropWriter) Close() error                { return nil }
@@ -160,6 +161,49 @@ func BenchmarkServeDNS(b *testing.B) {
 			}
 			if w.writes == 0 {
 				b.Fatal("nothing was answered")
+			}
+		})
+	}
+}
+
+// keeper is a query log that takes every query and keeps the last
+// record sent.
+type keeper struct{ last, q resolver.LoggedQuery }
+
+func (k *keeper) Take() *resolver.LoggedQuery { return &k.q }
+func (k *keeper) Send(q *resolver.LoggedQuery) {
+	k.last = *q
+	q.Reset()
+}
+
+// TestFullPathAddressesAfterSampling: on the full path, a query the log
+// samples out does not have its addresses read for the log (ServeDNS
+// reads the client's once, to answer); one the log takes has both, the
+// client's and the server's.
+func TestFullPathAddressesAfterSampling(t *testing.T) {
+	q := new(dns.Msg)
+	q.SetQuestion("www.gtm.test.", dns.TypeA)
+	q.SetEdns0(1232, false)
+	kept := &keeper{}
+	for _, tc := range []struct {
+		name            string
+		qlog            resolver.QueryLog
+		remotes, locals int
+		client, server  string
+	}{
+		{"sampled out", never{}, 1, 0, "", ""},
+		{"taken", kept, 1, 1, "192.0.2.1:53535", "127.0.0.1:53"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := resolver.NewHandler(resolver.Options{QueryLog: tc.qlog})
+			h.Swap(snapshot(t))
+			w := &dropWriter{}
+			h.ServeDNS(w, q)
+			if w.writes != 1 || w.remotes != tc.remotes || w.locals != tc.locals {
+				t.Errorf("%d writes, %d reads of the client's address, %d of the server's; want 1, %d, %d", w.writes, w.remotes, w.locals, tc.remotes, tc.locals)
+			}
+			if tc.client != "" && (kept.last.Client.String() != tc.client || kept.last.Server.String() != tc.server) {
+				t.Errorf("logged client %s, server %s; want %s, %s", kept.last.Client, kept.last.Server, tc.client, tc.server)
 			}
 		})
 	}

@@ -147,7 +147,7 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 		h.metrics.limited(act)
 		if act == ActionDrop {
 			if h.qlog != nil {
-				h.logQuery(&st.req, nil, q, nil, nil, addrPortOf(remote), serverAddr(w), arrived)
+				h.logServed(&st.req, remote, w, q, nil, nil, arrived)
 			}
 			st.clear()
 			h.pool.Put(st)
@@ -162,7 +162,7 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 		// Logged before it is written, so that a client's next query,
 		// which may come as soon as this answer arrives, is logged after.
 		if h.qlog != nil {
-			h.logQuery(&st.req, nil, q, out, nil, addrPortOf(remote), serverAddr(w), arrived)
+			h.logServed(&st.req, remote, w, q, out, nil, arrived)
 		}
 		_, _ = w.Write(out)
 	}

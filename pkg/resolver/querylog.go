@@ -108,10 +108,25 @@ func (q *LoggedQuery) rule() string {
 // pack rmsg, both nil when none was sent. Packing waits until the log
 // takes the query, so a query left out by sampling costs nothing.
 func (h *Handler) logQuery(r *request, query []byte, qmsg *dns.Msg, resp []byte, rmsg *dns.Msg, client, server netip.AddrPort, start time.Time) {
-	e := h.qlog.Take()
-	if e == nil {
-		return
+	if e := h.qlog.Take(); e != nil {
+		h.fillLogged(e, r, query, qmsg, resp, rmsg, client, server, start)
 	}
+}
+
+// logServed is logQuery for a query from remote answered through w: the
+// client's and the server's addresses are worked out only once the log
+// has taken the query, so that a query sampled out does not pay for them
+// (an address of a type other than UDP's or TCP's is parsed from its
+// text).
+func (h *Handler) logServed(r *request, remote net.Addr, w dns.ResponseWriter, qmsg *dns.Msg, resp []byte, rmsg *dns.Msg, start time.Time) {
+	if e := h.qlog.Take(); e != nil {
+		h.fillLogged(e, r, nil, qmsg, resp, rmsg, addrPortOf(remote), serverAddr(w), start)
+	}
+}
+
+// fillLogged fills e, taken from the query log, as logQuery says, and
+// sends it.
+func (h *Handler) fillLogged(e *LoggedQuery, r *request, query []byte, qmsg *dns.Msg, resp []byte, rmsg *dns.Msg, client, server netip.AddrPort, start time.Time) {
 	if query != nil {
 		e.Query = append(e.Query[:0], query...)
 	} else if packed, err := qmsg.PackBuffer(e.Query[:cap(e.Query)]); err == nil {

@@ -25,10 +25,12 @@ type loggedWriter struct {
 func (lw *loggedWriter) WriteMsg(m *dns.Msg) error {
 	if !lw.logged {
 		lw.logged = true
+		// Only whether it came over TCP: the addresses are read once the
+		// log takes the query, and a signed answer has no decision.
 		var r request
-		_, r.tcp = lw.RemoteAddr().(*net.TCPAddr)
-		r.source = addrOf(lw.RemoteAddr())
-		lw.h.logQuery(&r, nil, lw.q, nil, m, addrPortOf(lw.RemoteAddr()), serverAddr(lw.ResponseWriter), lw.arrived)
+		remote := lw.RemoteAddr()
+		_, r.tcp = remote.(*net.TCPAddr)
+		lw.h.logServed(&r, remote, lw.ResponseWriter, lw.q, nil, m, lw.arrived)
 	}
 	return lw.ResponseWriter.WriteMsg(m)
 }
