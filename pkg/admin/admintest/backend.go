@@ -82,6 +82,9 @@ type Backend struct {
 	zones   map[string]string
 	regions map[string]health.Override
 	audit   []audit.Entry
+	// targets are what endpoints named by hostname resolve to, by
+	// service and endpoint.
+	targets map[[2]string]health.TargetState
 }
 
 type externalStatus struct {
@@ -185,6 +188,18 @@ func (b *Backend) SetExplain(fn func(admin.ExplainQuery) (*admin.Explanation, er
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.explainFn = fn
+}
+
+// SetTarget makes Health show endpoint of service as named by hostname,
+// its lookups' state st (and out, with the node's reason, while st says
+// it cannot be served).
+func (b *Backend) SetTarget(service, endpoint string, st health.TargetState) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.targets == nil {
+		b.targets = map[[2]string]health.TargetState{}
+	}
+	b.targets[[2]string{service, endpoint}] = st
 }
 
 // SetErr makes every call but Ready fail with err (nil: succeed again),
@@ -332,6 +347,12 @@ func (b *Backend) statusLocked(service string, e config.Endpoint) admin.Endpoint
 				status = "down"
 			}
 			st.Observations = append(st.Observations, admin.Observation{Node: m.ID, Healthy: st.Healthy, Status: status, Latency: "1ms"})
+		}
+	}
+	if tg, ok := b.targets[[2]string{service, e.ID}]; ok {
+		st.Target = admin.NewTargetStatus(tg)
+		if why := tg.Unresolved(); why != "" {
+			st.Healthy, st.Reason = false, why
 		}
 	}
 	if o, ok := b.overrides[[2]string{service, e.ID}]; ok {

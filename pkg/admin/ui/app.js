@@ -231,6 +231,25 @@
       o.error ? h('span', { class: 'err' }, o.error) : null);
   }
 
+  // targetNote says what an endpoint named by hostname resolves to on
+  // the node the page asks: the addresses answered now, and while its
+  // lookups fail, since when, and the last good addresses apart.
+  function targetNote(tg) {
+    const addrs = (a) => (a && a.length ? a.join(', ') : '');
+    const failing = tg.failure ? tg.failure + (tg.failing_since ? ' since ' + clock(tg.failing_since) : '') : '';
+    const resolved = tg.last_good && tg.last_good.resolved ? ', resolved ' + age(tg.last_good.resolved) + ' ago' : '';
+    const lastGood = tg.last_good ? 'last good ' + addrs(tg.last_good.addresses) + resolved : '';
+    let text;
+    switch (tg.state) {
+      case 'resolved': text = tg.name + ' → ' + addrs(tg.addresses); break;
+      // Stale: the addresses answered are the last good ones.
+      case 'stale': text = tg.name + ' → ' + addrs(tg.addresses) + ' (last good' + resolved + '; ' + [failing, tg.stale_until ? 'answered until ' + clock(tg.stale_until) : ''].filter(Boolean).join('; ') + ')'; break;
+      case 'failed': text = tg.name + ': no address answered (' + [failing, lastGood].filter(Boolean).join('; ') + ')'; break;
+      default: text = tg.name + ': not resolved yet';
+    }
+    return h('span', { class: 'target muted', 'data-target': tg.name, 'data-target-state': tg.state }, text);
+  }
+
   function drawMatrix(all) {
     const ns = nodes();
     const head = $('matrix-head');
@@ -263,7 +282,8 @@
         h('td', { class: 'verdict' },
           h('span', { class: 'chip s-' + r.status }, r.status),
           r.st && r.st.since ? h('span', { class: 'age muted', 'data-at': r.st.since, title: 'since ' + r.st.since }, age(r.st.since)) : null,
-          h('span', { class: 'why muted' }, ov && ov.reason ? ov.reason : r.st ? r.st.reason : 'not in /v1/health')),
+          h('span', { class: 'why muted' }, ov && ov.reason ? ov.reason : r.st ? r.st.reason : 'not in /v1/health'),
+          r.st && r.st.target ? targetNote(r.st.target) : null),
         ...ns.map((n) => obsCell(n, obs.get(n))),
         action));
     }
