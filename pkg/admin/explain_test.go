@@ -196,6 +196,22 @@ func TestExplainAgreement(t *testing.T) {
 	}
 }
 
+// explainAllOf asks the node at base to explain www.example.com on
+// every node, without a token.
+func explainAllOf(t *testing.T, base string) admin.ExplainAll {
+	t.Helper()
+	resp, err := http.Get(base + "/v1/explain?name=www.example.com&all_nodes=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var all admin.ExplainAll
+	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
+		t.Fatal(err)
+	}
+	return all
+}
+
 // TestExplainAllNodesWrongMember: a member whose admin address reaches
 // another node (loopback addresses, say) is reported as failed, its
 // answer counted neither as agreeing nor as differing.
@@ -205,15 +221,7 @@ func TestExplainAllNodesWrongMember(t *testing.T) {
 	b := admintest.New("n1", nil)
 	b.AddMember(member.Member{ID: "n2", Admin: otherSrv.URL})
 	srv := admintest.NewServer(t, b, admin.Options{NodeID: "n1", Peers: peerClient(t, nil, otherSrv.URL)})
-	resp, err := http.Get(srv.URL + "/v1/explain?name=www.example.com&all_nodes=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var all admin.ExplainAll
-	if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
-		t.Fatal(err)
-	}
+	all := explainAllOf(t, srv.URL)
 	n2 := all.Nodes[1]
 	if n2.Status != admin.PeerFailed || n2.Explanation != nil || !strings.Contains(n2.Error, `answered as node "n1"`) || all.Answered != 1 {
 		t.Errorf("n2: %+v, answered %d", n2, all.Answered)
@@ -241,15 +249,7 @@ func TestExplainAllNodesSelfOnce(t *testing.T) {
 			b1.SetMemberAdmin("n1", url1)
 			b1.AddMember(member.Member{ID: "n2", Admin: s2.URL})
 
-			resp, err := http.Get(url1 + "/v1/explain?name=www.example.com&all_nodes=1")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var all admin.ExplainAll
-			if err := json.NewDecoder(resp.Body).Decode(&all); err != nil {
-				t.Fatal(err)
-			}
+			all := explainAllOf(t, url1)
 			var listed []string
 			for _, n := range all.Nodes {
 				listed = append(listed, n.Node+"="+string(n.Status))

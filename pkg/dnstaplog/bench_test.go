@@ -28,6 +28,18 @@ type recycler struct{ q resolver.LoggedQuery }
 func (r *recycler) Take() *resolver.LoggedQuery  { return &r.q }
 func (r *recycler) Send(q *resolver.LoggedQuery) { q.Reset() }
 
+// discardingLog is a started logger that samples queries at sample and
+// encodes them to nowhere; it is closed when b ends.
+func discardingLog(b *testing.B, sample float64) *dnstaplog.Logger {
+	l, err := dnstaplog.New(dnstaplog.Options{Output: discard{}, Sample: sample})
+	if err != nil {
+		b.Fatal(err)
+	}
+	l.Start()
+	b.Cleanup(func() { closeLog(b, l) })
+	return l
+}
+
 // BenchmarkAnswerPacket answers a service query on the fast path with
 // the query log off, on (the writer encoding to nowhere), on at a sample
 // of 1%, and on with only the query path's part (recycler).
@@ -49,13 +61,7 @@ func BenchmarkAnswerPacket(b *testing.B) {
 				qlog = &recycler{}
 			}
 			if bc.sample > 0 {
-				l, err := dnstaplog.New(dnstaplog.Options{Output: discard{}, Sample: bc.sample})
-				if err != nil {
-					b.Fatal(err)
-				}
-				l.Start()
-				b.Cleanup(func() { closeLog(b, l) })
-				qlog = l
+				qlog = discardingLog(b, bc.sample)
 			}
 			h := resolver.NewHandler(resolver.Options{QueryLog: qlog})
 			h.Swap(snapshot(b))
@@ -144,13 +150,7 @@ func BenchmarkServeDNS(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			qlog := bc.qlog
 			if bc.sample > 0 {
-				l, err := dnstaplog.New(dnstaplog.Options{Output: discard{}, Sample: bc.sample})
-				if err != nil {
-					b.Fatal(err)
-				}
-				l.Start()
-				b.Cleanup(func() { closeLog(b, l) })
-				qlog = l
+				qlog = discardingLog(b, bc.sample)
 			}
 			h := resolver.NewHandler(resolver.Options{QueryLog: qlog})
 			h.Swap(snapshot(b))
