@@ -4,7 +4,7 @@
 # script prints the time the put took (until etcd committed), the time
 # until the node answers the last name of the file with the new serial,
 # the node's resident memory (VmRSS, and its peak VmHWM, from /proc)
-# before and after, and per record; then the time from nsupdate sending
+# before, right after and 15 s after, and per record; then the time from nsupdate sending
 # one new record (RFC 2136 UPDATE) to the node answering it; then it
 # restarts the node, times how long until it answers that name again,
 # and reads its resident memory then and 30 s later.
@@ -78,6 +78,10 @@ for n in "${counts[@]}"; do
   read -r rss1 hwm1 <<<"$(rss)"
   printf '%d records (%s MiB file): put %.1f s, served %.1f s after the put began; RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node\n' \
     "$n" "$(du -m "$file" | cut -f1)" "$put" "$served" "$rss1" "$hwm1" "$(echo "($rss1 - $rss0) * 1048576 / $n" | bc)"
+  # The node gives back what the put used for a moment once it settles.
+  sleep 15
+  read -r rss1 hwm1 <<<"$(rss)"
+  printf '%d records: 15 s after they were served RSS %s MiB, %.0f bytes/record over the empty node\n' "$n" "$rss1" "$(echo "($rss1 - $rss0) * 1048576 / $n" | bc)"
   t0=$(now)
   printf 'server %s 5300\nzone big.test.\nkey hmac-sha256:ddns-key. %s\nupdate add new%d.big.test. 300 A 192.0.2.1\nsend\n' "$ip" "$secret" "$n" | nsupdate
   acked=$(since "$t0")

@@ -38,6 +38,8 @@ type Node struct {
 	reg     prometheus.Registerer
 	gather  prometheus.Gatherer
 	now     func() time.Time
+	// memory releases what large changes used (memory.go).
+	memory *memoryReleaser
 
 	// geo is the database the node opened itself (nil when Options gave
 	// a Locator); locator is what the handler places clients with.
@@ -122,6 +124,7 @@ func New(opts Options) (_ *Node, err error) {
 		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
 		advertiseDNS: opts.AdvertiseDNS, advertiseAdmin: opts.AdvertiseAdmin,
 		events: admin.NewBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
+		memory:         newMemoryReleaser(),
 		targetsChanged: map[string]bool{}, targetsWake: make(chan struct{}, 1),
 		errs: make(chan error, 4),
 	}

@@ -38,6 +38,7 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 	// one is written before run returns.
 	saves, saved := make(chan kept, 1), make(chan struct{})
 	go n.keepCopies(saves, saved)
+	go n.memory.run(ctx)
 	defer func() {
 		close(saves)
 		<-saved
@@ -155,6 +156,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	if st.Traffic == nil || served == n.revision {
 		// A key set written (made, or a rollover's step) re-signs.
 		n.signZonesLocked()
+		n.memory.changed(st)
 		return
 	}
 	t := n.servedTrafficLocked(st)
@@ -175,6 +177,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	n.store.SetServing(served)
 	n.log.Info("traffic document applied", "revision", served, "document_revision", st.TrafficRevision, "zones", len(t.Zones), "services", len(t.Services), "checks", len(t.Checks))
 	n.events.Send(admin.ConfigApplied{Revision: served})
+	n.memory.changed(st)
 }
 
 // memberEvents sends an event for each node that joined or left. The
