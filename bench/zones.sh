@@ -7,7 +7,7 @@
 # before, right after and 15 s after, and per record; then the time from nsupdate sending
 # one new record (RFC 2136 UPDATE) to the node answering it; then it
 # restarts the node, times how long until it answers that name again,
-# and reads its resident memory then and 30 s later.
+# and reads its resident memory then, 30 s and 60 s later.
 #
 #   bench/zones.sh [records ...]      (default: 100000)
 #
@@ -93,7 +93,11 @@ for n in "${counts[@]}"; do
   answers "h$last.big.test" "$lastip"
   read -r rss2 hwm2 <<<"$(rss)"
   printf '%d records stored: restart served in %.1f s; RSS %s MiB (peak %s MiB)' "$n" "$(since "$t0")" "$rss2" "$hwm2"
-  sleep 30
-  read -r rss3 hwm3 <<<"$(rss)"
-  printf '; 30 s later RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node\n' "$rss3" "$hwm3" "$(echo "($rss3 - $rss0) * 1048576 / $n" | bc)"
+  # The node reads the store whole after it answers from its copy.
+  for later in 30 60; do
+    sleep 30
+    read -r rss3 hwm3 <<<"$(rss)"
+    printf '; %d s later RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node' "$later" "$rss3" "$hwm3" "$(echo "($rss3 - $rss0) * 1048576 / $n" | bc)"
+  done
+  echo
 done
