@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +307,35 @@ func TestProbesCoalesce(t *testing.T) {
 				t.Errorf("%s probed at %v after %v, want %v (due %v)", name, got[name], base, want[name], firsts[name])
 			}
 		}
+	}
+}
+
+// TestCoalescingKeepsTheSchedule: a check whose interval is not a whole
+// number of steps probes at the ends of the steps its own due times fall
+// in (first due at 1ms, then every 1.005s): the rounding never becomes
+// its schedule.
+func TestCoalescingKeepsTheSchedule(t *testing.T) {
+	const step = 10 * time.Millisecond
+	iv := 1005 * time.Millisecond
+	rnd := &seqRand{values: []time.Duration{time.Millisecond, 0}}
+	h := newHarness(t, func(o *health.Options) { o.Rand, o.Coalesce = rnd, step })
+	h.fleet.add("a", okChecker{})
+	c := probed("a", 1, 1)
+	c.Interval, c.Timeout = config.Duration(iv), config.Duration(iv)
+	h.s.Apply([]config.Check{c})
+	h.block(t, 1)
+	var got []time.Duration
+	for range 4 {
+		last := h.state(t, "a").LastAt
+		for h.state(t, "a").LastAt.Equal(last) {
+			h.clk.Advance(time.Millisecond)
+			h.block(t, 1)
+		}
+		got = append(got, h.state(t, "a").LastAt.Sub(epoch))
+	}
+	// Due at 1ms, 1.006s, 2.011s, 3.016s.
+	want := []time.Duration{10 * time.Millisecond, 1010 * time.Millisecond, 2020 * time.Millisecond, 3020 * time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Errorf("probes at %v, want %v", got, want)
 	}
 }

@@ -62,7 +62,8 @@ func (s *Scheduler) jitter(interval, window time.Duration) (first, second time.D
 // then every interval), so the time a probe takes or waits for a slot
 // does not move the ones after it. A probe that came due while the one
 // before it still ran (waiting for a slot, then slow) starts as soon as
-// that one ends; missed probes are not made up for.
+// that one ends (at the end of the coalescing step it ends in); missed
+// probes are not made up for.
 func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Duration) {
 	defer s.wg.Done()
 	c, err := s.newChecker(e.cfg)
@@ -76,7 +77,7 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 	iv, timeout := interval(e.cfg), probeTimeout(e.cfg)
 	due := applied.Add(first)
 	for n := 0; ; n++ {
-		wake := s.wakeTime(due)
+		wake := s.wakeTime(due, iv)
 		if !s.sleep(e.ctx, wake.Sub(s.clock.Now())) {
 			return
 		}
@@ -103,16 +104,21 @@ func (s *Scheduler) runProbes(e *entry, applied time.Time, first, second time.Du
 	}
 }
 
-// wakeTime is when a probe due at due starts: the end of the coalescing
-// step it falls in, or due itself when it is on a step's edge or there
-// are no steps. Lag counts from it, since the step is the scheduler's
-// choice, not a probe falling behind.
-func (s *Scheduler) wakeTime(due time.Time) time.Time {
-	if s.coalesce <= 0 {
+// wakeTime is when a probe of a check of interval iv due at due starts:
+// the end of the coalescing step it falls in, or due itself when it is
+// on a step's edge or there are no steps. The step is at most a tenth of
+// the interval, so a check still probes once an interval. Lag counts
+// from it, since the step is the scheduler's choice, not a probe falling
+// behind. The result keeps due's monotonic clock reading (Truncate would
+// drop it), so a step of the wall clock neither stalls probes nor
+// releases a burst of them.
+func (s *Scheduler) wakeTime(due time.Time, iv time.Duration) time.Time {
+	step := min(s.coalesce, iv/10)
+	if step <= 0 {
 		return due
 	}
-	if t := due.Truncate(s.coalesce); t.Before(due) {
-		return t.Add(s.coalesce)
+	if off := due.Sub(due.Truncate(step)); off > 0 {
+		return due.Add(step - off)
 	}
 	return due
 }

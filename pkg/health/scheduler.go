@@ -39,9 +39,10 @@ type Options struct {
 	MaxConcurrent int
 	// Coalesce is the step of the clock that probes wake on: a probe due
 	// within a step starts at the step's end, together with every other
-	// probe due in it. 0 is DefaultCoalesce with the real clock (Clock
-	// nil) and none with a Clock of the caller's, whose tests count
-	// exact times; a negative value is none.
+	// probe due in it; a check's step is at most a tenth of its interval.
+	// 0 is DefaultCoalesce with the real clock (Clock nil or RealClock)
+	// and none with another Clock, whose tests count exact times; a
+	// negative value is none.
 	Coalesce time.Duration
 	// RootCAs, when not nil, replaces the system roots of https checks.
 	RootCAs *x509.CertPool
@@ -129,7 +130,7 @@ func NewScheduler(opts Options) *Scheduler {
 		s.newChecker = func(c config.Check) (Checker, error) { return newChecker(c, ts) }
 	}
 	s.coalesce = opts.Coalesce
-	if s.coalesce == 0 && opts.Clock == nil {
+	if _, isReal := s.clock.(RealClock); isReal && s.coalesce == 0 {
 		s.coalesce = DefaultCoalesce
 	}
 	s.ceiling = opts.MaxConcurrent
