@@ -75,8 +75,8 @@ func TestUIShowsTargets(t *testing.T) {
 		endpoint, status, state string
 		has, hasNot             []string
 	}{
-		{"us-east", "unhealthy", "failed", []string{"lb-us.example.net.: no address answered", "NXDOMAIN since", "last good 192.0.2.10, resolved 2m"}, []string{"→"}},
-		{"eu-west", "healthy", "stale", []string{"lb-eu.example.net. → 192.0.2.20 (last good, resolved 1m", "SERVFAIL since", "answered until"}, nil},
+		{"us-east", "unhealthy", "failed", []string{"lb-us.example.net.: no address answered", "NXDOMAIN for 1m", "last good 192.0.2.10, resolved 2m"}, []string{"→"}},
+		{"eu-west", "healthy", "stale", []string{"lb-eu.example.net. → 192.0.2.20 (last good, resolved 1m", "SERVFAIL for ", "answered until"}, nil},
 	} {
 		got := shown[tc.endpoint]
 		if got["status"] != tc.status || got["state"] != tc.state {

@@ -2,16 +2,17 @@ package node
 
 import (
 	"context"
-	"maps"
 	"runtime/debug"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
 )
 
-// largeZones is the number of stored RRsets from which the store's state
-// counts as large: reading it, building a snapshot of it and keeping a
-// copy of it leave hundreds of megabytes of garbage behind.
+// largeZones is the number of RRsets from which a change of zones'
+// records counts as large: the zones that changed, before or after,
+// hold that many. Reading them, copying a zone's records to change one,
+// building a snapshot and keeping a copy leave hundreds of megabytes of
+// garbage behind.
 const largeZones = 100_000
 
 // memoryReleaser gives the operating system back the memory a large
@@ -19,22 +20,26 @@ const largeZones = 100_000
 // a million records a node held 4.8 GiB resident for a live heap of
 // 1.3 GiB, and operators size hosts by what they see resident. A release
 // collects the whole heap (about a second of CPU at a million records),
-// so it comes once a change has settled (the copy kept after a new
-// document is its last garbage) and at most once an interval.
+// so it comes once a change has settled (settle after the last sign of
+// it: the state, then the copy kept of it, whose encoding is its last
+// garbage) and at most once an interval.
 type memoryReleaser struct {
-	requests chan struct{}
-	settle   time.Duration
-	interval time.Duration
+	// requests start a release; pokes (a copy kept) put off one that
+	// is settling.
+	requests, pokes chan struct{}
+	settle          time.Duration
+	interval        time.Duration
 	// release is debug.FreeOSMemory; tests count the calls.
 	release func()
 	// zones are the zones' records last seen: states share a zone's
-	// records until they change.
+	// records until they change. Only the node's run loop touches it.
 	zones map[string]*cluster.ZoneRecords
 }
 
 func newMemoryReleaser() *memoryReleaser {
 	return &memoryReleaser{
 		requests: make(chan struct{}, 1),
+		pokes:    make(chan struct{}, 1),
 		settle:   5 * time.Second,
 		interval: 30 * time.Second,
 		release:  debug.FreeOSMemory,
@@ -42,33 +47,43 @@ func newMemoryReleaser() *memoryReleaser {
 }
 
 // changed is told of every state of the store the node takes in. When
-// the zones' records in it are new (the first read, a put, an update)
-// and large, it asks for a release; it never blocks. A nil releaser (a
-// node assembled by hand in a test) does nothing. Only the node's run
-// loop calls it.
+// the zones whose records changed since the last state (a put, an
+// update, a deletion, the first read) hold, before or after, largeZones
+// RRsets or more, it asks for a release. It never blocks. A nil releaser
+// (a node assembled by hand in a test) does nothing.
 func (m *memoryReleaser) changed(st *cluster.State) {
-	if m == nil || maps.Equal(m.zones, st.Zones) {
+	if m == nil {
 		return
 	}
-	m.zones = st.Zones
 	n := 0
-	for _, z := range st.Zones {
-		if z != nil {
-			n += len(z.Sets)
+	for name, z := range st.Zones {
+		if old := m.zones[name]; old != z {
+			n += max(sets(old), sets(z))
 		}
 	}
-	if n < largeZones {
-		return
+	for name, old := range m.zones {
+		if _, ok := st.Zones[name]; !ok {
+			n += sets(old)
+		}
 	}
-	select {
-	case m.requests <- struct{}{}:
-	default:
+	m.zones = st.Zones
+	if n >= largeZones {
+		signal(m.requests)
 	}
 }
 
-// run releases memory settle after a request, and then no sooner than
-// interval after the last release; requests in between make one. It
-// returns when ctx ends (at once for a nil releaser).
+// kept is told of each copy of the served document written; it never
+// blocks.
+func (m *memoryReleaser) kept() {
+	if m != nil {
+		signal(m.pokes)
+	}
+}
+
+// run releases memory once a request has settled (no request or poke
+// for settle, or interval at the longest) and no sooner than interval
+// after the last release. It returns when ctx ends (at once for a nil
+// releaser).
 func (m *memoryReleaser) run(ctx context.Context) {
 	if m == nil {
 		return
@@ -78,23 +93,68 @@ func (m *memoryReleaser) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-m.pokes:
+			// A copy with no large change before it.
+			continue
 		case <-m.requests:
 		}
-		wait := m.settle
-		if !last.IsZero() {
-			wait = max(wait, m.interval-time.Since(last))
-		}
-		select {
-		case <-ctx.Done():
+		if !m.settled(ctx) || !sleepCtx(ctx, m.interval-time.Since(last)) {
 			return
-		case <-time.After(wait):
-		}
-		// Requests that came while waiting are served by this release.
-		select {
-		case <-m.requests:
-		default:
 		}
 		m.release()
 		last = time.Now()
+	}
+}
+
+// settled waits until neither a request nor a poke has come for settle,
+// or interval has passed; false when ctx ended first.
+func (m *memoryReleaser) settled(ctx context.Context) bool {
+	longest := time.NewTimer(m.interval)
+	defer longest.Stop()
+	quiet := time.NewTimer(m.settle)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-longest.C:
+			return true
+		case <-quiet.C:
+			return true
+		case <-m.requests:
+		case <-m.pokes:
+		}
+		quiet.Reset(m.settle)
+	}
+}
+
+// sleepCtx waits d (nothing when d ≤ 0); false when ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// sets is the number of RRsets of z (0 for nil).
+func sets(z *cluster.ZoneRecords) int {
+	if z == nil {
+		return 0
+	}
+	return len(z.Sets)
+}
+
+// signal sends on c, a channel of one, unless a signal waits there.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
 	}
 }

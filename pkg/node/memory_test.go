@@ -19,49 +19,66 @@ func zonesOf(n int) *cluster.State {
 	return &cluster.State{Zones: map[string]*cluster.ZoneRecords{"big.test.": {Revision: int64(n), Sets: sets}}}
 }
 
-// TestMemoryReleasedAfterLargeChanges: a large new set of zone records
-// asks for one release, however many states carry it; a small one and
-// a state with the same records ask for none; releases keep their
-// interval apart.
-func TestMemoryReleasedAfterLargeChanges(t *testing.T) {
-	var mu sync.Mutex
-	var at []time.Time
-	m := newMemoryReleaser()
-	m.settle, m.interval = 10*time.Millisecond, 300*time.Millisecond
-	m.release = func() {
-		mu.Lock()
-		defer mu.Unlock()
-		at = append(at, time.Now())
+// releases runs a memoryReleaser with short settle and interval and
+// records when it releases.
+type releases struct {
+	m  *memoryReleaser
+	mu sync.Mutex
+	at []time.Time
+}
+
+func startReleaser(t *testing.T) *releases {
+	r := &releases{m: newMemoryReleaser()}
+	r.m.settle, r.m.interval = 20*time.Millisecond, 300*time.Millisecond
+	r.m.release = func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.at = append(r.at, time.Now())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		m.run(ctx)
+		r.m.run(ctx)
 	}()
 	t.Cleanup(func() {
 		cancel()
 		<-done
 	})
-	released := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(at)
-	}
-	waitReleased := func(want int) {
-		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for released() < want {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d releases, want %d", released(), want)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
+	return r
+}
 
+func (r *releases) times() []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Time(nil), r.at...)
+}
+
+// wait waits for the n-th release and returns its time.
+func (r *releases) wait(t *testing.T, n int) time.Time {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if at := r.times(); len(at) >= n {
+			return at[n-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d releases, want %d", len(r.times()), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestMemoryReleasedAfterLargeChanges: a large new set of zone records
+// asks for one release, however many states carry it; a small change
+// and a state with the same records ask for none; removing a large zone
+// is large too; releases keep their interval apart.
+func TestMemoryReleasedAfterLargeChanges(t *testing.T) {
+	r := startReleaser(t)
+	m := r.m
 	m.changed(zonesOf(10))
 	time.Sleep(10 * m.settle)
-	if n := released(); n != 0 {
+	if n := len(r.times()); n != 0 {
 		t.Fatalf("%d releases after a small change, want none", n)
 	}
 	large := zonesOf(largeZones)
@@ -71,21 +88,39 @@ func TestMemoryReleasedAfterLargeChanges(t *testing.T) {
 		// new change.
 		m.changed(&cluster.State{Zones: large.Zones, Revision: 9})
 	}
-	waitReleased(1)
-	// Nothing more comes of the same records: give a wrong second
-	// release the time to show.
+	first := r.wait(t, 1)
 	m.changed(&cluster.State{Zones: large.Zones, Revision: 10})
 	time.Sleep(2 * m.interval)
-	if n := released(); n != 1 {
+	if n := len(r.times()); n != 1 {
 		t.Fatalf("%d releases after one large change, want 1", n)
 	}
 
-	m.changed(zonesOf(largeZones + 1))
-	waitReleased(2)
-	mu.Lock()
-	gap := at[1].Sub(at[0])
-	mu.Unlock()
-	if gap < m.interval {
+	// The large zone replaced by a small one frees a large one.
+	m.changed(zonesOf(10))
+	if gap := r.wait(t, 2).Sub(first); gap < m.interval {
 		t.Errorf("releases %v apart, want at least %v", gap, m.interval)
+	}
+}
+
+// TestMemoryReleaseWaitsForTheCopy: a release waits until the change
+// has settled: copies kept after it put it off.
+func TestMemoryReleaseWaitsForTheCopy(t *testing.T) {
+	r := startReleaser(t)
+	m := r.m
+	m.changed(zonesOf(largeZones))
+	var lastPoke time.Time
+	for range 6 {
+		time.Sleep(m.settle / 2)
+		lastPoke = time.Now()
+		m.kept()
+	}
+	if at := r.wait(t, 1); at.Before(lastPoke) {
+		t.Errorf("released %v before the last copy was kept", lastPoke.Sub(at))
+	}
+	// A copy with no large change before it releases nothing.
+	m.kept()
+	time.Sleep(10 * m.settle)
+	if n := len(r.times()); n != 1 {
+		t.Errorf("%d releases, want 1", n)
 	}
 }

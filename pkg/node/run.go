@@ -38,10 +38,21 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 	// one is written before run returns.
 	saves, saved := make(chan kept, 1), make(chan struct{})
 	go n.keepCopies(saves, saved)
-	go n.memory.run(ctx)
 	defer func() {
 		close(saves)
 		<-saved
+	}()
+	// The releaser stops with this loop, and before the copies' writer
+	// (deferred calls run last first): the node's shutdown waits for it.
+	memCtx, stopMemory := context.WithCancel(ctx)
+	released := make(chan struct{})
+	go func() {
+		defer close(released)
+		n.memory.run(memCtx)
+	}()
+	defer func() {
+		stopMemory()
+		<-released
 	}()
 	for {
 		select {
@@ -126,6 +137,7 @@ func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
 		if err := saveKept(n.cfg.DataDir, k); err != nil {
 			n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
 		}
+		n.memory.kept()
 	}
 }
 

@@ -236,7 +236,7 @@
   // lookups fail, since when, and the last good addresses apart.
   function targetNote(tg) {
     const addrs = (a) => (a && a.length ? a.join(', ') : '');
-    const failing = tg.failure ? tg.failure + (tg.failing_since ? ' since ' + clock(tg.failing_since) : '') : '';
+    const failing = tg.failure ? tg.failure + (tg.failing_since ? ' for ' + age(tg.failing_since) : '') : '';
     const resolved = tg.last_good && tg.last_good.resolved ? ', resolved ' + age(tg.last_good.resolved) + ' ago' : '';
     const lastGood = tg.last_good ? 'last good ' + addrs(tg.last_good.addresses) + resolved : '';
     let text;
