@@ -3,6 +3,8 @@ package config_test
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -36,6 +38,30 @@ func BenchmarkParseTraffic(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := config.ParseTraffic("bench", src, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseTrafficZoneFile is gtmd validate's work on a document
+// whose zone_file holds 21,000 records, about the most a document can
+// store: the file parsed as it is read, merged, validated.
+func BenchmarkParseTrafficZoneFile(b *testing.B) {
+	dir := b.TempDir()
+	var z bytes.Buffer
+	z.WriteString("$TTL 300\n")
+	for i := range 21_000 {
+		fmt.Fprintf(&z, "h%d IN A 10.%d.%d.%d\n", i, i>>16&255, i>>8&255, i&255)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "big.zone"), z.Bytes(), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	src := []byte("zones:\n  - name: big.test.\n    ttl: 300\n    soa: {mname: ns1.big.test., rname: hostmaster.big.test.}\n    ns: [ns1.big.test.]\n" +
+		"    records: [{name: ns1, type: A, data: [\"192.0.2.53\"]}]\n    zone_file: big.zone\n")
+	b.SetBytes(int64(z.Len()))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := config.ParseTraffic("bench", src, dir); err != nil {
 			b.Fatal(err)
 		}
 	}

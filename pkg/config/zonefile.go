@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,17 +46,15 @@ func mergeZoneFiles(t *Traffic, baseDir string, l *faultList) {
 
 // readZoneFile parses an RFC 1035 master file into records, one per
 // RRset, leaving out the SOA and apex NS that the document itself states.
-// It stops at the line where the records ($GENERATE's included) go past
-// what a document could hold (zoneFileBudget).
+// It reads the file as the zones API reads a master file (streamZone), and
+// stops at the line where the records ($GENERATE's included) go past what
+// a document could hold (zoneFileBudget).
 func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading zone file: %w", err)
 	}
 	defer f.Close()
-	lines := newLineReader(f)
-	zp := dns.NewZoneParser(lines, origin, path)
-	zp.SetDefaultTTL(defTTL)
 	type key struct {
 		name string
 		typ  uint16
@@ -63,33 +62,25 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 	index := map[key]int{}
 	var recs []Record
 	var budget zoneFileBudget
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		if over := budget.made(); over != "" {
-			return nil, fmt.Errorf("%s:%d: %s", path, lines.line, over)
-		}
+	err = streamZone(f, path, origin, defTTL, budget.made, func(rr dns.RR, _ int) error {
 		h := rr.Header()
-		if h.Rrtype == dns.TypeSOA || (h.Rrtype == dns.TypeNS && strings.EqualFold(h.Name, origin)) {
-			continue
-		}
-		if !dns.IsSubDomain(origin, h.Name) {
-			return nil, fmt.Errorf("%s:%d: %s is outside zone %s", path, lines.line, h.Name, origin)
-		}
 		k := key{strings.ToLower(h.Name), h.Rrtype}
-		data := strings.TrimPrefix(rr.String(), h.String())
+		data := RData(rr)
 		i, ok := index[k]
 		if over := budget.keep(!ok, h.Name, dns.TypeToString[h.Rrtype], data); over != "" {
-			return nil, fmt.Errorf("%s:%d: %s", path, lines.line, over)
+			return errors.New(over)
 		}
 		if ok {
 			recs[i].Data = append(recs[i].Data, data)
-			continue
+			return nil
 		}
 		ttl := h.Ttl
 		index[k] = len(recs)
 		recs = append(recs, Record{Name: h.Name, Type: dns.TypeToString[h.Rrtype], TTL: &ttl, Data: []string{data}})
-	}
-	if err := zp.Err(); err != nil {
-		return nil, zoneFileError(path, err)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return recs, nil
 }

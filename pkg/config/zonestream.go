@@ -17,12 +17,25 @@ import (
 // the place as "name:line:column: message" (name is what the file is
 // called in errors). $INCLUDE is refused: the file comes from a client.
 func StreamZone(r io.Reader, name, origin string, defTTL uint32, each func(rr dns.RR, line int) error) error {
+	return streamZone(r, name, origin, defTTL, nil, each)
+}
+
+// streamZone is StreamZone that first asks made, when not nil, of every
+// record the parser made, the SOA and apex NS included: a document's zone
+// file is refused once it stands for more records than a document holds,
+// whether they are kept or not (zoneFileBudget.made), at that line.
+func streamZone(r io.Reader, name, origin string, defTTL uint32, made func() string, each func(rr dns.RR, line int) error) error {
 	origin = dns.CanonicalName(origin)
 	lines := newLineReader(r)
 	zp := dns.NewZoneParser(lines, origin, name)
 	zp.SetDefaultTTL(defTTL)
 	zp.SetIncludeAllowed(false)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if made != nil {
+			if over := made(); over != "" {
+				return fmt.Errorf("%s:%d: %s", name, lines.line, over)
+			}
+		}
 		h := rr.Header()
 		if h.Rrtype == dns.TypeSOA || (h.Rrtype == dns.TypeNS && strings.EqualFold(h.Name, origin)) {
 			continue
