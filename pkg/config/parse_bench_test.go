@@ -44,8 +44,9 @@ func BenchmarkParseTraffic(b *testing.B) {
 }
 
 // BenchmarkParseTrafficZoneFile is gtmd validate's work on a document
-// whose zone_file holds 21,000 records, about the most a document can
-// store: the file parsed as it is read, merged, validated.
+// whose zone_file holds 21,000 records with a name each, about the most
+// a document can store of those: the file parsed as it is read, merged,
+// validated.
 func BenchmarkParseTrafficZoneFile(b *testing.B) {
 	dir := b.TempDir()
 	var z bytes.Buffer

@@ -64,6 +64,11 @@ func readZoneFile(path, origin string, defTTL uint32) ([]Record, error) {
 	var budget zoneFileBudget
 	err = streamZone(f, path, origin, defTTL, budget.made, func(rr dns.RR, _ int) error {
 		h := rr.Header()
+		if _, named := dns.TypeToString[h.Rrtype]; !named {
+			// Validation would refuse it too, but at the merged
+			// records, not at the file's line.
+			return fmt.Errorf("%s: %s is not a record type gtmd can serve", h.Name, dns.Type(h.Rrtype))
+		}
 		k := key{strings.ToLower(h.Name), h.Rrtype}
 		data := RData(rr)
 		i, ok := index[k]

@@ -13,9 +13,10 @@ import (
 // record but the SOA and the apex NS (which the document states) and the
 // line the record ends on. origin is the zone, fully qualified; defTTL
 // the TTL of records that give none and follow no $TTL. A record outside
-// the zone, a parse error or each's error stops it, and the error names
-// the place as "name:line:column: message" (name is what the file is
-// called in errors). $INCLUDE is refused: the file comes from a client.
+// the zone or of a class other than IN, a parse error or each's error
+// stops it, and the error names the place as "name:line:column: message"
+// (name is what the file is called in errors). $INCLUDE is refused: the
+// file comes from a client.
 func StreamZone(r io.Reader, name, origin string, defTTL uint32, each func(rr dns.RR, line int) error) error {
 	return streamZone(r, name, origin, defTTL, nil, each)
 }
@@ -42,6 +43,9 @@ func streamZone(r io.Reader, name, origin string, defTTL uint32, made func() str
 		}
 		if !dns.IsSubDomain(origin, h.Name) {
 			return fmt.Errorf("%s:%d: %s is outside zone %s", name, lines.line, h.Name, origin)
+		}
+		if h.Class != dns.ClassINET {
+			return fmt.Errorf("%s:%d: %s: class %s: only IN records are served", name, lines.line, h.Name, dns.Class(h.Class))
 		}
 		if err := each(rr, lines.line); err != nil {
 			return fmt.Errorf("%s:%d: %w", name, lines.line, err)

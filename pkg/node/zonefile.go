@@ -38,9 +38,6 @@ func readZoneFile(r io.Reader, zone string, ttl uint32) (*zoneFile, error) {
 	er := &errReader{r: r}
 	err := config.StreamZone(er, zoneFileName, zone, ttl, func(rr dns.RR, line int) error {
 		h := rr.Header()
-		if h.Class != dns.ClassINET {
-			return fmt.Errorf("%s: class %s: only IN records are served", h.Name, dns.ClassToString[h.Class])
-		}
 		set := cluster.RRset{Name: dns.CanonicalName(h.Name), Type: typeName(h.Rrtype), TTL: h.Ttl, Source: cluster.SourceData}
 		k := set.Key()
 		data := config.RData(rr)

@@ -104,6 +104,7 @@ _acme-challenge IN TXT "token-1"
 		{"an address at a service's name", "text/dns", "gtm.test", "ok IN A 192.0.2.1\nwww IN A 192.0.2.9\n", http.StatusBadRequest, "zone file:2: www.gtm.test. A: www.gtm.test. is a service"},
 		{"a CNAME beside other data", "text/dns", "gtm.test", "x IN TXT \"a\"\n\nx IN CNAME ok\n", http.StatusBadRequest, "CNAME"},
 		{"a record outside the zone", "text/dns", "gtm.test", "ok IN A 192.0.2.1\nother.example. IN A 192.0.2.1\n", http.StatusBadRequest, "zone file:2: other.example. is outside zone gtm.test."},
+		{"a class other than IN", "text/dns", "gtm.test", "ok IN A 192.0.2.1\nchaos CH TXT \"x\"\n", http.StatusBadRequest, "zone file:2: chaos.gtm.test.: class CH: only IN records are served"},
 		{"$INCLUDE", "text/dns", "gtm.test", "$INCLUDE /etc/passwd\n", http.StatusBadRequest, "zone file:1:"},
 		{"another media type", "text/plain", "gtm.test", "ok IN A 192.0.2.1\n", http.StatusUnsupportedMediaType, "text/dns"},
 		{"a zone not in the document", "text/dns", "other.test", "ok IN A 192.0.2.1\n", http.StatusNotFound, "other.test."},
