@@ -105,7 +105,13 @@ func (n *Node) takenOverLocked(check string) {
 		return
 	}
 	if v, ok := n.eval.Check(check); ok {
-		n.sched.Seed(check, v.Status, "taken over as "+v.Status.String()+" ("+v.Reason+"); this node's own results decide from here")
+		if n.sched.Seed(check, v.Status, "taken over as "+v.Status.String()+" ("+v.Reason+"); this node's own results decide from here") {
+			// Counted at once, not when the scheduler's change comes
+			// round: cut off from the store, the node recounts by its
+			// own results right after this, and a check it has no
+			// result for would count healthy in between.
+			n.ownChangedLocked(map[string]bool{check: true})
+		}
 	}
 }
 
