@@ -151,8 +151,9 @@ func sets(z *cluster.ZoneRecords) int {
 	return len(z.Sets)
 }
 
-// signal sends on c, a channel of one, unless a signal waits there.
-func signal(c chan struct{}) {
+// signal sends on c, a channel of one, unless a signal waits there: one
+// wake-up covers a burst.
+func signal(c chan<- struct{}) {
 	select {
 	case c <- struct{}{}:
 	default:

@@ -237,10 +237,7 @@ func (n *Node) noteChanged(changed *map[string]bool, wake chan<- struct{}, name 
 	n.changedMu.Lock()
 	(*changed)[name] = true
 	n.changedMu.Unlock()
-	select {
-	case wake <- struct{}{}:
-	default:
-	}
+	signal(wake)
 }
 
 // takeChanged empties *changed, a set under changedMu, and returns what
