@@ -53,6 +53,10 @@ type served struct {
 	watchingSince time.Time
 	// zoneRecords are the records built for each zone (zones.go).
 	zoneRecords servedZones
+	// fromKept is set while the node serves the copy kept from its last
+	// run: the store's first state replaces it even at the same
+	// revision, so the node holds one copy of the records, not two.
+	fromKept bool
 }
 
 // endpointState is an endpoint's published health and since when.

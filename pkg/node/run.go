@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"maps"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
@@ -165,7 +166,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	n.state = st
 	n.memberEvents(prev, st)
 	served := st.ServedRevision()
-	if st.Traffic == nil || served == n.revision {
+	if st.Traffic == nil || (served == n.revision && !n.fromKept) {
 		// A key set written (made, or a rollover's step) re-signs.
 		n.signZonesLocked()
 		n.memory.changed(st)
@@ -178,8 +179,14 @@ func (n *Node) stateLocked(st *cluster.State) {
 		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
 		return
 	}
-	old := n.traffic
+	old, oldRevision := n.traffic, n.revision
 	n.serveLocked(t, served, serials, s)
+	if n.fromKept && served == oldRevision && maps.Equal(serials, n.saved.Serials) {
+		// The same revision holds the same document: the copy on disk
+		// stays as it is.
+		n.saved.Traffic = t
+	}
+	n.fromKept = false
 	services := make(map[string]bool, len(t.Services))
 	for _, svc := range t.Services {
 		services[svc.Name] = true
@@ -187,8 +194,10 @@ func (n *Node) stateLocked(st *cluster.State) {
 	n.failover.retain(func(service string) bool { return services[service] })
 	n.forgetRemovedChecksLocked(old)
 	n.store.SetServing(served)
-	n.log.Info("traffic document applied", "revision", served, "document_revision", st.TrafficRevision, "zones", len(t.Zones), "services", len(t.Services), "checks", len(t.Checks))
-	n.events.Send(admin.ConfigApplied{Revision: served})
+	if served != oldRevision {
+		n.log.Info("traffic document applied", "revision", served, "document_revision", st.TrafficRevision, "zones", len(t.Zones), "services", len(t.Services), "checks", len(t.Checks))
+		n.events.Send(admin.ConfigApplied{Revision: served})
+	}
 	n.memory.changed(st)
 }
 
@@ -301,6 +310,7 @@ func (n *Node) serveCached(k kept) error {
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
 	n.serveLocked(k.Traffic, k.Revision, k.Serials, s)
+	n.fromKept = true
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()

@@ -3,6 +3,8 @@ package node
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -251,4 +253,69 @@ services:`, 1)
 	testwait.Eventually(t, 5*time.Second, "both zones take the document's revision", func() bool {
 		return int64(serialOf("other.test.")) == applied.Revision && int64(serialOf("gtm.test.")) == applied.Revision
 	})
+}
+
+// TestKeptCopyGivesWayToTheStore: a node restarted with the store
+// reachable answers from its kept copy only until the store's state
+// comes, and then from the store's records alone, even at the same
+// revision: it must not hold two copies of a large zone. The copy on
+// disk, the same document, is not written again.
+func TestKeptCopyGivesWayToTheStore(t *testing.T) {
+	etcd := clustertest.StartCluster(t, 1)
+	target := startTarget(t)
+	dir := t.TempDir()
+	first := startTestNodeIn(t, "n1", etcd.Endpoints(), writeTraffic(t, updateTraffic(target.Addr())), dir, withUpdateKeys)
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return soaSerial(t, first) > 0 })
+	if code := putZone(t, first, "gtm.test", "text/dns", "put IN A 192.0.2.31\n", nil); code != http.StatusOK {
+		t.Fatalf("PUT: %d", code)
+	}
+	testwait.Eventually(t, 5*time.Second, "the record is served", func() bool {
+		return len(lookup(t, first, "put.gtm.test.", dns.TypeA)) == 1
+	})
+	testwait.Eventually(t, 5*time.Second, "the copy is kept", func() bool {
+		k, err := loadKept(dir)
+		return err == nil && k.Revision == int64(soaSerial(t, first))
+	})
+	first.stop()
+	before, err := os.Stat(filepath.Join(dir, cacheFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	again := startTestNodeIn(t, "n1", etcd.Endpoints(), "", dir, withUpdateKeys)
+	// servedRRs returns the parsed records the node serves for put and
+	// those the store's state holds.
+	servedRRs := func() (served, stored []dns.RR) {
+		again.mu.Lock()
+		defer again.mu.Unlock()
+		for _, r := range again.traffic.Zones[0].Records {
+			if r.Name == "put.gtm.test." {
+				served = r.Parsed
+			}
+		}
+		if z := again.state.Zones["gtm.test."]; z != nil {
+			stored = z.Sets["put.gtm.test. A"].Record().Parsed
+		}
+		return served, stored
+	}
+	testwait.Eventually(t, 10*time.Second, "the store's state comes", func() bool {
+		again.mu.Lock()
+		defer again.mu.Unlock()
+		return again.state != nil && again.state.Revision != 0
+	})
+	served, stored := servedRRs()
+	if len(served) != 1 || len(stored) != 1 || served[0] != stored[0] {
+		t.Errorf("the node serves records of its own (%v), not the store's (%v): two copies are held", served, stored)
+	}
+	if got := lookup(t, again, "put.gtm.test.", dns.TypeA); len(got) != 1 {
+		t.Errorf("put.gtm.test. is %v after the store's state came", got)
+	}
+	time.Sleep(500 * time.Millisecond)
+	after, err := os.Stat(filepath.Join(dir, cacheFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("the kept copy was written again (%v, then %v), though the store holds the same document", before.ModTime(), after.ModTime())
+	}
 }
