@@ -63,7 +63,7 @@ func (r *states) on(s *State) {
 	r.mu.Lock()
 	r.last = s
 	if z := s.Zones["example.com."]; z != nil {
-		r.zoneSizes = append(r.zoneSizes, len(z.Sets))
+		r.zoneSizes = append(r.zoneSizes, z.Len())
 	}
 	close(r.changed)
 	r.changed = make(chan struct{})

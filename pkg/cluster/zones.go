@@ -3,7 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
+	"iter"
 	"slices"
 	"strings"
 
@@ -104,8 +104,52 @@ type ZoneRecords struct {
 	Revision int64
 	// Gen is the generation served.
 	Gen string
-	// Sets are the RRsets by Key.
-	Sets map[string]RRset
+	// sets are the RRsets by Key.
+	sets storedRRsets
+}
+
+// NewZoneRecords returns records holding sets (each under its Key), at
+// revision 0 of no generation: records read from a file, or made in a
+// test.
+func NewZoneRecords(sets map[string]RRset) *ZoneRecords {
+	z := &ZoneRecords{sets: make(storedRRsets, len(sets))}
+	for k, r := range sets {
+		z.sets[k] = r.stored()
+	}
+	return z
+}
+
+// Len is how many RRsets z holds; a nil z holds none.
+func (z *ZoneRecords) Len() int {
+	if z == nil {
+		return 0
+	}
+	return len(z.sets)
+}
+
+// All yields z's RRsets in no particular order.
+func (z *ZoneRecords) All() iter.Seq[RRset] {
+	return func(yield func(RRset) bool) {
+		for _, r := range z.byKey() {
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// byKey yields z's RRsets with their Keys, in no particular order.
+func (z *ZoneRecords) byKey() iter.Seq2[string, RRset] {
+	return func(yield func(string, RRset) bool) {
+		if z == nil {
+			return
+		}
+		for k, r := range z.sets {
+			if !yield(k, r.rrset(k)) {
+				return
+			}
+		}
+	}
 }
 
 // Sorted returns the RRsets in owner then type order.
@@ -113,7 +157,7 @@ func (z *ZoneRecords) Sorted() []RRset {
 	if z == nil {
 		return nil
 	}
-	out := slices.Collect(maps.Values(z.Sets))
+	out := slices.Collect(z.All())
 	slices.SortFunc(out, func(a, b RRset) int {
 		if c := strings.Compare(a.Name, b.Name); c != 0 {
 			return c
@@ -123,13 +167,16 @@ func (z *ZoneRecords) Sorted() []RRset {
 	return out
 }
 
-// lookup returns the RRset of Key k; a nil z holds none.
-func (z *ZoneRecords) lookup(k string) (RRset, bool) {
+// Lookup returns the RRset of Key k; a nil z holds none.
+func (z *ZoneRecords) Lookup(k string) (RRset, bool) {
 	if z == nil {
 		return RRset{}, false
 	}
-	r, ok := z.Sets[k]
-	return r, ok
+	r, ok := z.sets[k]
+	if !ok {
+		return RRset{}, false
+	}
+	return r.rrset(k), true
 }
 
 // zoneHead is the value of a zone's head key.

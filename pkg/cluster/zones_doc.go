@@ -89,8 +89,8 @@ func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sor
 			add(r)
 		}
 	} else if stored != nil {
-		out = make([]config.Record, 0, len(stored.Sets)+len(z.Records))
-		for _, r := range stored.Sets {
+		out = make([]config.Record, 0, stored.Len()+len(z.Records))
+		for r := range stored.All() {
 			add(r)
 		}
 	}
@@ -101,8 +101,8 @@ func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sor
 	if err != nil {
 		return append(out, z.Records...)
 	}
-	for _, r := range (&ZoneRecords{Sets: inline}).Sorted() {
-		if _, ok := stored.lookup(r.Key()); !ok {
+	for _, r := range NewZoneRecords(inline).Sorted() {
+		if _, ok := stored.Lookup(r.Key()); !ok {
 			out = append(out, r.Record())
 		}
 	}

@@ -108,7 +108,7 @@ func TestZoneRecordsDocumentAndData(t *testing.T) {
 	if !errors.As(err, &changed) || changed.Current != last {
 		t.Fatalf("update from a stale base: %v, want a *ZoneChangedError at %d", err, last)
 	}
-	if z, err := a.ZoneRecords(ctx, "example.com."); err != nil || z.Revision != last || len(z.Sets) != 2 {
+	if z, err := a.ZoneRecords(ctx, "example.com."); err != nil || z.Revision != last || z.Len() != 2 {
 		t.Errorf("after the refused update: %+v, %v", z, err)
 	}
 }
@@ -138,7 +138,7 @@ func TestZoneReplaceLarge(t *testing.T) {
 			t.Fatalf("replacing with %d RRsets: %v", n, err)
 		}
 		st := a.states.wait(t, 10*time.Second, "the replacement", func(s *State) bool { return s.ServedRevision() >= rev })
-		if got := len(st.Zones["example.com."].Sets); got != n {
+		if got := st.Zones["example.com."].Len(); got != n {
 			t.Errorf("replacing with %d RRsets: the state holds %d", n, got)
 		}
 		resp, err := raw.Get(ctx, testPrefix+"zones/example.com. rr ", clientv3.WithPrefix(), clientv3.WithCountOnly())
@@ -147,7 +147,7 @@ func TestZoneReplaceLarge(t *testing.T) {
 		}
 		late := openNode(t, eps, fmt.Sprintf("late%d", n))
 		lst := late.states.wait(t, 10*time.Second, "a node opened later reads the zone", func(s *State) bool { return s.ServedRevision() >= rev })
-		if got := len(lst.Zones["example.com."].Sets); got != n {
+		if got := lst.Zones["example.com."].Len(); got != n {
 			t.Errorf("a node opened later holds %d RRsets, want %d", got, n)
 		}
 	}
@@ -197,8 +197,9 @@ func TestZoneDocumentLarge(t *testing.T) {
 		}
 		st := a.states.wait(t, 10*time.Second, step.name, func(s *State) bool { return s.TrafficRevision >= rev })
 		z := st.Zones["example.com."]
-		if len(z.Sets) != step.want || z.Sets["data.example.com. TXT"].Source != SourceData {
-			t.Errorf("%s: %d RRsets stored (data %+v), want %d with the data kept", step.name, len(z.Sets), z.Sets["data.example.com. TXT"], step.want)
+		data, _ := z.Lookup("data.example.com. TXT")
+		if z.Len() != step.want || data.Source != SourceData {
+			t.Errorf("%s: %d RRsets stored (data %+v), want %d with the data kept", step.name, z.Len(), data, step.want)
 		}
 		if !SameDocument(st.Document(), loadTraffic(t, withRecords(step.recs...))) {
 			t.Errorf("%s: the state's document is not the one applied", step.name)

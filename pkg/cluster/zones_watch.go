@@ -11,17 +11,17 @@ import (
 // large replacement being written), by zone then generation. Only the
 // watch goroutine touches it: nothing is served from it until the head
 // flips to one of them, when its map moves into the state whole.
-type pendingGens map[string]map[string]map[string]RRset
+type pendingGens map[string]map[string]storedRRsets
 
-func (p pendingGens) gen(zone, gen string) map[string]RRset {
+func (p pendingGens) gen(zone, gen string) storedRRsets {
 	byGen := p[zone]
 	if byGen == nil {
-		byGen = map[string]map[string]RRset{}
+		byGen = map[string]storedRRsets{}
 		p[zone] = byGen
 	}
 	sets := byGen[gen]
 	if sets == nil {
-		sets = map[string]RRset{}
+		sets = storedRRsets{}
 		byGen[gen] = sets
 	}
 	return sets
@@ -30,14 +30,14 @@ func (p pendingGens) gen(zone, gen string) map[string]RRset {
 // take removes and returns a pending generation (empty when none was
 // written: a zone's first, small change writes its RRsets and head in
 // one transaction, the head last).
-func (p pendingGens) take(zone, gen string) map[string]RRset {
+func (p pendingGens) take(zone, gen string) storedRRsets {
 	sets := p[zone][gen]
 	delete(p[zone], gen)
 	if len(p[zone]) == 0 {
 		delete(p, zone)
 	}
 	if sets == nil {
-		sets = map[string]RRset{}
+		sets = storedRRsets{}
 	}
 	return sets
 }
@@ -98,7 +98,7 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 	zones := s.zonesForWrite()
 	z := zones[zone]
 	if z == nil {
-		z = &ZoneRecords{Sets: map[string]RRset{}}
+		z = &ZoneRecords{sets: storedRRsets{}}
 		zones[zone] = z
 		if s.owned != nil {
 			s.owned.zones[zone] = true
@@ -107,7 +107,7 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 	}
 	if s.owned != nil && !s.owned.zones[zone] {
 		c := *z
-		c.Sets = maps.Clone(z.Sets)
+		c.sets = maps.Clone(z.sets)
 		z = &c
 		zones[zone] = z
 		s.owned.zones[zone] = true
@@ -124,7 +124,7 @@ func (s *State) flipZone(zone, gen string, rev int64, pending pendingGens) {
 		z.Revision = rev
 		return
 	}
-	s.zonesForWrite()[zone] = &ZoneRecords{Revision: rev, Gen: gen, Sets: pending.take(zone, gen)}
+	s.zonesForWrite()[zone] = &ZoneRecords{Revision: rev, Gen: gen, sets: pending.take(zone, gen)}
 	if s.owned != nil {
 		s.owned.zones[zone] = true
 	}
@@ -150,10 +150,10 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 	}
 	r = r.parsed(k.zone)
 	if cur := st.Zones[k.zone]; cur != nil && cur.Gen == k.gen {
-		st.zoneForWrite(k.zone).Sets[k.set] = r
+		st.zoneForWrite(k.zone).sets[k.set] = r.stored()
 		return nil
 	}
-	s.pending.gen(k.zone, k.gen)[k.set] = r
+	s.pending.gen(k.zone, k.gen)[k.set] = r.stored()
 	return nil
 }
 
@@ -170,8 +170,8 @@ func (s *Store) applyZoneDelete(st *State, rest string) {
 			delete(st.zonesForWrite(), k.zone)
 		}
 	case cur != nil && cur.Gen == k.gen:
-		if _, ok := cur.Sets[k.set]; ok {
-			delete(st.zoneForWrite(k.zone).Sets, k.set)
+		if _, ok := cur.sets[k.set]; ok {
+			delete(st.zoneForWrite(k.zone).sets, k.set)
 		}
 	default:
 		if sets := s.pending[k.zone][k.gen]; sets != nil {

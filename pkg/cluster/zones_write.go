@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -38,9 +37,9 @@ func (c *zoneChange) empty() bool { return len(c.puts) == 0 && len(c.deletes) ==
 
 // after is the zone's RRsets once the change is made.
 func (c *zoneChange) after() map[string]RRset {
-	out := map[string]RRset{}
-	if c.base != nil {
-		out = maps.Clone(c.base.Sets)
+	out := make(map[string]RRset, c.base.Len())
+	for k, r := range c.base.byKey() {
+		out[k] = r
 	}
 	for _, k := range c.deletes {
 		delete(out, k)
@@ -55,16 +54,12 @@ func (c *zoneChange) after() map[string]RRset {
 // RRsets keep does not keep (keep == nil: every RRset not in want goes).
 func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(RRset) bool) zoneChange {
 	c := zoneChange{zone: zone, base: base}
-	var cur map[string]RRset
-	if base != nil {
-		cur = base.Sets
-	}
 	for k, w := range want {
-		if r, ok := cur[k]; !ok || !r.SameAs(w) {
+		if r, ok := base.Lookup(k); !ok || !r.SameAs(w) {
 			c.puts = append(c.puts, w)
 		}
 	}
-	for k, r := range cur {
+	for k, r := range base.byKey() {
 		if _, ok := want[k]; !ok && (keep == nil || !keep(r)) {
 			c.deletes = append(c.deletes, k)
 		}
@@ -269,7 +264,7 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 	if err := json.Unmarshal(resp.Kvs[0].Value, &h); err != nil {
 		return nil, fmt.Errorf("reading the records of zone %s: head: %w", zone, err)
 	}
-	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, Sets: map[string]RRset{}}
+	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: storedRRsets{}}
 	dir := s.keys.zoneGen(zone, h.Gen)
 	end := clientv3.GetPrefixRangeEnd(dir)
 	from := dir
@@ -284,7 +279,7 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 			if err != nil {
 				return nil, fmt.Errorf("reading the records of zone %s: %s: %w", zone, kv.Key, err)
 			}
-			z.Sets[set] = r
+			z.sets[set] = r.stored()
 		}
 		if !page.More || len(page.Kvs) == 0 {
 			return z, nil

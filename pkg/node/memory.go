@@ -58,12 +58,12 @@ func (m *memoryReleaser) changed(st *cluster.State) {
 	n := 0
 	for name, z := range st.Zones {
 		if old := m.zones[name]; old != z {
-			n += max(sets(old), sets(z))
+			n += max(old.Len(), z.Len())
 		}
 	}
 	for name, old := range m.zones {
 		if _, ok := st.Zones[name]; !ok {
-			n += sets(old)
+			n += old.Len()
 		}
 	}
 	m.zones = st.Zones
@@ -141,14 +141,6 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
-}
-
-// sets is the number of RRsets of z (0 for nil).
-func sets(z *cluster.ZoneRecords) int {
-	if z == nil {
-		return 0
-	}
-	return len(z.Sets)
 }
 
 // signal sends on c, a channel of one, unless a signal waits there: one

@@ -16,7 +16,9 @@ func zonesOf(n int) *cluster.State {
 	for i := range n {
 		sets[fmt.Sprintf("h%d.big.test. A", i)] = cluster.RRset{}
 	}
-	return &cluster.State{Zones: map[string]*cluster.ZoneRecords{"big.test.": {Revision: int64(n), Sets: sets}}}
+	z := cluster.NewZoneRecords(sets)
+	z.Revision = int64(n)
+	return &cluster.State{Zones: map[string]*cluster.ZoneRecords{"big.test.": z}}
 }
 
 // releases runs a memoryReleaser with short settle and interval and

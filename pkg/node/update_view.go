@@ -33,10 +33,8 @@ func newZoneView(zone string, doc *config.Zone, base *cluster.ZoneRecords, servi
 }
 
 func (v *zoneView) stored(key string) (cluster.RRset, bool) {
-	if v.base != nil {
-		if r, ok := v.base.Sets[key]; ok {
-			return r, true
-		}
+	if r, ok := v.base.Lookup(key); ok {
+		return r, true
 	}
 	r, ok := v.inline[key]
 	return r, ok
@@ -214,10 +212,7 @@ func (v *zoneView) update(rrs []dns.RR, rules []config.UpdateRule) *refusal {
 // zone what the update left.
 func (v *zoneView) changes() (puts []cluster.RRset, deletes []string) {
 	for k, rrs := range v.work {
-		cur, had := cluster.RRset{}, false
-		if v.base != nil {
-			cur, had = v.base.Sets[k]
-		}
+		cur, had := v.base.Lookup(k)
 		if len(rrs) == 0 {
 			if had {
 				deletes = append(deletes, k)

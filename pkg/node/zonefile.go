@@ -99,7 +99,7 @@ func validateZoneRecords(doc *config.Traffic, zone string, sets map[string]clust
 	if err := serviceNameFaults(t, sets, lines); err != nil {
 		return err
 	}
-	t.Zones[zi] = cluster.ServedZone(&t.Zones[zi], &cluster.ZoneRecords{Sets: sets}, false)
+	t.Zones[zi] = cluster.ServedZone(&t.Zones[zi], cluster.NewZoneRecords(sets), false)
 	keys := make([]string, len(t.Zones[zi].Records))
 	for i, r := range t.Zones[zi].Records {
 		keys[i] = config.OwnerName(r.Name, zone) + " " + strings.ToUpper(r.Type)

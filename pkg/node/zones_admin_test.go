@@ -294,7 +294,8 @@ func TestKeptCopyGivesWayToTheStore(t *testing.T) {
 			}
 		}
 		if z := again.state.Zones["gtm.test."]; z != nil {
-			stored = z.Sets["put.gtm.test. A"].Record().Parsed
+			r, _ := z.Lookup("put.gtm.test. A")
+			stored = r.Record().Parsed
 		}
 		return served, stored
 	}
