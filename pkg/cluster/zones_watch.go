@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"maps"
+	"strings"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -144,16 +145,19 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 		st.flipZone(k.zone, h.Gen, kv.ModRevision, s.pending)
 		return nil
 	}
-	r, err := decodeRRset(k.set, kv.Value)
+	// The Key alone is kept, not the whole etcd key it is part of (its
+	// prefix, zone and generation): 50 bytes an RRset.
+	set := strings.Clone(k.set)
+	r, err := decodeRRset(set, kv.Value)
 	if err != nil {
 		return err
 	}
 	r = r.parsed(k.zone)
 	if cur := st.Zones[k.zone]; cur != nil && cur.Gen == k.gen {
-		st.zoneForWrite(k.zone).sets[k.set] = r.stored()
+		st.zoneForWrite(k.zone).sets[set] = r.stored()
 		return nil
 	}
-	s.pending.gen(k.zone, k.gen)[k.set] = r.stored()
+	s.pending.gen(k.zone, k.gen)[set] = r.stored()
 	return nil
 }
 
