@@ -99,3 +99,24 @@ func SameStored(a, b *Traffic) bool {
 	eb, err := EncodeStored(b)
 	return err == nil && bytes.Equal(ea, eb)
 }
+
+// ParseStoredRecords is ParseStored for a document whose zones' records
+// are kept apart from it (a node's copy of what it serves, where a zone
+// may hold a million): records, by zone name as the document writes it,
+// are added to each zone before the whole is validated.
+func ParseStoredRecords(file string, src []byte, records map[string][]Record) (*Traffic, error) {
+	t, ok := decodeStoredJSON(src)
+	if !ok {
+		var err error
+		if t, err = ParseTraffic(file, src, ""); err != nil {
+			return nil, err
+		}
+	}
+	for i := range t.Zones {
+		t.Zones[i].Records = append(t.Zones[i].Records, records[t.Zones[i].Name]...)
+	}
+	if err := t.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return t, nil
+}

@@ -1,11 +1,14 @@
 package node
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -54,6 +57,9 @@ type keptFile struct {
 	Overrides []keptOverride             `json:"overrides,omitempty"`
 	External  map[string]health.External `json:"external,omitempty"`
 	KeySets   []keptKeySet               `json:"key_sets,omitempty"`
+	// ZoneRecords are the zones' records, apart from Traffic (whose zones
+	// hold none); a copy written before they were held apart has none.
+	ZoneRecords []keptZone `json:"zone_records,omitempty"`
 }
 
 // keptKeySet is a zone's key set as the store held it.
@@ -72,9 +78,23 @@ type keptOverride struct {
 // saveKept writes the copy whole or not at all, and durably: the new
 // file's data reaches the disk before the rename makes it the copy, and
 // the rename itself before saveKept returns, so a power cut leaves the
-// old copy or the new one, never an empty file.
+// old copy or the new one, never an empty file. The zones' records are
+// written one by one after the rest (zone_records), not encoded into
+// one buffer with the document: a zone of a million records made that
+// buffer (and encoding/json's pooled one beside it) 130 MB each.
 func saveKept(dir string, k kept) error {
-	doc, err := json.Marshal(k.Traffic)
+	var zones []config.Zone
+	var bare *config.Traffic
+	if k.Traffic != nil {
+		zones = k.Traffic.Zones
+		c := *k.Traffic
+		c.Zones = slices.Clone(zones)
+		for i := range c.Zones {
+			c.Zones[i].Records = nil
+		}
+		bare = &c
+	}
+	doc, err := json.Marshal(bare)
 	if err != nil {
 		return fmt.Errorf("encoding the served document: %w", err)
 	}
@@ -85,28 +105,65 @@ func saveKept(dir string, k kept) error {
 	for _, ks := range k.KeySets {
 		f.KeySets = append(f.KeySets, keptKeySet{Zone: ks.Zone, Value: ks.Value, Revision: ks.Revision})
 	}
-	b, err := json.Marshal(f)
+	head, err := json.Marshal(f)
 	if err != nil {
 		return fmt.Errorf("encoding the served document: %w", err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("keeping the served document: %w", err)
 	}
-	if err := writeDurably(dir, cacheFile, b); err != nil {
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		// head is a JSON object: the records go in before its end.
+		bw.Write(head[:len(head)-1])
+		bw.WriteString(`,"zone_records":[`)
+		var b []byte
+		for i := range zones {
+			z := &zones[i]
+			b = b[:0]
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"zone":`...)
+			b = appendJSONString(b, z.Name)
+			b = append(b, `,"records":[`...)
+			for j := range z.Records {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b = appendRecordJSON(b, &z.Records[j])
+				if len(b) > 1<<15 {
+					bw.Write(b)
+					b = b[:0]
+				}
+			}
+			b = append(b, "]}"...)
+			bw.Write(b)
+		}
+		bw.WriteString("]}")
+		return bw.Flush()
+	}
+	if err := writeDurably(dir, cacheFile, write); err != nil {
 		return fmt.Errorf("keeping the served document: %w", err)
 	}
 	return nil
 }
 
-// writeDurably replaces dir/name with data: write a temporary file,
-// fsync it, rename it over name, fsync the directory.
-func writeDurably(dir, name string, data []byte) error {
+// keptZone is one zone's records in the copy.
+type keptZone struct {
+	Zone    string          `json:"zone"`
+	Records []config.Record `json:"records"`
+}
+
+// writeDurably replaces dir/name with what write writes: write a
+// temporary file, fsync it, rename it over name, fsync the directory.
+func writeDurably(dir, name string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(dir, name+".*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -140,7 +197,11 @@ func loadKept(dir string) (kept, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return kept{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	t, err := config.ParseStored(path, f.Traffic)
+	records := make(map[string][]config.Record, len(f.ZoneRecords))
+	for _, z := range f.ZoneRecords {
+		records[z.Zone] = append(records[z.Zone], z.Records...)
+	}
+	t, err := config.ParseStoredRecords(path, f.Traffic, records)
 	if err != nil {
 		return kept{}, err
 	}

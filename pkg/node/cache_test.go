@@ -1,6 +1,7 @@
 package node
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -53,5 +54,67 @@ func TestKeptCopy(t *testing.T) {
 	}
 	if _, err := loadKept(t.TempDir()); !os.IsNotExist(err) {
 		t.Errorf("no copy: %v, want a not-exist error", err)
+	}
+}
+
+// TestKeptCopyRecords: the zones' records, written apart from the
+// document, read back as they were, quotes, backslashes, control and
+// non-ASCII bytes in their data included.
+func TestKeptCopyRecords(t *testing.T) {
+	doc, err := config.ParseTraffic("t.yaml", []byte(`zones:
+  - name: gtm.test.
+    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
+    ns: [ns1.gtm.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+      - {name: txt, type: TXT, ttl: 60, data: ['"a \"quoted\" \\ back" "tab\tand é"', '"\\010"']}
+      - {name: mail, type: MX, data: ["10 ns1"]}
+  - name: other.test.
+    soa: {mname: ns1.other.test., rname: hostmaster.other.test.}
+    ns: [ns1.gtm.test.]
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := saveKept(dir, kept{Revision: 3, Traffic: doc}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := loadKept(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range doc.Zones {
+		if !reflect.DeepEqual(back.Traffic.Zones[i].Records, doc.Zones[i].Records) {
+			t.Errorf("zone %s: read back %+v, want %+v", doc.Zones[i].Name, back.Traffic.Zones[i].Records, doc.Zones[i].Records)
+		}
+	}
+}
+
+// TestRecordJSON: a record written for the copy is what encoding/json
+// writes for it.
+func TestRecordJSON(t *testing.T) {
+	ttl := uint32(300)
+	for _, r := range []config.Record{
+		{Name: "www", Type: "A", Data: []string{"192.0.2.1", "192.0.2.2"}},
+		{Name: "www.gtm.test.", Type: "AAAA", TTL: &ttl, Data: []string{"2001:db8::1"}},
+		{Name: "t", Type: "TXT", Data: []string{`"say \"hi\"" "back\\slash"`, "\x00\x1f\x7f\xff", "é <&>"}},
+		{Name: "empty", Type: "TXT", Data: []string{}},
+		{Name: "none", Type: "TYPE65280"},
+	} {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendRecordJSON(nil, &r)
+		var a, b any
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Errorf("%+v: %s does not decode: %v", r, got, err)
+			continue
+		}
+		json.Unmarshal(want, &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("%+v: wrote %s, encoding/json writes %s", r, got, want)
+		}
 	}
 }
