@@ -138,6 +138,25 @@ func (z *ZoneRecords) All() iter.Seq[RRset] {
 	}
 }
 
+// Records yields z's RRsets as a document's records, each with its data
+// as the store read it parsed (Record.Parsed), in no particular order.
+func (z *ZoneRecords) Records() iter.Seq[config.Record] {
+	return func(yield func(config.Record) bool) {
+		for _, r := range z.byKey() {
+			rec := config.Record{Name: r.Name, Type: r.Type, Data: r.Data, Parsed: r.rrs}
+			if rec.Parsed == nil {
+				// Unparsed data is parsed again, and reported, by
+				// whoever reads it: with its TTL.
+				ttl := r.TTL
+				rec.TTL = &ttl
+			}
+			if !yield(rec) {
+				return
+			}
+		}
+	}
+}
+
 // byKey yields z's RRsets with their Keys, in no particular order.
 func (z *ZoneRecords) byKey() iter.Seq2[string, RRset] {
 	return func(yield func(string, RRset) bool) {

@@ -94,13 +94,21 @@ func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sor
 			add(r)
 		}
 	}
+	return append(out, InlineServed(z, stored)...)
+}
+
+// InlineServed returns the records z holds inline that no RRset of
+// stored replaces, sorted: with stored's own (ZoneRecords.Records), the
+// records State.ServedZone serves, without a copy of every stored one.
+func InlineServed(z *config.Zone, stored *ZoneRecords) []config.Record {
 	if len(z.Records) == 0 {
-		return out
+		return nil
 	}
 	inline, err := DocumentRRsets(z)
 	if err != nil {
-		return append(out, z.Records...)
+		return z.Records
 	}
+	var out []config.Record
 	for _, r := range NewZoneRecords(inline).Sorted() {
 		if _, ok := stored.Lookup(r.Key()); !ok {
 			out = append(out, r.Record())

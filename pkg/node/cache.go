@@ -31,8 +31,11 @@ type kept struct {
 	Revision int64
 	// Serials are the zones' SOA serials, by name; nil (a copy kept
 	// before zones had their own) gives every zone Revision.
-	Serials   map[string]uint32
-	Traffic   *config.Traffic
+	Serials map[string]uint32
+	Traffic *config.Traffic
+	// Stored are the zones' stored records by name, beside those
+	// Traffic's zones hold (nil: they hold all).
+	Stored    map[string]*cluster.ZoneRecords
 	Overrides map[health.EndpointKey]health.Override
 	External  map[string]health.External
 	// KeySets are the signed zones' DNSSEC key sets, private keys sealed
@@ -44,7 +47,7 @@ type kept struct {
 // the store's immutable ones, so equal contents are compared, not
 // pointers.
 func (k kept) same(o kept) bool {
-	return k.Revision == o.Revision && k.Traffic == o.Traffic && maps.Equal(k.Serials, o.Serials) &&
+	return k.Revision == o.Revision && k.Traffic == o.Traffic && maps.Equal(k.Stored, o.Stored) && maps.Equal(k.Serials, o.Serials) &&
 		maps.Equal(k.Overrides, o.Overrides) && maps.Equal(k.External, o.External) &&
 		maps.EqualFunc(k.KeySets, o.KeySets, func(a, b cluster.StoredKeySet) bool { return a.Revision == b.Revision })
 }
@@ -127,15 +130,25 @@ func saveKept(dir string, k kept) error {
 			b = append(b, `{"zone":`...)
 			b = appendJSONString(b, z.Name)
 			b = append(b, `,"records":[`...)
-			for j := range z.Records {
-				if j > 0 {
+			first := true
+			add := func(name, typ string, ttl *uint32, data []string) {
+				if !first {
 					b = append(b, ',')
 				}
-				b = appendRecordJSON(b, &z.Records[j])
+				first = false
+				b = appendRRsetJSON(b, name, typ, ttl, data)
 				if len(b) > 1<<15 {
 					bw.Write(b)
 					b = b[:0]
 				}
+			}
+			for _, r := range z.Records {
+				add(r.Name, r.Type, r.TTL, r.Data)
+			}
+			var ttl uint32
+			for r := range k.Stored[cluster.ZoneName(z.Name)].All() {
+				ttl = r.TTL
+				add(r.Name, r.Type, &ttl, r.Data)
 			}
 			b = append(b, "]}"...)
 			bw.Write(b)

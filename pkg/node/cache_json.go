@@ -10,20 +10,26 @@ import (
 // appendRecordJSON appends r as encoding/json writes a config.Record,
 // without its reflection: the copy a node keeps may hold a million.
 func appendRecordJSON(b []byte, r *config.Record) []byte {
+	return appendRRsetJSON(b, r.Name, r.Type, r.TTL, r.Data)
+}
+
+// appendRRsetJSON appends, as encoding/json writes a config.Record, the
+// record of name, type, ttl (nil: none) and data.
+func appendRRsetJSON(b []byte, name, typ string, ttl *uint32, data []string) []byte {
 	b = append(b, `{"name":`...)
-	b = appendJSONString(b, r.Name)
+	b = appendJSONString(b, name)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, r.Type)
-	if r.TTL != nil {
+	b = appendJSONString(b, typ)
+	if ttl != nil {
 		b = append(b, `,"ttl":`...)
-		b = strconv.AppendUint(b, uint64(*r.TTL), 10)
+		b = strconv.AppendUint(b, uint64(*ttl), 10)
 	}
 	b = append(b, `,"data":`...)
-	if r.Data == nil {
+	if data == nil {
 		b = append(b, "null"...)
 	} else {
 		b = append(b, '[')
-		for i, d := range r.Data {
+		for i, d := range data {
 			if i > 0 {
 				b = append(b, ',')
 			}

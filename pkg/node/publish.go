@@ -57,6 +57,10 @@ type served struct {
 	// run: the store's first state replaces it even at the same
 	// revision, so the node holds one copy of the records, not two.
 	fromKept bool
+	// stored are the served zones' stored records, by name, beside the
+	// inline ones traffic holds (servedTrafficLocked); nil while the
+	// kept copy, whose zones hold all of theirs, is served.
+	stored map[string]*cluster.ZoneRecords
 }
 
 // endpointState is an endpoint's published health and since when.

@@ -144,7 +144,7 @@ func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
 
 // keptLocked is what a restart needs now.
 func (n *Node) keptLocked() kept {
-	k := kept{Revision: n.revision, Serials: n.serials, Traffic: n.traffic}
+	k := kept{Revision: n.revision, Serials: n.serials, Traffic: n.traffic, Stored: n.stored}
 	if n.state != nil {
 		k.Overrides, k.External, k.KeySets = n.state.Overrides, n.state.External, n.state.KeySets
 	}
@@ -172,19 +172,20 @@ func (n *Node) stateLocked(st *cluster.State) {
 		n.memory.changed(st)
 		return
 	}
-	t := n.servedTrafficLocked(st)
+	t, stored := n.servedTrafficLocked(st)
 	serials := st.ZoneSerials()
-	s, err := resolver.BuildSerials(t, uint32(served), serials)
+	s, err := resolver.BuildStored(t, uint32(served), serials, storedOf(stored))
 	if err != nil {
 		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
 		return
 	}
 	old, oldRevision := n.traffic, n.revision
 	n.serveLocked(t, served, serials, s)
+	n.stored = stored
 	if n.fromKept && served == oldRevision && maps.Equal(serials, n.saved.Serials) {
 		// The same revision holds the same document: the copy on disk
 		// stays as it is.
-		n.saved.Traffic = t
+		n.saved.Traffic, n.saved.Stored = t, stored
 	}
 	n.fromKept = false
 	services := make(map[string]bool, len(t.Services))
@@ -310,7 +311,7 @@ func (n *Node) serveCached(k kept) error {
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
 	n.serveLocked(k.Traffic, k.Revision, k.Serials, s)
-	n.fromKept = true
+	n.fromKept, n.stored = true, nil
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()

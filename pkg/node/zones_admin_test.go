@@ -208,6 +208,11 @@ func TestZoneRecordsKeptForRestart(t *testing.T) {
 	if got := soaSerial(t, again); got != serial {
 		t.Errorf("restarted without etcd: serial %d, want %d", got, serial)
 	}
+	// The record's own TTL, not the zone's 5 s.
+	resp, _, err := (&dns.Client{Timeout: time.Second}).Exchange(new(dns.Msg).SetQuestion("updated.gtm.test.", dns.TypeA), again.dnsAddr())
+	if err != nil || len(resp.Answer) != 1 || resp.Answer[0].Header().Ttl != 60 {
+		t.Errorf("restarted without etcd: updated.gtm.test. is %v (%v), want TTL 60", resp, err)
+	}
 }
 
 // TestZoneSerialsApart: a change to one zone's records moves that zone's
@@ -283,30 +288,22 @@ func TestKeptCopyGivesWayToTheStore(t *testing.T) {
 	}
 
 	again := startTestNodeIn(t, "n1", etcd.Endpoints(), "", dir, withUpdateKeys)
-	// servedRRs returns the parsed records the node serves for put and
-	// those the store's state holds.
-	servedRRs := func() (served, stored []dns.RR) {
-		again.mu.Lock()
-		defer again.mu.Unlock()
-		for _, r := range again.traffic.Zones[0].Records {
-			if r.Name == "put.gtm.test." {
-				served = r.Parsed
-			}
-		}
-		if z := again.state.Zones["gtm.test."]; z != nil {
-			r, _ := z.Lookup("put.gtm.test. A")
-			stored = r.Record().Parsed
-		}
-		return served, stored
-	}
 	testwait.Eventually(t, 10*time.Second, "the store's state comes", func() bool {
 		again.mu.Lock()
 		defer again.mu.Unlock()
 		return again.state != nil && again.state.Revision != 0
 	})
-	served, stored := servedRRs()
-	if len(served) != 1 || len(stored) != 1 || served[0] != stored[0] {
-		t.Errorf("the node serves records of its own (%v), not the store's (%v): two copies are held", served, stored)
+	again.mu.Lock()
+	served, stored := again.stored["gtm.test."], again.state.Zones["gtm.test."]
+	var copied []string
+	for _, r := range again.traffic.Zones[0].Records {
+		if r.Name == "put.gtm.test." {
+			copied = r.Data
+		}
+	}
+	again.mu.Unlock()
+	if served == nil || served != stored || copied != nil {
+		t.Errorf("the node serves records of its own (stored %p, the store's %p; put in its document: %v): two copies are held", served, stored, copied)
 	}
 	if got := lookup(t, again, "put.gtm.test.", dns.TypeA); len(got) != 1 {
 		t.Errorf("put.gtm.test. is %v after the store's state came", got)

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -26,6 +27,23 @@ func Build(t *config.Traffic, serial uint32) (*Snapshot, error) {
 // zone name (lower case, fully qualified); a zone serials lacks takes
 // serial, and Serial reports the largest.
 func BuildSerials(t *config.Traffic, serial uint32, serials map[string]uint32) (*Snapshot, error) {
+	return BuildStored(t, serial, serials, nil)
+}
+
+// StoredRecords are records of a zone kept apart from its document.
+type StoredRecords interface {
+	// Len is how many RRsets Records yields.
+	Len() int
+	// Records yields each RRset once.
+	Records() iter.Seq[config.Record]
+}
+
+// BuildStored is BuildSerials with more records for each zone than the
+// document's zones hold: those stored returns for the zone's name (lower
+// case, fully qualified; nil: none), after the zone's own. A node serves
+// its zones' stored records this way without a copy of each in a
+// document. stored may be nil.
+func BuildStored(t *config.Traffic, serial uint32, serials map[string]uint32, stored func(zone string) StoredRecords) (*Snapshot, error) {
 	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial, byName: make(map[string][]int, len(t.Services))}
 	for i := range t.Zones {
 		zs := serial
@@ -33,7 +51,11 @@ func BuildSerials(t *config.Traffic, serial uint32, serials map[string]uint32) (
 			zs = v
 			s.serial = max(s.serial, v)
 		}
-		z, err := buildZone(&t.Zones[i], zs)
+		var more StoredRecords
+		if stored != nil {
+			more = stored(dns.CanonicalName(t.Zones[i].Name))
+		}
+		z, err := buildZone(&t.Zones[i], zs, more)
 		if err != nil {
 			return nil, fmt.Errorf("building zone %s: %w", t.Zones[i].Name, err)
 		}
@@ -84,12 +106,12 @@ func (s *Snapshot) WithHealth(healthy func(service, endpoint string) bool) *Snap
 	return &next
 }
 
-func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
+func buildZone(cz *config.Zone, serial uint32, more StoredRecords) (*zone, error) {
 	name := dns.CanonicalName(cz.Name)
 	ttl := cz.DefaultTTL()
 	// Sized for the records' names at once: a zone of a million grows
 	// its map no more.
-	z := &zone{name: name, nodes: make(map[string]*node, len(cz.Records)+1), transfer: newTransferPolicy(cz)}
+	z := &zone{name: name, nodes: make(map[string]*node, len(cz.Records)+storedLen(more)+1), transfer: newTransferPolicy(cz)}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
 		Ns:      dns.Fqdn(cz.SOA.MName),
@@ -114,19 +136,43 @@ func buildZone(cz *config.Zone, serial uint32) (*zone, error) {
 	apex.add(dns.TypeNS, ns)
 
 	for i := range cz.Records {
-		r := &cz.Records[i]
-		rrs, err := r.RRs(name, ttl)
-		if err != nil {
+		if err := z.addRecord(&cz.Records[i], ttl); err != nil {
 			return nil, fmt.Errorf("records[%d]: %w", i, err)
 		}
-		owner := dns.CanonicalName(rrs[0].Header().Name)
-		n := z.ensure(owner)
-		n.add(rrs[0].Header().Rrtype, rrs)
-		if rrs[0].Header().Rrtype == dns.TypeNS && owner != name {
-			n.cut, z.hasCuts = true, true
+	}
+	if more != nil {
+		for r := range more.Records() {
+			if err := z.addRecord(&r, ttl); err != nil {
+				return nil, fmt.Errorf("stored records %s %s: %w", r.Name, r.Type, err)
+			}
 		}
 	}
 	return z, nil
+}
+
+func storedLen(s StoredRecords) int {
+	if s == nil {
+		return 0
+	}
+	return s.Len()
+}
+
+// addRecord adds the RRset of r to the zone; ttl is the zone's default.
+func (z *zone) addRecord(r *config.Record, ttl uint32) error {
+	rrs, err := r.RRs(z.name, ttl)
+	if err != nil {
+		return err
+	}
+	if len(rrs) == 0 {
+		return nil
+	}
+	owner := dns.CanonicalName(rrs[0].Header().Name)
+	n := z.ensure(owner)
+	n.add(rrs[0].Header().Rrtype, rrs)
+	if rrs[0].Header().Rrtype == dns.TypeNS && owner != z.name {
+		n.cut, z.hasCuts = true, true
+	}
+	return nil
 }
 
 // ensure returns the node for name, creating it and every missing
