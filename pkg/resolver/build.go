@@ -206,6 +206,10 @@ func (z *zone) linkAdditional() {
 	for _, n := range z.nodes {
 		for i := range n.rrsets {
 			set := &n.rrsets[i]
+			if !hasAdditional(set.rrtype) {
+				// Most of a large zone: nothing to link, so no work.
+				continue
+			}
 			var extra []dns.RR
 			seen := map[string]bool{}
 			for _, rr := range set.rrs {
@@ -254,6 +258,12 @@ func (z *zone) belowCut(name string) bool {
 		}
 	}
 	return false
+}
+
+// hasAdditional reports whether records of rrtype name hosts whose
+// addresses go in the additional section (additionalTarget).
+func hasAdditional(rrtype uint16) bool {
+	return rrtype == dns.TypeNS || rrtype == dns.TypeMX || rrtype == dns.TypeSRV
 }
 
 // additionalTarget returns the lower-case name whose addresses belong in
