@@ -105,16 +105,16 @@ type ZoneRecords struct {
 	// Gen is the generation served.
 	Gen string
 	// sets are the RRsets by Key.
-	sets storedRRsets
+	sets *storedRRsets
 }
 
 // NewZoneRecords returns records holding sets (each under its Key), at
 // revision 0 of no generation: records read from a file, or made in a
 // test.
 func NewZoneRecords(sets map[string]RRset) *ZoneRecords {
-	z := &ZoneRecords{sets: make(storedRRsets, len(sets))}
+	z := &ZoneRecords{sets: newStoredRRsets()}
 	for k, r := range sets {
-		z.sets[k] = r.stored()
+		z.sets.put(k, r.stored())
 	}
 	return z
 }
@@ -124,7 +124,7 @@ func (z *ZoneRecords) Len() int {
 	if z == nil {
 		return 0
 	}
-	return len(z.sets)
+	return z.sets.len()
 }
 
 // All yields z's RRsets in no particular order.
@@ -163,7 +163,7 @@ func (z *ZoneRecords) byKey() iter.Seq2[string, RRset] {
 		if z == nil {
 			return
 		}
-		for k, r := range z.sets {
+		for k, r := range z.sets.all {
 			if !yield(k, r.rrset(k)) {
 				return
 			}
@@ -191,7 +191,7 @@ func (z *ZoneRecords) Lookup(k string) (RRset, bool) {
 	if z == nil {
 		return RRset{}, false
 	}
-	r, ok := z.sets[k]
+	r, ok := z.sets.get(k)
 	if !ok {
 		return RRset{}, false
 	}

@@ -1,13 +1,107 @@
 package cluster
 
 import (
+	"maps"
 	"strings"
 
 	"github.com/miekg/dns"
 )
 
-// storedRRsets are a zone's RRsets by Key, as the state holds them.
-type storedRRsets map[string]storedRRset
+// storedRRsets are a zone's RRsets by Key, as the state holds them, in
+// shards by a hash of the Key. A state that changes a zone's records
+// copies the shards it changes and shares the rest with the state
+// before: one RRset changed in a zone of a million copies 15,000, not a
+// million (0.7 s).
+type storedRRsets struct {
+	shards [rrsetShards]map[string]storedRRset
+	// borrowed has bit i set while shards[i] is shared with another
+	// state's records, which must not see a change.
+	borrowed uint64
+	n        int
+}
+
+// rrsetShards is how many shards a zone's RRsets are kept in: at most
+// 64, the bits of storedRRsets.borrowed.
+const rrsetShards = 64
+
+func newStoredRRsets() *storedRRsets { return &storedRRsets{} }
+
+// shardOf is the shard of key k: FNV-1a, which needs no seed.
+func shardOf(k string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(k); i++ {
+		h ^= uint32(k[i])
+		h *= 16777619
+	}
+	return int(h % rrsetShards)
+}
+
+func (s *storedRRsets) get(k string) (storedRRset, bool) {
+	if s == nil {
+		return storedRRset{}, false
+	}
+	r, ok := s.shards[shardOf(k)][k]
+	return r, ok
+}
+
+func (s *storedRRsets) len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// borrow returns a copy of s that shares its shards until it changes
+// them.
+func (s *storedRRsets) borrow() *storedRRsets {
+	c := *s
+	c.borrowed = ^uint64(0)
+	return &c
+}
+
+// writable returns the shard of k for writing, copied first when it is
+// borrowed.
+func (s *storedRRsets) writable(k string) map[string]storedRRset {
+	i := shardOf(k)
+	if s.borrowed&(1<<i) != 0 {
+		s.shards[i] = maps.Clone(s.shards[i])
+		s.borrowed &^= 1 << i
+	}
+	if s.shards[i] == nil {
+		s.shards[i] = map[string]storedRRset{}
+	}
+	return s.shards[i]
+}
+
+func (s *storedRRsets) put(k string, r storedRRset) {
+	m := s.writable(k)
+	if _, ok := m[k]; !ok {
+		s.n++
+	}
+	m[k] = r
+}
+
+func (s *storedRRsets) del(k string) {
+	if _, ok := s.get(k); !ok {
+		return
+	}
+	delete(s.writable(k), k)
+	s.n--
+}
+
+// all yields each RRset with its Key, in no particular order.
+func (s *storedRRsets) all(yield func(string, storedRRset) bool) {
+	if s == nil {
+		return
+	}
+	for _, m := range s.shards {
+		for k, r := range m {
+			if !yield(k, r) {
+				return
+			}
+		}
+	}
+}
 
 // storedRRset is an RRset as a zone's records hold it. Its owner and type
 // are its Key in the map, and its source a byte: a zone of a million

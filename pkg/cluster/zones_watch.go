@@ -12,17 +12,17 @@ import (
 // large replacement being written), by zone then generation. Only the
 // watch goroutine touches it: nothing is served from it until the head
 // flips to one of them, when its map moves into the state whole.
-type pendingGens map[string]map[string]storedRRsets
+type pendingGens map[string]map[string]*storedRRsets
 
-func (p pendingGens) gen(zone, gen string) storedRRsets {
+func (p pendingGens) gen(zone, gen string) *storedRRsets {
 	byGen := p[zone]
 	if byGen == nil {
-		byGen = map[string]storedRRsets{}
+		byGen = map[string]*storedRRsets{}
 		p[zone] = byGen
 	}
 	sets := byGen[gen]
 	if sets == nil {
-		sets = storedRRsets{}
+		sets = newStoredRRsets()
 		byGen[gen] = sets
 	}
 	return sets
@@ -31,14 +31,14 @@ func (p pendingGens) gen(zone, gen string) storedRRsets {
 // take removes and returns a pending generation (empty when none was
 // written: a zone's first, small change writes its RRsets and head in
 // one transaction, the head last).
-func (p pendingGens) take(zone, gen string) storedRRsets {
+func (p pendingGens) take(zone, gen string) *storedRRsets {
 	sets := p[zone][gen]
 	delete(p[zone], gen)
 	if len(p[zone]) == 0 {
 		delete(p, zone)
 	}
 	if sets == nil {
-		sets = storedRRsets{}
+		sets = newStoredRRsets()
 	}
 	return sets
 }
@@ -99,7 +99,7 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 	zones := s.zonesForWrite()
 	z := zones[zone]
 	if z == nil {
-		z = &ZoneRecords{sets: storedRRsets{}}
+		z = &ZoneRecords{sets: newStoredRRsets()}
 		zones[zone] = z
 		if s.owned != nil {
 			s.owned.zones[zone] = true
@@ -108,7 +108,7 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 	}
 	if s.owned != nil && !s.owned.zones[zone] {
 		c := *z
-		c.sets = maps.Clone(z.sets)
+		c.sets = z.sets.borrow()
 		z = &c
 		zones[zone] = z
 		s.owned.zones[zone] = true
@@ -154,10 +154,10 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 	}
 	r = r.parsed(k.zone)
 	if cur := st.Zones[k.zone]; cur != nil && cur.Gen == k.gen {
-		st.zoneForWrite(k.zone).sets[set] = r.stored()
+		st.zoneForWrite(k.zone).sets.put(set, r.stored())
 		return nil
 	}
-	s.pending.gen(k.zone, k.gen)[set] = r.stored()
+	s.pending.gen(k.zone, k.gen).put(set, r.stored())
 	return nil
 }
 
@@ -174,12 +174,12 @@ func (s *Store) applyZoneDelete(st *State, rest string) {
 			delete(st.zonesForWrite(), k.zone)
 		}
 	case cur != nil && cur.Gen == k.gen:
-		if _, ok := cur.sets[k.set]; ok {
-			delete(st.zoneForWrite(k.zone).sets, k.set)
+		if _, ok := cur.sets.get(k.set); ok {
+			st.zoneForWrite(k.zone).sets.del(k.set)
 		}
 	default:
 		if sets := s.pending[k.zone][k.gen]; sets != nil {
-			delete(sets, k.set)
+			sets.del(k.set)
 		}
 	}
 }

@@ -264,7 +264,7 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 	if err := json.Unmarshal(resp.Kvs[0].Value, &h); err != nil {
 		return nil, fmt.Errorf("reading the records of zone %s: head: %w", zone, err)
 	}
-	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: storedRRsets{}}
+	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: newStoredRRsets()}
 	dir := s.keys.zoneGen(zone, h.Gen)
 	end := clientv3.GetPrefixRangeEnd(dir)
 	from := dir
@@ -279,7 +279,7 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 			if err != nil {
 				return nil, fmt.Errorf("reading the records of zone %s: %s: %w", zone, kv.Key, err)
 			}
-			z.sets[set] = r.stored()
+			z.sets.put(set, r.stored())
 		}
 		if !page.More || len(page.Kvs) == 0 {
 			return z, nil
