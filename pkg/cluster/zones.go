@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -106,6 +107,25 @@ type ZoneRecords struct {
 	Gen string
 	// sets are the RRsets by Key.
 	sets *storedRRsets
+	// largestTTL is LargestTTL plus one, once worked out (0: not yet).
+	largestTTL atomic.Uint64
+}
+
+// LargestTTL is the largest TTL of z's RRsets (0 for none): signed
+// zones' key rollovers wait for it. Worked out once for each z.
+func (z *ZoneRecords) LargestTTL() uint32 {
+	if z == nil {
+		return 0
+	}
+	if v := z.largestTTL.Load(); v != 0 {
+		return uint32(v - 1)
+	}
+	var ttl uint32
+	for _, r := range z.sets.all {
+		ttl = max(ttl, r.ttl)
+	}
+	z.largestTTL.Store(uint64(ttl) + 1)
+	return ttl
 }
 
 // NewZoneRecords returns records holding sets (each under its Key), at
@@ -248,7 +268,9 @@ func decodeRRset(set string, value []byte) (RRset, error) {
 	if err := json.Unmarshal(value, &r); err != nil {
 		return RRset{}, err
 	}
-	r.Name, r.Type, _ = strings.Cut(set, " ")
+	// The type is the last word: an owner may hold an escaped space.
+	i := strings.LastIndexByte(set, ' ')
+	r.Name, r.Type = set[:i], set[i+1:]
 	return r, nil
 }
 

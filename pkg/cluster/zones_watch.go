@@ -107,9 +107,8 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 		return z
 	}
 	if s.owned != nil && !s.owned.zones[zone] {
-		c := *z
-		c.sets = z.sets.borrow()
-		z = &c
+		// A new ZoneRecords: its largest TTL is worked out anew.
+		z = &ZoneRecords{Revision: z.Revision, Gen: z.Gen, sets: z.sets.borrow()}
 		zones[zone] = z
 		s.owned.zones[zone] = true
 	}

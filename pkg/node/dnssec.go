@@ -54,10 +54,10 @@ func newSigning(c *config.Node, getenv func(string) string, m *dnssec.Metrics) s
 
 // wantSigningLocked notes the signed zones of a newly served document
 // and their settings.
-func (n *Node) wantSigningLocked(t *config.Traffic) {
+func (n *Node) wantSigningLocked(t *config.Traffic, stored map[string]*cluster.ZoneRecords) {
 	n.signing.wanted = map[string]dnssec.Settings{}
 	for name, zi := range signedZones(t) {
-		n.signing.wanted[name] = signingSettings(t, zi)
+		n.signing.wanted[name] = signingSettings(t, zi, stored[name])
 	}
 }
 

@@ -141,8 +141,12 @@ func (n *Node) storeKeySet(ctx context.Context, zone string, ks *dnssec.KeySet, 
 // before t is stored, so that its first answers are signed and `gtmd
 // dnssec ds` has something to print.
 func (n *Node) makeKeysFor(ctx context.Context, store *cluster.Store, t *config.Traffic) error {
+	var stored map[string]*cluster.ZoneRecords
+	if st := store.State(); st != nil {
+		stored = st.Zones
+	}
 	for name, zi := range signedZones(t) {
-		if err := n.makeKeys(ctx, store, name, signingSettings(t, zi)); err != nil {
+		if err := n.makeKeys(ctx, store, name, signingSettings(t, zi, stored[name])); err != nil {
 			return fmt.Errorf("zone %s: %w", name, err)
 		}
 	}

@@ -3,6 +3,7 @@ package node
 import (
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/dnssec"
 )
@@ -10,13 +11,14 @@ import (
 // signingSettings turns a signed zone's dnssec block into the signer's
 // settings, with the TTLs the rollover timings are computed from: the
 // zone's TTL (its DNSKEY RRset's), the largest TTL of anything in the
-// zone, services included, and its negative TTL.
-func signingSettings(t *config.Traffic, zi int) dnssec.Settings {
+// zone, services and stored records (nil: none beside t's) included, and
+// its negative TTL.
+func signingSettings(t *config.Traffic, zi int, stored *cluster.ZoneRecords) dnssec.Settings {
 	z := &t.Zones[zi]
 	d := z.DNSSEC.WithDefaults()
 	alg, _ := dnssec.ParseAlgorithm(d.Algorithm) // validated with the document
 	ttl := z.DefaultTTL()
-	maxTTL := t.LargestTTL(zi)
+	maxTTL := max(t.LargestTTL(zi), stored.LargestTTL())
 	return dnssec.Settings{
 		Algorithm:         alg,
 		SplitKeys:         d.Keys == config.DNSSECKeysSplit,

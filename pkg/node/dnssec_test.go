@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -271,5 +272,27 @@ func TestSignedRestartWhileEtcdDown(t *testing.T) {
 	}
 	if !slices.Equal(got, tags) {
 		t.Errorf("restarted without etcd, the node signs with keys %v, want %v", got, tags)
+	}
+}
+
+// TestSignedZoneStoredTTL: a signed zone's key rollovers wait for the
+// largest TTL of its records, those stored apart from the document (by
+// the zones API or UPDATE) included.
+func TestSignedZoneStoredTTL(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, signedTraffic(startTarget(t).Addr())), t.TempDir(), withKEK(writeKEK(t)))
+	maxTTL := func() uint32 {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.signing.wanted["gtm.test."].MaxTTL
+	}
+	testwait.Eventually(t, 10*time.Second, "n1 serves the signed zone", func() bool { return maxTTL() != 0 })
+	before := maxTTL()
+	if code := putZone(t, n, "gtm.test", "text/dns", "long 86400 IN TXT \"cached for a day\"\n", nil); code != http.StatusOK {
+		t.Fatalf("PUT: %d", code)
+	}
+	testwait.Eventually(t, 10*time.Second, "the rollover timings take the stored record's TTL", func() bool { return maxTTL() == 86400 })
+	if before >= 86400 {
+		t.Errorf("the document alone already had the largest TTL %d: the test proves nothing", before)
 	}
 }

@@ -129,7 +129,7 @@ func measureNode(t *testing.T, t0 time.Time, stored map[string]map[string]health
 	for id := range stored {
 		st.Members[id], st.Written[id] = cluster.Member{ID: id}, 2
 	}
-	n.serveLocked(doc, 1, nil, nil)
+	n.serveLocked(doc, nil, 1, nil, nil)
 	n.state, n.trust = st, health.Trust{}.Connected(true, 1)
 	n.rebuildLocked()
 	return n

@@ -251,7 +251,7 @@ func BenchmarkEndpointDown(b *testing.B) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.serveLocked(doc, 1, nil, nil)
+	n.serveLocked(doc, nil, 1, nil, nil)
 	n.state, n.trust = st, health.Trust{}.Connected(true, 1)
 	n.rebuildLocked()
 	k := health.EndpointKey{Service: "s7.example.", Endpoint: "a"}

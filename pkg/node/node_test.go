@@ -35,7 +35,7 @@ func TestRemovedCheckNotPublished(t *testing.T) {
 		return nd.sched.Status("old") == health.Down && nd.sched.Status("kept") == health.Down
 	})
 	nd.mu.Lock()
-	nd.serveLocked(&config.Traffic{Checks: []config.Check{down("kept")}}, 0, nil, nil)
+	nd.serveLocked(&config.Traffic{Checks: []config.Check{down("kept")}}, nil, 0, nil, nil)
 	nd.mu.Unlock()
 
 	nd.checkChanged(health.Change{Check: "old", To: health.Down})

@@ -52,7 +52,7 @@ func benchNode(b *testing.B, checks int) (*Node, []string) {
 	b.Cleanup(func() { _ = n.Shutdown(context.Background()) })
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	n.serveLocked(t, 1, nil, base)
+	n.serveLocked(t, nil, 1, nil, base)
 	n.publishLocked()
 	up := make(map[string]health.Observation, len(names))
 	for _, c := range names {
