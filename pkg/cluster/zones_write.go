@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -275,6 +276,10 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 		}
 		for _, kv := range page.Kvs {
 			set := string(kv.Key[len(dir):])
+			if !strings.Contains(set, " ") {
+				// Not an RRset's key (owner and type): nothing gtmd wrote.
+				continue
+			}
 			r, err := decodeRRset(set, kv.Value)
 			if err != nil {
 				return nil, fmt.Errorf("reading the records of zone %s: %s: %w", zone, kv.Key, err)
