@@ -3,6 +3,7 @@ package node
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -23,8 +24,16 @@ import (
 // restarts, not only across outages); the store's state replaces them as
 // soon as it comes.
 
-// cacheFile is the copy's name in the data directory.
-const cacheFile = "traffic-served.json"
+// cacheFile is the copy's name in the data directory. The name changed
+// when the zones' records moved out of the document into zone_records:
+// a binary from before would read the new copy as zones without
+// records, and answer NXDOMAIN for all of them until etcd answered, so
+// it finds no copy instead. legacyCacheFile is read when cacheFile is
+// missing, and removed once cacheFile is written.
+const (
+	cacheFile       = "served-copy.json"
+	legacyCacheFile = "traffic-served.json"
+)
 
 // kept is what the copy holds.
 type kept struct {
@@ -159,6 +168,11 @@ func saveKept(dir string, k kept) error {
 	if err := writeDurably(dir, cacheFile, write); err != nil {
 		return fmt.Errorf("keeping the served document: %w", err)
 	}
+	// An older copy left beside it would be what a downgraded binary
+	// serves: stale.
+	if err := os.Remove(filepath.Join(dir, legacyCacheFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("removing the copy of an earlier version: %w", err)
+	}
 	return nil
 }
 
@@ -203,6 +217,10 @@ func writeDurably(dir, name string, write func(io.Writer) error) error {
 func loadKept(dir string) (kept, error) {
 	path := filepath.Join(dir, cacheFile)
 	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		path = filepath.Join(dir, legacyCacheFile)
+		b, err = os.ReadFile(path)
+	}
 	if err != nil {
 		return kept{}, err
 	}

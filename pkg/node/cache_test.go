@@ -44,13 +44,26 @@ func TestKeptCopy(t *testing.T) {
 		t.Errorf("the data directory holds %d files, want the copy alone (no temporary file left)", len(entries))
 	}
 
+	// A copy an earlier build wrote, under its name then, with the
+	// records in the document and no overrides, is read; once a copy is
+	// written, it is gone.
 	old := `{"revision": 7, "traffic": {"zones": [{"name": "gtm.test.", "soa": {"mname": "ns1.gtm.test.", "rname": "h.gtm.test."}, "ns": ["ns1.gtm.test."], "records": [{"name": "ns1", "type": "A", "data": ["192.0.2.53"]}]}]}}`
-	if err := os.WriteFile(filepath.Join(dir, cacheFile), []byte(old), 0o600); err != nil {
+	dir = t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, legacyCacheFile), []byte(old), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	back, err = loadKept(dir)
-	if err != nil || back.Revision != 7 || len(back.Overrides) != 0 {
-		t.Errorf("a copy without overrides: %+v, %v", back, err)
+	if err != nil || back.Revision != 7 || len(back.Overrides) != 0 || len(back.Traffic.Zones[0].Records) != 1 {
+		t.Errorf("a copy of an earlier build: %+v, %v", back, err)
+	}
+	if err := saveKept(dir, k); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, legacyCacheFile)); !os.IsNotExist(err) {
+		t.Errorf("the earlier build's copy is still there (%v): a downgrade would serve it, stale", err)
+	}
+	if back, err = loadKept(dir); err != nil || back.Revision != 42 {
+		t.Errorf("after a copy is written: %+v, %v", back, err)
 	}
 	if _, err := loadKept(t.TempDir()); !os.IsNotExist(err) {
 		t.Errorf("no copy: %v, want a not-exist error", err)

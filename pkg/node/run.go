@@ -177,11 +177,12 @@ func (n *Node) stateLocked(st *cluster.State) {
 	s, err := resolver.BuildStored(t, uint32(served), serials, storedOf(stored))
 	if err != nil {
 		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
+		// Not tried again at every state of the same revision.
+		n.fromKept = false
 		return
 	}
 	old, oldRevision := n.traffic, n.revision
-	n.serveLocked(t, served, serials, s)
-	n.stored = stored
+	n.serveLocked(t, stored, served, serials, s)
 	if n.fromKept && served == oldRevision && maps.Equal(serials, n.saved.Serials) {
 		// The same revision holds the same document: the copy on disk
 		// stays as it is.
@@ -310,21 +311,22 @@ func (n *Node) serveCached(k kept) error {
 	// members are not taken for nodes that left. It comes first, so the
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
-	n.serveLocked(k.Traffic, k.Revision, k.Serials, s)
-	n.fromKept, n.stored = true, nil
+	n.serveLocked(k.Traffic, nil, k.Revision, k.Serials, s)
+	n.fromKept = true
 	n.saved = k
 	n.publishLocked()
 	n.probeLocked()
 	return nil
 }
 
-// serveLocked makes t, served at revision with its zones' serials
-// (nil: each is revision) and built into s, the served document.
-func (n *Node) serveLocked(t *config.Traffic, revision int64, serials map[string]uint32, s *resolver.Snapshot) {
-	n.traffic, n.revision, n.serials, n.built, n.base = t, revision, serials, s, nil
+// serveLocked makes t, with its zones' stored records (nil: t's zones
+// hold them all), served at revision with its zones' serials (nil: each
+// is revision) and built into s, the served document.
+func (n *Node) serveLocked(t *config.Traffic, stored map[string]*cluster.ZoneRecords, revision int64, serials map[string]uint32, s *resolver.Snapshot) {
+	n.traffic, n.stored, n.revision, n.serials, n.built, n.base = t, stored, revision, serials, s, nil
 	n.applyTargetsLocked(targetsOf(t))
 	n.notifier.serve(t, uint32(revision), serials)
-	n.wantSigningLocked(t)
+	n.wantSigningLocked(t, stored)
 	n.signZonesLocked()
 	n.checks = make(map[string]*config.Check, len(t.Checks))
 	n.hasExternal, n.hasSharded = false, false
