@@ -124,7 +124,9 @@ func Start(o Options) (*Etcd, error) {
 		// records is written in ~8,000 transactions, whose requests then
 		// stayed resident (~80 MB, and again after a restart replayed
 		// them). A snapshot is cheap here (the database is the state), so
-		// one every 1,000 entries bounds that to ~1,000 requests.
+		// one every 1,000 entries bounds that to ~1,000 requests. The
+		// embedded store is one member: no follower needs more entries
+		// to catch up from (with followers, keep etcd's 5,000).
 		cfg.SnapshotCount = raftLogEntries
 		cfg.SnapshotCatchUpEntries = raftLogEntries
 		// The only password is 256 random bits (auth.go): bcrypt's
