@@ -35,14 +35,11 @@ func (s *Store) watchLoop() {
 	}
 }
 
-// resync reads every key of the prefix into a new state.
+// resync reads every key of the prefix into a new state, resyncPage keys
+// at a time, all at the revision of the first read: a zone of a million
+// records read in one response took 150 MB at once, and longer than a
+// store call may take.
 func (s *Store) resync() (int64, error) {
-	ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-	defer cancel()
-	resp, err := s.client.Get(ctx, s.keys.prefix, clientv3.WithPrefix())
-	if err != nil {
-		return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
-	}
 	st := newState()
 	s.pending = pendingGens{}
 	// A stored document that cannot be read keeps the one served before,
@@ -51,14 +48,35 @@ func (s *Store) resync() (int64, error) {
 	st.Traffic, st.TrafficRevision = prev.Traffic, prev.TrafficRevision
 	trafficKey := s.keys.traffic()
 	stored := false
-	for _, kv := range resp.Kvs {
-		stored = stored || string(kv.Key) == trafficKey
-		s.applyPut(st, kv)
+	end := clientv3.GetPrefixRangeEnd(s.keys.prefix)
+	from, rev := s.keys.prefix, int64(0)
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(resyncPage)}
+		if rev != 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
+		resp, err := s.client.Get(ctx, from, opts...)
+		cancel()
+		if err != nil {
+			return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
+		}
+		if rev == 0 {
+			rev = resp.Header.Revision
+		}
+		for _, kv := range resp.Kvs {
+			stored = stored || string(kv.Key) == trafficKey
+			s.applyPut(st, kv)
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			break
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 	}
 	if !stored {
 		st.Traffic, st.TrafficRevision = nil, 0
 	}
-	st.Revision = resp.Header.Revision
+	st.Revision = rev
 	// A state read whole starts a new log (ChangesSince): what it
 	// changed is everything.
 	st.changes = nil
@@ -92,6 +110,9 @@ func (s *Store) watch(rev int64) error {
 	}
 	return errors.New("watch channel closed")
 }
+
+// resyncPage is how many keys one read of a resync takes.
+const resyncPage = 10000
 
 // onlyAudit reports whether every event is of the audit trail, which
 // the state does not hold: an operator's change writes its entry right
