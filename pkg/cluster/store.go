@@ -61,6 +61,11 @@ type Options struct {
 	// history.go), checked at start and every HistoryInterval (default 1h).
 	HistoryLimit    int64
 	HistoryInterval time.Duration
+	// ReadPage is how many keys one read takes at most when the store is
+	// read whole or a zone's records are (default 100,000: ~15 MB of a
+	// zone's records; etcd counts every key left in the range at each
+	// read, so much smaller pages make a million keys slow to read).
+	ReadPage int
 	// Recover, when set, frees space after a NOSPACE alarm and disarms
 	// it ((*embedded.Etcd).Recover); without it the operator is told what to run.
 	Recover    func(context.Context) error
@@ -152,6 +157,9 @@ func Open(opts Options) (*Store, error) {
 	}
 	if opts.DetailBytesPerSecond <= 0 {
 		opts.DetailBytesPerSecond = 4 << 10
+	}
+	if opts.ReadPage <= 0 {
+		opts.ReadPage = DefaultReadPage
 	}
 	if opts.HistoryLimit <= 0 {
 		opts.HistoryLimit = DefaultHistoryLimit

@@ -35,7 +35,7 @@ func (s *Store) watchLoop() {
 	}
 }
 
-// resync reads every key of the prefix into a new state, resyncPage keys
+// resync reads every key of the prefix into a new state, ReadPage keys
 // at a time, all at the revision of the first read: a zone of a million
 // records read in one response took 150 MB at once, and longer than a
 // store call may take.
@@ -51,7 +51,7 @@ func (s *Store) resync() (int64, error) {
 	end := clientv3.GetPrefixRangeEnd(s.keys.prefix)
 	from, rev := s.keys.prefix, int64(0)
 	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(resyncPage)}
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.opts.ReadPage))}
 		if rev != 0 {
 			opts = append(opts, clientv3.WithRev(rev))
 		}
@@ -111,8 +111,10 @@ func (s *Store) watch(rev int64) error {
 	return errors.New("watch channel closed")
 }
 
-// resyncPage is how many keys one read of a resync takes.
-const resyncPage = 10000
+// DefaultReadPage is Options.ReadPage's default. Not fewer: etcd counts
+// every key left in the range at each read (the response's Count), so
+// pages of 10,000 made reading a million keys take a hundred such counts.
+const DefaultReadPage = 100_000
 
 // onlyAudit reports whether every event is of the audit trail, which
 // the state does not hold: an operator's change writes its entry right

@@ -127,7 +127,8 @@ func TestZoneReplaceLarge(t *testing.T) {
 	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
 		t.Fatal(err)
 	}
-	// 25,000: a node opened later reads the store in pages (resyncPage).
+	// 25,000: a node opened later reads the store in pages
+	// (Options.ReadPage, made smaller here).
 	for _, n := range []int{1000, 3 * MaxTxnOps, 25000, 10} {
 		sets := map[string]RRset{}
 		for i := range n {
@@ -146,7 +147,7 @@ func TestZoneReplaceLarge(t *testing.T) {
 		if err != nil || resp.Count != int64(n) {
 			t.Errorf("replacing with %d RRsets: %d keys stored (%v), want the new generation's alone", n, resp.Count, err)
 		}
-		late := openNode(t, eps, fmt.Sprintf("late%d", n))
+		late := openNode(t, eps, fmt.Sprintf("late%d", n), func(o *Options) { o.ReadPage = 10000 })
 		lst := late.states.wait(t, 10*time.Second, "a node opened later reads the zone", func(s *State) bool { return s.ServedRevision() >= rev })
 		if got := lst.Zones["example.com."].Len(); got != n {
 			t.Errorf("a node opened later holds %d RRsets, want %d", got, n)

@@ -270,7 +270,7 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 	end := clientv3.GetPrefixRangeEnd(dir)
 	from := dir
 	for {
-		page, err := s.client.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(resp.Header.Revision), clientv3.WithLimit(zonePage))
+		page, err := s.client.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(resp.Header.Revision), clientv3.WithLimit(int64(s.opts.ReadPage)))
 		if err != nil {
 			return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
 		}
@@ -292,9 +292,6 @@ func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error)
 		from = string(page.Kvs[len(page.Kvs)-1].Key) + "\x00"
 	}
 }
-
-// zonePage is how many RRsets one read of a zone takes.
-const zonePage = 10000
 
 // ReplaceZone makes sets (each marked SourceData) all of zone's static
 // records, whatever the document or earlier changes wrote, atomically;
