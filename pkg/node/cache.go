@@ -171,10 +171,20 @@ func saveKept(dir string, k kept) error {
 	// An older copy left beside it would be what a downgraded binary
 	// serves: stale.
 	if err := os.Remove(filepath.Join(dir, legacyCacheFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("removing the copy of an earlier version: %w", err)
+		return &legacyCopyError{err}
 	}
 	return nil
 }
+
+// legacyCopyError is saveKept's error when the copy is kept but the one
+// an earlier build kept cannot be removed.
+type legacyCopyError struct{ err error }
+
+func (e *legacyCopyError) Error() string {
+	return "removing " + legacyCacheFile + ": " + e.err.Error()
+}
+
+func (e *legacyCopyError) Unwrap() error { return e.err }
 
 // keptZone is one zone's records in the copy.
 type keptZone struct {
@@ -213,14 +223,26 @@ func writeDurably(dir, name string, write func(io.Writer) error) error {
 }
 
 // loadKept reads the copy; os.ErrNotExist when there is none. A copy
-// written before overrides were kept has none.
+// written before overrides were kept has none. When both the copy and
+// an earlier build's are there (the node was downgraded, which wrote
+// the earlier one, and upgraded again), the later revision is read.
 func loadKept(dir string) (kept, error) {
-	path := filepath.Join(dir, cacheFile)
-	b, err := os.ReadFile(path)
+	k, err := loadKeptFile(filepath.Join(dir, cacheFile))
 	if errors.Is(err, os.ErrNotExist) {
-		path = filepath.Join(dir, legacyCacheFile)
-		b, err = os.ReadFile(path)
+		return loadKeptFile(filepath.Join(dir, legacyCacheFile))
 	}
+	if err != nil {
+		return k, err
+	}
+	if legacy, err := loadKeptFile(filepath.Join(dir, legacyCacheFile)); err == nil && legacy.Revision > k.Revision {
+		return legacy, nil
+	}
+	return k, nil
+}
+
+// loadKeptFile reads the copy at path.
+func loadKeptFile(path string) (kept, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return kept{}, err
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,19 @@ func TestKeptCopy(t *testing.T) {
 	}
 	if back, err = loadKept(dir); err != nil || back.Revision != 42 {
 		t.Errorf("after a copy is written: %+v, %v", back, err)
+	}
+	// Downgraded, the earlier build wrote its copy again: upgraded
+	// again, the node reads whichever is later.
+	for _, c := range []struct {
+		legacy string
+		want   int64
+	}{{strings.Replace(old, `"revision": 7`, `"revision": 50`, 1), 50}, {old, 42}} {
+		if err := os.WriteFile(filepath.Join(dir, legacyCacheFile), []byte(c.legacy), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if back, err = loadKept(dir); err != nil || back.Revision != c.want {
+			t.Errorf("both copies there: read revision %d (%v), want %d", back.Revision, err, c.want)
+		}
 	}
 	if _, err := loadKept(t.TempDir()); !os.IsNotExist(err) {
 		t.Errorf("no copy: %v, want a not-exist error", err)

@@ -57,6 +57,9 @@ type served struct {
 	// run: the store's first state replaces it even at the same
 	// revision, so the node holds one copy of the records, not two.
 	fromKept bool
+	// failedRevision is the last served revision whose document could
+	// not be built, which the node does not try again.
+	failedRevision int64
 	// stored are the served zones' stored records, by name, beside the
 	// inline ones traffic holds (servedTrafficLocked); nil while the
 	// kept copy, whose zones hold all of theirs, is served.

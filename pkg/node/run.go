@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"time"
 
@@ -135,7 +136,11 @@ func (n *Node) update(u cluster.Update, saves chan kept) {
 func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
 	defer close(saved)
 	for k := range saves {
-		if err := saveKept(n.cfg.DataDir, k); err != nil {
+		var legacy *legacyCopyError
+		switch err := saveKept(n.cfg.DataDir, k); {
+		case errors.As(err, &legacy):
+			n.log.Warn("cannot remove the copy an earlier build kept; if this node is downgraded, it will answer from that copy while etcd is away", "err", err)
+		case err != nil:
 			n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
 		}
 		n.memory.kept()
@@ -166,7 +171,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	n.state = st
 	n.memberEvents(prev, st)
 	served := st.ServedRevision()
-	if st.Traffic == nil || (served == n.revision && !n.fromKept) {
+	if st.Traffic == nil || (served == n.revision && !n.fromKept) || served == n.failedRevision {
 		// A key set written (made, or a rollover's step) re-signs.
 		n.signZonesLocked()
 		n.memory.changed(st)
@@ -177,8 +182,10 @@ func (n *Node) stateLocked(st *cluster.State) {
 	s, err := resolver.BuildStored(t, uint32(served), serials, storedOf(stored))
 	if err != nil {
 		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
-		// Not tried again at every state of the same revision.
-		n.fromKept = false
+		// Not built again at every state of the same revision (each
+		// observation written is one): a change to the document or a
+		// zone's records moves the revision.
+		n.failedRevision = served
 		return
 	}
 	old, oldRevision := n.traffic, n.revision
