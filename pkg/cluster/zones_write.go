@@ -3,12 +3,14 @@ package cluster
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -252,8 +254,18 @@ func (s *Store) dropGens(changes []zoneChange, gens []string) {
 }
 
 // readZone reads a zone's records from etcd, page by page: the head,
-// then its generation at the head's revision.
+// then its generation at the head's revision. A compaction between the
+// pages (the revision gone) starts it again, a few times.
 func (s *Store) readZone(ctx context.Context, zone string) (*ZoneRecords, error) {
+	for try := 1; ; try++ {
+		z, err := s.readZoneOnce(ctx, zone)
+		if !errors.Is(err, rpctypes.ErrCompacted) || try == 3 {
+			return z, err
+		}
+	}
+}
+
+func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, error) {
 	resp, err := s.client.Get(ctx, s.keys.zoneHead(zone))
 	if err != nil {
 		return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
