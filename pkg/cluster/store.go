@@ -122,6 +122,11 @@ type Store struct {
 	// pending are the zone generations being written (zones_watch.go),
 	// the watch goroutine's alone.
 	pending pendingGens
+	// resyncFrom are the zones' records before a resync, and reused the
+	// zones (and generations) it keeps from them; both nil but during
+	// one. Only the watch goroutine touches them.
+	resyncFrom map[string]*ZoneRecords
+	reused     map[string]string
 
 	// reportMu orders the reports on updates (see report).
 	reportMu     sync.Mutex

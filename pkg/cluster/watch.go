@@ -45,6 +45,11 @@ func (s *Store) resync() (int64, error) {
 	// A stored document that cannot be read keeps the one served before,
 	// as applyPut does on a watched change; none stored means none.
 	prev := s.State()
+	// A zone whose head is as before is the same records: they are kept,
+	// not read into a second copy (a million records, which the node
+	// would hold twice until the zone next changed).
+	s.resyncFrom, s.reused = prev.Zones, map[string]string{}
+	defer func() { s.resyncFrom, s.reused = nil, nil }()
 	st.Traffic, st.TrafficRevision = prev.Traffic, prev.TrafficRevision
 	trafficKey := s.keys.traffic()
 	stored := false

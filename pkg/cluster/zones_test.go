@@ -208,3 +208,61 @@ func TestZoneDocumentLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestResyncKeepsUnchangedZones: a node whose watch broke reads the store
+// again; a zone that did not change meanwhile keeps the records it held
+// (not a second copy of them), one that changed is read anew.
+func TestResyncKeepsUnchangedZones(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	proxy := clustertest.StartProxy(t, eps[0])
+	n := openNode(t, []string{proxy.Endpoint()}, "a")
+	w := openNode(t, eps, "writer")
+	ctx := ctxT(t)
+	doc := loadTraffic(t)
+	doc.Zones = append(doc.Zones, config.Zone{Name: "other.com.", SOA: doc.Zones[0].SOA, NS: doc.Zones[0].NS})
+	if _, err := w.ApplyTraffic(ctx, doc, AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	sets := func(n int) map[string]RRset {
+		out := map[string]RRset{}
+		for i := range n {
+			r := RRset{Name: fmt.Sprintf("h%d.example.com.", i), Type: "A", TTL: 300, Data: []string{"192.0.2.1"}, Source: SourceData}
+			out[r.Key()] = r
+		}
+		return out
+	}
+	if _, err := w.ReplaceZone(ctx, "example.com.", sets(20)); err != nil {
+		t.Fatal(err)
+	}
+	other := map[string]RRset{"a.other.com. A": {Name: "a.other.com.", Type: "A", TTL: 60, Data: []string{"192.0.2.2"}, Source: SourceData}}
+	rev, err := w.ReplaceZone(ctx, "other.com.", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := n.states.wait(t, 10*time.Second, "a reads both zones", func(s *State) bool { return s.Revision >= rev })
+
+	proxy.Cut()
+	changed, err := w.ReplaceZone(ctx, "other.com.", map[string]RRset{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A compaction keeps its own revision: a second write puts the
+	// change before it.
+	if _, err := clustertest.Client(t, eps).Put(ctx, testPrefix+"overrides/www.example.com./us-east", `{"state":"down"}`); err != nil {
+		t.Fatal(err)
+	}
+	clustertest.Compact(t, eps)
+	proxy.Restore()
+	n.logs.wait(t, 15*time.Second, "reading the store again", "compacted")
+	st := n.states.wait(t, 10*time.Second, "a reads the store again", func(s *State) bool { return s.Revision >= changed })
+	if st.Zones["example.com."] != before.Zones["example.com."] {
+		t.Error("the unchanged zone's records were read into a second copy")
+	}
+	if got := st.Zones["example.com."].Len(); got != 20 {
+		t.Errorf("the unchanged zone holds %d RRsets, want 20", got)
+	}
+	if got := st.Zones["other.com."].Len(); got != 0 {
+		t.Errorf("the zone changed while a was cut off holds %d RRsets, want none", got)
+	}
+}

@@ -141,7 +141,17 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 		if err := json.Unmarshal(kv.Value, &h); err != nil {
 			return err
 		}
+		if z := s.resyncFrom[k.zone]; s.reused != nil && z != nil && z.Gen == h.Gen && z.Revision == kv.ModRevision {
+			// A resync, and every change writes the head: unchanged.
+			st.zonesForWrite()[k.zone] = z
+			s.reused[k.zone] = h.Gen
+			return nil
+		}
 		st.flipZone(k.zone, h.Gen, kv.ModRevision, s.pending)
+		return nil
+	}
+	if gen, ok := s.reused[k.zone]; ok && gen == k.gen {
+		// Held already: the head, read first, said so.
 		return nil
 	}
 	// The Key alone is kept, not the whole etcd key it is part of (its
