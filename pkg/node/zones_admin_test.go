@@ -1,7 +1,10 @@
 package node
 
 import (
+	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -11,7 +14,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/gtmd/gtmd/internal/testlog"
 	"github.com/gtmd/gtmd/internal/testwait"
 	"github.com/gtmd/gtmd/pkg/admin"
 	"github.com/gtmd/gtmd/pkg/cluster/audit"
@@ -315,5 +320,56 @@ func TestKeptCopyGivesWayToTheStore(t *testing.T) {
 	}
 	if !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("the kept copy was written again (%v, then %v), though the store holds the same document", before.ModTime(), after.ModTime())
+	}
+}
+
+// TestUnbuildableRecordsTriedOnce: records put into the store by hand
+// that do not parse leave the node serving what it served, with one
+// error logged, not a rebuild at every later state of the store (each
+// observation written is one; seconds each at a million records).
+func TestUnbuildableRecordsTriedOnce(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	var logs testlog.Buffer
+	n := startTestNodeLogged(t, "n1", etcd, writeTraffic(t, updateTraffic(target.Addr())), t.TempDir(), slog.New(slog.NewTextHandler(&logs, nil)), withUpdateKeys)
+	testwait.Eventually(t, 10*time.Second, "n1 answers", func() bool { return soaSerial(t, n) > 0 })
+	if code := putZone(t, n, "gtm.test", "text/dns", "good IN A 192.0.2.31\n", nil); code != http.StatusOK {
+		t.Fatalf("PUT: %d", code)
+	}
+	testwait.Eventually(t, 5*time.Second, "the record is served", func() bool { return len(lookup(t, n, "good.gtm.test.", dns.TypeA)) == 1 })
+	serial := soaSerial(t, n)
+
+	raw := clustertest.Client(t, etcd)
+	ctx := context.Background()
+	head := "/gtmd-test/zones/gtm.test. head"
+	resp, err := raw.Get(ctx, head)
+	if err != nil || len(resp.Kvs) != 1 {
+		t.Fatalf("reading the zone's head: %v", err)
+	}
+	var h struct {
+		Gen string `json:"gen"`
+	}
+	if err := json.Unmarshal(resp.Kvs[0].Value, &h); err != nil {
+		t.Fatal(err)
+	}
+	// The RRset and its head, as every change writes them.
+	if _, err := raw.Txn(ctx).Then(
+		clientv3.OpPut("/gtmd-test/zones/gtm.test. rr "+h.Gen+" bad.gtm.test. A", `{"ttl":60,"data":["not-an-address"],"source":"data"}`),
+		clientv3.OpPut(head, string(resp.Kvs[0].Value)),
+	).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	refused := func() int { return strings.Count(logs.String(), "traffic document cannot be served") }
+	testwait.Eventually(t, 10*time.Second, "the node says it cannot serve the records", func() bool { return refused() > 0 })
+	// The node's checks write observations, each a new state of the store.
+	time.Sleep(3 * time.Second)
+	if got := refused(); got != 1 {
+		t.Errorf("the unbuildable records were tried %d times, want once", got)
+	}
+	if got := soaSerial(t, n); got != serial {
+		t.Errorf("serial %d, want %d: the node must keep serving what it served", got, serial)
+	}
+	if got := lookup(t, n, "good.gtm.test.", dns.TypeA); len(got) != 1 {
+		t.Errorf("good.gtm.test. is %v after the bad records", got)
 	}
 }
