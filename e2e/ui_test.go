@@ -391,7 +391,17 @@ func (b *browser) click(t *testing.T, sel string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, uiWait)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
+	for {
+		err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible))
+		if err == nil {
+			return
+		}
+		// The page redraws its rows as health arrives: the button found
+		// can be replaced before the click reaches it. Find it again.
+		if ctx.Err() == nil && strings.Contains(err.Error(), "Could not find node with given id") {
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
 		t.Fatalf("clicking %s: %v", sel, err)
 	}
 }
