@@ -128,41 +128,8 @@ func saveKept(dir string, k kept) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		// head is a JSON object: the records go in before its end.
 		bw.Write(head[:len(head)-1])
-		bw.WriteString(`,"zone_records":[`)
-		var b []byte
-		for i := range zones {
-			z := &zones[i]
-			b = b[:0]
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(b, `{"zone":`...)
-			b = appendJSONString(b, z.Name)
-			b = append(b, `,"records":[`...)
-			first := true
-			add := func(name, typ string, ttl *uint32, data []string) {
-				if !first {
-					b = append(b, ',')
-				}
-				first = false
-				b = appendRRsetJSON(b, name, typ, ttl, data)
-				if len(b) > 1<<15 {
-					bw.Write(b)
-					b = b[:0]
-				}
-			}
-			for _, r := range z.Records {
-				add(r.Name, r.Type, r.TTL, r.Data)
-			}
-			var ttl uint32
-			for r := range k.Stored[cluster.ZoneName(z.Name)].All() {
-				ttl = r.TTL
-				add(r.Name, r.Type, &ttl, r.Data)
-			}
-			b = append(b, "]}"...)
-			bw.Write(b)
-		}
-		bw.WriteString("]}")
+		writeZoneRecords(bw, zones, k.Stored)
+		bw.WriteString("}")
 		return bw.Flush()
 	}
 	if err := writeDurably(dir, cacheFile, write); err != nil {

@@ -1,16 +1,45 @@
 package node
 
 import (
+	"bufio"
 	"encoding/json"
 	"strconv"
 
+	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// appendRecordJSON appends r as encoding/json writes a config.Record,
-// without its reflection: the copy a node keeps may hold a million.
-func appendRecordJSON(b []byte, r *config.Record) []byte {
-	return appendRRsetJSON(b, r.Name, r.Type, r.TTL, r.Data)
+// writeZoneRecords writes the copy's zone_records member: for each of
+// zones, its own records then its stored ones (by name, as the store
+// keys them), each written as encoding/json writes a config.Record but
+// without its reflection, straight to w: the copy may hold a million.
+// w's first error is its Flush's.
+func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*cluster.ZoneRecords) {
+	w.WriteString(`,"zone_records":[`)
+	var b []byte
+	for i := range zones {
+		z := &zones[i]
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.Write(appendJSONString(append(b[:0], `{"zone":`...), z.Name))
+		w.WriteString(`,"records":[`)
+		sep := ""
+		for _, r := range z.Records {
+			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, r.TTL, r.Data)
+			w.Write(b)
+			sep = ","
+		}
+		var ttl uint32
+		for r := range stored[cluster.ZoneName(z.Name)].All() {
+			ttl = r.TTL
+			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, &ttl, r.Data)
+			w.Write(b)
+			sep = ","
+		}
+		w.WriteString("]}")
+	}
+	w.WriteString("]")
 }
 
 // appendRRsetJSON appends, as encoding/json writes a config.Record, the

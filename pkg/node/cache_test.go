@@ -133,7 +133,7 @@ func TestRecordJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := appendRecordJSON(nil, &r)
+		got := appendRRsetJSON(nil, r.Name, r.Type, r.TTL, r.Data)
 		var a, b any
 		if err := json.Unmarshal(got, &a); err != nil {
 			t.Errorf("%+v: %s does not decode: %v", r, got, err)
