@@ -53,30 +53,15 @@ func (s *Store) resync() (int64, error) {
 	st.Traffic, st.TrafficRevision = prev.Traffic, prev.TrafficRevision
 	trafficKey := s.keys.traffic()
 	stored := false
-	end := clientv3.GetPrefixRangeEnd(s.keys.prefix)
-	from, rev := s.keys.prefix, int64(0)
-	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.opts.ReadPage))}
-		if rev != 0 {
-			opts = append(opts, clientv3.WithRev(rev))
-		}
-		ctx, cancel := context.WithTimeout(s.ctx, 5*time.Second)
-		resp, err := s.client.Get(ctx, from, opts...)
-		cancel()
-		if err != nil {
-			return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
-		}
-		if rev == 0 {
-			rev = resp.Header.Revision
-		}
-		for _, kv := range resp.Kvs {
-			stored = stored || string(kv.Key) == trafficKey
-			s.applyPut(st, kv)
-		}
-		if !resp.More || len(resp.Kvs) == 0 {
-			break
-		}
-		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	// Each read within a store call's time.
+	perRead := func() (context.Context, context.CancelFunc) { return context.WithTimeout(s.ctx, 5*time.Second) }
+	rev, err := s.readPages(perRead, s.keys.prefix, 0, func(kv *mvccpb.KeyValue) error {
+		stored = stored || string(kv.Key) == trafficKey
+		s.applyPut(st, kv)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reading %s: %w", s.keys.prefix, err)
 	}
 	if !stored {
 		st.Traffic, st.TrafficRevision = nil, 0

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -279,27 +280,52 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 	}
 	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: newStoredRRsets()}
 	dir := s.keys.zoneGen(zone, h.Gen)
-	end := clientv3.GetPrefixRangeEnd(dir)
-	from := dir
-	for {
-		page, err := s.client.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(resp.Header.Revision), clientv3.WithLimit(int64(s.opts.ReadPage)))
+	_, err = s.readPages(func() (context.Context, context.CancelFunc) { return ctx, func() {} }, dir, resp.Header.Revision, func(kv *mvccpb.KeyValue) error {
+		set := string(kv.Key[len(dir):])
+		if !strings.Contains(set, " ") {
+			// Not an RRset's key (owner and type): nothing gtmd wrote.
+			return nil
+		}
+		r, err := decodeRRset(set, kv.Value)
 		if err != nil {
-			return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
+			return fmt.Errorf("%s: %w", kv.Key, err)
+		}
+		z.sets.put(set, r.stored())
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
+	}
+	return z, nil
+}
+
+// readPages hands each key under prefix to each, Options.ReadPage keys a
+// read, every read at revision rev (0: the first read's, which it
+// returns); ctx gives each read its context.
+func (s *Store) readPages(ctx func() (context.Context, context.CancelFunc), prefix string, rev int64, each func(*mvccpb.KeyValue) error) (int64, error) {
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	from := prefix
+	for {
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithLimit(int64(s.opts.ReadPage))}
+		if rev != 0 {
+			opts = append(opts, clientv3.WithRev(rev))
+		}
+		c, cancel := ctx()
+		page, err := s.client.Get(c, from, opts...)
+		cancel()
+		if err != nil {
+			return 0, err
+		}
+		if rev == 0 {
+			rev = page.Header.Revision
 		}
 		for _, kv := range page.Kvs {
-			set := string(kv.Key[len(dir):])
-			if !strings.Contains(set, " ") {
-				// Not an RRset's key (owner and type): nothing gtmd wrote.
-				continue
+			if err := each(kv); err != nil {
+				return 0, err
 			}
-			r, err := decodeRRset(set, kv.Value)
-			if err != nil {
-				return nil, fmt.Errorf("reading the records of zone %s: %s: %w", zone, kv.Key, err)
-			}
-			z.sets.put(set, r.stored())
 		}
 		if !page.More || len(page.Kvs) == 0 {
-			return z, nil
+			return rev, nil
 		}
 		from = string(page.Kvs[len(page.Kvs)-1].Key) + "\x00"
 	}
