@@ -111,7 +111,7 @@ func buildZone(cz *config.Zone, serial uint32, more StoredRecords) (*zone, error
 	ttl := cz.DefaultTTL()
 	// Sized for the records' names at once: a zone of a million grows
 	// its map no more.
-	z := &zone{name: name, nodes: make(map[string]*node, len(cz.Records)+storedLen(more)+1), transfer: newTransferPolicy(cz)}
+	z := &zone{name: name, ttl: ttl, nodes: make(map[string]*node, len(cz.Records)+storedLen(more)+1), transfer: newTransferPolicy(cz)}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
 		Ns:      dns.Fqdn(cz.SOA.MName),
@@ -186,7 +186,7 @@ func (z *zone) ensure(name string) *node {
 	z.nodes[name] = n
 	if name != z.name {
 		if off, end := dns.NextLabel(name, 0); !end {
-			z.ensure(name[off:])
+			z.ensure(name[off:]).children++
 		}
 	}
 	return n
@@ -218,6 +218,10 @@ func (z *zone) linkAdditional() {
 					continue
 				}
 				seen[target] = true
+				if z.targets == nil {
+					z.targets = map[string]bool{}
+				}
+				z.targets[target] = true
 				t := z.nodes[target]
 				if t == nil {
 					continue

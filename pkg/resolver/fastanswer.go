@@ -16,7 +16,10 @@ import (
 // node is asked, and kept on the node. Nodes belong to one Build and are
 // shared by every snapshot WithHealth or WithHealthChanges derives from
 // it, so a health change rebuilds nothing here; a new document builds new
-// nodes, which start without answers.
+// nodes, which start without answers. A change of a few records
+// (WithRecordChanges) makes a new zone that keeps the nodes it does not
+// change: their answers, kept with the zone they were made in, are made
+// again.
 
 // fastAnswer is one packed response but for its question: the question
 // is the query's own, copied from its bytes, so its case and type are
@@ -49,6 +52,11 @@ type fastAnswer struct {
 // type the full path treats apart (fastSpecialTypes), then other, for
 // every remaining type.
 type fastNode struct {
+	// zone is the zone the answers were made in. A change of a few
+	// records makes a new zone that shares its unchanged nodes
+	// (withChanges), and a NODATA answer carries the zone's SOA, so
+	// answers made in another zone are made again.
+	zone    *zone
 	answers []atomic.Pointer[fastAnswer]
 	other   atomic.Pointer[fastAnswer]
 }
@@ -65,10 +73,14 @@ func fastSpecialTypes() [5]uint16 {
 // that race both make it; the first stored stays.
 func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fastAnswer {
 	f := n.fast.Load()
-	if f == nil {
-		f = &fastNode{answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
-		if !n.fast.CompareAndSwap(nil, f) {
-			f = n.fast.Load()
+	if f == nil || f.zone != z {
+		made := &fastNode{zone: z, answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
+		if n.fast.CompareAndSwap(f, made) {
+			f = made
+		} else if f = n.fast.Load(); f.zone != z {
+			// A query of the snapshot before or after this one got
+			// there first: this answer is made for this query only.
+			f = made
 		}
 	}
 	slot, t := f.slot(n, qtype)

@@ -44,8 +44,14 @@ func (s *Snapshot) Serial() uint32 { return s.serial }
 
 // zone is one zone apex and every name below it that it serves.
 type zone struct {
-	name  string
+	name string
+	// ttl is the zone's default TTL, for records that state none.
+	ttl   uint32
 	nodes map[string]*node
+	// targets are the in-zone names whose addresses an NS, MX or SRV
+	// RRset carries as additional records (linkAdditional): a change
+	// to one of them is a change to those RRsets too.
+	targets map[string]bool
 	// hasCuts is set when the zone delegates any name, so most lookups
 	// skip the search for a cut.
 	hasCuts bool
@@ -71,6 +77,9 @@ type node struct {
 	rrsets []rrset
 	// cut is set on a delegation point: NS records below the apex.
 	cut bool
+	// children counts the nodes one label below, so that a change of
+	// records knows when a name it empties is gone (withChanges).
+	children int32
 	// wildcard is the node "*.<name>", which answers for missing names
 	// whose closest encloser is this node.
 	wildcard *node

@@ -1,0 +1,188 @@
+package resolver
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// RecordChange is one RRset of a zone's records as it is after a change.
+type RecordChange struct {
+	// Name is the owner, lower case and fully qualified; Type its type's
+	// mnemonic (A, TXT, TYPE65534).
+	Name, Type string
+	// Record holds the RRset's records now; nil when it is gone.
+	Record *config.Record
+}
+
+// MaxRecordChanges is the most changes WithRecordChanges takes: past it,
+// a whole build costs about as much.
+const MaxRecordChanges = 10000
+
+// WithRecordChanges returns a snapshot like s, one Build or BuildStored
+// made, but for zone (lower case, fully qualified), which has the serial
+// serial and, for each change, the RRset it names as it says: what
+// building the changed records would make, in the time of the changes
+// rather than of the zone. The zone's unchanged names are shared with s.
+// It reports false, with no snapshot, for a change it leaves to a whole
+// build: of the SOA, NS (a delegation), DS, MX or SRV (whose targets'
+// addresses are linked when built), of a name under a wildcard, of an
+// address a linked NS, MX or SRV names, or more than MaxRecordChanges.
+// Its error is a record whose data does not convert, as Build's.
+func (s *Snapshot) WithRecordChanges(zone string, serial uint32, changes []RecordChange) (*Snapshot, bool, error) {
+	z := s.zones[zone]
+	if z == nil || len(changes) > MaxRecordChanges {
+		return nil, false, nil
+	}
+	types := make([]uint16, len(changes))
+	for i, c := range changes {
+		t, ok := rrtypeOf(c.Type)
+		if !ok || !z.changeable(c.Name, t) {
+			return nil, false, nil
+		}
+		types[i] = t
+	}
+	nz := z.withSerial(serial)
+	for i, c := range changes {
+		var rrs []dns.RR
+		if c.Record != nil {
+			var err error
+			if rrs, err = c.Record.RRs(zone, z.ttl); err != nil {
+				return nil, false, fmt.Errorf("building zone %s: records %s %s: %w", zone, c.Name, c.Type, err)
+			}
+		}
+		if len(rrs) > 0 && (dns.CanonicalName(rrs[0].Header().Name) != c.Name || rrs[0].Header().Rrtype != types[i]) {
+			// Not the RRset the change names: left to a whole build,
+			// which files records by what they hold.
+			return nil, false, nil
+		}
+		nz.replace(c.Name, types[i], rrs)
+	}
+	next := *s
+	next.zones = maps.Clone(s.zones)
+	next.zones[zone] = nz
+	next.serial = max(s.serial, serial)
+	return next.WithHealth(func(string, string) bool { return true }), true, nil
+}
+
+// changeable reports whether a change of the RRset of rrtype at name
+// touches that RRset and the names holding it alone.
+func (z *zone) changeable(name string, rrtype uint16) bool {
+	switch rrtype {
+	case dns.TypeSOA, dns.TypeNS, dns.TypeDS:
+		return false
+	}
+	return !hasAdditional(rrtype) && !z.targets[name] && dns.IsSubDomain(z.name, name) &&
+		// A wildcard's parent points at it (linkWildcards).
+		!strings.Contains(name, "*")
+}
+
+// withSerial returns a copy of z with serial in its SOA, whose nodes
+// are z's until replaced.
+func (z *zone) withSerial(serial uint32) *zone {
+	nz := &zone{name: z.name, ttl: z.ttl, nodes: maps.Clone(z.nodes), targets: z.targets, hasCuts: z.hasCuts, transfer: z.transfer}
+	neg := dns.Copy(z.negSOA[0]).(*dns.SOA)
+	neg.Serial = serial
+	nz.negSOA = []dns.RR{neg}
+	nz.negSOAWire, _ = packRRs(nz.negSOA)
+	apex := z.nodes[z.name]
+	soa := dns.Copy(apex.lookup(dns.TypeSOA).rrs[0]).(*dns.SOA)
+	soa.Serial = serial
+	nz.nodes[z.name] = apex.withRRset(dns.TypeSOA, []dns.RR{soa})
+	return nz
+}
+
+// replace makes rrs the RRset of rrtype at name (none: removed), copying
+// every node it changes: the name's, and its ancestors' when the name
+// comes or goes.
+func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
+	old := z.nodes[name]
+	switch {
+	case old == nil && len(rrs) == 0:
+	case old == nil:
+		n := &node{name: name}
+		n.add(rrtype, rrs)
+		z.nodes[name] = n
+		z.adopt(name)
+	default:
+		n := old.withRRset(rrtype, rrs)
+		if name != z.name && n.empty() && n.children == 0 {
+			delete(z.nodes, name)
+			z.orphan(name)
+			return
+		}
+		z.nodes[name] = n
+	}
+}
+
+// adopt counts the new node name at its parent, creating the parent (an
+// empty non-terminal) and its own ancestors as needed.
+func (z *zone) adopt(name string) {
+	for name != z.name {
+		off, end := dns.NextLabel(name, 0)
+		if end {
+			return
+		}
+		name = name[off:]
+		if p := z.nodes[name]; p != nil {
+			c := p.clone()
+			c.children++
+			z.nodes[name] = c
+			return
+		}
+		z.nodes[name] = &node{name: name, children: 1}
+	}
+}
+
+// orphan uncounts the removed node name at its parent, removing the
+// parent too when that leaves it an empty non-terminal with no child.
+func (z *zone) orphan(name string) {
+	for name != z.name {
+		off, end := dns.NextLabel(name, 0)
+		if end {
+			return
+		}
+		name = name[off:]
+		c := z.nodes[name].clone()
+		c.children--
+		if name == z.name || !c.empty() || c.children > 0 {
+			z.nodes[name] = c
+			return
+		}
+		delete(z.nodes, name)
+	}
+}
+
+// clone returns a copy of n without its answers, which belong to n.
+func (n *node) clone() *node {
+	return &node{name: n.name, rrsets: n.rrsets, cut: n.cut, children: n.children, wildcard: n.wildcard, service: n.service}
+}
+
+// withRRset returns a copy of n with rrs as its RRset of rrtype, or
+// without one when rrs is empty. The copy's RRsets are its own.
+func (n *node) withRRset(rrtype uint16, rrs []dns.RR) *node {
+	c := n.clone()
+	c.rrsets = slices.DeleteFunc(slices.Clone(n.rrsets), func(r rrset) bool { return r.rrtype == rrtype })
+	if len(rrs) > 0 {
+		c.add(rrtype, rrs)
+	}
+	return c
+}
+
+// rrtypeOf is the type a mnemonic names, TYPEnnn (RFC 3597) included.
+func rrtypeOf(mnemonic string) (uint16, bool) {
+	if t, ok := dns.StringToType[strings.ToUpper(mnemonic)]; ok {
+		return t, true
+	}
+	if n, ok := strings.CutPrefix(strings.ToUpper(mnemonic), "TYPE"); ok {
+		t, err := strconv.ParseUint(n, 10, 16)
+		return uint16(t), err == nil
+	}
+	return 0, false
+}
