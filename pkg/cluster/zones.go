@@ -218,6 +218,45 @@ func (z *ZoneRecords) Lookup(k string) (RRset, bool) {
 	return r.rrset(k), true
 }
 
+// RRsetChange is an RRset of a zone as it is after a change.
+type RRsetChange struct {
+	// Name and Type are the RRset's owner and type, as RRset's.
+	Name, Type string
+	// RRset is the RRset now, unless Removed.
+	RRset   RRset
+	Removed bool
+}
+
+// ChangedSince returns the RRsets of z that differ from prev's (either
+// may be nil: no records), in no particular order, and true; or false
+// when there are more than limit. Records a state derives from
+// another's share what did not change with them, so this costs what
+// changed, not the zone's size.
+func (z *ZoneRecords) ChangedSince(prev *ZoneRecords, limit int) ([]RRsetChange, bool) {
+	var now, was *storedRRsets
+	if z != nil {
+		now = z.sets
+	}
+	if prev != nil {
+		was = prev.sets
+	}
+	keys, ok := now.changed(was, limit)
+	if !ok {
+		return nil, false
+	}
+	out := make([]RRsetChange, len(keys))
+	for i, k := range keys {
+		j := strings.LastIndexByte(k, ' ')
+		out[i] = RRsetChange{Name: k[:j], Type: k[j+1:]}
+		if r, ok := z.Lookup(k); ok {
+			out[i].RRset = r
+		} else {
+			out[i].Removed = true
+		}
+	}
+	return out, true
+}
+
 // zoneHead is the value of a zone's head key.
 type zoneHead struct {
 	Gen string `json:"gen"`

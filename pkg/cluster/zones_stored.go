@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"maps"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -155,4 +157,49 @@ func (s storedRRset) rrset(key string) RRset {
 	// is a few bytes, not the whole owner name.
 	i := strings.LastIndexByte(key, ' ')
 	return RRset{Name: key[:i], Type: key[i+1:], TTL: s.ttl, Data: s.data, Source: s.source.String(), rrs: s.rrs}
+}
+
+// changed returns the keys whose RRsets differ between s and prev (nil:
+// none), looking only in the shards the two do not share; false when
+// there are more than limit.
+func (s *storedRRsets) changed(prev *storedRRsets, limit int) ([]string, bool) {
+	if s == nil {
+		s = &storedRRsets{}
+	}
+	if prev == nil {
+		prev = &storedRRsets{}
+	}
+	var keys []string
+	for i := range s.shards {
+		now, was := s.shards[i], prev.shards[i]
+		if oneMap(now, was) {
+			continue
+		}
+		for k, r := range now {
+			if o, ok := was[k]; !ok || !o.same(r) {
+				if keys = append(keys, k); len(keys) > limit {
+					return nil, false
+				}
+			}
+		}
+		for k := range was {
+			if _, ok := now[k]; !ok {
+				if keys = append(keys, k); len(keys) > limit {
+					return nil, false
+				}
+			}
+		}
+	}
+	return keys, true
+}
+
+// oneMap reports whether a and b are one map (both nil included): a
+// shard two records share holds the same RRsets in both.
+func oneMap(a, b map[string]storedRRset) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// same reports whether s and o hold the same records.
+func (s storedRRset) same(o storedRRset) bool {
+	return s.ttl == o.ttl && s.source == o.source && slices.Equal(s.data, o.data)
 }

@@ -51,3 +51,57 @@ func TestStoredRRsetsBorrow(t *testing.T) {
 		t.Errorf("%d of %d shards still shared after changes to three keys", shared, rrsetShards)
 	}
 }
+
+// TestChangedSince: the RRsets a later state's records changed, added or
+// removed are found, those rewritten as they were are not, and more
+// than the limit is said.
+func TestChangedSince(t *testing.T) {
+	before := &ZoneRecords{sets: newStoredRRsets()}
+	for i := range 1000 {
+		before.sets.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: 300, data: []string{fmt.Sprintf("192.0.2.%d", i%256)}})
+	}
+	after := &ZoneRecords{sets: before.sets.borrow()}
+	after.sets.put("h1.example.com. A", storedRRset{ttl: 300, data: []string{"198.51.100.1"}})
+	after.sets.put("h3.example.com. A", storedRRset{ttl: 600, data: []string{"192.0.2.3"}})
+	after.sets.put("h4.example.com. A", storedRRset{ttl: 300, data: []string{"192.0.2.4"}})
+	after.sets.put("new.example.com. TXT", storedRRset{ttl: 300, data: []string{`"x"`}})
+	after.sets.del("h2.example.com. A")
+
+	changes, ok := after.ChangedSince(before, 10)
+	if !ok {
+		t.Fatal("ChangedSince: more than the limit, want 4 changes")
+	}
+	got := map[string]string{}
+	for _, c := range changes {
+		switch {
+		case c.Removed:
+			got[c.Name+" "+c.Type] = "removed"
+		case c.RRset.Name != c.Name || c.RRset.Type != c.Type:
+			t.Errorf("change %s %s holds the RRset %s %s", c.Name, c.Type, c.RRset.Name, c.RRset.Type)
+		default:
+			got[c.Name+" "+c.Type] = fmt.Sprint(c.RRset.TTL) + fmt.Sprint(c.RRset.Data)
+		}
+	}
+	want := map[string]string{
+		"h1.example.com. A":    "300[198.51.100.1]",
+		"h2.example.com. A":    "removed",
+		"h3.example.com. A":    "600[192.0.2.3]",
+		"new.example.com. TXT": `300["x"]`,
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("changes %v, want %v", got, want)
+	}
+	if back, ok := before.ChangedSince(after, 10); !ok || len(back) != 4 {
+		t.Errorf("the other way: %d changes, %v; want 4", len(back), ok)
+	}
+	if _, ok := after.ChangedSince(before, 3); ok {
+		t.Error("four changes under a limit of three")
+	}
+	if all, ok := after.ChangedSince(nil, 2000); !ok || len(all) != after.Len() {
+		t.Errorf("from nothing: %d changes, %v; want %d", len(all), ok, after.Len())
+	}
+	var none *ZoneRecords
+	if gone, ok := none.ChangedSince(after, 2000); !ok || len(gone) != after.Len() || !gone[0].Removed {
+		t.Errorf("to nothing: %d changes, %v; want %d removals", len(gone), ok, after.Len())
+	}
+}
