@@ -5,7 +5,9 @@
 # until the node answers the last name of the file with the new serial,
 # the node's resident memory (VmRSS, and its peak VmHWM, from /proc)
 # before, right after and 15 s after, and per record; then the time from nsupdate sending
-# one new record (RFC 2136 UPDATE) to the node answering it; then it
+# one new record (RFC 2136 UPDATE) to the node answering it, from a
+# change of that record to the new address served, and from the
+# deletion of a record of the file to NXDOMAIN; then it
 # restarts the node, times how long until it answers that name again,
 # and reads its resident memory then, 30 s and 60 s later.
 #
@@ -54,6 +56,10 @@ rss() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.0f %.0f", r/1024, h/
 serial() { dig +short +time=1 +tries=1 @"$ip" -p 5300 big.test SOA 2>/dev/null | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3}'; }
 # answers NAME IP: waits until the node answers NAME A with IP.
 answers() { until [ "$(dig +short +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null)" = "$2" ]; do sleep 0.05; done; }
+# gone NAME: waits until the node answers NAME with NXDOMAIN.
+gone() { until dig +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null | grep -q 'status: NXDOMAIN'; do sleep 0.05; done; }
+# nsup LINES: sends one UPDATE to big.test. with the update lines given.
+nsup() { printf 'server %s 5300\nzone big.test.\nkey hmac-sha256:ddns-key. %s\n%s\nsend\n' "$ip" "$secret" "$1" | nsupdate; }
 start() {
   "$work/gtmd" serve --config "$work/gtmd.yaml" >>"$work/gtmd.log" 2>&1 &
   pid=$!
@@ -83,10 +89,21 @@ for n in "${counts[@]}"; do
   read -r rss1 hwm1 <<<"$(rss)"
   printf '%d records: 15 s after they were served RSS %s MiB, %.0f bytes/record over the empty node\n' "$n" "$rss1" "$(echo "($rss1 - $rss0) * 1048576 / $n" | bc)"
   t0=$(now)
-  printf 'server %s 5300\nzone big.test.\nkey hmac-sha256:ddns-key. %s\nupdate add new%d.big.test. 300 A 192.0.2.1\nsend\n' "$ip" "$secret" "$n" | nsupdate
+  nsup "update add new$n.big.test. 300 A 192.0.2.1"
   acked=$(since "$t0")
   answers "new$n.big.test" 192.0.2.1
   printf '%d records: one record added by nsupdate, acknowledged in %.2f s, served %.2f s after it was sent\n' "$n" "$acked" "$(since "$t0")"
+  t0=$(now)
+  nsup "update delete new$n.big.test. A
+update add new$n.big.test. 300 A 192.0.2.2"
+  acked=$(since "$t0")
+  answers "new$n.big.test" 192.0.2.2
+  printf '%d records: that record changed by nsupdate, acknowledged in %.2f s, served %.2f s after it was sent\n' "$n" "$acked" "$(since "$t0")"
+  t0=$(now)
+  nsup "update delete h0.big.test. A"
+  acked=$(since "$t0")
+  gone h0.big.test
+  printf '%d records: a record of the file deleted by nsupdate, acknowledged in %.2f s, NXDOMAIN %.2f s after it was sent\n' "$n" "$acked" "$(since "$t0")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   t0=$(now)
   start

@@ -138,17 +138,24 @@ func measureNode(t *testing.T, t0 time.Time, stored map[string]map[string]health
 // histogramOf reads gtmd_failover_seconds for service from n's registry.
 func histogramOf(t *testing.T, n *Node, service string) (count uint64, sum float64) {
 	t.Helper()
+	return histogramSeries(t, n, "gtmd_failover_seconds", "service", service)
+}
+
+// histogramSeries reads the series of histogram metric whose label is
+// value from n's registry: its count and sum, zero when there is none.
+func histogramSeries(t *testing.T, n *Node, metric, label, value string) (count uint64, sum float64) {
+	t.Helper()
 	mfs, err := n.gather.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
-		if mf.GetName() != "gtmd_failover_seconds" {
+		if mf.GetName() != metric {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "service" && l.GetValue() == service {
+				if l.GetName() == label && l.GetValue() == value {
 					return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
 				}
 			}

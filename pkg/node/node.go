@@ -58,6 +58,7 @@ type Node struct {
 
 	// failover measures the node's failovers (failover.go).
 	failover *failovers
+	builds   buildSeconds
 	// rand makes DNSSEC keys.
 	rand io.Reader
 
@@ -171,6 +172,9 @@ func New(opts Options) (_ *Node, err error) {
 		return nil, err
 	}
 	if n.failover, err = newFailovers(n.reg); err != nil {
+		return nil, err
+	}
+	if n.builds, err = newBuildSeconds(n.reg); err != nil {
 		return nil, err
 	}
 	if err := n.newTargets(c); err != nil {

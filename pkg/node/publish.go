@@ -30,8 +30,10 @@ type served struct {
 	hasExternal bool
 	revision    int64
 	// built is the served document's snapshot as Build made it; base is
-	// built with its zones' signing (signZonesLocked).
+	// built with its zones' signing (signZonesLocked). builtFrom is the
+	// store's document built was made from, nil for the kept copy's.
 	built     *resolver.Snapshot
+	builtFrom *config.Traffic
 	base      *resolver.Snapshot
 	signing   signing
 	endpoints map[health.EndpointKey]endpointState

@@ -179,7 +179,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	}
 	t, stored := n.servedTrafficLocked(st)
 	serials := st.ZoneSerials()
-	s, err := resolver.BuildStored(t, uint32(served), serials, storedOf(stored))
+	s, err := n.buildLocked(st.Traffic, t, stored, served, serials)
 	if err != nil {
 		n.log.Error("traffic document cannot be served; still serving the previous one", "revision", served, "err", err)
 		// Not built again at every state of the same revision (each
@@ -190,6 +190,7 @@ func (n *Node) stateLocked(st *cluster.State) {
 	}
 	old, oldRevision := n.traffic, n.revision
 	n.serveLocked(t, stored, served, serials, s)
+	n.builtFrom = st.Traffic
 	if n.fromKept && served == oldRevision && maps.Equal(serials, n.saved.Serials) {
 		// The same revision holds the same document: the copy on disk
 		// stays as it is.
@@ -319,6 +320,7 @@ func (n *Node) serveCached(k kept) error {
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
 	n.serveLocked(k.Traffic, nil, k.Revision, k.Serials, s)
+	n.builtFrom = nil
 	n.fromKept = true
 	n.saved = k
 	n.publishLocked()
