@@ -230,8 +230,10 @@ type RRsetChange struct {
 // ChangedSince returns the RRsets of z that differ from prev's (either
 // may be nil: no records), in no particular order, and true; or false
 // when there are more than limit. Records a state derives from
-// another's share what did not change with them, so this costs what
-// changed, not the zone's size.
+// another's share the shards of RRsets that did not change, so between
+// those this costs the shards changed, not the zone's size; records read
+// apart (a new generation, a resync) share none and cost a look at
+// every RRset.
 func (z *ZoneRecords) ChangedSince(prev *ZoneRecords, limit int) ([]RRsetChange, bool) {
 	var now, was *storedRRsets
 	if z != nil {

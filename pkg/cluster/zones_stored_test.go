@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -99,6 +100,13 @@ func TestChangedSince(t *testing.T) {
 	}
 	if all, ok := after.ChangedSince(nil, 2000); !ok || len(all) != after.Len() {
 		t.Errorf("from nothing: %d changes, %v; want %d", len(all), ok, after.Len())
+	}
+	copied := &ZoneRecords{sets: newStoredRRsets()}
+	for k, r := range after.sets.all {
+		copied.sets.put(k, storedRRset{ttl: r.ttl, source: r.source, data: slices.Clone(r.data)})
+	}
+	if same, ok := copied.ChangedSince(after, 10); !ok || len(same) != 0 {
+		t.Errorf("records read apart with the same RRsets: %d changes, %v; want none", len(same), ok)
 	}
 	var none *ZoneRecords
 	if gone, ok := none.ChangedSince(after, 2000); !ok || len(gone) != after.Len() || !gone[0].Removed {

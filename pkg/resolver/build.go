@@ -44,7 +44,7 @@ type StoredRecords interface {
 // its zones' stored records this way without a copy of each in a
 // document. stored may be nil.
 func BuildStored(t *config.Traffic, serial uint32, serials map[string]uint32, stored func(zone string) StoredRecords) (*Snapshot, error) {
-	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), serial: serial, byName: make(map[string][]int, len(t.Services))}
+	s := &Snapshot{zones: make(map[string]*zone, len(t.Zones)), version: new(recordsVersion), serial: serial, byName: make(map[string][]int, len(t.Services))}
 	for i := range t.Zones {
 		zs := serial
 		if v, ok := serials[dns.CanonicalName(t.Zones[i].Name)]; ok {
@@ -169,6 +169,9 @@ func (z *zone) addRecord(r *config.Record, ttl uint32) error {
 	owner := dns.CanonicalName(rrs[0].Header().Name)
 	n := z.ensure(owner)
 	n.add(rrs[0].Header().Rrtype, rrs)
+	if strings.ToUpper(r.Type) != typeName(rrs[0].Header().Rrtype) {
+		z.typeAliases = true
+	}
 	if rrs[0].Header().Rrtype == dns.TypeNS && owner != z.name {
 		n.cut, z.hasCuts = true, true
 	}

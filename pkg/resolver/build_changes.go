@@ -32,18 +32,20 @@ const MaxRecordChanges = 10000
 // rather than of the zone. The zone's unchanged names are shared with s.
 // It reports false, with no snapshot, for a change it leaves to a whole
 // build: of the SOA, NS (a delegation), DS, MX or SRV (whose targets'
-// addresses are linked when built), of a name under a wildcard, of an
-// address a linked NS, MX or SRV names, or more than MaxRecordChanges.
+// addresses are linked when built), of a name with a "*" label, of an
+// address a linked NS, MX or SRV names, of a type named otherwise than
+// by its mnemonic (TYPE1 for A) or in a zone whose records do, or more
+// than MaxRecordChanges.
 // Its error is a record whose data does not convert, as Build's.
 func (s *Snapshot) WithRecordChanges(zone string, serial uint32, changes []RecordChange) (*Snapshot, bool, error) {
 	z := s.zones[zone]
-	if z == nil || len(changes) > MaxRecordChanges {
+	if z == nil || z.typeAliases || len(changes) > MaxRecordChanges {
 		return nil, false, nil
 	}
 	types := make([]uint16, len(changes))
 	for i, c := range changes {
 		t, ok := rrtypeOf(c.Type)
-		if !ok || !z.changeable(c.Name, t) {
+		if !ok || strings.ToUpper(c.Type) != typeName(t) || !z.changeable(c.Name, t) {
 			return nil, false, nil
 		}
 		types[i] = t
@@ -67,6 +69,7 @@ func (s *Snapshot) WithRecordChanges(zone string, serial uint32, changes []Recor
 	next := *s
 	next.zones = maps.Clone(s.zones)
 	next.zones[zone] = nz
+	next.version = new(recordsVersion)
 	next.serial = max(s.serial, serial)
 	return next.WithHealth(func(string, string) bool { return true }), true, nil
 }
@@ -173,6 +176,15 @@ func (n *node) withRRset(rrtype uint16, rrs []dns.RR) *node {
 		c.add(rrtype, rrs)
 	}
 	return c
+}
+
+// typeName is the mnemonic of rrtype, TYPEnnn (RFC 3597) for a type
+// without one.
+func typeName(rrtype uint16) string {
+	if s, ok := dns.TypeToString[rrtype]; ok {
+		return s
+	}
+	return "TYPE" + strconv.Itoa(int(rrtype))
 }
 
 // rrtypeOf is the type a mnemonic names, TYPEnnn (RFC 3597) included.

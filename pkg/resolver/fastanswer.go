@@ -17,8 +17,8 @@ import (
 // shared by every snapshot WithHealth or WithHealthChanges derives from
 // it, so a health change rebuilds nothing here; a new document builds new
 // nodes, which start without answers. A change of a few records
-// (WithRecordChanges) makes a new zone that keeps the nodes it does not
-// change: their answers, kept with the zone they were made in, are made
+// (WithRecordChanges) keeps the nodes it does not change: their answers,
+// kept with the version of the records they were made in, are made
 // again.
 
 // fastAnswer is one packed response but for its question: the question
@@ -52,11 +52,9 @@ type fastAnswer struct {
 // type the full path treats apart (fastSpecialTypes), then other, for
 // every remaining type.
 type fastNode struct {
-	// zone is the zone the answers were made in. A change of a few
-	// records makes a new zone that shares its unchanged nodes
-	// (withChanges), and a NODATA answer carries the zone's SOA, so
-	// answers made in another zone are made again.
-	zone    *zone
+	// version is the version of the records the answers were made in:
+	// they are made again in another (recordsVersion).
+	version *recordsVersion
 	answers []atomic.Pointer[fastAnswer]
 	other   atomic.Pointer[fastAnswer]
 }
@@ -73,11 +71,11 @@ func fastSpecialTypes() [5]uint16 {
 // that race both make it; the first stored stays.
 func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fastAnswer {
 	f := n.fast.Load()
-	if f == nil || f.zone != z {
-		made := &fastNode{zone: z, answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
+	if f == nil || f.version != s.version {
+		made := &fastNode{version: s.version, answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
 		if n.fast.CompareAndSwap(f, made) {
 			f = made
-		} else if f = n.fast.Load(); f.zone != z {
+		} else if f = n.fast.Load(); f.version != s.version {
 			// A query of the snapshot before or after this one got
 			// there first: this answer is made for this query only.
 			f = made

@@ -11,6 +11,9 @@ import (
 // changes once built, so any number of queries may read it at once.
 type Snapshot struct {
 	zones map[string]*zone
+	// version is the version of the records: the fast path's answers
+	// kept on nodes are made again in another.
+	version *recordsVersion
 	// serial is the SOA serial of every zone, or the largest of theirs
 	// (BuildSerials).
 	serial uint32
@@ -38,6 +41,17 @@ type Snapshot struct {
 	signing map[string]Signing
 }
 
+// recordsVersion marks one version of a snapshot's records. Each Build
+// and each WithRecordChanges makes one; the snapshots derived from it
+// with other health, signing or targets share it. An answer the fast
+// path keeps on a node (fastNode) belongs to the version it was made
+// in: a change of records in one zone changes answers in another (a
+// CNAME into it), and nodes a change leaves alone are shared with the
+// next version. It holds a byte so that each is its own address, and
+// nothing else, so that a node asked last long ago keeps no old
+// version's records alive.
+type recordsVersion struct{ _ byte }
+
 // Serial is the SOA serial the snapshot's zones carry, the largest when
 // each has its own.
 func (s *Snapshot) Serial() uint32 { return s.serial }
@@ -52,6 +66,10 @@ type zone struct {
 	// RRset carries as additional records (linkAdditional): a change
 	// to one of them is a change to those RRsets too.
 	targets map[string]bool
+	// typeAliases is set when a record names its type otherwise than
+	// typeName does (TYPE1 for A): two of its RRsets may then be of one
+	// type, which WithRecordChanges leaves to a whole build.
+	typeAliases bool
 	// hasCuts is set when the zone delegates any name, so most lookups
 	// skip the search for a cut.
 	hasCuts bool
