@@ -142,7 +142,7 @@ func (h *Handler) appendSet(resp *dns.Msg, set *rrset, owner string, wild bool) 
 			resp.Answer = append(resp.Answer, c)
 		}
 	}
-	resp.Extra = append(resp.Extra, set.additional...)
+	resp.Extra = append(resp.Extra, set.extra()...)
 }
 
 // referral answers with the delegation at cut: not authoritative, the
@@ -153,7 +153,7 @@ func (h *Handler) referral(cut *node, resp *dns.Msg) {
 		resp.Authoritative = false
 	}
 	resp.Ns = append(resp.Ns, set.rrs...)
-	resp.Extra = append(resp.Extra, set.additional...)
+	resp.Extra = append(resp.Extra, set.extra()...)
 }
 
 // cutAbove returns the delegation point at or above name (below the apex),

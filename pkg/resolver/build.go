@@ -240,7 +240,9 @@ func (z *zone) linkAdditional() {
 					}
 				}
 			}
-			set.additional = extra
+			if len(extra) > 0 {
+				set.additional = &extra
+			}
 		}
 	}
 }

@@ -130,7 +130,7 @@ func dumpZone(z *zone) string {
 		}
 		b.WriteByte('\n')
 		for _, set := range n.rrsets {
-			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.rrs, set.additional)
+			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.rrs, set.extra())
 		}
 	}
 	return b.String()
