@@ -159,16 +159,22 @@ func (z *ZoneRecords) All() iter.Seq[RRset] {
 }
 
 // Records yields z's RRsets as a document's records, each with its data
-// as the store read it parsed (Record.Parsed), in no particular order.
+// as the store read it parsed (Record.Parsed) and no text, or with its
+// text and TTL when it did not parse, in no particular order.
 func (z *ZoneRecords) Records() iter.Seq[config.Record] {
 	return func(yield func(config.Record) bool) {
-		for _, r := range z.byKey() {
-			rec := config.Record{Name: r.Name, Type: r.Type, Data: r.Data, Parsed: r.rrs}
+		if z == nil {
+			return
+		}
+		for k, s := range z.sets.all {
+			i := strings.LastIndexByte(k, ' ')
+			rec := config.Record{Name: k[:i], Type: k[i+1:], Parsed: s.rrs}
 			if rec.Parsed == nil {
 				// Unparsed data is parsed again, and reported, by
-				// whoever reads it: with its TTL.
-				ttl := r.TTL
-				rec.TTL = &ttl
+				// whoever reads it: with its TTL. Parsed records need
+				// their text made again by no one.
+				ttl := s.ttl
+				rec.TTL, rec.Data = &ttl, s.dataOf()
 			}
 			if !yield(rec) {
 				return

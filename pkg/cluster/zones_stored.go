@@ -107,13 +107,54 @@ func (s *storedRRsets) all(yield func(string, storedRRset) bool) {
 
 // storedRRset is an RRset as a zone's records hold it. Its owner and type
 // are its Key in the map, and its source a byte: a zone of a million
-// RRsets holds 56 bytes a slot instead of RRset's 104, since a map of a
-// million entries keeps about two million slots.
+// RRsets holds 40 bytes a slot instead of RRset's 104, since a map of a
+// million entries keeps about two million slots. Its data are kept only
+// when its parsed records do not give them back as written (rdataOf):
+// most records are written as miekg/dns writes them, and their text is
+// made again when asked for rather than held beside them.
 type storedRRset struct {
 	ttl    uint32
 	source sourceCode
-	data   []string
 	rrs    []dns.RR
+	data   *[]string
+}
+
+// dataOf is s's data as written.
+func (s storedRRset) dataOf() []string {
+	if s.data != nil {
+		return *s.data
+	}
+	out := make([]string, len(s.rrs))
+	for i, rr := range s.rrs {
+		out[i] = rdataOf(rr)
+	}
+	return out
+}
+
+// givesBack reports whether rrs, parsed from data, give each back as
+// written: the data need not be kept.
+func givesBack(rrs []dns.RR, data []string) bool {
+	if len(rrs) == 0 || len(rrs) != len(data) {
+		return false
+	}
+	for i, rr := range rrs {
+		if rdataOf(rr) != data[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// rdataOf is rr's data in presentation format, as miekg/dns writes it.
+func rdataOf(rr dns.RR) string {
+	switch r := rr.(type) {
+	case *dns.A:
+		// Most of a large zone, and without the header's formatting.
+		return r.A.String()
+	case *dns.AAAA:
+		return r.AAAA.String()
+	}
+	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
 // sourceCode is an RRset's Source as a byte.
@@ -147,7 +188,12 @@ func (c sourceCode) String() string {
 
 // stored is r as a zone's records hold it.
 func (r RRset) stored() storedRRset {
-	return storedRRset{ttl: r.TTL, source: codeOf(r.Source), data: r.Data, rrs: r.rrs}
+	s := storedRRset{ttl: r.TTL, source: codeOf(r.Source), rrs: r.rrs}
+	if !givesBack(r.rrs, r.Data) {
+		data := r.Data
+		s.data = &data
+	}
+	return s
 }
 
 // rrset is s as the RRset of Key key; its owner and type are parts of
@@ -156,7 +202,7 @@ func (s storedRRset) rrset(key string) RRset {
 	// The type is the key's last word, and short: a search from the end
 	// is a few bytes, not the whole owner name.
 	i := strings.LastIndexByte(key, ' ')
-	return RRset{Name: key[:i], Type: key[i+1:], TTL: s.ttl, Data: s.data, Source: s.source.String(), rrs: s.rrs}
+	return RRset{Name: key[:i], Type: key[i+1:], TTL: s.ttl, Data: s.dataOf(), Source: s.source.String(), rrs: s.rrs}
 }
 
 // changed returns the keys whose RRsets differ between s and prev (nil:
@@ -201,5 +247,12 @@ func oneMap(a, b map[string]storedRRset) bool {
 
 // same reports whether s and o hold the same records.
 func (s storedRRset) same(o storedRRset) bool {
-	return s.ttl == o.ttl && s.source == o.source && slices.Equal(s.data, o.data)
+	if s.ttl != o.ttl || s.source != o.source {
+		return false
+	}
+	if s.data == nil && o.data == nil && len(s.rrs) == len(o.rrs) && (len(s.rrs) == 0 || &s.rrs[0] == &o.rrs[0]) {
+		// One parse, shared: an RRset a change left alone.
+		return true
+	}
+	return slices.Equal(s.dataOf(), o.dataOf())
 }

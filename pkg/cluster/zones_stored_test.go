@@ -59,13 +59,13 @@ func TestStoredRRsetsBorrow(t *testing.T) {
 func TestChangedSince(t *testing.T) {
 	before := &ZoneRecords{sets: newStoredRRsets()}
 	for i := range 1000 {
-		before.sets.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: 300, data: []string{fmt.Sprintf("192.0.2.%d", i%256)}})
+		before.sets.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: 300, data: &[]string{fmt.Sprintf("192.0.2.%d", i%256)}})
 	}
 	after := &ZoneRecords{sets: before.sets.borrow()}
-	after.sets.put("h1.example.com. A", storedRRset{ttl: 300, data: []string{"198.51.100.1"}})
-	after.sets.put("h3.example.com. A", storedRRset{ttl: 600, data: []string{"192.0.2.3"}})
-	after.sets.put("h4.example.com. A", storedRRset{ttl: 300, data: []string{"192.0.2.4"}})
-	after.sets.put("new.example.com. TXT", storedRRset{ttl: 300, data: []string{`"x"`}})
+	after.sets.put("h1.example.com. A", storedRRset{ttl: 300, data: &[]string{"198.51.100.1"}})
+	after.sets.put("h3.example.com. A", storedRRset{ttl: 600, data: &[]string{"192.0.2.3"}})
+	after.sets.put("h4.example.com. A", storedRRset{ttl: 300, data: &[]string{"192.0.2.4"}})
+	after.sets.put("new.example.com. TXT", storedRRset{ttl: 300, data: &[]string{`"x"`}})
 	after.sets.del("h2.example.com. A")
 
 	changes, ok := after.ChangedSince(before, 10)
@@ -103,7 +103,8 @@ func TestChangedSince(t *testing.T) {
 	}
 	copied := &ZoneRecords{sets: newStoredRRsets()}
 	for k, r := range after.sets.all {
-		copied.sets.put(k, storedRRset{ttl: r.ttl, source: r.source, data: slices.Clone(r.data)})
+		data := slices.Clone(r.dataOf())
+		copied.sets.put(k, storedRRset{ttl: r.ttl, source: r.source, data: &data})
 	}
 	if same, ok := copied.ChangedSince(after, 10); !ok || len(same) != 0 {
 		t.Errorf("records read apart with the same RRsets: %d changes, %v; want none", len(same), ok)
@@ -111,5 +112,47 @@ func TestChangedSince(t *testing.T) {
 	var none *ZoneRecords
 	if gone, ok := none.ChangedSince(after, 2000); !ok || len(gone) != after.Len() || !gone[0].Removed {
 		t.Errorf("to nothing: %d changes, %v; want %d removals", len(gone), ok, after.Len())
+	}
+}
+
+// TestStoredDataGivenBack: an RRset's data come back exactly as written,
+// whether kept or made again from its parsed records, and are kept only
+// when the records write them otherwise (or did not parse).
+func TestStoredDataGivenBack(t *testing.T) {
+	cases := []struct {
+		typ  string
+		data []string
+		kept bool
+	}{
+		{"A", []string{"192.0.2.1", "192.0.2.2"}, false},
+		{"A", []string{"192.0.2.01"}, true},
+		{"AAAA", []string{"2001:db8::1"}, false},
+		{"AAAA", []string{"2001:DB8::1"}, true},
+		{"AAAA", []string{"::ffff:192.0.2.1"}, true},
+		{"TXT", []string{`"hello world" "two"`}, false},
+		{"TXT", []string{`hello`}, true},
+		{"CNAME", []string{"www.example.com."}, false},
+		{"CNAME", []string{"www"}, true},
+		{"MX", []string{"10 mail.example.com."}, false},
+		{"MX", []string{"10   mail.example.com."}, true},
+		{"SRV", []string{"0 5 5060 sip.example.com."}, false},
+		{"CAA", []string{`0 issue "letsencrypt.org"`}, false},
+		{"TYPE65534", []string{`\# 2 abcd`}, true},
+		{"A", []string{"not an address"}, true},
+		{"A", nil, true},
+	}
+	for _, c := range cases {
+		r := RRset{Name: "x.example.com.", Type: c.typ, TTL: 300, Data: c.data, Source: SourceData}.parsed("example.com.")
+		s := r.stored()
+		if kept := s.data != nil; kept != c.kept {
+			t.Errorf("%s %q: data kept %v, want %v", c.typ, c.data, kept, c.kept)
+		}
+		got := s.rrset(r.Key())
+		if !slices.Equal(got.Data, c.data) || (c.data == nil) != (got.Data == nil) {
+			t.Errorf("%s %q: data given back as %q", c.typ, c.data, got.Data)
+		}
+		if !got.SameAs(r) {
+			t.Errorf("%s %q: the RRset given back is not the same as the one stored", c.typ, c.data)
+		}
 	}
 }
