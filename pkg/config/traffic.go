@@ -40,6 +40,10 @@ type Zone struct {
 	// UpdatePolicy lists what each TSIG key may change by RFC 2136
 	// UPDATE; empty refuses every update.
 	UpdatePolicy []UpdateRule `yaml:"update_policy,omitempty" json:"update_policy,omitempty"`
+	// Primary, when set, makes the zone a secondary of a primary name
+	// server for its static records (AXFR); nil: they are the document's
+	// and the zone's own data.
+	Primary *ZonePrimary `yaml:"primary,omitempty" json:"primary,omitempty"`
 }
 
 // SOA holds the zone's SOA fields but the serial, which gtmd derives from

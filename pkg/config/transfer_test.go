@@ -36,16 +36,19 @@ t.yaml:8:49: zones[0].notify[2]: "127.0.0.1:0" is not an IP:port address (e.g. 1
 			`t.yaml:7:24: zones[0].transfer_services: must be true or false, not "sometimes"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseTraffic("t.yaml", []byte(tc.doc), "")
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tc.want {
+			if got := faultsOf(tc.doc); got != tc.want {
 				t.Errorf("got\n%s\nwant\n%s", got, tc.want)
 			}
 		})
 	}
+}
+
+// faultsOf is what parsing doc as t.yaml reports, "" when it passes.
+func faultsOf(doc string) string {
+	if _, err := ParseTraffic("t.yaml", []byte(doc), ""); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // TestTransferNormalized: key names become fully qualified lower case,

@@ -84,6 +84,7 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	validateDNSSEC(z, path, l)
 	validateTransfer(z, path, l)
 	validateUpdatePolicy(z, path, l)
+	validatePrimary(z, path, l)
 	name, ok := validateName(path+".name", z.Name, l)
 	if !ok {
 		// The rest of the zone is still checked where it does not depend
@@ -141,6 +142,11 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	if zi.unmerged {
 		// The zone file was not merged (its fault is reported); the glue
 		// may well be in it.
+		return zi
+	}
+	if z.Primary != nil && len(z.Records) == 0 {
+		// A secondary's records come from its primary, glue included,
+		// and are checked with them at each transfer.
 		return zi
 	}
 	for _, ns := range append(nameServers, zi.delegationNS...) {
