@@ -108,6 +108,11 @@ func (n *Node) Start(ctx context.Context) (err error) {
 		defer n.wg.Done()
 		n.keysLoop(runCtx)
 	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		n.secondaryLoop(runCtx)
+	}()
 	if bootstrap != nil {
 		n.wg.Add(1)
 		go func() {

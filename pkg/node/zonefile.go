@@ -100,6 +100,9 @@ func validateZoneRecords(doc *config.Traffic, zone string, sets map[string]clust
 		return err
 	}
 	t.Zones[zi] = cluster.ServedZone(&t.Zones[zi], cluster.NewZoneRecords(sets), false)
+	// A secondary's document holds no records; these are its primary's,
+	// checked as any zone's.
+	t.Zones[zi].Primary = nil
 	keys := make([]string, len(t.Zones[zi].Records))
 	for i, r := range t.Zones[zi].Records {
 		keys[i] = config.OwnerName(r.Name, zone) + " " + strings.ToUpper(r.Type)

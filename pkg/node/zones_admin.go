@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/admin"
@@ -44,6 +45,9 @@ func (b backend) PutZoneRecords(ctx context.Context, zone string, body io.Reader
 	z, err := documentZone(st, zone)
 	if err != nil {
 		return 0, 0, err
+	}
+	if z.Primary != nil {
+		return 0, 0, &config.ValidationError{Faults: []config.Fault{{Message: fmt.Sprintf("zone %s is a secondary: its records come from its primary (%s) at each transfer; change them there", zone, strings.Join(z.Primary.Servers, ", "))}}}
 	}
 	ttl := z.DefaultTTL()
 	zf, err := readZoneFile(body, zone, ttl)

@@ -1,0 +1,192 @@
+package node
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/internal/testwait"
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
+	"github.com/gtmd/gtmd/pkg/config"
+)
+
+// xfrSecret is the key the test primary and the nodes share.
+const xfrSecret = "eGZyLXNlY3JldC1vZi0zMi1ieXRlcy1mb3ItdGVzdHM="
+
+// testPrimary is a primary name server on loopback: it answers SOA
+// queries and AXFR, signed with xfr-key. (unsigned or badly signed
+// requests are refused), from records the test changes.
+type testPrimary struct {
+	addr string
+	mu   sync.Mutex
+	// serial and records are the zone now; asked counts the transfers.
+	serial  uint32
+	records []string
+	xfrs    int
+}
+
+func startPrimary(t *testing.T, records ...string) *testPrimary {
+	t.Helper()
+	p := &testPrimary{serial: 1, records: records}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = pc.LocalAddr().String()
+	secrets := map[string]string{"xfr-key.": xfrSecret}
+	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: p, TsigSecret: secrets}, {Listener: ln, Handler: p, TsigSecret: secrets}} {
+		go func() { _ = srv.ActivateAndServe() }()
+		t.Cleanup(func() { _ = srv.Shutdown() })
+	}
+	return p
+}
+
+// set makes records the zone, with the next serial.
+func (p *testPrimary) set(records ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.serial++
+	p.records = records
+}
+
+func (p *testPrimary) transfers() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.xfrs
+}
+
+func (p *testPrimary) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	m := new(dns.Msg).SetReply(r)
+	if r.IsTsig() == nil || w.TsigStatus() != nil {
+		m.Rcode = dns.RcodeNotAuth
+		_ = w.WriteMsg(m)
+		return
+	}
+	p.mu.Lock()
+	soa, err := dns.NewRR(fmt.Sprintf("gtm.test. 300 IN SOA ns.primary.test. h.primary.test. %d 3600 600 86400 60", p.serial))
+	if err != nil {
+		panic(err)
+	}
+	rrs := []dns.RR{soa}
+	for _, s := range p.records {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			panic(err)
+		}
+		rrs = append(rrs, rr)
+	}
+	if r.Question[0].Qtype == dns.TypeAXFR {
+		p.xfrs++
+	}
+	p.mu.Unlock()
+	ts := r.IsTsig()
+	if r.Question[0].Qtype != dns.TypeAXFR {
+		m.Authoritative = true
+		m.Answer = []dns.RR{soa}
+		m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
+		_ = w.WriteMsg(m)
+		return
+	}
+	ch := make(chan *dns.Envelope, 1)
+	tr := new(dns.Transfer)
+	go func() {
+		ch <- &dns.Envelope{RR: append(append(rrs, dns.RR(&dns.NS{Hdr: dns.RR_Header{Name: "gtm.test.", Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 300}, Ns: "ns.primary.test."})), soa)}
+		close(ch)
+	}()
+	m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
+	_ = tr.Out(w, r, ch)
+	w.Close()
+}
+
+// secondaryTraffic is gtm.test. taking its records from the primary at
+// addr with key.
+func secondaryTraffic(target, addr, key string) string {
+	doc := strings.Replace(clusterTraffic(target), `    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+`, fmt.Sprintf("    primary: {servers: [%q], key: %s, refresh: 1s}\n", addr, key), 1)
+	return doc
+}
+
+func withXFRKey(c *config.Node) {
+	c.TSIGKeys = []config.TSIGKey{{Name: "xfr-key.", Algorithm: config.TSIGHMACSHA256, Secret: xfrSecret}}
+}
+
+// TestSecondaryZone: a zone whose document names a primary serves the
+// primary's records, transferred with TSIG, on every node, the
+// document's service beside them; a new serial brings the change, a
+// serial unchanged brings no transfer; the primary's SOA, apex NS and
+// DNSSEC records are not taken; the zones API refuses to replace the
+// records.
+func TestSecondaryZone(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	primary := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10", "txt.gtm.test. 60 IN TXT \"from the primary\"",
+		"host.gtm.test. 60 IN NSEC txt.gtm.test. A NSEC")
+	n1 := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.")), t.TempDir(), withXFRKey)
+	n2 := startTestNodeIn(t, "n2", etcd, "", t.TempDir(), withXFRKey)
+	for _, n := range []*liveNode{n1, n2} {
+		testwait.Eventually(t, 10*time.Second, n.id+" serves the primary's records", func() bool {
+			return strings.Join(lookup(t, n, "host.gtm.test.", dns.TypeA), ",") == "host.gtm.test.\t0\tIN\tA\t192.0.2.10" &&
+				len(lookup(t, n, "txt.gtm.test.", dns.TypeTXT)) == 1
+		})
+		if got := lookup(t, n, "www.gtm.test.", dns.TypeA); len(got) != 1 {
+			t.Errorf("%s: the document's service answers %v", n.id, got)
+		}
+		if got := lookup(t, n, "host.gtm.test.", dns.TypeNSEC); len(got) != 0 {
+			t.Errorf("%s: serves the primary's DNSSEC record %v", n.id, got)
+		}
+		if got := lookup(t, n, "gtm.test.", dns.TypeNS); strings.Join(got, ",") != "gtm.test.\t0\tIN\tNS\tns1.gtm.test." {
+			t.Errorf("%s: apex NS %v, want the document's", n.id, got)
+		}
+		if soa := soaSerial(t, n); soa == 2 || soa == 1 {
+			t.Errorf("%s: serves the primary's serial %d", n.id, soa)
+		}
+	}
+	// A serial unchanged: checked every second, not transferred again.
+	before := primary.transfers()
+	time.Sleep(2500 * time.Millisecond)
+	if got := primary.transfers(); got != before {
+		t.Errorf("%d transfers of an unchanged serial", got-before)
+	}
+	primary.set("ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.11", "new.gtm.test. 60 IN AAAA 2001:db8::11")
+	for _, n := range []*liveNode{n1, n2} {
+		testwait.Eventually(t, 10*time.Second, n.id+" serves the primary's change", func() bool {
+			return strings.Join(lookup(t, n, "host.gtm.test.", dns.TypeA), ",") == "host.gtm.test.\t0\tIN\tA\t192.0.2.11" &&
+				len(lookup(t, n, "new.gtm.test.", dns.TypeAAAA)) == 1 &&
+				len(lookup(t, n, "txt.gtm.test.", dns.TypeTXT)) == 0
+		})
+	}
+	var refused map[string]any
+	if code := putZone(t, n1, "gtm.test.", "text/dns", "other 60 IN A 192.0.2.99\n", &refused); code != 400 || !strings.Contains(fmt.Sprint(refused), "is a secondary") {
+		t.Errorf("PUT of a secondary zone's records: %d %v, want 400 naming the primary", code, refused)
+	}
+}
+
+// TestSecondaryZoneRefused: a node whose key the primary refuses serves
+// none of the primary's records and keeps answering its service.
+func TestSecondaryZoneRefused(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	primary := startPrimary(t, "host.gtm.test. 60 IN A 192.0.2.10")
+	wrongKey := func(c *config.Node) {
+		c.TSIGKeys = []config.TSIGKey{{Name: "xfr-key.", Algorithm: config.TSIGHMACSHA256, Secret: ddnsSecret}}
+	}
+	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.")), t.TempDir(), wrongKey)
+	testwait.Eventually(t, 10*time.Second, "the service answers", func() bool { return len(lookup(t, n, "www.gtm.test.", dns.TypeA)) == 1 })
+	time.Sleep(2 * time.Second)
+	if got := lookup(t, n, "host.gtm.test.", dns.TypeA); len(got) != 0 {
+		t.Errorf("the primary's record served with a refused key: %v", got)
+	}
+	if got := primary.transfers(); got != 0 {
+		t.Errorf("%d transfers with a refused key", got)
+	}
+}
