@@ -85,6 +85,11 @@ type Node struct {
 	changedMu     sync.Mutex
 	checksChanged map[string]bool
 	checksWake    chan struct{}
+	// notified holds the secondary zones a primary's NOTIFY named since
+	// the secondary loop last looked; notifiedWake tells it there are
+	// some.
+	notified     map[string]bool
+	notifiedWake chan struct{}
 	// targetsChanged and targetsWake do the same for endpoint targets.
 	targetsChanged map[string]bool
 	targetsWake    chan struct{}
@@ -125,6 +130,7 @@ func New(opts Options) (_ *Node, err error) {
 		reg: opts.Registerer, gather: opts.Gatherer, locator: opts.Locator,
 		advertiseDNS: opts.AdvertiseDNS, advertiseAdmin: opts.AdvertiseAdmin,
 		events: admin.NewBroadcaster(time.Now), checksChanged: map[string]bool{}, checksWake: make(chan struct{}, 1),
+		notified: map[string]bool{}, notifiedWake: make(chan struct{}, 1),
 		memory:         newMemoryReleaser(),
 		targetsChanged: map[string]bool{}, targetsWake: make(chan struct{}, 1),
 		errs: make(chan error, 4),

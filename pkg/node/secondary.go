@@ -24,6 +24,7 @@ import (
 // changes the records, the others find them as the transfer has them
 // and write nothing. The primary's SOA and apex NS are not taken (the
 // document's are served), nor its DNSSEC records (gtmd signs its own).
+// A NOTIFY from the primary (notifyTaker) makes the zone due at once.
 
 const (
 	// secondaryTick is how often the node looks for a zone due.
@@ -61,6 +62,12 @@ func (n *Node) secondaryLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-n.notifiedWake:
+			for name := range n.takeChanged(&n.notified) {
+				if z := zones[name]; z != nil {
+					z.next = time.Time{}
+				}
+			}
 		}
 	}
 }

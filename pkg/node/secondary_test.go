@@ -109,11 +109,10 @@ func (p *testPrimary) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 
 // secondaryTraffic is gtm.test. taking its records from the primary at
 // addr with key.
-func secondaryTraffic(target, addr, key string) string {
-	doc := strings.Replace(clusterTraffic(target), `    records:
+func secondaryTraffic(target, addr, key, refresh string) string {
+	return strings.Replace(clusterTraffic(target), `    records:
       - {name: ns1, type: A, data: ["192.0.2.53"]}
-`, fmt.Sprintf("    primary: {servers: [%q], key: %s, refresh: 1s}\n", addr, key), 1)
-	return doc
+`, fmt.Sprintf("    primary: {servers: [%q], key: %s, refresh: %s}\n", addr, key, refresh), 1)
 }
 
 func withXFRKey(c *config.Node) {
@@ -131,7 +130,7 @@ func TestSecondaryZone(t *testing.T) {
 	target := startTarget(t)
 	primary := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10", "txt.gtm.test. 60 IN TXT \"from the primary\"",
 		"host.gtm.test. 60 IN NSEC txt.gtm.test. A NSEC")
-	n1 := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.")), t.TempDir(), withXFRKey)
+	n1 := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.", "1s")), t.TempDir(), withXFRKey)
 	n2 := startTestNodeIn(t, "n2", etcd, "", t.TempDir(), withXFRKey)
 	for _, n := range []*liveNode{n1, n2} {
 		testwait.Eventually(t, 10*time.Second, n.id+" serves the primary's records", func() bool {
@@ -180,7 +179,7 @@ func TestSecondaryZoneRefused(t *testing.T) {
 	wrongKey := func(c *config.Node) {
 		c.TSIGKeys = []config.TSIGKey{{Name: "xfr-key.", Algorithm: config.TSIGHMACSHA256, Secret: ddnsSecret}}
 	}
-	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.")), t.TempDir(), wrongKey)
+	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.", "1s")), t.TempDir(), wrongKey)
 	testwait.Eventually(t, 10*time.Second, "the service answers", func() bool { return len(lookup(t, n, "www.gtm.test.", dns.TypeA)) == 1 })
 	time.Sleep(2 * time.Second)
 	if got := lookup(t, n, "host.gtm.test.", dns.TypeA); len(got) != 0 {
@@ -189,4 +188,57 @@ func TestSecondaryZoneRefused(t *testing.T) {
 	if got := primary.transfers(); got != 0 {
 		t.Errorf("%d transfers with a refused key", got)
 	}
+}
+
+// TestSecondaryZoneNotified: a NOTIFY from the primary, signed with the
+// zone's key, brings a change at once, though the refresh is an hour
+// away; one unsigned, signed with a key that does not verify, from
+// another address or for a zone that is no secondary here changes
+// nothing and is answered REFUSED or NOTAUTH.
+func TestSecondaryZoneNotified(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	primary := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10")
+	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.", "1h")), t.TempDir(), withXFRKey)
+	served := func(addr string) bool {
+		return strings.Join(lookup(t, n, "host.gtm.test.", dns.TypeA), ",") == "host.gtm.test.\t0\tIN\tA\t"+addr
+	}
+	testwait.Eventually(t, 10*time.Second, "the first transfer served", func() bool { return served("192.0.2.10") })
+	primary.set("ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.12")
+	notify := func(zone, key, secret, from string) *dns.Msg {
+		t.Helper()
+		m := new(dns.Msg).SetNotify(zone)
+		c := &dns.Client{Timeout: 2 * time.Second, Dialer: &net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP(from)}}}
+		if key != "" {
+			c.TsigSecret = map[string]string{key: secret}
+			m.SetTsig(key, dns.HmacSHA256, 300, time.Now().Unix())
+		}
+		resp, _, err := c.Exchange(m, n.dnsAddr())
+		if resp == nil {
+			t.Fatalf("notify: %v", err)
+		}
+		return resp
+	}
+	for _, c := range []struct {
+		name, zone, key, secret, from string
+		rcode                         int
+	}{
+		{"unsigned", "gtm.test.", "", "", "127.0.0.1", dns.RcodeRefused},
+		{"a signature that does not verify", "gtm.test.", "xfr-key.", ddnsSecret, "127.0.0.1", dns.RcodeNotAuth},
+		{"from another address", "gtm.test.", "xfr-key.", xfrSecret, "127.0.0.2", dns.RcodeRefused},
+		{"no secondary zone here", "other.test.", "xfr-key.", xfrSecret, "127.0.0.1", dns.RcodeNotAuth},
+	} {
+		if got := notify(c.zone, c.key, c.secret, c.from).Rcode; got != c.rcode {
+			t.Errorf("notify %s: %s, want %s", c.name, dns.RcodeToString[got], dns.RcodeToString[c.rcode])
+		}
+	}
+	time.Sleep(time.Second)
+	if !served("192.0.2.10") {
+		t.Fatal("a refused notify brought the change")
+	}
+	resp := notify("gtm.test.", "xfr-key.", xfrSecret, "127.0.0.1")
+	if resp.Rcode != dns.RcodeSuccess || !resp.Authoritative || resp.Opcode != dns.OpcodeNotify {
+		t.Fatalf("notify from the primary: %s, AA %v, opcode %d", dns.RcodeToString[resp.Rcode], resp.Authoritative, resp.Opcode)
+	}
+	testwait.Eventually(t, 5*time.Second, "the change served after the notify", func() bool { return served("192.0.2.12") })
 }

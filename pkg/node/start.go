@@ -175,6 +175,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 		UDPMetrics:                 udpMetrics,
 		Handler:                    n.handler,
 		Update:                     updater{n: n},
+		Notify:                     notifyTaker{n: n},
 		Logger:                     n.log,
 		TSIGKeys:                   n.notifier.keys,
 	})

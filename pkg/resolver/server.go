@@ -67,6 +67,11 @@ type ServerOptions struct {
 	// goroutine of its own, at most MaxUDPUpdates at once per socket, and
 	// the reader goes on answering queries.
 	Update dns.Handler
+	// Notify serves NOTIFY messages (RFC 1996, opcode 4), whose TSIG
+	// the listeners verify as for queries, on the listener's own
+	// goroutine: it must only take note and answer. nil answers them
+	// NOTIMP.
+	Notify dns.Handler
 }
 
 // MaxUDPUpdates bounds the UPDATE messages one UDP socket serves at

@@ -27,6 +27,7 @@ type tcpServer struct {
 	ln         *net.TCPListener
 	handler    dns.Handler
 	update     dns.Handler
+	notify     dns.Handler
 	table      *connTable
 	maxQueries int
 	tsigKeys   *TSIGKeys
@@ -62,6 +63,7 @@ func newTCPServer(ln *net.TCPListener, opts *ServerOptions) *tcpServer {
 		ln:         ln,
 		handler:    opts.Handler,
 		update:     opts.Update,
+		notify:     opts.Notify,
 		table:      newConnTable(opts.TCPMaxConnections, opts.TCPMaxConnectionsPerSource, opts.TCPIdleTimeout, opts.TCPBusyIdleTimeout),
 		maxQueries: opts.TCPMaxQueries,
 		tsigKeys:   opts.TSIGKeys,
@@ -240,6 +242,10 @@ func (s *tcpServer) serveMsg(w *tcpWriter, m []byte) {
 		w.keepalive = wantsKeepalive(req) && req.IsTsig() == nil
 		if req.Opcode == dns.OpcodeUpdate {
 			s.update.ServeDNS(w, req)
+			return
+		}
+		if req.Opcode == dns.OpcodeNotify && s.notify != nil {
+			s.notify.ServeDNS(w, req)
 			return
 		}
 		s.handler.ServeDNS(w, req)

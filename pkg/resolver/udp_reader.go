@@ -30,8 +30,10 @@ type udpReader struct {
 	handler dns.Handler
 	// update serves UPDATE messages away from the reader (updates), at
 	// most MaxUDPUpdates at once (updateSlots).
-	update      dns.Handler
-	updates     sync.WaitGroup
+	update  dns.Handler
+	updates sync.WaitGroup
+	// notify takes NOTIFY messages on the reader (ServerOptions.Notify).
+	notify      dns.Handler
 	updateSlots chan struct{}
 	fast        PacketAnswerer
 	// fastAt is fast when it takes the query's destination too (the
@@ -61,6 +63,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		batch:   batch,
 		handler: opts.Handler,
 		update:  opts.Update,
+		notify:  opts.Notify,
 		log:     opts.Logger,
 		metrics: opts.UDPMetrics,
 		b:       newUDPBatch(),
@@ -142,6 +145,10 @@ func (u *udpReader) answer(m *ipv4.Message) {
 		u.w.tsigState.verify(pkt, req)
 		if req.Opcode == dns.OpcodeUpdate {
 			u.serveUpdate(req, from, dst)
+			return
+		}
+		if req.Opcode == dns.OpcodeNotify && u.notify != nil {
+			u.notify.ServeDNS(&u.w, req)
 			return
 		}
 		u.handler.ServeDNS(&u.w, req)

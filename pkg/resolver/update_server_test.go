@@ -126,3 +126,32 @@ func TestServerBoundsUDPUpdates(t *testing.T) {
 		}
 	}
 }
+
+// TestServerHandsNotifiesOver: with a Notify handler, NOTIFY messages
+// over UDP and TCP reach it with the listener's TSIG verdict, and its
+// signed answer verifies; without one they are NOTIMP, as before.
+func TestServerHandsNotifiesOver(t *testing.T) {
+	secret := base64.StdEncoding.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
+	keys := resolver.NewTSIGKeys([]config.TSIGKey{{Name: "k.", Algorithm: config.TSIGHMACSHA256, Secret: secret}})
+	rec := &updateRecorder{}
+	with := startServer(t, newHandler(testSnapshot(t)), func(o *resolver.ServerOptions) { o.Notify, o.TSIGKeys = rec, keys }).Addrs()[0]
+	without := startServer(t, newHandler(testSnapshot(t)), nil).Addrs()[0]
+	for _, network := range []string{"udp", "tcp"} {
+		m := new(dns.Msg).SetNotify("example.test.")
+		m.SetTsig("k.", dns.HmacSHA256, 300, time.Now().Unix())
+		c := &dns.Client{Net: network, Timeout: 2 * time.Second, TsigSecret: map[string]string{"k.": secret}}
+		resp, _, err := c.Exchange(m, with)
+		if err != nil || resp.Rcode != dns.RcodeSuccess {
+			t.Errorf("%s: signed notify with a handler: %v, %v", network, resp, err)
+		}
+		resp, _, err = (&dns.Client{Net: network, Timeout: 2 * time.Second}).Exchange(new(dns.Msg).SetNotify("example.test."), without)
+		if err != nil || resp.Rcode != dns.RcodeNotImplemented {
+			t.Errorf("%s: notify without a handler: %v, %v; want NOTIMP", network, resp, err)
+		}
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if rec.got != 2 || rec.tsigErr[0] != nil || rec.tsigErr[1] != nil {
+		t.Errorf("the handler got %d notifies, TSIG verdicts %v; want 2 verified", rec.got, rec.tsigErr)
+	}
+}
