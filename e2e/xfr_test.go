@@ -223,28 +223,10 @@ func TestTransferToKnot(t *testing.T) {
 	}
 }
 
-// waitSerial waits until server answers the zone's SOA with a serial of
-// at least min and returns it.
+// waitSerial waits until server answers xfr.test.'s SOA with a serial
+// of at least min and returns it.
 func waitSerial(p *proc, server string, min uint32, limit time.Duration) (uint32, error) {
-	var serial uint32
-	_, err := poll(limit, 100*time.Millisecond, func() error {
-		if err := p.exitErr(); err != nil {
-			return err
-		}
-		r, err := ask1(server, xfrZone, dns.TypeSOA)
-		if err != nil {
-			return err
-		}
-		if len(r.Answer) != 1 {
-			return fmt.Errorf("SOA: rcode %s, %d answers", dns.RcodeToString[r.Rcode], len(r.Answer))
-		}
-		serial = r.Answer[0].(*dns.SOA).Serial
-		if serial < min {
-			return fmt.Errorf("serial %d, waiting for %d", serial, min)
-		}
-		return nil
-	})
-	return serial, err
+	return waitSerialOf(p, server, xfrZone, min, limit)
 }
 
 // ask1 asks server one question over UDP.
