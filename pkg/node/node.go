@@ -90,6 +90,9 @@ type Node struct {
 	// some.
 	notified     map[string]bool
 	notifiedWake chan struct{}
+	// primaryZones are the served document's secondary zones' primaries
+	// (primaries).
+	primaryZones atomic.Pointer[map[string]config.ZonePrimary]
 	// targetsChanged and targetsWake do the same for endpoint targets.
 	targetsChanged map[string]bool
 	targetsWake    chan struct{}

@@ -333,6 +333,7 @@ func (n *Node) serveCached(k kept) error {
 // is revision) and built into s, the served document.
 func (n *Node) serveLocked(t *config.Traffic, stored map[string]*cluster.ZoneRecords, revision int64, serials map[string]uint32, s *resolver.Snapshot) {
 	n.traffic, n.stored, n.revision, n.serials, n.built, n.base = t, stored, revision, serials, s, nil
+	n.setPrimariesLocked(t)
 	n.applyTargetsLocked(targetsOf(t))
 	n.notifier.serve(t, uint32(revision), serials)
 	n.wantSigningLocked(t, stored)

@@ -95,20 +95,24 @@ func (n *Node) refreshSecondaries(ctx context.Context, zones map[string]*seconda
 }
 
 // primaries are the served document's secondary zones' primaries, by
-// zone name.
+// zone name (nil: none). They are read without the node's lock, so that
+// a NOTIFY taken on a DNS listener's goroutine never waits for a build.
 func (n *Node) primaries() map[string]config.ZonePrimary {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.traffic == nil {
-		return nil
+	if p := n.primaryZones.Load(); p != nil {
+		return *p
 	}
+	return nil
+}
+
+// setPrimariesLocked notes the primaries of t's secondary zones.
+func (n *Node) setPrimariesLocked(t *config.Traffic) {
 	out := map[string]config.ZonePrimary{}
-	for _, z := range n.traffic.Zones {
+	for _, z := range t.Zones {
 		if z.Primary != nil {
 			out[dns.CanonicalName(z.Name)] = *z.Primary
 		}
 	}
-	return out
+	n.primaryZones.Store(&out)
 }
 
 func samePrimary(a, b config.ZonePrimary) bool {
