@@ -23,7 +23,9 @@ var _ dns.Handler = notifyTaker{}
 // comes from one of the zone's primary servers' addresses and is signed
 // with the zone's primary key (when it has one); else NOTAUTH (not a
 // secondary here, or a bad signature) or REFUSED (another source, or
-// unsigned), as BIND and Knot answer them.
+// unsigned), as BIND and Knot answer them. It logs at debug level only:
+// a NOTIFY costs nothing to forge, and this runs on a listener's
+// goroutine.
 func (t notifyTaker) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	_ = w.WriteMsg(t.answer(w, req))
 }
@@ -35,7 +37,7 @@ func (t notifyTaker) answer(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 	if sig != nil {
 		if err := w.TsigStatus(); err != nil {
 			resp := resolver.TSIGFailure(req, err)
-			log.Info("notify refused", "rcode", "NOTAUTH", "tsig_error", dns.RcodeToString[int(resp.IsTsig().Error)])
+			log.Debug("notify refused", "rcode", "NOTAUTH", "tsig_error", dns.RcodeToString[int(resp.IsTsig().Error)])
 			return resp
 		}
 	}
@@ -48,13 +50,13 @@ func (t notifyTaker) answer(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 	switch {
 	case !ok || req.Question[0].Qtype != dns.TypeSOA:
 		resp.Rcode = dns.RcodeNotAuth
-		log.Info("notify refused", "rcode", "NOTAUTH", "reason", "not a secondary zone here")
+		log.Debug("notify refused", "rcode", "NOTAUTH", "reason", "not a secondary zone here")
 	case !fromPrimary(w.RemoteAddr(), p.Servers):
 		resp.Rcode = dns.RcodeRefused
-		log.Info("notify refused", "rcode", "REFUSED", "reason", "not from the zone's primary servers")
+		log.Debug("notify refused", "rcode", "REFUSED", "reason", "not from the zone's primary servers")
 	case p.Key != "" && (sig == nil || dns.CanonicalName(sig.Hdr.Name) != p.Key):
 		resp.Rcode = dns.RcodeRefused
-		log.Info("notify refused", "rcode", "REFUSED", "reason", "not signed with the zone's primary key "+p.Key)
+		log.Debug("notify refused", "rcode", "REFUSED", "reason", "not signed with the zone's primary key "+p.Key)
 	default:
 		log.Debug("notify taken")
 		t.n.noteChanged(&t.n.notified, t.n.notifiedWake, zone)

@@ -24,10 +24,13 @@ const xfrSecret = "eGZyLXNlY3JldC1vZi0zMi1ieXRlcy1mb3ItdGVzdHM="
 type testPrimary struct {
 	addr string
 	mu   sync.Mutex
-	// serial and records are the zone now; asked counts the transfers.
-	serial  uint32
-	records []string
-	xfrs    int
+	// serial and records are the zone now; xfrs counts the transfers
+	// asked. unsigned leaves the answers unsigned; cut ends a transfer
+	// without its closing SOA.
+	serial        uint32
+	records       []string
+	xfrs          int
+	unsigned, cut bool
 }
 
 func startPrimary(t *testing.T, records ...string) *testPrimary {
@@ -53,9 +56,23 @@ func startPrimary(t *testing.T, records ...string) *testPrimary {
 // set makes records the zone, with the next serial.
 func (p *testPrimary) set(records ...string) {
 	p.mu.Lock()
+	serial := p.serial + 1
+	p.mu.Unlock()
+	p.setSerial(serial, records...)
+}
+
+// setSerial makes records the zone, with serial.
+func (p *testPrimary) setSerial(serial uint32, records ...string) {
+	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.serial++
-	p.records = records
+	p.serial, p.records = serial, records
+}
+
+// behave sets how the primary misbehaves.
+func (p *testPrimary) behave(unsigned, cut bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.unsigned, p.cut = unsigned, cut
 }
 
 func (p *testPrimary) transfers() int {
@@ -87,22 +104,31 @@ func (p *testPrimary) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	if r.Question[0].Qtype == dns.TypeAXFR {
 		p.xfrs++
 	}
+	unsigned, cut := p.unsigned, p.cut
 	p.mu.Unlock()
 	ts := r.IsTsig()
 	if r.Question[0].Qtype != dns.TypeAXFR {
 		m.Authoritative = true
 		m.Answer = []dns.RR{soa}
-		m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
+		if !unsigned {
+			m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
+		}
 		_ = w.WriteMsg(m)
 		return
+	}
+	rrs = append(rrs, &dns.NS{Hdr: dns.RR_Header{Name: "gtm.test.", Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 300}, Ns: "ns.primary.test."})
+	if !cut {
+		rrs = append(rrs, soa)
 	}
 	ch := make(chan *dns.Envelope, 1)
 	tr := new(dns.Transfer)
 	go func() {
-		ch <- &dns.Envelope{RR: append(append(rrs, dns.RR(&dns.NS{Hdr: dns.RR_Header{Name: "gtm.test.", Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 300}, Ns: "ns.primary.test."})), soa)}
+		ch <- &dns.Envelope{RR: rrs}
 		close(ch)
 	}()
-	m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
+	if !unsigned {
+		m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
+	}
 	_ = tr.Out(w, r, ch)
 	w.Close()
 }
@@ -115,8 +141,13 @@ func secondaryTraffic(target, addr, key, refresh string) string {
 `, fmt.Sprintf("    primary: {servers: [%q], key: %s, refresh: %s}\n", addr, key, refresh), 1)
 }
 
+// withXFRKey gives the node the primary's key, and another it holds
+// for something else.
 func withXFRKey(c *config.Node) {
-	c.TSIGKeys = []config.TSIGKey{{Name: "xfr-key.", Algorithm: config.TSIGHMACSHA256, Secret: xfrSecret}}
+	c.TSIGKeys = []config.TSIGKey{
+		{Name: "xfr-key.", Algorithm: config.TSIGHMACSHA256, Secret: xfrSecret},
+		{Name: "other-key.", Algorithm: config.TSIGHMACSHA256, Secret: otherSecret},
+	}
 }
 
 // TestSecondaryZone: a zone whose document names a primary serves the
@@ -170,23 +201,72 @@ func TestSecondaryZone(t *testing.T) {
 	}
 }
 
-// TestSecondaryZoneRefused: a node whose key the primary refuses serves
-// none of the primary's records and keeps answering its service.
+// TestSecondaryZoneRefused: a node whose key the primary refuses, or
+// whose primary answers unsigned, serves none of the primary's records
+// and keeps answering its service; with a key, an unsigned answer is no
+// answer, so nothing is transferred.
 func TestSecondaryZoneRefused(t *testing.T) {
 	etcd := clustertest.StartEtcd(t)
 	target := startTarget(t)
-	primary := startPrimary(t, "host.gtm.test. 60 IN A 192.0.2.10")
+	refusing := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10")
+	unsigned := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10")
+	unsigned.behave(true, false)
 	wrongKey := func(c *config.Node) {
 		c.TSIGKeys = []config.TSIGKey{{Name: "xfr-key.", Algorithm: config.TSIGHMACSHA256, Secret: ddnsSecret}}
 	}
-	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.", "1s")), t.TempDir(), wrongKey)
-	testwait.Eventually(t, 10*time.Second, "the service answers", func() bool { return len(lookup(t, n, "www.gtm.test.", dns.TypeA)) == 1 })
+	n1 := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), refusing.addr, "xfr-key.", "1s")), t.TempDir(), wrongKey)
+	testwait.Eventually(t, 10*time.Second, "the service answers", func() bool { return len(lookup(t, n1, "www.gtm.test.", dns.TypeA)) == 1 })
 	time.Sleep(2 * time.Second)
-	if got := lookup(t, n, "host.gtm.test.", dns.TypeA); len(got) != 0 {
+	if got := lookup(t, n1, "host.gtm.test.", dns.TypeA); len(got) != 0 {
 		t.Errorf("the primary's record served with a refused key: %v", got)
 	}
-	if got := primary.transfers(); got != 0 {
-		t.Errorf("%d transfers with a refused key", got)
+
+	etcd2 := clustertest.StartEtcd(t)
+	n2 := startTestNodeIn(t, "n2", etcd2, writeTraffic(t, secondaryTraffic(target.Addr(), unsigned.addr, "xfr-key.", "1s")), t.TempDir(), withXFRKey)
+	testwait.Eventually(t, 10*time.Second, "the service answers", func() bool { return len(lookup(t, n2, "www.gtm.test.", dns.TypeA)) == 1 })
+	time.Sleep(2 * time.Second)
+	if got := lookup(t, n2, "host.gtm.test.", dns.TypeA); len(got) != 0 {
+		t.Errorf("the primary's record served from unsigned answers: %v", got)
+	}
+	if got := unsigned.transfers(); got != 0 {
+		t.Errorf("%d transfers after unsigned SOA answers", got)
+	}
+}
+
+// TestSecondaryZoneKeepsWhole: a transfer that ends without its closing
+// SOA changes nothing, nor does a serial older than the one transferred;
+// the next whole transfer of a newer serial does.
+func TestSecondaryZoneKeepsWhole(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	primary := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10", "txt.gtm.test. 60 IN TXT \"kept\"")
+	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.", "1s")), t.TempDir(), withXFRKey)
+	serves := func(host string, txt int) func() bool {
+		return func() bool {
+			return strings.Join(lookup(t, n, "host.gtm.test.", dns.TypeA), ",") == "host.gtm.test.\t0\tIN\tA\t"+host &&
+				len(lookup(t, n, "txt.gtm.test.", dns.TypeTXT)) == txt
+		}
+	}
+	testwait.Eventually(t, 10*time.Second, "the first transfer served", serves("192.0.2.10", 1))
+
+	primary.behave(false, true)
+	primary.setSerial(5, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.15")
+	testwait.Eventually(t, 10*time.Second, "a cut transfer tried", func() bool { return primary.transfers() >= 3 })
+	if !serves("192.0.2.10", 1)() {
+		t.Fatal("a transfer without its closing SOA changed the records")
+	}
+
+	primary.behave(false, false)
+	testwait.Eventually(t, 15*time.Second, "the whole transfer served", serves("192.0.2.15", 0))
+
+	before := primary.transfers()
+	primary.setSerial(4, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.14")
+	time.Sleep(2500 * time.Millisecond)
+	if got := primary.transfers(); got != before {
+		t.Errorf("%d transfers of an older serial", got-before)
+	}
+	if !serves("192.0.2.15", 0)() {
+		t.Error("an older serial changed the records")
 	}
 }
 
@@ -226,6 +306,7 @@ func TestSecondaryZoneNotified(t *testing.T) {
 		{"unsigned", "gtm.test.", "", "", "127.0.0.1", dns.RcodeRefused},
 		{"a signature that does not verify", "gtm.test.", "xfr-key.", ddnsSecret, "127.0.0.1", dns.RcodeNotAuth},
 		{"from another address", "gtm.test.", "xfr-key.", xfrSecret, "127.0.0.2", dns.RcodeRefused},
+		{"signed with another key the node holds", "gtm.test.", "other-key.", otherSecret, "127.0.0.1", dns.RcodeRefused},
 		{"no secondary zone here", "other.test.", "xfr-key.", xfrSecret, "127.0.0.1", dns.RcodeNotAuth},
 	} {
 		if got := notify(c.zone, c.key, c.secret, c.from).Rcode; got != c.rcode {
@@ -237,8 +318,8 @@ func TestSecondaryZoneNotified(t *testing.T) {
 		t.Fatal("a refused notify brought the change")
 	}
 	resp := notify("gtm.test.", "xfr-key.", xfrSecret, "127.0.0.1")
-	if resp.Rcode != dns.RcodeSuccess || !resp.Authoritative || resp.Opcode != dns.OpcodeNotify {
-		t.Fatalf("notify from the primary: %s, AA %v, opcode %d", dns.RcodeToString[resp.Rcode], resp.Authoritative, resp.Opcode)
+	if resp.Rcode != dns.RcodeSuccess || !resp.Authoritative || resp.Opcode != dns.OpcodeNotify || resp.IsTsig() == nil {
+		t.Fatalf("notify from the primary: %s, AA %v, opcode %d, signed %v", dns.RcodeToString[resp.Rcode], resp.Authoritative, resp.Opcode, resp.IsTsig() != nil)
 	}
 	testwait.Eventually(t, 5*time.Second, "the change served after the notify", func() bool { return served("192.0.2.12") })
 }

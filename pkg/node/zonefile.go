@@ -26,17 +26,18 @@ type zoneFile struct {
 	lines map[string]int
 }
 
-// readZoneFile reads a master file for zone as it streams in (the
+// readZoneFile reads a master file for zone, called name in its faults,
+// as it streams in (the
 // records are grouped into RRsets as they come; the file itself is never
 // held whole). Records take ttl when they give none and follow no $TTL;
 // an RRset takes its first record's TTL.
-func readZoneFile(r io.Reader, zone string, ttl uint32) (*zoneFile, error) {
+func readZoneFile(r io.Reader, name, zone string, ttl uint32) (*zoneFile, error) {
 	zf := &zoneFile{sets: map[string]cluster.RRset{}, lines: map[string]int{}}
 	// The zone parser takes any read error for the end of the file: a
 	// body cut short (a client gone, the size limit) must not replace
 	// the zone with its first part.
 	er := &errReader{r: r}
-	err := config.StreamZone(er, zoneFileName, zone, ttl, func(rr dns.RR, line int) error {
+	err := config.StreamZone(er, name, zone, ttl, func(rr dns.RR, line int) error {
 		h := rr.Header()
 		set := cluster.RRset{Name: dns.CanonicalName(h.Name), Type: typeName(h.Rrtype), TTL: h.Ttl, Source: cluster.SourceData}
 		k := set.Key()

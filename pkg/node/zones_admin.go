@@ -50,7 +50,7 @@ func (b backend) PutZoneRecords(ctx context.Context, zone string, body io.Reader
 		return 0, 0, &config.ValidationError{Faults: []config.Fault{{Message: fmt.Sprintf("zone %s is a secondary: its records come from its primary (%s) at each transfer; change them there", zone, strings.Join(z.Primary.Servers, ", "))}}}
 	}
 	ttl := z.DefaultTTL()
-	zf, err := readZoneFile(body, zone, ttl)
+	zf, err := readZoneFile(body, zoneFileName, zone, ttl)
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge), ctx.Err() != nil:

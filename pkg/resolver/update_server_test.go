@@ -33,7 +33,11 @@ func (u *updateRecorder) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if u.release != nil {
 		<-u.release
 	}
-	_ = w.WriteMsg(new(dns.Msg).SetReply(req))
+	resp := new(dns.Msg).SetReply(req)
+	if t := req.IsTsig(); t != nil && w.TsigStatus() == nil {
+		resp.SetTsig(t.Hdr.Name, t.Algorithm, t.Fudge, time.Now().Unix())
+	}
+	_ = w.WriteMsg(resp)
 }
 
 // TestServerHandsUpdatesOver: with an Update handler, UPDATE messages
@@ -141,8 +145,8 @@ func TestServerHandsNotifiesOver(t *testing.T) {
 		m.SetTsig("k.", dns.HmacSHA256, 300, time.Now().Unix())
 		c := &dns.Client{Net: network, Timeout: 2 * time.Second, TsigSecret: map[string]string{"k.": secret}}
 		resp, _, err := c.Exchange(m, with)
-		if err != nil || resp.Rcode != dns.RcodeSuccess {
-			t.Errorf("%s: signed notify with a handler: %v, %v", network, resp, err)
+		if err != nil || resp.Rcode != dns.RcodeSuccess || resp.IsTsig() == nil {
+			t.Errorf("%s: signed notify with a handler: %v, %v; want a signed NOERROR", network, resp, err)
 		}
 		resp, _, err = (&dns.Client{Net: network, Timeout: 2 * time.Second}).Exchange(new(dns.Msg).SetNotify("example.test."), without)
 		if err != nil || resp.Rcode != dns.RcodeNotImplemented {
