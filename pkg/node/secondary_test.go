@@ -36,13 +36,20 @@ type testPrimary struct {
 func startPrimary(t *testing.T, records ...string) *testPrimary {
 	t.Helper()
 	p := &testPrimary{serial: 1, records: records}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
+	// UDP and TCP on one port: the UDP port's TCP twin may be taken.
+	var pc net.PacketConn
+	var ln net.Listener
+	for try := 0; ln == nil; try++ {
+		var err error
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err != nil {
+			pc.Close()
+			if try == 10 {
+				t.Fatal(err)
+			}
+		}
 	}
 	p.addr = pc.LocalAddr().String()
 	secrets := map[string]string{"xfr-key.": xfrSecret}
