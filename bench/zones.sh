@@ -7,7 +7,8 @@
 # before, right after and 15 s after, and per record; then the time from nsupdate sending
 # one new record (RFC 2136 UPDATE) to the node answering it, from a
 # change of that record to the new address served, and from the
-# deletion of a record of the file to NXDOMAIN; then it
+# deletion of a record of the file to NXDOMAIN; then the node's CPU per
+# update over BURST (default 20) updates in a row; then it
 # restarts the node, times how long until it answers that name again,
 # and reads its resident memory then, 30 s and 60 s later.
 #
@@ -56,6 +57,9 @@ rss() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.0f %.0f", r/1024, h/
 serial() { dig +short +time=1 +tries=1 @"$ip" -p 5300 big.test SOA 2>/dev/null | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3}'; }
 # answers NAME IP: waits until the node answers NAME A with IP.
 answers() { until [ "$(dig +short +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null)" = "$2" ]; do sleep 0.05; done; }
+# cpu: the node's user and system CPU so far, in seconds.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$pid/stat"; }
+burst=${BURST:-20}
 # gone NAME: waits until the node answers NAME with NXDOMAIN.
 gone() { until dig +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null | grep -q 'status: NXDOMAIN'; do sleep 0.05; done; }
 # nsup LINES: sends one UPDATE to big.test. with the update lines given.
@@ -104,6 +108,19 @@ update add new$n.big.test. 300 A 192.0.2.2"
   acked=$(since "$t0")
   gone h0.big.test
   printf '%d records: a record of the file deleted by nsupdate, acknowledged in %.2f s, NXDOMAIN %.2f s after it was sent\n' "$n" "$acked" "$(since "$t0")"
+  # A stream of updates, one after another as external-dns sends them:
+  # the node's CPU over the stream and the 10 s after it.
+  sleep 35
+  cpu0=$(cpu)
+  t0=$(now)
+  for i in $(seq 1 "$burst"); do
+    nsup "update add burst$i.big.test. 300 A 192.0.2.$((i % 250 + 1))"
+    answers "burst$i.big.test" "192.0.2.$((i % 250 + 1))"
+  done
+  took=$(since "$t0")
+  sleep 10
+  printf '%d records: %d updates in a row, each served before the next: %.1f s (%.2f s each); node CPU %.2f s each, counting 10 s after\n' \
+    "$n" "$burst" "$took" "$(echo "$took / $burst" | bc -l)" "$(echo "($(cpu) - $cpu0) / $burst" | bc -l)"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   t0=$(now)
   start

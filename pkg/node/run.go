@@ -38,9 +38,10 @@ func (n *Node) run(ctx context.Context, updates <-chan cluster.Update) {
 	// The kept copy is written off this loop (a million records take
 	// seconds to encode and sync), the latest state winning; the last
 	// one is written before run returns.
-	saves, saved := make(chan kept, 1), make(chan struct{})
-	go n.keepCopies(saves, saved)
+	saves, saved, stop := make(chan kept, 1), make(chan struct{}), make(chan struct{})
+	go n.keepCopies(saves, saved, stop, func(k kept) error { return saveKept(n.cfg.DataDir, k) })
 	defer func() {
+		close(stop)
 		close(saves)
 		<-saved
 	}()
@@ -131,20 +132,47 @@ func (n *Node) update(u cluster.Update, saves chan kept) {
 	}
 }
 
-// keepCopies writes each copy update hands it, until saves is closed,
-// then closes saved.
-func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}) {
+// copyPacing is how many times as long as a copy took to write the next
+// waits, at most maxCopyPause: while a stream of UPDATEs changes a zone
+// of a million records (each copy about a second of CPU), keeping copies
+// costs a tenth of a core, not all of it, and the copy on disk is at
+// most seconds older than the state; a small document's copy, written
+// in milliseconds, waits milliseconds.
+const (
+	copyPacing   = 9
+	maxCopyPause = 30 * time.Second
+)
+
+// keepCopies writes each copy update hands it with save, the latest
+// when several came during the pause after the last (copyPacing), until
+// saves is closed, then closes saved. Once stop is closed it pauses no
+// more: the last copy is written at once.
+func (n *Node) keepCopies(saves <-chan kept, saved chan<- struct{}, stop <-chan struct{}, save func(kept) error) {
 	defer close(saved)
 	for k := range saves {
-		var legacy *legacyCopyError
-		switch err := saveKept(n.cfg.DataDir, k); {
-		case errors.As(err, &legacy):
-			n.log.Warn("cannot remove the copy an earlier build kept; if this node is downgraded, it will answer from that copy while etcd is away", "err", err)
-		case err != nil:
-			n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
+		start := time.Now()
+		err := save(k)
+		n.noteCopy(err)
+		pause := time.NewTimer(min(copyPacing*time.Since(start), maxCopyPause))
+		select {
+		case <-pause.C:
+		case <-stop:
+			pause.Stop()
 		}
-		n.memory.kept()
 	}
+}
+
+// noteCopy logs what went wrong with a copy, and tells the memory
+// releaser one was written.
+func (n *Node) noteCopy(err error) {
+	var legacy *legacyCopyError
+	switch {
+	case errors.As(err, &legacy):
+		n.log.Warn("cannot remove the copy an earlier build kept; if this node is downgraded, it will answer from that copy while etcd is away", "err", err)
+	case err != nil:
+		n.log.Warn("cannot keep a copy of the traffic document and overrides; a restart while etcd is away will not answer as this node does now", "err", err)
+	}
+	n.memory.kept()
 }
 
 // keptLocked is what a restart needs now.
