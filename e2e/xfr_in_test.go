@@ -57,18 +57,7 @@ added TXT  "added on the primary"
 `
 
 const xfrInKnotConf = `# Knot as the primary of a gtmd secondary zone, written by e2e/xfr_in_test.go.
-server:
-    rundir: "{{.Dir}}"
-    listen: {{.IP}}@{{.Port}}
-control:
-    listen: "{{.Dir}}/knot.sock"
-database:
-    storage: "{{.Dir}}"
-key:
-  - id: ` + xfrKey + `
-    algorithm: hmac-sha256
-    secret: ` + xfrSecret + `
-remote:
+` + knotServerConf + `remote:
   - id: gtmd
     address: {{.Secondary}}
     via: {{.IP}}
@@ -97,13 +86,7 @@ func TestTransferFromKnot(t *testing.T) {
 		t.Skip("e2e: skipped in -short mode")
 	}
 	tools := needTools(t, "transfer-in test", map[string]string{"knotd": "knot", "knotc": "knot"})
-	for _, ip := range []string{xfrInGtmdIP, xfrInKnotIP} {
-		if l, err := net.Listen("tcp", ip+":0"); err != nil {
-			t.Skipf("cannot bind %s here: %v", ip, err)
-		} else {
-			l.Close()
-		}
-	}
+	needAddrs(t, xfrInGtmdIP, xfrInKnotIP)
 	dir := t.TempDir()
 	gtmdDNS := net.JoinHostPort(xfrInGtmdIP, strconv.Itoa(freePort(t, xfrInGtmdIP)))
 	knotPort := freePort(t, xfrInKnotIP)

@@ -52,8 +52,9 @@ services:
       - {id: backup, priority: 2, a: [198.51.100.2]}
 `
 
-const xfrKnotConf = `# Knot as a secondary of gtmd, written by e2e/xfr_test.go.
-server:
+// knotServerConf is the part of a Knot configuration every transfer
+// test's Knot shares: where it listens and keeps its files, and the key.
+const knotServerConf = `server:
     rundir: "{{.Dir}}"
     listen: {{.IP}}@{{.Port}}
 control:
@@ -64,7 +65,10 @@ key:
   - id: ` + xfrKey + `
     algorithm: hmac-sha256
     secret: ` + xfrSecret + `
-remote:
+`
+
+const xfrKnotConf = `# Knot as a secondary of gtmd, written by e2e/xfr_test.go.
+` + knotServerConf + `remote:
   - id: gtmd
     address: {{.Primary}}
     key: ` + xfrKey + `
@@ -111,13 +115,7 @@ func startXfrPrimary(t *testing.T, dir string, tools map[string]string, gtmdIP, 
 	}
 	paths := needTools(t, "zone transfer test", tools)
 	secondaryIP, _, _ := net.SplitHostPort(secondary)
-	for _, ip := range []string{gtmdIP, secondaryIP} {
-		if l, err := net.Listen("tcp", ip+":0"); err != nil {
-			t.Skipf("cannot bind %s here: %v", ip, err)
-		} else {
-			l.Close()
-		}
-	}
+	needAddrs(t, gtmdIP, secondaryIP)
 	p := &xfrPrimary{bin: buildGtmd(t, dir), secondary: secondary,
 		dns:   net.JoinHostPort(gtmdIP, strconv.Itoa(freePort(t, gtmdIP))),
 		admin: net.JoinHostPort(gtmdIP, strconv.Itoa(freePort(t, gtmdIP)))}
@@ -137,6 +135,18 @@ func startXfrPrimary(t *testing.T, dir string, tools map[string]string, gtmdIP, 
 		t.Fatalf("gtmd never served %s: %v", xfrZone, err)
 	}
 	return paths, p
+}
+
+// needAddrs skips the test unless each of ips can be bound here.
+func needAddrs(t *testing.T, ips ...string) {
+	t.Helper()
+	for _, ip := range ips {
+		l, err := net.Listen("tcp", ip+":0")
+		if err != nil {
+			t.Skipf("cannot bind %s here: %v", ip, err)
+		}
+		l.Close()
+	}
 }
 
 // port is the primary's DNS port, as a secondary's configuration names

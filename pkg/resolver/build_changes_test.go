@@ -299,6 +299,27 @@ func TestRandomRecordChangesMatchABuild(t *testing.T) {
 	}
 }
 
+// askFast asks h's fast path for name and type, failing when it
+// declines.
+func askFast(t *testing.T, h *Handler, name string, qtype uint16) *dns.Msg {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	wire, err := q.Pack()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, ok := h.AnswerPacket(wire, netip.MustParseAddrPort("127.0.0.1:5300"), make([]byte, 0, 512))
+	if !ok || out == nil {
+		t.Fatalf("the fast path declined %v", q.Question[0])
+	}
+	resp := new(dns.Msg)
+	if err := resp.Unpack(out); err != nil {
+		t.Fatal(err)
+	}
+	return resp
+}
+
 // TestRecordChangesRemakeChainedFastAnswers: an answer the fast path
 // made by following a CNAME into another zone served here is made again
 // when that zone's records change, though the CNAME's zone did not.
@@ -309,20 +330,7 @@ func TestRecordChangesRemakeChainedFastAnswers(t *testing.T) {
 	h.Swap(s)
 	ask := func() []string {
 		t.Helper()
-		q := new(dns.Msg)
-		q.SetQuestion("tosub.example.test.", dns.TypeA)
-		wire, err := q.Pack()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, ok := h.AnswerPacket(wire, netip.MustParseAddrPort("127.0.0.1:5300"), make([]byte, 0, 512))
-		if !ok || out == nil {
-			t.Fatalf("the fast path declined %v", q.Question[0])
-		}
-		resp := new(dns.Msg)
-		if err := resp.Unpack(out); err != nil {
-			t.Fatal(err)
-		}
+		resp := askFast(t, h, "tosub.example.test.", dns.TypeA)
 		var got []string
 		for _, rr := range resp.Answer {
 			if a, ok := rr.(*dns.A); ok {
@@ -356,21 +364,7 @@ func TestRecordChangesRemakeFastAnswers(t *testing.T) {
 	h.Swap(s)
 	ask := func() *dns.Msg {
 		t.Helper()
-		q := new(dns.Msg)
-		q.SetQuestion("host.example.test.", dns.TypeMX)
-		wire, err := q.Pack()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, ok := h.AnswerPacket(wire, netip.MustParseAddrPort("127.0.0.1:5300"), make([]byte, 0, 512))
-		if !ok || out == nil {
-			t.Fatalf("the fast path declined %v", q.Question[0])
-		}
-		resp := new(dns.Msg)
-		if err := resp.Unpack(out); err != nil {
-			t.Fatal(err)
-		}
-		return resp
+		return askFast(t, h, "host.example.test.", dns.TypeMX)
 	}
 	serialOf := func(m *dns.Msg) uint32 {
 		t.Helper()
