@@ -17,7 +17,7 @@ func TestCopiesPaced(t *testing.T) {
 	var mu sync.Mutex
 	var written []int64
 	save := func(k kept) error {
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 		mu.Lock()
 		written = append(written, k.Revision)
 		mu.Unlock()
@@ -39,15 +39,16 @@ func TestCopiesPaced(t *testing.T) {
 		saves <- kept{Revision: rev}
 	}
 	hand(1)
-	time.Sleep(150 * time.Millisecond)
+	time.Sleep(250 * time.Millisecond)
 	hand(2)
 	hand(3)
-	time.Sleep(400 * time.Millisecond)
+	// The pause after a 200 ms copy is 1.8 s: well within it.
+	time.Sleep(500 * time.Millisecond)
 	if got := writes(); !slices.Equal(got, []int64{1}) {
-		t.Fatalf("written during the pause after a 100 ms copy: %v, want [1]", got)
+		t.Fatalf("written during the pause after a 200 ms copy: %v, want [1]", got)
 	}
 	close(stop)
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	if got := writes(); !slices.Equal(got, []int64{1, 3}) {
 		t.Errorf("written once stopped: %v, want [1 3] (the latest at once)", got)
 	}

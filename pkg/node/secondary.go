@@ -52,6 +52,9 @@ type secondaryZone struct {
 	// refused the last whose records the rules refused, when refused.
 	serial, refused       uint32
 	transferred, rejected bool
+	// refusedWith is the document revision the refused serial was
+	// checked against.
+	refusedWith int64
 	// next is when the zone is due, checked when it was last checked.
 	next, checked time.Time
 	// failing is since when refreshes fail (zero: they do not), logged
@@ -139,7 +142,10 @@ func newerSerial(a, b uint32) bool { return a != b && int32(a-b) > 0 }
 // serial is not transferred again.
 type refusedTransfer struct {
 	serial uint32
-	err    error
+	// document is the revision of the document the records were checked
+	// against: another may take them.
+	document int64
+	err      error
 }
 
 func (e *refusedTransfer) Error() string { return e.err.Error() }
@@ -173,8 +179,9 @@ func (n *Node) refreshSecondary(ctx context.Context, zone string, z *secondaryZo
 			continue
 		}
 		refresh := p.RefreshAfter(soa.Refresh)
-		if (z.transferred && !newerSerial(soa.Serial, z.serial)) || (z.rejected && soa.Serial == z.refused) {
-			// Nothing newer, or a serial already refused (logged then).
+		if (z.transferred && !newerSerial(soa.Serial, z.serial)) || (z.rejected && soa.Serial == z.refused && s.State().TrafficRevision == z.refusedWith) {
+			// Nothing newer, or a serial already refused by this
+			// document (logged then).
 			n.secondaryRecovered(zone, z)
 			return refresh
 		}
@@ -184,7 +191,7 @@ func (n *Node) refreshSecondary(ctx context.Context, zone string, z *secondaryZo
 		var store *storeFailure
 		switch {
 		case errors.As(err, &refused):
-			z.refused, z.rejected = refused.serial, true
+			z.refused, z.rejected, z.refusedWith = refused.serial, true, refused.document
 			n.secondaryRecovered(zone, z)
 			n.log.Warn("a secondary zone's transfer refused; still serving the records last transferred", "zone", zone, "primary", server, "serial", refused.serial, "err", err)
 			return refresh
@@ -269,17 +276,21 @@ func (n *Node) signedBy(key string, m *dns.Msg) (dns.TsigProvider, error) {
 // primarySOA asks server for zone's SOA, signed with key when it is set:
 // the answer must then be signed with it too.
 func (n *Node) primarySOA(ctx context.Context, zone, server, key string) (*dns.SOA, error) {
-	m := new(dns.Msg).SetQuestion(zone, dns.TypeSOA)
-	c := &dns.Client{Net: "udp", Timeout: soaTimeout}
-	provider, err := n.signedBy(key, m)
-	if err != nil {
-		return nil, err
+	ask := func(network string) (*dns.Msg, error) {
+		// A message signed anew each time: miekg/dns takes the TSIG
+		// record off the message it signs.
+		m := new(dns.Msg).SetQuestion(zone, dns.TypeSOA)
+		provider, err := n.signedBy(key, m)
+		if err != nil {
+			return nil, err
+		}
+		c := &dns.Client{Net: network, Timeout: soaTimeout, TsigProvider: provider}
+		resp, _, err := c.ExchangeContext(ctx, m, server)
+		return resp, err
 	}
-	c.TsigProvider = provider
-	resp, _, err := c.ExchangeContext(ctx, m, server)
+	resp, err := ask("udp")
 	if err == nil && resp.Truncated {
-		c.Net = "tcp"
-		resp, _, err = c.ExchangeContext(ctx, m, server)
+		resp, err = ask("tcp")
 	}
 	switch {
 	case err != nil:
@@ -313,6 +324,10 @@ func (n *Node) transferIn(ctx context.Context, s *cluster.Store, zone, server st
 	tr := &dns.Transfer{ReadTimeout: xfrReadTimeout, TsigProvider: provider}
 	envelopes, err := tr.In(m, server)
 	if err != nil {
+		if tr.Conn != nil {
+			// Dialed, then the request could not be written.
+			_ = tr.Close()
+		}
 		return 0, 0, 0, err
 	}
 	// The records stream into the zone file reader as they come: a zone
@@ -338,21 +353,23 @@ func (n *Node) transferIn(ctx context.Context, s *cluster.Store, zone, server st
 	switch {
 	case errors.As(err, &broken):
 		return 0, 0, 0, err
+	case err != nil && tctx.Err() != nil:
+		// Stopped (the time was up, or the node stops): the reader saw
+		// its end of the pipe closed, not why.
+		return 0, 0, 0, &transferError{fmt.Sprintf("transfer stopped: %v", context.Cause(tctx))}
 	case err != nil:
 		// What came does not read as the zone's records.
-		return 0, 0, 0, &refusedTransfer{serial: res.serial, err: err}
+		return 0, 0, 0, &refusedTransfer{serial: res.serial, document: s.State().TrafficRevision, err: err}
 	}
-	// Before writing: still this primary's secondary, still its latest
-	// serial (another node may have written a later one meanwhile).
+	// Before writing: still this primary's secondary. (A node that
+	// writes an older serial after another wrote a newer one takes the
+	// newer at its next refresh.)
 	st := s.State()
 	if z, err := documentZone(st, zone); err != nil || z.Primary == nil || !samePrimary(*z.Primary, *p) {
 		return 0, 0, 0, &storeFailure{err: errors.New("the zone's primary changed during the transfer")}
 	}
-	if soa, err := n.primarySOA(ctx, zone, server, p.Key); err == nil && newerSerial(soa.Serial, res.serial) {
-		return 0, 0, 0, fmt.Errorf("the primary moved on to serial %d during the transfer of %d", soa.Serial, res.serial)
-	}
 	if err := validateZoneRecords(st.Traffic, zone, zf.sets, nil); err != nil {
-		return 0, 0, 0, &refusedTransfer{serial: res.serial, err: err}
+		return 0, 0, 0, &refusedTransfer{serial: res.serial, document: st.TrafficRevision, err: err}
 	}
 	wctx, wcancel := context.WithTimeout(ctx, zoneWriteTimeout)
 	defer wcancel()

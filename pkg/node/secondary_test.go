@@ -25,12 +25,15 @@ type testPrimary struct {
 	addr string
 	mu   sync.Mutex
 	// serial and records are the zone now; xfrs counts the transfers
-	// asked. unsigned leaves the answers unsigned; cut ends a transfer
-	// without its closing SOA.
+	// asked. unsigned leaves the SOA answers unsigned; cut ends a
+	// transfer without its closing SOA.
 	serial        uint32
 	records       []string
 	xfrs          int
 	unsigned, cut bool
+	// otherKey signs the SOA answers with other-key. instead of the
+	// request's key.
+	otherKey bool
 }
 
 func startPrimary(t *testing.T, records ...string) *testPrimary {
@@ -52,7 +55,7 @@ func startPrimary(t *testing.T, records ...string) *testPrimary {
 		}
 	}
 	p.addr = pc.LocalAddr().String()
-	secrets := map[string]string{"xfr-key.": xfrSecret}
+	secrets := map[string]string{"xfr-key.": xfrSecret, "other-key.": otherSecret}
 	for _, srv := range []*dns.Server{{PacketConn: pc, Handler: p, TsigSecret: secrets}, {Listener: ln, Handler: p, TsigSecret: secrets}} {
 		go func() { _ = srv.ActivateAndServe() }()
 		t.Cleanup(func() { _ = srv.Shutdown() })
@@ -111,13 +114,16 @@ func (p *testPrimary) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 	if r.Question[0].Qtype == dns.TypeAXFR {
 		p.xfrs++
 	}
-	unsigned, cut := p.unsigned, p.cut
+	unsigned, cut, otherKey := p.unsigned, p.cut, p.otherKey
 	p.mu.Unlock()
 	ts := r.IsTsig()
 	if r.Question[0].Qtype != dns.TypeAXFR {
 		m.Authoritative = true
 		m.Answer = []dns.RR{soa}
-		if !unsigned {
+		switch {
+		case otherKey:
+			m.SetTsig("other-key.", ts.Algorithm, 300, time.Now().Unix())
+		case !unsigned:
 			m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
 		}
 		_ = w.WriteMsg(m)
@@ -133,9 +139,7 @@ func (p *testPrimary) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
 		ch <- &dns.Envelope{RR: rrs}
 		close(ch)
 	}()
-	if !unsigned {
-		m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
-	}
+	m.SetTsig(ts.Hdr.Name, ts.Algorithm, 300, time.Now().Unix())
 	_ = tr.Out(w, r, ch)
 	w.Close()
 }
@@ -188,7 +192,10 @@ func TestSecondaryZone(t *testing.T) {
 			t.Errorf("%s: serves the primary's serial %d", n.id, soa)
 		}
 	}
-	// A serial unchanged: checked every second, not transferred again.
+	// A serial unchanged: checked every second, not transferred again
+	// once each node has transferred it (the second may have served
+	// the first's records before its own first transfer).
+	testwait.Eventually(t, 10*time.Second, "each node's first transfer", func() bool { return primary.transfers() >= 2 })
 	before := primary.transfers()
 	time.Sleep(2500 * time.Millisecond)
 	if got := primary.transfers(); got != before {
@@ -238,6 +245,39 @@ func TestSecondaryZoneRefused(t *testing.T) {
 	if got := unsigned.transfers(); got != 0 {
 		t.Errorf("%d transfers after unsigned SOA answers", got)
 	}
+
+	// Signed, but with a key the node holds for something else.
+	otherKey := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10")
+	otherKey.mu.Lock()
+	otherKey.otherKey = true
+	otherKey.mu.Unlock()
+	etcd3 := clustertest.StartEtcd(t)
+	n3 := startTestNodeIn(t, "n3", etcd3, writeTraffic(t, secondaryTraffic(target.Addr(), otherKey.addr, "xfr-key.", "1s")), t.TempDir(), withXFRKey)
+	testwait.Eventually(t, 10*time.Second, "the service answers", func() bool { return len(lookup(t, n3, "www.gtm.test.", dns.TypeA)) == 1 })
+	time.Sleep(2 * time.Second)
+	if got := otherKey.transfers(); got != 0 {
+		t.Errorf("%d transfers after SOA answers signed with another key", got)
+	}
+}
+
+// TestSecondaryZoneRefusedSerial: records the rules refuse (an address
+// at the document's service name) change nothing and are not
+// transferred again at every refresh; the primary's next serial is.
+func TestSecondaryZoneRefusedSerial(t *testing.T) {
+	etcd := clustertest.StartEtcd(t)
+	target := startTarget(t)
+	primary := startPrimary(t, "ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10", "www.gtm.test. 60 IN A 192.0.2.80")
+	n := startTestNodeIn(t, "n1", etcd, writeTraffic(t, secondaryTraffic(target.Addr(), primary.addr, "xfr-key.", "1s")), t.TempDir(), withXFRKey)
+	testwait.Eventually(t, 10*time.Second, "the refused serial transferred once", func() bool { return primary.transfers() == 1 })
+	time.Sleep(3 * time.Second)
+	if got := primary.transfers(); got != 1 {
+		t.Errorf("%d transfers of a refused serial", got)
+	}
+	if got := lookup(t, n, "host.gtm.test.", dns.TypeA); len(got) != 0 {
+		t.Errorf("refused records served: %v", got)
+	}
+	primary.set("ns1.gtm.test. 60 IN A 192.0.2.53", "host.gtm.test. 60 IN A 192.0.2.10")
+	testwait.Eventually(t, 10*time.Second, "the next serial served", func() bool { return len(lookup(t, n, "host.gtm.test.", dns.TypeA)) == 1 })
 }
 
 // TestSecondaryZoneKeepsWhole: a transfer that ends without its closing
