@@ -7,13 +7,13 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/pkg/cluster/member"
+	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // ExplainAll is the answer to GET /v1/explain?all_nodes=1: every member's
@@ -89,7 +89,7 @@ func parseExplainQuery(q url.Values, remoteAddr string) (ExplainQuery, error) {
 	eq.Name = strings.ToLower(dns.Fqdn(name))
 	eq.QType = dns.TypeA
 	if t := strings.TrimSpace(q.Get("type")); t != "" {
-		qt, ok := parseType(t)
+		qt, ok := config.ParseType(t)
 		if !ok {
 			return eq, fmt.Errorf("type %q is not a DNS type such as A, AAAA or TXT", t)
 		}
@@ -112,19 +112,6 @@ func parseExplainQuery(q url.Values, remoteAddr string) (ExplainQuery, error) {
 		eq.ECS = p
 	}
 	return eq, nil
-}
-
-// parseType reads a DNS type by mnemonic or as TYPEnnn (RFC 3597).
-func parseType(t string) (uint16, bool) {
-	t = strings.ToUpper(t)
-	if qt, ok := dns.StringToType[t]; ok {
-		return qt, true
-	}
-	if n, ok := strings.CutPrefix(t, "TYPE"); ok {
-		v, err := strconv.ParseUint(n, 10, 16)
-		return uint16(v), err == nil && v > 0
-	}
-	return 0, false
 }
 
 // parsePrefix reads a subnet, or an address as its full-length prefix.

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // storedRRsets are a zone's RRsets by Key, as the state holds them, in
@@ -109,7 +111,7 @@ func (s *storedRRsets) all(yield func(string, storedRRset) bool) {
 // are its Key in the map, and its source a byte: a zone of a million
 // RRsets holds 40 bytes a slot instead of RRset's 104, since a map of a
 // million entries keeps about two million slots. Its data are kept only
-// when its parsed records do not give them back as written (rdataOf):
+// when its parsed records do not give them back as written (config.RData):
 // most records are written as miekg/dns writes them, and their text is
 // made again when asked for rather than held beside them.
 type storedRRset struct {
@@ -126,7 +128,7 @@ func (s storedRRset) dataOf() []string {
 	}
 	out := make([]string, len(s.rrs))
 	for i, rr := range s.rrs {
-		out[i] = rdataOf(rr)
+		out[i] = config.RData(rr)
 	}
 	return out
 }
@@ -138,23 +140,11 @@ func givesBack(rrs []dns.RR, data []string) bool {
 		return false
 	}
 	for i, rr := range rrs {
-		if rdataOf(rr) != data[i] {
+		if config.RData(rr) != data[i] {
 			return false
 		}
 	}
 	return true
-}
-
-// rdataOf is rr's data in presentation format, as miekg/dns writes it.
-func rdataOf(rr dns.RR) string {
-	switch r := rr.(type) {
-	case *dns.A:
-		// Most of a large zone, and without the header's formatting.
-		return r.A.String()
-	case *dns.AAAA:
-		return r.AAAA.String()
-	}
-	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }
 
 // sourceCode is an RRset's Source as a byte.

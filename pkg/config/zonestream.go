@@ -58,6 +58,18 @@ func streamZone(r io.Reader, name, origin string, defTTL uint32, made func() str
 }
 
 // RData is rr's data in presentation format: its text without the header.
+// Addresses, most of a large zone, are written without formatting the
+// header first, as miekg/dns writes them.
 func RData(rr dns.RR) string {
+	switch r := rr.(type) {
+	case *dns.A:
+		if r.A != nil {
+			return r.A.String()
+		}
+	case *dns.AAAA:
+		if r.AAAA != nil && r.AAAA.To4() == nil {
+			return r.AAAA.String()
+		}
+	}
 	return strings.TrimPrefix(rr.String(), rr.Header().String())
 }

@@ -89,7 +89,7 @@ func (v *zoneView) exists(owner string, typ uint16) bool {
 	if v.services[owner] && (typ == dns.TypeA || typ == dns.TypeAAAA) {
 		return true
 	}
-	return len(v.rrset(cluster.RRset{Name: owner, Type: typeName(typ)}.Key())) > 0
+	return len(v.rrset(cluster.RRset{Name: owner, Type: config.TypeName(typ)}.Key())) > 0
 }
 
 // prerequisites checks the prerequisite section (RFC 2136 §3.2).
@@ -124,7 +124,7 @@ func (v *zoneView) prerequisites(rrs []dns.RR) *refusal {
 				return refuse(dns.RcodeYXRrset, "prerequisite: %s has a %s RRset", owner, dns.TypeToString[h.Rrtype])
 			}
 		case h.Class == dns.ClassINET && h.Rrtype != dns.TypeANY:
-			k := cluster.RRset{Name: owner, Type: typeName(h.Rrtype)}.Key()
+			k := cluster.RRset{Name: owner, Type: config.TypeName(h.Rrtype)}.Key()
 			values[k] = append(values[k], rr)
 		default:
 			return refuse(dns.RcodeFormatError, "prerequisite %s: class %s type %s", owner, dns.ClassToString[h.Class], dns.TypeToString[h.Rrtype])
@@ -166,7 +166,7 @@ func (v *zoneView) update(rrs []dns.RR, rules []config.UpdateRule) *refusal {
 	for _, rr := range rrs {
 		h := rr.Header()
 		owner := dns.CanonicalName(h.Name)
-		k := cluster.RRset{Name: owner, Type: typeName(h.Rrtype)}.Key()
+		k := cluster.RRset{Name: owner, Type: config.TypeName(h.Rrtype)}.Key()
 		switch h.Class {
 		case dns.ClassINET:
 			types := v.types(owner)

@@ -39,7 +39,7 @@ func readZoneFile(r io.Reader, name, zone string, ttl uint32) (*zoneFile, error)
 	er := &errReader{r: r}
 	err := config.StreamZone(er, name, zone, ttl, func(rr dns.RR, line int) error {
 		h := rr.Header()
-		set := cluster.RRset{Name: dns.CanonicalName(h.Name), Type: typeName(h.Rrtype), TTL: h.Ttl, Source: cluster.SourceData}
+		set := cluster.RRset{Name: dns.CanonicalName(h.Name), Type: config.TypeName(h.Rrtype), TTL: h.Ttl, Source: cluster.SourceData}
 		k := set.Key()
 		data := config.RData(rr)
 		if cur, ok := zf.sets[k]; ok {
@@ -72,15 +72,6 @@ func (e *errReader) Read(p []byte) (int, error) {
 		e.err = err
 	}
 	return n, err
-}
-
-// typeName is a type's mnemonic, or TYPEn for one miekg/dns does not
-// name.
-func typeName(t uint16) string {
-	if s, ok := dns.TypeToString[t]; ok {
-		return s
-	}
-	return "TYPE" + strconv.Itoa(int(t))
 }
 
 // validateZoneRecords checks that zone of doc (a document as stored)

@@ -169,7 +169,7 @@ func (z *zone) addRecord(r *config.Record, ttl uint32) error {
 	owner := dns.CanonicalName(rrs[0].Header().Name)
 	n := z.ensure(owner)
 	n.add(rrs[0].Header().Rrtype, rrs)
-	if strings.ToUpper(r.Type) != typeName(rrs[0].Header().Rrtype) {
+	if strings.ToUpper(r.Type) != config.TypeName(rrs[0].Header().Rrtype) {
 		z.typeAliases = true
 	}
 	if rrs[0].Header().Rrtype == dns.TypeNS && owner != z.name {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -44,8 +43,8 @@ func (s *Snapshot) WithRecordChanges(zone string, serial uint32, changes []Recor
 	}
 	types := make([]uint16, len(changes))
 	for i, c := range changes {
-		t, ok := rrtypeOf(c.Type)
-		if !ok || strings.ToUpper(c.Type) != typeName(t) || !z.changeable(c.Name, t) {
+		t, ok := config.ParseType(c.Type)
+		if !ok || strings.ToUpper(c.Type) != config.TypeName(t) || !z.changeable(c.Name, t) {
 			return nil, false, nil
 		}
 		types[i] = t
@@ -176,25 +175,4 @@ func (n *node) withRRset(rrtype uint16, rrs []dns.RR) *node {
 		c.add(rrtype, rrs)
 	}
 	return c
-}
-
-// typeName is the mnemonic of rrtype, TYPEnnn (RFC 3597) for a type
-// without one.
-func typeName(rrtype uint16) string {
-	if s, ok := dns.TypeToString[rrtype]; ok {
-		return s
-	}
-	return "TYPE" + strconv.Itoa(int(rrtype))
-}
-
-// rrtypeOf is the type a mnemonic names, TYPEnnn (RFC 3597) included.
-func rrtypeOf(mnemonic string) (uint16, bool) {
-	if t, ok := dns.StringToType[strings.ToUpper(mnemonic)]; ok {
-		return t, true
-	}
-	if n, ok := strings.CutPrefix(strings.ToUpper(mnemonic), "TYPE"); ok {
-		t, err := strconv.ParseUint(n, 10, 16)
-		return uint16(t), err == nil
-	}
-	return 0, false
 }

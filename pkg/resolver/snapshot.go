@@ -67,7 +67,7 @@ type zone struct {
 	// to one of them is a change to those RRsets too.
 	targets map[string]bool
 	// typeAliases is set when a record names its type otherwise than
-	// typeName does (TYPE1 for A): two of its RRsets may then be of one
+	// config.TypeName does (TYPE1 for A): two of its RRsets may then be of one
 	// type, which WithRecordChanges leaves to a whole build.
 	typeAliases bool
 	// hasCuts is set when the zone delegates any name, so most lookups
