@@ -75,6 +75,14 @@ func (r RRset) Key() string { return rrsetKey(r.Name, r.Type) }
 
 func rrsetKey(owner, typ string) string { return owner + " " + typ }
 
+// splitKey is rrsetKey undone: the type is the key's last word (an
+// owner may hold an escaped space), and short, so the search is from
+// the end. Owner and type are parts of key, not copies.
+func splitKey(k string) (owner, typ string) {
+	i := strings.LastIndexByte(k, ' ')
+	return k[:i], k[i+1:]
+}
+
 // Record is the RRset as the traffic document writes one.
 func (r RRset) Record() config.Record {
 	ttl := r.TTL
@@ -167,8 +175,8 @@ func (z *ZoneRecords) Records() iter.Seq[config.Record] {
 			return
 		}
 		for k, s := range z.sets.all {
-			i := strings.LastIndexByte(k, ' ')
-			rec := config.Record{Name: k[:i], Type: k[i+1:], Parsed: s.rrs}
+			name, typ := splitKey(k)
+			rec := config.Record{Name: name, Type: typ, Parsed: s.rrs}
 			if rec.Parsed == nil {
 				// Unparsed data is parsed again, and reported, by
 				// whoever reads it: with its TTL. Parsed records need
@@ -254,8 +262,7 @@ func (z *ZoneRecords) ChangedSince(prev *ZoneRecords, limit int) ([]RRsetChange,
 	}
 	out := make([]RRsetChange, len(keys))
 	for i, k := range keys {
-		j := strings.LastIndexByte(k, ' ')
-		out[i] = RRsetChange{Name: k[:j], Type: k[j+1:]}
+		out[i].Name, out[i].Type = splitKey(k)
 		if r, ok := z.Lookup(k); ok {
 			out[i].RRset = r
 		} else {
@@ -315,9 +322,7 @@ func decodeRRset(set string, value []byte) (RRset, error) {
 	if err := json.Unmarshal(value, &r); err != nil {
 		return RRset{}, err
 	}
-	// The type is the last word: an owner may hold an escaped space.
-	i := strings.LastIndexByte(set, ' ')
-	r.Name, r.Type = set[:i], set[i+1:]
+	r.Name, r.Type = splitKey(set)
 	return r, nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"maps"
 	"reflect"
 	"slices"
-	"strings"
 
 	"github.com/miekg/dns"
 
@@ -189,10 +188,8 @@ func (r RRset) stored() storedRRset {
 // rrset is s as the RRset of Key key; its owner and type are parts of
 // key, not copies.
 func (s storedRRset) rrset(key string) RRset {
-	// The type is the key's last word, and short: a search from the end
-	// is a few bytes, not the whole owner name.
-	i := strings.LastIndexByte(key, ' ')
-	return RRset{Name: key[:i], Type: key[i+1:], TTL: s.ttl, Data: s.dataOf(), Source: s.source.String(), rrs: s.rrs}
+	name, typ := splitKey(key)
+	return RRset{Name: name, Type: typ, TTL: s.ttl, Data: s.dataOf(), Source: s.source.String(), rrs: s.rrs}
 }
 
 // changed returns the keys whose RRsets differ between s and prev (nil:
