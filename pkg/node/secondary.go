@@ -48,13 +48,13 @@ type secondaryZone struct {
 	// primary is the zone's primary as last seen: another one starts
 	// again from nothing.
 	primary config.ZonePrimary
-	// serial is the primary's serial last transferred, when transferred;
-	// refused the last whose records the rules refused, when refused.
-	serial, refused       uint32
-	transferred, rejected bool
-	// refusedWith is the document revision the refused serial was
-	// checked against.
-	refusedWith int64
+	// serial is the primary's serial last transferred, when transferred.
+	serial      uint32
+	transferred bool
+	// refused is the last transfer the rules refused, nil when none: its
+	// serial is not transferred again while the document is the one it
+	// was checked against.
+	refused *refusedTransfer
 	// next is when the zone is due, checked when it was last checked.
 	next, checked time.Time
 	// failing is since when refreshes fail (zero: they do not), logged
@@ -170,8 +170,13 @@ func (n *Node) refreshSecondary(ctx context.Context, zone string, z *secondaryZo
 		return secondaryTick
 	}
 	p := &z.primary
-	retry := min(p.RefreshAfter(0), config.MinPrimaryRefresh)
 	var errs []error
+	failed := func() time.Duration {
+		if ctx.Err() == nil {
+			n.secondaryFailed(zone, z, errors.Join(errs...))
+		}
+		return min(p.RefreshAfter(0), config.MinPrimaryRefresh)
+	}
 	for _, server := range p.Servers {
 		soa, err := n.primarySOA(ctx, zone, server, p.Key)
 		if err != nil {
@@ -179,7 +184,7 @@ func (n *Node) refreshSecondary(ctx context.Context, zone string, z *secondaryZo
 			continue
 		}
 		refresh := p.RefreshAfter(soa.Refresh)
-		if (z.transferred && !newerSerial(soa.Serial, z.serial)) || (z.rejected && soa.Serial == z.refused && s.State().TrafficRevision == z.refusedWith) {
+		if (z.transferred && !newerSerial(soa.Serial, z.serial)) || (z.refused != nil && soa.Serial == z.refused.serial && s.State().TrafficRevision == z.refused.document) {
 			// Nothing newer, or a serial already refused by this
 			// document (logged then).
 			n.secondaryRecovered(zone, z)
@@ -191,27 +196,24 @@ func (n *Node) refreshSecondary(ctx context.Context, zone string, z *secondaryZo
 		var store *storeFailure
 		switch {
 		case errors.As(err, &refused):
-			z.refused, z.rejected, z.refusedWith = refused.serial, true, refused.document
+			z.refused = refused
 			n.secondaryRecovered(zone, z)
 			n.log.Warn("a secondary zone's transfer refused; still serving the records last transferred", "zone", zone, "primary", server, "serial", refused.serial, "err", err)
 			return refresh
 		case errors.As(err, &store):
+			// The other servers would fare no better.
 			errs = append(errs, fmt.Errorf("%s: %w", server, err))
+			return failed()
 		case err != nil:
 			errs = append(errs, fmt.Errorf("%s: transferring: %w", server, err))
 			continue
-		default:
-			z.serial, z.transferred = serial, true
-			n.secondaryRecovered(zone, z)
-			n.log.Info("zone transferred from its primary", "zone", zone, "primary", server, "serial", serial, "rrsets", rrsets, "revision", rev, "took", time.Since(start).Round(time.Millisecond))
-			return refresh
 		}
-		break
+		z.serial, z.transferred = serial, true
+		n.secondaryRecovered(zone, z)
+		n.log.Info("zone transferred from its primary", "zone", zone, "primary", server, "serial", serial, "rrsets", rrsets, "revision", rev, "took", time.Since(start).Round(time.Millisecond))
+		return refresh
 	}
-	if ctx.Err() == nil {
-		n.secondaryFailed(zone, z, errors.Join(errs...))
-	}
-	return retry
+	return failed()
 }
 
 // secondaryFailed logs a failed refresh: when refreshes start failing,
@@ -315,6 +317,10 @@ func (n *Node) primarySOA(ctx context.Context, zone, server, key string) (*dns.S
 // the store's revision. Its error is a *refusedTransfer when the rules
 // refuse the records, a *storeFailure when they cannot be written.
 func (n *Node) transferIn(ctx context.Context, s *cluster.Store, zone, server string, p *config.ZonePrimary) (uint32, int, int64, error) {
+	doc, err := documentZone(s.State(), zone)
+	if err != nil {
+		return 0, 0, 0, &storeFailure{err: err}
+	}
 	m := new(dns.Msg)
 	m.SetAxfr(zone)
 	provider, err := n.signedBy(p.Key, m)
@@ -342,7 +348,7 @@ func (n *Node) transferIn(ctx context.Context, s *cluster.Store, zone, server st
 	stop := context.AfterFunc(tctx, func() {
 		r.CloseWithError(&transferError{fmt.Sprintf("transfer stopped: %v", context.Cause(tctx))})
 	})
-	zf, err := readZoneFile(r, "transfer from "+server, zone, primaryZone(s, zone).DefaultTTL())
+	zf, err := readZoneFile(r, "transfer from "+server, zone, doc.DefaultTTL())
 	stop()
 	r.CloseWithError(&transferError{"transfer read"})
 	if tr.Conn != nil {
@@ -378,14 +384,6 @@ func (n *Node) transferIn(ctx context.Context, s *cluster.Store, zone, server st
 		return 0, 0, 0, &storeFailure{err: err}
 	}
 	return res.serial, len(zf.sets), rev, nil
-}
-
-// primaryZone is the stored document's zone named zone, or an empty one.
-func primaryZone(s *cluster.Store, zone string) *config.Zone {
-	if z, err := documentZone(s.State(), zone); err == nil {
-		return z
-	}
-	return &config.Zone{Name: zone}
 }
 
 // transferred is what writeTransfer saw of a transfer: serial is its

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"net"
 	"net/netip"
 	"slices"
 	"time"
@@ -51,7 +50,7 @@ func (t notifyTaker) answer(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 	case !ok || req.Question[0].Qtype != dns.TypeSOA:
 		resp.Rcode = dns.RcodeNotAuth
 		log.Debug("notify refused", "rcode", "NOTAUTH", "reason", "not a secondary zone here")
-	case !fromPrimary(w.RemoteAddr(), p.Servers):
+	case !fromPrimary(sourceAddr(w), p.Servers):
 		resp.Rcode = dns.RcodeRefused
 		log.Debug("notify refused", "rcode", "REFUSED", "reason", "not from the zone's primary servers")
 	case p.Key != "" && (sig == nil || dns.CanonicalName(sig.Hdr.Name) != p.Key):
@@ -64,17 +63,9 @@ func (t notifyTaker) answer(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 	return resp
 }
 
-// fromPrimary reports whether addr is the address of one of servers (any
+// fromPrimary reports whether ip is the address of one of servers (any
 // port: a primary sends from its own).
-func fromPrimary(addr net.Addr, servers []string) bool {
-	var ip netip.Addr
-	switch a := addr.(type) {
-	case *net.UDPAddr:
-		ip, _ = netip.AddrFromSlice(a.IP)
-	case *net.TCPAddr:
-		ip, _ = netip.AddrFromSlice(a.IP)
-	}
-	ip = ip.Unmap()
+func fromPrimary(ip netip.Addr, servers []string) bool {
 	return slices.ContainsFunc(servers, func(s string) bool {
 		ap, err := netip.ParseAddrPort(s)
 		return err == nil && ap.Addr().Unmap() == ip

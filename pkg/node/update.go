@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/miekg/dns"
@@ -78,13 +79,23 @@ func (u updater) answer(w dns.ResponseWriter, req *dns.Msg) *dns.Msg {
 }
 
 func sourceOf(w dns.ResponseWriter) string {
-	if a, ok := w.RemoteAddr().(*net.UDPAddr); ok {
-		return a.IP.String()
-	}
-	if a, ok := w.RemoteAddr().(*net.TCPAddr); ok {
-		return a.IP.String()
+	if a := sourceAddr(w); a.IsValid() {
+		return a.String()
 	}
 	return ""
+}
+
+// sourceAddr is the address a message came from (IPv4 unmapped), the
+// zero address when the listener's is neither UDP nor TCP.
+func sourceAddr(w dns.ResponseWriter) netip.Addr {
+	var ip netip.Addr
+	switch a := w.RemoteAddr().(type) {
+	case *net.UDPAddr:
+		ip, _ = netip.AddrFromSlice(a.IP)
+	case *net.TCPAddr:
+		ip, _ = netip.AddrFromSlice(a.IP)
+	}
+	return ip.Unmap()
 }
 
 // apply checks req against the zone's policy and prerequisites and

@@ -27,9 +27,8 @@ type zoneFile struct {
 }
 
 // readZoneFile reads a master file for zone, called name in its faults,
-// as it streams in (the
-// records are grouped into RRsets as they come; the file itself is never
-// held whole). Records take ttl when they give none and follow no $TTL;
+// as it streams in (the records are grouped into RRsets as they come;
+// the file itself is never held whole). Records take ttl when they give none and follow no $TTL;
 // an RRset takes its first record's TTL.
 func readZoneFile(r io.Reader, name, zone string, ttl uint32) (*zoneFile, error) {
 	zf := &zoneFile{sets: map[string]cluster.RRset{}, lines: map[string]int{}}
