@@ -91,8 +91,12 @@ func BuildStored(t *config.Traffic, serial uint32, serials map[string]uint32, st
 		z.linkAdditional()
 		z.linkWildcards()
 	}
-	return s.WithHealth(func(string, string) bool { return true }), nil
+	return s.WithHealth(allHealthy), nil
 }
+
+// allHealthy is the health a built snapshot starts with: every endpoint
+// up.
+func allHealthy(string, string) bool { return true }
 
 // WithHealth returns a snapshot that shares s's zones but takes each
 // endpoint's health from healthy. It is also how a replaced GeoIP

@@ -70,7 +70,7 @@ func (s *Snapshot) WithRecordChanges(zone string, serial uint32, changes []Recor
 	next.zones[zone] = nz
 	next.version = new(recordsVersion)
 	next.serial = max(s.serial, serial)
-	return next.WithHealth(func(string, string) bool { return true }), true, nil
+	return next.WithHealth(allHealthy), true, nil
 }
 
 // changeable reports whether a change of the RRset of rrtype at name

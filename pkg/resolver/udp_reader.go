@@ -30,11 +30,11 @@ type udpReader struct {
 	handler dns.Handler
 	// update serves UPDATE messages away from the reader (updates), at
 	// most MaxUDPUpdates at once (updateSlots).
-	update  dns.Handler
-	updates sync.WaitGroup
-	// notify takes NOTIFY messages on the reader (ServerOptions.Notify).
-	notify      dns.Handler
+	update      dns.Handler
+	updates     sync.WaitGroup
 	updateSlots chan struct{}
+	// notify takes NOTIFY messages on the reader (ServerOptions.Notify).
+	notify dns.Handler
 	fast        PacketAnswerer
 	// fastAt is fast when it takes the query's destination too (the
 	// query log's server address); local is the socket's address.
