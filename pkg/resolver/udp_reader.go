@@ -35,7 +35,7 @@ type udpReader struct {
 	updateSlots chan struct{}
 	// notify takes NOTIFY messages on the reader (ServerOptions.Notify).
 	notify dns.Handler
-	fast        PacketAnswerer
+	fast   PacketAnswerer
 	// fastAt is fast when it takes the query's destination too (the
 	// query log's server address); local is the socket's address.
 	fastAt  packetAnswererAt
