@@ -53,27 +53,15 @@ services:
 // returns its directory, DNS address and port once it answers.
 func startUpdNode(t *testing.T) (dir, gtmdDNS string, port int) {
 	t.Helper()
-	if l, err := net.Listen("tcp", updGtmdIP+":0"); err != nil {
-		t.Skipf("cannot bind %s here: %v", updGtmdIP, err)
-	} else {
-		l.Close()
-	}
+	needAddrs(t, updGtmdIP)
 	dir = t.TempDir()
 	bin := buildGtmd(t, dir)
 	port = freePort(t, updGtmdIP)
 	gtmdDNS = net.JoinHostPort(updGtmdIP, strconv.Itoa(port))
 	traffic := filepath.Join(dir, "traffic.yaml")
 	writeFile(t, traffic, updTraffic, nil)
-	nodeFile := filepath.Join(dir, "gtmd.yaml")
-	writeFile(t, nodeFile, keyedNodeFile, map[string]any{
-		"ID": "upd", "Keys": []tsigKey{{updKey, updSecret}, {updACMEKey, updACMESecret}},
-		"DNS": gtmdDNS, "Admin": net.JoinHostPort(updGtmdIP, strconv.Itoa(freePort(t, updGtmdIP))), "IP": updGtmdIP,
-		"Client": freePort(t, updGtmdIP), "Peer": freePort(t, updGtmdIP), "Data": filepath.Join(dir, "data"), "Traffic": traffic,
-	})
-	node := newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), bin, "serve", "--config", nodeFile)
-	if err := node.start(); err != nil {
-		t.Fatal(err)
-	}
+	node := startKeyedNode(t, dir, bin, "upd", updGtmdIP, gtmdDNS, net.JoinHostPort(updGtmdIP, strconv.Itoa(freePort(t, updGtmdIP))), traffic,
+		tsigKey{updKey, updSecret}, tsigKey{updACMEKey, updACMESecret})
 	if _, err := poll(30*time.Second, 100*time.Millisecond, func() error {
 		if err := node.exitErr(); err != nil {
 			return err

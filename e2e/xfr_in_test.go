@@ -109,16 +109,8 @@ func TestTransferFromKnot(t *testing.T) {
 	bin := buildGtmd(t, dir)
 	traffic := filepath.Join(dir, "traffic.yaml")
 	writeFile(t, traffic, xfrInTraffic, map[string]any{"Primary": knotDNS})
-	nodeFile := filepath.Join(dir, "gtmd.yaml")
 	admin := net.JoinHostPort(xfrInGtmdIP, strconv.Itoa(freePort(t, xfrInGtmdIP)))
-	writeFile(t, nodeFile, keyedNodeFile, map[string]any{
-		"ID": "secondary", "Keys": []tsigKey{{xfrKey, xfrSecret}}, "DNS": gtmdDNS, "Admin": admin, "IP": xfrInGtmdIP,
-		"Client": freePort(t, xfrInGtmdIP), "Peer": freePort(t, xfrInGtmdIP), "Data": filepath.Join(dir, "data"), "Traffic": traffic,
-	})
-	gtmd := newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), bin, "serve", "--config", nodeFile)
-	if err := gtmd.start(); err != nil {
-		t.Fatal(err)
-	}
+	gtmd := startKeyedNode(t, dir, bin, "secondary", xfrInGtmdIP, gtmdDNS, admin, traffic, tsigKey{xfrKey, xfrSecret})
 
 	answers := func(name string, qtype uint16, want string, limit time.Duration) error {
 		_, err := poll(limit, 100*time.Millisecond, func() error {

@@ -121,15 +121,7 @@ func startXfrPrimary(t *testing.T, dir string, tools map[string]string, gtmdIP, 
 		admin: net.JoinHostPort(gtmdIP, strconv.Itoa(freePort(t, gtmdIP)))}
 	p.traffic = filepath.Join(dir, "traffic.yaml")
 	writeFile(t, p.traffic, xfrTraffic, map[string]any{"Secondary": secondary, "Changed": false})
-	nodeFile := filepath.Join(dir, "gtmd.yaml")
-	writeFile(t, nodeFile, keyedNodeFile, map[string]any{
-		"ID": "primary", "Keys": []tsigKey{{xfrKey, xfrSecret}}, "DNS": p.dns, "Admin": p.admin, "IP": gtmdIP, "Client": freePort(t, gtmdIP), "Peer": freePort(t, gtmdIP),
-		"Data": filepath.Join(dir, "data"), "Traffic": p.traffic,
-	})
-	p.proc = newProc(t, "gtmd", filepath.Join(dir, "gtmd.log"), p.bin, "serve", "--config", nodeFile)
-	if err := p.proc.start(); err != nil {
-		t.Fatal(err)
-	}
+	p.proc = startKeyedNode(t, dir, p.bin, "primary", gtmdIP, p.dns, p.admin, p.traffic, tsigKey{xfrKey, xfrSecret})
 	var err error
 	if p.first, err = waitSerial(p.proc, p.dns, 0, 30*time.Second); err != nil {
 		t.Fatalf("gtmd never served %s: %v", xfrZone, err)
