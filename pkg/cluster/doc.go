@@ -12,7 +12,7 @@
 //	<prefix>cookie-secret               the DNS cookie secrets every node shares, rotated
 //	<prefix>dnssec/<zone>               each zone's DNSSEC key set (opaque, its private keys sealed), durable, never deleted
 //	<prefix>zones/<zone> head           the generation of the zone's static records served (zones.go)
-//	<prefix>zones/<zone> rr <gen> <owner> <TYPE>  one RRset of the zone's static records, durable
+//	<prefix>zones/<zone> rr <gen> <i>/<n>  bucket i of n of the zone's static records (RRsets), durable
 //
 // A node writes an observation only when its status changes (and all of
 // them when it takes a new lease); its liveness is the lease and the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"iter"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -14,24 +15,34 @@ import (
 )
 
 // The zones' static records (those no service manages) are kept apart
-// from the traffic document, one key per RRset (owner name and type), so
-// a zone holds as many records as etcd's quota allows and a change of
-// one RRset writes one key:
+// from the traffic document, in buckets of RRsets (owner name and type),
+// so a zone holds as many records as etcd's quota allows and a change of
+// one RRset writes one bucket of a few hundred:
 //
-//	<prefix>zones/<zone> head                      {"gen": G}: the zone's current generation
-//	<prefix>zones/<zone> rr <G> <owner> <TYPE>     one RRset of generation G
+//	<prefix>zones/<zone> head                 {"gen": G}: the zone's current generation
+//	<prefix>zones/<zone> rr <G> <i>/<n>       bucket i of the n of generation G
+//
+// An RRset's bucket is a hash of its Key (bucketOf), and n, a power of
+// two, is chosen when a generation is written so that a bucket holds
+// about bucketBytes: a million RRsets are a few thousand keys, not a
+// million (etcd holds about 200 bytes of index a key in memory, and the
+// embedded one's database pages a key's worth more). A bucket's value is
+// a JSON object of its RRsets by Key; an empty bucket has no key. An
+// earlier gtmd stored one RRset a key, "rr <G> <owner> <TYPE>": those are
+// still read, and the zone's next change writes it again in buckets.
 //
 // Names never hold a raw space (miekg/dns writes it \032), so a space
 // separates the parts, and a zone's keys are the range "zones/<zone> ".
 // Every change to a zone writes its head in the same transaction, with
 // a compare on the head's revision it read: the head's ModRevision is
 // the zone's latest change. A change small enough for one transaction
-// (MaxTxnOps) edits the current generation's keys in place; a larger
-// one writes a whole new generation in chunks that nobody serves yet,
-// then flips the head to it and deletes every other generation in one
-// transaction, so readers see the old records or the new ones, never a
-// mix. A writer that dies between the chunks and the flip leaves keys
-// of a generation no head names: the next flip of the zone deletes them.
+// rewrites the buckets it touches in place; a larger one, or one that
+// would grow a bucket past maxBucketBytes, writes a whole new generation
+// in chunks that nobody serves yet, then flips the head to it and
+// deletes every other generation in one transaction, so readers see the
+// old records or the new ones, never a mix. A writer that dies between
+// the chunks and the flip leaves keys of a generation no head names: the
+// next flip of the zone deletes them.
 
 // MaxTxnOps is how many operations one transaction carries: etcd's
 // default --max-txn-ops is 128, and a few are kept for the traffic
@@ -140,7 +151,7 @@ func (z *ZoneRecords) LargestTTL() uint32 {
 // revision 0 of no generation: records read from a file, or made in a
 // test.
 func NewZoneRecords(sets map[string]RRset) *ZoneRecords {
-	z := &ZoneRecords{sets: newStoredRRsets()}
+	z := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
 	for k, r := range sets {
 		z.sets.put(k, r.stored())
 	}
@@ -287,12 +298,19 @@ func (k keys) zoneRRset(zone, gen, owner, typ string) string {
 	return k.zoneGen(zone, gen) + rrsetKey(owner, typ)
 }
 
+func (k keys) zoneBucket(zone, gen string, i, n int) string {
+	return k.zoneGen(zone, gen) + strconv.Itoa(i) + "/" + strconv.Itoa(n)
+}
+
 // zoneKey is one key below <prefix>zones/, taken apart.
 type zoneKey struct {
 	zone string
 	head bool
 	gen  string
-	// set is the RRset's Key (owner and type).
+	// bucket is the bucket's number among buckets, when buckets > 0.
+	bucket, buckets int
+	// set is the RRset's Key (owner and type) in the layout of one
+	// RRset a key.
 	set string
 }
 
@@ -310,10 +328,19 @@ func parseZoneKey(rest string) (zoneKey, bool) {
 		return zoneKey{}, false
 	}
 	gen, set, ok := strings.Cut(tail, " ")
-	if !ok || !strings.Contains(set, " ") {
+	if !ok {
 		return zoneKey{}, false
 	}
-	return zoneKey{zone: zone, gen: gen, set: set}, true
+	if strings.Contains(set, " ") {
+		return zoneKey{zone: zone, gen: gen, set: set}, true
+	}
+	is, ns, ok := strings.Cut(set, "/")
+	i, err1 := strconv.Atoi(is)
+	n, err2 := strconv.Atoi(ns)
+	if !ok || err1 != nil || err2 != nil || n < 1 || n > maxBuckets || n&(n-1) != 0 || i < 0 || i >= n {
+		return zoneKey{}, false
+	}
+	return zoneKey{zone: zone, gen: gen, bucket: i, buckets: n}, true
 }
 
 // decodeRRset reads a stored RRset value whose Key is set.
@@ -324,6 +351,32 @@ func decodeRRset(set string, value []byte) (RRset, error) {
 	}
 	r.Name, r.Type = splitKey(set)
 	return r, nil
+}
+
+// decodeBucket reads a stored bucket: its RRsets by Key, each of the
+// bucket it is stored in.
+func decodeBucket(k zoneKey, value []byte) (map[string]RRset, error) {
+	var sets map[string]RRset
+	if err := json.Unmarshal(value, &sets); err != nil {
+		return nil, err
+	}
+	for key, r := range sets {
+		if !strings.Contains(key, " ") {
+			return nil, fmt.Errorf("%q is not an owner name and a type", key)
+		}
+		if b := bucketOf(key, k.buckets); b != k.bucket {
+			return nil, fmt.Errorf("%q belongs in bucket %d, not %d", key, b, k.bucket)
+		}
+		r.Name, r.Type = splitKey(key)
+		sets[key] = r
+	}
+	return sets, nil
+}
+
+// encodeBucket is the stored value of a bucket of RRsets by Key.
+func encodeBucket(sets map[string]RRset) string {
+	b, _ := json.Marshal(sets)
+	return string(b)
 }
 
 func encodeRRset(r RRset) string {

@@ -9,7 +9,7 @@ import (
 // TestStoredRRsetsBorrow: records borrowed by a later state change
 // without the earlier state seeing it, shard by shard.
 func TestStoredRRsetsBorrow(t *testing.T) {
-	before := newStoredRRsets()
+	before := newStoredRRsets(defaultShards, false)
 	for i := range 1000 {
 		before.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: uint32(i)})
 	}
@@ -48,8 +48,8 @@ func TestStoredRRsetsBorrow(t *testing.T) {
 			shared++
 		}
 	}
-	if shared < rrsetShards-3 {
-		t.Errorf("%d of %d shards still shared after changes to three keys", shared, rrsetShards)
+	if shared < defaultShards-3 {
+		t.Errorf("%d of %d shards still shared after changes to three keys", shared, defaultShards)
 	}
 }
 
@@ -57,7 +57,7 @@ func TestStoredRRsetsBorrow(t *testing.T) {
 // removed are found, those rewritten as they were are not, and more
 // than the limit is said.
 func TestChangedSince(t *testing.T) {
-	before := &ZoneRecords{sets: newStoredRRsets()}
+	before := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
 	for i := range 1000 {
 		before.sets.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: 300, data: &[]string{fmt.Sprintf("192.0.2.%d", i%256)}})
 	}
@@ -101,7 +101,7 @@ func TestChangedSince(t *testing.T) {
 	if all, ok := after.ChangedSince(nil, 2000); !ok || len(all) != after.Len() {
 		t.Errorf("from nothing: %d changes, %v; want %d", len(all), ok, after.Len())
 	}
-	copied := &ZoneRecords{sets: newStoredRRsets()}
+	copied := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
 	for k, r := range after.sets.all {
 		data := slices.Clone(r.dataOf())
 		copied.sets.put(k, storedRRset{ttl: r.ttl, source: r.source, data: &data})

@@ -143,11 +143,24 @@ func TestZoneReplaceLarge(t *testing.T) {
 		if got := st.Zones["example.com."].Len(); got != n {
 			t.Errorf("replacing with %d RRsets: the state holds %d", n, got)
 		}
-		resp, err := raw.Get(ctx, testPrefix+"zones/example.com. rr ", clientv3.WithPrefix(), clientv3.WithCountOnly())
-		if err != nil || resp.Count != int64(n) {
-			t.Errorf("replacing with %d RRsets: %d keys stored (%v), want the new generation's alone", n, resp.Count, err)
+		// Only the new generation's buckets are stored, each of about
+		// bucketBytes.
+		resp, err := raw.Get(ctx, testPrefix+"zones/example.com. rr ", clientv3.WithPrefix())
+		if err != nil {
+			t.Fatal(err)
 		}
-		late := openNode(t, eps, fmt.Sprintf("late%d", n), func(o *Options) { o.ReadPage = 10000 })
+		gen, size := st.Zones["example.com."].Gen, 0
+		for _, kv := range resp.Kvs {
+			size += len(kv.Value)
+			if k, ok := parseZoneKey(string(kv.Key[len(testPrefix+"zones/"):])); !ok || k.gen != gen || k.buckets == 0 {
+				t.Errorf("replacing with %d RRsets: %s stored, not a bucket of generation %s", n, kv.Key, gen)
+			}
+		}
+		if avg := size / max(1, len(resp.Kvs)); len(resp.Kvs) > 1 && (avg < bucketBytes/4 || avg > bucketBytes) {
+			t.Errorf("replacing with %d RRsets: %d buckets of %d bytes on average, want about %d", n, len(resp.Kvs), avg, bucketBytes)
+		}
+		// Pages of 50 keys: the 25,000 RRsets are read in several.
+		late := openNode(t, eps, fmt.Sprintf("late%d", n), func(o *Options) { o.ReadPage = 50 })
 		lst := late.states.wait(t, 10*time.Second, "a node opened later reads the zone", func(s *State) bool { return s.ServedRevision() >= rev })
 		if got := lst.Zones["example.com."].Len(); got != n {
 			t.Errorf("a node opened later holds %d RRsets, want %d", got, n)

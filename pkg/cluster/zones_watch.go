@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"maps"
+	"slices"
 	"strings"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -11,26 +12,35 @@ import (
 // pendingGens holds the RRsets of generations no head names yet (a
 // large replacement being written), by zone then generation. Only the
 // watch goroutine touches it: nothing is served from it until the head
-// flips to one of them, when its map moves into the state whole.
+// flips to one of them, when its records move into the state whole.
 type pendingGens map[string]map[string]*storedRRsets
 
-func (p pendingGens) gen(zone, gen string) *storedRRsets {
-	byGen := p[zone]
+// gen returns a pending generation's records for k's key: in k's buckets,
+// or in defaultShards for a key of one RRset.
+func (p pendingGens) gen(k zoneKey) *storedRRsets {
+	byGen := p[k.zone]
 	if byGen == nil {
 		byGen = map[string]*storedRRsets{}
-		p[zone] = byGen
+		p[k.zone] = byGen
 	}
-	sets := byGen[gen]
+	sets := byGen[k.gen]
 	if sets == nil {
-		sets = newStoredRRsets()
-		byGen[gen] = sets
+		sets = newRecordsFor(k)
+		byGen[k.gen] = sets
 	}
 	return sets
 }
 
+// newRecordsFor returns empty records in the layout of k's generation.
+func newRecordsFor(k zoneKey) *storedRRsets {
+	if k.buckets > 0 {
+		return newStoredRRsets(k.buckets, true)
+	}
+	return newStoredRRsets(defaultShards, false)
+}
+
 // take removes and returns a pending generation (empty when none was
-// written: a zone's first, small change writes its RRsets and head in
-// one transaction, the head last).
+// written: a generation of no RRsets has no keys).
 func (p pendingGens) take(zone, gen string) *storedRRsets {
 	sets := p[zone][gen]
 	delete(p[zone], gen)
@@ -38,7 +48,7 @@ func (p pendingGens) take(zone, gen string) *storedRRsets {
 		delete(p, zone)
 	}
 	if sets == nil {
-		sets = newStoredRRsets()
+		sets = newStoredRRsets(1, false)
 	}
 	return sets
 }
@@ -99,7 +109,7 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 	zones := s.zonesForWrite()
 	z := zones[zone]
 	if z == nil {
-		z = &ZoneRecords{sets: newStoredRRsets()}
+		z = &ZoneRecords{sets: newStoredRRsets(1, false)}
 		zones[zone] = z
 		if s.owned != nil {
 			s.owned.zones[zone] = true
@@ -154,6 +164,9 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 		// Held already: the head, read first, said so.
 		return nil
 	}
+	if k.buckets > 0 {
+		return s.applyBucket(st, k, kv.Value)
+	}
 	// The Key alone is kept, not the whole etcd key it is part of (its
 	// prefix, zone and generation): 50 bytes an RRset.
 	set := strings.Clone(k.set)
@@ -162,11 +175,63 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 		return err
 	}
 	r = r.parsed(k.zone)
-	if cur := st.Zones[k.zone]; cur != nil && cur.Gen == k.gen {
-		st.zoneForWrite(k.zone).sets.put(set, r.stored())
+	if sets := s.genRecords(st, k); sets != nil {
+		sets.put(set, r.stored())
+	}
+	return nil
+}
+
+// genRecords returns the records of k's generation for writing: the
+// zone's served ones or a pending generation's; nil (after a warning)
+// when k's bucket is not of the served generation's layout.
+func (s *Store) genRecords(st *State, k zoneKey) *storedRRsets {
+	cur := st.Zones[k.zone]
+	served := cur != nil && cur.Gen == k.gen
+	var sets *storedRRsets
+	if served {
+		sets = st.zoneForWrite(k.zone).sets
+	} else {
+		sets = s.pending.gen(k)
+	}
+	if k.buckets == 0 || (sets.bucketed && len(sets.shards) == k.buckets) {
+		return sets
+	}
+	if sets.len() != 0 {
+		s.log.Warn("a bucket of zone records not of its generation's layout; ignored", "zone", k.zone, "generation", k.gen, "bucket", k.bucket, "buckets", k.buckets)
 		return nil
 	}
-	s.pending.gen(k.zone, k.gen).put(set, r.stored())
+	// A generation empty so far takes the layout of its first bucket.
+	sets = newRecordsFor(k)
+	if served {
+		st.Zones[k.zone].sets = sets
+	} else {
+		s.pending[k.zone][k.gen] = sets
+	}
+	return sets
+}
+
+// applyBucket makes a stored bucket the RRsets of its shard. An RRset
+// the shard holds already as stored keeps its parsed records (and the
+// snapshot built from them) rather than a parse of its own.
+func (s *Store) applyBucket(st *State, k zoneKey, value []byte) error {
+	decoded, err := decodeBucket(k, value)
+	if err != nil {
+		return err
+	}
+	sets := s.genRecords(st, k)
+	if sets == nil {
+		return nil
+	}
+	old := sets.shards[k.bucket]
+	m := make(map[string]storedRRset, len(decoded))
+	for key, r := range decoded {
+		if o, ok := old[key]; ok && o.ttl == r.TTL && o.source == codeOf(r.Source) && slices.Equal(o.dataOf(), r.Data) {
+			m[key] = o
+			continue
+		}
+		m[key] = r.parsed(k.zone).stored()
+	}
+	sets.setShard(k.bucket, m)
 	return nil
 }
 
@@ -182,6 +247,21 @@ func (s *Store) applyZoneDelete(st *State, rest string) {
 		if cur != nil {
 			delete(st.zonesForWrite(), k.zone)
 		}
+	case k.buckets > 0:
+		// Not genRecords: the deletion of a generation no head names
+		// (the flip to another) must not start a pending one.
+		served := cur != nil && cur.Gen == k.gen
+		sets := s.pending[k.zone][k.gen]
+		if served {
+			sets = cur.sets
+		}
+		if sets == nil || len(sets.shards) != k.buckets || sets.shards[k.bucket] == nil {
+			return
+		}
+		if served {
+			sets = st.zoneForWrite(k.zone).sets
+		}
+		sets.setShard(k.bucket, nil)
 	case cur != nil && cur.Gen == k.gen:
 		if _, ok := cur.sets.get(k.set); ok {
 			st.zoneForWrite(k.zone).sets.del(k.set)

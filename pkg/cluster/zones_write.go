@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/miekg/dns"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -89,34 +89,152 @@ func headValue(gen string) string {
 	return string(b)
 }
 
-// inPlaceOps edits the zone's generation in place: its RRsets, then its
-// head (last, so a first write's RRsets are read before the head names
-// their generation).
-func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int) {
-	gen := ""
-	if c.base != nil {
-		gen = c.base.Gen
+// Bucket sizes: a generation is written in the fewest buckets (a power
+// of two, at most maxBuckets) that hold bucketBytes each; a change that
+// would grow a bucket past maxBucketBytes writes a new generation with
+// more, unless the zone's size calls for no more (one bucket holds one
+// large RRset).
+const (
+	bucketBytes    = 16 << 10
+	maxBucketBytes = 128 << 10
+	maxBuckets     = 1 << 16
+)
+
+// bucketsFor is how many buckets a generation of about size bytes is
+// written in.
+func bucketsFor(size int) int {
+	n := 1
+	for n < maxBuckets && n*bucketBytes < size {
+		n *= 2
 	}
-	if gen == "" {
-		gen = newGen()
+	return n
+}
+
+// sizeOf is about what r takes in a bucket's value.
+func sizeOf(r RRset) int {
+	n := len(r.Name) + len(r.Type) + len(`"  ":{"ttl":4294967295,"data":[],"source":"document"},`)
+	for _, d := range r.Data {
+		n += len(d) + 3
 	}
-	ops := make([]clientv3.Op, 0, len(c.puts)+len(c.deletes)+1)
+	return n
+}
+
+// size is about what the zone's buckets hold after the change: a look
+// at every RRset, made only when a bucket outgrows maxBucketBytes.
+func (c *zoneChange) size() int {
 	size := 0
-	for _, k := range c.deletes {
-		ops = append(ops, clientv3.OpDelete(s.keys.zoneGen(c.zone, gen)+k))
+	for k, r := range c.base.sets.all {
+		size += len(k) + len(`"":{"ttl":4294967295,"data":[],"source":"document"},`)
+		for _, rr := range r.rrs {
+			size += dns.Len(rr) - len(rr.Header().Name) - 10 + 3
+		}
+		if r.data != nil {
+			for _, d := range *r.data {
+				size += len(d) + 3
+			}
+		}
 	}
 	for _, r := range c.puts {
-		v := encodeRRset(r)
-		size += len(v)
-		ops = append(ops, clientv3.OpPut(s.keys.zoneRRset(c.zone, gen, r.Name, r.Type), v))
+		size += sizeOf(r)
 	}
-	return append(ops, clientv3.OpPut(s.keys.zoneHead(c.zone), headValue(gen))), size
+	return size
+}
+
+// inPlaceOps edits the zone's generation in place: the buckets the
+// change touches, written whole, then its head (last, so that the
+// buckets of a first write are read before the head names their
+// generation). Records of no bucketed generation (none stored, empty, or
+// stored one RRset a key) go to a new generation that the same
+// operations flip to, when they fit. False when the change does not fit
+// in place: a new generation must be written apart.
+func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
+	if c.base == nil || c.base.sets == nil || !c.base.sets.bucketed {
+		after := c.after()
+		if len(after) > MaxTxnOps {
+			return nil, 0, false
+		}
+		gen := newGen()
+		ops, size := s.bucketOps(c.zone, gen, after, nil)
+		return append(ops, s.flipOps(c.zone, gen)...), size, true
+	}
+	base := c.base.sets
+	n := len(base.shards)
+	touched := map[int]map[string]RRset{}
+	bucket := func(k string) map[string]RRset {
+		i := bucketOf(k, n)
+		m := touched[i]
+		if m == nil {
+			m = make(map[string]RRset, len(base.shards[i])+1)
+			for key, r := range base.shards[i] {
+				m[key] = r.rrset(key)
+			}
+			touched[i] = m
+		}
+		return m
+	}
+	for _, k := range c.deletes {
+		delete(bucket(k), k)
+	}
+	for _, r := range c.puts {
+		bucket(r.Key())[r.Key()] = r
+	}
+	var ops []clientv3.Op
+	size := 0
+	for i, m := range touched {
+		key := s.keys.zoneBucket(c.zone, c.base.Gen, i, n)
+		if len(m) == 0 {
+			ops = append(ops, clientv3.OpDelete(key))
+			continue
+		}
+		v := encodeBucket(m)
+		if len(v) > maxBucketBytes && bucketsFor(c.size()) > n {
+			return nil, 0, false
+		}
+		size += len(v)
+		ops = append(ops, clientv3.OpPut(key, v))
+	}
+	return append(ops, clientv3.OpPut(s.keys.zoneHead(c.zone), headValue(c.base.Gen))), size, true
+}
+
+// bucketOps are the puts of sets as generation gen's buckets, each
+// handed to each (nil: collected and returned) with its size.
+func (s *Store) bucketOps(zone, gen string, sets map[string]RRset, each func(clientv3.Op, int)) ([]clientv3.Op, int) {
+	size := 0
+	for _, r := range sets {
+		size += sizeOf(r)
+	}
+	n := bucketsFor(size)
+	buckets := make([][]string, n)
+	for k := range sets {
+		i := bucketOf(k, n)
+		buckets[i] = append(buckets[i], k)
+	}
+	var ops []clientv3.Op
+	total := 0
+	for i, keys := range buckets {
+		if len(keys) == 0 {
+			continue
+		}
+		m := make(map[string]RRset, len(keys))
+		for _, k := range keys {
+			m[k] = sets[k]
+		}
+		v := encodeBucket(m)
+		op := clientv3.OpPut(s.keys.zoneBucket(zone, gen, i, n), v)
+		if each != nil {
+			each(op, len(v))
+			continue
+		}
+		ops = append(ops, op)
+		total += len(v)
+	}
+	return ops, total
 }
 
 // writeGen writes sets as a new generation of zone, in transactions of
-// at most MaxTxnOps keys and maxTxnBytes, genWriters of them in flight
-// (etcd commits concurrent ones with one disk sync), and returns its
-// name. Nobody serves it until a head names it.
+// at most MaxTxnOps buckets and maxTxnBytes, genWriters of them in
+// flight (etcd commits concurrent ones with one disk sync), and returns
+// its name. Nobody serves it until a head names it.
 func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset) (string, error) {
 	gen := newGen()
 	ctx, cancel := context.WithCancel(ctx)
@@ -143,15 +261,14 @@ func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset
 	}
 	ops := make([]clientv3.Op, 0, MaxTxnOps)
 	size := 0
-	for _, r := range sets {
-		v := encodeRRset(r)
-		if len(ops) == MaxTxnOps || size+len(v) > maxTxnBytes {
+	s.bucketOps(zone, gen, sets, func(op clientv3.Op, n int) {
+		if len(ops) == MaxTxnOps || (len(ops) > 0 && size+n > maxTxnBytes) {
 			send(ops)
 			ops, size = make([]clientv3.Op, 0, MaxTxnOps), 0
 		}
-		ops = append(ops, clientv3.OpPut(s.keys.zoneRRset(zone, gen, r.Name, r.Type), v))
-		size += len(v)
-	}
+		ops = append(ops, op)
+		size += n
+	})
 	if len(ops) > 0 {
 		send(ops)
 	}
@@ -203,20 +320,23 @@ func (s *Store) commitZones(ctx context.Context, cmps []clientv3.Cmp, ops []clie
 		size int
 	}
 	plans := make([]planned, 0, len(changes))
-	total, bytes := len(ops), 0
+	total, bytes, fits := len(ops), 0, true
 	for i := range changes {
 		c := &changes[i]
 		if c.empty() {
 			continue
 		}
 		cmps = append(cmps, s.headCmp(c))
-		o, n := s.inPlaceOps(c)
+		o, n, ok := s.inPlaceOps(c)
+		if !ok {
+			fits = false
+		}
 		plans = append(plans, planned{o, n})
 		total, bytes = total+len(o), bytes+n
 	}
 	var written []zoneChange
 	var gens []string
-	if total > MaxTxnOps || bytes > maxTxnBytes {
+	if !fits || total > MaxTxnOps || bytes > maxTxnBytes {
 		// Every zone changed goes to a new generation: the final
 		// transaction holds three operations a zone.
 		plans = plans[:0]
@@ -278,19 +398,37 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 	if err := json.Unmarshal(resp.Kvs[0].Value, &h); err != nil {
 		return nil, fmt.Errorf("reading the records of zone %s: head: %w", zone, err)
 	}
-	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: newStoredRRsets()}
-	dir := s.keys.zoneGen(zone, h.Gen)
-	_, err = s.readPages(func() (context.Context, context.CancelFunc) { return ctx, func() {} }, dir, resp.Header.Revision, func(kv *mvccpb.KeyValue) error {
-		set := string(kv.Key[len(dir):])
-		if !strings.Contains(set, " ") {
-			// Not an RRset's key (owner and type): nothing gtmd wrote.
+	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: newStoredRRsets(1, false)}
+	dir := s.keys.zoneDir(zone)
+	_, err = s.readPages(func() (context.Context, context.CancelFunc) { return ctx, func() {} }, s.keys.zoneGen(zone, h.Gen), resp.Header.Revision, func(kv *mvccpb.KeyValue) error {
+		k, ok := parseZoneKey(zone + " " + string(kv.Key[len(dir):]))
+		if !ok {
+			// Nothing gtmd wrote.
 			return nil
 		}
-		r, err := decodeRRset(set, kv.Value)
+		if z.sets.len() == 0 && (k.buckets != len(z.sets.shards) || (k.buckets > 0) != z.sets.bucketed) {
+			z.sets = newRecordsFor(k)
+		}
+		if k.buckets == 0 {
+			r, err := decodeRRset(k.set, kv.Value)
+			if err != nil {
+				return fmt.Errorf("%s: %w", kv.Key, err)
+			}
+			z.sets.put(k.set, r.stored())
+			return nil
+		}
+		if !z.sets.bucketed || len(z.sets.shards) != k.buckets {
+			return fmt.Errorf("%s: a bucket of another layout than the generation's first key", kv.Key)
+		}
+		sets, err := decodeBucket(k, kv.Value)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kv.Key, err)
 		}
-		z.sets.put(set, r.stored())
+		m := make(map[string]storedRRset, len(sets))
+		for key, r := range sets {
+			m[key] = r.stored()
+		}
+		z.sets.setShard(k.bucket, m)
 		return nil
 	})
 	if err != nil {

@@ -1,0 +1,316 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
+)
+
+// zoneKeys returns the keys stored below example.com.'s records, taken
+// apart, with their revisions.
+func zoneKeys(t *testing.T, raw *clientv3.Client) (keys []zoneKey, revs []int64) {
+	t.Helper()
+	resp, err := raw.Get(ctxT(t), testPrefix+"zones/example.com. rr ", clientv3.WithPrefix(), clientv3.WithKeysOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range resp.Kvs {
+		k, ok := parseZoneKey(string(kv.Key[len(testPrefix+"zones/"):]))
+		if !ok {
+			t.Fatalf("%s is no zone key", kv.Key)
+		}
+		keys, revs = append(keys, k), append(revs, kv.ModRevision)
+	}
+	return keys, revs
+}
+
+func aRRset(i int) RRset {
+	return RRset{Name: fmt.Sprintf("h%d.example.com.", i), Type: "A", TTL: 300, Data: []string{fmt.Sprintf("10.0.%d.%d", i/256%256, i%256)}, Source: SourceData}
+}
+
+// replaceWithA makes aRRset 0 to n-1 example.com.'s records and returns
+// them as a's watch read them.
+func replaceWithA(t *testing.T, a *node, n int) *ZoneRecords {
+	t.Helper()
+	sets := map[string]RRset{}
+	for i := range n {
+		sets[aRRset(i).Key()] = aRRset(i)
+	}
+	rev, err := a.ReplaceZone(ctxT(t), "example.com.", sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a.states.wait(t, 10*time.Second, "the zone", func(s *State) bool { return s.ServedRevision() >= rev }).Zones["example.com."]
+}
+
+// TestZoneBuckets: a change of one RRset in a zone of many buckets
+// writes that bucket and the head alone, and a node's records take it
+// in while sharing every other bucket; a deletion that empties a bucket
+// deletes its key; a node opened later reads the same.
+func TestZoneBuckets(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	raw := clustertest.Client(t, eps)
+	ctx := ctxTimeout(t, time.Minute)
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	before := replaceWithA(t, a, 5000)
+	keys, _ := zoneKeys(t, raw)
+	n := keys[0].buckets
+	if n < 4 || len(keys) != n {
+		t.Fatalf("%d keys of %d buckets stored for 5,000 RRsets; want every bucket of several", len(keys), n)
+	}
+
+	changed := aRRset(7)
+	changed.Data = []string{"192.0.2.7"}
+	rev, err := a.UpdateZone(ctx, "example.com.", before, []RRset{changed}, []string{aRRset(8).Key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := a.states.wait(t, 10*time.Second, "the update", func(s *State) bool { return s.ServedRevision() >= rev }).Zones["example.com."]
+	keys, revs := zoneKeys(t, raw)
+	var written []int
+	for i, k := range keys {
+		if revs[i] == rev {
+			written = append(written, k.bucket)
+		}
+	}
+	want := []int{bucketOf(changed.Key(), n), bucketOf(aRRset(8).Key(), n)}
+	slices.Sort(want)
+	if want = slices.Compact(want); !slices.Equal(written, want) {
+		t.Errorf("the update wrote buckets %v, want %v alone", written, want)
+	}
+	if r, _ := after.Lookup(changed.Key()); !slices.Equal(r.Data, changed.Data) {
+		t.Errorf("%s is %v after the update", changed.Key(), r.Data)
+	}
+	if _, ok := after.Lookup(aRRset(8).Key()); ok || after.Len() != 4999 {
+		t.Errorf("after the update: %d RRsets, h8 still there: %v", after.Len(), ok)
+	}
+	got, ok := after.ChangedSince(before, 100)
+	if !ok || len(got) != 2 {
+		t.Errorf("ChangedSince found %v, want h7 and h8", got)
+	}
+	// An RRset the bucket holds unchanged keeps its parse.
+	for k, r := range after.sets.shards[bucketOf(changed.Key(), n)] {
+		if o, ok := before.sets.get(k); ok && k != changed.Key() && &o.rrs[0] != &r.rrs[0] {
+			t.Errorf("%s was parsed again though unchanged", k)
+			break
+		}
+	}
+	shared := 0
+	for i := range after.sets.shards {
+		if oneMap(after.sets.shards[i], before.sets.shards[i]) {
+			shared++
+		}
+	}
+	if shared < n-len(want) {
+		t.Errorf("%d of %d buckets shared with the records before the update", shared, n)
+	}
+
+	// Empty a bucket: its key goes.
+	target := bucketOf(aRRset(0).Key(), n)
+	var dels []string
+	for k := range after.sets.shards[target] {
+		dels = append(dels, k)
+	}
+	rev, err = a.UpdateZone(ctx, "example.com.", after, nil, dels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emptied := a.states.wait(t, 10*time.Second, "the bucket emptied", func(s *State) bool { return s.ServedRevision() >= rev }).Zones["example.com."]
+	if emptied.Len() != after.Len()-len(dels) {
+		t.Errorf("%d RRsets after emptying a bucket of %d, want %d", emptied.Len(), len(dels), after.Len()-len(dels))
+	}
+	keys, _ = zoneKeys(t, raw)
+	for _, k := range keys {
+		if k.bucket == target {
+			t.Errorf("bucket %d emptied but still stored", target)
+		}
+	}
+	late := openNode(t, eps, "late")
+	lst := late.states.wait(t, 10*time.Second, "a node opened later", func(s *State) bool { return s.ServedRevision() >= rev })
+	if !slices.Equal(servedLines(lst), servedLines(a.State())) {
+		t.Error("a node opened later holds other records than the one that watched the changes")
+	}
+}
+
+// TestZoneBucketsGrow: a zone that starts small and grows one change at
+// a time is written again in more buckets when a bucket outgrows
+// maxBucketBytes, and holds every RRset after; one RRset larger than a
+// bucket does not make every change write a new generation.
+func TestZoneBucketsGrow(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	raw := clustertest.Client(t, eps)
+	ctx := ctxTimeout(t, 2*time.Minute)
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	text := func(i int) RRset {
+		return RRset{Name: fmt.Sprintf("t%d.example.com.", i), Type: "TXT", TTL: 300, Data: []string{`"` + strings.Repeat("x", 200) + `"`, `"` + strings.Repeat("y", 200) + `"`, `"` + strings.Repeat("z", 200) + `"`}, Source: SourceData}
+	}
+	update := func(base *ZoneRecords, puts []RRset) *ZoneRecords {
+		t.Helper()
+		rev, err := a.UpdateZone(ctx, "example.com.", base, puts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.states.wait(t, 10*time.Second, "an update", func(s *State) bool { return s.ServedRevision() >= rev }).Zones["example.com."]
+	}
+	z := a.states.wait(t, 10*time.Second, "the document", func(s *State) bool { return s.Traffic != nil }).Zones["example.com."]
+	total, grew := z.Len(), 0
+	gen := z.Gen
+	for round := range 40 {
+		var puts []RRset
+		for range 20 {
+			puts = append(puts, text(total+1000))
+			total++
+		}
+		z = update(z, puts)
+		if z.Len() != total {
+			t.Fatalf("round %d: %d RRsets, want %d", round, z.Len(), total)
+		}
+		if z.Gen != gen {
+			gen, grew = z.Gen, grew+1
+		}
+	}
+	keys, _ := zoneKeys(t, raw)
+	n := keys[0].buckets
+	// 800 RRsets of about 620 bytes: 0.5 MB.
+	if n < 16 || grew < 1 || grew > 4 {
+		t.Errorf("%d buckets after growing to %d RRsets, in %d generations; want several, each a few times larger", n, total, grew)
+	}
+	for _, k := range keys {
+		if k.gen != gen || k.buckets != n {
+			t.Errorf("key %+v stored beside generation %s of %d buckets", k, gen, n)
+		}
+	}
+
+	// One RRset of 150 kB.
+	big := RRset{Name: "big.example.com.", Type: "TXT", TTL: 300, Source: SourceData}
+	for range 600 {
+		big.Data = append(big.Data, `"`+strings.Repeat("b", 250)+`"`)
+	}
+	z = update(z, []RRset{big})
+	gen = z.Gen
+	// Changes beside it, in its bucket among others.
+	for i := range 20 {
+		z = update(z, []RRset{aRRset(i)})
+	}
+	for i := 0; z.Gen == gen && i < 200; i++ {
+		r := aRRset(1000 + i)
+		if bucketOf(r.Key(), len(z.sets.shards)) == bucketOf(big.Key(), len(z.sets.shards)) {
+			z = update(z, []RRset{r})
+		}
+	}
+	if z.Gen != gen {
+		t.Errorf("changes beside a large RRset wrote a new generation: %d buckets, it holds %d bytes", len(z.sets.shards), sizeOf(big))
+	}
+}
+
+// TestZoneOneRRsetAKey: records an earlier gtmd stored one RRset a key
+// are read and served, and the zone's next change writes them again in
+// buckets, losing none.
+func TestZoneOneRRsetAKey(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	raw := clustertest.Client(t, eps)
+	ctx := ctxT(t)
+	ops := []clientv3.Op{}
+	for i := range 50 {
+		r := aRRset(i)
+		ops = append(ops, clientv3.OpPut(testPrefix+"zones/example.com. rr 00000000000000aa "+r.Key(), fmt.Sprintf(`{"ttl":300,"data":[%q],"source":"data"}`, r.Data[0])))
+	}
+	ops = append(ops, clientv3.OpPut(testPrefix+"zones/example.com. head", `{"gen":"00000000000000aa"}`))
+	if _, err := raw.Txn(ctx).Then(ops...).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	a := openNode(t, eps, "a")
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	// The document's records (a new generation in buckets), beside the
+	// 50 read.
+	data := func(z *ZoneRecords) (n int) {
+		for r := range z.All() {
+			if r.Source == SourceData {
+				n++
+			}
+		}
+		return n
+	}
+	st := a.states.wait(t, 10*time.Second, "the zone read", func(s *State) bool { return s.Traffic != nil && data(s.Zones["example.com."]) == 50 })
+	z := st.Zones["example.com."]
+	if r, ok := z.Lookup(aRRset(49).Key()); !ok || r.Data[0] != "10.0.0.49" {
+		t.Fatalf("h49 read as %+v", r)
+	}
+	if z.Gen == "00000000000000aa" || !z.sets.bucketed {
+		t.Errorf("after the document's apply: generation %s, in buckets: %v", z.Gen, z.sets.bucketed)
+	}
+	read, err := a.ZoneRecords(ctx, "example.com.")
+	if err != nil || read.Len() != z.Len() {
+		t.Fatalf("the zone read from the store: %d RRsets, %v", read.Len(), err)
+	}
+	changed := aRRset(3)
+	changed.Data = []string{"192.0.2.3"}
+	rev, err := a.UpdateZone(ctx, "example.com.", z, []RRset{changed}, []string{aRRset(4).Key()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = a.states.wait(t, 10*time.Second, "the update", func(s *State) bool { return s.ServedRevision() >= rev })
+	z = st.Zones["example.com."]
+	if data(z) != 49 {
+		t.Errorf("after the update: %d RRsets of data, want 49", data(z))
+	}
+	if r, _ := z.Lookup(changed.Key()); !slices.Equal(r.Data, changed.Data) {
+		t.Errorf("h3 is %v", r.Data)
+	}
+	keys, _ := zoneKeys(t, raw)
+	for _, k := range keys {
+		if k.buckets == 0 {
+			t.Errorf("key %+v of one RRset left after the zone was written in buckets", k)
+		}
+	}
+}
+
+// TestZoneBadBucket: a bucket that cannot be read (not JSON, an RRset in
+// the wrong bucket) is reported and changes nothing; the records served
+// stay.
+func TestZoneBadBucket(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	logs := newLogs()
+	a := openNode(t, eps, "a", func(o *Options) { o.Logger = slog.New(logs.handler()) })
+	raw := clustertest.Client(t, eps)
+	ctx := ctxT(t)
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	z := replaceWithA(t, a, 3000)
+	n := len(z.sets.shards)
+	i := bucketOf(aRRset(0).Key(), n)
+	wrong := (i + 1) % n
+	for _, bad := range []struct{ key, value string }{
+		{fmt.Sprintf("%d/%d", i, n), `not json`},
+		{fmt.Sprintf("%d/%d", wrong, n), fmt.Sprintf(`{%q:{"ttl":1,"data":["192.0.2.1"],"source":"data"}}`, aRRset(0).Key())},
+	} {
+		if _, err := raw.Put(context.Background(), testPrefix+"zones/example.com. rr "+z.Gen+" "+bad.key, bad.value); err != nil {
+			t.Fatal(err)
+		}
+		logs.wait(t, 10*time.Second, "unreadable value in the cluster store", bad.key)
+	}
+	if got := a.State().Zones["example.com."]; got.Len() != 3000 {
+		t.Errorf("%d RRsets after bad buckets, want 3000", got.Len())
+	}
+}
