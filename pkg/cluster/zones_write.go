@@ -157,6 +157,14 @@ func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
 		ops, size := s.bucketOps(c.zone, gen, after, nil)
 		return append(ops, s.flipOps(c.zone, gen)...), size, true
 	}
+	added := 0
+	for _, r := range c.puts {
+		added += sizeOf(r)
+	}
+	if added > maxTxnBytes {
+		// Not even the RRsets put fit: no bucket is made to learn it.
+		return nil, 0, false
+	}
 	base := c.base.sets
 	n := len(base.shards)
 	touched := map[int]map[string]RRset{}
@@ -177,6 +185,15 @@ func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
 	}
 	for _, r := range c.puts {
 		bucket(r.Key())[r.Key()] = r
+	}
+	est := 0
+	for _, m := range touched {
+		for _, r := range m {
+			est += sizeOf(r)
+		}
+	}
+	if est > maxTxnBytes {
+		return nil, 0, false
 	}
 	var ops []clientv3.Op
 	size := 0
@@ -232,7 +249,7 @@ func (s *Store) bucketOps(zone, gen string, sets map[string]RRset, each func(cli
 }
 
 // writeGen writes sets as a new generation of zone, in transactions of
-// at most MaxTxnOps buckets and maxTxnBytes, genWriters of them in
+// at most MaxTxnOps buckets and genTxnBytes, genWriters of them in
 // flight (etcd commits concurrent ones with one disk sync), and returns
 // its name. Nobody serves it until a head names it.
 func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset) (string, error) {
@@ -262,7 +279,7 @@ func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset
 	ops := make([]clientv3.Op, 0, MaxTxnOps)
 	size := 0
 	s.bucketOps(zone, gen, sets, func(op clientv3.Op, n int) {
-		if len(ops) == MaxTxnOps || (len(ops) > 0 && size+n > maxTxnBytes) {
+		if len(ops) == MaxTxnOps || (len(ops) > 0 && size+n > genTxnBytes) {
 			send(ops)
 			ops, size = make([]clientv3.Op, 0, MaxTxnOps), 0
 		}
@@ -279,6 +296,12 @@ func (s *Store) writeGen(ctx context.Context, zone string, sets map[string]RRset
 	}
 	return gen, nil
 }
+
+// genTxnBytes bounds the buckets of one transaction of a new
+// generation: etcd keeps its latest raft entries in memory
+// (embedded.raftLogEntries of them), so a generation of a million
+// records written 1 MiB a transaction stayed resident (70 MB).
+const genTxnBytes = 256 << 10
 
 // genWriters is how many transactions of a new generation are in
 // flight at once.

@@ -121,12 +121,14 @@ func Start(o Options) (*Etcd, error) {
 		cfg.QuotaBackendBytes = o.Upkeep.QuotaBytes
 		// etcd keeps the raft log since its last snapshot in memory, and
 		// snapshots every 10,000 entries by default: a zone of a million
-		// records is written in ~8,000 transactions, whose requests then
+		// records was written in ~8,000 transactions, whose requests then
 		// stayed resident (~80 MB, and again after a restart replayed
-		// them). A snapshot is cheap here (the database is the state), so
-		// one every 1,000 entries bounds that to ~1,000 requests. The
-		// embedded store is one member: no follower needs more entries
-		// to catch up from (with followers, keep etcd's 5,000).
+		// them); written in buckets, it is 300 transactions of 256 kB,
+		// and an UPDATE a few kB. A snapshot is cheap here (the database
+		// is the state), so one every 100 entries bounds that to ~100
+		// requests. The embedded store is one member: no follower needs
+		// more entries to catch up from (with followers, keep etcd's
+		// 5,000).
 		cfg.SnapshotCount = raftLogEntries
 		cfg.SnapshotCatchUpEntries = raftLogEntries
 		// The only password is 256 random bits (auth.go): bcrypt's
@@ -314,4 +316,4 @@ func loopbackURL(field, raw string) (*url.URL, error) {
 
 // raftLogEntries is how many raft entries the embedded etcd keeps in
 // memory after a snapshot, and how many it applies between snapshots.
-const raftLogEntries = 1000
+const raftLogEntries = 100
