@@ -337,7 +337,8 @@ func parseZoneKey(rest string) (zoneKey, bool) {
 	is, ns, ok := strings.Cut(set, "/")
 	i, err1 := strconv.Atoi(is)
 	n, err2 := strconv.Atoi(ns)
-	if !ok || err1 != nil || err2 != nil || n < 1 || n > maxBuckets || n&(n-1) != 0 || i < 0 || i >= n {
+	if !ok || err1 != nil || err2 != nil || n < 1 || n > maxBuckets || n&(n-1) != 0 || i < 0 || i >= n || strconv.Itoa(i) != is || strconv.Itoa(n) != ns {
+		// Not a key gtmd writes (01/4 is another key than 1/4).
 		return zoneKey{}, false
 	}
 	return zoneKey{zone: zone, gen: gen, bucket: i, buckets: n}, true

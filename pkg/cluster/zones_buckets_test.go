@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/gtmd/gtmd/pkg/cluster/embedded/clustertest"
@@ -214,8 +215,22 @@ func TestZoneBucketsGrow(t *testing.T) {
 			z = update(z, []RRset{r})
 		}
 	}
+	// And the large RRset itself changed.
+	for i := range 5 {
+		big.Data[0] = fmt.Sprintf(`"%d"`, i)
+		z = update(z, []RRset{big})
+	}
+	// What a change is said to leave is what it leaves.
+	c := zoneChange{zone: "example.com.", base: z, puts: []RRset{big, aRRset(99999)}, deletes: []string{aRRset(3).Key()}}
+	want := 0
+	for _, r := range c.after() {
+		want += sizeOf(r)
+	}
+	if got := c.size(); got != want {
+		t.Errorf("a change is said to leave %d bytes, it leaves %d", got, want)
+	}
 	if z.Gen != gen {
-		t.Errorf("changes beside a large RRset wrote a new generation: %d buckets, it holds %d bytes", len(z.sets.shards), sizeOf(big))
+		t.Errorf("changes of and beside a large RRset wrote a new generation: %d buckets, it holds %d bytes", len(z.sets.shards), sizeOf(big))
 	}
 }
 
@@ -312,5 +327,145 @@ func TestZoneBadBucket(t *testing.T) {
 	}
 	if got := a.State().Zones["example.com."]; got.Len() != 3000 {
 		t.Errorf("%d RRsets after bad buckets, want 3000", got.Len())
+	}
+}
+
+// TestZoneBothLayouts: a generation in buckets into which an earlier
+// gtmd wrote an RRset a key (a cluster being upgraded) is served whole,
+// read whole by a writer even when that key sorts before the buckets,
+// and the next change writes the zone again in buckets alone, the RRset
+// included.
+func TestZoneBothLayouts(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	raw := clustertest.Client(t, eps)
+	ctx := ctxT(t)
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	z := replaceWithA(t, a, 2000)
+	head := testPrefix + "zones/example.com. head"
+	resp, err := raw.Get(ctx, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "*" sorts before "0/n": the one-a-key RRset is read first.
+	if _, err := raw.Txn(ctx).Then(
+		clientv3.OpPut(testPrefix+"zones/example.com. rr "+z.Gen+" *.example.com. A", `{"ttl":60,"data":["192.0.2.9"],"source":"data"}`),
+		clientv3.OpPut(head, string(resp.Kvs[0].Value)),
+	).Commit(); err != nil {
+		t.Fatal(err)
+	}
+	st := a.states.wait(t, 10*time.Second, "the RRset of one key", func(s *State) bool {
+		_, ok := s.Zones["example.com."].Lookup("*.example.com. A")
+		return ok
+	})
+	if got := st.Zones["example.com."]; got.Len() != z.Len()+1 || got.sets.bucketed {
+		t.Errorf("%d RRsets (want %d), still bucketed: %v", got.Len(), z.Len()+1, got.sets.bucketed)
+	}
+	read, err := a.ZoneRecords(ctx, "example.com.")
+	if err != nil || read.Len() != z.Len()+1 || read.sets.bucketed {
+		t.Fatalf("a writer's read: %v, %d RRsets", err, read.Len())
+	}
+	rev, err := a.UpdateZone(ctx, "example.com.", read, []RRset{aRRset(5000)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = a.states.wait(t, 10*time.Second, "the update", func(s *State) bool { return s.ServedRevision() >= rev })
+	if got := st.Zones["example.com."]; got.Len() != z.Len()+2 || !got.sets.bucketed || got.Gen == z.Gen {
+		t.Errorf("after the update: %d RRsets (want %d), bucketed %v, generation %s (was %s)", got.Len(), z.Len()+2, got.sets.bucketed, got.Gen, z.Gen)
+	}
+	keys, _ := zoneKeys(t, raw)
+	for _, k := range keys {
+		if k.buckets == 0 {
+			t.Errorf("%+v left beside the buckets", k)
+		}
+	}
+	late := openNode(t, eps, "late")
+	lst := late.states.wait(t, 10*time.Second, "a node opened later", func(s *State) bool { return s.ServedRevision() >= rev })
+	if !slices.Equal(servedLines(lst), servedLines(st)) {
+		t.Error("a node opened later holds other records")
+	}
+}
+
+// TestZoneChangeBesideLargeDocument: the document's own size counts
+// toward a transaction's: an apply of a large document with RRset
+// changes whose buckets would not fit beside it writes them apart.
+func TestZoneChangeBesideLargeDocument(t *testing.T) {
+	t.Parallel()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a")
+	ctx := ctxT(t)
+	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	base := replaceWithA(t, a, 20000)
+	var puts []RRset
+	for i := range 12 {
+		r := aRRset(i * 97)
+		r.Data = []string{"192.0.2.1"}
+		puts = append(puts, r)
+	}
+	doc := clientv3.OpPut(testPrefix+"large", strings.Repeat("x", 1480<<10))
+	resp, err := a.commitZones(ctx, nil, []clientv3.Op{doc}, []zoneChange{{zone: "example.com.", base: base, puts: puts}})
+	if err != nil || !resp.Succeeded {
+		t.Fatalf("commit beside a 1.5 MB value: %v", err)
+	}
+}
+
+// TestParseZoneKey: keys gtmd writes are taken apart; others are not
+// (a bucket written 01/4 is another etcd key than 1/4).
+func TestParseZoneKey(t *testing.T) {
+	for _, c := range []struct {
+		rest string
+		want zoneKey
+		ok   bool
+	}{
+		{"example.com. head", zoneKey{zone: "example.com.", head: true}, true},
+		{"example.com. rr g 1/4", zoneKey{zone: "example.com.", gen: "g", bucket: 1, buckets: 4}, true},
+		{"example.com. rr g 0/1", zoneKey{zone: "example.com.", gen: "g", bucket: 0, buckets: 1}, true},
+		{"example.com. rr g www.example.com. A", zoneKey{zone: "example.com.", gen: "g", set: "www.example.com. A"}, true},
+		{"example.com. rr g 01/4", zoneKey{}, false},
+		{"example.com. rr g +1/4", zoneKey{}, false},
+		{"example.com. rr g 1/04", zoneKey{}, false},
+		{"example.com. rr g 4/4", zoneKey{}, false},
+		{"example.com. rr g 1/3", zoneKey{}, false},
+		{"example.com. rr g 1/131072", zoneKey{}, false},
+		{"example.com. rr g -1/4", zoneKey{}, false},
+		{"example.com. rr g", zoneKey{}, false},
+		{"example.com. rr g 1", zoneKey{}, false},
+	} {
+		got, ok := parseZoneKey(c.rest)
+		if ok != c.ok || got != c.want {
+			t.Errorf("parseZoneKey(%q) = %+v, %v; want %+v, %v", c.rest, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+// TestPendingGenerationDropped: a generation no head names whose keys
+// are all deleted (written for a change that then failed) is forgotten.
+func TestPendingGenerationDropped(t *testing.T) {
+	s := &Store{pending: pendingGens{}, log: slog.New(slog.DiscardHandler)}
+	st := newState()
+	for i := range 4 {
+		m := map[string]RRset{}
+		for j := range 50 {
+			if r := aRRset(j); bucketOf(r.Key(), 4) == i {
+				m[r.Key()] = r
+			}
+		}
+		if err := s.applyZonePut(st, fmt.Sprintf("example.com. rr g %d/4", i), &mvccpb.KeyValue{Value: []byte(encodeBucket(m))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.pending["example.com."]["g"].len(); got != 50 {
+		t.Fatalf("pending generation holds %d RRsets, want 50", got)
+	}
+	for i := range 4 {
+		s.applyZoneDelete(st, fmt.Sprintf("example.com. rr g %d/4", i))
+	}
+	if len(s.pending) != 0 {
+		t.Errorf("pending generations left: %v", s.pending)
 	}
 }

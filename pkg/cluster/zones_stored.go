@@ -114,6 +114,30 @@ func (s *storedRRsets) del(k string) {
 	s.n--
 }
 
+// forKey returns the records that take in key k of their generation:
+// s, or records in k's layout when s is empty, or (mixed) s held RRset
+// by RRset when k is of another layout than s's buckets.
+func (s *storedRRsets) forKey(k zoneKey) (_ *storedRRsets, mixed bool) {
+	switch {
+	case (k.buckets > 0) == s.bucketed && (k.buckets == 0 || len(s.shards) == k.buckets):
+		return s, false
+	case s.len() == 0:
+		return newRecordsFor(k), false
+	case s.bucketed:
+		return s.unbucketed(), true
+	}
+	return s, false
+}
+
+// unbucketed returns a copy of s in defaultShards, not bucketed.
+func (s *storedRRsets) unbucketed() *storedRRsets {
+	c := newStoredRRsets(defaultShards, false)
+	for k, r := range s.all {
+		c.put(k, r)
+	}
+	return c
+}
+
 // setShard makes m (nil: nothing) shard i whole: a bucket as stored.
 func (s *storedRRsets) setShard(i int, m map[string]storedRRset) {
 	s.n += len(m) - len(s.shards[i])

@@ -48,7 +48,7 @@ func (p pendingGens) take(zone, gen string) *storedRRsets {
 		delete(p, zone)
 	}
 	if sets == nil {
-		sets = newStoredRRsets(1, false)
+		sets = newStoredRRsets(defaultShards, false)
 	}
 	return sets
 }
@@ -174,16 +174,15 @@ func (s *Store) applyZonePut(st *State, rest string, kv *mvccpb.KeyValue) error 
 	if err != nil {
 		return err
 	}
-	r = r.parsed(k.zone)
-	if sets := s.genRecords(st, k); sets != nil {
-		sets.put(set, r.stored())
-	}
+	s.genRecords(st, k).put(set, r.parsed(k.zone).stored())
 	return nil
 }
 
 // genRecords returns the records of k's generation for writing: the
-// zone's served ones or a pending generation's; nil (after a warning)
-// when k's bucket is not of the served generation's layout.
+// zone's served ones or a pending generation's. A generation empty so
+// far takes the layout of k. One whose keys mix both layouts (an earlier
+// gtmd wrote into a generation in buckets) is held RRset by RRset and no
+// longer bucketed, so that the next change writes the zone again whole.
 func (s *Store) genRecords(st *State, k zoneKey) *storedRRsets {
 	cur := st.Zones[k.zone]
 	served := cur != nil && cur.Gen == k.gen
@@ -193,15 +192,14 @@ func (s *Store) genRecords(st *State, k zoneKey) *storedRRsets {
 	} else {
 		sets = s.pending.gen(k)
 	}
-	if k.buckets == 0 || (sets.bucketed && len(sets.shards) == k.buckets) {
+	next, mixed := sets.forKey(k)
+	if mixed {
+		s.log.Warn("zone records stored in two layouts; the zone's next change writes them again", "zone", k.zone, "generation", k.gen)
+	}
+	if next == sets {
 		return sets
 	}
-	if sets.len() != 0 {
-		s.log.Warn("a bucket of zone records not of its generation's layout; ignored", "zone", k.zone, "generation", k.gen, "bucket", k.bucket, "buckets", k.buckets)
-		return nil
-	}
-	// A generation empty so far takes the layout of its first bucket.
-	sets = newRecordsFor(k)
+	sets = next
 	if served {
 		st.Zones[k.zone].sets = sets
 	} else {
@@ -219,7 +217,12 @@ func (s *Store) applyBucket(st *State, k zoneKey, value []byte) error {
 		return err
 	}
 	sets := s.genRecords(st, k)
-	if sets == nil {
+	if !sets.bucketed {
+		// Held RRset by RRset: the bucket's RRsets are put, and those it
+		// no longer holds wait for the zone's next change.
+		for key, r := range decoded {
+			sets.put(key, r.parsed(k.zone).stored())
+		}
 		return nil
 	}
 	old := sets.shards[k.bucket]
@@ -255,13 +258,14 @@ func (s *Store) applyZoneDelete(st *State, rest string) {
 		if served {
 			sets = cur.sets
 		}
-		if sets == nil || len(sets.shards) != k.buckets || sets.shards[k.bucket] == nil {
+		if sets == nil || !sets.bucketed || len(sets.shards) != k.buckets || sets.shards[k.bucket] == nil {
 			return
 		}
 		if served {
 			sets = st.zoneForWrite(k.zone).sets
 		}
 		sets.setShard(k.bucket, nil)
+		s.pending.drop(k.zone, k.gen)
 	case cur != nil && cur.Gen == k.gen:
 		if _, ok := cur.sets.get(k.set); ok {
 			st.zoneForWrite(k.zone).sets.del(k.set)
@@ -269,6 +273,15 @@ func (s *Store) applyZoneDelete(st *State, rest string) {
 	default:
 		if sets := s.pending[k.zone][k.gen]; sets != nil {
 			sets.del(k.set)
+			s.pending.drop(k.zone, k.gen)
 		}
+	}
+}
+
+// drop forgets a pending generation once its keys are all deleted (a
+// generation written for a change that then failed).
+func (p pendingGens) drop(zone, gen string) {
+	if sets := p[zone][gen]; sets != nil && sets.len() == 0 {
+		p.take(zone, gen)
 	}
 }

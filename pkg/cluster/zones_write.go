@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -110,32 +111,31 @@ func bucketsFor(size int) int {
 	return n
 }
 
-// sizeOf is about what r takes in a bucket's value.
+// sizeOf is what r takes in a bucket's value, its separator included.
 func sizeOf(r RRset) int {
-	n := len(r.Name) + len(r.Type) + len(`"  ":{"ttl":4294967295,"data":[],"source":"document"},`)
+	n := len(`"":{"ttl":,"data":[],"source":""},`) + len(r.Name) + 1 + len(r.Type) + len(strconv.FormatUint(uint64(r.TTL), 10)) + len(r.Source)
 	for _, d := range r.Data {
-		n += len(d) + 3
+		n += len(d) + 3 + strings.Count(d, `"`) + strings.Count(d, `\`)
 	}
 	return n
 }
 
-// size is about what the zone's buckets hold after the change: a look
-// at every RRset, made only when a bucket outgrows maxBucketBytes.
+// size is what the zone's buckets hold after the change: a look at
+// every RRset, made only when a bucket outgrows maxBucketBytes.
 func (c *zoneChange) size() int {
-	size := 0
-	for k, r := range c.base.sets.all {
-		size += len(k) + len(`"":{"ttl":4294967295,"data":[],"source":"document"},`)
-		for _, rr := range r.rrs {
-			size += dns.Len(rr) - len(rr.Header().Name) - 10 + 3
-		}
-		if r.data != nil {
-			for _, d := range *r.data {
-				size += len(d) + 3
-			}
-		}
+	changed := make(map[string]bool, len(c.puts)+len(c.deletes))
+	for _, k := range c.deletes {
+		changed[k] = true
 	}
+	size := 0
 	for _, r := range c.puts {
+		changed[r.Key()] = true
 		size += sizeOf(r)
+	}
+	for k, r := range c.base.sets.all {
+		if !changed[k] {
+			size += sizeOf(r.rrset(k))
+		}
 	}
 	return size
 }
@@ -343,7 +343,11 @@ func (s *Store) commitZones(ctx context.Context, cmps []clientv3.Cmp, ops []clie
 		size int
 	}
 	plans := make([]planned, 0, len(changes))
+	// The document's own operation counts toward etcd's request limit.
 	total, bytes, fits := len(ops), 0, true
+	for _, op := range ops {
+		bytes += len(op.KeyBytes()) + len(op.ValueBytes())
+	}
 	for i := range changes {
 		c := &changes[i]
 		if c.empty() {
@@ -421,7 +425,7 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 	if err := json.Unmarshal(resp.Kvs[0].Value, &h); err != nil {
 		return nil, fmt.Errorf("reading the records of zone %s: head: %w", zone, err)
 	}
-	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: newStoredRRsets(1, false)}
+	z := &ZoneRecords{Revision: resp.Kvs[0].ModRevision, Gen: h.Gen, sets: newStoredRRsets(defaultShards, false)}
 	dir := s.keys.zoneDir(zone)
 	_, err = s.readPages(func() (context.Context, context.CancelFunc) { return ctx, func() {} }, s.keys.zoneGen(zone, h.Gen), resp.Header.Revision, func(kv *mvccpb.KeyValue) error {
 		k, ok := parseZoneKey(zone + " " + string(kv.Key[len(dir):]))
@@ -429,9 +433,9 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 			// Nothing gtmd wrote.
 			return nil
 		}
-		if z.sets.len() == 0 && (k.buckets != len(z.sets.shards) || (k.buckets > 0) != z.sets.bucketed) {
-			z.sets = newRecordsFor(k)
-		}
+		// A generation of both layouts is read whole, not bucketed: the
+		// change made from it writes a new one.
+		z.sets, _ = z.sets.forKey(k)
 		if k.buckets == 0 {
 			r, err := decodeRRset(k.set, kv.Value)
 			if err != nil {
@@ -440,12 +444,15 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 			z.sets.put(k.set, r.stored())
 			return nil
 		}
-		if !z.sets.bucketed || len(z.sets.shards) != k.buckets {
-			return fmt.Errorf("%s: a bucket of another layout than the generation's first key", kv.Key)
-		}
 		sets, err := decodeBucket(k, kv.Value)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kv.Key, err)
+		}
+		if !z.sets.bucketed {
+			for key, r := range sets {
+				z.sets.put(key, r.stored())
+			}
+			return nil
 		}
 		m := make(map[string]storedRRset, len(sets))
 		for key, r := range sets {
