@@ -156,7 +156,7 @@ func (e *legacyCopyError) Unwrap() error { return e.err }
 // keptZone is one zone's records in the copy.
 type keptZone struct {
 	Zone    string          `json:"zone"`
-	Records []config.Record `json:"records"`
+	Records keptRecords `json:"records"`
 }
 
 // writeDurably replaces dir/name with what write writes: write a
