@@ -155,7 +155,7 @@ func (e *legacyCopyError) Unwrap() error { return e.err }
 
 // keptZone is one zone's records in the copy.
 type keptZone struct {
-	Zone    string          `json:"zone"`
+	Zone    string      `json:"zone"`
 	Records keptRecords `json:"records"`
 }
 
