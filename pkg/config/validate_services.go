@@ -83,7 +83,7 @@ func validateCNAMETargets(p placedService, services map[string]int, l *faultList
 		if e.CNAME == "" || !isRelative(p.written[i]) || !dns.IsSubDomain(p.zone.name, e.CNAME) {
 			continue
 		}
-		if _, ok := services[e.CNAME]; ok || len(p.zone.types[e.CNAME]) > 0 || p.zone.coveredByWildcard(e.CNAME) {
+		if _, ok := services[e.CNAME]; ok || p.zone.types[e.CNAME].len() > 0 || p.zone.coveredByWildcard(e.CNAME) {
 			continue
 		}
 		if _, ok := p.zone.belowCut(e.CNAME); ok {
@@ -121,13 +121,13 @@ func validateServicePlace(s *Service, path string, zones []*zoneIndex, l *faultL
 			l.addf(path+".name", "%s is the zone apex, which holds the SOA and NS records, so it cannot answer with a CNAME", s.Name)
 			return zone
 		}
-		if e.CNAME != "" && len(types) > 0 {
+		if e.CNAME != "" && types.len() > 0 {
 			l.addf(path+".name", "%s answers with a CNAME, so it cannot also have static records", s.Name)
 			return zone
 		}
 	}
 	for _, t := range []uint16{dns.TypeA, dns.TypeAAAA, dns.TypeCNAME} {
-		if types[t] {
+		if types.has(t) {
 			l.addf(path+".name", "%s also has a static %s record; a name's addresses come from the service or from records, not both", s.Name, dns.TypeToString[t])
 		}
 	}

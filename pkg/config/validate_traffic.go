@@ -2,6 +2,9 @@ package config
 
 import (
 	"fmt"
+	"math/bits"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -41,7 +44,7 @@ func validateTraffic(t *Traffic, l *faultList) {
 type zoneIndex struct {
 	name string
 	// types holds the record types present at each owner name.
-	types map[string]map[uint16]bool
+	types map[string]typeSet
 	// cuts are the owner names of delegations (NS below the apex).
 	cuts map[string]bool
 	// delegationNS are the name servers of the delegations, by the field
@@ -80,7 +83,7 @@ func validateTTL(field string, ttl uint32, l *faultList) {
 }
 
 func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
-	zi := &zoneIndex{types: map[string]map[uint16]bool{}, cuts: map[string]bool{}}
+	zi := &zoneIndex{types: map[string]typeSet{}, cuts: map[string]bool{}}
 	validateDNSSEC(z, path, l)
 	validateTransfer(z, path, l)
 	validateUpdatePolicy(z, path, l)
@@ -119,9 +122,9 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 	zi.add(name, dns.TypeSOA)
 	zi.add(name, dns.TypeNS)
 
-	seen := map[string]int{}
+	seen := map[ownerType]int{}
 	for i := range z.Records {
-		validateRecord(z, &z.Records[i], i, fmt.Sprintf("%s.records[%d]", path, i), zi, seen, l)
+		validateRecord(z, &z.Records[i], i, path+".records["+strconv.Itoa(i)+"]", zi, seen, l)
 	}
 	// Occlusion and glue can only be judged once every record is known.
 	for i := range z.Records {
@@ -158,15 +161,39 @@ func validateZone(z *Zone, path string, l *faultList) *zoneIndex {
 }
 
 func (z *zoneIndex) add(name string, typ uint16) {
-	m := z.types[name]
-	if m == nil {
-		m = map[uint16]bool{}
-		z.types[name] = m
-	}
-	m[typ] = true
+	t := z.types[name]
+	t.add(typ)
+	z.types[name] = t
 }
 
-func (z *zoneIndex) has(name string, typ uint16) bool { return z.types[name][typ] }
+func (z *zoneIndex) has(name string, typ uint16) bool { return z.types[name].has(typ) }
+
+// typeSet is the record types at one owner name: a bit for each type
+// below 64 (every common one), the others listed. A zone of a million
+// names held a map of types for each, 100 bytes a name to validate.
+type typeSet struct {
+	low  uint64
+	high []uint16
+}
+
+func (s *typeSet) add(t uint16) {
+	switch {
+	case t < 64:
+		s.low |= 1 << t
+	case !slices.Contains(s.high, t):
+		s.high = append(s.high, t)
+	}
+}
+
+func (s typeSet) has(t uint16) bool {
+	if t < 64 {
+		return s.low&(1<<t) != 0
+	}
+	return slices.Contains(s.high, t)
+}
+
+// len is how many types the set holds.
+func (s typeSet) len() int { return bits.OnesCount64(s.low) + len(s.high) }
 
 // coveredByWildcard reports whether a wildcard record of the zone
 // answers for name, which has none of its own.
@@ -176,7 +203,7 @@ func (z *zoneIndex) coveredByWildcard(name string) bool {
 		if !dns.IsSubDomain(z.name, parent) {
 			break
 		}
-		if len(z.types["*."+parent]) > 0 {
+		if z.types["*."+parent].len() > 0 {
 			return true
 		}
 	}
@@ -205,7 +232,13 @@ func validateSOA(s *SOA, zone, path string, l *faultList) {
 	def(&s.Minimum, DefaultSOAMinimum)
 }
 
-func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, seen map[string]int, l *faultList) {
+// ownerType is an RRset's name among a zone's records.
+type ownerType struct {
+	owner string
+	typ   uint16
+}
+
+func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, seen map[ownerType]int, l *faultList) {
 	if r.Name == "" {
 		l.addf(path+".name", "must not be empty (use \"@\" for the apex)")
 		return
@@ -251,7 +284,7 @@ func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, see
 		l.addf(path+".data", "a CNAME has exactly one target")
 	}
 	r.Name = owner
-	key := owner + "/" + r.Type
+	key := ownerType{owner, typ}
 	if prev, ok := seen[key]; ok {
 		l.addf(path, "%s %s is already defined at records[%d]; list every value in one data list", owner, r.Type, prev)
 		return
@@ -265,7 +298,7 @@ func validateRecord(z *Zone, r *Record, idx int, path string, zi *zoneIndex, see
 		}
 	}
 	types := zi.types[owner]
-	if types[dns.TypeCNAME] && len(types) > 1 {
+	if types.has(dns.TypeCNAME) && types.len() > 1 {
 		l.addf(path+".name", "%s has a CNAME and other records; a CNAME must stand alone (RFC 1034)", owner)
 	}
 }
