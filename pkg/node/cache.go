@@ -153,10 +153,13 @@ func (e *legacyCopyError) Error() string {
 
 func (e *legacyCopyError) Unwrap() error { return e.err }
 
-// keptZone is one zone's records in the copy.
+// keptZone is one zone's records in the copy: the first Document are
+// its document's, the rest the store's; a copy written before Document
+// was has none, and all are read as the document's.
 type keptZone struct {
-	Zone    string      `json:"zone"`
-	Records keptRecords `json:"records"`
+	Zone     string      `json:"zone"`
+	Document *int        `json:"document,omitempty"`
+	Records  keptRecords `json:"records"`
 }
 
 // writeDurably replaces dir/name with what write writes: write a
@@ -207,6 +210,21 @@ func loadKept(dir string) (kept, error) {
 	return k, nil
 }
 
+// keptStored are a zone's stored records as the copy holds them: each
+// owner absolute and each TTL set (writeZoneRecords), their source not
+// kept.
+func keptStored(recs []config.Record) *cluster.ZoneRecords {
+	sets := make(map[string]cluster.RRset, len(recs))
+	for _, r := range recs {
+		set := cluster.RRset{Name: r.Name, Type: r.Type, Data: r.Data}
+		if r.TTL != nil {
+			set.TTL = *r.TTL
+		}
+		sets[set.Key()] = set
+	}
+	return cluster.NewZoneRecords(sets)
+}
+
 // loadKeptFile reads the copy at path.
 func loadKeptFile(path string) (kept, error) {
 	b, err := os.ReadFile(path)
@@ -218,14 +236,26 @@ func loadKeptFile(path string) (kept, error) {
 		return kept{}, fmt.Errorf("reading %s: %w", path, err)
 	}
 	records := make(map[string][]config.Record, len(f.ZoneRecords))
+	var stored map[string]*cluster.ZoneRecords
 	for _, z := range f.ZoneRecords {
-		records[z.Zone] = append(records[z.Zone], z.Records...)
+		doc := z.Records
+		if z.Document != nil && *z.Document >= 0 && *z.Document <= len(z.Records) {
+			// The store's records are taken as the store holds them, not
+			// validated as a document's: the snapshot built from them
+			// reports what it cannot serve, as for the store's own.
+			doc = z.Records[:*z.Document]
+			if stored == nil {
+				stored = map[string]*cluster.ZoneRecords{}
+			}
+			stored[cluster.ZoneName(z.Zone)] = keptStored(z.Records[*z.Document:])
+		}
+		records[z.Zone] = append(records[z.Zone], doc...)
 	}
 	t, err := config.ParseStoredRecords(path, f.Traffic, records)
 	if err != nil {
 		return kept{}, err
 	}
-	k := kept{Revision: f.Revision, Serials: f.Serials, Traffic: t, Overrides: map[health.EndpointKey]health.Override{}, External: f.External}
+	k := kept{Revision: f.Revision, Serials: f.Serials, Traffic: t, Stored: stored, Overrides: map[health.EndpointKey]health.Override{}, External: f.External}
 	for _, o := range f.Overrides {
 		k.Overrides[health.EndpointKey{Service: o.Service, Endpoint: o.Endpoint}] = o.Override
 	}

@@ -6,13 +6,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/miekg/dns"
+
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // writeZoneRecords writes the copy's zone_records member: for each of
-// zones, its own records then its stored ones (by name, as the store
-// keys them), each written as encoding/json writes a config.Record but
+// zones, how many records its document holds, its own records then its
+// stored ones (by name, as the store keys them), each written as encoding/json writes a config.Record but
 // without its reflection, straight to w: the copy may hold a million.
 // w's first error is its Flush's.
 func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*cluster.ZoneRecords) {
@@ -24,6 +26,15 @@ func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*c
 			w.WriteByte(',')
 		}
 		w.Write(appendJSONString(append(b[:0], `{"zone":`...), z.Name))
+		// The document's own records come first, and with them the
+		// addresses of its name servers from the store's (the glue the
+		// document needs to pass validation alone, as the store keeps
+		// it): a reader validates them with the document and takes the
+		// rest as the store's, without validating a million records.
+		zs := stored[cluster.ZoneName(z.Name)]
+		servers := nameServers(z)
+		glue := glueStored(servers, zs)
+		w.Write(strconv.AppendInt(append(b[:0], `,"document":`...), int64(len(z.Records)+len(glue)), 10))
 		w.WriteString(`,"records":[`)
 		sep := ""
 		for _, r := range z.Records {
@@ -32,7 +43,16 @@ func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*c
 			sep = ","
 		}
 		var ttl uint32
-		for r := range stored[cluster.ZoneName(z.Name)].All() {
+		for _, r := range glue {
+			ttl = r.TTL
+			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, &ttl, r.Data)
+			w.Write(b)
+			sep = ","
+		}
+		for r := range zs.All() {
+			if (r.Type == "A" || r.Type == "AAAA") && servers[r.Name] {
+				continue
+			}
 			ttl = r.TTL
 			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, &ttl, r.Data)
 			w.Write(b)
@@ -41,6 +61,28 @@ func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*c
 		w.WriteString("]}")
 	}
 	w.WriteString("]")
+}
+
+// nameServers are z's name servers, as the store writes owner names.
+func nameServers(z *config.Zone) map[string]bool {
+	out := make(map[string]bool, len(z.NS))
+	for _, ns := range z.NS {
+		out[dns.CanonicalName(ns)] = true
+	}
+	return out
+}
+
+// glueStored are the A and AAAA RRsets of stored at servers.
+func glueStored(servers map[string]bool, stored *cluster.ZoneRecords) []cluster.RRset {
+	var out []cluster.RRset
+	for ns := range servers {
+		for _, typ := range []string{"A", "AAAA"} {
+			if r, ok := stored.Lookup(cluster.RRset{Name: ns, Type: typ}.Key()); ok {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
 }
 
 // appendRRsetJSON appends, as encoding/json writes a config.Record, the

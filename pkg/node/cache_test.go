@@ -2,16 +2,23 @@ package node
 
 import (
 	"encoding/json"
+	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
+	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
 // TestKeptCopy: what a restart needs is written and read back whole,
@@ -144,4 +151,103 @@ func TestRecordJSON(t *testing.T) {
 			t.Errorf("%+v: wrote %s, encoding/json writes %s", r, got, want)
 		}
 	}
+}
+
+// TestKeptCopyStoredRecords: a zone's stored records are kept apart from
+// its document's, and read back as stored records (not validated as a
+// document's), except the addresses of its name servers, which the
+// document needs to pass validation alone; the snapshot built from the
+// copy answers for both. A copy from before the split reads every record
+// as the document's.
+func TestKeptCopyStoredRecords(t *testing.T) {
+	doc, err := config.ParseTraffic("t.yaml", []byte(`zones:
+  - name: gtm.test.
+    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
+    ns: [ns1.gtm.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+      - {name: inline, type: TXT, data: ['"kept inline"']}
+`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := *doc
+	served.Zones = slices.Clone(doc.Zones)
+	served.Zones[0].Records = served.Zones[0].Records[1:]
+	sets := map[string]cluster.RRset{}
+	add := func(r cluster.RRset) { sets[r.Key()] = r }
+	add(cluster.RRset{Name: "ns1.gtm.test.", Type: "A", TTL: 300, Data: []string{"192.0.2.53"}, Source: cluster.SourceDocument})
+	add(cluster.RRset{Name: "ns1.gtm.test.", Type: "AAAA", TTL: 300, Data: []string{"2001:db8::53"}, Source: cluster.SourceDocument})
+	for i := range 1000 {
+		add(cluster.RRset{Name: fmt.Sprintf("h%d.gtm.test.", i), Type: "A", TTL: 60, Data: []string{fmt.Sprintf("10.0.%d.%d", i/256, i%256)}, Source: cluster.SourceData})
+	}
+	k := kept{Revision: 9, Traffic: &served, Stored: map[string]*cluster.ZoneRecords{"gtm.test.": cluster.NewZoneRecords(sets)}}
+	dir := t.TempDir()
+	if err := saveKept(dir, k); err != nil {
+		t.Fatal(err)
+	}
+	back, err := loadKept(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inline []string
+	for _, r := range back.Traffic.Zones[0].Records {
+		inline = append(inline, r.Name+" "+r.Type)
+	}
+	slices.Sort(inline)
+	if want := []string{"inline.gtm.test. TXT", "ns1.gtm.test. A", "ns1.gtm.test. AAAA"}; !slices.Equal(inline, want) {
+		t.Errorf("the document's records read back: %v, want %v", inline, want)
+	}
+	if got := back.Stored["gtm.test."].Len(); got != 1000 {
+		t.Errorf("%d stored RRsets read back, want 1000", got)
+	}
+	if r, ok := back.Stored["gtm.test."].Lookup("h999.gtm.test. A"); !ok || r.TTL != 60 || r.Data[0] != "10.0.3.231" {
+		t.Errorf("h999 read back as %+v", r)
+	}
+	snap, err := resolver.BuildStored(back.Traffic, uint32(back.Revision), back.Serials, storedOf(back.Stored))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []struct {
+		name string
+		typ  uint16
+	}{{"h5.gtm.test.", dns.TypeA}, {"ns1.gtm.test.", dns.TypeAAAA}, {"inline.gtm.test.", dns.TypeTXT}} {
+		if ans := answerOf(t, snap, q.name, q.typ); len(ans) != 1 {
+			t.Errorf("%s %s: %v", q.name, dns.TypeToString[q.typ], ans)
+		}
+	}
+
+	// Written before the split: no "document", every record read as the
+	// document's.
+	path := filepath.Join(dir, cacheFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := regexp.MustCompile(`"document":[0-9]+,`).ReplaceAll(b, nil)
+	if len(old) == len(b) {
+		t.Fatal("the copy says nothing of its document's records")
+	}
+	if err := os.WriteFile(path, old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	back, err = loadKept(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Stored != nil || len(back.Traffic.Zones[0].Records) != 1003 {
+		t.Errorf("a copy from before the split: %d stored zones, %d records in the document; want none and 1003", len(back.Stored), len(back.Traffic.Zones[0].Records))
+	}
+}
+
+// answerOf is snap's answer to name and type from a client at 192.0.2.1.
+func answerOf(t *testing.T, snap *resolver.Snapshot, name string, typ uint16) []dns.RR {
+	t.Helper()
+	h := resolver.NewHandler(resolver.Options{})
+	h.Swap(snap)
+	resp := h.Resolve(new(dns.Msg).SetQuestion(name, typ), netip.MustParseAddr("192.0.2.1"), false)
+	if resp == nil {
+		t.Fatalf("%s: no response", name)
+	}
+	return resp.Answer
 }

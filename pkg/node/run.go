@@ -337,7 +337,7 @@ func (n *Node) observeLocked(check string) {
 // delivers its state, so a node restarted while etcd is unreachable
 // answers, with the drains and pushed statuses it last saw.
 func (n *Node) serveCached(k kept) error {
-	s, err := resolver.BuildSerials(k.Traffic, uint32(k.Revision), k.Serials)
+	s, err := resolver.BuildStored(k.Traffic, uint32(k.Revision), k.Serials, storedOf(k.Stored))
 	if err != nil {
 		return err
 	}
@@ -347,7 +347,7 @@ func (n *Node) serveCached(k kept) error {
 	// members are not taken for nodes that left. It comes first, so the
 	// signed zones are signed with the kept key sets at once.
 	n.state = &cluster.State{Overrides: k.Overrides, External: k.External, KeySets: k.KeySets}
-	n.serveLocked(k.Traffic, nil, k.Revision, k.Serials, s)
+	n.serveLocked(k.Traffic, k.Stored, k.Revision, k.Serials, s)
 	n.builtFrom = nil
 	n.fromKept = true
 	n.saved = k
