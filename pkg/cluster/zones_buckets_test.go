@@ -2,8 +2,10 @@ package cluster
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -468,4 +470,62 @@ func TestPendingGenerationDropped(t *testing.T) {
 	if len(s.pending) != 0 {
 		t.Errorf("pending generations left: %v", s.pending)
 	}
+}
+
+// bucketSeeds are buckets as encodeBucket writes them and as they might
+// be written otherwise.
+func bucketSeeds() []string {
+	written := encodeBucket(map[string]RRset{
+		"a.example.com. A":     {TTL: 300, Data: []string{"192.0.2.1", "192.0.2.2"}, Source: SourceData},
+		"t.example.com. TXT":   {TTL: 0, Data: []string{`"say \\"hi\\"" <&> é`, "\x01"}, Source: SourceDocument},
+		"e.example.com. TYPE9": {TTL: 4294967295, Data: []string{}},
+		"n.example.com. NS":    {TTL: 60},
+	})
+	return []string{
+		written, `{}`, ` { } `, `null`, `{"a A":null}`, `{"a A":{}}`,
+		`{"a A":{"ttl":1,"data":["x"],"source":"data"},"a A":{"ttl":2}}`,
+		`{"a A":{"TTL":1}}`, `{"a A":{"ttl":1,"other":[1]}}`, `{"a A":{"ttl":-1}}`,
+		`{"a A":{"ttl":1.0}}`, `{"a A":{"ttl":4294967296}}`, `{"a A":{"ttl":null,"data":null,"source":null}}`,
+		`{"a\u0020A":{"source":"\u0064ata"}}`, "{\"\xff A\":{}}", `{"a A":{"ttl":1}`, `{"a A":{"ttl":1}} x`,
+		`[]`, `""`, ``,
+	}
+}
+
+// readBucketBoth reads b by the scan, falling back to encoding/json as
+// decodeBucket does, and by encoding/json alone.
+func readBucketBoth(b []byte) (got, want map[string]RRset, gotErr, wantErr error) {
+	got, ok := scanBucket(b)
+	if !ok {
+		got = nil
+		gotErr = json.Unmarshal(b, &got)
+	}
+	wantErr = json.Unmarshal(b, &want)
+	return got, want, gotErr, wantErr
+}
+
+// TestScanBucket: a bucket reads as encoding/json reads it, by the scan
+// when encodeBucket wrote it.
+func TestScanBucket(t *testing.T) {
+	for _, seed := range bucketSeeds() {
+		got, want, gotErr, wantErr := readBucketBoth([]byte(seed))
+		if (gotErr == nil) != (wantErr == nil) || (gotErr == nil && !reflect.DeepEqual(got, want)) {
+			t.Errorf("%q: read %#v (%v), encoding/json reads %#v (%v)", seed, got, gotErr, want, wantErr)
+		}
+	}
+	if sets, ok := scanBucket([]byte(bucketSeeds()[0])); !ok || len(sets) != 4 {
+		t.Errorf("a bucket encodeBucket wrote is not scanned: %d RRsets, %v", len(sets), ok)
+	}
+}
+
+// FuzzBucket: any value reads as encoding/json reads it.
+func FuzzBucket(f *testing.F) {
+	for _, seed := range bucketSeeds() {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, want, gotErr, wantErr := readBucketBoth(b)
+		if (gotErr == nil) != (wantErr == nil) || (gotErr == nil && !reflect.DeepEqual(got, want)) {
+			t.Errorf("%q: read %#v (%v), encoding/json reads %#v (%v)", b, got, gotErr, want, wantErr)
+		}
+	})
 }

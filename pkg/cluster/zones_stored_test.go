@@ -156,3 +156,20 @@ func TestStoredDataGivenBack(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneRecordsOf: records made from a list hold each RRset of it, the
+// later of two of one Key.
+func TestZoneRecordsOf(t *testing.T) {
+	var sets []RRset
+	for i := range 500 {
+		sets = append(sets, RRset{Name: fmt.Sprintf("h%d.example.com.", i), Type: "A", TTL: 1, Data: []string{"192.0.2.1"}})
+	}
+	sets = append(sets, RRset{Name: "h7.example.com.", Type: "A", TTL: 2, Data: []string{"192.0.2.7"}})
+	z := ZoneRecordsOf(sets)
+	if z.Len() != 500 {
+		t.Errorf("Len %d, want 500", z.Len())
+	}
+	if r, ok := z.Lookup("h7.example.com. A"); !ok || r.TTL != 2 || !slices.Equal(r.Data, []string{"192.0.2.7"}) {
+		t.Errorf("h7 is %+v, want the later RRset", r)
+	}
+}

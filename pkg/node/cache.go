@@ -214,15 +214,14 @@ func loadKept(dir string) (kept, error) {
 // owner absolute and each TTL set (writeZoneRecords), their source not
 // kept.
 func keptStored(recs []config.Record) *cluster.ZoneRecords {
-	sets := make(map[string]cluster.RRset, len(recs))
-	for _, r := range recs {
-		set := cluster.RRset{Name: r.Name, Type: r.Type, Data: r.Data}
+	sets := make([]cluster.RRset, len(recs))
+	for i, r := range recs {
+		sets[i] = cluster.RRset{Name: r.Name, Type: r.Type, Data: r.Data}
 		if r.TTL != nil {
-			set.TTL = *r.TTL
+			sets[i].TTL = *r.TTL
 		}
-		sets[set.Key()] = set
 	}
-	return cluster.NewZoneRecords(sets)
+	return cluster.ZoneRecordsOf(sets)
 }
 
 // loadKeptFile reads the copy at path.

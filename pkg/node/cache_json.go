@@ -4,10 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"strconv"
-	"strings"
 
 	"github.com/miekg/dns"
 
+	"github.com/gtmd/gtmd/internal/jsonscan"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 )
@@ -143,203 +143,37 @@ func (r *keptRecords) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, (*[]config.Record)(r))
 }
 
-// recordScanner reads JSON as writeZoneRecords writes it.
-type recordScanner struct {
-	b []byte
-	i int
-}
-
 // scanRecords reads b as an array of records; false when it is not one
 // the scanner reads exactly as encoding/json would.
 func scanRecords(b []byte) ([]config.Record, bool) {
-	s := recordScanner{b: b}
-	if !s.next('[') {
-		return nil, false
-	}
+	s := jsonscan.New(b)
 	// About 60 bytes a record: room for most without growing.
 	out := make([]config.Record, 0, len(b)/64+1)
-	if s.next(']') {
-		return out, s.end()
-	}
-	for {
-		rec, ok := s.record()
-		if !ok {
-			return nil, false
-		}
-		out = append(out, rec)
-		if s.next(']') {
-			return out, s.end()
-		}
-		if !s.next(',') {
-			return nil, false
-		}
-	}
-}
-
-func (s *recordScanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// next consumes c, after any space, if it comes next.
-func (s *recordScanner) next(c byte) bool {
-	s.space()
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-func (s *recordScanner) end() bool {
-	s.space()
-	return s.i == len(s.b)
-}
-
-// literal consumes word (null) if it comes next.
-func (s *recordScanner) literal(word string) bool {
-	s.space()
-	if len(s.b)-s.i >= len(word) && string(s.b[s.i:s.i+len(word)]) == word {
-		s.i += len(word)
-		return true
-	}
-	return false
-}
-
-// str reads a string. One with escapes or bytes beyond ASCII is decoded
-// by encoding/json, which replaces invalid UTF-8 as it does elsewhere.
-func (s *recordScanner) str() (string, bool) {
-	s.space()
-	if s.i >= len(s.b) || s.b[s.i] != '"' {
-		return "", false
-	}
-	start, plain := s.i, true
-	for j := start + 1; j < len(s.b); j++ {
-		switch c := s.b[j]; {
-		case c == '\\':
-			plain = false
-			j++
-		case c < 0x20:
-			return "", false
-		case c >= 0x80:
-			plain = false
-		case c == '"':
-			s.i = j + 1
-			if plain {
-				return internedType(s.b[start+1 : j]), true
+	ok := s.Elements(func() bool {
+		var r config.Record
+		ok := s.Members(func(name string) bool {
+			var ok bool
+			switch name {
+			case "name":
+				r.Name, ok = s.Str()
+			case "type":
+				r.Type, ok = s.Str()
+			case "ttl":
+				r.TTL, ok = nil, true
+				if !s.Null() {
+					var ttl uint32
+					ttl, ok = s.Uint32()
+					r.TTL = &ttl
+				}
+			case "data":
+				r.Data, ok = s.Strings()
 			}
-			var out string
-			if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
-				return "", false
-			}
-			return out, true
-		}
-	}
-	return "", false
-}
-
-// internedType is b as a string, without an allocation for the usual
-// record types.
-func internedType(b []byte) string {
-	for _, t := range [...]string{"A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "PTR", "CAA"} {
-		if string(b) == t {
-			return t
-		}
-	}
-	return string(b)
-}
-
-// ttl reads a TTL: digits that fit a uint32, or null.
-func (s *recordScanner) ttl() (*uint32, bool) {
-	if s.literal("null") {
-		return nil, true
-	}
-	start := s.i
-	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
-		s.i++
-	}
-	digits := string(s.b[start:s.i])
-	if digits == "" || (len(digits) > 1 && digits[0] == '0') || (s.i < len(s.b) && strings.ContainsRune(".eE", rune(s.b[s.i]))) {
-		return nil, false
-	}
-	v, err := strconv.ParseUint(digits, 10, 32)
-	if err != nil {
-		return nil, false
-	}
-	ttl := uint32(v)
-	return &ttl, true
-}
-
-// data reads a record's data: strings, or null.
-func (s *recordScanner) data() ([]string, bool) {
-	if s.literal("null") {
-		return nil, true
-	}
-	if !s.next('[') {
-		return nil, false
-	}
-	out := []string{}
-	if s.next(']') {
-		return out, true
-	}
-	for {
-		d, ok := s.str()
-		if !ok {
-			return nil, false
-		}
-		out = append(out, d)
-		if s.next(']') {
-			return out, true
-		}
-		if !s.next(',') {
-			return nil, false
-		}
-	}
-}
-
-// record reads one record: an object of name, type, ttl and data, in
-// any order.
-func (s *recordScanner) record() (config.Record, bool) {
-	var r config.Record
-	if !s.next('{') {
-		return r, false
-	}
-	if s.next('}') {
-		return r, true
-	}
-	for {
-		key, ok := s.str()
-		if !ok || !s.next(':') {
-			return r, false
-		}
-		switch key {
-		case "name":
-			r.Name, ok = s.str()
-		case "type":
-			r.Type, ok = s.str()
-		case "ttl":
-			r.TTL, ok = s.ttl()
-		case "data":
-			r.Data, ok = s.data()
-		default:
-			// encoding/json matches keys without regard to case, and
-			// skips unknown ones: its to do.
-			ok = false
-		}
-		if !ok {
-			return r, false
-		}
-		if s.next('}') {
-			return r, true
-		}
-		if !s.next(',') {
-			return r, false
-		}
-	}
+			// Other members (encoding/json matches names without regard
+			// to case, and skips unknown ones) are its to read.
+			return ok
+		})
+		out = append(out, r)
+		return ok
+	})
+	return out, ok && s.End()
 }

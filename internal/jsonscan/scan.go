@@ -1,0 +1,200 @@
+// Package jsonscan reads the JSON that gtmd writes for large numbers of
+// records (the buckets of a zone's records in etcd, the records of a
+// node's kept copy) without encoding/json's reflection, which took
+// seconds a million. A Scanner reads only what such JSON holds: objects,
+// arrays, strings and unsigned integers. Its callers fall back to
+// encoding/json whenever a read fails, so that what they read is always
+// what encoding/json would read.
+package jsonscan
+
+import (
+	"encoding/json"
+	"strconv"
+)
+
+// Scanner reads JSON from a byte slice, one value at a time.
+type Scanner struct {
+	b []byte
+	i int
+}
+
+// New returns a Scanner at the start of b.
+func New(b []byte) *Scanner { return &Scanner{b: b} }
+
+func (s *Scanner) space() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// Next consumes c, after any space, if it comes next.
+func (s *Scanner) Next(c byte) bool {
+	s.space()
+	if s.i < len(s.b) && s.b[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+// End reports whether nothing but space is left.
+func (s *Scanner) End() bool {
+	s.space()
+	return s.i == len(s.b)
+}
+
+// Null consumes null if it comes next.
+func (s *Scanner) Null() bool {
+	s.space()
+	if len(s.b)-s.i >= 4 && string(s.b[s.i:s.i+4]) == "null" {
+		s.i += 4
+		return true
+	}
+	return false
+}
+
+// Str reads a string. One with escapes or bytes beyond ASCII is decoded
+// by encoding/json (which replaces invalid UTF-8); the usual record
+// types come without an allocation.
+func (s *Scanner) Str() (string, bool) {
+	s.space()
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return "", false
+	}
+	start, plain := s.i, true
+	for j := start + 1; j < len(s.b); j++ {
+		switch c := s.b[j]; {
+		case c == '\\':
+			plain = false
+			j++
+		case c < 0x20:
+			return "", false
+		case c >= 0x80:
+			plain = false
+		case c == '"':
+			s.i = j + 1
+			if plain {
+				return interned(s.b[start+1 : j]), true
+			}
+			var out string
+			if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
+				return "", false
+			}
+			return out, true
+		}
+	}
+	return "", false
+}
+
+// interned is b as a string, without an allocation for the usual record
+// types.
+func interned(b []byte) string {
+	for _, t := range [...]string{"A", "AAAA", "CNAME", "TXT", "MX", "NS", "SRV", "PTR", "CAA", "data", "document"} {
+		if string(b) == t {
+			return t
+		}
+	}
+	return string(b)
+}
+
+// Uint32 reads an unsigned integer that fits 32 bits, written as
+// encoding/json writes one (no sign, fraction, exponent or leading zero).
+func (s *Scanner) Uint32() (uint32, bool) {
+	s.space()
+	start := s.i
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+	}
+	digits := s.b[start:s.i]
+	if len(digits) == 0 || (len(digits) > 1 && digits[0] == '0') {
+		return 0, false
+	}
+	if s.i < len(s.b) {
+		switch s.b[s.i] {
+		case '.', 'e', 'E':
+			return 0, false
+		}
+	}
+	v, err := strconv.ParseUint(string(digits), 10, 32)
+	if err != nil {
+		return 0, false
+	}
+	return uint32(v), true
+}
+
+// Strings reads an array of strings (empty, not nil, when it holds
+// none, as encoding/json reads one), or null (nil).
+func (s *Scanner) Strings() ([]string, bool) {
+	if s.Null() {
+		return nil, true
+	}
+	if !s.Next('[') {
+		return nil, false
+	}
+	out := []string{}
+	if s.Next(']') {
+		return out, true
+	}
+	for {
+		v, ok := s.Str()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, v)
+		if s.Next(']') {
+			return out, true
+		}
+		if !s.Next(',') {
+			return nil, false
+		}
+	}
+}
+
+// Members reads an object, handing each member's name to member, which
+// reads its value; false when the object, or a member, cannot be read.
+func (s *Scanner) Members(member func(name string) bool) bool {
+	if !s.Next('{') {
+		return false
+	}
+	if s.Next('}') {
+		return true
+	}
+	for {
+		name, ok := s.Str()
+		if !ok || !s.Next(':') || !member(name) {
+			return false
+		}
+		if s.Next('}') {
+			return true
+		}
+		if !s.Next(',') {
+			return false
+		}
+	}
+}
+
+// Elements reads an array, calling element to read each element.
+func (s *Scanner) Elements(element func() bool) bool {
+	if !s.Next('[') {
+		return false
+	}
+	if s.Next(']') {
+		return true
+	}
+	for {
+		if !element() {
+			return false
+		}
+		if s.Next(']') {
+			return true
+		}
+		if !s.Next(',') {
+			return false
+		}
+	}
+}
