@@ -1,7 +1,7 @@
-// Package jsonscan reads the JSON that gtmd writes for large numbers of
-// records (the buckets of a zone's records in etcd, the records of a
-// node's kept copy) without encoding/json's reflection, which took
-// seconds a million. A Scanner reads only what such JSON holds: objects,
+// Package jsonscan reads (and helps write) the JSON that gtmd writes for
+// large numbers of records (the buckets of a zone's records in etcd, the
+// records of a node's kept copy) without encoding/json's reflection,
+// which took seconds a million. A Scanner reads only what such JSON holds: objects,
 // arrays, strings and unsigned integers. Its callers fall back to
 // encoding/json whenever a read fails, so that what they read is always
 // what encoding/json would read.
@@ -197,4 +197,34 @@ func (s *Scanner) Elements(element func() bool) bool {
 			return false
 		}
 	}
+}
+
+// AppendString appends v as a JSON string. Printable ASCII without a
+// quote or backslash, what nearly every name and RDATA is, goes as it
+// is; anything else as encoding/json writes it.
+func AppendString(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			q, _ := json.Marshal(v)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
+}
+
+// AppendStrings appends v as a JSON array of strings (null when nil).
+func AppendStrings(b []byte, v []string) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range v {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, s)
+	}
+	return append(b, ']')
 }

@@ -472,15 +472,19 @@ func TestPendingGenerationDropped(t *testing.T) {
 	}
 }
 
+// bucketSample is a bucket of RRsets whose data need escapes.
+var bucketSample = map[string]RRset{
+	"a.example.com. A":     {TTL: 300, Data: []string{"192.0.2.1", "192.0.2.2"}, Source: SourceData},
+	"t.example.com. TXT":   {TTL: 0, Data: []string{`"say \\"hi\\"" <&> é \u2028`, "\x01\u2028", "\xff"}, Source: SourceDocument},
+	"e.example.com. TYPE9": {TTL: 4294967295, Data: []string{}},
+	"n.example.com. NS":    {TTL: 60},
+	"q\"\\.example.com. A": {TTL: 1, Data: []string{"192.0.2.3"}, Source: "other"},
+}
+
 // bucketSeeds are buckets as encodeBucket writes them and as they might
 // be written otherwise.
 func bucketSeeds() []string {
-	written := encodeBucket(map[string]RRset{
-		"a.example.com. A":     {TTL: 300, Data: []string{"192.0.2.1", "192.0.2.2"}, Source: SourceData},
-		"t.example.com. TXT":   {TTL: 0, Data: []string{`"say \\"hi\\"" <&> é`, "\x01"}, Source: SourceDocument},
-		"e.example.com. TYPE9": {TTL: 4294967295, Data: []string{}},
-		"n.example.com. NS":    {TTL: 60},
-	})
+	written := encodeBucket(bucketSample)
 	return []string{
 		written, `{}`, ` { } `, `null`, `{"a A":null}`, `{"a A":{}}`,
 		`{"a A":{"ttl":1,"data":["x"],"source":"data"},"a A":{"ttl":2}}`,
@@ -512,8 +516,19 @@ func TestScanBucket(t *testing.T) {
 			t.Errorf("%q: read %#v (%v), encoding/json reads %#v (%v)", seed, got, gotErr, want, wantErr)
 		}
 	}
-	if sets, ok := scanBucket([]byte(bucketSeeds()[0])); !ok || len(sets) != 4 {
+	if sets, ok := scanBucket([]byte(bucketSeeds()[0])); !ok || len(sets) != len(bucketSample) {
 		t.Errorf("a bucket encodeBucket wrote is not scanned: %d RRsets, %v", len(sets), ok)
+	}
+	// encodeBucket writes what encoding/json reads back as it was, as it
+	// reads what it writes itself.
+	var back, want map[string]RRset
+	if err := json.Unmarshal([]byte(encodeBucket(bucketSample)), &back); err != nil {
+		t.Fatal(err)
+	}
+	marshaled, _ := json.Marshal(bucketSample)
+	json.Unmarshal(marshaled, &want)
+	if !reflect.DeepEqual(back, want) {
+		t.Errorf("encodeBucket wrote what reads back as %#v, want %#v", back, want)
 	}
 }
 

@@ -25,7 +25,7 @@ func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*c
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		w.Write(appendJSONString(append(b[:0], `{"zone":`...), z.Name))
+		w.Write(jsonscan.AppendString(append(b[:0], `{"zone":`...), z.Name))
 		// The document's own records come first, and with them the
 		// addresses of its name servers from the store's (the glue the
 		// document needs to pass validation alone, as the store keeps
@@ -89,9 +89,9 @@ func glueStored(servers map[string]bool, stored *cluster.ZoneRecords) []cluster.
 // record of name, type, ttl (nil: none) and data.
 func appendRRsetJSON(b []byte, name, typ string, ttl *uint32, data []string) []byte {
 	b = append(b, `{"name":`...)
-	b = appendJSONString(b, name)
+	b = jsonscan.AppendString(b, name)
 	b = append(b, `,"type":`...)
-	b = appendJSONString(b, typ)
+	b = jsonscan.AppendString(b, typ)
 	if ttl != nil {
 		b = append(b, `,"ttl":`...)
 		b = strconv.AppendUint(b, uint64(*ttl), 10)
@@ -105,26 +105,11 @@ func appendRRsetJSON(b []byte, name, typ string, ttl *uint32, data []string) []b
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendJSONString(b, d)
+			b = jsonscan.AppendString(b, d)
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendJSONString appends s as a JSON string. Printable ASCII without a
-// quote or backslash, what nearly every name and RDATA is, goes as it
-// is; anything else as encoding/json writes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // keptRecords are a zone's records in the copy. Read with encoding/json's
