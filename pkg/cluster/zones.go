@@ -451,10 +451,6 @@ func encodeBucket(sets map[string]RRset) string {
 	return string(append(b, '}'))
 }
 
-func encodeRRset(r RRset) string {
-	b, _ := json.Marshal(r)
-	return string(b)
-}
 
 // ZoneName is a zone's name as the store keys it: lower case and fully
 // qualified.
