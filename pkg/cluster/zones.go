@@ -451,7 +451,6 @@ func encodeBucket(sets map[string]RRset) string {
 	return string(append(b, '}'))
 }
 
-
 // ZoneName is a zone's name as the store keys it: lower case and fully
 // qualified.
 func ZoneName(zone string) string { return dns.CanonicalName(zone) }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/miekg/dns"
+
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/health"
@@ -212,16 +214,55 @@ func loadKept(dir string) (kept, error) {
 
 // keptStored are a zone's stored records as the copy holds them: each
 // owner absolute and each TTL set (writeZoneRecords), their source not
-// kept.
-func keptStored(recs []config.Record) *cluster.ZoneRecords {
+// kept. An owner outside the zone is a damaged copy.
+func keptStored(zone string, recs []config.Record) (*cluster.ZoneRecords, error) {
 	sets := make([]cluster.RRset, len(recs))
 	for i, r := range recs {
+		if !dns.IsSubDomain(zone, r.Name) {
+			return nil, fmt.Errorf("zone %s: stored record %s %s is outside the zone", zone, r.Name, r.Type)
+		}
 		sets[i] = cluster.RRset{Name: r.Name, Type: r.Type, Data: r.Data}
 		if r.TTL != nil {
 			sets[i].TTL = *r.TTL
 		}
 	}
-	return cluster.ZoneRecordsOf(sets)
+	return cluster.ZoneRecordsOf(sets), nil
+}
+
+// keptDocument is the copy's document, validated, and its zones' stored
+// records. The store's records are taken as the store holds them, not
+// validated as a document's (a million took seconds): the snapshot built
+// from them reports what it cannot serve, as for the store's own. When
+// the document does not pass validation without them (a delegation held
+// inline whose glue an UPDATE moved to the store), every record is read
+// as the document's, as a copy from before the split is.
+func keptDocument(path string, f keptFile) (*config.Traffic, map[string]*cluster.ZoneRecords, error) {
+	all := make(map[string][]config.Record, len(f.ZoneRecords))
+	doc := make(map[string][]config.Record, len(f.ZoneRecords))
+	var stored map[string]*cluster.ZoneRecords
+	for _, z := range f.ZoneRecords {
+		all[z.Zone] = append(all[z.Zone], z.Records...)
+		n := len(z.Records)
+		if z.Document != nil && *z.Document >= 0 && *z.Document <= n {
+			n = *z.Document
+			zs, err := keptStored(cluster.ZoneName(z.Zone), z.Records[n:])
+			if err != nil {
+				return nil, nil, fmt.Errorf("reading %s: %w", path, err)
+			}
+			if stored == nil {
+				stored = map[string]*cluster.ZoneRecords{}
+			}
+			stored[cluster.ZoneName(z.Zone)] = zs
+		}
+		doc[z.Zone] = append(doc[z.Zone], z.Records[:n]...)
+	}
+	if stored != nil {
+		if t, err := config.ParseStoredRecords(path, f.Traffic, doc); err == nil {
+			return t, stored, nil
+		}
+	}
+	t, err := config.ParseStoredRecords(path, f.Traffic, all)
+	return t, nil, err
 }
 
 // loadKeptFile reads the copy at path.
@@ -234,23 +275,7 @@ func loadKeptFile(path string) (kept, error) {
 	if err := json.Unmarshal(b, &f); err != nil {
 		return kept{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	records := make(map[string][]config.Record, len(f.ZoneRecords))
-	var stored map[string]*cluster.ZoneRecords
-	for _, z := range f.ZoneRecords {
-		doc := z.Records
-		if z.Document != nil && *z.Document >= 0 && *z.Document <= len(z.Records) {
-			// The store's records are taken as the store holds them, not
-			// validated as a document's: the snapshot built from them
-			// reports what it cannot serve, as for the store's own.
-			doc = z.Records[:*z.Document]
-			if stored == nil {
-				stored = map[string]*cluster.ZoneRecords{}
-			}
-			stored[cluster.ZoneName(z.Zone)] = keptStored(z.Records[*z.Document:])
-		}
-		records[z.Zone] = append(records[z.Zone], doc...)
-	}
-	t, err := config.ParseStoredRecords(path, f.Traffic, records)
+	t, stored, err := keptDocument(path, f)
 	if err != nil {
 		return kept{}, err
 	}

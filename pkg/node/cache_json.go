@@ -33,6 +33,11 @@ func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*c
 		// rest as the store's, without validating a million records.
 		zs := stored[cluster.ZoneName(z.Name)]
 		servers := nameServers(z)
+		if z.Primary != nil {
+			// A secondary's document holds no records: its name
+			// servers' addresses are the primary's, stored.
+			servers = nil
+		}
 		glue := glueStored(servers, zs)
 		w.Write(strconv.AppendInt(append(b[:0], `,"document":`...), int64(len(z.Records)+len(glue)), 10))
 		w.WriteString(`,"records":[`)
@@ -121,6 +126,11 @@ type keptRecords []config.Record
 
 // UnmarshalJSON reads the records from b, a JSON array.
 func (r *keptRecords) UnmarshalJSON(b []byte) error {
+	if len(*r) > 0 {
+		// Read before (a member written twice): encoding/json decodes
+		// into the records it holds.
+		return json.Unmarshal(b, (*[]config.Record)(r))
+	}
 	if recs, ok := scanRecords(b); ok {
 		*r = recs
 		return nil

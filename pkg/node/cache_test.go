@@ -251,3 +251,97 @@ func answerOf(t *testing.T, snap *resolver.Snapshot, name string, typ uint16) []
 	}
 	return resp.Answer
 }
+
+// TestKeptCopyStoredRecordsRead: copies whose document does not pass
+// validation with its own records alone, and damaged ones.
+func TestKeptCopyStoredRecordsRead(t *testing.T) {
+	parse := func(src string) *config.Traffic {
+		t.Helper()
+		doc, err := config.ParseTraffic("t.yaml", []byte(src), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	rrset := func(name, typ string, data ...string) cluster.RRset {
+		return cluster.RRset{Name: name, Type: typ, TTL: 300, Data: data, Source: cluster.SourceData}
+	}
+	stored := func(sets ...cluster.RRset) map[string]*cluster.ZoneRecords {
+		m := map[string]cluster.RRset{}
+		for _, r := range sets {
+			m[r.Key()] = r
+		}
+		return map[string]*cluster.ZoneRecords{"gtm.test.": cluster.NewZoneRecords(m)}
+	}
+	// A delegation the document holds inline, its glue in the store.
+	delegation := parse(`zones:
+  - name: gtm.test.
+    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
+    ns: [ns1.gtm.test.]
+    records:
+      - {name: ns1, type: A, data: ["192.0.2.53"]}
+      - {name: sub, type: NS, data: ["ns.sub.gtm.test."]}
+      - {name: ns.sub, type: A, data: ["192.0.2.54"]}
+`)
+	delegation.Zones[0].Records = delegation.Zones[0].Records[:2]
+	// A secondary zone: its records, name servers' addresses included,
+	// are the primary's.
+	secondary := parse(`zones:
+  - name: gtm.test.
+    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
+    ns: [ns1.gtm.test.]
+    primary: {servers: ["127.0.0.1:5353"]}
+`)
+	for _, c := range []struct {
+		name    string
+		k       kept
+		records int
+		fails   string
+	}{
+		{"delegation glue stored", kept{Revision: 5, Traffic: delegation, Stored: stored(rrset("ns.sub.gtm.test.", "A", "192.0.2.55"), rrset("h.gtm.test.", "A", "192.0.2.1"))}, 4, ""},
+		{"secondary zone", kept{Revision: 5, Traffic: secondary, Stored: stored(rrset("ns1.gtm.test.", "A", "192.0.2.53"), rrset("h.gtm.test.", "A", "192.0.2.1"))}, 2, ""},
+		{"stored record outside the zone", kept{Revision: 5, Traffic: secondary, Stored: stored(rrset("ns1.other.test.", "A", "192.0.2.53"))}, 0, "outside the zone"},
+	} {
+		dir := t.TempDir()
+		if err := saveKept(dir, c.k); err != nil {
+			t.Fatal(err)
+		}
+		back, err := loadKept(dir)
+		if c.fails != "" {
+			if err == nil || !strings.Contains(err.Error(), c.fails) {
+				t.Errorf("%s: read with %v, want an error saying %q", c.name, err, c.fails)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		n := len(back.Traffic.Zones[0].Records) + back.Stored["gtm.test."].Len()
+		if n != c.records {
+			t.Errorf("%s: %d records read back, want %d", c.name, n, c.records)
+		}
+		if _, err := resolver.BuildStored(back.Traffic, uint32(back.Revision), back.Serials, storedOf(back.Stored)); err != nil {
+			t.Errorf("%s: the copy read back does not build: %v", c.name, err)
+		}
+	}
+}
+
+// TestKeptZoneReadTwice: a zone's records written twice in one copy read
+// as encoding/json reads them.
+func TestKeptZoneReadTwice(t *testing.T) {
+	src := []byte(`{"zone":"a.","records":[{"name":"x","type":"A","ttl":5,"data":["192.0.2.1"]}],"records":[{"name":"y","data":["192.0.2.2"]}]}`)
+	var got keptZone
+	var want struct {
+		Records []config.Record `json:"records"`
+	}
+	if err := json.Unmarshal(src, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(src, &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual([]config.Record(got.Records), want.Records) {
+		t.Errorf("read %+v, encoding/json reads %+v", got.Records, want.Records)
+	}
+}
