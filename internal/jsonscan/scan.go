@@ -58,37 +58,75 @@ func (s *Scanner) Null() bool {
 	return false
 }
 
-// Str reads a string. One with escapes or bytes beyond ASCII is decoded
-// by encoding/json (which replaces invalid UTF-8); the usual record
-// types come without an allocation.
+// Str reads a string. The short escapes (\" \\ \/ \b \f \n \r \t,
+// those of quoted TXT and CAA data) are decoded here; one with \u
+// escapes or bytes beyond ASCII is decoded by encoding/json (which
+// replaces invalid UTF-8). The usual record types come without an
+// allocation.
 func (s *Scanner) Str() (string, bool) {
 	s.space()
 	if s.i >= len(s.b) || s.b[s.i] != '"' {
 		return "", false
 	}
-	start, plain := s.i, true
+	start, escaped, slow := s.i, false, false
 	for j := start + 1; j < len(s.b); j++ {
 		switch c := s.b[j]; {
 		case c == '\\':
-			plain = false
+			if j+1 < len(s.b) && s.b[j+1] == 'u' {
+				slow = true
+			}
+			escaped = true
 			j++
 		case c < 0x20:
 			return "", false
 		case c >= 0x80:
-			plain = false
+			slow = true
 		case c == '"':
 			s.i = j + 1
-			if plain {
-				return interned(s.b[start+1 : j]), true
+			switch {
+			case slow:
+				var out string
+				if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
+					return "", false
+				}
+				return out, true
+			case escaped:
+				return unescape(s.b[start+1 : j])
 			}
-			var out string
-			if err := json.Unmarshal(s.b[start:s.i], &out); err != nil {
-				return "", false
-			}
-			return out, true
+			return interned(s.b[start+1 : j]), true
 		}
 	}
 	return "", false
+}
+
+// unescape decodes b, a string's contents with short escapes and no \u.
+func unescape(b []byte) (string, bool) {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch b[i] {
+		case '"', '\\', '/':
+			out = append(out, b[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
 }
 
 // interned is b as a string, without an allocation for the usual record
@@ -199,18 +237,40 @@ func (s *Scanner) Elements(element func() bool) bool {
 	}
 }
 
-// AppendString appends v as a JSON string. Printable ASCII without a
-// quote or backslash, what nearly every name and RDATA is, goes as it
-// is; anything else as encoding/json writes it.
+// AppendString appends v as a JSON string, byte for byte as
+// encoding/json writes it: ASCII is escaped here (quoted TXT and CAA data
+// hold quotes), anything beyond it goes through encoding/json.
 func AppendString(b []byte, v string) []byte {
 	for i := 0; i < len(v); i++ {
-		if c := v[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+		if v[i] >= 0x80 {
 			q, _ := json.Marshal(v)
 			return append(b, q...)
 		}
 	}
 	b = append(b, '"')
-	b = append(b, v...)
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			if c < 0x20 || c == '<' || c == '>' || c == '&' {
+				const hex = "0123456789abcdef"
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+				continue
+			}
+			b = append(b, c)
+		}
+	}
 	return append(b, '"')
 }
 

@@ -165,8 +165,12 @@ func NewZoneRecords(sets map[string]RRset) *ZoneRecords {
 // a map of them made first: a million read from a node's kept copy.
 func ZoneRecordsOf(sets []RRset) *ZoneRecords {
 	z := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
-	for i := range z.sets.shards {
-		z.sets.shards[i] = make(map[string]storedRRset, len(sets)/defaultShards+len(sets)/(4*defaultShards))
+	if len(sets) >= 8*defaultShards {
+		// Room for all at once; fewer grow their maps as they fill (a
+		// copy of many small zones would hold 64 empty maps each).
+		for i := range z.sets.shards {
+			z.sets.shards[i] = make(map[string]storedRRset, len(sets)/defaultShards+len(sets)/(4*defaultShards))
+		}
 	}
 	for _, r := range sets {
 		z.sets.put(r.Key(), r.stored())
@@ -429,7 +433,8 @@ func scanBucket(b []byte) (map[string]RRset, bool) {
 }
 
 // encodeBucket is the stored value of a bucket of RRsets by Key,
-// written by hand, as encoding/json would write it (keys sorted):
+// written by hand, byte for byte as encoding/json writes it (keys
+// sorted):
 // through its reflection, a million RRsets took a second of a put.
 func encodeBucket(sets map[string]RRset) string {
 	b := make([]byte, 0, 80*len(sets))

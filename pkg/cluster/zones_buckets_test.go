@@ -526,6 +526,9 @@ func TestScanBucket(t *testing.T) {
 		t.Fatal(err)
 	}
 	marshaled, _ := json.Marshal(bucketSample)
+	if got := encodeBucket(bucketSample); got != string(marshaled) {
+		t.Errorf("encodeBucket wrote\n%s\nencoding/json writes\n%s", got, marshaled)
+	}
 	json.Unmarshal(marshaled, &want)
 	if !reflect.DeepEqual(back, want) {
 		t.Errorf("encodeBucket wrote what reads back as %#v, want %#v", back, want)
