@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -171,5 +172,35 @@ func TestZoneRecordsOf(t *testing.T) {
 	}
 	if r, ok := z.Lookup("h7.example.com. A"); !ok || r.TTL != 2 || !slices.Equal(r.Data, []string{"192.0.2.7"}) {
 		t.Errorf("h7 is %+v, want the later RRset", r)
+	}
+}
+
+// TestAfterLen: a change's count of the RRsets it leaves is the size of
+// what it leaves, for puts and deletes of RRsets held and not, repeated,
+// and of one RRset both.
+func TestAfterLen(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	key := func() RRset {
+		return RRset{Name: fmt.Sprintf("h%d.example.com.", rnd.IntN(40)), Type: "A", TTL: 1, Data: []string{"192.0.2.1"}}
+	}
+	for round := range 200 {
+		sets := map[string]RRset{}
+		for range rnd.IntN(30) {
+			r := key()
+			sets[r.Key()] = r
+		}
+		c := zoneChange{zone: "example.com.", base: NewZoneRecords(sets)}
+		if round%10 == 0 {
+			c.base = nil
+		}
+		for range rnd.IntN(20) {
+			c.puts = append(c.puts, key())
+		}
+		for range rnd.IntN(20) {
+			c.deletes = append(c.deletes, key().Key())
+		}
+		if got, want := c.afterLen(), len(c.after()); got != want {
+			t.Fatalf("round %d: afterLen %d, the change leaves %d", round, got, want)
+		}
 	}
 }

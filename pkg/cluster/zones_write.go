@@ -55,6 +55,33 @@ func (c *zoneChange) after() map[string]RRset {
 	return out
 }
 
+// afterLen is how many RRsets the zone holds once the change is made.
+func (c *zoneChange) afterLen() int {
+	n := c.base.Len()
+	held := func(k string) bool {
+		if c.base == nil {
+			return false
+		}
+		_, ok := c.base.sets.get(k)
+		return ok
+	}
+	seen := make(map[string]bool, len(c.puts)+len(c.deletes))
+	for _, r := range c.puts {
+		k := r.Key()
+		if !held(k) && !seen[k] {
+			n++
+		}
+		seen[k] = true
+	}
+	for _, k := range c.deletes {
+		if held(k) && !seen[k] {
+			n--
+		}
+		seen[k] = true
+	}
+	return n
+}
+
 // diffZone is the change that makes base hold want, touching only the
 // RRsets keep does not keep (keep == nil: every RRset not in want goes).
 func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(RRset) bool) zoneChange {
@@ -149,10 +176,12 @@ func (c *zoneChange) size() int {
 // in place: a new generation must be written apart.
 func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
 	if c.base == nil || c.base.sets == nil || !c.base.sets.bucketed {
-		after := c.after()
-		if len(after) > MaxTxnOps {
+		if c.afterLen() > MaxTxnOps {
+			// Not made to be measured: a million RRsets put were a map
+			// made here and again for the new generation.
 			return nil, 0, false
 		}
+		after := c.after()
 		gen := newGen()
 		ops, size := s.bucketOps(c.zone, gen, after, nil)
 		return append(ops, s.flipOps(c.zone, gen)...), size, true
