@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -201,6 +202,31 @@ func TestAfterLen(t *testing.T) {
 		}
 		if got, want := c.afterLen(), len(c.after()); got != want {
 			t.Fatalf("round %d: afterLen %d, the change leaves %d", round, got, want)
+		}
+	}
+}
+
+// TestDiffZoneWhole: a replacement's change leaves exactly the RRsets
+// wanted, whether after is made from it or taken whole.
+func TestDiffZoneWhole(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for range 100 {
+		base, want := map[string]RRset{}, map[string]RRset{}
+		for i := range rnd.IntN(30) {
+			r := RRset{Name: fmt.Sprintf("h%d.example.com.", rnd.IntN(40)), Type: "A", TTL: uint32(i % 3), Data: []string{"192.0.2.1"}}
+			base[r.Key()] = r
+		}
+		for i := range rnd.IntN(30) {
+			r := RRset{Name: fmt.Sprintf("h%d.example.com.", rnd.IntN(40)), Type: "A", TTL: uint32(i % 3), Data: []string{"192.0.2.1"}}
+			want[r.Key()] = r
+		}
+		c := diffZone("example.com.", NewZoneRecords(base), want, nil)
+		made := zoneChange{zone: c.zone, base: c.base, puts: c.puts, deletes: c.deletes}
+		if got := made.after(); !maps.EqualFunc(got, want, RRset.SameAs) {
+			t.Fatalf("the change leaves %v, want %v", slices.Sorted(maps.Keys(got)), slices.Sorted(maps.Keys(want)))
+		}
+		if c.afterLen() != len(want) {
+			t.Fatalf("afterLen %d, want %d", c.afterLen(), len(want))
 		}
 	}
 }

@@ -36,12 +36,18 @@ type zoneChange struct {
 	puts []RRset
 	// deletes are the Keys of RRsets to delete.
 	deletes []string
+	// whole, when set, is every RRset the zone holds after the change
+	// (a replacement of all of them): after need not make it again.
+	whole map[string]RRset
 }
 
 func (c *zoneChange) empty() bool { return len(c.puts) == 0 && len(c.deletes) == 0 }
 
 // after is the zone's RRsets once the change is made.
 func (c *zoneChange) after() map[string]RRset {
+	if c.whole != nil {
+		return c.whole
+	}
 	out := make(map[string]RRset, c.base.Len())
 	for k, r := range c.base.byKey() {
 		out[k] = r
@@ -91,8 +97,21 @@ func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(R
 			c.puts = append(c.puts, w)
 		}
 	}
+	if keep == nil {
+		// Everything not wanted goes: want is the zone after, and the
+		// RRsets that go need no more than their keys.
+		c.whole = want
+		if base != nil {
+			for k := range base.sets.all {
+				if _, ok := want[k]; !ok {
+					c.deletes = append(c.deletes, k)
+				}
+			}
+		}
+		return c
+	}
 	for k, r := range base.byKey() {
-		if _, ok := want[k]; !ok && (keep == nil || !keep(r)) {
+		if _, ok := want[k]; !ok && !keep(r) {
 			c.deletes = append(c.deletes, k)
 		}
 	}
