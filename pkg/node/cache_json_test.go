@@ -104,3 +104,25 @@ func FuzzKeptRecords(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKeptZone: a zone of the copy, its records member written any
+// number of times, reads as encoding/json reads it.
+func FuzzKeptZone(f *testing.F) {
+	for _, seed := range keptRecordsSeeds() {
+		f.Add([]byte(`{"zone":"a.","records":` + seed + `}`))
+		f.Add([]byte(`{"zone":"a.","records":[{"name":"x","type":"A","ttl":5,"data":["192.0.2.1"]}],"records":` + seed + `}`))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var got keptZone
+		// keptZone's own fields, its records as encoding/json reads them.
+		var want struct {
+			Zone     string          `json:"zone"`
+			Document *int            `json:"document,omitempty"`
+			Records  []config.Record `json:"records"`
+		}
+		gotErr, wantErr := json.Unmarshal(b, &got), json.Unmarshal(b, &want)
+		if (gotErr == nil) != (wantErr == nil) || (gotErr == nil && !reflect.DeepEqual([]config.Record(got.Records), want.Records)) {
+			t.Errorf("%q: read %#v (%v), encoding/json reads %#v (%v)", b, got.Records, gotErr, want.Records, wantErr)
+		}
+	})
+}
