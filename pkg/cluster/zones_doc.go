@@ -51,15 +51,40 @@ func withZoneRecords(t *config.Traffic, records func(z *config.Zone) []config.Re
 // name servers.
 func glueOf(z *config.Zone) []config.Record {
 	zone := ZoneName(z.Name)
-	servers := map[string]bool{}
-	for _, ns := range z.NS {
-		servers[dns.CanonicalName(ns)] = true
-	}
+	servers := NameServers(z)
 	var out []config.Record
 	for _, r := range z.Records {
-		typ := strings.ToUpper(r.Type)
-		if (typ == "A" || typ == "AAAA") && servers[config.OwnerName(r.Name, zone)] {
+		if IsGlue(servers, config.OwnerName(r.Name, zone), strings.ToUpper(r.Type)) {
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// NameServers are z's apex name servers, as the store writes owner
+// names.
+func NameServers(z *config.Zone) map[string]bool {
+	out := make(map[string]bool, len(z.NS))
+	for _, ns := range z.NS {
+		out[dns.CanonicalName(ns)] = true
+	}
+	return out
+}
+
+// IsGlue reports whether the RRset of owner and typ is an address of one
+// of servers.
+func IsGlue(servers map[string]bool, owner, typ string) bool {
+	return (typ == "A" || typ == "AAAA") && servers[owner]
+}
+
+// Glue returns z's A and AAAA RRsets at the names of servers.
+func (z *ZoneRecords) Glue(servers map[string]bool) []RRset {
+	var out []RRset
+	for ns := range servers {
+		for _, typ := range []string{"A", "AAAA"} {
+			if r, ok := z.Lookup(rrsetKey(ns, typ)); ok {
+				out = append(out, r)
+			}
 		}
 	}
 	return out

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"strconv"
 
-	"github.com/miekg/dns"
-
 	"github.com/gtmd/gtmd/internal/jsonscan"
 	"github.com/gtmd/gtmd/pkg/cluster"
 	"github.com/gtmd/gtmd/pkg/config"
@@ -32,62 +30,35 @@ func writeZoneRecords(w *bufio.Writer, zones []config.Zone, stored map[string]*c
 		// it): a reader validates them with the document and takes the
 		// rest as the store's, without validating a million records.
 		zs := stored[cluster.ZoneName(z.Name)]
-		servers := nameServers(z)
+		servers := cluster.NameServers(z)
 		if z.Primary != nil {
 			// A secondary's document holds no records: its name
 			// servers' addresses are the primary's, stored.
 			servers = nil
 		}
-		glue := glueStored(servers, zs)
+		glue := zs.Glue(servers)
 		w.Write(strconv.AppendInt(append(b[:0], `,"document":`...), int64(len(z.Records)+len(glue)), 10))
 		w.WriteString(`,"records":[`)
 		sep := ""
-		for _, r := range z.Records {
-			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, r.TTL, r.Data)
+		write := func(name, typ string, ttl *uint32, data []string) {
+			b = appendRRsetJSON(append(b[:0], sep...), name, typ, ttl, data)
 			w.Write(b)
 			sep = ","
 		}
-		var ttl uint32
+		for _, r := range z.Records {
+			write(r.Name, r.Type, r.TTL, r.Data)
+		}
 		for _, r := range glue {
-			ttl = r.TTL
-			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, &ttl, r.Data)
-			w.Write(b)
-			sep = ","
+			write(r.Name, r.Type, &r.TTL, r.Data)
 		}
 		for r := range zs.All() {
-			if (r.Type == "A" || r.Type == "AAAA") && servers[r.Name] {
-				continue
+			if !cluster.IsGlue(servers, r.Name, r.Type) {
+				write(r.Name, r.Type, &r.TTL, r.Data)
 			}
-			ttl = r.TTL
-			b = appendRRsetJSON(append(b[:0], sep...), r.Name, r.Type, &ttl, r.Data)
-			w.Write(b)
-			sep = ","
 		}
 		w.WriteString("]}")
 	}
 	w.WriteString("]")
-}
-
-// nameServers are z's name servers, as the store writes owner names.
-func nameServers(z *config.Zone) map[string]bool {
-	out := make(map[string]bool, len(z.NS))
-	for _, ns := range z.NS {
-		out[dns.CanonicalName(ns)] = true
-	}
-	return out
-}
-
-// glueStored are the A and AAAA RRsets of stored at servers.
-func glueStored(servers map[string]bool, stored *cluster.ZoneRecords) []cluster.RRset {
-	var out []cluster.RRset
-	for ns := range servers {
-		for _, typ := range []string{"A", "AAAA"} {
-			if r, ok := stored.Lookup(cluster.RRset{Name: ns, Type: typ}.Key()); ok {
-				out = append(out, r)
-			}
-		}
-	}
-	return out
 }
 
 // appendRRsetJSON appends, as encoding/json writes a config.Record, the
