@@ -138,6 +138,27 @@ func (s *storedRRsets) unbucketed() *storedRRsets {
 	return c
 }
 
+// takeBucket makes the decoded RRsets of bucket i s's: its shard whole,
+// or, held RRset by RRset (not bucketed), each put, those the bucket no
+// longer holds left for the zone's next change. stored makes each
+// RRset's value from the one s held under its key, if any.
+func (s *storedRRsets) takeBucket(i int, decoded map[string]RRset, stored func(key string, r RRset, old storedRRset, held bool) storedRRset) {
+	if !s.bucketed {
+		for key, r := range decoded {
+			old, held := s.get(key)
+			s.put(key, stored(key, r, old, held))
+		}
+		return
+	}
+	old := s.shards[i]
+	m := make(map[string]storedRRset, len(decoded))
+	for key, r := range decoded {
+		o, held := old[key]
+		m[key] = stored(key, r, o, held)
+	}
+	s.setShard(i, m)
+}
+
 // setShard makes m (nil: nothing) shard i whole: a bucket as stored.
 func (s *storedRRsets) setShard(i int, m map[string]storedRRset) {
 	s.n += len(m) - len(s.shards[i])

@@ -3,7 +3,6 @@ package cluster
 import (
 	"encoding/json"
 	"maps"
-	"slices"
 	"strings"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -216,25 +215,12 @@ func (s *Store) applyBucket(st *State, k zoneKey, value []byte) error {
 	if err != nil {
 		return err
 	}
-	sets := s.genRecords(st, k)
-	if !sets.bucketed {
-		// Held RRset by RRset: the bucket's RRsets are put, and those it
-		// no longer holds wait for the zone's next change.
-		for key, r := range decoded {
-			sets.put(key, r.parsed(k.zone).stored())
+	s.genRecords(st, k).takeBucket(k.bucket, decoded, func(key string, r RRset, old storedRRset, held bool) storedRRset {
+		if held && old.rrset(key).SameAs(r) {
+			return old
 		}
-		return nil
-	}
-	old := sets.shards[k.bucket]
-	m := make(map[string]storedRRset, len(decoded))
-	for key, r := range decoded {
-		if o, ok := old[key]; ok && o.ttl == r.TTL && o.source == codeOf(r.Source) && slices.Equal(o.dataOf(), r.Data) {
-			m[key] = o
-			continue
-		}
-		m[key] = r.parsed(k.zone).stored()
-	}
-	sets.setShard(k.bucket, m)
+		return r.parsed(k.zone).stored()
+	})
 	return nil
 }
 

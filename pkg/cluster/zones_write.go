@@ -496,17 +496,7 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 		if err != nil {
 			return fmt.Errorf("%s: %w", kv.Key, err)
 		}
-		if !z.sets.bucketed {
-			for key, r := range sets {
-				z.sets.put(key, r.stored())
-			}
-			return nil
-		}
-		m := make(map[string]storedRRset, len(sets))
-		for key, r := range sets {
-			m[key] = r.stored()
-		}
-		z.sets.setShard(k.bucket, m)
+		z.sets.takeBucket(k.bucket, sets, func(_ string, r RRset, _ storedRRset, _ bool) storedRRset { return r.stored() })
 		return nil
 	})
 	if err != nil {
