@@ -39,6 +39,19 @@ func aRRset(i int) RRset {
 	return RRset{Name: fmt.Sprintf("h%d.example.com.", i), Type: "A", TTL: 300, Data: []string{fmt.Sprintf("10.0.%d.%d", i/256%256, i%256)}, Source: SourceData}
 }
 
+// zoneStore starts etcd and a node a on it holding the test document,
+// and returns a, a client of its own on the same etcd, and etcd's
+// endpoints (for nodes opened later).
+func zoneStore(t *testing.T, edit ...func(*Options)) (*node, *clientv3.Client, []string) {
+	t.Helper()
+	eps := clustertest.StartEtcd(t)
+	a := openNode(t, eps, "a", edit...)
+	if _, err := a.ApplyTraffic(ctxT(t), loadTraffic(t), AnyRevision); err != nil {
+		t.Fatal(err)
+	}
+	return a, clustertest.Client(t, eps), eps
+}
+
 // replaceWithA makes aRRset 0 to n-1 example.com.'s records and returns
 // them as a's watch read them.
 func replaceWithA(t *testing.T, a *node, n int) *ZoneRecords {
@@ -60,13 +73,8 @@ func replaceWithA(t *testing.T, a *node, n int) *ZoneRecords {
 // deletes its key; a node opened later reads the same.
 func TestZoneBuckets(t *testing.T) {
 	t.Parallel()
-	eps := clustertest.StartEtcd(t)
-	a := openNode(t, eps, "a")
-	raw := clustertest.Client(t, eps)
+	a, raw, eps := zoneStore(t)
 	ctx := ctxTimeout(t, time.Minute)
-	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
-		t.Fatal(err)
-	}
 	before := replaceWithA(t, a, 5000)
 	keys, _ := zoneKeys(t, raw)
 	n := keys[0].buckets
@@ -153,13 +161,8 @@ func TestZoneBuckets(t *testing.T) {
 // bucket does not make every change write a new generation.
 func TestZoneBucketsGrow(t *testing.T) {
 	t.Parallel()
-	eps := clustertest.StartEtcd(t)
-	a := openNode(t, eps, "a")
-	raw := clustertest.Client(t, eps)
+	a, raw, _ := zoneStore(t)
 	ctx := ctxTimeout(t, 2*time.Minute)
-	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
-		t.Fatal(err)
-	}
 	text := func(i int) RRset {
 		return RRset{Name: fmt.Sprintf("t%d.example.com.", i), Type: "TXT", TTL: 300, Data: []string{`"` + strings.Repeat("x", 200) + `"`, `"` + strings.Repeat("y", 200) + `"`, `"` + strings.Repeat("z", 200) + `"`}, Source: SourceData}
 	}
@@ -306,14 +309,8 @@ func TestZoneOneRRsetAKey(t *testing.T) {
 // stay.
 func TestZoneBadBucket(t *testing.T) {
 	t.Parallel()
-	eps := clustertest.StartEtcd(t)
-	logs := newLogs()
-	a := openNode(t, eps, "a", func(o *Options) { o.Logger = slog.New(logs.handler()) })
-	raw := clustertest.Client(t, eps)
-	ctx := ctxT(t)
-	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
-		t.Fatal(err)
-	}
+	a, raw, _ := zoneStore(t)
+	logs := a.logs
 	z := replaceWithA(t, a, 3000)
 	n := len(z.sets.shards)
 	i := bucketOf(aRRset(0).Key(), n)
@@ -339,13 +336,8 @@ func TestZoneBadBucket(t *testing.T) {
 // included.
 func TestZoneBothLayouts(t *testing.T) {
 	t.Parallel()
-	eps := clustertest.StartEtcd(t)
-	a := openNode(t, eps, "a")
-	raw := clustertest.Client(t, eps)
+	a, raw, eps := zoneStore(t)
 	ctx := ctxT(t)
-	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
-		t.Fatal(err)
-	}
 	z := replaceWithA(t, a, 2000)
 	head := testPrefix + "zones/example.com. head"
 	resp, err := raw.Get(ctx, head)
@@ -396,12 +388,8 @@ func TestZoneBothLayouts(t *testing.T) {
 // changes whose buckets would not fit beside it writes them apart.
 func TestZoneChangeBesideLargeDocument(t *testing.T) {
 	t.Parallel()
-	eps := clustertest.StartEtcd(t)
-	a := openNode(t, eps, "a")
+	a, _, _ := zoneStore(t)
 	ctx := ctxT(t)
-	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
-		t.Fatal(err)
-	}
 	base := replaceWithA(t, a, 20000)
 	var puts []RRset
 	for i := range 12 {

@@ -120,13 +120,8 @@ func TestZoneRecordsDocumentAndData(t *testing.T) {
 // and a node opened afterwards reads the same.
 func TestZoneReplaceLarge(t *testing.T) {
 	t.Parallel()
-	eps := clustertest.StartEtcd(t)
-	a := openNode(t, eps, "a")
-	raw := clustertest.Client(t, eps)
+	a, raw, eps := zoneStore(t)
 	ctx := ctxTimeout(t, time.Minute)
-	if _, err := a.ApplyTraffic(ctx, loadTraffic(t), AnyRevision); err != nil {
-		t.Fatal(err)
-	}
 	// 25,000: a node opened later reads the store in pages
 	// (Options.ReadPage, made smaller here).
 	for _, n := range []int{1000, 3 * MaxTxnOps, 25000, 10} {

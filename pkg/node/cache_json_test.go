@@ -9,19 +9,24 @@ import (
 	"github.com/gtmd/gtmd/pkg/config"
 )
 
-// keptRecordsSeeds are arrays of records as the copy holds them and as
-// it might, each read by the scan or left to encoding/json.
-func keptRecordsSeeds() []string {
+// recordSamples are records whose data need escapes, or none.
+func recordSamples() []config.Record {
 	ttl := uint32(300)
-	var written []byte
-	written = append(written, '[')
-	for i, r := range []config.Record{
+	return []config.Record{
 		{Name: "www", Type: "A", Data: []string{"192.0.2.1", "192.0.2.2"}},
 		{Name: "www.gtm.test.", Type: "AAAA", TTL: &ttl, Data: []string{"2001:db8::1"}},
 		{Name: "t", Type: "TXT", Data: []string{`"say \"hi\"" "back\\slash"`, "\x00\x1f\x7f\xff", "é <&>"}},
 		{Name: "empty", Type: "TXT", Data: []string{}},
 		{Name: "none", Type: "TYPE65280"},
-	} {
+	}
+}
+
+// keptRecordsSeeds are arrays of records as the copy holds them and as
+// it might, each read by the scan or left to encoding/json.
+func keptRecordsSeeds() []string {
+	var written []byte
+	written = append(written, '[')
+	for i, r := range recordSamples() {
 		if i > 0 {
 			written = append(written, ',')
 		}

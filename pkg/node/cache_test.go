@@ -91,25 +91,34 @@ func TestKeptCopy(t *testing.T) {
 	}
 }
 
-// TestKeptCopyRecords: the zones' records, written apart from the
-// document, read back as they were, quotes, backslashes, control and
-// non-ASCII bytes in their data included.
-func TestKeptCopyRecords(t *testing.T) {
+// gtmDocument parses a document whose first zone is gtm.test. (its SOA and
+// one in-zone name server) followed by tail: more of that zone, or more
+// zones.
+func gtmDocument(t *testing.T, tail string) *config.Traffic {
+	t.Helper()
 	doc, err := config.ParseTraffic("t.yaml", []byte(`zones:
   - name: gtm.test.
     soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
     ns: [ns1.gtm.test.]
-    records:
+`+tail), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestKeptCopyRecords: the zones' records, written apart from the
+// document, read back as they were, quotes, backslashes, control and
+// non-ASCII bytes in their data included.
+func TestKeptCopyRecords(t *testing.T) {
+	doc := gtmDocument(t, `    records:
       - {name: ns1, type: A, data: ["192.0.2.53"]}
       - {name: txt, type: TXT, ttl: 60, data: ['"a \"quoted\" \\ back" "tab\tand é"', '"\\010"']}
       - {name: mail, type: MX, data: ["10 ns1"]}
   - name: other.test.
     soa: {mname: ns1.other.test., rname: hostmaster.other.test.}
     ns: [ns1.gtm.test.]
-`), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	dir := t.TempDir()
 	if err := saveKept(dir, kept{Revision: 3, Traffic: doc}); err != nil {
 		t.Fatal(err)
@@ -128,14 +137,7 @@ func TestKeptCopyRecords(t *testing.T) {
 // TestRecordJSON: a record written for the copy is what encoding/json
 // writes for it.
 func TestRecordJSON(t *testing.T) {
-	ttl := uint32(300)
-	for _, r := range []config.Record{
-		{Name: "www", Type: "A", Data: []string{"192.0.2.1", "192.0.2.2"}},
-		{Name: "www.gtm.test.", Type: "AAAA", TTL: &ttl, Data: []string{"2001:db8::1"}},
-		{Name: "t", Type: "TXT", Data: []string{`"say \"hi\"" "back\\slash"`, "\x00\x1f\x7f\xff", "é <&>"}},
-		{Name: "empty", Type: "TXT", Data: []string{}},
-		{Name: "none", Type: "TYPE65280"},
-	} {
+	for _, r := range recordSamples() {
 		want, err := json.Marshal(r)
 		if err != nil {
 			t.Fatal(err)
@@ -160,17 +162,10 @@ func TestRecordJSON(t *testing.T) {
 // copy answers for both. A copy from before the split reads every record
 // as the document's.
 func TestKeptCopyStoredRecords(t *testing.T) {
-	doc, err := config.ParseTraffic("t.yaml", []byte(`zones:
-  - name: gtm.test.
-    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
-    ns: [ns1.gtm.test.]
-    records:
+	doc := gtmDocument(t, `    records:
       - {name: ns1, type: A, data: ["192.0.2.53"]}
       - {name: inline, type: TXT, data: ['"kept inline"']}
-`), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+`)
 	served := *doc
 	served.Zones = slices.Clone(doc.Zones)
 	served.Zones[0].Records = served.Zones[0].Records[1:]
@@ -255,14 +250,6 @@ func answerOf(t *testing.T, snap *resolver.Snapshot, name string, typ uint16) []
 // TestKeptCopyStoredRecordsRead: copies whose document does not pass
 // validation with its own records alone, and damaged ones.
 func TestKeptCopyStoredRecordsRead(t *testing.T) {
-	parse := func(src string) *config.Traffic {
-		t.Helper()
-		doc, err := config.ParseTraffic("t.yaml", []byte(src), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return doc
-	}
 	rrset := func(name, typ string, data ...string) cluster.RRset {
 		return cluster.RRset{Name: name, Type: typ, TTL: 300, Data: data, Source: cluster.SourceData}
 	}
@@ -274,11 +261,7 @@ func TestKeptCopyStoredRecordsRead(t *testing.T) {
 		return map[string]*cluster.ZoneRecords{"gtm.test.": cluster.NewZoneRecords(m)}
 	}
 	// A delegation the document holds inline, its glue in the store.
-	delegation := parse(`zones:
-  - name: gtm.test.
-    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
-    ns: [ns1.gtm.test.]
-    records:
+	delegation := gtmDocument(t, `    records:
       - {name: ns1, type: A, data: ["192.0.2.53"]}
       - {name: sub, type: NS, data: ["ns.sub.gtm.test."]}
       - {name: ns.sub, type: A, data: ["192.0.2.54"]}
@@ -286,11 +269,7 @@ func TestKeptCopyStoredRecordsRead(t *testing.T) {
 	delegation.Zones[0].Records = delegation.Zones[0].Records[:2]
 	// A secondary zone: its records, name servers' addresses included,
 	// are the primary's.
-	secondary := parse(`zones:
-  - name: gtm.test.
-    soa: {mname: ns1.gtm.test., rname: hostmaster.gtm.test.}
-    ns: [ns1.gtm.test.]
-    primary: {servers: ["127.0.0.1:5353"]}
+	secondary := gtmDocument(t, `    primary: {servers: ["127.0.0.1:5353"]}
 `)
 	for _, c := range []struct {
 		name    string
