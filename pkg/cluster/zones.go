@@ -153,27 +153,35 @@ func (z *ZoneRecords) LargestTTL() uint32 {
 // revision 0 of no generation: records read from a file, or made in a
 // test.
 func NewZoneRecords(sets map[string]RRset) *ZoneRecords {
-	z := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
-	for k, r := range sets {
-		z.sets.put(k, r.stored())
-	}
-	return z
+	return zoneRecordsFrom(len(sets), maps.All(sets))
 }
 
 // ZoneRecordsOf returns records holding sets (the later of two of one
-// Key), at revision 0 of no generation, as NewZoneRecords does, without
-// a map of them made first: a million read from a node's kept copy.
+// Key), as NewZoneRecords does, without a map of them made first: a
+// million read from a node's kept copy.
 func ZoneRecordsOf(sets []RRset) *ZoneRecords {
+	return zoneRecordsFrom(len(sets), func(yield func(string, RRset) bool) {
+		for _, r := range sets {
+			if !yield(r.Key(), r) {
+				return
+			}
+		}
+	})
+}
+
+// zoneRecordsFrom returns records holding the n RRsets all yields by
+// Key, at revision 0 of no generation.
+func zoneRecordsFrom(n int, all iter.Seq2[string, RRset]) *ZoneRecords {
 	z := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
-	if len(sets) >= 8*defaultShards {
+	if n >= 8*defaultShards {
 		// Room for all at once; fewer grow their maps as they fill (a
 		// copy of many small zones would hold 64 empty maps each).
 		for i := range z.sets.shards {
-			z.sets.shards[i] = make(map[string]storedRRset, len(sets)/defaultShards+len(sets)/(4*defaultShards))
+			z.sets.shards[i] = make(map[string]storedRRset, n/defaultShards+n/(4*defaultShards))
 		}
 	}
-	for _, r := range sets {
-		z.sets.put(r.Key(), r.stored())
+	for k, r := range all {
+		z.sets.put(k, r.stored())
 	}
 	return z
 }
