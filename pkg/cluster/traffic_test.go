@@ -110,9 +110,14 @@ func TestApplyTrafficRoundTrip(t *testing.T) {
 func TestApplyTrafficConditions(t *testing.T) {
 	t.Parallel()
 	eps := clustertest.StartEtcd(t)
-	n := openNode(t, eps, "a")
+	// The node writes its member entry once it has a lease, on its own
+	// time, and again at each heartbeat; a failed apply below must be the
+	// only thing that could move the etcd revision, so the first write has
+	// to be behind us and the next one far off.
+	n := openNode(t, eps, "a", func(o *Options) { o.HeartbeatInterval = time.Hour })
 	raw := clustertest.Client(t, eps)
 	ctx := ctxT(t)
+	n.states.wait(t, 5*time.Second, "the node registered", hasMember("a"))
 
 	// revs[i] is the revision step i stored (0 when it failed).
 	var revs []int64
