@@ -4,13 +4,17 @@ package resolver
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/net/ipv6"
+	"golang.org/x/sys/unix"
 )
 
 // TestPacketInfo: the destination read from a real datagram's control
@@ -67,5 +71,54 @@ func TestPacketInfo(t *testing.T) {
 		if dst := packetDst(bad); dst.IsValid() {
 			t.Errorf("packetDst(% x) = %v, want none", bad, dst)
 		}
+	}
+}
+
+// TestPacketInfoOnlyOnWildcard: a reader on a socket bound to one address
+// does not ask the kernel for each datagram's destination (it is the
+// bound address, and the control message costs a copy each way), and
+// still answers, from that address.
+func TestPacketInfoOnlyOnWildcard(t *testing.T) {
+	for _, addr := range []string{"127.0.0.1", "::1"} {
+		t.Run(addr, func(t *testing.T) {
+			ip := netip.MustParseAddr(addr)
+			conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+			if err != nil {
+				t.Skipf("cannot bind %s here: %v", addr, err)
+			}
+			u, err := newUDPReader(conn, &ServerOptions{Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+				_ = w.WriteMsg(new(dns.Msg).SetReply(r))
+			}), Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rc, err := conn.SyscallConn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			level, opt := unix.IPPROTO_IP, unix.IP_PKTINFO
+			if ip.Is6() {
+				level, opt = unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO
+			}
+			var on int
+			var gerr error
+			if err := rc.Control(func(fd uintptr) { on, gerr = unix.GetsockoptInt(int(fd), level, opt) }); err != nil || gerr != nil {
+				t.Fatal(err, gerr)
+			}
+			if on != 0 {
+				t.Errorf("packet info is on (%d) for a socket bound to %s", on, addr)
+			}
+			go func() { _ = u.serve() }()
+			defer func() { _ = u.shutdown(context.Background()) }()
+			c := &dns.Client{Net: "udp", Timeout: 5 * time.Second}
+			q := new(dns.Msg).SetQuestion("example.test.", dns.TypeA)
+			r, _, err := c.Exchange(q, conn.LocalAddr().String())
+			if err != nil {
+				t.Fatalf("no answer from a reader on %s: %v", addr, err)
+			}
+			if r.Id != q.Id || !r.Response {
+				t.Errorf("answer %v", r)
+			}
+		})
 	}
 }

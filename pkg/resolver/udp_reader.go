@@ -51,8 +51,14 @@ type udpReader struct {
 }
 
 func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
-	if err := enablePacketInfo(conn); err != nil {
-		return nil, err
+	local := addrPortOf(conn.LocalAddr())
+	// A socket bound to one address receives only datagrams sent to it
+	// and answers from it; only a wildcard's need their destination,
+	// which costs the kernel a control message each way per datagram.
+	if local.Addr().IsUnspecified() {
+		if err := enablePacketInfo(conn); err != nil {
+			return nil, err
+		}
 	}
 	batch, err := newBatchConn(conn)
 	if err != nil {
@@ -71,7 +77,7 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.fastAt, _ = opts.Handler.(packetAnswererAt)
-	u.local = addrPortOf(conn.LocalAddr())
+	u.local = local
 	u.w.r = u
 	u.w.tsigState.keys = opts.TSIGKeys
 	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
