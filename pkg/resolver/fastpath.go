@@ -41,10 +41,8 @@ var _ packetAnswererAt = (*Handler)(nil)
 
 // answerPacketAt is AnswerPacket for a query sent to server.
 func (h *Handler) answerPacketAt(query []byte, source, server netip.AddrPort, out []byte) ([]byte, bool) {
-	var start, arrived time.Time
-	if h.metrics != nil {
-		start = time.Now()
-	}
+	start := h.metrics.clock()
+	var arrived time.Time
 	if h.qlog != nil {
 		arrived = h.now()
 	}
@@ -84,7 +82,7 @@ type fastResponse struct {
 }
 
 // answerFast is AnswerPacket with the pooled state.
-func (h *Handler) answerFast(st *queryState, query []byte, source netip.AddrPort, out []byte, start time.Time) ([]byte, bool) {
+func (h *Handler) answerFast(st *queryState, query []byte, source netip.AddrPort, out []byte, start time.Duration) ([]byte, bool) {
 	q := &st.fast
 	*q = fastQuery{}
 	switch parseFastQuery(query, q) {

@@ -127,10 +127,8 @@ func (h *Handler) ServeDNS(w dns.ResponseWriter, q *dns.Msg) {
 		h.serveSigned(w, q)
 		return
 	}
-	var start, arrived time.Time
-	if h.metrics != nil {
-		start = time.Now()
-	}
+	start := h.metrics.clock()
+	var arrived time.Time
 	if h.qlog != nil {
 		arrived = h.now()
 	}

@@ -27,6 +27,10 @@ type Metrics struct {
 	// no label lookup.
 	limitedCounters [ActionSlip + 1]prometheus.Counter
 	cookieCounters  [numCookieVerdicts]prometheus.Counter
+	// epoch is when the metrics were made: durations are measured on the
+	// monotonic clock from it (clock), which is one clock read where
+	// time.Now is two (wall and monotonic), for each end of every query.
+	epoch time.Time
 }
 
 // serviceCounters are one service's decision counters, one per endpoint,
@@ -39,6 +43,7 @@ type serviceCounters struct {
 // NewMetrics registers the query metrics on reg.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
+		epoch: time.Now(),
 		queries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gtmd_dns_queries_total", Help: "DNS queries answered, by zone, query type and response code.",
 		}, []string{"zone", "qtype", "rcode"}),
@@ -94,8 +99,17 @@ func typeIndex(t uint16) int {
 	return otherType
 }
 
-// observe counts one answered query.
-func (m *Metrics) observe(zone string, qtype uint16, rcode int, start time.Time) {
+// clock is the monotonic time since the metrics were made, for observe's
+// start; 0 without metrics, which read no clock.
+func (m *Metrics) clock() time.Duration {
+	if m == nil {
+		return 0
+	}
+	return time.Since(m.epoch)
+}
+
+// observe counts one answered query, which arrived at start (clock).
+func (m *Metrics) observe(zone string, qtype uint16, rcode int, start time.Duration) {
 	if m == nil {
 		return
 	}
@@ -127,7 +141,7 @@ func (m *Metrics) observe(zone string, qtype uint16, rcode int, start time.Time)
 		c = cell.Load()
 	}
 	(*c).Inc()
-	m.duration.Observe(time.Since(start).Seconds())
+	m.duration.Observe((m.clock() - start).Seconds())
 }
 
 // decided counts the endpoints a service answer handed out.

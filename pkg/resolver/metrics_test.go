@@ -4,11 +4,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"weak"
 
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/gtmd/gtmd/pkg/config"
 	"github.com/gtmd/gtmd/pkg/resolver"
@@ -36,6 +38,7 @@ func TestMetrics(t *testing.T) {
 		{"example.org.", dns.TypeA, 1},
 		{"failover.gtm.test.", dns.TypeA, 4},
 	}
+	began := time.Now()
 	for _, q := range queries {
 		for range q.n {
 			w := &fakeWriter{remote: fakeUDPClient}
@@ -46,6 +49,7 @@ func TestMetrics(t *testing.T) {
 	bad := benchQuery(t, "ns1.gtm.test.", dns.TypeA, true, nil)
 	bad.IsEdns0().SetVersion(1)
 	h.ServeDNS(&fakeWriter{remote: fakeUDPClient}, bad)
+	spent := time.Since(began)
 
 	want := `
 # HELP gtmd_dns_queries_total DNS queries answered, by zone, query type and response code.
@@ -65,6 +69,21 @@ gtmd_policy_decisions_total{endpoint="primary",service="failover.gtm.test."} 0
 	}
 	if n := testutil.CollectAndCount(reg, "gtmd_dns_request_duration_seconds"); n != 1 {
 		t.Errorf("duration histogram: %d series", n)
+	}
+	// Every query is timed, from its arrival: together they took some
+	// time, and no more than the loop that sent them.
+	var hist *dto.Histogram
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() == "gtmd_dns_request_duration_seconds" {
+			hist = f.GetMetric()[0].GetHistogram()
+		}
+	}
+	if hist == nil || hist.GetSampleCount() != 12 || hist.GetSampleSum() <= 0 || hist.GetSampleSum() > spent.Seconds() {
+		t.Errorf("duration histogram %v, want 12 queries taking together more than 0 and at most %v", hist, spent)
 	}
 	problems, err := testutil.GatherAndLint(reg)
 	if err != nil || len(problems) > 0 {

@@ -38,7 +38,7 @@ func isTransfer(q *dns.Msg) bool {
 
 // serveSigned answers a transfer request or a signed query.
 func (h *Handler) serveSigned(w dns.ResponseWriter, q *dns.Msg) {
-	start := time.Now()
+	start := h.metrics.clock()
 	if h.qlog != nil {
 		w = &loggedWriter{ResponseWriter: w, h: h, q: q, arrived: h.now()}
 	}
@@ -80,7 +80,7 @@ func sign(m *dns.Msg, t *dns.TSIG) {
 
 // tsigError answers a request whose TSIG failed: NOTAUTH with the TSIG
 // error (RFC 8945 §5.2), unsigned for BADKEY and BADSIG.
-func (h *Handler) tsigError(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, err error, start time.Time) {
+func (h *Handler) tsigError(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, err error, start time.Duration) {
 	resp := TSIGFailure(q, err)
 	code := resp.IsTsig().Error
 	h.log.Info("tsig verification failed", "key", t.Hdr.Name, "source", addrOf(w.RemoteAddr()).String(), "error", dns.RcodeToString[int(code)])
@@ -121,7 +121,7 @@ func qtypeOf(q *dns.Msg) uint16 {
 // transfer sends the zone to an allowed, signed request over TCP, or
 // answers REFUSED. A request signed with a valid key is a secondary
 // configured on purpose: its refusal is logged at info, others at debug.
-func (h *Handler) transfer(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, source netip.Addr, tcp bool, start time.Time) {
+func (h *Handler) transfer(w dns.ResponseWriter, q *dns.Msg, t *dns.TSIG, source netip.Addr, tcp bool, start time.Duration) {
 	name := lowerName(q.Question[0].Name)
 	qtype := q.Question[0].Qtype
 	s := h.snap.Load()
