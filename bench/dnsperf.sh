@@ -28,6 +28,13 @@
 #
 #   bench/dnsperf.sh [seconds-per-run] [rounds]
 #
+# A change to gtmd's query path is measured against the gtmd it changes in
+# the same run: GTMD_BASE=REV (a commit) builds gtmd at REV too and serves
+# it beside the working tree's as cases base and base-lat (gtmd's and
+# gtmd-lat's queries), interleaved like any peer; the ratios then include
+# gtmd / base. CASES="gtmd gtmd-lat base base-lat knot gdnsd-geo" keeps
+# only the cases named.
+#
 # Needs go, knotd, dnsperf, taskset, dig; nsd, gdnsd and pdns_server join
 # when installed:
 #   apt-get install -y knot nsd gdnsd pdns-server pdns-backend-bind dnsperf dnsutils
@@ -104,6 +111,15 @@ rrl: {responses_per_second: 0}
 dnssec: {key_encryption_key_file: $work/gtmd-data/dnssec.kek}
 YAML
 serve gtmd 15301 "$work/gtmd" serve --config "$work/gtmd.yaml"
+
+if [ -n "${GTMD_BASE:-}" ]; then
+  git worktree add -q --detach "$work/base-src" "$GTMD_BASE"
+  (cd "$work/base-src" && go build -o "$work/gtmd-base" ./cmd/gtmd)
+  base_rev=$(git -C "$work/base-src" rev-parse --short HEAD)
+  git worktree remove --force "$work/base-src"
+  sed -e 's/15301/15311/; s/15380/15381/; s/15379/15389/; s/15390/15391/' -e "s|$work/gtmd-data|$work/base-data|g" "$work/gtmd.yaml" >"$work/base.yaml"
+  serve base 15311 "$work/gtmd-base" serve --config "$work/base.yaml"
+fi
 
 mkdir -p "$work/knot"
 cp bench/bench.test.zone "$work/knot/"
@@ -238,6 +254,8 @@ ecs="8:00011800c61282"
 cases=()
 add_case() { [ -n "${pid[$2]:-}" ] && cases+=("$1 $2 $3 $4 $5 ${6:-}"); return 0; }
 add_case gtmd gtmd q-static - 192.0.2.10
+add_case base base q-static - 192.0.2.10
+add_case base-lat base q-latency "$ecs" 192.0.2.2
 add_case knot knot q-static - 192.0.2.10
 add_case gtmd-lat gtmd q-latency "$ecs" 192.0.2.2
 add_case gtmd-dnssec gtmd q-signed "$ecs" 192.0.2.2 DO
@@ -246,6 +264,15 @@ add_case nsd nsd q-static - 192.0.2.10
 add_case gdnsd gdnsd q-static - 192.0.2.10
 add_case pdns pdns q-static - 192.0.2.10
 add_case coredns coredns q-static - 192.0.2.10
+
+if [ -n "${CASES:-}" ]; then
+  kept=()
+  for c in "${cases[@]}"; do
+    read -r name _ <<<"$c"
+    [[ " $CASES " == *" $name "* ]] && kept+=("$c")
+  done
+  cases=("${kept[@]}")
+fi
 
 # Every case must give its answer before anything is measured.
 for c in "${cases[@]}"; do
@@ -275,7 +302,7 @@ field() { awk -v k="$1" 'index($0, k) { sub(/.*: */, ""); print $1; exit }' <<<"
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "machine: $(nproc) CPUs, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 echo "peers:   $(for n in "${names[@]}"; do printf '%s ' "$n"; done)(server on CPU $server_cpu, dnsperf -c 8 -q 500 -T 1 -l $secs on CPU $client_cpu)"
-echo "gtmd:    $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . 2>/dev/null || echo ' with uncommitted changes')"
+echo "gtmd:    $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- . 2>/dev/null || echo ' with uncommitted changes')${base_rev:+; base: $base_rev}"
 echo "versions: $(dpkg-query -W -f='${Package} ${Version}, ' knot nsd gdnsd pdns-server dnsperf 2>/dev/null)${coredns:+$("$coredns" -version | head -1)}"
 echo
 printf '%-10s %5s %10s %9s %8s %10s %10s %10s\n' case round QPS 'CPU us/q' 'lost %' 'mean ms' 'p99 ms' 'QPS (-v)'
@@ -340,9 +367,14 @@ echo
 echo "| gtmd case | peer | CPU ratio | QPS ratio | p99 ratio |"
 echo "| --- | --- | --- | --- | --- |"
 for g in gtmd gtmd-lat gtmd-dnssec; do
+  [ -n "${mc[$g]:-}" ] || continue
   for c in "${cases[@]}"; do
     read -r peer _ <<<"$c"
-    case $peer in gtmd | gtmd-lat | gtmd-dnssec) continue ;; esac
+    case $peer in gtmd | gtmd-lat | gtmd-dnssec | base-lat) continue ;; esac
+    # The base answers gtmd's static query as base, the latency one as
+    # base-lat: each gtmd case is set beside its own.
+    [ "$peer" = base ] && [ "$g" = gtmd-lat ] && peer=base-lat
+    [ "$peer" = base ] && [ "$g" = gtmd-dnssec ] && continue
     printf '| %s | %s | %s | %s | %s |\n' "$g" "$peer" "$(ratio "${mc[$g]}" "${mc[$peer]}")" "$(ratio "${mq[$g]}" "${mq[$peer]}")" "$(ratio "${mp[$g]}" "${mp[$peer]}")"
   done
 done
