@@ -32,7 +32,7 @@ func (h *Handler) answerZone(s *Snapshot, z *zone, r *request, resp *dns.Msg) {
 				return
 			}
 		}
-		n, wild := z.nodes[name], false
+		n, wild := z.nodes.get(name), false
 		if n == nil {
 			ce := z.closestEncloser(name)
 			if ce.wildcard == nil {
@@ -163,7 +163,7 @@ func (z *zone) cutAbove(name string) *node {
 		return nil
 	}
 	for off, end := 0, false; !end && len(name)-off > len(z.name); off, end = dns.NextLabel(name, off) {
-		if n := z.nodes[name[off:]]; n != nil && n.cut {
+		if n := z.nodes.get(name[off:]); n != nil && n.cut {
 			return n
 		}
 	}
@@ -174,9 +174,9 @@ func (z *zone) cutAbove(name string) *node {
 // does not exist itself (RFC 4592 §3.3.1). The apex always exists.
 func (z *zone) closestEncloser(name string) *node {
 	for off, end := dns.NextLabel(name, 0); !end; off, end = dns.NextLabel(name, off) {
-		if n := z.nodes[name[off:]]; n != nil {
+		if n := z.nodes.get(name[off:]); n != nil {
 			return n
 		}
 	}
-	return z.nodes[z.name]
+	return z.nodes.get(z.name)
 }

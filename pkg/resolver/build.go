@@ -115,7 +115,7 @@ func buildZone(cz *config.Zone, serial uint32, more StoredRecords) (*zone, error
 	ttl := cz.DefaultTTL()
 	// Sized for the records' names at once: a zone of a million grows
 	// its map no more.
-	z := &zone{name: name, ttl: ttl, nodes: make(map[string]*node, len(cz.Records)+storedLen(more)+1), transfer: newTransferPolicy(cz)}
+	z := &zone{name: name, ttl: ttl, nodes: newNodeIndex(len(cz.Records) + storedLen(more) + 1), transfer: newTransferPolicy(cz)}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: name, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: ttl},
 		Ns:      dns.Fqdn(cz.SOA.MName),
@@ -186,11 +186,11 @@ func (z *zone) addRecord(r *config.Record, ttl uint32) error {
 // ancestor up to the apex; the ancestors created are empty
 // non-terminals.
 func (z *zone) ensure(name string) *node {
-	if n, ok := z.nodes[name]; ok {
+	if n := z.nodes.get(name); n != nil {
 		return n
 	}
 	n := &node{name: name}
-	z.nodes[name] = n
+	z.nodes.set(name, n)
 	if name != z.name {
 		if off, end := dns.NextLabel(name, 0); !end {
 			z.ensure(name[off:]).children++
@@ -210,7 +210,7 @@ func (n *node) add(rrtype uint16, rrs []dns.RR) {
 // delegations, the name servers' addresses at the apex, mail and service
 // hosts (RFC 1034 §4.3.2 step 6).
 func (z *zone) linkAdditional() {
-	for _, n := range z.nodes {
+	for _, n := range z.nodes.all() {
 		for i := range n.rrsets {
 			set := &n.rrsets[i]
 			if !hasAdditional(set.rrtype) {
@@ -229,7 +229,7 @@ func (z *zone) linkAdditional() {
 					z.targets = map[string]bool{}
 				}
 				z.targets[target] = true
-				t := z.nodes[target]
+				t := z.nodes.get(target)
 				if t == nil {
 					continue
 				}
@@ -253,9 +253,9 @@ func (z *zone) linkAdditional() {
 
 // linkWildcards points each node at its wildcard child, if any.
 func (z *zone) linkWildcards() {
-	for name, n := range z.nodes {
+	for name, n := range z.nodes.all() {
 		if strings.HasPrefix(name, "*.") {
-			if parent := z.nodes[name[2:]]; parent != nil {
+			if parent := z.nodes.get(name[2:]); parent != nil {
 				parent.wildcard = n
 			}
 		}
@@ -266,7 +266,7 @@ func (z *zone) linkWildcards() {
 // the zone.
 func (z *zone) belowCut(name string) bool {
 	for off, end := dns.NextLabel(name, 0); !end && len(name)-off > len(z.name); off, end = dns.NextLabel(name, off) {
-		if n := z.nodes[name[off:]]; n != nil && n.cut {
+		if n := z.nodes.get(name[off:]); n != nil && n.cut {
 			return true
 		}
 	}
@@ -307,7 +307,7 @@ func (s *Snapshot) delegateSubZones() {
 		}
 		n := p.ensure(z.name)
 		if n.lookup(dns.TypeNS) == nil {
-			n.add(dns.TypeNS, z.nodes[z.name].lookup(dns.TypeNS).rrs)
+			n.add(dns.TypeNS, z.nodes.get(z.name).lookup(dns.TypeNS).rrs)
 		}
 		n.cut, p.hasCuts = true, true
 	}

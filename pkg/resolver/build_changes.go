@@ -88,15 +88,15 @@ func (z *zone) changeable(name string, rrtype uint16) bool {
 // withSerial returns a copy of z with serial in its SOA, whose nodes
 // are z's until replaced.
 func (z *zone) withSerial(serial uint32) *zone {
-	nz := &zone{name: z.name, ttl: z.ttl, nodes: maps.Clone(z.nodes), targets: z.targets, hasCuts: z.hasCuts, transfer: z.transfer}
+	nz := &zone{name: z.name, ttl: z.ttl, nodes: z.nodes.clone(), targets: z.targets, hasCuts: z.hasCuts, transfer: z.transfer}
 	neg := dns.Copy(z.negSOA[0]).(*dns.SOA)
 	neg.Serial = serial
 	nz.negSOA = []dns.RR{neg}
 	nz.negSOAWire, _ = packRRs(nz.negSOA)
-	apex := z.nodes[z.name]
+	apex := z.nodes.get(z.name)
 	soa := dns.Copy(apex.lookup(dns.TypeSOA).rrs[0]).(*dns.SOA)
 	soa.Serial = serial
-	nz.nodes[z.name] = apex.withRRset(dns.TypeSOA, []dns.RR{soa})
+	nz.nodes.set(z.name, apex.withRRset(dns.TypeSOA, []dns.RR{soa}))
 	return nz
 }
 
@@ -104,22 +104,22 @@ func (z *zone) withSerial(serial uint32) *zone {
 // every node it changes: the name's, and its ancestors' when the name
 // comes or goes.
 func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
-	old := z.nodes[name]
+	old := z.nodes.get(name)
 	switch {
 	case old == nil && len(rrs) == 0:
 	case old == nil:
 		n := &node{name: name}
 		n.add(rrtype, rrs)
-		z.nodes[name] = n
+		z.nodes.set(name, n)
 		z.adopt(name)
 	default:
 		n := old.withRRset(rrtype, rrs)
 		if name != z.name && n.empty() && n.children == 0 {
-			delete(z.nodes, name)
+			z.nodes.remove(name)
 			z.orphan(name)
 			return
 		}
-		z.nodes[name] = n
+		z.nodes.set(name, n)
 	}
 }
 
@@ -132,13 +132,13 @@ func (z *zone) adopt(name string) {
 			return
 		}
 		name = name[off:]
-		if p := z.nodes[name]; p != nil {
+		if p := z.nodes.get(name); p != nil {
 			c := p.clone()
 			c.children++
-			z.nodes[name] = c
+			z.nodes.set(name, c)
 			return
 		}
-		z.nodes[name] = &node{name: name, children: 1}
+		z.nodes.set(name, &node{name: name, children: 1})
 	}
 }
 
@@ -151,13 +151,13 @@ func (z *zone) orphan(name string) {
 			return
 		}
 		name = name[off:]
-		c := z.nodes[name].clone()
+		c := z.nodes.get(name).clone()
 		c.children--
 		if name == z.name || !c.empty() || c.children > 0 {
-			z.nodes[name] = c
+			z.nodes.set(name, c)
 			return
 		}
-		delete(z.nodes, name)
+		z.nodes.remove(name)
 	}
 }
 

@@ -108,8 +108,8 @@ func dumpZone(z *zone) string {
 			}
 		}
 	}))
-	names := make([]string, 0, len(z.nodes))
-	for name, n := range z.nodes {
+	names := make([]string, 0, z.nodes.len())
+	for name, n := range z.nodes.all() {
 		if n.name != name {
 			fmt.Fprintf(&b, "node %s filed under %s\n", n.name, name)
 		}
@@ -117,11 +117,11 @@ func dumpZone(z *zone) string {
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		n := z.nodes[name]
+		n := z.nodes.get(name)
 		fmt.Fprintf(&b, "%s children %d cut %v", name, n.children, n.cut)
 		if n.wildcard != nil {
 			fmt.Fprintf(&b, " wildcard %s", n.wildcard.name)
-			if z.nodes[n.wildcard.name] != n.wildcard {
+			if z.nodes.get(n.wildcard.name) != n.wildcard {
 				b.WriteString(" (not the zone's)")
 			}
 		}
@@ -255,10 +255,35 @@ func lineDiff(got, want string) string {
 // names up to three labels deep (so that non-terminals come and go),
 // each derived from the snapshot the one before derived, holds what a
 // whole build holds at every step.
+//
+// "sharded" pads the zone with enough names that its index is split in
+// shards (nodeIndex), so the changes copy shards and the names they add
+// and drop fall in different ones.
 func TestRandomRecordChangesMatchABuild(t *testing.T) {
-	doc, rs := changesDoc(t)
+	for _, c := range []struct {
+		name  string
+		pad   int
+		steps int
+	}{{"small", 0, 300}, {"sharded", minShardedNodes, 6}} {
+		t.Run(c.name, func(t *testing.T) {
+			doc, rs := changesDoc(t)
+			for i := range c.pad {
+				name := fmt.Sprintf("p%d.pad.%s", i, changesZone)
+				rs.set(RecordChange{Name: name, Type: "A", Record: &config.Record{Name: name, Type: "A", Data: []string{"192.0.2.9"}}})
+			}
+			randomRecordChanges(t, doc, rs, c.steps, c.pad > 0)
+		})
+	}
+}
+
+// randomRecordChanges is TestRandomRecordChangesMatchABuild's steps over
+// rs; sharded says the zone's index must be in more than one shard.
+func randomRecordChanges(t *testing.T, doc *config.Traffic, rs recordSet, steps int, sharded bool) {
 	serial := uint32(100)
 	s := rs.build(t, doc, serial)
+	if got := len(s.zones[changesZone].nodes.shards); sharded != (got > 1) {
+		t.Fatalf("the zone's index has %d shards, want sharded %v", got, sharded)
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	labels := []string{"a", "b", "c"}
 	types := []string{"A", "AAAA", "TXT"}
@@ -267,7 +292,7 @@ func TestRandomRecordChangesMatchABuild(t *testing.T) {
 		"AAAA": func(i int) string { return fmt.Sprintf("2001:db8::%x", i) },
 		"TXT":  func(i int) string { return fmt.Sprintf(`"t%d"`, i) },
 	}
-	for step := range 300 {
+	for step := range steps {
 		var changes []RecordChange
 		for range 1 + rng.IntN(3) {
 			parts := []string{}

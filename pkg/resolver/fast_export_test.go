@@ -10,7 +10,7 @@ import (
 func NodeNames(s *Snapshot) []string {
 	var names []string
 	for _, z := range s.zones {
-		for name := range z.nodes {
+		for name := range z.nodes.all() {
 			names = append(names, name)
 		}
 	}

@@ -38,7 +38,7 @@ func (z *zone) fastCut(name []byte, n *node) *node {
 		return n
 	}
 	for off := nextLabel(name, 0); len(name)-off > len(z.name); off = nextLabel(name, off) {
-		if n := z.nodes[string(name[off:])]; n != nil && n.cut {
+		if n := z.nodes.getBytes(name[off:]); n != nil && n.cut {
 			return n
 		}
 	}
@@ -49,11 +49,11 @@ func (z *zone) fastCut(name []byte, n *node) *node {
 // closestEncloser does.
 func (z *zone) fastEncloser(name []byte) *node {
 	for off := nextLabel(name, 0); off < len(name); off = nextLabel(name, off) {
-		if n := z.nodes[string(name[off:])]; n != nil {
+		if n := z.nodes.getBytes(name[off:]); n != nil {
 			return n
 		}
 	}
-	return z.nodes[z.name]
+	return z.nodes.get(z.name)
 }
 
 // fastLookup finds the answer to name and qtype in z: a precomputed
@@ -63,7 +63,7 @@ func (z *zone) fastEncloser(name []byte) *node {
 // service, a service answered with a CNAME, or an answer a policy takes
 // part in past a CNAME.
 func (h *Handler) fastLookup(s *Snapshot, z *zone, name []byte, qtype uint16) (a *fastAnswer, sn *serviceNode, wild bool) {
-	n := z.nodes[string(name)]
+	n := z.nodes.getBytes(name)
 	if cut := z.fastCut(name, n); cut != nil && !(len(cut.name) == len(name) && qtype == dns.TypeDS) {
 		// Every type but DS at the cut itself gets the referral, the
 		// answer the cut precomputes for types it does not treat apart.

@@ -98,7 +98,7 @@ func apexKeys(signer Signer, rrtype uint16) []dns.RR {
 // the same nodes chain without the operator copying DS records between
 // them. Nil for any other name.
 func (s *Snapshot) subZoneDS(z *zone, name string) []dns.RR {
-	cut := z.nodes[name]
+	cut := z.nodes.get(name)
 	if cut == nil || !cut.cut || cut.lookup(dns.TypeDS) != nil {
 		return nil
 	}

@@ -61,7 +61,7 @@ type zone struct {
 	name string
 	// ttl is the zone's default TTL, for records that state none.
 	ttl   uint32
-	nodes map[string]*node
+	nodes *nodeIndex
 	// targets are the in-zone names whose addresses an NS, MX or SRV
 	// RRset carries as additional records (linkAdditional): a change
 	// to one of them is a change to those RRsets too.

@@ -16,16 +16,16 @@ import (
 // answer until the next transfer. The SOA ends the transfer too (RFC
 // 5936 §2.2); the caller adds it.
 func (h *Handler) transferRecords(s *Snapshot, z *zone) (soa dns.RR, rrs []dns.RR) {
-	apex := z.nodes[z.name]
+	apex := z.nodes.get(z.name)
 	soa = apex.lookup(dns.TypeSOA).rrs[0]
-	names := make([]string, 0, len(z.nodes))
-	for name := range z.nodes {
+	names := make([]string, 0, z.nodes.len())
+	for name := range z.nodes.all() {
 		names = append(names, name)
 	}
 	slices.SortFunc(names, canonicalCompare)
 	rrs = append(rrs, soa)
 	for _, name := range names {
-		n := z.nodes[name]
+		n := z.nodes.get(name)
 		for i := range n.rrsets {
 			if set := &n.rrsets[i]; set.rrtype != dns.TypeSOA {
 				rrs = append(rrs, set.rrs...)
