@@ -17,6 +17,19 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// listenLoopbackUDP binds a UDP socket on ip, a port of the kernel's
+// choosing, closed when the test ends; it skips a test where ip cannot be
+// bound (no IPv6 here).
+func listenLoopbackUDP(t *testing.T, ip netip.Addr) *net.UDPConn {
+	t.Helper()
+	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
+	if err != nil {
+		t.Skipf("cannot bind %s here: %v", ip, err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 // TestPacketInfo: the destination read from a real datagram's control
 // messages is the address it was sent to, for both families, and the
 // source set on an answer is the control message miekg/dns sends (x/net's
@@ -25,11 +38,7 @@ func TestPacketInfo(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1", "::1"} {
 		t.Run(addr, func(t *testing.T) {
 			ip := netip.MustParseAddr(addr)
-			conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-			if err != nil {
-				t.Skipf("cannot bind %s here: %v", addr, err)
-			}
-			defer conn.Close()
+			conn := listenLoopbackUDP(t, ip)
 			if err := enablePacketInfo(conn); err != nil {
 				t.Fatal(err)
 			}
@@ -82,10 +91,7 @@ func TestPacketInfoOnlyOnWildcard(t *testing.T) {
 	for _, addr := range []string{"127.0.0.1", "::1"} {
 		t.Run(addr, func(t *testing.T) {
 			ip := netip.MustParseAddr(addr)
-			conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, 0)))
-			if err != nil {
-				t.Skipf("cannot bind %s here: %v", addr, err)
-			}
+			conn := listenLoopbackUDP(t, ip)
 			u, err := newUDPReader(conn, &ServerOptions{Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
 				_ = w.WriteMsg(new(dns.Msg).SetReply(r))
 			}), Logger: slog.New(slog.DiscardHandler)})
