@@ -113,10 +113,10 @@ YAML
 serve gtmd 15301 "$work/gtmd" serve --config "$work/gtmd.yaml"
 
 if [ -n "${GTMD_BASE:-}" ]; then
-  git worktree add -q --detach "$work/base-src" "$GTMD_BASE"
+  base_rev=$(git rev-parse --short "$GTMD_BASE")
+  mkdir -p "$work/base-src"
+  git archive "$base_rev" | tar -x -C "$work/base-src"
   (cd "$work/base-src" && go build -o "$work/gtmd-base" ./cmd/gtmd)
-  base_rev=$(git -C "$work/base-src" rev-parse --short HEAD)
-  git worktree remove --force "$work/base-src"
   sed -e 's/15301/15311/; s/15380/15381/; s/15379/15389/; s/15390/15391/' -e "s|$work/gtmd-data|$work/base-data|g" "$work/gtmd.yaml" >"$work/base.yaml"
   serve base 15311 "$work/gtmd-base" serve --config "$work/base.yaml"
 fi
@@ -267,10 +267,15 @@ add_case coredns coredns q-static - 192.0.2.10
 
 if [ -n "${CASES:-}" ]; then
   kept=()
-  for c in "${cases[@]}"; do
-    read -r name _ <<<"$c"
-    [[ " $CASES " == *" $name "* ]] && kept+=("$c")
+  for want in $CASES; do
+    found=
+    for c in "${cases[@]}"; do
+      read -r name _ <<<"$c"
+      [ "$name" = "$want" ] && { kept+=("$c"); found=1; }
+    done
+    [ -n "$found" ] || echo "dnsperf.sh: no case $want (its server is not installed, or GTMD_BASE is unset, or a typo), skipped" >&2
   done
+  [ ${#kept[@]} -gt 0 ] || { echo "dnsperf.sh: none of CASES=\"$CASES\" can run" >&2; exit 1; }
   cases=("${kept[@]}")
 fi
 
@@ -370,15 +375,18 @@ for g in gtmd gtmd-lat gtmd-dnssec; do
   [ -n "${mc[$g]:-}" ] || continue
   for c in "${cases[@]}"; do
     read -r peer _ <<<"$c"
-    case $peer in gtmd | gtmd-lat | gtmd-dnssec | base-lat) continue ;; esac
-    # The base answers gtmd's static query as base, the latency one as
-    # base-lat: each gtmd case is set beside its own.
-    [ "$peer" = base ] && [ "$g" = gtmd-lat ] && peer=base-lat
-    [ "$peer" = base ] && [ "$g" = gtmd-dnssec ] && continue
+    case $peer in gtmd | gtmd-lat | gtmd-dnssec) continue ;; esac
+    # The base asks gtmd's static question as base and the latency one
+    # as base-lat: each gtmd case is set beside its own only.
+    case $peer in
+      base) [ "$g" = gtmd ] || continue ;;
+      base-lat) [ "$g" = gtmd-lat ] || continue ;;
+    esac
+    [ -n "${mc[$peer]:-}" ] || continue
     printf '| %s | %s | %s | %s | %s |\n' "$g" "$peer" "$(ratio "${mc[$g]}" "${mc[$peer]}")" "$(ratio "${mq[$g]}" "${mq[$peer]}")" "$(ratio "${mp[$g]}" "${mp[$peer]}")"
   done
 done
-if [ -n "${mc[gtmd-dnssec]:-}" ]; then
+if [ -n "${mc[gtmd-dnssec]:-}" ] && [ -n "${mc[gtmd-lat]:-}" ]; then
   echo
   echo "Signed against unsigned, the same latency answer (gtmd-dnssec / gtmd-lat): CPU $(ratio "${mc[gtmd-dnssec]}" "${mc[gtmd-lat]}"), QPS $(ratio "${mq[gtmd-dnssec]}" "${mq[gtmd-lat]}"), p99 $(ratio "${mp[gtmd-dnssec]}" "${mp[gtmd-lat]}")"
 fi

@@ -83,6 +83,25 @@ func TestPacketInfo(t *testing.T) {
 	}
 }
 
+// TestNeedsPacketInfo: a socket bound to a wildcard of either family
+// asks for each datagram's destination (it answers from the address the
+// query was sent to); one bound to a single address does not.
+func TestNeedsPacketInfo(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		want bool
+	}{{"0.0.0.0", true}, {"::", true}, {"127.0.0.1", false}, {"::1", false}, {"192.0.2.1", false}, {"2001:db8::1", false}} {
+		if got := needsPacketInfo(netip.MustParseAddr(c.addr)); got != c.want {
+			t.Errorf("needsPacketInfo(%s) = %v, want %v", c.addr, got, c.want)
+		}
+	}
+	// addrPortOf unmaps: a dual-stack wildcard seen as ::ffff:0.0.0.0 is
+	// still one.
+	if !needsPacketInfo(addrPortOf(&net.UDPAddr{IP: net.IPv4zero.To16(), Port: 53}).Addr()) {
+		t.Error("the IPv4 wildcard in its 16-byte form is not taken for a wildcard")
+	}
+}
+
 // TestPacketInfoOnlyOnWildcard: a reader on a socket bound to one address
 // does not ask the kernel for each datagram's destination (it is the
 // bound address, and the control message costs a copy each way), and

@@ -52,10 +52,7 @@ type udpReader struct {
 
 func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	local := addrPortOf(conn.LocalAddr())
-	// A socket bound to one address receives only datagrams sent to it
-	// and answers from it; only a wildcard's need their destination,
-	// which costs the kernel a control message each way per datagram.
-	if local.Addr().IsUnspecified() {
+	if needsPacketInfo(local.Addr()) {
 		if err := enablePacketInfo(conn); err != nil {
 			return nil, err
 		}
@@ -83,6 +80,13 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
 	return u, nil
 }
+
+// needsPacketInfo reports whether a socket bound to local must ask for
+// each datagram's destination, to answer from it. A socket bound to one
+// address receives only datagrams sent to it and answers from it; only a
+// wildcard's need it, which costs the kernel a control message each way
+// per datagram.
+func needsPacketInfo(local netip.Addr) bool { return local.IsUnspecified() }
 
 // serve reads and answers until the socket is shut down or fails; it
 // returns the failure, and nil on shutdown.
