@@ -63,7 +63,7 @@ func (h *Handler) answerPacketAt(query []byte, source, server netip.AddrPort, ou
 type fastResponse struct {
 	// fastAnswer is the precomputed answer, or for a service the
 	// header, zone and rate limiting class put together here; its
-	// answerEnds and ownerLen count only when wild is set.
+	// marks count only when wild is set.
 	fastAnswer
 	service *serviceNode
 	chosen  []int
@@ -72,7 +72,7 @@ type fastResponse struct {
 	bodyLen int
 	// wild, when set, is the query name in lower case: the answer is a
 	// wildcard's, whose answer records take it as owner (body holds them
-	// with the wildcard's name, answerEnds and ownerLen say where).
+	// with the wildcard's name, marks say where).
 	wild []byte
 	// keyBytes, when set, is the rate limiting key's name (the query
 	// name of a wildcard answer), in place of keyName.
@@ -211,9 +211,9 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 		return false
 	case a != nil:
 		fr.fastAnswer, fr.bodyLen = *a, len(a.body)
-		if wild && len(a.answerEnds) > 0 {
+		if wild && a.marks != nil {
 			fr.wild = name
-			fr.bodyLen += len(a.answerEnds) * (q.qend - 4 - hdrLen - a.ownerLen)
+			fr.bodyLen += len(a.marks.answerEnds) * (q.qend - 4 - hdrLen - a.marks.ownerLen)
 			if fr.class == ClassAnswer {
 				// The full path keys a positive answer by the query name.
 				fr.keyBytes = name
@@ -261,9 +261,9 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 func (fr *fastResponse) appendBody(out []byte) []byte {
 	if fr.wild != nil {
 		start := 0
-		for _, end := range fr.answerEnds {
+		for _, end := range fr.marks.answerEnds {
 			out = appendWireName(out, fr.wild)
-			out = append(out, fr.body[start+fr.ownerLen:end]...)
+			out = append(out, fr.body[start+fr.marks.ownerLen:end]...)
 			start = end
 		}
 		return append(out, fr.body[start:]...)
