@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,9 +30,12 @@ type releases struct {
 	at []time.Time
 }
 
-func startReleaser(t *testing.T) *releases {
+func startReleaser(t *testing.T, edit ...func(*memoryReleaser)) *releases {
 	r := &releases{m: newMemoryReleaser()}
 	r.m.settle, r.m.interval = 20*time.Millisecond, 300*time.Millisecond
+	for _, e := range edit {
+		e(r.m)
+	}
 	r.m.release = func() {
 		r.mu.Lock()
 		defer r.mu.Unlock()
@@ -124,5 +128,24 @@ func TestMemoryReleaseWaitsForTheCopy(t *testing.T) {
 	time.Sleep(10 * m.settle)
 	if n := len(r.times()); n != 1 {
 		t.Errorf("%d releases, want 1", n)
+	}
+}
+
+// TestMemoryReleasedAfterManyAnswers: largeZones answers made by the DNS
+// handler (every name of a large zone asked once) ask for a release, and
+// fewer do not.
+func TestMemoryReleasedAfterManyAnswers(t *testing.T) {
+	var made atomic.Uint64
+	r := startReleaser(t, func(m *memoryReleaser) { m.answers, m.poll = made.Load, 10*time.Millisecond })
+	made.Add(largeZones - 1)
+	time.Sleep(2 * r.m.interval)
+	if n := len(r.times()); n != 0 {
+		t.Fatalf("%d releases after %d answers, want none", n, largeZones-1)
+	}
+	made.Add(1)
+	r.wait(t, 1)
+	time.Sleep(2 * r.m.interval)
+	if n := len(r.times()); n != 1 {
+		t.Errorf("%d releases after one burst of answers, want 1", n)
 	}
 }

@@ -176,6 +176,7 @@ func New(opts Options) (_ *Node, err error) {
 	if n.handler, err = newHandler(c, n.locator, n.reg, n.log, queryLog(n.qlog)); err != nil {
 		return nil, err
 	}
+	n.memory.answers = n.handler.AnswersMade
 	n.notifier = newNotifier(c.TSIGKeys, n.log)
 	if n.gauge, err = health.NewEndpointGauge(n.reg); err != nil {
 		return nil, err

@@ -104,7 +104,9 @@ func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fas
 		// one answer cannot stand for every other type.
 		a = &fastAnswer{decline: true}
 	}
-	if !slot.CompareAndSwap(nil, a) {
+	if slot.CompareAndSwap(nil, a) {
+		h.answersMade.Add(1)
+	} else {
 		a = slot.Load()
 	}
 	return a.usable()

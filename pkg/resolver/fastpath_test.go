@@ -536,3 +536,31 @@ func TestFastPathNames(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswersMade: the fast path counts an answer when it makes and
+// keeps it, once per name and type however often asked, and not when it
+// declines.
+func TestAnswersMade(t *testing.T) {
+	h := newHandler(testSnapshot(t))
+	out := make([]byte, 0, 65535)
+	ask := func(name string, qtype uint16) {
+		t.Helper()
+		if _, ok := h.AnswerPacket(packEdited(t, name, qtype, nil), srcV4, out); !ok {
+			t.Fatalf("the fast path declined %s %s", name, dns.TypeToString[qtype])
+		}
+	}
+	if n := h.AnswersMade(); n != 0 {
+		t.Fatalf("%d answers made before any query", n)
+	}
+	for range 3 {
+		ask("host.example.test.", dns.TypeA)
+	}
+	if n := h.AnswersMade(); n != 1 {
+		t.Errorf("%d answers made for one name and type asked three times, want 1", n)
+	}
+	ask("host.example.test.", dns.TypeTXT)
+	ask("mail.example.test.", dns.TypeA)
+	if n := h.AnswersMade(); n != 3 {
+		t.Errorf("%d answers made for three names and types, want 3", n)
+	}
+}

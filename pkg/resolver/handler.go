@@ -66,7 +66,18 @@ type Handler struct {
 	nsid            string
 	now             func() time.Time
 	qlog            QueryLog
+	// answersMade counts the answers the fast path made and kept
+	// (AnswersMade).
+	answersMade atomic.Uint64
 }
+
+// AnswersMade is the number of answers the fast path has made and kept
+// with their names since h was made: each is made the first time its
+// name and type are asked, and kept until the name's records change.
+// Asking every name of a large zone makes as many, and the garbage of
+// making them; a node gives that memory back once they have been made
+// (pkg/node's releaser watches this count).
+func (h *Handler) AnswersMade() uint64 { return h.answersMade.Load() }
 
 var _ dns.Handler = (*Handler)(nil)
 
