@@ -8,8 +8,9 @@
 # one new record (RFC 2136 UPDATE) to the node answering it, from a
 # change of that record to the new address served, and from the
 # deletion of a record of the file to NXDOMAIN; then the node's CPU per
-# update over BURST (default 20) updates in a row; then it
-# restarts the node, times how long until it answers that name again,
+# update over BURST (default 20) updates in a row; then its resident
+# memory once every name has been asked once (with dnsperf, when
+# installed: the node keeps each answer it makes); then it restarts the node, times how long until it answers that name again,
 # and reads its resident memory then, 30 s and 60 s later.
 #
 #   bench/zones.sh [records ...]      (default: 100000)
@@ -48,6 +49,8 @@ store:
 data_dir: $work/data
 traffic_file: $work/traffic.yaml
 log: {level: warn}
+# dnsperf asks every name from one address: rate limiting would drop most.
+rrl: {responses_per_second: 0}
 tsig_keys: [{name: ddns-key., algorithm: hmac-sha256, secret: $secret}]
 YAML
 
@@ -121,6 +124,18 @@ update add new$n.big.test. 300 A 192.0.2.2"
   sleep 10
   printf '%d records: %d updates in a row, each served before the next: %.1f s (%.2f s each); node CPU %.2f s each, counting 10 s after\n' \
     "$n" "$burst" "$took" "$(echo "$took / $burst" | bc -l)" "$(echo "($(cpu) - $cpu0) / $burst" | bc -l)"
+  # Every name asked once: the node keeps each answer it makes.
+  if command -v dnsperf >/dev/null; then
+    awk -v n="$n" 'BEGIN { for (i = 1; i < n; i++) printf "h%d.big.test A\n", i }' >"$work/every.q"
+    t0=$(now)
+    dnsperf -s "$ip" -p 5300 -d "$work/every.q" -n 1 -c 8 -q 500 -T 1 >"$work/every.out" 2>&1
+    took=$(since "$t0")
+    read -r rss4 hwm4 <<<"$(rss)"
+    sleep 40
+    read -r rss5 hwm5 <<<"$(rss)"
+    printf '%d records: every name asked once (dnsperf, %s answered in %.1f s): RSS %s MiB right after, %s MiB 40 s later\n' \
+      "$n" "$(awk '/Queries completed/ {print $3}' "$work/every.out")" "$took" "$rss4" "$rss5"
+  fi
   kill "$pid"; wait "$pid" 2>/dev/null || true
   t0=$(now)
   start
