@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"runtime/debug"
+	"runtime/metrics"
+	"sync"
 	"time"
 
 	"github.com/gtmd/gtmd/pkg/cluster"
@@ -41,6 +43,11 @@ type memoryReleaser struct {
 	// a live heap of 0.7 GB.
 	answers func() uint64
 	poll    time.Duration
+	// slack is how much of the heap does not hold live objects (garbage
+	// and free pages not given back; heapSlack): answers made again
+	// after every UPDATE to a busy zone leave little, and a release
+	// then would cost a full collection for nothing.
+	slack func() (slack, live uint64)
 }
 
 func newMemoryReleaser() *memoryReleaser {
@@ -51,7 +58,37 @@ func newMemoryReleaser() *memoryReleaser {
 		interval: 30 * time.Second,
 		poll:     5 * time.Second,
 		release:  debug.FreeOSMemory,
+		slack:    heapSlack,
 	}
+}
+
+// minSlack is the least slack an answers release is worth.
+const minSlack = 64 << 20
+
+// heapSlack reads, from the runtime's metrics, the heap memory not
+// holding live objects (garbage not yet collected, free and unused
+// pages not returned) and the live heap at the last collection.
+func heapSlack() (slack, live uint64) {
+	samples := []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/unused:bytes"},
+		{Name: "/gc/heap/live:bytes"},
+	}
+	metrics.Read(samples)
+	var held uint64
+	for _, s := range samples[:3] {
+		if s.Value.Kind() == metrics.KindUint64 {
+			held += s.Value.Uint64()
+		}
+	}
+	if samples[3].Value.Kind() == metrics.KindUint64 {
+		live = samples[3].Value.Uint64()
+	}
+	if held < live {
+		return 0, live
+	}
+	return held - live, live
 }
 
 // changed is told of every state of the store the node takes in. When
@@ -97,7 +134,9 @@ func (m *memoryReleaser) run(ctx context.Context) {
 		return
 	}
 	if m.answers != nil {
-		go m.pollAnswers(ctx)
+		var poller sync.WaitGroup
+		poller.Go(func() { m.pollAnswers(ctx) })
+		defer poller.Wait()
 	}
 	var last time.Time
 	for {
@@ -119,7 +158,8 @@ func (m *memoryReleaser) run(ctx context.Context) {
 
 // pollAnswers asks for a release every poll that finds largeZones more
 // answers made than when it last asked (or since the handler was made),
-// until ctx ends.
+// and slack worth giving back (minSlack, and a quarter of the live
+// heap), until ctx ends.
 func (m *memoryReleaser) pollAnswers(ctx context.Context) {
 	t := time.NewTicker(m.poll)
 	defer t.Stop()
@@ -132,7 +172,9 @@ func (m *memoryReleaser) pollAnswers(ctx context.Context) {
 		}
 		if made := m.answers(); made-asked >= largeZones {
 			asked = made
-			signal(m.requests)
+			if slack, live := m.slack(); slack >= max(minSlack, live/4) {
+				signal(m.requests)
+			}
 		}
 	}
 }

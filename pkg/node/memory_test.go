@@ -3,6 +3,8 @@ package node
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,10 +135,16 @@ func TestMemoryReleaseWaitsForTheCopy(t *testing.T) {
 
 // TestMemoryReleasedAfterManyAnswers: largeZones answers made by the DNS
 // handler (every name of a large zone asked once) ask for a release, and
-// fewer do not.
+// fewer do not; nor do as many when the heap holds little beside its
+// live objects (answers made again after an UPDATE, say).
 func TestMemoryReleasedAfterManyAnswers(t *testing.T) {
-	var made atomic.Uint64
-	r := startReleaser(t, func(m *memoryReleaser) { m.answers, m.poll = made.Load, 10*time.Millisecond })
+	var made, slack atomic.Uint64
+	const live = 400 << 20
+	slack.Store(live / 4)
+	r := startReleaser(t, func(m *memoryReleaser) {
+		m.answers, m.poll = made.Load, 10*time.Millisecond
+		m.slack = func() (uint64, uint64) { return slack.Load(), live }
+	})
 	made.Add(largeZones - 1)
 	time.Sleep(2 * r.m.interval)
 	if n := len(r.times()); n != 0 {
@@ -147,5 +155,36 @@ func TestMemoryReleasedAfterManyAnswers(t *testing.T) {
 	time.Sleep(2 * r.m.interval)
 	if n := len(r.times()); n != 1 {
 		t.Errorf("%d releases after one burst of answers, want 1", n)
+	}
+
+	slack.Store(live/4 - 1)
+	made.Add(2 * largeZones)
+	time.Sleep(2 * r.m.interval)
+	if n := len(r.times()); n != 1 {
+		t.Errorf("%d releases after answers that left a heap with little slack, want still 1", n)
+	}
+	slack.Store(live)
+	made.Add(largeZones)
+	r.wait(t, 2)
+}
+
+// TestHeapSlack: garbage made shows as slack over the live heap.
+func TestHeapSlack(t *testing.T) {
+	// No collection while the garbage is made: it would take it back.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	// Nothing free kept back to begin with.
+	debug.FreeOSMemory()
+	before, live := heapSlack()
+	if live == 0 {
+		t.Fatal("no live heap read from the runtime's metrics")
+	}
+	var keep [][]byte
+	for range 1000 {
+		keep = append(keep, make([]byte, 64<<10))
+		keep = keep[:0] // garbage at once
+	}
+	runtime.KeepAlive(keep)
+	if after, _ := heapSlack(); after < before+32<<20 {
+		t.Errorf("slack %d after 64 MB of garbage, was %d", after, before)
 	}
 }

@@ -105,7 +105,9 @@ func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fas
 		a = &fastAnswer{decline: true}
 	}
 	if slot.CompareAndSwap(nil, a) {
-		h.answersMade.Add(1)
+		if !a.decline {
+			h.answersMade.Add(1)
+		}
 	} else {
 		a = slot.Load()
 	}

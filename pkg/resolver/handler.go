@@ -73,7 +73,9 @@ type Handler struct {
 
 // AnswersMade is the number of answers the fast path has made and kept
 // with their names since h was made: each is made the first time its
-// name and type are asked, and kept until the name's records change.
+// name and type are asked, and kept until the name's records change
+// (any change to the zone's records makes them again, and counts them
+// again; a few made for a query that raced a change are not kept).
 // Asking every name of a large zone makes as many, and the garbage of
 // making them; a node gives that memory back once they have been made
 // (pkg/node's releaser watches this count).
