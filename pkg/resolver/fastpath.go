@@ -62,9 +62,12 @@ func (h *Handler) answerPacketAt(query []byte, source, server netip.AddrPort, ou
 // endpoints' records when service is set.
 type fastResponse struct {
 	// fastAnswer is the precomputed answer, or for a service the
-	// header, zone and rate limiting class put together here; its
-	// marks count only when wild is set.
+	// header and rate limiting class put together here; its marks count
+	// only when wild is set.
 	fastAnswer
+	// zone is the zone the answer is found in ("" for REFUSED): every
+	// precomputed answer is its zone's own.
+	zone    string
 	service *serviceNode
 	chosen  []int
 	qtype   uint16
@@ -210,7 +213,7 @@ func (h *Handler) findFast(s *Snapshot, q *fastQuery, r *request, fr *fastRespon
 		// Static answers are signed on the full path.
 		return false
 	case a != nil:
-		fr.fastAnswer, fr.bodyLen = *a, len(a.body)
+		fr.fastAnswer, fr.bodyLen, fr.zone = *a, len(a.body), z.name
 		if wild && a.marks != nil {
 			fr.wild = name
 			fr.bodyLen += len(a.marks.answerEnds) * (q.qend - 4 - hdrLen - a.marks.ownerLen)

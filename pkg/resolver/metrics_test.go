@@ -16,6 +16,13 @@ import (
 	"github.com/gtmd/gtmd/pkg/resolver"
 )
 
+// queriesHelp is what the exposition of gtmd_dns_queries_total begins
+// with.
+const queriesHelp = `
+# HELP gtmd_dns_queries_total DNS queries answered, by zone, query type and response code.
+# TYPE gtmd_dns_queries_total counter
+`
+
 // TestMetrics sends queries through ServeDNS and checks the counters, the
 // histogram and the lint of every metric.
 func TestMetrics(t *testing.T) {
@@ -51,10 +58,7 @@ func TestMetrics(t *testing.T) {
 	h.ServeDNS(&fakeWriter{remote: fakeUDPClient}, bad)
 	spent := time.Since(began)
 
-	want := `
-# HELP gtmd_dns_queries_total DNS queries answered, by zone, query type and response code.
-# TYPE gtmd_dns_queries_total counter
-gtmd_dns_queries_total{qtype="A",rcode="BADVERS",zone="none"} 1
+	want := queriesHelp + `gtmd_dns_queries_total{qtype="A",rcode="BADVERS",zone="none"} 1
 gtmd_dns_queries_total{qtype="A",rcode="NOERROR",zone="gtm.test."} 7
 gtmd_dns_queries_total{qtype="A",rcode="NXDOMAIN",zone="gtm.test."} 2
 gtmd_dns_queries_total{qtype="A",rcode="REFUSED",zone="none"} 1
@@ -136,6 +140,37 @@ gtmd_policy_decisions_total{endpoint="primary",service="www.example.test."} 2
 		h2.ServeDNS(&fakeWriter{remote: fakeUDPClient}, benchQuery(t, "www.example.test.", dns.TypeA, false, nil))
 	}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gtmd_policy_decisions_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestFastPathMetrics: the fast path counts its answers as the full path
+// does, under the zone each was found in: static, NXDOMAIN and service
+// answers, and REFUSED outside the zones under "none".
+func TestFastPathMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	m, err := resolver.NewMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := resolver.NewHandler(resolver.Options{Metrics: m})
+	h.Swap(testSnapshot(t))
+	out := make([]byte, 0, 65535)
+	for _, q := range []struct {
+		name string
+		n    int
+	}{{"host.example.test.", 2}, {"nope.example.test.", 1}, {"www.example.test.", 3}, {"example.org.", 1}} {
+		for range q.n {
+			if _, ok := h.AnswerPacket(packEdited(t, q.name, dns.TypeA, nil), srcV4, out); !ok {
+				t.Fatalf("the fast path declined %s", q.name)
+			}
+		}
+	}
+	want := queriesHelp + `gtmd_dns_queries_total{qtype="A",rcode="NOERROR",zone="example.test."} 5
+gtmd_dns_queries_total{qtype="A",rcode="NXDOMAIN",zone="example.test."} 1
+gtmd_dns_queries_total{qtype="A",rcode="REFUSED",zone="none"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gtmd_dns_queries_total"); err != nil {
 		t.Error(err)
 	}
 }
