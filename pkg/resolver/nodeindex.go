@@ -21,7 +21,6 @@ type nodeIndex struct {
 	// seed picks the shards; a clone keeps it, so a name stays in its
 	// shard.
 	seed maphash.Seed
-	n    int
 }
 
 // nodesPerShard is the size a large zone's shards are made for: copying
@@ -79,7 +78,13 @@ func (x *nodeIndex) getBytes(name []byte) *node {
 }
 
 // len is the number of names.
-func (x *nodeIndex) len() int { return x.n }
+func (x *nodeIndex) len() int {
+	n := 0
+	for _, m := range x.shards {
+		n += len(m)
+	}
+	return n
+}
 
 // all yields every name and its node, in no order.
 func (x *nodeIndex) all() iter.Seq2[string, *node] {
@@ -105,28 +110,20 @@ func (x *nodeIndex) writable(name string) map[string]*node {
 }
 
 // set makes n the node of name.
-func (x *nodeIndex) set(name string, n *node) {
-	m := x.writable(name)
-	if _, ok := m[name]; !ok {
-		x.n++
-	}
-	m[name] = n
-}
+func (x *nodeIndex) set(name string, n *node) { x.writable(name)[name] = n }
 
-// remove drops name.
+// remove drops name; a name not held copies no shard.
 func (x *nodeIndex) remove(name string) {
-	if x.get(name) == nil {
-		return
+	if x.get(name) != nil {
+		delete(x.writable(name), name)
 	}
-	x.n--
-	delete(x.writable(name), name)
 }
 
 // clone returns an index holding what x holds, sharing x's shards until
 // it changes them. x itself must not change afterwards: a snapshot's
 // index does not.
 func (x *nodeIndex) clone() *nodeIndex {
-	c := &nodeIndex{shards: append([]map[string]*node(nil), x.shards...), shared: make([]uint64, len(x.shared)), seed: x.seed, n: x.n}
+	c := &nodeIndex{shards: append([]map[string]*node(nil), x.shards...), shared: make([]uint64, len(x.shared)), seed: x.seed}
 	for i := range c.shared {
 		c.shared[i] = ^uint64(0)
 	}
