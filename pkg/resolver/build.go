@@ -186,11 +186,12 @@ func (z *zone) addRecord(r *config.Record, ttl uint32) error {
 // ancestor up to the apex; the ancestors created are empty
 // non-terminals.
 func (z *zone) ensure(name string) *node {
-	if n := z.nodes.get(name); n != nil {
+	h := z.nodes.hash(name)
+	if n := z.nodes.getHashed(h, name); n != nil {
 		return n
 	}
 	n := &node{name: name}
-	z.nodes.set(name, n)
+	z.nodes.setHashed(h, n)
 	if name != z.name {
 		if off, end := dns.NextLabel(name, 0); !end {
 			z.ensure(name[off:]).children++

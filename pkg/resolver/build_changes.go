@@ -96,7 +96,7 @@ func (z *zone) withSerial(serial uint32) *zone {
 	apex := z.nodes.get(z.name)
 	soa := dns.Copy(apex.lookup(dns.TypeSOA).rrs[0]).(*dns.SOA)
 	soa.Serial = serial
-	nz.nodes.set(z.name, apex.withRRset(dns.TypeSOA, []dns.RR{soa}))
+	nz.nodes.set(apex.withRRset(dns.TypeSOA, []dns.RR{soa}))
 	return nz
 }
 
@@ -110,7 +110,7 @@ func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
 	case old == nil:
 		n := &node{name: name}
 		n.add(rrtype, rrs)
-		z.nodes.set(name, n)
+		z.nodes.set(n)
 		z.adopt(name)
 	default:
 		n := old.withRRset(rrtype, rrs)
@@ -119,7 +119,7 @@ func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
 			z.orphan(name)
 			return
 		}
-		z.nodes.set(name, n)
+		z.nodes.set(n)
 	}
 }
 
@@ -135,10 +135,10 @@ func (z *zone) adopt(name string) {
 		if p := z.nodes.get(name); p != nil {
 			c := p.clone()
 			c.children++
-			z.nodes.set(name, c)
+			z.nodes.set(c)
 			return
 		}
-		z.nodes.set(name, &node{name: name, children: 1})
+		z.nodes.set(&node{name: name, children: 1})
 	}
 }
 
@@ -154,7 +154,7 @@ func (z *zone) orphan(name string) {
 		c := z.nodes.get(name).clone()
 		c.children--
 		if name == z.name || !c.empty() || c.children > 0 {
-			z.nodes.set(name, c)
+			z.nodes.set(c)
 			return
 		}
 		z.nodes.remove(name)

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -23,9 +24,9 @@ func TestNodeIndex(t *testing.T) {
 	x := newNodeIndex(size)
 	name := func(i int) string { return fmt.Sprintf("n%d.example.test.", i) }
 	for i := range size {
-		x.set(name(i), &node{name: name(i)})
+		x.set(&node{name: name(i)})
 	}
-	x.set(name(0), &node{name: name(0), children: 1}) // replaced, not added
+	x.set(&node{name: name(0), children: 1}) // replaced, not added
 	if x.len() != size {
 		t.Fatalf("len %d, want %d", x.len(), size)
 	}
@@ -40,8 +41,8 @@ func TestNodeIndex(t *testing.T) {
 
 	c := x.clone()
 	added, changed, removed := "new.example.test.", name(1), name(2)
-	c.set(added, &node{name: added})
-	c.set(changed, &node{name: changed, children: 7})
+	c.set(&node{name: added})
+	c.set(&node{name: changed, children: 7})
 	c.remove(removed)
 	c.remove("nope.example.test.")
 	if c.len() != size || x.len() != size {
@@ -69,5 +70,73 @@ func TestNodeIndex(t *testing.T) {
 	}
 	if n != c.len() {
 		t.Errorf("all yields %d names, len says %d", n, c.len())
+	}
+}
+
+// TestNodeTableMatchesMap runs random sets, replacements and removals on
+// a table beside a map that says what it must hold, with hashes that
+// collide on purpose (few homes, few tags), so that probes run long,
+// wrap round the table's end and cross removals' gaps.
+func TestNodeTableMatchesMap(t *testing.T) {
+	hashes := map[string]func(string) uint64{
+		"colliding": func(s string) uint64 {
+			var h uint64
+			for i := 0; i < len(s); i++ {
+				h = h*31 + uint64(s[i])
+			}
+			// Two tags and a handful of homes in any table.
+			return (h%2)<<57 | (h%5)<<45 | h%7<<16
+		},
+		"ending": func(s string) uint64 {
+			// Every name probes from the last slot, so each probe wraps.
+			return uint64(len(s)%2)<<57 | 0xffffffff<<16
+		},
+	}
+	for hname, hash := range hashes {
+		t.Run(hname, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(1, 2))
+			tab := newNodeTable(0)
+			want := map[string]*node{}
+			for step := range 20_000 {
+				name := fmt.Sprintf("n%d.test.", rnd.IntN(300))
+				switch rnd.IntN(3) {
+				case 0, 1:
+					n := &node{name: name, children: int32(step)}
+					tab.set(hash(name), n, hash)
+					want[name] = n
+				case 2:
+					tab.remove(hash(name), name, hash)
+					delete(want, name)
+				}
+				if tab.n != len(want) {
+					t.Fatalf("step %d: table holds %d, want %d", step, tab.n, len(want))
+				}
+				if step%97 == 0 || step > 19_900 {
+					for i := range 300 {
+						name := fmt.Sprintf("n%d.test.", i)
+						if got := tab.find(hash(name), name); got != want[name] {
+							t.Fatalf("step %d: find(%s) = %v, want %v", step, name, got, want[name])
+						}
+					}
+					held := 0
+					for i, n := range tab.nodes {
+						if (n == nil) != (tab.tags[i] == 0) {
+							t.Fatalf("step %d: slot %d: node %v with tag %#x", step, i, n, tab.tags[i])
+						}
+						if n != nil {
+							held++
+						}
+					}
+					if held != tab.n || tab.n*5 > len(tab.tags)*4 {
+						t.Fatalf("step %d: %d slots filled, n %d, %d slots", step, held, tab.n, len(tab.tags))
+					}
+				}
+			}
+			c := tab.clone()
+			c.set(hash("new.test."), &node{name: "new.test."}, hash)
+			if tab.find(hash("new.test."), "new.test.") != nil {
+				t.Error("a set on a clone changed the original")
+			}
+		})
 	}
 }
