@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -26,11 +27,15 @@ func quickRR(owner string, rrtype uint16, ttl uint32, data, zone string) (dns.RR
 		if !onlyBytes(data, "0123456789.") {
 			return nil, false
 		}
-		ip := net.ParseIP(data)
-		if ip == nil || ip.To4() == nil {
+		addr, err := netip.ParseAddr(data)
+		if err != nil || !addr.Is4() {
 			return nil, false
 		}
-		return &dns.A{Hdr: hdr, A: ip}, true
+		// Four bytes, where the zone parser's net.ParseIP holds sixteen:
+		// a zone of a million A records holds 12 MB less, and every use
+		// of the address (packing, printing, comparing) reads it the same.
+		a4 := addr.As4()
+		return &dns.A{Hdr: hdr, A: net.IP(a4[:])}, true
 	case dns.TypeAAAA:
 		if !strings.Contains(data, ":") || !onlyBytes(data, "0123456789abcdefABCDEF:.") {
 			return nil, false
