@@ -107,8 +107,8 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 	var set *rrset
 	if qtype == dns.TypeANY {
 		// RFC 8482: answer ANY with one RRset rather than all of them.
-		if len(n.rrsets) > 0 {
-			set = &n.rrsets[0]
+		if n.nsets > 0 {
+			set = &n.sets()[0]
 		}
 	} else {
 		set = n.lookup(qtype)

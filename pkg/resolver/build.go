@@ -171,8 +171,10 @@ func (z *zone) addRecord(r *config.Record, ttl uint32) error {
 		return nil
 	}
 	owner := dns.CanonicalName(rrs[0].Header().Name)
-	n := z.ensure(owner)
-	n.add(rrs[0].Header().Rrtype, rrs)
+	n, err := z.addSet(owner, rrs[0].Header().Rrtype, rrs)
+	if err != nil {
+		return err
+	}
 	if strings.ToUpper(r.Type) != config.TypeName(rrs[0].Header().Rrtype) {
 		z.typeAliases = true
 	}
@@ -192,18 +194,43 @@ func (z *zone) ensure(name string) *node {
 	}
 	n := &node{name: name}
 	z.nodes.setHashed(h, n)
+	z.adoptNew(name)
+	return n
+}
+
+// adoptNew counts the new node name at its parent, making the parent and
+// its missing ancestors (empty non-terminals) as needed.
+func (z *zone) adoptNew(name string) {
 	if name != z.name {
 		if off, end := dns.NextLabel(name, 0); !end {
 			z.ensure(name[off:]).children++
 		}
 	}
-	return n
 }
 
-// add stores an RRset at the node, keeping the RRsets sorted by type.
+// addSet stores an RRset at name, making the node (with the RRset in
+// its allocation) and its missing ancestors when name has none.
+func (z *zone) addSet(name string, rrtype uint16, rrs []dns.RR) (*node, error) {
+	h := z.nodes.hash(name)
+	if n := z.nodes.getHashed(h, name); n != nil {
+		if n.nsets == maxSetsAtName {
+			return nil, fmt.Errorf("%s holds more than %d RRsets", name, maxSetsAtName)
+		}
+		n.add(rrtype, rrs)
+		return n, nil
+	}
+	n := newNodeWithSet(name, rrset{rrtype: rrtype, rrs: rrs})
+	z.nodes.setHashed(h, n)
+	z.adoptNew(name)
+	return n, nil
+}
+
+// add stores an RRset at the node, keeping the RRsets sorted by type;
+// the node holds fewer than maxSetsAtName.
 func (n *node) add(rrtype uint16, rrs []dns.RR) {
-	i, _ := slices.BinarySearchFunc(n.rrsets, rrtype, func(r rrset, t uint16) int { return int(r.rrtype) - int(t) })
-	n.rrsets = slices.Insert(n.rrsets, i, rrset{rrtype: rrtype, rrs: rrs})
+	sets := n.sets()
+	i, _ := slices.BinarySearchFunc(sets, rrtype, func(r rrset, t uint16) int { return int(r.rrtype) - int(t) })
+	n.setSets(slices.Insert(slices.Clip(sets), i, rrset{rrtype: rrtype, rrs: rrs}))
 }
 
 // linkAdditional precomputes, for each NS, MX and SRV RRset, the
@@ -212,8 +239,9 @@ func (n *node) add(rrtype uint16, rrs []dns.RR) {
 // hosts (RFC 1034 §4.3.2 step 6).
 func (z *zone) linkAdditional() {
 	for _, n := range z.nodes.all() {
-		for i := range n.rrsets {
-			set := &n.rrsets[i]
+		sets := n.sets()
+		for i := range sets {
+			set := &sets[i]
 			if !hasAdditional(set.rrtype) {
 				// Most of a large zone: nothing to link, so no work.
 				continue

@@ -108,9 +108,7 @@ func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
 	switch {
 	case old == nil && len(rrs) == 0:
 	case old == nil:
-		n := &node{name: name}
-		n.add(rrtype, rrs)
-		z.nodes.set(n)
+		z.nodes.set(newNodeWithSet(name, rrset{rrtype: rrtype, rrs: rrs}))
 		z.adopt(name)
 	default:
 		n := old.withRRset(rrtype, rrs)
@@ -163,14 +161,14 @@ func (z *zone) orphan(name string) {
 
 // clone returns a copy of n without its answers, which belong to n.
 func (n *node) clone() *node {
-	return &node{name: n.name, rrsets: n.rrsets, cut: n.cut, children: n.children, wildcard: n.wildcard, service: n.service}
+	return &node{name: n.name, first: n.first, nsets: n.nsets, cut: n.cut, children: n.children, wildcard: n.wildcard, service: n.service}
 }
 
 // withRRset returns a copy of n with rrs as its RRset of rrtype, or
 // without one when rrs is empty. The copy's RRsets are its own.
 func (n *node) withRRset(rrtype uint16, rrs []dns.RR) *node {
 	c := n.clone()
-	c.rrsets = slices.DeleteFunc(slices.Clone(n.rrsets), func(r rrset) bool { return r.rrtype == rrtype })
+	c.setSets(slices.DeleteFunc(slices.Clone(n.sets()), func(r rrset) bool { return r.rrtype == rrtype }))
 	if len(rrs) > 0 {
 		c.add(rrtype, rrs)
 	}

@@ -129,7 +129,7 @@ func dumpZone(z *zone) string {
 			fmt.Fprintf(&b, " service %s", n.service.name)
 		}
 		b.WriteByte('\n')
-		for _, set := range n.rrsets {
+		for _, set := range n.sets() {
 			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.rrs, set.extra())
 		}
 	}

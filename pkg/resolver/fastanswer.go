@@ -82,7 +82,7 @@ func fastSpecialTypes() [5]uint16 {
 func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fastAnswer {
 	f := n.fast.Load()
 	if f == nil || f.version != s.version {
-		made := &fastNode{version: s.version, answers: make([]atomic.Pointer[fastAnswer], len(n.rrsets)+len(fastSpecialTypes()))}
+		made := &fastNode{version: s.version, answers: make([]atomic.Pointer[fastAnswer], int(n.nsets)+len(fastSpecialTypes()))}
 		if n.fast.CompareAndSwap(f, made) {
 			f = made
 		} else if f = n.fast.Load(); f.version != s.version {
@@ -117,14 +117,15 @@ func (h *Handler) fastAnswerOf(s *Snapshot, z *zone, n *node, qtype uint16) *fas
 // slot returns where the answer to qtype at n is kept, and the type to
 // precompute it with.
 func (f *fastNode) slot(n *node, qtype uint16) (*atomic.Pointer[fastAnswer], uint16) {
-	for i := range n.rrsets {
-		if n.rrsets[i].rrtype == qtype {
+	sets := n.sets()
+	for i := range sets {
+		if sets[i].rrtype == qtype {
 			return &f.answers[i], qtype
 		}
 	}
 	for i, t := range fastSpecialTypes() {
 		if t == qtype {
-			return &f.answers[len(n.rrsets)+i], qtype
+			return &f.answers[len(sets)+i], qtype
 		}
 	}
 	return &f.other, unheldType(n)

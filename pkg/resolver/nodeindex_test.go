@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // TestNodeIndex: a large index is split in shards; a clone holds what
@@ -138,5 +139,26 @@ func TestNodeTableMatchesMap(t *testing.T) {
 				t.Error("a set on a clone changed the original")
 			}
 		})
+	}
+}
+
+// TestNodeSize holds a node to the size a million-name zone was measured
+// with: a node and its one RRset in 96 bytes (one allocation).
+func TestNodeSize(t *testing.T) {
+	if s := unsafe.Sizeof(node{}); s > 56 {
+		t.Errorf("a node is %d bytes, want at most 56", s)
+	}
+	if s := unsafe.Sizeof(nodeWithSet{}); s > 96 {
+		t.Errorf("a node with its RRset is %d bytes, want at most 96", s)
+	}
+	n := newNodeWithSet("a.test.", rrset{rrtype: 1})
+	n.add(28, nil)
+	n.add(16, nil)
+	var types []uint16
+	for _, set := range n.sets() {
+		types = append(types, set.rrtype)
+	}
+	if fmt.Sprint(types) != "[1 16 28]" {
+		t.Errorf("RRsets added to a node made with one: types %v, want [1 16 28]", types)
 	}
 }

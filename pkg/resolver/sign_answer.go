@@ -188,8 +188,8 @@ func (n *node) types(apex Signer, skip uint16) []uint16 {
 			types = append(types, t)
 		}
 	}
-	for i := range n.rrsets {
-		if t := n.rrsets[i].rrtype; !n.cut || t == dns.TypeNS || t == dns.TypeDS {
+	for _, set := range n.sets() {
+		if t := set.rrtype; !n.cut || t == dns.TypeNS || t == dns.TypeDS {
 			add(t)
 		}
 	}

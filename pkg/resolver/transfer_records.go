@@ -26,8 +26,8 @@ func (h *Handler) transferRecords(s *Snapshot, z *zone) (soa dns.RR, rrs []dns.R
 	rrs = append(rrs, soa)
 	for _, name := range names {
 		n := z.nodes.get(name)
-		for i := range n.rrsets {
-			if set := &n.rrsets[i]; set.rrtype != dns.TypeSOA {
+		for _, set := range n.sets() {
+			if set.rrtype != dns.TypeSOA {
 				rrs = append(rrs, set.rrs...)
 			}
 		}
