@@ -55,6 +55,9 @@ type states struct {
 	changed chan struct{} // closed and replaced on every state
 	// zoneSizes are the RRset counts of example.com. in each state seen.
 	zoneSizes []int
+	// unsettled names a zone whose records a state was handed out with
+	// before they were settled (overlays left in them), if any.
+	unsettled string
 }
 
 func newStates() *states { return &states{changed: make(chan struct{})} }
@@ -64,6 +67,11 @@ func (r *states) on(s *State) {
 	r.last = s
 	if z := s.Zones["example.com."]; z != nil {
 		r.zoneSizes = append(r.zoneSizes, z.Len())
+	}
+	for name, z := range s.Zones {
+		if z.sets.overlays != nil && r.unsettled == "" {
+			r.unsettled = fmt.Sprintf("%s at revision %d", name, s.Revision)
+		}
 	}
 	close(r.changed)
 	r.changed = make(chan struct{})
@@ -235,6 +243,9 @@ func openNode(t testing.TB, endpoints []string, id string, edit ...func(*Options
 	t.Cleanup(func() {
 		s.Close()
 		<-done
+		if n.states.unsettled != "" {
+			t.Errorf("node %s: a state handed out with the records of zone %s not settled", id, n.states.unsettled)
+		}
 	})
 	n.Store = s
 	return n

@@ -70,6 +70,7 @@ func (s *Store) resync() (int64, error) {
 	// A state read whole starts a new log (ChangesSince): what it
 	// changed is everything.
 	st.changes = nil
+	st.settleZones()
 	s.publish(st)
 	return st.Revision, nil
 }
@@ -95,6 +96,7 @@ func (s *Store) watch(rev int64) error {
 			}
 		}
 		st.Revision = wr.Header.Revision
+		st.settleZones()
 		st.owned = nil
 		s.publish(st)
 	}

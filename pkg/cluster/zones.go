@@ -170,19 +170,16 @@ func ZoneRecordsOf(sets []RRset) *ZoneRecords {
 }
 
 // zoneRecordsFrom returns records holding the n RRsets all yields by
-// Key, at revision 0 of no generation.
+// Key (the later of two of one Key), at revision 0 of no generation.
 func zoneRecordsFrom(n int, all iter.Seq2[string, RRset]) *ZoneRecords {
 	z := &ZoneRecords{sets: newStoredRRsets(defaultShards, false)}
-	if n >= 8*defaultShards {
-		// Room for all at once; fewer grow their maps as they fill (a
-		// copy of many small zones would hold 64 empty maps each).
-		for i := range z.sets.shards {
-			z.sets.shards[i] = make(map[string]storedRRset, n/defaultShards+n/(4*defaultShards))
+	z.sets.shards, z.sets.n = shardsOf(defaultShards, n, func(yield func(string, storedRRset) bool) {
+		for k, r := range all {
+			if !yield(k, r.stored()) {
+				return
+			}
 		}
-	}
-	for k, r := range all {
-		z.sets.put(k, r.stored())
-	}
+	})
 	return z
 }
 

@@ -1,9 +1,9 @@
 package cluster
 
 import (
-	"maps"
-	"reflect"
+	"iter"
 	"slices"
+	"strings"
 
 	"github.com/miekg/dns"
 
@@ -18,15 +18,71 @@ import (
 // (zones.go) keep one shard a bucket, so a bucket the watch delivers
 // replaces its shard whole.
 type storedRRsets struct {
-	shards []map[string]storedRRset
-	// borrowed has bit i set while shards[i] is shared with another
-	// state's records, which must not see a change.
+	shards []rrShard
+	// overlays holds, while the records are built, the changes to
+	// shards too large to change in place (overlay); nil once settled,
+	// as every state handed out is.
+	overlays []*overlay
+	// borrowed has bit i set while shards[i] (and overlays[i]) is
+	// shared with another state's records, which must not see a change.
 	borrowed []uint64
 	n        int
 	// bucketed says the shards are the buckets of the generation they
 	// were read from: a change can be written bucket by bucket.
 	bucketed bool
 }
+
+// rrShard is one shard of storedRRsets: its RRsets sorted by Key, in a
+// slice of exactly their number when built whole. A map held about 122
+// bytes an RRset at a million (its slots rounded up to a power of two,
+// 56 bytes each); the slice holds the 56, and a lookup is a binary
+// search of a bucket's hundred-odd Keys.
+type rrShard []shardEntry
+
+// shardEntry is an RRset of a shard under its Key.
+type shardEntry struct {
+	key string
+	set storedRRset
+}
+
+// search returns where k is in sh, or would be, and whether it is.
+func (sh rrShard) search(k string) (int, bool) {
+	lo, hi := 0, len(sh)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if sh[m].key < k {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(sh) && sh[lo].key == k
+}
+
+func byKey(a, b shardEntry) int { return strings.Compare(a.key, b.key) }
+
+// sameShard reports whether a and b are one shard (two empty ones
+// included): a shard two records share holds the same RRsets in both.
+func sameShard(a, b rrShard) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// overlay holds the changes to one shard, too large to change in place,
+// of records being built: an insert or a delete in the middle of a
+// sorted slice of thousands moves half of it, and a million RRsets put
+// one at a time (stored one RRset a key by an earlier gtmd) or deleted
+// so would move it a million times. settle merges them into the slice
+// once, in O(n log n).
+type overlay struct {
+	// added are RRsets whose Keys the shard does not hold.
+	added map[string]storedRRset
+	// removed are Keys the shard holds that are deleted.
+	removed map[string]struct{}
+}
+
+// inPlaceMax is the size up to which an owned shard is changed in place
+// (a bucket holds about 122 RRsets); a larger one, through an overlay.
+const inPlaceMax = 256
 
 // defaultShards is how many shards RRsets not read from buckets are kept
 // in (records made in memory, or stored one RRset a key by an earlier
@@ -35,7 +91,7 @@ const defaultShards = 64
 
 // newStoredRRsets returns empty records of n shards (a power of two).
 func newStoredRRsets(n int, bucketed bool) *storedRRsets {
-	return &storedRRsets{shards: make([]map[string]storedRRset, n), borrowed: make([]uint64, (n+63)/64), bucketed: bucketed}
+	return &storedRRsets{shards: make([]rrShard, n), borrowed: make([]uint64, (n+63)/64), bucketed: bucketed}
 }
 
 // keyHash is the hash of key k that picks its shard and bucket: FNV-1a,
@@ -54,12 +110,54 @@ func bucketOf(k string, n int) int { return int(keyHash(k) & uint32(n-1)) }
 
 func (s *storedRRsets) shardOf(k string) int { return bucketOf(k, len(s.shards)) }
 
+// overlayOf is shard i's overlay, nil when it has none.
+func (s *storedRRsets) overlayOf(i int) *overlay {
+	if s.overlays == nil {
+		return nil
+	}
+	return s.overlays[i]
+}
+
+// overlayFor returns shard i's overlay for writing, made when it has
+// none. Shard i is s's own.
+func (s *storedRRsets) overlayFor(i int) *overlay {
+	if s.overlays == nil {
+		s.overlays = make([]*overlay, len(s.shards))
+	}
+	o := s.overlays[i]
+	if o == nil {
+		o = &overlay{added: map[string]storedRRset{}, removed: map[string]struct{}{}}
+		s.overlays[i] = o
+	}
+	return o
+}
+
 func (s *storedRRsets) get(k string) (storedRRset, bool) {
 	if s == nil {
 		return storedRRset{}, false
 	}
-	r, ok := s.shards[s.shardOf(k)][k]
-	return r, ok
+	return s.lookup(s.shardOf(k), k)
+}
+
+// lookup is get in shard i.
+func (s *storedRRsets) lookup(i int, k string) (storedRRset, bool) {
+	sh := s.shards[i]
+	j, found := sh.search(k)
+	o := s.overlayOf(i)
+	switch {
+	case o == nil:
+	case found:
+		if _, gone := o.removed[k]; gone {
+			return storedRRset{}, false
+		}
+	default:
+		r, ok := o.added[k]
+		return r, ok
+	}
+	if !found {
+		return storedRRset{}, false
+	}
+	return sh[j].set, true
 }
 
 func (s *storedRRsets) len() int {
@@ -69,11 +167,23 @@ func (s *storedRRsets) len() int {
 	return s.n
 }
 
+// shardLen is how many RRsets shard i holds.
+func (s *storedRRsets) shardLen(i int) int {
+	n := len(s.shards[i])
+	if o := s.overlayOf(i); o != nil {
+		n += len(o.added) - len(o.removed)
+	}
+	return n
+}
+
 // borrow returns a copy of s that shares its shards until it changes
-// them.
+// them. s must not change after.
 func (s *storedRRsets) borrow() *storedRRsets {
 	c := *s
 	c.shards = slices.Clone(s.shards)
+	// Shared as the shards are: c replaces a borrowed shard's overlay
+	// with a copy of the shard before it writes.
+	c.overlays = slices.Clone(s.overlays)
 	c.borrowed = make([]uint64, len(s.borrowed))
 	for i := range c.borrowed {
 		c.borrowed[i] = ^uint64(0)
@@ -84,34 +194,130 @@ func (s *storedRRsets) borrow() *storedRRsets {
 func (s *storedRRsets) isBorrowed(i int) bool { return s.borrowed[i/64]&(1<<(i%64)) != 0 }
 func (s *storedRRsets) own(i int)             { s.borrowed[i/64] &^= 1 << (i % 64) }
 
-// writable returns the shard of k for writing, copied first when it is
-// borrowed.
-func (s *storedRRsets) writable(k string) map[string]storedRRset {
-	i := s.shardOf(k)
-	if s.isBorrowed(i) {
-		s.shards[i] = maps.Clone(s.shards[i])
-		s.own(i)
-	}
-	if s.shards[i] == nil {
-		s.shards[i] = map[string]storedRRset{}
-	}
-	return s.shards[i]
+// fold makes shard i, borrowed with an overlay, s's own: a copy with
+// the overlay merged in.
+func (s *storedRRsets) fold(i int) {
+	s.shards[i] = s.merged(i)
+	s.overlays[i] = nil
+	s.own(i)
 }
 
+// put makes r the RRset of Key k: in a copy of k's shard when it is
+// borrowed, else in place, or in its overlay when it is large.
 func (s *storedRRsets) put(k string, r storedRRset) {
-	m := s.writable(k)
-	if _, ok := m[k]; !ok {
-		s.n++
+	i := s.shardOf(k)
+	if s.isBorrowed(i) && s.overlayOf(i) != nil {
+		s.fold(i)
 	}
-	m[k] = r
+	sh := s.shards[i]
+	j, found := sh.search(k)
+	if s.isBorrowed(i) {
+		// A copy with the change, of exactly its size.
+		if found {
+			c := slices.Clone(sh)
+			c[j].set = r
+			s.shards[i] = c
+		} else {
+			c := make(rrShard, 0, len(sh)+1)
+			c = append(append(append(c, sh[:j]...), shardEntry{key: k, set: r}), sh[j:]...)
+			s.shards[i] = c
+			s.n++
+		}
+		s.own(i)
+		return
+	}
+	o := s.overlayOf(i)
+	switch {
+	case found:
+		sh[j].set = r
+		if o != nil {
+			if _, gone := o.removed[k]; gone {
+				delete(o.removed, k)
+				s.n++
+			}
+		}
+	case o == nil && len(sh) < inPlaceMax:
+		s.shards[i] = slices.Insert(sh, j, shardEntry{key: k, set: r})
+		s.n++
+	default:
+		o = s.overlayFor(i)
+		if _, ok := o.added[k]; !ok {
+			s.n++
+		}
+		o.added[k] = r
+	}
 }
 
+// del removes the RRset of Key k, as put changes it.
 func (s *storedRRsets) del(k string) {
 	if _, ok := s.get(k); !ok {
 		return
 	}
-	delete(s.writable(k), k)
 	s.n--
+	i := s.shardOf(k)
+	if s.isBorrowed(i) && s.overlayOf(i) != nil {
+		s.fold(i)
+	}
+	sh := s.shards[i]
+	j, found := sh.search(k)
+	if s.isBorrowed(i) {
+		// Held, and with no overlay: in the shard.
+		c := make(rrShard, 0, len(sh)-1)
+		s.shards[i] = append(append(c, sh[:j]...), sh[j+1:]...)
+		s.own(i)
+		return
+	}
+	o := s.overlayOf(i)
+	switch {
+	case !found:
+		delete(o.added, k)
+	case o == nil && len(sh) <= inPlaceMax:
+		s.shards[i] = slices.Delete(sh, j, j+1)
+	default:
+		s.overlayFor(i).removed[k] = struct{}{}
+	}
+}
+
+// merged returns shard i with its overlay merged in: a new slice of
+// exactly its RRsets.
+func (s *storedRRsets) merged(i int) rrShard {
+	sh, o := s.shards[i], s.overlays[i]
+	added := make(rrShard, 0, len(o.added))
+	for k, r := range o.added {
+		added = append(added, shardEntry{key: k, set: r})
+	}
+	slices.SortFunc(added, byKey)
+	out := make(rrShard, 0, len(sh)+len(added)-len(o.removed))
+	a := 0
+	for _, e := range sh {
+		if len(o.removed) > 0 {
+			if _, gone := o.removed[e.key]; gone {
+				continue
+			}
+		}
+		for a < len(added) && added[a].key < e.key {
+			out = append(out, added[a])
+			a++
+		}
+		out = append(out, e)
+	}
+	return append(out, added[a:]...)
+}
+
+// settle merges every overlay into its shard, so that a state handed
+// out holds its RRsets in sorted slices alone. Records without overlays
+// (those handed out already) are left as they are, unwritten.
+func (s *storedRRsets) settle() {
+	if s == nil || s.overlays == nil {
+		return
+	}
+	for i, o := range s.overlays {
+		if o != nil {
+			s.shards[i] = s.merged(i)
+			s.own(i)
+		}
+	}
+	s.overlays = nil
 }
 
 // forKey returns the records that take in key k of their generation:
@@ -132,10 +338,62 @@ func (s *storedRRsets) forKey(k zoneKey) (_ *storedRRsets, mixed bool) {
 // unbucketed returns a copy of s in defaultShards, not bucketed.
 func (s *storedRRsets) unbucketed() *storedRRsets {
 	c := newStoredRRsets(defaultShards, false)
-	for k, r := range s.all {
-		c.put(k, r)
-	}
+	c.shards, c.n = shardsOf(defaultShards, s.len(), s.all)
 	return c
+}
+
+// shardsOf returns the RRsets all yields (the later of two of one Key)
+// in n shards, and how many they are. Each shard is filled, then sorted
+// once and copied to a slice of exactly its size: kept sorted as it
+// filled, it would move half its entries at each insert.
+func shardsOf(n, hint int, all iter.Seq2[string, storedRRset]) ([]rrShard, int) {
+	// Each entry with its place in all, which orders two of one Key.
+	type placed struct {
+		shardEntry
+		seq int
+	}
+	filling := make([][]placed, n)
+	if hint >= 8*n {
+		// Room for all at once; fewer grow their shards as they fill.
+		for i := range filling {
+			filling[i] = make([]placed, 0, hint/n+hint/(4*n))
+		}
+	}
+	seq := 0
+	for k, r := range all {
+		i := bucketOf(k, n)
+		filling[i] = append(filling[i], placed{shardEntry{key: k, set: r}, seq})
+		seq++
+	}
+	shards := make([]rrShard, n)
+	total := 0
+	for i, f := range filling {
+		if len(f) == 0 {
+			continue
+		}
+		slices.SortFunc(f, func(a, b placed) int {
+			if c := strings.Compare(a.key, b.key); c != 0 {
+				return c
+			}
+			return a.seq - b.seq
+		})
+		keys := 0
+		for j := range f {
+			if j+1 == len(f) || f[j+1].key != f[j].key {
+				keys++
+			}
+		}
+		sh := make(rrShard, 0, keys)
+		for j := range f {
+			if j+1 == len(f) || f[j+1].key != f[j].key {
+				sh = append(sh, f[j].shardEntry)
+			}
+		}
+		shards[i] = sh
+		filling[i] = nil
+		total += len(sh)
+	}
+	return shards, total
 }
 
 // takeBucket makes the decoded RRsets of bucket i s's: its shard whole,
@@ -144,25 +402,31 @@ func (s *storedRRsets) unbucketed() *storedRRsets {
 // RRset's value from the one s held under its key, if any.
 func (s *storedRRsets) takeBucket(i int, decoded map[string]RRset, stored func(key string, r RRset, old storedRRset, held bool) storedRRset) {
 	if !s.bucketed {
+		// Into overlays where the shards are large: settle sorts them
+		// in once the records are read.
 		for key, r := range decoded {
 			old, held := s.get(key)
 			s.put(key, stored(key, r, old, held))
 		}
 		return
 	}
-	old := s.shards[i]
-	m := make(map[string]storedRRset, len(decoded))
+	sh := make(rrShard, 0, len(decoded))
 	for key, r := range decoded {
-		o, held := old[key]
-		m[key] = stored(key, r, o, held)
+		o, held := s.lookup(i, key)
+		sh = append(sh, shardEntry{key: key, set: stored(key, r, o, held)})
 	}
-	s.setShard(i, m)
+	slices.SortFunc(sh, byKey)
+	s.setShard(i, sh)
 }
 
-// setShard makes m (nil: nothing) shard i whole: a bucket as stored.
-func (s *storedRRsets) setShard(i int, m map[string]storedRRset) {
-	s.n += len(m) - len(s.shards[i])
-	s.shards[i] = m
+// setShard makes sh (sorted by Key, each once; nil: nothing) shard i
+// whole: a bucket as stored.
+func (s *storedRRsets) setShard(i int, sh rrShard) {
+	s.n += len(sh) - s.shardLen(i)
+	s.shards[i] = sh
+	if s.overlays != nil {
+		s.overlays[i] = nil
+	}
 	s.own(i)
 }
 
@@ -171,22 +435,50 @@ func (s *storedRRsets) all(yield func(string, storedRRset) bool) {
 	if s == nil {
 		return
 	}
-	for _, m := range s.shards {
-		for k, r := range m {
-			if !yield(k, r) {
-				return
-			}
+	for i := range s.shards {
+		if !s.each(i, yield) {
+			return
 		}
 	}
 }
 
+// inShard yields the RRsets of shard i with their Keys, in no particular
+// order.
+func (s *storedRRsets) inShard(i int) iter.Seq2[string, storedRRset] {
+	return func(yield func(string, storedRRset) bool) { s.each(i, yield) }
+}
+
+// each calls yield for each RRset of shard i until it returns false;
+// false when it did.
+func (s *storedRRsets) each(i int, yield func(string, storedRRset) bool) bool {
+	o := s.overlayOf(i)
+	for _, e := range s.shards[i] {
+		if o != nil {
+			if _, gone := o.removed[e.key]; gone {
+				continue
+			}
+		}
+		if !yield(e.key, e.set) {
+			return false
+		}
+	}
+	if o != nil {
+		for k, r := range o.added {
+			if !yield(k, r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // storedRRset is an RRset as a zone's records hold it. Its owner and type
-// are its Key in the map, and its source a byte: a zone of a million
-// RRsets holds 40 bytes a slot instead of RRset's 104, since a map of a
-// million entries keeps about two million slots. Its data are kept only
-// when its parsed records do not give them back as written (config.RData):
-// most records are written as miekg/dns writes them, and their text is
-// made again when asked for rather than held beside them.
+// are its Key in its shard, and its source a byte: 40 bytes instead of
+// RRset's 104, held a million times in a zone of a million RRsets. Its
+// data are kept only when its parsed records do not give them back as
+// written (config.RData): most records are written as miekg/dns writes
+// them, and their text is made again when asked for rather than held
+// beside them.
 type storedRRset struct {
 	ttl    uint32
 	source sourceCode
@@ -297,28 +589,21 @@ func (s *storedRRsets) changed(prev *storedRRsets, limit int) ([]string, bool) {
 		return keys, true
 	}
 	for i := range s.shards {
-		now, was := s.shards[i], prev.shards[i]
-		if oneMap(now, was) {
+		if sameShard(s.shards[i], prev.shards[i]) && s.overlayOf(i) == prev.overlayOf(i) {
 			continue
 		}
-		for k, r := range now {
-			if o, ok := was[k]; (!ok || !o.same(r)) && !add(k) {
+		for k, r := range s.inShard(i) {
+			if o, ok := prev.lookup(i, k); (!ok || !o.same(r)) && !add(k) {
 				return nil, false
 			}
 		}
-		for k := range was {
-			if _, ok := now[k]; !ok && !add(k) {
+		for k := range prev.inShard(i) {
+			if _, ok := s.lookup(i, k); !ok && !add(k) {
 				return nil, false
 			}
 		}
 	}
 	return keys, true
-}
-
-// oneMap reports whether a and b are one map (both nil included): a
-// shard two records share holds the same RRsets in both.
-func oneMap(a, b map[string]storedRRset) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // same reports whether s and o hold the same records.

@@ -1,57 +1,148 @@
 package cluster
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
 // TestStoredRRsetsBorrow: records borrowed by a later state change
-// without the earlier state seeing it, shard by shard.
+// without the earlier state seeing it, shard by shard: shards small
+// enough to change in place and a shard large enough to change through
+// an overlay, borrowed again before it is settled.
 func TestStoredRRsetsBorrow(t *testing.T) {
-	before := newStoredRRsets(defaultShards, false)
-	for i := range 1000 {
-		before.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: uint32(i)})
-	}
-	after := before.borrow()
-	after.put("h1.example.com. A", storedRRset{ttl: 99999})
-	after.put("new.example.com. A", storedRRset{ttl: 7})
-	after.del("h2.example.com. A")
-	after.del("missing.example.com. A")
+	for _, shards := range []int{defaultShards, 1} {
+		t.Run(fmt.Sprint(shards, " shards"), func(t *testing.T) {
+			before := newStoredRRsets(shards, false)
+			for i := range 1000 {
+				before.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: uint32(i)})
+			}
+			before.settle()
+			after := before.borrow()
+			after.put("h1.example.com. A", storedRRset{ttl: 99999})
+			after.put("new.example.com. A", storedRRset{ttl: 7})
+			after.del("h2.example.com. A")
+			after.del("missing.example.com. A")
+			after.put("h5.example.com. A", storedRRset{ttl: 55555})
+			after.del("h6.example.com. A")
+			after.put("new2.example.com. A", storedRRset{ttl: 8})
+			after.del("new2.example.com. A")
 
-	if r, _ := before.get("h1.example.com. A"); r.ttl != 1 {
-		t.Errorf("the earlier records see the later change: TTL %d", r.ttl)
+			if r, _ := before.get("h1.example.com. A"); r.ttl != 1 {
+				t.Errorf("the earlier records see the later change: TTL %d", r.ttl)
+			}
+			if r, _ := before.get("h5.example.com. A"); r.ttl != 5 {
+				t.Errorf("the earlier records see the later change: TTL %d", r.ttl)
+			}
+			for _, k := range []string{"new.example.com. A", "new2.example.com. A"} {
+				if _, ok := before.get(k); ok {
+					t.Errorf("the earlier records see %s, added later", k)
+				}
+			}
+			for _, k := range []string{"h2.example.com. A", "h6.example.com. A"} {
+				if _, ok := before.get(k); !ok {
+					t.Errorf("the earlier records lost %s, deleted later", k)
+				}
+			}
+			if before.len() != 1000 || after.len() != 999 {
+				t.Errorf("len %d before, %d after; want 1000 and 999 (one added, two deleted)", before.len(), after.len())
+			}
+			if r, _ := after.get("h1.example.com. A"); r.ttl != 99999 {
+				t.Errorf("the change is not in the later records: TTL %d", r.ttl)
+			}
+			if _, ok := after.get("h6.example.com. A"); ok {
+				t.Error("the later records hold an RRset they deleted")
+			}
+			if seen := len(collect(after)); seen != after.len() {
+				t.Errorf("all yields %d RRsets, len says %d", seen, after.len())
+			}
+			if seen := len(collect(before)); seen != 1000 {
+				t.Errorf("all yields %d RRsets of the earlier records, want 1000", seen)
+			}
+			// Only the shards changed were copied.
+			shared := 0
+			for i := range before.shards {
+				if before.shards[i] != nil && sameShard(before.shards[i], after.shards[i]) {
+					shared++
+				}
+			}
+			if want := max(0, shards-6); shared < want {
+				t.Errorf("%d of %d shards still shared after changes to six keys", shared, shards)
+			}
+
+			// Borrowed again before the overlays are merged: neither
+			// sees the other's changes, and both merge to what they hold.
+			later := after.borrow()
+			later.put("h7.example.com. A", storedRRset{ttl: 77777})
+			later.del("new.example.com. A")
+			later.put("newer.example.com. A", storedRRset{ttl: 9})
+			if r, _ := after.get("h7.example.com. A"); r.ttl != 7 {
+				t.Errorf("borrowed unsettled, the earlier records see the later change: TTL %d", r.ttl)
+			}
+			if _, ok := after.get("newer.example.com. A"); ok {
+				t.Error("borrowed unsettled, the earlier records see an RRset added later")
+			}
+			if _, ok := after.get("new.example.com. A"); !ok {
+				t.Error("borrowed unsettled, the earlier records lost an RRset deleted later")
+			}
+			want := collect(after)
+			after.settle()
+			later.settle()
+			checkSettled(t, after)
+			checkSettled(t, later)
+			if got := collect(after); !maps.Equal(got, want) {
+				t.Errorf("settled, the earlier records hold %d RRsets, want %d", len(got), len(want))
+			}
+			if got := collect(before); len(got) != 1000 || got["h1.example.com. A"] != 1 || got["h6.example.com. A"] != 6 {
+				t.Errorf("the first records changed: %d RRsets", len(got))
+			}
+			if later.len() != 999 || len(collect(later)) != 999 {
+				t.Errorf("the latest records: len %d, %d yielded; want 999", later.len(), len(collect(later)))
+			}
+		})
 	}
-	if _, ok := before.get("new.example.com. A"); ok {
-		t.Error("the earlier records see an RRset added later")
-	}
-	if _, ok := before.get("h2.example.com. A"); !ok {
-		t.Error("the earlier records lost an RRset deleted later")
-	}
-	if before.len() != 1000 || after.len() != 1000 {
-		t.Errorf("len %d before, %d after; want 1000 and 1000 (one added, one deleted)", before.len(), after.len())
-	}
-	if r, _ := after.get("h1.example.com. A"); r.ttl != 99999 {
-		t.Errorf("the change is not in the later records: TTL %d", r.ttl)
-	}
-	seen := 0
-	for range after.all {
-		seen++
-	}
-	if seen != after.len() {
-		t.Errorf("all yields %d RRsets, len says %d", seen, after.len())
-	}
-	// Only the shards changed were copied.
-	shared := 0
-	for i := range before.shards {
-		if before.shards[i] != nil && fmt.Sprintf("%p", before.shards[i]) == fmt.Sprintf("%p", after.shards[i]) {
-			shared++
+}
+
+// collect is s's RRsets' TTLs by Key, as all yields them; it fails on a
+// Key yielded twice.
+func collect(s *storedRRsets) map[string]uint32 {
+	out := map[string]uint32{}
+	for k, r := range s.all {
+		if _, dup := out[k]; dup {
+			panic("all yields " + k + " twice")
 		}
+		out[k] = r.ttl
 	}
-	if shared < defaultShards-3 {
-		t.Errorf("%d of %d shards still shared after changes to three keys", shared, defaultShards)
+	return out
+}
+
+// checkSettled fails t unless s holds its RRsets in sorted shards alone,
+// each Key in its shard, as many as len says.
+func checkSettled(t *testing.T, s *storedRRsets) {
+	t.Helper()
+	if s.overlays != nil {
+		t.Error("overlays left after settle")
+	}
+	n := 0
+	for i, sh := range s.shards {
+		for j, e := range sh {
+			if j > 0 && sh[j-1].key >= e.key {
+				t.Fatalf("shard %d: %q after %q", i, e.key, sh[j-1].key)
+			}
+			if s.shardOf(e.key) != i {
+				t.Fatalf("%q in shard %d, not %d", e.key, i, s.shardOf(e.key))
+			}
+		}
+		n += len(sh)
+	}
+	if n != s.len() {
+		t.Errorf("the shards hold %d RRsets, len says %d", n, s.len())
 	}
 }
 
@@ -229,4 +320,262 @@ func TestDiffZoneWhole(t *testing.T) {
 			t.Fatalf("afterLen %d, want %d", c.afterLen(), len(want))
 		}
 	}
+}
+
+// TestStoredRRsetsModel: random puts, deletes, buckets taken, settles
+// and borrows give each version of the records what a map would hold,
+// whatever later versions did, and changed finds exactly the Keys two
+// versions differ in. The layouts take the paths of a shard changed in
+// place, through an overlay, and whole.
+func TestStoredRRsetsModel(t *testing.T) {
+	for li, layout := range []struct {
+		name     string
+		shards   int
+		bucketed bool
+		keys     int
+	}{
+		{"one large shard", 1, false, 2000},
+		{"default shards", defaultShards, false, 3000},
+		{"buckets", 16, true, 3000},
+	} {
+		t.Run(layout.name, func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(5, uint64(li)))
+			key := func() string { return fmt.Sprintf("h%d.example.com. A", rnd.IntN(layout.keys)) }
+			type version struct {
+				s     *storedRRsets
+				model map[string]uint32
+			}
+			s := newStoredRRsets(layout.shards, layout.bucketed)
+			model := map[string]uint32{}
+			var versions []version
+			for step := uint32(1); step <= 6000; step++ {
+				switch op := rnd.IntN(100); {
+				case op < 55:
+					k := key()
+					s.put(k, storedRRset{ttl: step})
+					model[k] = step
+				case op < 85:
+					k := key()
+					s.del(k)
+					delete(model, k)
+				case op < 90:
+					// A bucket as the watch delivers it: of 16, its
+					// Keys each put (not bucketed) or its shard whole.
+					b := rnd.IntN(16)
+					decoded := map[string]RRset{}
+					for range rnd.IntN(200) {
+						if k := key(); bucketOf(k, 16) == b {
+							decoded[k] = RRset{}
+						}
+					}
+					was := maps.Clone(model)
+					if layout.bucketed {
+						for k := range model {
+							if bucketOf(k, 16) == b {
+								delete(model, k)
+							}
+						}
+					}
+					s.takeBucket(b, decoded, func(k string, _ RRset, old storedRRset, held bool) storedRRset {
+						if ttl, ok := was[k]; ok != held || (held && old.ttl != ttl) {
+							t.Fatalf("step %d: %s given as held %v, TTL %d; want %v, %d", step, k, held, old.ttl, ok, ttl)
+						}
+						return storedRRset{ttl: step}
+					})
+					for k := range decoded {
+						model[k] = step
+					}
+				case op < 93:
+					s.settle()
+					checkSettled(t, s)
+				default:
+					versions = append(versions, version{s, maps.Clone(model)})
+					s = s.borrow()
+				}
+				if s.len() != len(model) {
+					t.Fatalf("step %d: len %d, want %d", step, s.len(), len(model))
+				}
+			}
+			versions = append(versions, version{s, model})
+			for i, v := range versions {
+				if got := collect(v.s); !maps.Equal(got, v.model) {
+					t.Fatalf("version %d of %d holds %d RRsets, not the %d it was left with", i, len(versions), len(got), len(v.model))
+				}
+				for j := range layout.keys {
+					k := fmt.Sprintf("h%d.example.com. A", j)
+					r, ok := v.s.get(k)
+					if ttl, want := v.model[k]; ok != want || r.ttl != ttl {
+						t.Fatalf("version %d: %s is %v, TTL %d; want %v, %d", i, k, ok, r.ttl, want, ttl)
+					}
+				}
+				if v.s.len() != len(v.model) {
+					t.Fatalf("version %d: len %d, want %d", i, v.s.len(), len(v.model))
+				}
+				if i == 0 {
+					continue
+				}
+				prev := versions[i-1]
+				var want []string
+				for k, ttl := range v.model {
+					if p, ok := prev.model[k]; !ok || p != ttl {
+						want = append(want, k)
+					}
+				}
+				for k := range prev.model {
+					if _, ok := v.model[k]; !ok {
+						want = append(want, k)
+					}
+				}
+				got, ok := v.s.changed(prev.s, len(want))
+				slices.Sort(got)
+				slices.Sort(want)
+				if !ok || !slices.Equal(got, want) {
+					t.Fatalf("version %d: changed %d Keys (%v), want %d", i, len(got), ok, len(want))
+				}
+				if len(want) > 0 {
+					if _, ok := v.s.changed(prev.s, len(want)-1); ok {
+						t.Errorf("version %d: %d changes under a limit of %d", i, len(want), len(want)-1)
+					}
+				}
+			}
+			for _, v := range versions {
+				v.s.settle()
+				checkSettled(t, v.s)
+				if got := collect(v.s); !maps.Equal(got, v.model) {
+					t.Fatal("a version settled holds other RRsets")
+				}
+			}
+		})
+	}
+}
+
+// TestChangedSkipsShared: changed does not look into a shard the two
+// records share. Each shared shard is reversed in place, in memory both
+// hold (which no writer does): compared Key by Key, its Keys would not
+// be found and would be said changed.
+func TestChangedSkipsShared(t *testing.T) {
+	before := newStoredRRsets(defaultShards, false)
+	for i := range 5000 {
+		before.put(fmt.Sprintf("h%d.example.com. A", i), storedRRset{ttl: 1})
+	}
+	after := before.borrow()
+	const k = "h1.example.com. A"
+	after.put(k, storedRRset{ttl: 2})
+	for i := range before.shards {
+		if i != before.shardOf(k) {
+			slices.Reverse(before.shards[i])
+		}
+	}
+	if got, ok := after.changed(before, 10); !ok || !slices.Equal(got, []string{k}) {
+		t.Errorf("changed %v, %v; want %s alone", got, ok, k)
+	}
+	// The same shards, not shared: each is looked into.
+	copied := newStoredRRsets(defaultShards, false)
+	for i := range after.shards {
+		copied.shards[i] = slices.Clone(after.shards[i])
+	}
+	copied.n = after.n
+	if got, ok := copied.changed(before, 10); ok || len(got) != 0 {
+		t.Errorf("shards not shared but reversed: changed %d Keys, %v; want more than 10", len(got), ok)
+	}
+}
+
+// TestOneKeyLayoutSettled: a zone stored one RRset a key (by an earlier
+// gtmd), read in no order into a pending generation and made the zone's
+// by its head, then changed by a batch of deletes and puts, is held in
+// sorted shards of exactly their size once the state is settled, the
+// earlier state untouched.
+func TestOneKeyLayoutSettled(t *testing.T) {
+	const n = 20_000 // over inPlaceMax a shard: the overlays are used
+	s := &Store{pending: pendingGens{}, log: slog.New(slog.DiscardHandler)}
+	rnd := rand.New(rand.NewPCG(7, 8))
+	put := func(st *State, i int) {
+		r := aRRset(i)
+		v, _ := json.Marshal(r)
+		if err := s.applyZonePut(st, "example.com. rr g "+r.Key(), &mvccpb.KeyValue{Value: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := newState()
+	for _, i := range rnd.Perm(n) {
+		put(st, i)
+	}
+	if err := s.applyZonePut(st, "example.com. head", &mvccpb.KeyValue{Value: []byte(headValue("g")), ModRevision: 2}); err != nil {
+		t.Fatal(err)
+	}
+	st.settleZones()
+	z := st.Zones["example.com."]
+	checkSettled(t, z.sets)
+	for i, sh := range z.sets.shards {
+		if cap(sh) != len(sh) {
+			t.Errorf("shard %d: room for %d, holds %d", i, cap(sh), len(sh))
+		}
+	}
+	if z.Len() != n {
+		t.Fatalf("%d RRsets, want %d", z.Len(), n)
+	}
+	before := collect(z.sets)
+
+	next := st.clone()
+	for i := range n / 2 {
+		s.applyZoneDelete(next, "example.com. rr g "+aRRset(2*i).Key())
+	}
+	for i := n; i < n+n/4; i++ {
+		put(next, i)
+	}
+	next.settleZones()
+	next.owned = nil
+	checkSettled(t, next.Zones["example.com."].sets)
+	if got := next.Zones["example.com."].Len(); got != n/2+n/4 {
+		t.Errorf("after the batch: %d RRsets, want %d", got, n/2+n/4)
+	}
+	if r, ok := next.Zones["example.com."].Lookup(aRRset(n + 1).Key()); !ok || r.TTL != 300 {
+		t.Errorf("an RRset put in the batch: %v, %+v", ok, r)
+	}
+	if got := collect(z.sets); !maps.Equal(got, before) || z.Len() != n {
+		t.Errorf("the earlier state changed: %d RRsets, want %d", len(got), n)
+	}
+}
+
+// TestShardsOf: records built whole hold each Key once, its last value,
+// in sorted shards of exactly their size; so do records unbucketed.
+func TestShardsOf(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(9, 10))
+	var order []string
+	model := map[string]uint32{}
+	for seq := range 20_000 {
+		k := fmt.Sprintf("h%d.example.com. A", rnd.IntN(8000))
+		order = append(order, k)
+		model[k] = uint32(seq)
+	}
+	s := newStoredRRsets(defaultShards, false)
+	s.shards, s.n = shardsOf(defaultShards, len(order), func(yield func(string, storedRRset) bool) {
+		for seq, k := range order {
+			if !yield(k, storedRRset{ttl: uint32(seq)}) {
+				return
+			}
+		}
+	})
+	check := func(what string, s *storedRRsets) {
+		t.Helper()
+		checkSettled(t, s)
+		for i, sh := range s.shards {
+			if cap(sh) != len(sh) {
+				t.Errorf("%s: shard %d has room for %d, holds %d", what, i, cap(sh), len(sh))
+			}
+		}
+		if got := collect(s); !maps.Equal(got, model) {
+			t.Errorf("%s: %d RRsets, want the last value of each of %d Keys", what, len(got), len(model))
+		}
+	}
+	check("built whole", s)
+	b := newStoredRRsets(16, true)
+	for k, r := range s.all {
+		b.put(k, r)
+	}
+	u, mixed := b.forKey(zoneKey{zone: "example.com.", gen: "g", set: "x.example.com. A"})
+	if !mixed || u.bucketed {
+		t.Fatalf("one RRset a key into records in buckets: mixed %v, bucketed %v", mixed, u.bucketed)
+	}
+	check("unbucketed", u)
 }

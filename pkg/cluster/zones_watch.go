@@ -124,6 +124,24 @@ func (s *State) zoneForWrite(zone string) *ZoneRecords {
 	return z
 }
 
+// settleZones settles the records of the zones st's batch wrote (of
+// every zone, in a state read whole) before st is handed out: its
+// readers share it, and it never changes after. A pending generation
+// is settled once a head makes it a zone's.
+func (s *State) settleZones() {
+	if s.owned == nil {
+		for _, z := range s.Zones {
+			z.sets.settle()
+		}
+		return
+	}
+	for zone := range s.owned.zones {
+		if z := s.Zones[zone]; z != nil {
+			z.sets.settle()
+		}
+	}
+}
+
 // flipZone makes gen the zone's generation, as its head at revision rev
 // says; a generation other than the one served comes whole from the
 // pending ones, without copying the one served.

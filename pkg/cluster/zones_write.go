@@ -220,8 +220,8 @@ func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
 		i := bucketOf(k, n)
 		m := touched[i]
 		if m == nil {
-			m = make(map[string]RRset, len(base.shards[i])+1)
-			for key, r := range base.shards[i] {
+			m = make(map[string]RRset, base.shardLen(i)+1)
+			for key, r := range base.inShard(i) {
 				m[key] = r.rrset(key)
 			}
 			touched[i] = m
@@ -502,6 +502,7 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 	if err != nil {
 		return nil, fmt.Errorf("reading the records of zone %s: %w", zone, err)
 	}
+	z.sets.settle()
 	return z, nil
 }
 
