@@ -107,6 +107,8 @@ type Store struct {
 	probeRevision atomic.Int64
 	metrics       *metrics
 	publishWake   chan struct{}
+	// buckets compresses the buckets of zones' records.
+	buckets bucketCodec
 	// auditSeq orders this node's audit entries of one instant.
 	auditSeq atomic.Uint64
 

@@ -139,20 +139,29 @@ func TestZoneReplaceLarge(t *testing.T) {
 			t.Errorf("replacing with %d RRsets: the state holds %d", n, got)
 		}
 		// Only the new generation's buckets are stored, each of about
-		// bucketBytes.
+		// bucketBytes of JSON, compressed.
 		resp, err := raw.Get(ctx, testPrefix+"zones/example.com. rr ", clientv3.WithPrefix())
 		if err != nil {
 			t.Fatal(err)
 		}
-		gen, size := st.Zones["example.com."].Gen, 0
+		gen, size, stored := st.Zones["example.com."].Gen, 0, 0
+		var codec bucketCodec
 		for _, kv := range resp.Kvs {
-			size += len(kv.Value)
+			js, err := codec.decode(kv.Value)
+			if err != nil || kv.Value[0] != deflatedBucket {
+				t.Fatalf("replacing with %d RRsets: %s is not a compressed bucket: %v", n, kv.Key, err)
+			}
+			size += len(js)
+			stored += len(kv.Value)
 			if k, ok := parseZoneKey(string(kv.Key[len(testPrefix+"zones/"):])); !ok || k.gen != gen || k.buckets == 0 {
 				t.Errorf("replacing with %d RRsets: %s stored, not a bucket of generation %s", n, kv.Key, gen)
 			}
 		}
 		if avg := size / max(1, len(resp.Kvs)); len(resp.Kvs) > 1 && (avg < bucketBytes/4 || avg > bucketBytes) {
 			t.Errorf("replacing with %d RRsets: %d buckets of %d bytes on average, want about %d", n, len(resp.Kvs), avg, bucketBytes)
+		}
+		if stored > size/3 {
+			t.Errorf("replacing with %d RRsets: %d bytes stored for %d of JSON", n, stored, size)
 		}
 		// Pages of 50 keys: the 25,000 RRsets are read in several.
 		late := openNode(t, eps, fmt.Sprintf("late%d", n), func(o *Options) { o.ReadPage = 50 })

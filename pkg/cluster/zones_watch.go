@@ -229,7 +229,11 @@ func (s *Store) genRecords(st *State, k zoneKey) *storedRRsets {
 // the shard holds already as stored keeps its parsed records (and the
 // snapshot built from them) rather than a parse of its own.
 func (s *Store) applyBucket(st *State, k zoneKey, value []byte) error {
-	decoded, err := decodeBucket(k, value)
+	js, err := s.buckets.decode(value)
+	if err != nil {
+		return err
+	}
+	decoded, err := decodeBucket(k, js)
 	if err != nil {
 		return err
 	}

@@ -251,10 +251,11 @@ func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
 			ops = append(ops, clientv3.OpDelete(key))
 			continue
 		}
-		v := encodeBucket(m)
-		if len(v) > maxBucketBytes && bucketsFor(c.size()) > n {
+		js := encodeBucket(m)
+		if len(js) > maxBucketBytes && bucketsFor(c.size()) > n {
 			return nil, 0, false
 		}
+		v := s.buckets.encode(js)
 		size += len(v)
 		ops = append(ops, clientv3.OpPut(key, v))
 	}
@@ -284,7 +285,7 @@ func (s *Store) bucketOps(zone, gen string, sets map[string]RRset, each func(cli
 		for _, k := range keys {
 			m[k] = sets[k]
 		}
-		v := encodeBucket(m)
+		v := s.buckets.encode(encodeBucket(m))
 		op := clientv3.OpPut(s.keys.zoneBucket(zone, gen, i, n), v)
 		if each != nil {
 			each(op, len(v))
@@ -492,7 +493,11 @@ func (s *Store) readZoneOnce(ctx context.Context, zone string) (*ZoneRecords, er
 			z.sets.put(k.set, r.stored())
 			return nil
 		}
-		sets, err := decodeBucket(k, kv.Value)
+		js, err := s.buckets.decode(kv.Value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", kv.Key, err)
+		}
+		sets, err := decodeBucket(k, js)
 		if err != nil {
 			return fmt.Errorf("%s: %w", kv.Key, err)
 		}
