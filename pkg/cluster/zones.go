@@ -441,8 +441,11 @@ func scanBucket(b []byte) (map[string]RRset, bool) {
 // written by hand, byte for byte as encoding/json writes it (keys
 // sorted):
 // through its reflection, a million RRsets took a second of a put.
-func encodeBucket(sets map[string]RRset) string {
-	b := make([]byte, 0, 80*len(sets))
+func encodeBucket(sets map[string]RRset) string { return string(appendBucket(nil, sets)) }
+
+// appendBucket appends what encodeBucket returns to b.
+func appendBucket(b []byte, sets map[string]RRset) []byte {
+	b = slices.Grow(b, 80*len(sets))
 	b = append(b, '{')
 	for i, k := range slices.Sorted(maps.Keys(sets)) {
 		r := sets[k]
@@ -458,7 +461,7 @@ func encodeBucket(sets map[string]RRset) string {
 		b = jsonscan.AppendString(b, r.Source)
 		b = append(b, '}')
 	}
-	return string(append(b, '}'))
+	return append(b, '}')
 }
 
 // ZoneName is a zone's name as the store keys it: lower case and fully

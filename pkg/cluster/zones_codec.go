@@ -5,6 +5,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"sync"
 )
@@ -17,8 +18,10 @@ import (
 // keeps resident) at a start, and as many bytes through its log at a put.
 //
 // A compressed value is deflatedBucket, the JSON's length as a uvarint,
-// then the JSON in raw DEFLATE (RFC 1951). A value that starts with "{"
-// is a bucket as gtmd stored them before, read as it is.
+// the JSON's CRC-32 (IEEE, big-endian; DEFLATE itself has no check, and
+// a damaged stream often inflates to other valid JSON), then the JSON in
+// raw DEFLATE (RFC 1951). A value that starts with "{" is a bucket as
+// gtmd stored them before, read as it is.
 type bucketCodec struct {
 	writers sync.Pool // *flate.Writer
 	readers sync.Pool // io.ReadCloser that is also a flate.Resetter
@@ -27,17 +30,19 @@ type bucketCodec struct {
 // deflatedBucket marks a compressed bucket: no JSON text starts with it.
 const deflatedBucket = 0x01
 
-// maxBucketJSON bounds the JSON a stored bucket says it holds: buckets
-// are written below maxBucketBytes, and a damaged length must not make a
-// reader allocate gigabytes.
-const maxBucketJSON = 64 * maxBucketBytes
+// maxInflation bounds what DEFLATE can make of a byte (its longest
+// match, 258 bytes, costs at least two bits): a stored length beyond it
+// is damage, refused before anything is allocated for it. Whatever a
+// writer stored, however large, reads back.
+const maxInflation = 1032
 
 // encode returns a bucket's value as stored, from its JSON.
-func (c *bucketCodec) encode(json string) string {
+func (c *bucketCodec) encode(json []byte) string {
 	var b bytes.Buffer
 	b.Grow(len(json)/4 + 16)
 	b.WriteByte(deflatedBucket)
 	b.Write(binary.AppendUvarint(nil, uint64(len(json))))
+	b.Write(binary.BigEndian.AppendUint32(nil, crc32.ChecksumIEEE(json)))
 	w, _ := c.writers.Get().(*flate.Writer)
 	if w == nil {
 		// BestSpeed: a put of a million records compresses 75 MB, and
@@ -47,7 +52,7 @@ func (c *bucketCodec) encode(json string) string {
 		w.Reset(&b)
 	}
 	// Writes to a bytes.Buffer do not fail.
-	_, _ = io.WriteString(w, json)
+	_, _ = w.Write(json)
 	_ = w.Close()
 	c.writers.Put(w)
 	return b.String()
@@ -59,10 +64,15 @@ func (c *bucketCodec) decode(value []byte) ([]byte, error) {
 		return value, nil
 	}
 	n, used := binary.Uvarint(value[1:])
-	if used <= 0 || n > maxBucketJSON {
-		return nil, fmt.Errorf("compressed bucket: bad length")
+	if used <= 0 || len(value) < 1+used+4 {
+		return nil, fmt.Errorf("compressed bucket: no length and check")
 	}
-	src := bytes.NewReader(value[1+used:])
+	sum := binary.BigEndian.Uint32(value[1+used:])
+	body := value[1+used+4:]
+	if n > maxInflation*uint64(len(body))+64 {
+		return nil, fmt.Errorf("compressed bucket: %d bytes of JSON said in %d compressed", n, len(body))
+	}
+	src := bytes.NewReader(body)
 	r, _ := c.readers.Get().(io.ReadCloser)
 	if r == nil {
 		r = flate.NewReader(src)
@@ -76,8 +86,11 @@ func (c *bucketCodec) decode(value []byte) ([]byte, error) {
 	}
 	// The stream must end there, with its last block.
 	var more [1]byte
-	if k, err := r.Read(more[:]); k > 0 || err != io.EOF {
+	if k, err := r.Read(more[:]); k > 0 || err != io.EOF || src.Len() > 0 {
 		return nil, fmt.Errorf("compressed bucket: does not end after the %d bytes of JSON it says", n)
+	}
+	if crc32.ChecksumIEEE(out) != sum {
+		return nil, fmt.Errorf("compressed bucket: its JSON does not match its check")
 	}
 	return out, nil
 }

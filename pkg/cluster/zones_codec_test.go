@@ -21,30 +21,39 @@ func TestBucketCodec(t *testing.T) {
 		sets[r.Key()] = r
 	}
 	js := encodeBucket(sets)
-	v := c.encode(js)
+	v := c.encode([]byte(js))
 	if v[0] != deflatedBucket || len(v) > len(js)/3 {
 		t.Errorf("stored %d bytes for %d of JSON (first byte %#x)", len(v), len(js), v[0])
 	}
 	for range 3 { // the pooled reader and writer too
-		if got, err := c.decode([]byte(c.encode(js))); err != nil || string(got) != js {
+		if got, err := c.decode([]byte(c.encode([]byte(js)))); err != nil || string(got) != js {
 			t.Fatalf("decode(encode(bucket)) = %.40q…, %v", got, err)
 		}
 	}
 	if got, err := c.decode([]byte(js)); err != nil || string(got) != js {
 		t.Errorf("a JSON bucket does not read as it is: %.40q…, %v", got, err)
 	}
+	head := 1 + len(binary.AppendUvarint(nil, uint64(len(js)))) + 4
+	check, body := v[head-4:head], v[head:]
 	withLength := func(n uint64, rest string) []byte {
-		return append(binary.AppendUvarint([]byte{deflatedBucket}, n), rest...)
+		return append(append(binary.AppendUvarint([]byte{deflatedBucket}, n), check...), rest...)
 	}
-	body := v[1+len(binary.AppendUvarint(nil, uint64(len(js)))):]
+	flipped := []byte(v)
+	flipped[len(flipped)/2] ^= 0x10
 	damaged := map[string][]byte{
 		"cut short":          []byte(v[:len(v)/2]),
 		"longer than it is":  withLength(uint64(len(js)+1), body),
 		"shorter than it is": withLength(uint64(len(js)-1), body),
-		"too long to read":   withLength(maxBucketJSON+1, body),
+		"more than it holds": withLength(maxInflation*uint64(len(body))+65, body),
 		"no length":          {deflatedBucket},
+		"no check":           binary.AppendUvarint([]byte{deflatedBucket}, 3),
+		"bytes after it":     withLength(uint64(len(js)), body+"x"),
+		"a bit changed":      flipped,
 		"not DEFLATE":        withLength(10, strings.Repeat("\xff", 20)),
 		"empty":              withLength(0, ""),
+	}
+	if got, err := c.decode(withLength(uint64(len(js)), body)); err != nil || string(got) != js {
+		t.Fatalf("the value taken apart and put together again does not decode: %v", err)
 	}
 	for name, value := range damaged {
 		if got, err := c.decode(value); err == nil {
@@ -53,11 +62,24 @@ func TestBucketCodec(t *testing.T) {
 	}
 }
 
+// TestBucketCodecLarge: a bucket as large as any writer stores (one
+// RRset of a hundred thousand records, most alike) reads back, though it
+// compresses to far less than its JSON.
+func TestBucketCodecLarge(t *testing.T) {
+	var c bucketCodec
+	js := []byte(`{"big.example. TXT":{"ttl":300,"data":[` + strings.Repeat(`"v=spf1 -all",`, 700_000) + `"end"],"source":"data"}}`)
+	v := c.encode(js)
+	got, err := c.decode([]byte(v))
+	if err != nil || !bytes.Equal(got, js) {
+		t.Fatalf("a bucket of %d bytes of JSON, %d stored, does not read back: %v", len(js), len(v), err)
+	}
+}
+
 // FuzzBucketCodec: no stored value makes decode panic, and what it
 // decodes of a compressed value is the length it says.
 func FuzzBucketCodec(f *testing.F) {
 	var c bucketCodec
-	f.Add([]byte(c.encode(`{"a.example. A":{"ttl":300,"data":["192.0.2.1"],"source":"data"}}`)))
+	f.Add([]byte(c.encode([]byte(`{"a.example. A":{"ttl":300,"data":["192.0.2.1"],"source":"data"}}`))))
 	f.Add([]byte(`{}`))
 	f.Add([]byte{deflatedBucket, 3, 0, 0})
 	f.Fuzz(func(t *testing.T, value []byte) {
@@ -68,7 +90,7 @@ func FuzzBucketCodec(f *testing.F) {
 		if n, _ := binary.Uvarint(value[1:]); uint64(len(got)) != n {
 			t.Errorf("decoded %d bytes, the value says %d", len(got), n)
 		}
-		if back, err := c.decode([]byte(c.encode(string(got)))); err != nil || !bytes.Equal(back, got) {
+		if back, err := c.decode([]byte(c.encode(got))); err != nil || !bytes.Equal(back, got) {
 			t.Errorf("what it decoded does not come back: %v", err)
 		}
 	})

@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"fmt"
 	"math"
 	"sync/atomic"
 	"unsafe"
@@ -138,8 +139,13 @@ func newNodeWithSet(name string, set rrset) *node {
 // a change makes a node with new ones (withRRset).
 func (n *node) sets() []rrset { return unsafe.Slice(n.first, n.nsets) }
 
-// setSets makes sets the node's RRsets; there are at most maxSetsAtName.
+// setSets makes sets the node's RRsets; there are at most maxSetsAtName
+// (one of each type: addSet refuses more, and a change replaces a type's
+// RRset), else it panics rather than drop them.
 func (n *node) setSets(sets []rrset) {
+	if len(sets) > maxSetsAtName {
+		panic(fmt.Sprintf("resolver: %d RRsets at %s, more than one of each type", len(sets), n.name))
+	}
 	if len(sets) == 0 {
 		n.first, n.nsets = nil, 0
 		return
