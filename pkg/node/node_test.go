@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -63,14 +64,21 @@ func TestBootstrapSaysWhyNotApplied(t *testing.T) {
 	nd := newIdleNode(t, slog.New(slog.NewTextHandler(&logs, nil)))
 	openStore(t, nd, clustertest.StartEtcd(t))
 	// About 2.6 MB of TXT strings: valid, but more than an etcd request
-	// may carry.
+	// may carry. Random letters: the store compresses a zone's records,
+	// and 2.6 MB of one letter would fit in a few kilobytes.
 	var big strings.Builder
 	big.WriteString("      - {name: big, type: TXT, data: [")
+	rnd := rand.New(rand.NewPCG(1, 2))
+	const letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	text := make([]byte, 250)
 	for i := range 10000 {
 		if i > 0 {
 			big.WriteString(", ")
 		}
-		big.WriteString(`'"` + strings.Repeat("x", 250) + `"'`)
+		for j := range text {
+			text[j] = letters[rnd.IntN(len(letters))]
+		}
+		big.WriteString(`'"` + string(text) + `"'`)
 	}
 	big.WriteString("]}\n")
 	ns1 := "      - {name: ns1, type: A, data: [\"192.0.2.53\"]}\n"
