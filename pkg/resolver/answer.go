@@ -92,7 +92,7 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 	}
 	if set := n.lookup(dns.TypeCNAME); set != nil {
 		h.appendSet(resp, set, owner, wild)
-		return chaseTarget(set.rrs[0], qtype), true
+		return chaseTarget(set.records()[0], qtype), true
 	}
 	if sn := s.current(n.service); sn != nil {
 		switch qtype {
@@ -134,9 +134,9 @@ func chaseTarget(cname dns.RR, qtype uint16) string {
 // giving synthesized wildcard answers the asked name as owner.
 func (h *Handler) appendSet(resp *dns.Msg, set *rrset, owner string, wild bool) {
 	if !wild {
-		resp.Answer = append(resp.Answer, set.rrs...)
+		resp.Answer = append(resp.Answer, set.records()...)
 	} else {
-		for _, rr := range set.rrs {
+		for _, rr := range set.records() {
 			c := dns.Copy(rr)
 			c.Header().Name = owner
 			resp.Answer = append(resp.Answer, c)
@@ -152,7 +152,7 @@ func (h *Handler) referral(cut *node, resp *dns.Msg) {
 	if len(resp.Answer) == 0 {
 		resp.Authoritative = false
 	}
-	resp.Ns = append(resp.Ns, set.rrs...)
+	resp.Ns = append(resp.Ns, set.records()...)
 	resp.Extra = append(resp.Extra, set.extra()...)
 }
 

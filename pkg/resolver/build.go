@@ -219,7 +219,7 @@ func (z *zone) addSet(name string, rrtype uint16, rrs []dns.RR) (*node, error) {
 		n.add(rrtype, rrs)
 		return n, nil
 	}
-	n := newNodeWithSet(name, rrset{rrtype: rrtype, rrs: rrs})
+	n := newNodeWithSet(name, newRRset(rrtype, rrs))
 	z.nodes.setHashed(h, n)
 	z.adoptNew(name)
 	return n, nil
@@ -230,7 +230,7 @@ func (z *zone) addSet(name string, rrtype uint16, rrs []dns.RR) (*node, error) {
 func (n *node) add(rrtype uint16, rrs []dns.RR) {
 	sets := n.sets()
 	i, _ := slices.BinarySearchFunc(sets, rrtype, func(r rrset, t uint16) int { return int(r.rrtype) - int(t) })
-	n.setSets(slices.Insert(slices.Clip(sets), i, rrset{rrtype: rrtype, rrs: rrs}))
+	n.setSets(slices.Insert(slices.Clip(sets), i, newRRset(rrtype, rrs)))
 }
 
 // linkAdditional precomputes, for each NS, MX and SRV RRset, the
@@ -248,7 +248,7 @@ func (z *zone) linkAdditional() {
 			}
 			var extra []dns.RR
 			seen := map[string]bool{}
-			for _, rr := range set.rrs {
+			for _, rr := range set.records() {
 				target := additionalTarget(rr)
 				if target == "" || seen[target] || !dns.IsSubDomain(z.name, target) {
 					continue
@@ -269,7 +269,7 @@ func (z *zone) linkAdditional() {
 				}
 				for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA} {
 					if a := t.lookup(typ); a != nil {
-						extra = append(extra, a.rrs...)
+						extra = append(extra, a.records()...)
 					}
 				}
 			}
@@ -336,7 +336,7 @@ func (s *Snapshot) delegateSubZones() {
 		}
 		n := p.ensure(z.name)
 		if n.lookup(dns.TypeNS) == nil {
-			n.add(dns.TypeNS, z.nodes.get(z.name).lookup(dns.TypeNS).rrs)
+			n.add(dns.TypeNS, z.nodes.get(z.name).lookup(dns.TypeNS).records())
 		}
 		n.cut, p.hasCuts = true, true
 	}

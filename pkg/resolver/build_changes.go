@@ -94,7 +94,7 @@ func (z *zone) withSerial(serial uint32) *zone {
 	nz.negSOA = []dns.RR{neg}
 	nz.negSOAWire, _ = packRRs(nz.negSOA)
 	apex := z.nodes.get(z.name)
-	soa := dns.Copy(apex.lookup(dns.TypeSOA).rrs[0]).(*dns.SOA)
+	soa := dns.Copy(apex.lookup(dns.TypeSOA).records()[0]).(*dns.SOA)
 	soa.Serial = serial
 	nz.nodes.set(apex.withRRset(dns.TypeSOA, []dns.RR{soa}))
 	return nz
@@ -108,7 +108,7 @@ func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
 	switch {
 	case old == nil && len(rrs) == 0:
 	case old == nil:
-		z.nodes.set(newNodeWithSet(name, rrset{rrtype: rrtype, rrs: rrs}))
+		z.nodes.set(newNodeWithSet(name, newRRset(rrtype, rrs)))
 		z.adopt(name)
 	default:
 		n := old.withRRset(rrtype, rrs)

@@ -130,7 +130,7 @@ func dumpZone(z *zone) string {
 		}
 		b.WriteByte('\n')
 		for _, set := range n.sets() {
-			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.rrs, set.extra())
+			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.records(), set.extra())
 		}
 	}
 	return b.String()

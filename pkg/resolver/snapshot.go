@@ -95,7 +95,7 @@ type zone struct {
 // A large zone holds a million of these, so the node is packed into 56
 // bytes: its RRsets (sets) are a pointer and a count rather than a
 // slice's three words, and a name made with its first RRset holds that
-// RRset in the same allocation (nodeWithSet), 96 bytes where a node and
+// RRset in the same allocation (nodeWithSet), 80 bytes where a node and
 // its own slice took 128.
 type node struct {
 	name string
@@ -155,13 +155,29 @@ func (n *node) setSets(sets []rrset) {
 
 // rrset is the records of one type at one name, and the additional
 // records an answer with them carries (addresses of in-zone targets).
+//
+// It is 24 bytes, so that a node made with its first RRset fits in 80
+// (nodeWithSet): the records are a pointer and a count (records), not a
+// slice's three words, and the additional records a pointer, nil for
+// every type but NS, MX and SRV.
 type rrset struct {
-	rrtype uint16
-	rrs    []dns.RR
-	// additional is nil for every type but NS, MX and SRV: a pointer
-	// keeps the RRsets of a million-record zone 48 bytes each, not 64.
+	first      *dns.RR
 	additional *[]dns.RR
+	n          uint32
+	rrtype     uint16
 }
+
+// newRRset returns the RRset of rrtype holding rrs, which it shares:
+// nothing changes them afterwards.
+func newRRset(rrtype uint16, rrs []dns.RR) rrset {
+	if len(rrs) > math.MaxUint32 {
+		panic(fmt.Sprintf("resolver: an RRset of %d records", len(rrs)))
+	}
+	return rrset{rrtype: rrtype, first: unsafe.SliceData(rrs), n: uint32(len(rrs))}
+}
+
+// records returns the RRset's records; appending to them copies them.
+func (set *rrset) records() []dns.RR { return unsafe.Slice(set.first, set.n) }
 
 // extra returns the additional records of an answer with set.
 func (set *rrset) extra() []dns.RR {
