@@ -202,15 +202,23 @@ func (s *storedRRsets) fold(i int) {
 	s.own(i)
 }
 
-// put makes r the RRset of Key k: in a copy of k's shard when it is
-// borrowed, else in place, or in its overlay when it is large.
-func (s *storedRRsets) put(k string, r storedRRset) {
-	i := s.shardOf(k)
+// locate returns the shard of Key k, its entries, and where k is in
+// them or would be, for a write: a borrowed shard with an overlay is
+// folded first, so that no write goes through an overlay it shares.
+func (s *storedRRsets) locate(k string) (i int, sh rrShard, j int, found bool) {
+	i = s.shardOf(k)
 	if s.isBorrowed(i) && s.overlayOf(i) != nil {
 		s.fold(i)
 	}
-	sh := s.shards[i]
-	j, found := sh.search(k)
+	sh = s.shards[i]
+	j, found = sh.search(k)
+	return i, sh, j, found
+}
+
+// put makes r the RRset of Key k: in a copy of k's shard when it is
+// borrowed, else in place, or in its overlay when it is large.
+func (s *storedRRsets) put(k string, r storedRRset) {
+	i, sh, j, found := s.locate(k)
 	if s.isBorrowed(i) {
 		// A copy with the change, of exactly its size.
 		if found {
@@ -254,12 +262,7 @@ func (s *storedRRsets) del(k string) {
 		return
 	}
 	s.n--
-	i := s.shardOf(k)
-	if s.isBorrowed(i) && s.overlayOf(i) != nil {
-		s.fold(i)
-	}
-	sh := s.shards[i]
-	j, found := sh.search(k)
+	i, sh, j, found := s.locate(k)
 	if s.isBorrowed(i) {
 		// Held, and with no overlay: in the shard.
 		c := make(rrShard, 0, len(sh)-1)
