@@ -384,7 +384,7 @@ func decodeRRset(set string, value []byte) (RRset, error) {
 func decodeBucket(k zoneKey, value []byte) (map[string]RRset, error) {
 	sets, ok := scanBucket(value)
 	if !ok {
-		// Not as encodeBucket writes it: encoding/json says what it is.
+		// Not as bucketJSON writes it: encoding/json says what it is.
 		sets = nil
 		if err := json.Unmarshal(value, &sets); err != nil {
 			return nil, err
@@ -403,7 +403,7 @@ func decodeBucket(k zoneKey, value []byte) (map[string]RRset, error) {
 	return sets, nil
 }
 
-// scanBucket reads a bucket as encodeBucket writes it, without
+// scanBucket reads a bucket as bucketJSON writes it, without
 // encoding/json's reflection (a million RRsets took 1.5 s of a restart
 // through it); false when it is not one the scan reads exactly as
 // encoding/json would (FuzzBucket).
@@ -437,15 +437,12 @@ func scanBucket(b []byte) (map[string]RRset, bool) {
 	return out, ok && s.End()
 }
 
-// encodeBucket is the stored value of a bucket of RRsets by Key,
-// written by hand, byte for byte as encoding/json writes it (keys
-// sorted):
-// through its reflection, a million RRsets took a second of a put.
-func encodeBucket(sets map[string]RRset) string { return string(appendBucket(nil, sets)) }
-
-// appendBucket appends what encodeBucket returns to b.
-func appendBucket(b []byte, sets map[string]RRset) []byte {
-	b = slices.Grow(b, 80*len(sets))
+// bucketJSON is a bucket of RRsets by Key as JSON, as it is stored
+// before compression (bucketCodec), written by hand, byte for byte as
+// encoding/json writes it (keys sorted): through its reflection, a
+// million RRsets took a second of a put.
+func bucketJSON(sets map[string]RRset) []byte {
+	b := make([]byte, 0, 80*len(sets))
 	b = append(b, '{')
 	for i, k := range slices.Sorted(maps.Keys(sets)) {
 		r := sets[k]

@@ -547,3 +547,6 @@ func FuzzBucket(f *testing.F) {
 		}
 	})
 }
+
+// encodeBucket is a bucket's JSON as a string.
+func encodeBucket(sets map[string]RRset) string { return string(bucketJSON(sets)) }

@@ -194,8 +194,7 @@ func (s *storedRRsets) borrow() *storedRRsets {
 func (s *storedRRsets) isBorrowed(i int) bool { return s.borrowed[i/64]&(1<<(i%64)) != 0 }
 func (s *storedRRsets) own(i int)             { s.borrowed[i/64] &^= 1 << (i % 64) }
 
-// fold makes shard i, borrowed with an overlay, s's own: a copy with
-// the overlay merged in.
+// fold merges shard i's overlay into a new slice, s's own.
 func (s *storedRRsets) fold(i int) {
 	s.shards[i] = s.merged(i)
 	s.overlays[i] = nil
@@ -316,8 +315,7 @@ func (s *storedRRsets) settle() {
 	}
 	for i, o := range s.overlays {
 		if o != nil {
-			s.shards[i] = s.merged(i)
-			s.own(i)
+			s.fold(i)
 		}
 	}
 	s.overlays = nil

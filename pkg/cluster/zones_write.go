@@ -251,7 +251,7 @@ func (s *Store) inPlaceOps(c *zoneChange) ([]clientv3.Op, int, bool) {
 			ops = append(ops, clientv3.OpDelete(key))
 			continue
 		}
-		js := appendBucket(nil, m)
+		js := bucketJSON(m)
 		if len(js) > maxBucketBytes && bucketsFor(c.size()) > n {
 			return nil, 0, false
 		}
@@ -285,7 +285,7 @@ func (s *Store) bucketOps(zone, gen string, sets map[string]RRset, each func(cli
 		for _, k := range keys {
 			m[k] = sets[k]
 		}
-		v := s.buckets.encode(appendBucket(nil, m))
+		v := s.buckets.encode(bucketJSON(m))
 		op := clientv3.OpPut(s.keys.zoneBucket(zone, gen, i, n), v)
 		if each != nil {
 			each(op, len(v))

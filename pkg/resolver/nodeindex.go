@@ -71,9 +71,6 @@ func (x *nodeIndex) hash(name string) uint64 { return maphash.String(x.seed, nam
 
 func (x *nodeIndex) shardOfHash(h uint64) int { return int(h & uint64(len(x.shards)-1)) }
 
-// shardOf is the shard of name.
-func (x *nodeIndex) shardOf(name string) int { return x.shardOfHash(x.hash(name)) }
-
 // get returns the node of name, or nil.
 func (x *nodeIndex) get(name string) *node { return x.getHashed(x.hash(name), name) }
 

@@ -171,3 +171,6 @@ func TestNodeSize(t *testing.T) {
 		t.Errorf("RRsets added to a node made with one: types %v, want [1 16 28]", types)
 	}
 }
+
+// shardOf is the shard of name.
+func (x *nodeIndex) shardOf(name string) int { return x.shardOfHash(x.hash(name)) }
