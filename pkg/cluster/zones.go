@@ -78,9 +78,13 @@ type RRset struct {
 	Data []string `json:"data"`
 	// Source says who wrote it: SourceDocument or SourceData.
 	Source string `json:"source"`
-	// rrs are Data parsed when the watch read it (parsed), shared by
-	// every state and snapshot that holds the RRset.
-	rrs []dns.RR
+	// wire is Data parsed and packed when the watch read it (parsed),
+	// shared by every state and snapshot that holds the RRset; "" when
+	// it did not parse.
+	wire config.WireRRset
+	// plain says wire gives Data back as written (config.RData), so
+	// the store need not keep the text beside it.
+	plain bool
 }
 
 // Key is the RRset's name within its zone: owner and type.
@@ -99,7 +103,7 @@ func splitKey(k string) (owner, typ string) {
 // Record is the RRset as the traffic document writes one.
 func (r RRset) Record() config.Record {
 	ttl := r.TTL
-	return config.Record{Name: r.Name, Type: r.Type, TTL: &ttl, Data: r.Data, Parsed: r.rrs}
+	return config.Record{Name: r.Name, Type: r.Type, TTL: &ttl, Data: r.Data, Wire: r.wire}
 }
 
 // parsed returns r with its data parsed as records of zone, for the
@@ -108,7 +112,9 @@ func (r RRset) Record() config.Record {
 func (r RRset) parsed(zone string) RRset {
 	rec := r.Record()
 	if rrs, err := rec.RRs(zone, r.TTL); err == nil {
-		r.rrs = rrs
+		if w, ok := config.PackRRset(rrs); ok {
+			r.wire, r.plain = w, givesBack(rrs, r.Data)
+		}
 	}
 	return r
 }
@@ -203,7 +209,7 @@ func (z *ZoneRecords) All() iter.Seq[RRset] {
 }
 
 // Records yields z's RRsets as a document's records, each with its data
-// as the store read it parsed (Record.Parsed) and no text, or with its
+// as the store read it parsed and packed (Record.Wire) and no text, or with its
 // text and TTL when it did not parse, in no particular order.
 func (z *ZoneRecords) Records() iter.Seq[config.Record] {
 	return func(yield func(config.Record) bool) {
@@ -212,13 +218,13 @@ func (z *ZoneRecords) Records() iter.Seq[config.Record] {
 		}
 		for k, s := range z.sets.all {
 			name, typ := splitKey(k)
-			rec := config.Record{Name: name, Type: typ, Parsed: s.rrs}
-			if rec.Parsed == nil {
+			rec := config.Record{Name: name, Type: typ, Wire: s.wire}
+			if rec.Wire == "" {
 				// Unparsed data is parsed again, and reported, by
 				// whoever reads it: with its TTL. Parsed records need
 				// their text made again by no one.
 				ttl := s.ttl
-				rec.TTL, rec.Data = &ttl, s.dataOf()
+				rec.TTL, rec.Data = &ttl, s.dataOf(typ)
 			}
 			if !yield(rec) {
 				return

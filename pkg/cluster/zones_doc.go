@@ -107,7 +107,7 @@ func mergeInline(z *config.Zone, stored *ZoneRecords, keep func(RRset) bool, sor
 			*ttl = r.TTL
 			ttls[r.TTL] = ttl
 		}
-		out = append(out, config.Record{Name: r.Name, Type: r.Type, TTL: ttl, Data: r.Data, Parsed: r.rrs})
+		out = append(out, config.Record{Name: r.Name, Type: r.Type, TTL: ttl, Data: r.Data, Wire: r.wire})
 	}
 	if sorted {
 		for _, r := range stored.Sorted() {

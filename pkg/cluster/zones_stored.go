@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"iter"
 	"slices"
 	"strings"
@@ -474,26 +475,33 @@ func (s *storedRRsets) each(i int, yield func(string, storedRRset) bool) bool {
 }
 
 // storedRRset is an RRset as a zone's records hold it. Its owner and type
-// are its Key in its shard, and its source a byte: 40 bytes instead of
-// RRset's 104, held a million times in a zone of a million RRsets. Its
-// data are kept only when its parsed records do not give them back as
-// written (config.RData): most records are written as miekg/dns writes
-// them, and their text is made again when asked for rather than held
-// beside them.
+// are its Key in its shard, its source a byte and its records packed
+// (config.WireRRset): 32 bytes and the records' few, held a million
+// times in a zone of a million RRsets. Its data are kept only when its
+// records do not give them back as written (config.RData): most records
+// are written as miekg/dns writes them, and their text is made again
+// when asked for rather than held beside them.
 type storedRRset struct {
 	ttl    uint32
 	source sourceCode
-	rrs    []dns.RR
+	wire   config.WireRRset
 	data   *[]string
 }
 
-// dataOf is s's data as written.
-func (s storedRRset) dataOf() []string {
+// dataOf is s's data as written; typ is its type's mnemonic.
+func (s storedRRset) dataOf(typ string) []string {
 	if s.data != nil {
 		return *s.data
 	}
-	out := make([]string, len(s.rrs))
-	for i, rr := range s.rrs {
+	rrtype, _ := config.ParseType(typ)
+	// The owner is not part of the data.
+	rrs, err := s.wire.RRs(".", rrtype)
+	if err != nil {
+		// Not reached: the store packed wire itself (RRset.parsed).
+		panic(fmt.Sprintf("cluster: stored records of type %s: %v", typ, err))
+	}
+	out := make([]string, len(rrs))
+	for i, rr := range rrs {
 		out[i] = config.RData(rr)
 	}
 	return out
@@ -544,8 +552,8 @@ func (c sourceCode) String() string {
 
 // stored is r as a zone's records hold it.
 func (r RRset) stored() storedRRset {
-	s := storedRRset{ttl: r.TTL, source: codeOf(r.Source), rrs: r.rrs}
-	if !givesBack(r.rrs, r.Data) {
+	s := storedRRset{ttl: r.TTL, source: codeOf(r.Source), wire: r.wire}
+	if r.wire == "" || !r.plain {
 		data := r.Data
 		s.data = &data
 	}
@@ -556,7 +564,7 @@ func (r RRset) stored() storedRRset {
 // key, not copies.
 func (s storedRRset) rrset(key string) RRset {
 	name, typ := splitKey(key)
-	return RRset{Name: name, Type: typ, TTL: s.ttl, Data: s.dataOf(), Source: s.source.String(), rrs: s.rrs}
+	return RRset{Name: name, Type: typ, TTL: s.ttl, Data: s.dataOf(typ), Source: s.source.String(), wire: s.wire, plain: s.data == nil}
 }
 
 // changed returns the keys whose RRsets differ between s and prev (nil:
@@ -578,7 +586,7 @@ func (s *storedRRsets) changed(prev *storedRRsets, limit int) ([]string, bool) {
 		// Shards of two layouts hold different keys: each RRset is
 		// looked up in the other.
 		for k, r := range s.all {
-			if o, ok := prev.get(k); (!ok || !o.same(r)) && !add(k) {
+			if o, ok := prev.get(k); (!ok || !o.same(r, k)) && !add(k) {
 				return nil, false
 			}
 		}
@@ -594,7 +602,7 @@ func (s *storedRRsets) changed(prev *storedRRsets, limit int) ([]string, bool) {
 			continue
 		}
 		for k, r := range s.inShard(i) {
-			if o, ok := prev.lookup(i, k); (!ok || !o.same(r)) && !add(k) {
+			if o, ok := prev.lookup(i, k); (!ok || !o.same(r, k)) && !add(k) {
 				return nil, false
 			}
 		}
@@ -607,14 +615,17 @@ func (s *storedRRsets) changed(prev *storedRRsets, limit int) ([]string, bool) {
 	return keys, true
 }
 
-// same reports whether s and o hold the same records.
-func (s storedRRset) same(o storedRRset) bool {
+// same reports whether s and o, the RRsets of Key key, hold the same
+// records.
+func (s storedRRset) same(o storedRRset, key string) bool {
 	if s.ttl != o.ttl || s.source != o.source {
 		return false
 	}
-	if s.data == nil && o.data == nil && len(s.rrs) == len(o.rrs) && (len(s.rrs) == 0 || &s.rrs[0] == &o.rrs[0]) {
-		// One parse, shared: an RRset a change left alone.
-		return true
+	if s.data == nil && o.data == nil {
+		// Records that give their data back are the same when their
+		// wire formats are: two parses of one text pack alike.
+		return s.wire == o.wire
 	}
-	return slices.Equal(s.dataOf(), o.dataOf())
+	_, typ := splitKey(key)
+	return slices.Equal(s.dataOf(typ), o.dataOf(typ))
 }

@@ -24,11 +24,16 @@ func OwnerName(name, zone string) string {
 }
 
 // RRs parses the record's data into resource records of zone, with ttl
-// when the record sets none; a record with Parsed set returns those. Relative names inside the data are taken
-// from the zone's apex, as in a master file.
+// when the record sets none; a record with Wire set unpacks those.
+// Relative names inside the data are taken from the zone's apex, as in a
+// master file.
 func (r *Record) RRs(zone string, ttl uint32) ([]dns.RR, error) {
-	if r.Parsed != nil {
-		return r.Parsed, nil
+	if r.Wire != "" {
+		rrtype, ok := ParseType(r.Type)
+		if !ok {
+			return nil, fmt.Errorf("type %q is not a record type", r.Type)
+		}
+		return r.Wire.RRs(OwnerName(r.Name, zone), rrtype)
 	}
 	if r.TTL != nil {
 		ttl = *r.TTL

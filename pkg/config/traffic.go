@@ -1,7 +1,5 @@
 package config
 
-import "github.com/miekg/dns"
-
 // Traffic is the traffic document: the zones gtmd is authoritative for, the
 // services whose answers follow health and location, and the checks that
 // observe them. Every node of a cluster serves the same one.
@@ -67,10 +65,11 @@ type Record struct {
 	Type string   `yaml:"type" json:"type"`
 	TTL  *uint32  `yaml:"ttl,omitempty" json:"ttl,omitempty"`
 	Data []string `yaml:"data" json:"data"`
-	// Parsed, when set, are the records RRs returns: Data already parsed
-	// (the store's copy of a zone keeps them, so that a change of one
-	// RRset parses that one alone). Not part of the document.
-	Parsed []dns.RR `yaml:"-" json:"-"`
+	// Wire, when set, holds the records RRs returns, Data already parsed
+	// and packed (the store's copy of a zone keeps them so, so that a
+	// change of one RRset parses that one alone, and a snapshot serves
+	// them as they are). Not part of the document.
+	Wire WireRRset `yaml:"-" json:"-"`
 }
 
 // Policy names how a service picks endpoints.

@@ -91,8 +91,8 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 		return chaseTarget(cname, qtype), true
 	}
 	if set := n.lookup(dns.TypeCNAME); set != nil {
-		h.appendSet(resp, set, owner, wild)
-		return chaseTarget(set.records()[0], qtype), true
+		cname := h.appendSet(r, resp, set, owner, wild)
+		return chaseTarget(cname[0], qtype), true
 	}
 	if sn := s.current(n.service); sn != nil {
 		switch qtype {
@@ -116,7 +116,7 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 	if set == nil {
 		return "", false
 	}
-	h.appendSet(resp, set, owner, wild)
+	h.appendSet(r, resp, set, owner, wild)
 	return "", true
 }
 
@@ -131,18 +131,22 @@ func chaseTarget(cname dns.RR, qtype uint16) string {
 }
 
 // appendSet adds an RRset to the answer and its additional records,
-// giving synthesized wildcard answers the asked name as owner.
-func (h *Handler) appendSet(resp *dns.Msg, set *rrset, owner string, wild bool) {
-	if !wild {
-		resp.Answer = append(resp.Answer, set.records()...)
-	} else {
-		for _, rr := range set.records() {
-			c := dns.Copy(rr)
-			c.Header().Name = owner
-			resp.Answer = append(resp.Answer, c)
+// giving synthesized wildcard answers the asked name as owner, and
+// returns the records it added.
+func (h *Handler) appendSet(r *request, resp *dns.Msg, set *rrset, owner string, wild bool) []dns.RR {
+	rrs := r.unpacked.records(set, owner)
+	if wild && !set.wire {
+		// Parsed records are shared and carry the wildcard's name.
+		named := make([]dns.RR, len(rrs))
+		for i, rr := range rrs {
+			named[i] = dns.Copy(rr)
+			named[i].Header().Name = owner
 		}
+		rrs = named
 	}
+	resp.Answer = append(resp.Answer, rrs...)
 	resp.Extra = append(resp.Extra, set.extra()...)
+	return rrs
 }
 
 // referral answers with the delegation at cut: not authoritative, the
@@ -152,7 +156,7 @@ func (h *Handler) referral(cut *node, resp *dns.Msg) {
 	if len(resp.Answer) == 0 {
 		resp.Authoritative = false
 	}
-	resp.Ns = append(resp.Ns, set.records()...)
+	resp.Ns = append(resp.Ns, set.records(cut.name)...)
 	resp.Extra = append(resp.Extra, set.extra()...)
 }
 

@@ -132,12 +132,12 @@ func buildZone(cz *config.Zone, serial uint32, more StoredRecords) (*zone, error
 	z.negSOAWire, _ = packRRs(z.negSOA)
 
 	apex := z.ensure(name)
-	apex.add(dns.TypeSOA, []dns.RR{soa})
+	apex.add(newRRset(dns.TypeSOA, []dns.RR{soa}))
 	ns := make([]dns.RR, len(cz.NS))
 	for i, target := range cz.NS {
 		ns[i] = &dns.NS{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: ttl}, Ns: dns.Fqdn(target)}
 	}
-	apex.add(dns.TypeNS, ns)
+	apex.add(newRRset(dns.TypeNS, ns))
 
 	for i := range cz.Records {
 		if err := z.addRecord(&cz.Records[i], ttl); err != nil {
@@ -163,25 +163,41 @@ func storedLen(s StoredRecords) int {
 
 // addRecord adds the RRset of r to the zone; ttl is the zone's default.
 func (z *zone) addRecord(r *config.Record, ttl uint32) error {
-	rrs, err := r.RRs(z.name, ttl)
+	owner, rrtype, set, err := z.rrsetOf(r, ttl)
+	if err != nil || owner == "" {
+		return err
+	}
+	n, err := z.addSet(owner, set)
 	if err != nil {
 		return err
 	}
-	if len(rrs) == 0 {
-		return nil
-	}
-	owner := dns.CanonicalName(rrs[0].Header().Name)
-	n, err := z.addSet(owner, rrs[0].Header().Rrtype, rrs)
-	if err != nil {
-		return err
-	}
-	if strings.ToUpper(r.Type) != config.TypeName(rrs[0].Header().Rrtype) {
+	if strings.ToUpper(r.Type) != config.TypeName(rrtype) {
 		z.typeAliases = true
 	}
-	if rrs[0].Header().Rrtype == dns.TypeNS && owner != z.name {
+	if rrtype == dns.TypeNS && owner != z.name {
 		n.cut, z.hasCuts = true, true
 	}
 	return nil
+}
+
+// rrsetOf returns the owner, type and RRset of r in z, whose default TTL
+// is ttl; no owner when r holds no records. Records the store packed
+// (Record.Wire) are taken as they are; others are parsed, and packed
+// when they pack.
+func (z *zone) rrsetOf(r *config.Record, ttl uint32) (string, uint16, rrset, error) {
+	if r.Wire != "" {
+		rrtype, ok := config.ParseType(r.Type)
+		if !ok {
+			return "", 0, rrset{}, fmt.Errorf("type %q is not a record type", r.Type)
+		}
+		return config.OwnerName(r.Name, z.name), rrtype, newWireRRset(rrtype, r.Wire), nil
+	}
+	rrs, err := r.RRs(z.name, ttl)
+	if err != nil || len(rrs) == 0 {
+		return "", 0, rrset{}, err
+	}
+	rrtype := rrs[0].Header().Rrtype
+	return dns.CanonicalName(rrs[0].Header().Name), rrtype, newRRset(rrtype, rrs), nil
 }
 
 // ensure returns the node for name, creating it and every missing
@@ -210,16 +226,16 @@ func (z *zone) adoptNew(name string) {
 
 // addSet stores an RRset at name, making the node (with the RRset in
 // its allocation) and its missing ancestors when name has none.
-func (z *zone) addSet(name string, rrtype uint16, rrs []dns.RR) (*node, error) {
+func (z *zone) addSet(name string, set rrset) (*node, error) {
 	h := z.nodes.hash(name)
 	if n := z.nodes.getHashed(h, name); n != nil {
 		if n.nsets == maxSetsAtName {
 			return nil, fmt.Errorf("%s holds more than %d RRsets", name, maxSetsAtName)
 		}
-		n.add(rrtype, rrs)
+		n.add(set)
 		return n, nil
 	}
-	n := newNodeWithSet(name, newRRset(rrtype, rrs))
+	n := newNodeWithSet(name, set)
 	z.nodes.setHashed(h, n)
 	z.adoptNew(name)
 	return n, nil
@@ -227,10 +243,10 @@ func (z *zone) addSet(name string, rrtype uint16, rrs []dns.RR) (*node, error) {
 
 // add stores an RRset at the node, keeping the RRsets sorted by type;
 // the node holds fewer than maxSetsAtName.
-func (n *node) add(rrtype uint16, rrs []dns.RR) {
+func (n *node) add(set rrset) {
 	sets := n.sets()
-	i, _ := slices.BinarySearchFunc(sets, rrtype, func(r rrset, t uint16) int { return int(r.rrtype) - int(t) })
-	n.setSets(slices.Insert(slices.Clip(sets), i, newRRset(rrtype, rrs)))
+	i, _ := slices.BinarySearchFunc(sets, set.rrtype, func(r rrset, t uint16) int { return int(r.rrtype) - int(t) })
+	n.setSets(slices.Insert(slices.Clip(sets), i, set))
 }
 
 // linkAdditional precomputes, for each NS, MX and SRV RRset, the
@@ -248,7 +264,7 @@ func (z *zone) linkAdditional() {
 			}
 			var extra []dns.RR
 			seen := map[string]bool{}
-			for _, rr := range set.records() {
+			for _, rr := range set.records(n.name) {
 				target := additionalTarget(rr)
 				if target == "" || seen[target] || !dns.IsSubDomain(z.name, target) {
 					continue
@@ -269,7 +285,7 @@ func (z *zone) linkAdditional() {
 				}
 				for _, typ := range []uint16{dns.TypeA, dns.TypeAAAA} {
 					if a := t.lookup(typ); a != nil {
-						extra = append(extra, a.records()...)
+						extra = append(extra, a.records(t.name)...)
 					}
 				}
 			}
@@ -336,7 +352,10 @@ func (s *Snapshot) delegateSubZones() {
 		}
 		n := p.ensure(z.name)
 		if n.lookup(dns.TypeNS) == nil {
-			n.add(dns.TypeNS, z.nodes.get(z.name).lookup(dns.TypeNS).records())
+			ns := *z.nodes.get(z.name).lookup(dns.TypeNS)
+			// The parent links its own additional records.
+			ns.additional = nil
+			n.add(ns)
 		}
 		n.cut, p.hasCuts = true, true
 	}

@@ -51,19 +51,22 @@ func (s *Snapshot) WithRecordChanges(zone string, serial uint32, changes []Recor
 	}
 	nz := z.withSerial(serial)
 	for i, c := range changes {
-		var rrs []dns.RR
+		var set *rrset
 		if c.Record != nil {
-			var err error
-			if rrs, err = c.Record.RRs(zone, z.ttl); err != nil {
+			owner, rrtype, made, err := z.rrsetOf(c.Record, z.ttl)
+			if err != nil {
 				return nil, false, fmt.Errorf("building zone %s: records %s %s: %w", zone, c.Name, c.Type, err)
 			}
+			if owner != "" && (owner != c.Name || rrtype != types[i]) {
+				// Not the RRset the change names: left to a whole
+				// build, which files records by what they hold.
+				return nil, false, nil
+			}
+			if owner != "" {
+				set = &made
+			}
 		}
-		if len(rrs) > 0 && (dns.CanonicalName(rrs[0].Header().Name) != c.Name || rrs[0].Header().Rrtype != types[i]) {
-			// Not the RRset the change names: left to a whole build,
-			// which files records by what they hold.
-			return nil, false, nil
-		}
-		nz.replace(c.Name, types[i], rrs)
+		nz.replace(c.Name, types[i], set)
 	}
 	next := *s
 	next.zones = maps.Clone(s.zones)
@@ -94,24 +97,25 @@ func (z *zone) withSerial(serial uint32) *zone {
 	nz.negSOA = []dns.RR{neg}
 	nz.negSOAWire, _ = packRRs(nz.negSOA)
 	apex := z.nodes.get(z.name)
-	soa := dns.Copy(apex.lookup(dns.TypeSOA).records()[0]).(*dns.SOA)
+	soa := dns.Copy(apex.lookup(dns.TypeSOA).records(z.name)[0]).(*dns.SOA)
 	soa.Serial = serial
-	nz.nodes.set(apex.withRRset(dns.TypeSOA, []dns.RR{soa}))
+	soaSet := newRRset(dns.TypeSOA, []dns.RR{soa})
+	nz.nodes.set(apex.withRRset(dns.TypeSOA, &soaSet))
 	return nz
 }
 
-// replace makes rrs the RRset of rrtype at name (none: removed), copying
+// replace makes set the RRset of rrtype at name (nil: removed), copying
 // every node it changes: the name's, and its ancestors' when the name
 // comes or goes.
-func (z *zone) replace(name string, rrtype uint16, rrs []dns.RR) {
+func (z *zone) replace(name string, rrtype uint16, set *rrset) {
 	old := z.nodes.get(name)
 	switch {
-	case old == nil && len(rrs) == 0:
+	case old == nil && set == nil:
 	case old == nil:
-		z.nodes.set(newNodeWithSet(name, newRRset(rrtype, rrs)))
+		z.nodes.set(newNodeWithSet(name, *set))
 		z.adopt(name)
 	default:
-		n := old.withRRset(rrtype, rrs)
+		n := old.withRRset(rrtype, set)
 		if name != z.name && n.empty() && n.children == 0 {
 			z.nodes.remove(name)
 			z.orphan(name)
@@ -164,13 +168,13 @@ func (n *node) clone() *node {
 	return &node{name: n.name, first: n.first, nsets: n.nsets, cut: n.cut, children: n.children, wildcard: n.wildcard, service: n.service}
 }
 
-// withRRset returns a copy of n with rrs as its RRset of rrtype, or
-// without one when rrs is empty. The copy's RRsets are its own.
-func (n *node) withRRset(rrtype uint16, rrs []dns.RR) *node {
+// withRRset returns a copy of n with set as its RRset of rrtype, or
+// without one when set is nil. The copy's RRsets are its own.
+func (n *node) withRRset(rrtype uint16, set *rrset) *node {
 	c := n.clone()
 	c.setSets(slices.DeleteFunc(slices.Clone(n.sets()), func(r rrset) bool { return r.rrtype == rrtype }))
-	if len(rrs) > 0 {
-		c.add(rrtype, rrs)
+	if set != nil {
+		c.add(*set)
 	}
 	return c
 }

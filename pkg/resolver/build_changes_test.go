@@ -80,7 +80,7 @@ func changesDoc(t *testing.T) (*config.Traffic, recordSet) {
 		for _, r := range z.Records {
 			r.Name = config.OwnerName(r.Name, changesZone)
 			r.Type = strings.ToUpper(r.Type)
-			r.Parsed = nil
+			r.Wire = ""
 			rs.set(RecordChange{Name: r.Name, Type: r.Type, Record: &r})
 		}
 	}
@@ -130,7 +130,7 @@ func dumpZone(z *zone) string {
 		}
 		b.WriteByte('\n')
 		for _, set := range n.sets() {
-			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.records(), set.extra())
+			fmt.Fprintf(&b, "  %s %v additional %v\n", dns.TypeToString[set.rrtype], set.records(n.name), set.extra())
 		}
 	}
 	return b.String()

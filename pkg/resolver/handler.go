@@ -127,6 +127,8 @@ type queryState struct {
 	buf []byte
 	// fast is the query as the fast path reads it (AnswerPacket).
 	fast fastQuery
+	// unpacked holds the records the response unpacked (request.unpacked).
+	unpacked unpackedRecords
 }
 
 // packBufferSize fits any UDP response; TCP answers that need more grow
@@ -210,6 +212,8 @@ func (h *Handler) resolveUnpacked(q *dns.Msg, source netip.Addr, tcp bool, trace
 // resolve fills st.resp for q.
 func (h *Handler) resolve(q *dns.Msg, st *queryState) {
 	r, resp := &st.req, &st.resp
+	st.unpacked.reset()
+	r.unpacked = &st.unpacked
 	// Only cookies and rate limiting need the time; without them the
 	// query path does not read the clock.
 	if h.rrl != nil || h.cookiesEnabled {
@@ -310,6 +314,7 @@ func (st *queryState) clear() {
 	clear(st.resp.Question)
 	st.resp.Question = st.resp.Question[:0]
 	st.clearRecords()
+	st.unpacked.reset()
 }
 
 // clearRecords empties the response's answer, authority and additional

@@ -3,6 +3,7 @@ package resolver
 import (
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"testing"
 	"unsafe"
 
@@ -156,12 +157,13 @@ func TestNodeSize(t *testing.T) {
 	if s := unsafe.Sizeof(nodeWithSet{}); s > 80 {
 		t.Errorf("a node with its RRset is %d bytes, want at most 80", s)
 	}
-	a := &dns.A{Hdr: dns.RR_Header{Name: "a.test.", Rrtype: dns.TypeA, Class: dns.ClassINET}}
+	a := &dns.A{Hdr: dns.RR_Header{Name: "a.test.", Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1).To4()}
 	n := newNodeWithSet("a.test.", newRRset(dns.TypeA, []dns.RR{a}))
-	n.add(28, nil)
-	n.add(16, nil)
-	if got := n.lookup(dns.TypeA).records(); len(got) != 1 || got[0] != a {
-		t.Errorf("the A RRset holds %v, want [%v]", got, a)
+	n.add(rrset{rrtype: 28})
+	n.add(rrset{rrtype: 16})
+	set := n.lookup(dns.TypeA)
+	if got := set.records(n.name); !set.wire || len(got) != 1 || got[0].String() != a.String() || got[0] == dns.RR(a) {
+		t.Errorf("the A RRset holds %v (packed: %v), want a copy of [%v], packed", got, set.wire, a)
 	}
 	var types []uint16
 	for _, set := range n.sets() {

@@ -26,6 +26,9 @@ type request struct {
 	zone  string
 	qtype uint16
 	tcp   bool
+	// unpacked is where the answer's packed address records are made,
+	// the query state's; nil: each is allocated.
+	unpacked *unpackedRecords
 	// edns is set when the query carried an OPT record.
 	edns bool
 	do   bool

@@ -149,11 +149,11 @@ func rrsetEnd(rrs []dns.RR, start int) int {
 // there is none, which proves the delegation insecure (RFC 4035 §3.1.4).
 func (h *Handler) delegationProof(s *Snapshot, cut *node) []dns.RR {
 	if set := cut.lookup(dns.TypeDS); set != nil {
-		return set.records()
+		return set.records(cut.name)
 	}
 	ttl := uint32(0)
 	if ns := cut.lookup(dns.TypeNS); ns != nil {
-		ttl = ns.records()[0].Header().Ttl
+		ttl = ns.ttl()
 	}
 	if z := s.findZone(cut.name); z != nil && len(z.negSOA) > 0 {
 		ttl = min(ttl, z.negSOA[0].Header().Ttl)

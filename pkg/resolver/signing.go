@@ -106,7 +106,7 @@ func (s *Snapshot) subZoneDS(z *zone, name string) []dns.RR {
 	if signer == nil {
 		return nil
 	}
-	ttl := cut.lookup(dns.TypeNS).records()[0].Header().Ttl
+	ttl := cut.lookup(dns.TypeNS).ttl()
 	var out []dns.RR
 	for _, rr := range signer.DNSKEYs() {
 		if k, ok := rr.(*dns.DNSKEY); ok && k.Flags&dns.SEP != 0 {

@@ -7,6 +7,8 @@ import (
 	"unsafe"
 
 	"github.com/miekg/dns"
+
+	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // Snapshot is an immutable view of every zone gtmd serves. Build makes
@@ -159,25 +161,63 @@ func (n *node) setSets(sets []rrset) {
 // It is 24 bytes, so that a node made with its first RRset fits in 80
 // (nodeWithSet): the records are a pointer and a count (records), not a
 // slice's three words, and the additional records a pointer, nil for
-// every type but NS, MX and SRV.
+// every type but NS, MX and SRV. The records are packed (wire: a
+// config.WireRRset of n bytes, 10 for an A record where a parsed one
+// costs 85) unless they are not one RRset the packed form holds (n
+// parsed records).
 type rrset struct {
-	first      *dns.RR
+	data       unsafe.Pointer
 	additional *[]dns.RR
 	n          uint32
 	rrtype     uint16
+	wire       bool
 }
 
-// newRRset returns the RRset of rrtype holding rrs, which it shares:
-// nothing changes them afterwards.
+// newRRset returns the RRset of rrtype holding rrs: packed when they
+// pack, else rrs themselves, which it shares: nothing changes them
+// afterwards.
 func newRRset(rrtype uint16, rrs []dns.RR) rrset {
+	if w, ok := config.PackRRset(rrs); ok && rrs[0].Header().Rrtype == rrtype {
+		return newWireRRset(rrtype, w)
+	}
 	if len(rrs) > math.MaxUint32 {
 		panic(fmt.Sprintf("resolver: an RRset of %d records", len(rrs)))
 	}
-	return rrset{rrtype: rrtype, first: unsafe.SliceData(rrs), n: uint32(len(rrs))}
+	return rrset{rrtype: rrtype, data: unsafe.Pointer(unsafe.SliceData(rrs)), n: uint32(len(rrs))}
 }
 
-// records returns the RRset's records; appending to them copies them.
-func (set *rrset) records() []dns.RR { return unsafe.Slice(set.first, set.n) }
+// newWireRRset returns the RRset of rrtype holding w, which it shares.
+func newWireRRset(rrtype uint16, w config.WireRRset) rrset {
+	if len(w) > math.MaxUint32 {
+		panic(fmt.Sprintf("resolver: an RRset of %d bytes", len(w)))
+	}
+	return rrset{rrtype: rrtype, data: unsafe.Pointer(unsafe.StringData(string(w))), n: uint32(len(w)), wire: true}
+}
+
+// records returns the RRset's records, owned by owner (the node's name,
+// or the name a wildcard answers): packed ones are unpacked, new each
+// time; parsed ones are shared, and carry the node's name whatever
+// owner is. Appending to them copies them.
+func (set *rrset) records(owner string) []dns.RR {
+	if !set.wire {
+		return unsafe.Slice((*dns.RR)(set.data), set.n)
+	}
+	rrs, err := config.WireRRset(unsafe.String((*byte)(set.data), set.n)).RRs(owner, set.rrtype)
+	if err != nil {
+		// Not reached: newRRset packed them, or the store did
+		// (config.PackRRset), and both unpack what they pack.
+		panic(fmt.Sprintf("resolver: %v", err))
+	}
+	return rrs
+}
+
+// ttl is the TTL of the RRset's first record.
+func (set *rrset) ttl() uint32 {
+	if set.wire {
+		return config.WireRRset(unsafe.String((*byte)(set.data), set.n)).TTL()
+	}
+	return (*(*dns.RR)(set.data)).Header().Ttl
+}
 
 // extra returns the additional records of an answer with set.
 func (set *rrset) extra() []dns.RR {

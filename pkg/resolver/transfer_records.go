@@ -17,7 +17,7 @@ import (
 // 5936 §2.2); the caller adds it.
 func (h *Handler) transferRecords(s *Snapshot, z *zone) (soa dns.RR, rrs []dns.RR) {
 	apex := z.nodes.get(z.name)
-	soa = apex.lookup(dns.TypeSOA).records()[0]
+	soa = apex.lookup(dns.TypeSOA).records(z.name)[0]
 	names := make([]string, 0, z.nodes.len())
 	for name := range z.nodes.all() {
 		names = append(names, name)
@@ -28,7 +28,7 @@ func (h *Handler) transferRecords(s *Snapshot, z *zone) (soa dns.RR, rrs []dns.R
 		n := z.nodes.get(name)
 		for _, set := range n.sets() {
 			if set.rrtype != dns.TypeSOA {
-				rrs = append(rrs, set.records()...)
+				rrs = append(rrs, set.records(name)...)
 			}
 		}
 		if n.service != nil && z.transfer.services {

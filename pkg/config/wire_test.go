@@ -1,0 +1,142 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+func mustRRs(t testing.TB, lines ...string) []dns.RR {
+	t.Helper()
+	rrs := make([]dns.RR, len(lines))
+	for i, l := range lines {
+		rr, err := dns.NewRR(l)
+		if err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		rrs[i] = rr
+	}
+	return rrs
+}
+
+// TestWireRRsetRoundTrip: an RRset of each kind a zone holds packs and
+// unpacks to the records it was, in their order, under the owner given.
+func TestWireRRsetRoundTrip(t *testing.T) {
+	cases := [][]string{
+		{"a.test. 60 IN A 192.0.2.1"},
+		{"a.test. 60 IN A 192.0.2.1", "a.test. 60 IN A 192.0.2.2", "a.test. 60 IN A 192.0.2.1"},
+		{"a.test. 0 IN AAAA 2001:db8::1"},
+		{"a.test. 300 IN AAAA ::ffff:192.0.2.1"},
+		{"a.test. 300 IN CNAME Target.Example."},
+		{"a.test. 300 IN NS ns1.test.", "a.test. 300 IN NS ns2.other."},
+		{"a.test. 300 IN MX 10 mail.test."},
+		{`a.test. 300 IN TXT "v=spf1 -all" "second \"quoted\" \\ string"`, `a.test. 300 IN TXT "\000\255 bytes"`, `a.test. 300 IN TXT ""`},
+		{"a.test. 300 IN SRV 0 5 5060 sip.test."},
+		{`a.test. 300 IN CAA 0 issue "letsencrypt.org"`},
+		{"a.test. 300 IN PTR host.test."},
+		{"a.test. 300 IN SSHFP 1 1 dd465c09cfa51fb45020cc83316fff21b9ec74ac"},
+		{"a.test. 300 IN TLSA 3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6"},
+		{"a.test. 300 IN DS 60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118"},
+		{`a.test. 300 IN NAPTR 100 10 "U" "E2U+sip" "!^.*$!sip:info@example.com!" .`},
+		{`a.test. 300 IN HTTPS 1 . alpn="h2,h3" ipv4hint=192.0.2.1`},
+		{`a.test. 300 IN TYPE65534 \# 4 0a0b0c0d`},
+		{"a.test. 300 IN SOA ns.test. host.test. 7 3600 600 86400 60"},
+	}
+	for _, c := range cases {
+		rrs := mustRRs(t, c...)
+		w, ok := PackRRset(rrs)
+		if !ok {
+			t.Errorf("%s: not packed", c[0])
+			continue
+		}
+		if w.TTL() != rrs[0].Header().Ttl || w.Len() != len(rrs) {
+			t.Errorf("%s: TTL %d, %d records; want %d, %d", c[0], w.TTL(), w.Len(), rrs[0].Header().Ttl, len(rrs))
+		}
+		back, err := w.RRs("b.test.", rrs[0].Header().Rrtype)
+		if err != nil {
+			t.Errorf("%s: %v", c[0], err)
+			continue
+		}
+		if len(back) != len(rrs) {
+			t.Errorf("%s: %d records back, want %d", c[0], len(back), len(rrs))
+			continue
+		}
+		for i := range rrs {
+			want := strings.Replace(rrs[i].String(), "a.test.", "b.test.", 1)
+			if got := back[i].String(); got != want {
+				t.Errorf("record %d back as %q, want %q", i, got, want)
+			}
+		}
+	}
+}
+
+// TestWireRRsetRefuses: what is not one RRset of class IN, or would not
+// be written back as it was (a DS digest in upper case comes back in
+// lower), stays parsed.
+func TestWireRRsetRefuses(t *testing.T) {
+	cases := map[string][]dns.RR{
+		"none":         nil,
+		"two owners":   mustRRs(t, "a.test. 60 IN A 192.0.2.1", "b.test. 60 IN A 192.0.2.2"),
+		"two TTLs":     mustRRs(t, "a.test. 60 IN A 192.0.2.1", "a.test. 61 IN A 192.0.2.2"),
+		"two types":    mustRRs(t, "a.test. 60 IN A 192.0.2.1", "a.test. 60 IN AAAA 2001:db8::1"),
+		"class CH":     mustRRs(t, "a.test. 60 CH TXT hello"),
+		"owner's case": mustRRs(t, "a.test. 60 IN A 192.0.2.1", "A.test. 60 IN A 192.0.2.2"),
+		"text changes": mustRRs(t, "a.test. 300 IN DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"),
+	}
+	for name, rrs := range cases {
+		if w, ok := PackRRset(rrs); ok {
+			t.Errorf("%s: packed as %q", name, w)
+		}
+	}
+}
+
+// TestWireRRsetBad: bytes that are not a packed RRset are an error that
+// says where, never a panic.
+func TestWireRRsetBad(t *testing.T) {
+	cases := map[string]string{
+		"no TTL":           "\x00\x00",
+		"length cut":       "\x00\x00\x00\x3c\x00",
+		"data cut":         "\x00\x00\x00\x3c\x00\x04\xc0\x00\x02",
+		"data too long":    "\x00\x00\x00\x3c\x00\x05\xc0\x00\x02\x01\x09",
+		"bad name in data": "\x00\x00\x00\x3c\x00\x02\x05a",
+	}
+	for name, w := range cases {
+		rrtype := dns.TypeA
+		if strings.Contains(name, "name") {
+			rrtype = dns.TypeCNAME
+		}
+		if rrs, err := WireRRset(w).RRs("a.test.", rrtype); err == nil {
+			t.Errorf("%s: unpacked to %v, want an error", name, rrs)
+		} else if !strings.Contains(err.Error(), "a.test.") {
+			t.Errorf("%s: %v does not name the owner", name, err)
+		}
+	}
+}
+
+// FuzzWireRRset: any bytes unpack to records or to an error, and what
+// packs comes back as it was.
+func FuzzWireRRset(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01"), uint16(dns.TypeA))
+	f.Add([]byte("\x00\x00\x00\x3c\x00\x06\x04host\x00"), uint16(dns.TypeCNAME))
+	f.Add([]byte("\x00\x00\x00\x3c\x00\x03\x02hi"), uint16(dns.TypeTXT))
+	f.Fuzz(func(t *testing.T, b []byte, rrtype uint16) {
+		rrs, err := WireRRset(b).RRs("f.test.", rrtype)
+		if err != nil || len(rrs) == 0 {
+			return
+		}
+		w, ok := PackRRset(rrs)
+		if !ok {
+			return
+		}
+		again, err := w.RRs("f.test.", rrtype)
+		if err != nil {
+			t.Fatalf("%q packed from %v does not unpack: %v", w, rrs, err)
+		}
+		for i := range rrs {
+			if again[i].String() != rrs[i].String() {
+				t.Fatalf("record %d: %q, then %q", i, rrs[i], again[i])
+			}
+		}
+	})
+}
