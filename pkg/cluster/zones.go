@@ -110,7 +110,12 @@ func (r RRset) Record() config.Record {
 // snapshots built from it; data that does not parse is left to them,
 // which report it.
 func (r RRset) parsed(zone string) RRset {
-	rec := r.Record()
+	// With no TTL of its own, the record takes r's.
+	rec := config.Record{Name: r.Name, Type: r.Type, Data: r.Data}
+	if _, w, plain, ok := rec.Packed(zone, r.TTL); ok {
+		r.wire, r.plain = w, plain
+		return r
+	}
 	if rrs, err := rec.RRs(zone, r.TTL); err == nil {
 		if w, ok := config.PackRRset(rrs); ok {
 			r.wire, r.plain = w, givesBack(rrs, r.Data)

@@ -79,10 +79,8 @@ func quickRR(owner string, rrtype uint16, ttl uint32, data, zone string) (dns.RR
 			return nil, false
 		}
 		s := data[1 : len(data)-1]
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-				return nil, false
-			}
+		if !plainText(s) {
+			return nil, false
 		}
 		return &dns.TXT{Hdr: hdr, Txt: []string{s}}, true
 	}

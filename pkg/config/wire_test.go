@@ -1,6 +1,8 @@
 package config
 
 import (
+	"math/rand/v2"
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -139,4 +141,62 @@ func FuzzWireRRset(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPackedMatchesParser: for every record it takes, Record.Packed
+// packs what the parser and PackRRset make, and says plain exactly when
+// RData writes each record back as written.
+func TestPackedMatchesParser(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(1, 2))
+	data := []string{
+		"192.0.2.1", "0.0.0.0", "255.255.255.255", "010.0.0.1", "1.2.3", "1.2.3.4.5", "256.1.1.1",
+		"2001:db8::1", "2001:DB8::1", "2001:0db8::1", "::", "::1", "::ffff:192.0.2.1", "::ffff:c000:201",
+		"fe80::1%eth0", "2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1", "1:2:3:4:5:6:7:8", "1::2:3:4:5:6:7",
+	}
+	for range 2000 {
+		var b [16]byte
+		for i := range b {
+			if rnd.IntN(3) > 0 {
+				b[i] = byte(rnd.IntN(256))
+			}
+		}
+		data = append(data, netip.AddrFrom4([4]byte(b[:4])).String(), netip.AddrFrom16(b).String(), strings.ToUpper(netip.AddrFrom16(b).String()), netip.AddrFrom16(b).StringExpanded())
+	}
+	for _, d := range data {
+		for _, typ := range []string{"A", "AAAA"} {
+			r := Record{Name: "a", Type: typ, Data: []string{d}}
+			owner, w, plain, ok := r.Packed("test.", 300)
+			if !ok {
+				continue
+			}
+			rrs, err := r.RRs("test.", 300)
+			if err != nil {
+				t.Errorf("%s %q: QuickWire takes it, the parser: %v", typ, d, err)
+				continue
+			}
+			want, _ := PackRRset(rrs)
+			if owner != rrs[0].Header().Name || w != want {
+				t.Errorf("%s %q: Packed %s %x, the parser %s %x", typ, d, owner, w, rrs[0].Header().Name, want)
+			}
+			if back := RData(rrs[0]) == d; plain != back {
+				t.Errorf("%s %q: plain %v, written back as %q", typ, d, plain, RData(rrs[0]))
+			}
+		}
+	}
+	ttl := uint32(60)
+	others := []Record{
+		{Name: "a", Type: "TXT", Data: []string{`"x"`}},
+		{Name: "a", Type: "a", Data: []string{"192.0.2.1"}},
+		{Name: `a\.b`, Type: "A", Data: []string{"192.0.2.1"}},
+		{Name: "a", Type: "A"},
+	}
+	for _, r := range others {
+		if _, w, _, ok := r.Packed("test.", 300); ok {
+			t.Errorf("%s %s %v: packed as %q, want the long way", r.Name, r.Type, r.Data, w)
+		}
+	}
+	two := Record{Name: "b.test.", Type: "A", TTL: &ttl, Data: []string{"192.0.2.1", "192.0.2.2"}}
+	if owner, w, plain, ok := two.Packed("test.", 300); !ok || owner != "b.test." || w.Len() != 2 || w.TTL() != 60 || !plain {
+		t.Errorf("two addresses: %s %q, %v, %v", owner, w, plain, ok)
+	}
 }

@@ -192,6 +192,10 @@ func (z *zone) rrsetOf(r *config.Record, ttl uint32) (string, uint16, rrset, err
 		}
 		return config.OwnerName(r.Name, z.name), rrtype, newWireRRset(rrtype, r.Wire), nil
 	}
+	if owner, w, _, ok := r.Packed(z.name, ttl); ok {
+		rrtype, _ := config.ParseType(r.Type)
+		return owner, rrtype, newWireRRset(rrtype, w), nil
+	}
 	rrs, err := r.RRs(z.name, ttl)
 	if err != nil || len(rrs) == 0 {
 		return "", 0, rrset{}, err
