@@ -80,7 +80,7 @@ type RRset struct {
 	Source string `json:"source"`
 	// wire is Data parsed and packed when the watch read it (parsed),
 	// shared by every state and snapshot that holds the RRset; "" when
-	// it did not parse.
+	// it did not parse, or did not pack (config.PackRRset).
 	wire config.WireRRset
 	// plain says wire gives Data back as written (config.RData), so
 	// the store need not keep the text beside it.
@@ -117,8 +117,8 @@ func (r RRset) parsed(zone string) RRset {
 		return r
 	}
 	if rrs, err := rec.RRs(zone, r.TTL); err == nil {
-		if w, ok := config.PackRRset(rrs); ok {
-			r.wire, r.plain = w, givesBack(rrs, r.Data)
+		if w, asWritten, ok := config.PackRRset(rrs); ok {
+			r.wire, r.plain = w, asWritten && givesBack(rrs, r.Data)
 		}
 	}
 	return r

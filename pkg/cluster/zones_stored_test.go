@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
+
+	"github.com/gtmd/gtmd/pkg/config"
 )
 
 // TestStoredRRsetsBorrow: records borrowed by a later state change
@@ -232,6 +234,11 @@ func TestStoredDataGivenBack(t *testing.T) {
 		{"SRV", []string{"0 5 5060 sip.example.com."}, false},
 		{"CAA", []string{`0 issue "letsencrypt.org"`}, false},
 		{"TYPE65534", []string{`\# 2 abcd`}, true},
+		{"DS", []string{"60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"}, false},
+		{"TXT", []string{`"\065"`}, true},
+		// The parser keeps the escape; the packed record writes the
+		// letter it stands for.
+		{"CNAME", []string{`A\065.example.com.`}, true},
 		{"A", []string{"not an address"}, true},
 		{"A", nil, true},
 	}
@@ -247,6 +254,22 @@ func TestStoredDataGivenBack(t *testing.T) {
 		}
 		if !got.SameAs(r) {
 			t.Errorf("%s %q: the RRset given back is not the same as the one stored", c.typ, c.data)
+		}
+		rec := config.Record{Name: r.Name, Type: r.Type, Data: r.Data}
+		if rrs, err := rec.RRs("example.com.", 300); (err == nil && len(rrs) > 0) != (s.wire != "") {
+			t.Errorf("%s %q: packed %q", c.typ, c.data, s.wire)
+		}
+		// An RRset read apart, with its text kept, is the same records.
+		data := slices.Clone(c.data)
+		apart := storedRRset{ttl: s.ttl, source: s.source, data: &data}
+		if !apart.same(s, r.Key()) || !s.same(apart, r.Key()) {
+			t.Errorf("%s %q: not the same as itself with its text kept", c.typ, c.data)
+		}
+		if len(c.data) > 0 {
+			data[0] = "x" + data[0]
+			if apart.same(s, r.Key()) || s.same(apart, r.Key()) {
+				t.Errorf("%s %q: the same as %q", c.typ, c.data, data)
+			}
 		}
 	}
 }

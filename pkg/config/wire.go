@@ -27,35 +27,45 @@ const wireTTLLen = 4
 
 // PackRRset returns rrs as a WireRRset, or false when they are not one
 // RRset that the compact form holds: none, of more than one owner, type,
-// class or TTL, a class other than IN, or a record that does not come
-// back from its wire format as it went in.
-func PackRRset(rrs []dns.RR) (WireRRset, bool) {
+// class or TTL, a class other than IN, or a record whose wire format
+// does not unpack to itself (packed again, the same bytes). asWritten
+// reports whether the records it unpacks to print as rrs do (RData):
+// an escape in a text, or hex in upper case (a DS digest), comes back
+// written otherwise, so a holder of their text keeps it. Packing sets
+// each record's Rdlength, as dns.PackRR does.
+func PackRRset(rrs []dns.RR) (w WireRRset, asWritten, ok bool) {
 	if len(rrs) == 0 {
-		return "", false
+		return "", false, false
 	}
 	h0 := rrs[0].Header()
 	if h0.Class != dns.ClassINET {
-		return "", false
+		return "", false, false
 	}
 	out := make([]byte, wireTTLLen, wireTTLLen+len(rrs)*8)
 	binary.BigEndian.PutUint32(out, h0.Ttl)
+	asWritten = true
 	nameLen := -1
 	var msg []byte
 	for _, rr := range rrs {
 		h := rr.Header()
 		if h.Name != h0.Name || h.Rrtype != h0.Rrtype || h.Class != h0.Class || h.Ttl != h0.Ttl {
-			return "", false
+			return "", false, false
 		}
-		if addr := addressOf(rr); addr != nil {
+		switch addr := addressOf(rr); {
+		case addr != nil:
 			// Most of a large zone: its RDATA is the address.
 			out = binary.BigEndian.AppendUint16(out, uint16(len(addr)))
 			out = append(out, addr...)
 			continue
+		case h.Rrtype == dns.TypeA || h.Rrtype == dns.TypeAAAA:
+			// No address, or one of the other family, which packing
+			// would not write whole.
+			return "", false, false
 		}
 		if nameLen < 0 {
 			var err error
 			if nameLen, err = packedNameLen(h0.Name); err != nil {
-				return "", false
+				return "", false, false
 			}
 		}
 		if n := dns.Len(rr) + 1; cap(msg) < n {
@@ -64,19 +74,23 @@ func PackRRset(rrs []dns.RR) (WireRRset, bool) {
 		msg = msg[:cap(msg)]
 		end, err := dns.PackRR(rr, msg, 0, nil, false)
 		if err != nil {
-			return "", false
+			return "", false, false
 		}
 		rdata := msg[nameLen+10 : end]
 		if binary.BigEndian.Uint16(msg[nameLen+8:]) != uint16(len(rdata)) {
-			return "", false
+			return "", false, false
 		}
-		if !plainRdata(rr, len(rdata)) && !comesBack(rr, rdata) {
-			return "", false
+		if !plainRdata(rr) {
+			stable, same := comesBack(rr, rdata, nameLen)
+			if !stable {
+				return "", false, false
+			}
+			asWritten = asWritten && same
 		}
 		out = binary.BigEndian.AppendUint16(out, uint16(len(rdata)))
 		out = append(out, rdata...)
 	}
-	return WireRRset(unsafe.String(unsafe.SliceData(out), len(out))), true
+	return WireRRset(unsafe.String(unsafe.SliceData(out), len(out))), asWritten, true
 }
 
 // addressOf returns the RDATA of an A or AAAA record as packing writes
@@ -95,17 +109,13 @@ func addressOf(rr dns.RR) []byte {
 	return nil
 }
 
-// plainRdata reports whether rr, whose RDATA packs to n bytes, is one
-// of the common records whose trip through wire format is known to give
-// it back as it was: an address, or a name or text of plain characters
-// (an escape or an unusual byte may come back written otherwise), so
-// that it need not be unpacked to be checked.
-func plainRdata(rr dns.RR, n int) bool {
+// plainRdata reports whether rr is one of the common records whose trip
+// through wire format is known to give it back as it was: a name or text
+// of plain characters (an escape or an unusual byte may come back
+// written otherwise), so that it need not be unpacked to be checked.
+// Addresses are packed before it is asked (addressOf).
+func plainRdata(rr dns.RR) bool {
 	switch rr := rr.(type) {
-	case *dns.A:
-		return n == 4
-	case *dns.AAAA:
-		return n == 16
 	case *dns.CNAME:
 		return plainName(rr.Target)
 	case *dns.NS:
@@ -138,12 +148,22 @@ func plainText(s string) bool {
 	return true
 }
 
-// comesBack reports whether rdata, packed from rr, unpacks to rr.
-func comesBack(rr dns.RR, rdata []byte) bool {
+// comesBack reports whether rdata, packed from rr (whose owner is
+// nameLen bytes packed), unpacks to a record that packs to the same bytes
+// (stable), and whether that record prints as rr does (same).
+func comesBack(rr dns.RR, rdata []byte, nameLen int) (stable, same bool) {
 	h := *rr.Header()
 	h.Rdlength = uint16(len(rdata))
 	back, _, err := dns.UnpackRRWithHeader(h, rdata, 0)
-	return err == nil && dns.IsDuplicate(rr, back) && back.String() == rr.String()
+	if err != nil {
+		return false, false
+	}
+	again := make([]byte, dns.Len(back)+len(rdata)+1)
+	end, err := dns.PackRR(back, again, 0, nil, false)
+	if err != nil || end < nameLen+10 || string(again[nameLen+10:end]) != string(rdata) {
+		return false, false
+	}
+	return true, back.String() == rr.String()
 }
 
 // packedNameLen is the length of name in uncompressed wire format.
@@ -171,6 +191,36 @@ func (w WireRRset) Len() int {
 		off += 2 + (int(w[off])<<8 | int(w[off+1]))
 	}
 	return n
+}
+
+// Check reports whether w is laid out as PackRRset lays out an RRset of
+// rrtype: a TTL, then records whose lengths add up to the rest, each an
+// address of the type's size for A and AAAA. It reads no RDATA beyond
+// that: what RRs unpacks it checks.
+func (w WireRRset) Check(rrtype uint16) error {
+	if len(w) < wireTTLLen+2 {
+		return fmt.Errorf("packed %s records: %d bytes, too short for a TTL and a record", TypeName(rrtype), len(w))
+	}
+	size := 0
+	switch rrtype {
+	case dns.TypeA:
+		size = 4
+	case dns.TypeAAAA:
+		size = 16
+	}
+	for off, i := wireTTLLen, 1; off < len(w); i++ {
+		if off+2 > len(w) {
+			return fmt.Errorf("packed %s records: record %d cut short", TypeName(rrtype), i)
+		}
+		n := int(w[off])<<8 | int(w[off+1])
+		if off += 2 + n; off > len(w) {
+			return fmt.Errorf("packed %s records: record %d cut short", TypeName(rrtype), i)
+		}
+		if size != 0 && n != size {
+			return fmt.Errorf("packed %s records: record %d is %d bytes, not an address", TypeName(rrtype), i, n)
+		}
+	}
+	return nil
 }
 
 // RRs returns w's records with owner as their name and rrtype as their

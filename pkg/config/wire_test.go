@@ -2,6 +2,7 @@ package config
 
 import (
 	"math/rand/v2"
+	"net"
 	"net/netip"
 	"strings"
 	"testing"
@@ -47,9 +48,9 @@ func TestWireRRsetRoundTrip(t *testing.T) {
 	}
 	for _, c := range cases {
 		rrs := mustRRs(t, c...)
-		w, ok := PackRRset(rrs)
-		if !ok {
-			t.Errorf("%s: not packed", c[0])
+		w, asWritten, ok := PackRRset(rrs)
+		if !ok || !asWritten {
+			t.Errorf("%s: packed %v, as written %v", c[0], ok, asWritten)
 			continue
 		}
 		if w.TTL() != rrs[0].Header().Ttl || w.Len() != len(rrs) {
@@ -73,22 +74,58 @@ func TestWireRRsetRoundTrip(t *testing.T) {
 	}
 }
 
-// TestWireRRsetRefuses: what is not one RRset of class IN, or would not
-// be written back as it was (a DS digest in upper case comes back in
-// lower), stays parsed.
+// TestWireRRsetRefuses: what is not one RRset of class IN stays parsed.
 func TestWireRRsetRefuses(t *testing.T) {
 	cases := map[string][]dns.RR{
-		"none":         nil,
-		"two owners":   mustRRs(t, "a.test. 60 IN A 192.0.2.1", "b.test. 60 IN A 192.0.2.2"),
-		"two TTLs":     mustRRs(t, "a.test. 60 IN A 192.0.2.1", "a.test. 61 IN A 192.0.2.2"),
-		"two types":    mustRRs(t, "a.test. 60 IN A 192.0.2.1", "a.test. 60 IN AAAA 2001:db8::1"),
-		"class CH":     mustRRs(t, "a.test. 60 CH TXT hello"),
-		"owner's case": mustRRs(t, "a.test. 60 IN A 192.0.2.1", "A.test. 60 IN A 192.0.2.2"),
-		"text changes": mustRRs(t, "a.test. 300 IN DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118"),
+		"none":             nil,
+		"two owners":       mustRRs(t, "a.test. 60 IN A 192.0.2.1", "b.test. 60 IN A 192.0.2.2"),
+		"two TTLs":         mustRRs(t, "a.test. 60 IN A 192.0.2.1", "a.test. 61 IN A 192.0.2.2"),
+		"two types":        mustRRs(t, "a.test. 60 IN A 192.0.2.1", "a.test. 60 IN AAAA 2001:db8::1"),
+		"class CH":         mustRRs(t, "a.test. 60 CH TXT hello"),
+		"owner's case":     mustRRs(t, "a.test. 60 IN A 192.0.2.1", "A.test. 60 IN A 192.0.2.2"),
+		"an A of 16 bytes": {&dns.A{Hdr: dns.RR_Header{Name: "a.test.", Rrtype: dns.TypeA, Class: dns.ClassINET}, A: net.ParseIP("2001:db8::1")}},
 	}
 	for name, rrs := range cases {
-		if w, ok := PackRRset(rrs); ok {
+		if w, _, ok := PackRRset(rrs); ok {
 			t.Errorf("%s: packed as %q", name, w)
+		}
+	}
+}
+
+// TestWireRRsetAsWritten: records whose wire format unpacks to records
+// printed otherwise are packed, and said not to be as written, so that
+// whoever holds their text keeps it; the others are.
+func TestWireRRsetAsWritten(t *testing.T) {
+	cases := []struct {
+		rr   string
+		want bool
+	}{
+		{"a.test. 300 IN DS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118", true},
+		{"a.test. 300 IN SSHFP 1 1 dd465c09cfa51fb45020cc83316fff21b9ec74ac", true},
+		{`a.test. 300 IN TXT "\065"`, true},
+		{"a.test. 300 IN TXT \"\xc3\xa9\"", true},
+		{"a.test. 300 IN CNAME \\046odd.test.", true},
+		// The parser keeps an escape in a name that unpacking writes
+		// as the letter it stands for.
+		{"a.test. 300 IN CNAME A\\065.test.", false},
+		{"a.test. 300 IN MX 10 mail\\065.test.", false},
+	}
+	for _, c := range cases {
+		rrs := mustRRs(t, c.rr)
+		w, asWritten, ok := PackRRset(rrs)
+		if !ok {
+			t.Errorf("%s: not packed", c.rr)
+			continue
+		}
+		if asWritten != c.want {
+			t.Errorf("%s: as written %v, want %v", c.rr, asWritten, c.want)
+		}
+		back, err := w.RRs("a.test.", rrs[0].Header().Rrtype)
+		if err != nil {
+			t.Fatalf("%s: %v", c.rr, err)
+		}
+		if same := RData(back[0]) == RData(rrs[0]); same != asWritten {
+			t.Errorf("%s: back as %q: as written %v", c.rr, RData(back[0]), asWritten)
 		}
 	}
 }
@@ -127,7 +164,7 @@ func FuzzWireRRset(f *testing.F) {
 		if err != nil || len(rrs) == 0 {
 			return
 		}
-		w, ok := PackRRset(rrs)
+		w, _, ok := PackRRset(rrs)
 		if !ok {
 			return
 		}
@@ -174,7 +211,7 @@ func TestPackedMatchesParser(t *testing.T) {
 				t.Errorf("%s %q: QuickWire takes it, the parser: %v", typ, d, err)
 				continue
 			}
-			want, _ := PackRRset(rrs)
+			want, _, _ := PackRRset(rrs)
 			if owner != rrs[0].Header().Name || w != want {
 				t.Errorf("%s %q: Packed %s %x, the parser %s %x", typ, d, owner, w, rrs[0].Header().Name, want)
 			}
@@ -198,5 +235,39 @@ func TestPackedMatchesParser(t *testing.T) {
 	two := Record{Name: "b.test.", Type: "A", TTL: &ttl, Data: []string{"192.0.2.1", "192.0.2.2"}}
 	if owner, w, plain, ok := two.Packed("test.", 300); !ok || owner != "b.test." || w.Len() != 2 || w.TTL() != 60 || !plain {
 		t.Errorf("two addresses: %s %q, %v, %v", owner, w, plain, ok)
+	}
+}
+
+// TestWireRRsetCheck: Check takes what PackRRset makes and names what is
+// wrong in anything laid out otherwise.
+func TestWireRRsetCheck(t *testing.T) {
+	for _, lines := range [][]string{
+		{"a.test. 60 IN A 192.0.2.1", "a.test. 60 IN A 192.0.2.2"},
+		{"a.test. 60 IN AAAA 2001:db8::1"},
+		{`a.test. 60 IN TXT "one" "two"`},
+	} {
+		rrs := mustRRs(t, lines...)
+		w, _, _ := PackRRset(rrs)
+		if err := w.Check(rrs[0].Header().Rrtype); err != nil {
+			t.Errorf("%s: %v", lines[0], err)
+		}
+	}
+	bad := []struct {
+		wire   string
+		rrtype uint16
+		want   string
+	}{
+		{"", dns.TypeA, "too short"},
+		{"\x00\x00\x00\x3c", dns.TypeTXT, "too short"},
+		{"\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01\x00", dns.TypeA, "record 2 cut short"},
+		{"\x00\x00\x00\x3c\x00\x05\xc0\x00\x02\x01", dns.TypeA, "record 1 cut short"},
+		{"\x00\x00\x00\x3c\x00\x03\xc0\x00\x02", dns.TypeA, "record 1 is 3 bytes, not an address"},
+		{"\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01", dns.TypeAAAA, "record 1 is 4 bytes, not an address"},
+	}
+	for _, c := range bad {
+		err := WireRRset(c.wire).Check(c.rrtype)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q as %s: %v, want %q", c.wire, TypeName(c.rrtype), err, c.want)
+		}
 	}
 }

@@ -92,6 +92,9 @@ func (h *Handler) answerNode(s *Snapshot, n *node, owner string, wild bool, r *r
 	}
 	if set := n.lookup(dns.TypeCNAME); set != nil {
 		cname := h.appendSet(r, resp, set, owner, wild)
+		if len(cname) == 0 {
+			return "", true
+		}
 		return chaseTarget(cname[0], qtype), true
 	}
 	if sn := s.current(n.service); sn != nil {

@@ -190,7 +190,13 @@ func (z *zone) rrsetOf(r *config.Record, ttl uint32) (string, uint16, rrset, err
 		if !ok {
 			return "", 0, rrset{}, fmt.Errorf("type %q is not a record type", r.Type)
 		}
-		return config.OwnerName(r.Name, z.name), rrtype, newWireRRset(rrtype, r.Wire), nil
+		// Checked once here, so that answers, which unpack them, find
+		// them as PackRRset made them.
+		owner := config.OwnerName(r.Name, z.name)
+		if err := r.Wire.Check(rrtype); err != nil {
+			return "", 0, rrset{}, fmt.Errorf("%s: %w", owner, err)
+		}
+		return owner, rrtype, newWireRRset(rrtype, r.Wire), nil
 	}
 	if owner, w, _, ok := r.Packed(z.name, ttl); ok {
 		rrtype, _ := config.ParseType(r.Type)

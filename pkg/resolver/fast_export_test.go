@@ -3,6 +3,7 @@ package resolver
 import (
 	"net/netip"
 	"slices"
+	"unsafe"
 )
 
 // NodeNames lists every owner name of s's zones, sorted, for the fast
@@ -38,4 +39,25 @@ func Remembered(s *Snapshot, service string, client netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// UnpackAll turns every packed RRset of s, a snapshot no handler has
+// served yet, into its records parsed, as a snapshot held them before
+// records were packed, and returns how many it turned: the reference the
+// packed records are held to.
+func UnpackAll(s *Snapshot) int {
+	n := 0
+	for _, z := range s.zones {
+		for name, nd := range z.nodes.all() {
+			sets := nd.sets()
+			for i := range sets {
+				if sets[i].wire {
+					rrs := sets[i].records(name)
+					sets[i] = rrset{data: unsafe.Pointer(unsafe.SliceData(rrs)), n: uint32(len(rrs)), rrtype: sets[i].rrtype, additional: sets[i].additional}
+					n++
+				}
+			}
+		}
+	}
+	return n
 }

@@ -177,7 +177,7 @@ type rrset struct {
 // pack, else rrs themselves, which it shares: nothing changes them
 // afterwards.
 func newRRset(rrtype uint16, rrs []dns.RR) rrset {
-	if w, ok := config.PackRRset(rrs); ok && rrs[0].Header().Rrtype == rrtype {
+	if w, _, ok := config.PackRRset(rrs); ok && rrs[0].Header().Rrtype == rrtype {
 		return newWireRRset(rrtype, w)
 	}
 	if len(rrs) > math.MaxUint32 {
@@ -197,16 +197,16 @@ func newWireRRset(rrtype uint16, w config.WireRRset) rrset {
 // records returns the RRset's records, owned by owner (the node's name,
 // or the name a wildcard answers): packed ones are unpacked, new each
 // time; parsed ones are shared, and carry the node's name whatever
-// owner is. Appending to them copies them.
+// owner is. Appending to them copies them. Packed records that do not
+// unpack give none: config.PackRRset packs only what unpacks, and a
+// build checks what it is handed packed (config.WireRRset.Check).
 func (set *rrset) records(owner string) []dns.RR {
 	if !set.wire {
 		return unsafe.Slice((*dns.RR)(set.data), set.n)
 	}
 	rrs, err := config.WireRRset(unsafe.String((*byte)(set.data), set.n)).RRs(owner, set.rrtype)
 	if err != nil {
-		// Not reached: newRRset packed them, or the store did
-		// (config.PackRRset), and both unpack what they pack.
-		panic(fmt.Sprintf("resolver: %v", err))
+		return nil
 	}
 	return rrs
 }

@@ -47,11 +47,15 @@ func (u *unpackedRecords) records(set *rrset, owner string) []dns.RR {
 	ttl := w.TTL()
 	start := len(u.rrs)
 	for off := 4; off < len(w); {
+		if off+2 > len(w) {
+			u.rrs = u.rrs[:start]
+			return set.records(owner)
+		}
 		l := int(w[off])<<8 | int(w[off+1])
 		off += 2
-		if l != size {
-			// Not an address (an empty A of a dynamic update):
-			// unpacked as any other type.
+		if l != size || off+l > len(w) {
+			// Not laid out as packed addresses are (which a build
+			// checks): left to the unpacker.
 			u.rrs = u.rrs[:start]
 			return set.records(owner)
 		}
