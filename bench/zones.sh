@@ -11,11 +11,13 @@
 # update over BURST (default 20) updates in a row; then its resident
 # memory once every name has been asked once (with dnsperf, when
 # installed: the node keeps each answer it makes); then it restarts the node, times how long until it answers that name again,
-# and reads its resident memory then, 30 s and 60 s later.
+# and reads its resident memory then, 30 s and 60 s later. After the
+# put and after the restart it says how much of the memory is the heap's
+# live objects, its partly used spans and mapped files (curl).
 #
 #   bench/zones.sh [records ...]      (default: 100000)
 #
-# Needs: go, dig and nsupdate (apt-get install -y bind9-dnsutils).
+# Needs: go, dig and nsupdate (apt-get install -y bind9-dnsutils), curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 counts=("${@:-100000}")
@@ -23,8 +25,8 @@ work=$(mktemp -d)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
-for tool in dig nsupdate; do
-  command -v "$tool" >/dev/null || { echo "zones.sh: $tool not found (apt-get install -y bind9-dnsutils)" >&2; exit 1; }
+for tool in dig nsupdate curl; do
+  command -v "$tool" >/dev/null || { echo "zones.sh: $tool not found (apt-get install -y bind9-dnsutils curl)" >&2; exit 1; }
 done
 secret=$(printf 'zones-bench-secret-zones-bench-secret' | base64)
 go build -o "$work/gtmd" ./cmd/gtmd
@@ -57,6 +59,16 @@ YAML
 now() { date +%s.%N; }
 since() { echo "$(now) - $1" | bc; }
 rss() { awk '/^VmRSS/ {r=$2} /^VmHWM/ {h=$2} END {printf "%.0f %.0f", r/1024, h/1024}' "/proc/$pid/status"; }
+# heap: where the node's resident memory is, from its Go runtime metrics
+# and /proc: the heap's live objects (as of the last collection, with
+# what was made since), its spans in use (the difference: slots left free
+# among live objects), and the file pages mapped (the binary, etcd's
+# database).
+heap() {
+  curl -s "http://$ip:8300/metrics" | awk -v file="$(awk '/^RssFile/ {print $2}' "/proc/$pid/status")" '
+    /^go_memstats_heap_alloc_bytes/ {a = $2} /^go_memstats_heap_inuse_bytes/ {i = $2}
+    END {printf "  heap: %.0f MiB allocated, %.0f MiB in spans in use; file pages %.0f MiB\n", a / 1048576, i / 1048576, file / 1024}'
+}
 serial() { dig +short +time=1 +tries=1 @"$ip" -p 5300 big.test SOA 2>/dev/null | awk 'NF == 7 && $3 ~ /^[0-9]+$/ {print $3}'; }
 # answers NAME IP: waits until the node answers NAME A with IP.
 answers() { until [ "$(dig +short +time=1 +tries=1 @"$ip" -p 5300 "$1" A 2>/dev/null)" = "$2" ]; do sleep 0.05; done; }
@@ -95,6 +107,7 @@ for n in "${counts[@]}"; do
   sleep 15
   read -r rss1 hwm1 <<<"$(rss)"
   printf '%d records: 15 s after they were served RSS %s MiB, %.0f bytes/record over the empty node\n' "$n" "$rss1" "$(echo "($rss1 - $rss0) * 1048576 / $n" | bc)"
+  heap
   t0=$(now)
   nsup "update add new$n.big.test. 300 A 192.0.2.1"
   acked=$(since "$t0")
@@ -149,4 +162,5 @@ update add new$n.big.test. 300 A 192.0.2.2"
     printf '; %d s later RSS %s MiB (peak %s MiB), %.0f bytes/record over the empty node' "$later" "$rss3" "$hwm3" "$(echo "($rss3 - $rss0) * 1048576 / $n" | bc)"
   done
   echo
+  heap
 done
