@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -102,6 +103,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("DNSSEC key-encryption key created; every node that joins this store needs a copy", "file", c.DNSSEC.KeyEncryptionKeyFile)
 	}
 	raiseOpenFileLimit(log)
+	if p := setGCPercent(os.Getenv, debug.SetGCPercent); p != 0 {
+		log.Debug("garbage collector target set", "percent", p)
+	}
 	// SIGHUP is caught from the start: during start-up it must not kill
 	// the process.
 	hup := make(chan os.Signal, 1)
