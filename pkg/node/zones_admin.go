@@ -61,6 +61,9 @@ func (b backend) PutZoneRecords(ctx context.Context, zone string, body io.Reader
 	if err := validateZoneRecords(st.Traffic, zone, zf.sets, zf.lines); err != nil {
 		return 0, 0, err
 	}
+	// Only faults are placed at lines: the collector may have them
+	// while the records are written (a map of a million).
+	zf.lines = nil
 	wctx, cancel := context.WithTimeout(ctx, zoneWriteTimeout)
 	defer cancel()
 	rev, err := s.ReplaceZone(wctx, zone, zf.sets)
