@@ -318,6 +318,16 @@ func TestAfterLen(t *testing.T) {
 		if got, want := c.afterLen(), len(c.after()); got != want {
 			t.Fatalf("round %d: afterLen %d, the change leaves %d", round, got, want)
 		}
+		// A replacement of every RRset, as diffZone makes one.
+		want := map[string]RRset{}
+		for range rnd.IntN(30) {
+			r := key()
+			want[r.Key()] = r
+		}
+		whole := diffZone("example.com.", c.base, want, nil)
+		if got := whole.afterLen(); got != len(want) {
+			t.Fatalf("round %d: a replacement's afterLen %d, it leaves %d", round, got, len(want))
+		}
 	}
 }
 

@@ -39,9 +39,14 @@ type zoneChange struct {
 	// whole, when set, is every RRset the zone holds after the change
 	// (a replacement of all of them): after need not make it again.
 	whole map[string]RRset
+	// putsWhole says the change puts every RRset of whole, which puts
+	// does not repeat: nothing is stored yet (base is nil).
+	putsWhole bool
 }
 
-func (c *zoneChange) empty() bool { return len(c.puts) == 0 && len(c.deletes) == 0 }
+func (c *zoneChange) empty() bool {
+	return len(c.puts) == 0 && len(c.deletes) == 0 && !(c.putsWhole && len(c.whole) > 0)
+}
 
 // after is the zone's RRsets once the change is made.
 func (c *zoneChange) after() map[string]RRset {
@@ -63,6 +68,11 @@ func (c *zoneChange) after() map[string]RRset {
 
 // afterLen is how many RRsets the zone holds once the change is made.
 func (c *zoneChange) afterLen() int {
+	if c.whole != nil {
+		// Counted, not made again: a put of a million RRsets made a
+		// map of their keys here.
+		return len(c.whole)
+	}
 	n := c.base.Len()
 	held := func(k string) bool {
 		if c.base == nil {
@@ -92,6 +102,13 @@ func (c *zoneChange) afterLen() int {
 // RRsets keep does not keep (keep == nil: every RRset not in want goes).
 func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(RRset) bool) zoneChange {
 	c := zoneChange{zone: zone, base: base}
+	if base == nil && keep == nil {
+		// Nothing stored: every RRset wanted is put, and goes to a new
+		// generation made from whole (after). A copy of each in puts
+		// would be 100 MB held while a million are written.
+		c.whole, c.putsWhole = want, true
+		return c
+	}
 	for k, w := range want {
 		if r, ok := base.Lookup(k); !ok || !r.SameAs(w) {
 			c.puts = append(c.puts, w)
