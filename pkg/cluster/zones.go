@@ -112,14 +112,8 @@ func (r RRset) Record() config.Record {
 func (r RRset) parsed(zone string) RRset {
 	// With no TTL of its own, the record takes r's.
 	rec := config.Record{Name: r.Name, Type: r.Type, Data: r.Data}
-	if _, w, plain, ok := rec.Packed(zone, r.TTL); ok {
-		r.wire, r.plain = w, plain
-		return r
-	}
-	if rrs, err := rec.RRs(zone, r.TTL); err == nil {
-		if w, asWritten, ok := config.PackRRset(rrs); ok {
-			r.wire, r.plain = w, asWritten && givesBack(rrs, r.Data)
-		}
+	if p, err := rec.Pack(zone, r.TTL); err == nil {
+		r.wire, r.plain = p.Wire, p.AsWritten
 	}
 	return r
 }

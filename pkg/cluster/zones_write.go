@@ -38,14 +38,13 @@ type zoneChange struct {
 	deletes []string
 	// whole, when set, is every RRset the zone holds after the change
 	// (a replacement of all of them): after need not make it again.
+	// With nothing stored (base nil) it is what the change puts, which
+	// puts does not repeat.
 	whole map[string]RRset
-	// putsWhole says the change puts every RRset of whole, which puts
-	// does not repeat: nothing is stored yet (base is nil).
-	putsWhole bool
 }
 
 func (c *zoneChange) empty() bool {
-	return len(c.puts) == 0 && len(c.deletes) == 0 && !(c.putsWhole && len(c.whole) > 0)
+	return len(c.puts) == 0 && len(c.deletes) == 0 && !(c.base == nil && len(c.whole) > 0)
 }
 
 // after is the zone's RRsets once the change is made.
@@ -106,7 +105,7 @@ func diffZone(zone string, base *ZoneRecords, want map[string]RRset, keep func(R
 		// Nothing stored: every RRset wanted is put, and goes to a new
 		// generation made from whole (after). A copy of each in puts
 		// would be 100 MB held while a million are written.
-		c.whole, c.putsWhole = want, true
+		c.whole = want
 		return c
 	}
 	for k, w := range want {

@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/binary"
 	"fmt"
+	"iter"
+	"net"
 	"net/netip"
 	"strings"
 	"unsafe"
@@ -184,11 +186,25 @@ func (w WireRRset) TTL() uint32 {
 	return uint32(w[0])<<24 | uint32(w[1])<<16 | uint32(w[2])<<8 | uint32(w[3])
 }
 
+// Rdata yields the RDATA of each of w's records in order, and stops at
+// a record cut short, which Check reports.
+func (w WireRRset) Rdata() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for off := wireTTLLen; off+2 <= len(w); {
+			end := off + 2 + (int(w[off])<<8 | int(w[off+1]))
+			if end > len(w) || !yield(string(w[off+2:end])) {
+				return
+			}
+			off = end
+		}
+	}
+}
+
 // Len is how many records w holds.
 func (w WireRRset) Len() int {
 	n := 0
-	for off := wireTTLLen; off+2 <= len(w); n++ {
-		off += 2 + (int(w[off])<<8 | int(w[off+1]))
+	for range w.Rdata() {
+		n++
 	}
 	return n
 }
@@ -201,26 +217,31 @@ func (w WireRRset) Check(rrtype uint16) error {
 	if len(w) < wireTTLLen+2 {
 		return fmt.Errorf("packed %s records: %d bytes, too short for a TTL and a record", TypeName(rrtype), len(w))
 	}
-	size := 0
-	switch rrtype {
-	case dns.TypeA:
-		size = 4
-	case dns.TypeAAAA:
-		size = 16
+	size := AddressLen(rrtype)
+	n, off := 0, wireTTLLen
+	for rdata := range w.Rdata() {
+		n++
+		if size != 0 && len(rdata) != size {
+			return fmt.Errorf("packed %s records: record %d is %d bytes, not an address", TypeName(rrtype), n, len(rdata))
+		}
+		off += 2 + len(rdata)
 	}
-	for off, i := wireTTLLen, 1; off < len(w); i++ {
-		if off+2 > len(w) {
-			return fmt.Errorf("packed %s records: record %d cut short", TypeName(rrtype), i)
-		}
-		n := int(w[off])<<8 | int(w[off+1])
-		if off += 2 + n; off > len(w) {
-			return fmt.Errorf("packed %s records: record %d cut short", TypeName(rrtype), i)
-		}
-		if size != 0 && n != size {
-			return fmt.Errorf("packed %s records: record %d is %d bytes, not an address", TypeName(rrtype), i, n)
-		}
+	if off != len(w) {
+		return fmt.Errorf("packed %s records: record %d cut short", TypeName(rrtype), n+1)
 	}
 	return nil
+}
+
+// AddressLen is the length of the RDATA of rrtype when it is an address
+// (4 for A, 16 for AAAA), else 0.
+func AddressLen(rrtype uint16) int {
+	switch rrtype {
+	case dns.TypeA:
+		return net.IPv4len
+	case dns.TypeAAAA:
+		return net.IPv6len
+	}
+	return 0
 }
 
 // RRs returns w's records with owner as their name and rrtype as their
@@ -230,27 +251,23 @@ func (w WireRRset) RRs(owner string, rrtype uint16) ([]dns.RR, error) {
 	if len(w) < wireTTLLen {
 		return nil, fmt.Errorf("unpacking %s %s: %d bytes, too short for a TTL", owner, TypeName(rrtype), len(w))
 	}
-	// The unpackers read the bytes and copy what they keep, so the
-	// string's bytes are lent, not copied.
-	msg := unsafe.Slice(unsafe.StringData(string(w)), len(w))
 	rrs := make([]dns.RR, 0, w.Len())
 	hdr := dns.RR_Header{Name: owner, Rrtype: rrtype, Class: dns.ClassINET, Ttl: w.TTL()}
-	for off := wireTTLLen; off < len(msg); {
-		if off+2 > len(msg) {
-			return nil, fmt.Errorf("unpacking %s %s: record %d cut short", owner, TypeName(rrtype), len(rrs)+1)
-		}
-		hdr.Rdlength = binary.BigEndian.Uint16(msg[off:])
-		off += 2
-		end := off + int(hdr.Rdlength)
-		if end > len(msg) {
-			return nil, fmt.Errorf("unpacking %s %s: record %d cut short", owner, TypeName(rrtype), len(rrs)+1)
-		}
-		rr, _, err := dns.UnpackRRWithHeader(hdr, msg[:end], off)
+	off := wireTTLLen
+	for rdata := range w.Rdata() {
+		hdr.Rdlength = uint16(len(rdata))
+		// The unpackers read the bytes and copy what they keep, so the
+		// string's bytes are lent, not copied. Names in the RDATA are
+		// never compressed: it needs no message around it.
+		rr, _, err := dns.UnpackRRWithHeader(hdr, unsafe.Slice(unsafe.StringData(rdata), len(rdata)), 0)
 		if err != nil {
 			return nil, fmt.Errorf("unpacking %s %s: record %d: %w", owner, TypeName(rrtype), len(rrs)+1, err)
 		}
 		rrs = append(rrs, rr)
-		off = end
+		off += 2 + len(rdata)
+	}
+	if off != len(w) {
+		return nil, fmt.Errorf("unpacking %s %s: record %d cut short", owner, TypeName(rrtype), len(rrs)+1)
 	}
 	return rrs, nil
 }
@@ -276,6 +293,60 @@ func (r *Record) Packed(zone string, ttl uint32) (owner string, w WireRRset, pla
 	return owner, w, plain, true
 }
 
+// PackedRRset is a record's RRset as Record.Pack makes it.
+type PackedRRset struct {
+	// Owner is its owner, lower case and fully qualified; Type its type,
+	// as its records hold it.
+	Owner string
+	Type  uint16
+	// Wire are its records packed; "" when they do not pack
+	// (PackRRset), and RRs then holds them parsed.
+	Wire WireRRset
+	RRs  []dns.RR
+	// AsWritten says RData writes each packed record as its datum is
+	// written, so that a holder of Wire need not keep the text.
+	AsWritten bool
+}
+
+// Pack returns the record's RRset in zone packed, with ttl when the
+// record sets none: plain addresses straight from their text (Packed),
+// anything else parsed (RRs) and packed (PackRRset). A record with no
+// data gives an empty PackedRRset; one whose data do not parse, RRs's
+// error.
+func (r *Record) Pack(zone string, ttl uint32) (PackedRRset, error) {
+	if owner, w, plain, ok := r.Packed(zone, ttl); ok {
+		rrtype, _ := ParseType(r.Type)
+		return PackedRRset{Owner: owner, Type: rrtype, Wire: w, AsWritten: plain}, nil
+	}
+	rrs, err := r.RRs(zone, ttl)
+	if err != nil || len(rrs) == 0 {
+		return PackedRRset{}, err
+	}
+	h := rrs[0].Header()
+	p := PackedRRset{Owner: dns.CanonicalName(h.Name), Type: h.Rrtype}
+	w, asWritten, ok := PackRRset(rrs)
+	if !ok {
+		p.RRs = rrs
+		return p, nil
+	}
+	p.Wire, p.AsWritten = w, asWritten && writtenAs(rrs, r.Data)
+	return p, nil
+}
+
+// writtenAs reports whether rrs, parsed from data, write each back as
+// written (RData).
+func writtenAs(rrs []dns.RR, data []string) bool {
+	if len(rrs) != len(data) {
+		return false
+	}
+	for i, rr := range rrs {
+		if RData(rr) != data[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // quickWire returns the RRset of the addresses data, of type typ ("A"
 // or "AAAA", as written) with ttl, packed; plain reports whether every
 // datum is written as RData writes its record. It reports false for
@@ -283,15 +354,10 @@ func (r *Record) Packed(zone string, ttl uint32) (owner string, w WireRRset, pla
 // AAAA, a zone, anything quickRR would not take).
 func quickWire(typ string, ttl uint32, data []string) (w WireRRset, plain, ok bool) {
 	size := 0
-	switch typ {
-	case "A":
-		size = 4
-	case "AAAA":
-		size = 16
-	default:
-		return "", false, false
+	if typ == "A" || typ == "AAAA" {
+		size = AddressLen(dns.StringToType[typ])
 	}
-	if len(data) == 0 {
+	if size == 0 || len(data) == 0 {
 		return "", false, false
 	}
 	out := make([]byte, wireTTLLen, wireTTLLen+len(data)*(2+size))

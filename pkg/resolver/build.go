@@ -182,8 +182,8 @@ func (z *zone) addRecord(r *config.Record, ttl uint32) error {
 
 // rrsetOf returns the owner, type and RRset of r in z, whose default TTL
 // is ttl; no owner when r holds no records. Records the store packed
-// (Record.Wire) are taken as they are; others are parsed, and packed
-// when they pack.
+// (Record.Wire) are taken as they are; others are packed as the store
+// packs them (Record.Pack), or kept parsed when they do not pack.
 func (z *zone) rrsetOf(r *config.Record, ttl uint32) (string, uint16, rrset, error) {
 	if r.Wire != "" {
 		rrtype, ok := config.ParseType(r.Type)
@@ -198,16 +198,14 @@ func (z *zone) rrsetOf(r *config.Record, ttl uint32) (string, uint16, rrset, err
 		}
 		return owner, rrtype, newWireRRset(rrtype, r.Wire), nil
 	}
-	if owner, w, _, ok := r.Packed(z.name, ttl); ok {
-		rrtype, _ := config.ParseType(r.Type)
-		return owner, rrtype, newWireRRset(rrtype, w), nil
-	}
-	rrs, err := r.RRs(z.name, ttl)
-	if err != nil || len(rrs) == 0 {
+	p, err := r.Pack(z.name, ttl)
+	switch {
+	case err != nil || p.Owner == "":
 		return "", 0, rrset{}, err
+	case p.Wire == "":
+		return p.Owner, p.Type, parsedRRset(p.Type, p.RRs), nil
 	}
-	rrtype := rrs[0].Header().Rrtype
-	return dns.CanonicalName(rrs[0].Header().Name), rrtype, newRRset(rrtype, rrs), nil
+	return p.Owner, p.Type, newWireRRset(p.Type, p.Wire), nil
 }
 
 // ensure returns the node for name, creating it and every missing

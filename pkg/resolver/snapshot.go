@@ -180,6 +180,12 @@ func newRRset(rrtype uint16, rrs []dns.RR) rrset {
 	if w, _, ok := config.PackRRset(rrs); ok && rrs[0].Header().Rrtype == rrtype {
 		return newWireRRset(rrtype, w)
 	}
+	return parsedRRset(rrtype, rrs)
+}
+
+// parsedRRset returns the RRset of rrtype holding rrs parsed, which it
+// shares.
+func parsedRRset(rrtype uint16, rrs []dns.RR) rrset {
 	if len(rrs) > math.MaxUint32 {
 		panic(fmt.Sprintf("resolver: an RRset of %d records", len(rrs)))
 	}
@@ -204,17 +210,23 @@ func (set *rrset) records(owner string) []dns.RR {
 	if !set.wire {
 		return unsafe.Slice((*dns.RR)(set.data), set.n)
 	}
-	rrs, err := config.WireRRset(unsafe.String((*byte)(set.data), set.n)).RRs(owner, set.rrtype)
+	rrs, err := set.packed().RRs(owner, set.rrtype)
 	if err != nil {
 		return nil
 	}
 	return rrs
 }
 
+// packed is the RRset's records packed; only for an RRset that holds
+// them so (wire).
+func (set *rrset) packed() config.WireRRset {
+	return config.WireRRset(unsafe.String((*byte)(set.data), set.n))
+}
+
 // ttl is the TTL of the RRset's first record.
 func (set *rrset) ttl() uint32 {
 	if set.wire {
-		return config.WireRRset(unsafe.String((*byte)(set.data), set.n)).TTL()
+		return set.packed().TTL()
 	}
 	return (*(*dns.RR)(set.data)).Header().Ttl
 }

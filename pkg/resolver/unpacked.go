@@ -1,8 +1,6 @@
 package resolver
 
 import (
-	"unsafe"
-
 	"github.com/miekg/dns"
 
 	"github.com/gtmd/gtmd/pkg/config"
@@ -33,41 +31,27 @@ func (u *unpackedRecords) reset() {
 // records returns set's records owned by owner: address records made in
 // u's memory, any other type unpacked anew (rrset.records).
 func (u *unpackedRecords) records(set *rrset, owner string) []dns.RR {
-	size := 0
-	switch set.rrtype {
-	case dns.TypeA:
-		size = 4
-	case dns.TypeAAAA:
-		size = 16
-	}
+	size := config.AddressLen(set.rrtype)
 	if u == nil || !set.wire || size == 0 {
 		return set.records(owner)
 	}
-	w := config.WireRRset(unsafe.String((*byte)(set.data), set.n))
-	ttl := w.TTL()
+	w := set.packed()
+	hdr := dns.RR_Header{Name: owner, Rrtype: set.rrtype, Class: dns.ClassINET, Ttl: w.TTL(), Rdlength: uint16(size)}
 	start := len(u.rrs)
-	for off := 4; off < len(w); {
-		if off+2 > len(w) {
+	for rdata := range w.Rdata() {
+		if len(rdata) != size {
+			// Not an address (which a build checks): left to the
+			// unpacker.
 			u.rrs = u.rrs[:start]
 			return set.records(owner)
 		}
-		l := int(w[off])<<8 | int(w[off+1])
-		off += 2
-		if l != size || off+l > len(w) {
-			// Not laid out as packed addresses are (which a build
-			// checks): left to the unpacker.
-			u.rrs = u.rrs[:start]
-			return set.records(owner)
-		}
-		if cap(u.ip)-len(u.ip) < l {
+		if cap(u.ip)-len(u.ip) < size {
 			// A new array: the records made so far keep the old one.
 			u.ip = make([]byte, 0, max(2*cap(u.ip), 256))
 		}
-		ip := u.ip[len(u.ip) : len(u.ip)+l : len(u.ip)+l]
-		copy(ip, w[off:off+l])
-		u.ip = u.ip[:len(u.ip)+l]
-		off += l
-		hdr := dns.RR_Header{Name: owner, Rrtype: set.rrtype, Class: dns.ClassINET, Ttl: ttl, Rdlength: uint16(l)}
+		n := len(u.ip)
+		u.ip = append(u.ip, rdata...)
+		ip := u.ip[n : n+size : n+size]
 		if set.rrtype == dns.TypeA {
 			u.a = append(u.a, dns.A{Hdr: hdr, A: ip})
 			u.rrs = append(u.rrs, &u.a[len(u.a)-1])
