@@ -43,6 +43,7 @@ var exported = []string{
 	"gtmd_dns_tcp_connections_closed_total",
 	"gtmd_dns_udp_read_batch_datagrams",
 	"gtmd_dns_udp_send_errors_total",
+	"gtmd_dns_udp_batch_waits_total",
 	"gtmd_admin_connections",
 	"gtmd_admin_connections_evicted_total",
 	"gtmd_admin_requests_limited_total",

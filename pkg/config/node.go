@@ -46,6 +46,10 @@ type DNS struct {
 	// UDPListeners is the number of SO_REUSEPORT UDP sockets per address;
 	// 0 means one per CPU.
 	UDPListeners int `yaml:"udp_listeners" json:"udp_listeners"`
+	// UDPBatchWait is how long a UDP socket's reader under load waits,
+	// after a read of less than a batch, for more queries to gather; 0
+	// never waits.
+	UDPBatchWait Duration `yaml:"udp_batch_wait" json:"udp_batch_wait"`
 	// TCPIdleTimeout closes a TCP connection idle this long (RFC 7766).
 	TCPIdleTimeout Duration `yaml:"tcp_idle_timeout" json:"tcp_idle_timeout"`
 	// TCPMaxConnections bounds open TCP connections per address; further
@@ -123,6 +127,16 @@ type Log struct {
 	Format string `yaml:"format" json:"format"`
 }
 
+// DefaultUDPBatchWait is dns.udp_batch_wait's default: long enough for
+// several queries to queue at the rates where reading a few at a time
+// costs most (tens of thousands a second), short beside any client's
+// round trip.
+const DefaultUDPBatchWait = 100 * time.Microsecond
+
+// MaxUDPBatchWait bounds dns.udp_batch_wait: longer waits hold every
+// answer of a loaded socket back by more than they save.
+const MaxUDPBatchWait = time.Millisecond
+
 // DefaultNode returns the node settings used where the file is silent.
 func DefaultNode() Node {
 	host, _ := os.Hostname()
@@ -130,6 +144,7 @@ func DefaultNode() Node {
 		Node: NodeIdentity{ID: host},
 		DNS: DNS{
 			Listen:            []string{"127.0.0.1:5300"},
+			UDPBatchWait:      Duration(DefaultUDPBatchWait),
 			TCPIdleTimeout:    Duration(10 * time.Second),
 			TCPMaxConnections: 1000,
 			TCPMaxQueries:     1000,
@@ -205,6 +220,9 @@ func (n *Node) validate(l *faultList) {
 	}
 	if n.DNS.UDPListeners < 0 {
 		l.addf("dns.udp_listeners", "must not be negative")
+	}
+	if n.DNS.UDPBatchWait < 0 || n.DNS.UDPBatchWait.Std() > MaxUDPBatchWait {
+		l.addf("dns.udp_batch_wait", "%s must be between 0s and %s", n.DNS.UDPBatchWait.Std(), MaxUDPBatchWait)
 	}
 	if n.DNS.TCPIdleTimeout <= 0 {
 		l.addf("dns.tcp_idle_timeout", "must be positive")

@@ -14,6 +14,7 @@ func TestNodeDefaults(t *testing.T) {
 		Node: NodeIdentity{ID: host},
 		DNS: DNS{
 			Listen:            []string{"127.0.0.1:5300"},
+			UDPBatchWait:      Duration(100 * time.Microsecond),
 			TCPIdleTimeout:    Duration(10 * time.Second),
 			TCPMaxConnections: 1000,
 			TCPMaxQueries:     1000,
@@ -70,6 +71,7 @@ func TestLoadNodeFull(t *testing.T) {
 			// The file's list replaces the default one, not appends to it.
 			Listen:            []string{"[::1]:5300", "127.0.0.1:5300"},
 			UDPListeners:      4,
+			UDPBatchWait:      Duration(250 * time.Microsecond),
 			TCPIdleTimeout:    Duration(30 * time.Second),
 			TCPMaxConnections: 200,
 			TCPMaxQueries:     100,
@@ -144,6 +146,11 @@ n.yaml:2:41: dns.listen[2]: ":53" is not an IP:port address`},
 n.yaml:1:44: dns.tcp_idle_timeout: must be positive
 n.yaml:1:69: dns.tcp_max_connections: must be positive
 n.yaml:1:89: dns.tcp_max_queries: must be positive`},
+		{"udp batch wait too long", "dns: {udp_batch_wait: 2ms}\n",
+			`n.yaml:1:23: dns.udp_batch_wait: 2ms must be between 0s and 1ms`},
+		{"udp batch wait negative", "dns: {udp_batch_wait: -1us}\n",
+			`n.yaml:1:23: dns.udp_batch_wait: -1µs must be between 0s and 1ms`},
+		{"udp batch wait off", "dns: {udp_batch_wait: 0s}\n", ""},
 		{"admin listen not host:port", "admin: {listen: \"127.0.0.1\"}\n",
 			`n.yaml:1:17: admin.listen: "127.0.0.1" is not a host:port address`},
 		{"admin on every interface without tokens", "admin: {listen: \":8300\"}\n",

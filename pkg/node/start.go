@@ -166,6 +166,7 @@ func (n *Node) startDNS(ctx context.Context) error {
 	srv := resolver.NewServer(resolver.ServerOptions{
 		Addrs:                      c.DNS.Listen,
 		UDPListeners:               c.DNS.UDPListeners,
+		UDPBatchWait:               c.DNS.UDPBatchWait.Std(),
 		TCPIdleTimeout:             c.DNS.TCPIdleTimeout.Std(),
 		TCPBusyIdleTimeout:         c.DNS.TCPBusyIdleTimeout.Std(),
 		TCPMaxConnections:          dnsTCPMaxConnections(c, fileLimit(), n.log),

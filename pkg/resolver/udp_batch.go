@@ -32,6 +32,15 @@ type batchConn interface {
 	WriteBatch(ms []ipv4.Message, flags int) (int, error)
 }
 
+// readWaiter is a batchConn that tells whether its last read found the
+// socket empty and had to wait: a reader under load (which finds
+// datagrams queued each time it comes back) may wait for more to gather
+// (udpReader.gather). Only Linux's recvmmsg tells; elsewhere a reader
+// never waits.
+type readWaiter interface {
+	readWaited() bool
+}
+
 // xnetConn is x/net's batched I/O on c, of c's address family.
 func xnetConn(c *net.UDPConn) batchConn {
 	if a, ok := c.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() != nil {

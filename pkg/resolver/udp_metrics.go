@@ -7,12 +7,14 @@ import (
 )
 
 // UDPMetrics shows how the UDP sockets work: how many datagrams each read
-// takes (batches near udpBatchSize mean a socket is saturated), and the
-// answers the kernel refused to send. A nil *UDPMetrics counts nothing.
-// Both are counted per batch or per failure, never per datagram.
+// takes (batches near udpBatchSize mean a socket is saturated), how often
+// a reader waited for queries to gather, and the answers the kernel
+// refused to send. A nil *UDPMetrics counts nothing. All are counted per
+// batch or per failure, never per datagram.
 type UDPMetrics struct {
 	batch      prometheus.Histogram
 	sendErrors prometheus.Counter
+	waits      prometheus.Counter
 }
 
 // NewUDPMetrics registers the UDP metrics on reg.
@@ -27,8 +29,12 @@ func NewUDPMetrics(reg prometheus.Registerer) (*UDPMetrics, error) {
 			Name: "gtmd_dns_udp_send_errors_total",
 			Help: "UDP answers the kernel refused to send (an unreachable client address, a firewall); the other answers of the batch were sent.",
 		}),
+		waits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "gtmd_dns_udp_batch_waits_total",
+			Help: "Times a UDP reader under load, after a short batch, waited dns.udp_batch_wait for queries to gather before it read again.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.batch, m.sendErrors} {
+	for _, c := range []prometheus.Collector{m.batch, m.sendErrors, m.waits} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("registering the DNS UDP metrics: %w", err)
 		}
@@ -39,6 +45,12 @@ func NewUDPMetrics(reg prometheus.Registerer) (*UDPMetrics, error) {
 func (m *UDPMetrics) read(datagrams int) {
 	if m != nil {
 		m.batch.Observe(float64(datagrams))
+	}
+}
+
+func (m *UDPMetrics) gathered() {
+	if m != nil {
+		m.waits.Inc()
 	}
 }
 

@@ -44,6 +44,9 @@ type mmsgCall struct {
 	n     int
 	errno syscall.Errno
 	callF func(fd uintptr) bool
+	// waited is whether the last run found the socket not ready (empty,
+	// for a read) and waited for it.
+	waited bool
 }
 
 func newMMsgCall(trap uintptr, name string, wait func(func(fd uintptr) bool) error) *mmsgCall {
@@ -62,7 +65,7 @@ func newMMsgCall(trap uintptr, name string, wait func(func(fd uintptr) bool) err
 // run makes the call over the first count headers, once the socket is
 // ready, and returns how many messages it moved.
 func (c *mmsgCall) run(count int) (int, error) {
-	c.count = count
+	c.count, c.waited = count, false
 	if err := c.wait(c.callF); err != nil {
 		return 0, err
 	}
@@ -81,6 +84,7 @@ func (c *mmsgCall) call(fd uintptr) bool {
 		case unix.EINTR:
 			continue
 		case unix.EAGAIN:
+			c.waited = true
 			return false
 		case 0:
 			c.n, c.errno = int(n), 0

@@ -42,6 +42,9 @@ type udpReader struct {
 	local   netip.AddrPort
 	log     *slog.Logger
 	metrics *UDPMetrics
+	// batchWait is ServerOptions.UDPBatchWait; nap sleeps it (gather).
+	batchWait time.Duration
+	nap       napFunc
 
 	b *udpBatch
 	w udpWriter
@@ -70,11 +73,13 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		log:     opts.Logger,
 		metrics: opts.UDPMetrics,
 		b:       newUDPBatch(),
+		nap:     napThread,
 		done:    make(chan struct{}),
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.fastAt, _ = opts.Handler.(packetAnswererAt)
 	u.local = local
+	u.batchWait = opts.UDPBatchWait
 	u.w.r = u
 	u.w.tsigState.keys = opts.TSIGKeys
 	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
@@ -95,6 +100,7 @@ func (u *udpReader) serve() error {
 	defer u.conn.Close()
 	// Updates in flight answer before the socket closes.
 	defer u.updates.Wait()
+	waiter, _ := u.batch.(readWaiter)
 	for {
 		n, err := u.batch.ReadBatch(u.b.in, 0)
 		if err != nil {
@@ -111,6 +117,7 @@ func (u *udpReader) serve() error {
 			u.answer(&u.b.in[i])
 		}
 		u.flush()
+		u.gather(n, waiter)
 	}
 }
 

@@ -81,6 +81,10 @@ func (m *mmsgConn) ReadBatch(ms []ipv4.Message, _ int) (int, error) {
 	return n, nil
 }
 
+// readWaited reports whether the last ReadBatch found the socket empty
+// and waited for a datagram.
+func (m *mmsgConn) readWaited() bool { return m.waited }
+
 // source decodes message i's source address into its slot.
 func (m *mmsgConn) source(i int) *net.UDPAddr {
 	a := &m.addrs[i]
