@@ -25,10 +25,12 @@ type ServerOptions struct {
 	// the kernel spreads queries over cores; 0 means one per CPU.
 	UDPListeners int
 	// UDPBatchWait is how long a socket's reader under load waits after
-	// a read, for queries to gather before it reads again (at most this
-	// much latency added, fewer system calls and wake-ups a query); 0
-	// reads again at once. Only a read that found datagrams already
-	// queued, fewer than a batch (32), is followed by a wait; Linux only.
+	// a read, for queries to gather before it reads again: fewer system
+	// calls and wake-ups a query, for the wait (and the rest of its
+	// batch's answers) added to the latency of a query that arrives in
+	// it; 0 reads again at once. Only a read that found datagrams
+	// already queued, fewer than a batch (32), is followed by a wait;
+	// Linux only.
 	UDPBatchWait time.Duration
 	// TCPIdleTimeout closes a TCP connection that has not completed a
 	// query this long after its last answer (RFC 7766 §6.2.3); 0 means

@@ -48,7 +48,7 @@ func (m *UDPMetrics) read(datagrams int) {
 	}
 }
 
-func (m *UDPMetrics) gathered() {
+func (m *UDPMetrics) waited() {
 	if m != nil {
 		m.waits.Inc()
 	}

@@ -44,8 +44,9 @@ type mmsgCall struct {
 	n     int
 	errno syscall.Errno
 	callF func(fd uintptr) bool
-	// waited is whether the last run found the socket not ready (empty,
-	// for a read) and waited for it.
+	// waited is whether the last run found the socket not ready and
+	// waited for it; only a read's is looked at (an empty socket: the
+	// reader is not under load).
 	waited bool
 }
 

@@ -15,7 +15,8 @@ import (
 // after 20 µs and wake a second thread for nothing (mmsgCall says more),
 // and the runtime's own timers cannot sleep under a millisecond on Linux
 // (its poller waits in whole milliseconds). The goroutines that share
-// the processor wait out the nap, which is tens of microseconds.
+// the processor wait out the nap; gather gives them a turn at least
+// every udpWaitStreak.
 func napThread(d time.Duration) {
 	ts := unix.NsecToTimespec(int64(d))
 	for {

@@ -42,9 +42,13 @@ type udpReader struct {
 	local   netip.AddrPort
 	log     *slog.Logger
 	metrics *UDPMetrics
-	// batchWait is ServerOptions.UDPBatchWait; nap sleeps it (gather).
-	batchWait time.Duration
-	nap       napFunc
+	// batchWait is ServerOptions.UDPBatchWait; nap and sleep wait it,
+	// keeping the processor or not, and waitsInRow counts the waits since
+	// the reader last parked or gave the scheduler a turn (gather).
+	batchWait    time.Duration
+	nap, sleep   napFunc
+	waitsInRow   int
+	waitsPerTurn int
 
 	b *udpBatch
 	w udpWriter
@@ -74,12 +78,14 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		metrics: opts.UDPMetrics,
 		b:       newUDPBatch(),
 		nap:     napThread,
+		sleep:   time.Sleep,
 		done:    make(chan struct{}),
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.fastAt, _ = opts.Handler.(packetAnswererAt)
 	u.local = local
 	u.batchWait = opts.UDPBatchWait
+	u.waitsPerTurn = waitsPerTurn(u.batchWait)
 	u.w.r = u
 	u.w.tsigState.keys = opts.TSIGKeys
 	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
