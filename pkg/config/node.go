@@ -133,9 +133,9 @@ type Log struct {
 // round trip.
 const DefaultUDPBatchWait = 100 * time.Microsecond
 
-// MaxUDPBatchWait bounds dns.udp_batch_wait: longer waits hold every
+// maxUDPBatchWait bounds dns.udp_batch_wait: longer waits hold every
 // answer of a loaded socket back by more than they save.
-const MaxUDPBatchWait = time.Millisecond
+const maxUDPBatchWait = time.Millisecond
 
 // DefaultNode returns the node settings used where the file is silent.
 func DefaultNode() Node {
@@ -221,8 +221,8 @@ func (n *Node) validate(l *faultList) {
 	if n.DNS.UDPListeners < 0 {
 		l.addf("dns.udp_listeners", "must not be negative")
 	}
-	if n.DNS.UDPBatchWait < 0 || n.DNS.UDPBatchWait.Std() > MaxUDPBatchWait {
-		l.addf("dns.udp_batch_wait", "%s must be between 0s and %s", n.DNS.UDPBatchWait.Std(), MaxUDPBatchWait)
+	if n.DNS.UDPBatchWait < 0 || n.DNS.UDPBatchWait.Std() > maxUDPBatchWait {
+		l.addf("dns.udp_batch_wait", "%s must be between 0s and %s", n.DNS.UDPBatchWait.Std(), maxUDPBatchWait)
 	}
 	if n.DNS.TCPIdleTimeout <= 0 {
 		l.addf("dns.tcp_idle_timeout", "must be positive")

@@ -353,10 +353,7 @@ func writtenAs(rrs []dns.RR, data []string) bool {
 // another type, or any datum it is not sure of (an IPv4 address in an
 // AAAA, a zone, anything quickRR would not take).
 func quickWire(typ string, ttl uint32, data []string) (w WireRRset, plain, ok bool) {
-	size := 0
-	if typ == "A" || typ == "AAAA" {
-		size = AddressLen(dns.StringToType[typ])
-	}
+	size := AddressLen(dns.StringToType[typ])
 	if size == 0 || len(data) == 0 {
 		return "", false, false
 	}

@@ -77,15 +77,16 @@ func newUDPReader(conn *net.UDPConn, opts *ServerOptions) (*udpReader, error) {
 		log:     opts.Logger,
 		metrics: opts.UDPMetrics,
 		b:       newUDPBatch(),
-		nap:     napThread,
-		sleep:   time.Sleep,
 		done:    make(chan struct{}),
+
+		batchWait:    opts.UDPBatchWait,
+		nap:          napThread,
+		sleep:        time.Sleep,
+		waitsPerTurn: waitsPerTurn(opts.UDPBatchWait),
 	}
 	u.fast, _ = opts.Handler.(PacketAnswerer)
 	u.fastAt, _ = opts.Handler.(packetAnswererAt)
 	u.local = local
-	u.batchWait = opts.UDPBatchWait
-	u.waitsPerTurn = waitsPerTurn(u.batchWait)
 	u.w.r = u
 	u.w.tsigState.keys = opts.TSIGKeys
 	u.updateSlots = make(chan struct{}, MaxUDPUpdates)
